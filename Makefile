@@ -1,0 +1,135 @@
+# Spinel: an exokernel for x86-64.
+#   make          build the kernel (build/spinel.elf) and the boot image
+#   make run      boot under QEMU, console on this terminal (Ctrl-A X quits)
+#   make test     host unit tests, then the in-guest test suite under QEMU
+#   make iso      GRUB-bootable ISO (build/spinel.iso); make test-iso boots it
+#   make qemu-gdb QEMU halted with a gdb stub (then run gdb here)
+#   make bench    microbenchmarks on Spinel and on Linux, side by side
+#   make format   clang-format every C file
+
+B        := build
+ACCEL    ?= tcg
+QEMU     ?= qemu-system-x86_64
+MEM      ?= 256M
+SMP      ?= 1
+GDBPORT  ?= $(shell expr 26000 + $$(id -u) % 5000)
+
+CC       := gcc
+LD       := ld
+OBJCOPY  := objcopy
+WARN     := -Wall -Wextra -Werror
+COMMON   := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pie \
+            -fno-asynchronous-unwind-tables -Iinclude
+
+KCFLAGS  := $(COMMON) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
+            -fno-omit-frame-pointer -fno-builtin -MMD -MP
+KASFLAGS := -g -MMD -MP -Iinclude
+UCFLAGS  := $(COMMON) -fno-builtin -fno-tree-loop-distribute-patterns -MMD -MP
+ULDFLAGS := -static -nostdlib -no-pie -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
+            -Wl,--build-id=none
+
+KSRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c)
+KASMS := $(wildcard kernel/arch/x86_64/*.S)
+KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o)
+
+LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o
+UPROGS    := $(B)/user/init $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c))
+
+QEMU_ACCEL := $(if $(filter kvm,$(ACCEL)),-accel kvm -cpu host,-accel tcg -cpu max)
+QEMU_BASE  := $(QEMU) $(QEMU_ACCEL) -m $(MEM) -smp $(SMP) -no-reboot \
+              -kernel $(B)/spinel.bin -initrd $(B)/initrd.cpio \
+              -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
+
+.SECONDARY:
+.DELETE_ON_ERROR:
+.PHONY: all run test iso test-iso qemu-gdb bench format clean deps check-host
+all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
+
+deps:
+	@tools/need.sh $(HOST_TOOLS)
+
+# ---- kernel ----
+$(B)/kernel/%.o: kernel/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(B)/kernel/%.o: kernel/%.S
+	@mkdir -p $(@D)
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+# Two links: the second fills .ksyms (the last section) with the symbols of
+# the first; no code moves, which the cmp below checks.
+$(B)/ksyms0.S: tools/mkksyms.sh
+	@mkdir -p $(@D)
+	tools/mkksyms.sh > $@
+$(B)/%.o: $(B)/%.S
+	$(CC) -c $< -o $@
+$(B)/spinel.pass1.elf: $(KOBJS) $(B)/ksyms0.o kernel/arch/x86_64/kernel.ld
+	$(LD) -n --no-warn-rwx-segments -T kernel/arch/x86_64/kernel.ld -o $@ $(KOBJS) $(B)/ksyms0.o
+$(B)/ksyms.S: $(B)/spinel.pass1.elf tools/mkksyms.sh
+	tools/mkksyms.sh $< > $@
+$(B)/spinel.elf: $(B)/spinel.pass1.elf $(B)/ksyms.o
+	$(LD) -n --no-warn-rwx-segments -T kernel/arch/x86_64/kernel.ld -o $@ $(KOBJS) $(B)/ksyms.o
+	@nm $(B)/spinel.pass1.elf | grep ' [tT] ' > $(B)/syms1.txt; \
+	 nm $@ | grep ' [tT] ' > $(B)/syms2.txt; \
+	 cmp -s $(B)/syms1.txt $(B)/syms2.txt || { echo "ksyms: code moved between links"; exit 1; }
+$(B)/spinel.bin: $(B)/spinel.elf
+	$(OBJCOPY) -O binary $< $@
+
+# ---- user programs and the boot image ----
+$(B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c $< -o $@
+$(B)/lib/%.o: lib/%.S
+	@mkdir -p $(@D)
+	$(CC) -c $< -o $@
+$(B)/user/%.o: user/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c $< -o $@
+$(B)/user/%: $(B)/user/%.o $(LIBC_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $<
+$(B)/user/t_%: $(B)/user/tests/t_%.o $(LIBC_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $<
+
+$(B)/initrd.cpio: $(UPROGS) user/tests.manifest
+	@tools/need.sh cpio:cpio
+	@rm -rf $(B)/initrd && mkdir -p $(B)/initrd
+	cp $(UPROGS) $(B)/initrd/
+	cp user/tests.manifest $(B)/initrd/tests
+	cd $(B)/initrd && ls | LC_ALL=C sort | cpio --quiet -o -H newc > ../initrd.cpio
+
+# ---- running ----
+run: deps all
+	@echo "Booting Spinel under QEMU ($(ACCEL)). Ctrl-A X quits."
+	$(QEMU_BASE) -nographic -append ""; true
+
+test: deps all
+	@tools/run-tests.sh "$(QEMU_BASE) -display none -serial stdio -append test"
+
+iso: $(B)/spinel.iso
+$(B)/spinel.iso: $(B)/spinel.bin $(B)/initrd.cpio tools/grub.cfg
+	@tools/need.sh grub-mkrescue:grub-common /usr/lib/grub/i386-pc/multiboot.mod:grub-pc-bin xorriso:xorriso mformat:mtools
+	rm -rf $(B)/iso && mkdir -p $(B)/iso/boot/grub
+	cp $(B)/spinel.bin $(B)/initrd.cpio $(B)/iso/boot/
+	cp tools/grub.cfg $(B)/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(B)/iso 2>/dev/null
+
+test-iso: $(B)/spinel.iso
+	tools/test-iso.sh
+
+qemu-gdb: deps all
+	@echo "target remote localhost:$(GDBPORT)" > $(B)/gdbport
+	@echo "QEMU waits for gdb on port $(GDBPORT): run 'gdb' in this directory (see .gdbinit)."
+	$(QEMU_BASE) -nographic -append "" -S -gdb tcp::$(GDBPORT)
+
+bench: deps all
+	tools/bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/kernel $(B)/lib $(B)/user -type f -name '*.d' 2>/dev/null)

@@ -1,0 +1,59 @@
+/* Per-CPU GDT and TSS, and the MSRs for syscall/sysret.
+ *
+ * Layout (syscall loads CS=STAR[47:32], SS=+8; sysret loads CS=STAR[63:48]+16,
+ * SS=STAR[63:48]+8):
+ *   0x00 null  0x08 kernel code  0x10 kernel data  0x18 (unused 32-bit user code)
+ *   0x20 user data  0x28 user code (64-bit)  0x30 TSS (two slots) */
+#include "../../kernel.h"
+#include "../../cpu.h"
+#include "x86.h"
+
+static u8 ist_stacks[MAX_CPUS][3][IST_STACK_SIZE] __aligned(16);
+u8 kstacks[MAX_CPUS][KSTACK_SIZE] __aligned(16);
+
+extern void syscall_entry(void);
+
+void gdt_init(struct cpu *c)
+{
+    c->gdt[0] = 0;
+    c->gdt[1] = 0x00af9a000000ffffUL; /* kernel code: L, P, DPL0, exec/read */
+    c->gdt[2] = 0x00cf92000000ffffUL; /* kernel data */
+    c->gdt[3] = 0;
+    c->gdt[4] = 0x00cff2000000ffffUL; /* user data, DPL3 */
+    c->gdt[5] = 0x00affa000000ffffUL; /* user code, DPL3, L */
+    u64 base = (u64)&c->tss, limit = sizeof(c->tss) - 1;
+    c->gdt[6] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+                (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+    c->gdt[7] = base >> 32;
+
+    memset(&c->tss, 0, sizeof c->tss);
+    c->tss.iomap_base = sizeof c->tss; /* no I/O permission bitmap: user port I/O faults */
+    c->kstack_top = (u64)&kstacks[c->id][KSTACK_SIZE];
+    c->tss.rsp[0] = c->kstack_top;
+    for (int i = 0; i < 3; i++) /* IST1 #DF, IST2 NMI, IST3 #MC */
+        c->tss.ist[i] = (u64)&ist_stacks[c->id][i][IST_STACK_SIZE];
+
+    struct {
+        u16 limit;
+        u64 base;
+    } __packed gdtr = {sizeof c->gdt - 1, (u64)c->gdt};
+    __asm__ volatile("lgdt %0\n"
+                     "pushq %1\n"
+                     "leaq 1f(%%rip), %%rax\n"
+                     "pushq %%rax\n"
+                     "lretq\n"
+                     "1:\n"
+                     "mov %2, %%ax\n"
+                     "mov %%ax, %%ds\n"
+                     "mov %%ax, %%es\n"
+                     "mov %%ax, %%ss\n"
+                     :
+                     : "m"(gdtr), "i"(SEL_KCODE), "i"(SEL_KDATA)
+                     : "rax", "memory");
+    __asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
+
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
+    wrmsr(MSR_STAR, ((u64)(0x18 | 3) << 48) | ((u64)SEL_KCODE << 32));
+    wrmsr(MSR_LSTAR, (u64)syscall_entry);
+    wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT | RFLAGS_IOPL);
+}

@@ -1,0 +1,46 @@
+/* The interrupt descriptor table: every vector goes to its stub in entry.S.
+ * All gates have DPL 0, so `int n` from user mode raises #GP instead of
+ * entering the kernel. NMI, #DF and #MC run on their own (IST) stacks. */
+#include "../../kernel.h"
+#include "../../trap.h"
+#include "x86.h"
+
+struct idt_gate {
+    u16 off_lo, sel;
+    u8 ist, type;
+    u16 off_mid;
+    u32 off_hi, zero;
+} __packed;
+
+static struct idt_gate idt[256] __aligned(16);
+extern char vector_table_start[];
+
+static void set_gate(int v, u64 addr, int ist)
+{
+    idt[v] = (struct idt_gate){
+        .off_lo = addr & 0xffff,
+        .sel = SEL_KCODE,
+        .ist = ist,
+        .type = 0x8E, /* present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
+        .off_mid = (addr >> 16) & 0xffff,
+        .off_hi = addr >> 32,
+    };
+}
+
+void idt_init(void)
+{
+    static bool built;
+    if (!built) {
+        for (int v = 0; v < 256; v++)
+            set_gate(v, (u64)vector_table_start + 16 * v, 0);
+        set_gate(T_DF, (u64)vector_table_start + 16 * T_DF, 1);
+        set_gate(T_NMI, (u64)vector_table_start + 16 * T_NMI, 2);
+        set_gate(T_MC, (u64)vector_table_start + 16 * T_MC, 3);
+        built = true;
+    }
+    struct {
+        u16 limit;
+        u64 base;
+    } __packed idtr = {sizeof idt - 1, (u64)idt};
+    __asm__ volatile("lidt %0" ::"m"(idtr));
+}

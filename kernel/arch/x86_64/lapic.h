@@ -1,0 +1,14 @@
+#ifndef ARCH_LAPIC_H
+#define ARCH_LAPIC_H
+
+#include "../../types.h"
+
+#define TIMER_HZ 100
+
+void lapic_init(void);
+void lapic_eoi(void);
+u32 lapic_id(void);
+extern u32 lapic_ticks_per_period;
+extern u64 tsc_per_ms;
+
+#endif

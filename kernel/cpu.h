@@ -1,0 +1,63 @@
+/* Per-CPU state. Each CPU's GS base points at its struct cpu while in the
+ * kernel (swapgs on every entry from user mode), so cpu() costs one load. */
+#ifndef KERNEL_CPU_H
+#define KERNEL_CPU_H
+
+#include "types.h"
+
+#define MAX_CPUS        16
+#define KSTACK_SIZE     (16 * 1024)
+#define IST_STACK_SIZE  (8 * 1024)
+
+struct tss {
+    u32 reserved0;
+    u64 rsp[3];
+    u64 reserved1;
+    u64 ist[7];
+    u64 reserved2;
+    u16 reserved3;
+    u16 iomap_base;
+} __packed;
+
+/* Callee-saved registers of a kernel context (see switch.S). */
+struct kcontext {
+    u64 rsp, rbx, rbp, r12, r13, r14, r15, rip;
+};
+
+struct env;
+
+struct cpu {
+    struct cpu *self;    /* offset 0: lets cpu() read %gs:0 */
+    u64 kstack_top;      /* offset 8: stack for syscall/trap entry from user */
+    u64 scratch_rsp;     /* offset 16: user rsp saved by the syscall entry */
+    int id;              /* index in cpus[] */
+    u32 apic_id;
+    struct env *env;     /* environment running (or last run) on this CPU */
+    struct kcontext sched; /* where env_run() returns when an env stops running */
+    u64 ticks;           /* timer interrupts taken on this CPU */
+    u64 gdt[8] __aligned(16);
+    struct tss tss __aligned(16);
+};
+
+#define CPU_OFF_KSTACK  8
+#define CPU_OFF_SCRATCH 16
+
+extern struct cpu cpus[MAX_CPUS];
+extern int ncpu;
+
+static inline struct cpu *cpu(void)
+{
+    struct cpu *c;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+void cpu_init_bsp(void);
+void gdt_init(struct cpu *c);
+
+/* entry.S: like setjmp/longjmp for kernel contexts. kcontext_save returns 0;
+ * a later kcontext_jump to the same context makes it return 1. */
+int kcontext_save(struct kcontext *c) __attribute__((returns_twice));
+void kcontext_jump(struct kcontext *c) __noreturn;
+
+#endif

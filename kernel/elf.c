@@ -1,0 +1,90 @@
+/* Loads a static ELF64 x86-64 executable into a user address space. Every
+ * header field is checked against the file and against user space; on error
+ * the caller frees the address space (which frees what was mapped). */
+#include "kernel.h"
+#include "env.h"
+#include "vm.h"
+#include "pmem.h"
+
+struct elf64_ehdr {
+    u8 ident[16];
+    u16 type, machine;
+    u32 version;
+    u64 entry, phoff, shoff;
+    u32 flags;
+    u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf64_phdr {
+    u32 type, flags;
+    u64 offset, vaddr, paddr, filesz, memsz, align;
+};
+
+#define PT_LOAD 1
+#define PHF_X   1
+#define PHF_W   2
+
+static int load_segment(paddr_t pml4, const struct elf64_phdr *ph, const u8 *elf)
+{
+    u64 start = ROUNDDOWN(ph->vaddr, PAGE_SIZE);
+    u64 end = ROUNDUP(ph->vaddr + ph->memsz, PAGE_SIZE);
+    u64 flags = PTE_U | (ph->flags & PHF_W ? PTE_W : 0) | (ph->flags & PHF_X ? 0 : PTE_NX);
+    for (u64 va = start; va < end; va += PAGE_SIZE) {
+        u64 *pte = vm_walk(pml4, va);
+        paddr_t pa;
+        if (pte) {
+            /* Shared with the previous segment: widen the rights. */
+            pa = PTE_ADDR(*pte);
+            *pte |= flags & PTE_W;
+            if (!(flags & PTE_NX))
+                *pte &= ~PTE_NX;
+        } else {
+            pa = frame_alloc();
+            if (!pa)
+                return -E_NOMEM;
+            int r = vm_map(pml4, va, pa, flags);
+            if (r < 0) {
+                frame_free(pa);
+                return r;
+            }
+        }
+        /* Copy the file bytes that fall in this page. */
+        u64 fs = MAX(va, ph->vaddr), fe = MIN(va + PAGE_SIZE, ph->vaddr + ph->filesz);
+        if (fs < fe)
+            memcpy((u8 *)P2V(pa) + (fs - va), elf + ph->offset + (fs - ph->vaddr), fe - fs);
+    }
+    return 0;
+}
+
+int elf_load(paddr_t pml4, const u8 *elf, size_t size, u64 *entry)
+{
+    const struct elf64_ehdr *eh = (const void *)elf;
+    if (size < sizeof *eh || memcmp(eh->ident, "\x7f" "ELF", 4) != 0 || eh->ident[4] != 2 ||
+        eh->ident[5] != 1 || eh->type != 2 /* ET_EXEC */ || eh->machine != 62 /* x86-64 */)
+        return -E_INVAL;
+    if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phnum > 64 ||
+        eh->phoff > size || (u64)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
+        return -E_INVAL;
+    if (eh->entry < USER_MIN || eh->entry >= USER_TOP)
+        return -E_INVAL;
+    const struct elf64_phdr *ph = (const void *)(elf + eh->phoff);
+    int loaded = 0;
+    for (int i = 0; i < eh->phnum; i++) {
+        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+            continue;
+        /* The segment must lie in user space below the stack area, and its
+         * file bytes inside the file. */
+        if (ph[i].filesz > ph[i].memsz || ph[i].offset > size || ph[i].filesz > size - ph[i].offset ||
+            ph[i].vaddr < USER_MIN || ph[i].memsz > USER_STACK_TOP - USER_MIN ||
+            ph[i].vaddr > USER_STACK_TOP - (USER_STACK_PAGES + 1) * PAGE_SIZE - ph[i].memsz)
+            return -E_INVAL;
+        int r = load_segment(pml4, &ph[i], elf);
+        if (r < 0)
+            return r;
+        loaded++;
+    }
+    if (!loaded)
+        return -E_INVAL;
+    *entry = eh->entry;
+    return 0;
+}

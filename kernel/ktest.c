@@ -1,0 +1,278 @@
+/* The in-guest test runner. First the kernel's own unit tests, then each user
+ * test program named in the boot image's "tests" manifest:
+ *
+ *     # program   expected outcome        [timeout in seconds]
+ *     t_exit42    exit:42
+ *     t_ud2       fault:UD
+ *     t_spin      timeout                 1
+ *
+ * One line per test with its verdict, then "N passed, M failed". Every test
+ * program must also give back every frame it used. The machine then exits
+ * through isa-debug-exit: 0 if all passed, 1 otherwise. */
+#include "kernel.h"
+#include "ktest.h"
+#include "cpu.h"
+#include "env.h"
+#include "pmem.h"
+#include "vm.h"
+#include "initrd.h"
+#include "uaccess.h"
+#include "arch/x86_64/x86.h"
+#include "arch/x86_64/lapic.h"
+
+static int passed, failed;
+
+static void verdict(bool ok, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void verdict(bool ok, const char *name, const char *fmt, ...)
+{
+    char detail[160];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    kprintf("%s %s%s%s\n", ok ? "PASS" : "FAIL", name, detail[0] ? ": " : "", detail);
+    if (ok)
+        passed++;
+    else
+        failed++;
+}
+
+/* ---- kernel unit tests ---- */
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            ksnprintf(why, whylen, "%s (line %d)", #cond, __LINE__);                               \
+            return false;                                                                          \
+        }                                                                                          \
+    } while (0)
+
+static bool t_printf(char *why, size_t whylen)
+{
+    char b[64];
+    ksnprintf(b, sizeof b, "%d|%5u|%-4s|%x|%05ld|%c|%s", -42, 7u, "ab", 0xbeefu, -12L, 'z', "");
+    CHECK(strcmp(b, "-42|    7|ab  |beef|-0012|z|") == 0);
+    CHECK(ksnprintf(b, 4, "%s", "abcdef") == 6 && strcmp(b, "abc") == 0);
+    ksnprintf(b, sizeof b, "%lx %lu", 0xffffffff80000000UL, 18446744073709551615UL);
+    CHECK(strcmp(b, "ffffffff80000000 18446744073709551615") == 0);
+    return true;
+}
+
+static bool t_frames(char *why, size_t whylen)
+{
+    enum { N = 64 };
+    paddr_t f[N];
+    u64 before = pmem_free_frames();
+    for (int i = 0; i < N; i++) {
+        f[i] = frame_alloc();
+        CHECK(f[i] != 0 && f[i] % PAGE_SIZE == 0 && f[i] >= 0x100000);
+        u64 *p = P2V(f[i]);
+        for (int k = 0; k < 512; k++)
+            CHECK(p[k] == 0);
+        p[0] = i + 1;
+    }
+    CHECK(pmem_free_frames() == before - N);
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            CHECK(f[i] != f[j]);
+    for (int i = 0; i < N; i++)
+        CHECK(*(u64 *)P2V(f[i]) == (u64)i + 1);
+    for (int i = 0; i < N; i++)
+        frame_free(f[i]);
+    CHECK(pmem_free_frames() == before);
+    return true;
+}
+
+static bool t_wx(char *why, size_t whylen)
+{
+    CHECK(vm_check_wx() == 0);
+    extern char _text[];
+    CHECK((u64)_text == KERNEL_TEXT);
+    u64 *pte = vm_walk(kernel_pml4, (vaddr_t)_text);
+    CHECK(pte && !(*pte & PTE_W) && !(*pte & PTE_NX) && !(*pte & PTE_U));
+    return true;
+}
+
+extern void kmain(u32, u32);
+
+static bool t_ksyms(char *why, size_t whylen)
+{
+    u64 off = 99;
+    const char *n = ksym_lookup((u64)kmain + 5, &off);
+    CHECK(n && strcmp(n, "kmain") == 0 && off == 5);
+    n = ksym_lookup((u64)t_ksyms, &off);
+    CHECK(n && strcmp(n, "t_ksyms") == 0 && off == 0);
+    CHECK(ksym_lookup(0x1000, &off) == NULL);
+    return true;
+}
+
+static bool t_uaccess(char *why, size_t whylen)
+{
+    u64 x = 0;
+    /* No env is running: the user half is empty, so every copy must fault
+     * and be caught by the exception table. */
+    CHECK(copy_from_user(&x, 0, 8) == -E_FAULT);
+    CHECK(copy_from_user(&x, 0x400000, 8) == -E_FAULT);
+    CHECK(copy_to_user(0x7ffffffff000, &x, 8) == -E_FAULT);
+    CHECK(copy_from_user(&x, (u64)&x, 8) == -E_FAULT);       /* kernel address */
+    CHECK(copy_from_user(&x, USER_TOP - 4, 8) == -E_FAULT);  /* straddles the top */
+    CHECK(copy_from_user(&x, 0x400000, ~0UL) == -E_FAULT);   /* length overflows */
+    CHECK(!user_range_ok(~0UL - 3, 8));
+    return true;
+}
+
+static bool t_timer(char *why, size_t whylen)
+{
+    u64 t0 = cpu()->ticks;
+    for (int i = 0; i < 1000 && cpu()->ticks < t0 + 3; i++)
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    CHECK(cpu()->ticks >= t0 + 3);
+    CHECK(lapic_ticks_per_period > 0);
+    return true;
+}
+
+static bool t_elf_reject(char *why, size_t whylen)
+{
+    static const u8 junk[64] = "this is not an ELF file";
+    u8 hdr[128];
+    struct env *e;
+    u64 before = pmem_free_frames();
+    CHECK(env_create("junk", junk, sizeof junk, &e) == -E_INVAL);
+    CHECK(env_create("tiny", junk, 3, &e) == -E_INVAL);
+    /* A real header whose program headers point past the end of the file. */
+    struct initrd_file f;
+    CHECK(initrd_find("init", &f) && f.size > sizeof hdr);
+    memcpy(hdr, f.data, sizeof hdr);
+    CHECK(env_create("trunc", hdr, sizeof hdr, &e) == -E_INVAL);
+    /* Entry point in kernel space. */
+    memcpy(hdr, f.data, sizeof hdr);
+    *(u64 *)(hdr + 24) = KERNEL_BASE;
+    CHECK(env_create("kentry", hdr, sizeof hdr, &e) == -E_INVAL);
+    CHECK(pmem_free_frames() == before);
+    return true;
+}
+
+static bool t_initrd(char *why, size_t whylen)
+{
+    struct initrd_file f;
+    CHECK(initrd_find("init", &f) && f.size > 64 && memcmp(f.data, "\x7f" "ELF", 4) == 0);
+    CHECK(!initrd_find("no-such-file", &f));
+    CHECK(!initrd_find("ini", &f));
+    return true;
+}
+
+static const struct {
+    const char *name;
+    bool (*fn)(char *why, size_t whylen);
+} unit_tests[] = {
+    {"kernel/printf", t_printf},   {"kernel/frames", t_frames},     {"kernel/no-wx", t_wx},
+    {"kernel/ksyms", t_ksyms},     {"kernel/uaccess", t_uaccess},   {"kernel/timer", t_timer},
+    {"kernel/elf-reject", t_elf_reject}, {"kernel/initrd", t_initrd},
+};
+
+/* ---- user test programs ---- */
+
+static const char *const short_names[32] = {
+    [0] = "DE", [1] = "DB", [3] = "BP", [4] = "OF", [5] = "BR", [6] = "UD", [7] = "NM",
+    [12] = "SS", [13] = "GP", [14] = "PF", [16] = "MF", [17] = "AC", [19] = "XM",
+};
+
+static void run_program(const char *name, const char *expect, u64 timeout_s)
+{
+    char test[48];
+    ksnprintf(test, sizeof test, "user/%s", name);
+    struct initrd_file f;
+    if (!initrd_find(name, &f)) {
+        verdict(false, test, "program not in the boot image");
+        return;
+    }
+    u64 before = pmem_free_frames();
+    struct env *e;
+    int r = env_create(name, f.data, f.size, &e);
+    if (r < 0) {
+        verdict(false, test, "env_create failed: %d", r);
+        return;
+    }
+    e->deadline = cpu()->ticks + timeout_s * TIMER_HZ;
+    env_run(e);
+
+    char got[32];
+    if (e->stop == STOP_EXIT)
+        ksnprintf(got, sizeof got, "exit:%d", e->exit_status);
+    else if (e->stop == STOP_TIMEOUT)
+        ksnprintf(got, sizeof got, "timeout");
+    else
+        ksnprintf(got, sizeof got, "fault:%s",
+                  e->fault_vector < 32 && short_names[e->fault_vector]
+                      ? short_names[e->fault_vector]
+                      : "?");
+    char why[128];
+    strlcpy(why, e->why, sizeof why);
+    env_free(e);
+    u64 after = pmem_free_frames();
+    if (strcmp(got, expect) != 0)
+        verdict(false, test, "expected %s, got %s (%s)", expect, got, why);
+    else if (after != before)
+        verdict(false, test, "%s, but leaked %ld frames", got, (long)(before - after));
+    else
+        verdict(true, test, "%s", why);
+}
+
+/* Parses the manifest line by line. */
+static void run_manifest(const struct initrd_file *m)
+{
+    size_t i = 0;
+    while (i < m->size) {
+        char line[128];
+        size_t n = 0;
+        while (i < m->size && m->data[i] != '\n') {
+            if (n + 1 < sizeof line)
+                line[n++] = (char)m->data[i];
+            i++;
+        }
+        i++;
+        line[n] = 0;
+        char *words[3] = {0};
+        int nw = 0;
+        for (char *p = line; *p && nw < 3;) {
+            while (*p == ' ' || *p == '\t')
+                *p++ = 0;
+            if (!*p || *p == '#')
+                break;
+            words[nw++] = p;
+            while (*p && *p != ' ' && *p != '\t')
+                p++;
+        }
+        if (nw < 2)
+            continue;
+        u64 timeout = 10;
+        if (nw == 3) {
+            timeout = 0;
+            for (char *p = words[2]; *p >= '0' && *p <= '9'; p++)
+                timeout = timeout * 10 + (*p - '0');
+        }
+        run_program(words[0], words[1], timeout);
+    }
+}
+
+void ktest_run(void)
+{
+    u64 start_free = pmem_free_frames();
+    kprintf("test: running the kernel unit tests and the user test programs\n");
+    for (size_t i = 0; i < ARRAY_SIZE(unit_tests); i++) {
+        char why[128] = "";
+        bool ok = unit_tests[i].fn(why, sizeof why);
+        verdict(ok, unit_tests[i].name, "%s", why);
+    }
+    struct initrd_file m;
+    if (initrd_find("tests", &m))
+        run_manifest(&m);
+    else
+        verdict(false, "manifest", "no \"tests\" file in the boot image");
+    u64 end_free = pmem_free_frames();
+    verdict(end_free == start_free, "kernel/no-leaks", "free frames %lu before, %lu after",
+            start_free, end_free);
+    kprintf("%d passed, %d failed\n", passed, failed);
+    machine_exit(failed ? 1 : 0);
+}

@@ -1,0 +1,165 @@
+/* Boot: from the multiboot hand-off to the first user program. */
+#include "kernel.h"
+#include "cpu.h"
+#include "pmem.h"
+#include "vm.h"
+#include "trap.h"
+#include "env.h"
+#include "initrd.h"
+#include "uaccess.h"
+#include "ktest.h"
+#include "arch/x86_64/x86.h"
+#include "arch/x86_64/lapic.h"
+
+#define MB_BOOT_MAGIC 0x2BADB002
+
+struct mb_info {
+    u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
+    u32 syms[4];
+    u32 mmap_length, mmap_addr;
+} __packed;
+
+struct mb_mmap {
+    u32 size;
+    u64 addr, len;
+    u32 type;
+} __packed;
+
+struct mb_module {
+    u32 start, end, string, reserved;
+};
+
+struct cpu cpus[MAX_CPUS];
+int ncpu = 1;
+bool boot_test_mode;
+static char cmdline[256];
+extern char _text[], _kernel_end[];
+extern u32 _load_start_phys[];
+
+void cpu_init_bsp(void)
+{
+    struct cpu *c = &cpus[0];
+    c->self = c;
+    c->id = 0;
+    wrmsr(MSR_GS_BASE, (u64)c);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+/* Control-register features: write protection in ring 0, SSE for user code,
+ * global pages, and SMEP/SMAP/UMIP when the CPU has them. */
+static void cpu_features(void)
+{
+    u32 a, b, c, d;
+    write_cr0((read_cr0() | CR0_WP | CR0_MP) & ~(CR0_EM | CR0_TS));
+    u64 cr4 = read_cr4() | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    cpuid(7, 0, &a, &b, &c, &d);
+    if (b & (1 << 7))
+        cr4 |= CR4_SMEP;
+    if (b & (1 << 20)) {
+        cr4 |= CR4_SMAP;
+        cpu_has_smap = true;
+    }
+    if (c & (1 << 2))
+        cr4 |= CR4_UMIP;
+    write_cr4(cr4);
+    kprintf("cpu: SMEP %s, SMAP %s, UMIP %s\n", cr4 & CR4_SMEP ? "on" : "off",
+            cr4 & CR4_SMAP ? "on" : "off", cr4 & CR4_UMIP ? "on" : "off");
+}
+
+static bool cmdline_has(const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        if ((size_t)(e - p) == n && memcmp(p, word, n) == 0)
+            return true;
+        p = e;
+    }
+    return false;
+}
+
+static void run_init(void)
+{
+    struct initrd_file f;
+    if (!initrd_find("init", &f))
+        panic("no init in the boot image");
+    struct env *e;
+    int r = env_create("init", f.data, f.size, &e);
+    if (r < 0)
+        panic("cannot start init: error %d", r);
+    env_run(e);
+    kprintf("init stopped: %s\n", e->why);
+    env_free(e);
+    machine_exit(0);
+}
+
+/* Faults in kernel mode on purpose, so that the test harness can check the
+ * panic report: registers and a symbolized backtrace naming this function. */
+static __attribute__((noinline)) void panic_selftest(void)
+{
+    kprintf("panic-test: dereferencing a bad kernel pointer\n");
+    *(volatile u64 *)0xffff8fff00000000UL = 1;
+}
+
+void kmain(u32 magic, u32 mbi_pa)
+{
+    cpu_init_bsp();
+    console_init();
+    kprintf("\nSpinel exokernel booting\n");
+    if (magic != MB_BOOT_MAGIC)
+        panic("not started by a multiboot loader (magic %x)", magic);
+
+    /* Copy what we need out of the multiboot information before any frame is
+     * allocated (the allocator may reuse the memory it lives in). */
+    const struct mb_info *mbi = P2V(mbi_pa);
+    if (mbi->flags & (1 << 2))
+        strlcpy(cmdline, P2V(mbi->cmdline), sizeof cmdline);
+    boot_test_mode = cmdline_has("test");
+
+    struct mem_range usable[32], reserved[8];
+    int nusable = 0, nreserved = 0;
+    if (!(mbi->flags & (1 << 6)))
+        panic("boot loader gave no memory map");
+    for (u64 off = 0; off + sizeof(struct mb_mmap) <= mbi->mmap_length && nusable < 32;) {
+        const struct mb_mmap *m = P2V(mbi->mmap_addr + off);
+        if (m->type == 1)
+            usable[nusable++] = (struct mem_range){m->addr, m->addr + m->len};
+        off += m->size + 4;
+    }
+    reserved[nreserved++] = (struct mem_range){0, 0x100000};
+    reserved[nreserved++] = (struct mem_range){(u64)_load_start_phys, V2P(_kernel_end)};
+    const void *initrd = NULL;
+    size_t initrd_size = 0;
+    if ((mbi->flags & (1 << 3)) && mbi->mods_count > 0) {
+        const struct mb_module *mods = P2V(mbi->mods_addr);
+        for (u32 i = 0; i < mbi->mods_count && nreserved < 8; i++)
+            reserved[nreserved++] = (struct mem_range){mods[i].start, ROUNDUP(mods[i].end, PAGE_SIZE)};
+        initrd = P2V(mods[0].start);
+        initrd_size = mods[0].end - mods[0].start;
+    }
+
+    pmem_init(usable, nusable, reserved, nreserved);
+    kprintf("memory: %lu MiB free in %lu frames\n", pmem_free_frames() * PAGE_SIZE >> 20,
+            pmem_free_frames());
+    vm_init();
+    gdt_init(&cpus[0]);
+    idt_init();
+    cpu_features();
+    lapic_init();
+    cpus[0].apic_id = lapic_id();
+    kprintf("timer: %u Hz, lapic %u counts/tick, tsc %lu kHz\n", TIMER_HZ, lapic_ticks_per_period,
+            tsc_per_ms);
+    initrd_init(initrd, initrd_size);
+    if (!initrd)
+        panic("no boot image (initrd module)");
+
+    if (cmdline_has("panic-test"))
+        panic_selftest();
+    if (boot_test_mode)
+        ktest_run();
+    run_init();
+}

@@ -1,0 +1,104 @@
+/* Physical frame allocator: one bit per frame (1 = in use), with a hint
+ * where the last search ended. Frames below 1 MiB, the kernel image, the boot
+ * modules and the bitmap itself are never handed out. */
+#include "kernel.h"
+#include "pmem.h"
+#include "spinlock.h"
+
+/* Protects bitmap, free_count and hint. */
+static struct spinlock pmem_lock = SPINLOCK_INIT("pmem");
+static u64 *bitmap;
+static u64 nframes;     /* frames covered by the bitmap: [0, nframes) */
+static u64 total_count; /* frames that were ever free (managed) */
+static u64 free_count;
+static u64 hint;        /* word index where the next search starts */
+
+static bool overlaps(paddr_t s, paddr_t e, const struct mem_range *r, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s < r[i].end && r[i].start < e)
+            return true;
+    return false;
+}
+
+void pmem_init(const struct mem_range *usable, int nusable, const struct mem_range *reserved,
+               int nreserved)
+{
+    paddr_t max = 0;
+    for (int i = 0; i < nusable; i++)
+        max = MAX(max, usable[i].end);
+    nframes = max / PAGE_SIZE;
+    u64 bytes = ROUNDUP((nframes + 63) / 64 * 8, PAGE_SIZE);
+
+    /* Place the bitmap in the first usable, unreserved stretch above 1 MiB. */
+    paddr_t where = 0;
+    for (int i = 0; i < nusable && !where; i++) {
+        for (paddr_t p = ROUNDUP(MAX(usable[i].start, 0x100000), PAGE_SIZE);
+             p + bytes <= usable[i].end; p += PAGE_SIZE) {
+            if (!overlaps(p, p + bytes, reserved, nreserved)) {
+                where = p;
+                break;
+            }
+        }
+    }
+    if (!where)
+        panic("pmem: no room for the frame bitmap (%lu bytes)", bytes);
+    bitmap = P2V(where);
+    memset(bitmap, 0xff, bytes);
+
+    for (int i = 0; i < nusable; i++) {
+        for (paddr_t p = ROUNDUP(MAX(usable[i].start, 0x100000), PAGE_SIZE);
+             p + PAGE_SIZE <= usable[i].end; p += PAGE_SIZE) {
+            if (overlaps(p, p + PAGE_SIZE, reserved, nreserved) ||
+                (p >= where && p < where + bytes))
+                continue;
+            u64 f = p / PAGE_SIZE;
+            if (bitmap[f / 64] & (1UL << (f % 64))) {
+                bitmap[f / 64] &= ~(1UL << (f % 64));
+                free_count++;
+            }
+        }
+    }
+    total_count = free_count;
+}
+
+paddr_t frame_alloc(void)
+{
+    spin_lock(&pmem_lock);
+    u64 words = (nframes + 63) / 64;
+    for (u64 n = 0; n < words; n++) {
+        u64 w = (hint + n) % words;
+        if (bitmap[w] != ~0UL) {
+            int bit = __builtin_ctzl(~bitmap[w]);
+            u64 f = w * 64 + bit;
+            if (f >= nframes)
+                continue;
+            bitmap[w] |= 1UL << bit;
+            free_count--;
+            hint = w;
+            spin_unlock(&pmem_lock);
+            paddr_t pa = f * PAGE_SIZE;
+            memset(P2V(pa), 0, PAGE_SIZE);
+            return pa;
+        }
+    }
+    spin_unlock(&pmem_lock);
+    return 0;
+}
+
+void frame_free(paddr_t pa)
+{
+    u64 f = pa / PAGE_SIZE;
+    if (pa % PAGE_SIZE || f >= nframes)
+        panic("frame_free: bad frame %lx", pa);
+    spin_lock(&pmem_lock);
+    if (!(bitmap[f / 64] & (1UL << (f % 64))))
+        panic("frame_free: frame %lx is already free", pa);
+    bitmap[f / 64] &= ~(1UL << (f % 64));
+    free_count++;
+    spin_unlock(&pmem_lock);
+}
+
+u64 pmem_free_frames(void) { return __atomic_load_n(&free_count, __ATOMIC_RELAXED); }
+u64 pmem_total_frames(void) { return total_count; }
+paddr_t pmem_max_addr(void) { return nframes * PAGE_SIZE; }

@@ -1,0 +1,19 @@
+/* Physical frame allocator. */
+#ifndef KERNEL_PMEM_H
+#define KERNEL_PMEM_H
+
+#include "types.h"
+
+struct mem_range {
+    paddr_t start, end; /* [start, end) */
+};
+
+void pmem_init(const struct mem_range *usable, int nusable, const struct mem_range *reserved,
+               int nreserved);
+paddr_t frame_alloc(void);        /* a zeroed frame, or 0 if none is free */
+void frame_free(paddr_t pa);
+u64 pmem_free_frames(void);
+u64 pmem_total_frames(void);
+paddr_t pmem_max_addr(void);
+
+#endif

@@ -1,0 +1,81 @@
+/* Exception and interrupt dispatch. Kernel code runs with interrupts
+ * disabled; user code runs with them enabled. */
+#include "kernel.h"
+#include "trap.h"
+#include "cpu.h"
+#include "env.h"
+#include "arch/x86_64/x86.h"
+#include "arch/x86_64/lapic.h"
+
+static const char *const names[32] = {
+    "divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
+    "bound range (#BR)", "invalid opcode (#UD)", "device not available (#NM)",
+    "double fault (#DF)", "coprocessor overrun", "invalid TSS (#TS)",
+    "segment not present (#NP)", "stack fault (#SS)", "general protection (#GP)",
+    "page fault (#PF)", "reserved 15", "x87 floating point (#MF)", "alignment check (#AC)",
+    "machine check (#MC)", "SIMD floating point (#XM)", "virtualization (#VE)",
+    "control protection (#CP)",
+};
+
+const char *trap_name(u64 v)
+{
+    if (v < 32 && names[v])
+        return names[v];
+    if (v == T_SYSCALL)
+        return "syscall";
+    return v < 256 ? "interrupt" : "unknown";
+}
+
+bool trap_from_user(const struct trapframe *tf) { return (tf->cs & 3) == 3; }
+
+static bool fixup(struct trapframe *tf)
+{
+    extern struct ex_entry __ex_table_start[], __ex_table_end[];
+    for (struct ex_entry *x = __ex_table_start; x < __ex_table_end; x++) {
+        if (x->insn == tf->rip) {
+            tf->rip = x->fixup;
+            return true;
+        }
+    }
+    return false;
+}
+
+static __noreturn void user_fault(struct trapframe *tf)
+{
+    struct env *e = cpu()->env;
+    e->fault_vector = tf->vector;
+    if (tf->vector == T_PF) {
+        u64 cr2 = read_cr2();
+        u64 err = tf->error;
+        env_kill(e, STOP_FAULT, "%s at address %lx (%s, %s%s) rip %lx", trap_name(T_PF), cr2,
+                 err & PF_I ? "execute" : err & PF_W ? "write" : "read",
+                 err & PF_P ? "protection violation" : "not mapped",
+                 cr2 >= USER_TOP ? ", kernel address" : "", tf->rip);
+    }
+    env_kill(e, STOP_FAULT, "%s at rip %lx, error code %lx", trap_name(tf->vector), tf->rip,
+             tf->error);
+}
+
+void trap(struct trapframe *tf)
+{
+    struct cpu *c = cpu();
+    switch (tf->vector) {
+    case T_TIMER:
+        c->ticks++;
+        lapic_eoi();
+        if (trap_from_user(tf) && c->env && c->env->deadline && c->ticks >= c->env->deadline)
+            env_kill(c->env, STOP_TIMEOUT, "timed out (ran past its deadline)");
+        return;
+    case T_SPURIOUS:
+        return;
+    }
+    if (tf->vector < 32) {
+        if (trap_from_user(tf))
+            user_fault(tf);
+        if ((tf->vector == T_PF || tf->vector == T_GP) && fixup(tf))
+            return;
+        panic_trap(tf, trap_name(tf->vector));
+    }
+    kprintf("trap: unexpected interrupt vector %lu\n", tf->vector);
+    lapic_eoi();
+}

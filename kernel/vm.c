@@ -1,0 +1,168 @@
+/* Kernel page tables, and page-table helpers for user address spaces.
+ *
+ * The kernel half (PML4 entries 256..511) is built once at boot and shared by
+ * every address space: a direct map of all physical memory at PHYS_MAP_BASE
+ * (NX, 2 MiB pages except around the kernel image, whose alias is read-only),
+ * and the kernel image at KERNEL_BASE with 4 KiB pages: text read+execute,
+ * rodata read-only NX, data/bss read-write NX. No page is writable and
+ * executable. */
+#include "kernel.h"
+#include "vm.h"
+#include "pmem.h"
+#include "arch/x86_64/x86.h"
+
+paddr_t kernel_pml4;
+extern char _text[], _etext[], _rodata[], _erodata[], _data[], _edata[], _kernel_end[];
+
+#define IDX(va, lvl) (((va) >> (12 + 9 * (lvl))) & 511)
+
+static u64 *table(paddr_t pa) { return P2V(pa); }
+
+/* Returns the entry at level `lvl` (0 = PT) for va, creating tables above it. */
+static u64 *walk(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags)
+{
+    u64 *t = table(pml4);
+    for (int l = 3; l > lvl; l--) {
+        u64 *e = &t[IDX(va, l)];
+        if (!(*e & PTE_P)) {
+            if (!create)
+                return NULL;
+            paddr_t n = frame_alloc();
+            if (!n)
+                return NULL;
+            *e = n | tflags;
+        } else if (*e & PTE_PS) {
+            return NULL;
+        }
+        t = table(PTE_ADDR(*e));
+    }
+    return &t[IDX(va, lvl)];
+}
+
+static void kmap(vaddr_t va, paddr_t pa, u64 flags, bool large)
+{
+    u64 *e = walk(kernel_pml4, va, large ? 1 : 0, true, PTE_P | PTE_W);
+    if (!e)
+        panic("vm_init: out of memory");
+    *e = pa | flags | (large ? PTE_PS : 0);
+}
+
+void vm_init(void)
+{
+    kernel_pml4 = frame_alloc();
+    if (!kernel_pml4)
+        panic("vm_init: out of memory");
+
+    /* Direct map. The 2 MiB pages that hold the kernel image are split so that
+     * the image's text and rodata aliases are read-only. */
+    paddr_t kstart = V2P(_text), kro_end = V2P(_erodata), kend = V2P(_kernel_end);
+    paddr_t max = ROUNDUP(pmem_max_addr(), 0x200000);
+    for (paddr_t pa = 0; pa < max; pa += 0x200000) {
+        if (pa + 0x200000 <= kstart || pa >= ROUNDUP(kend, 0x200000)) {
+            kmap(PHYS_MAP_BASE + pa, pa, PTE_P | PTE_W | PTE_G | PTE_NX, true);
+            continue;
+        }
+        for (paddr_t p = pa; p < pa + 0x200000; p += PAGE_SIZE) {
+            u64 w = (p >= kstart && p < kro_end) ? 0 : PTE_W;
+            kmap(PHYS_MAP_BASE + p, p, PTE_P | w | PTE_G | PTE_NX, false);
+        }
+    }
+    /* Local APIC registers: uncached. */
+    kmap(PHYS_MAP_BASE + 0xfee00000, 0xfee00000, PTE_P | PTE_W | PTE_G | PTE_NX | PTE_PCD | PTE_PWT,
+         false);
+
+    /* Kernel image. */
+    for (vaddr_t va = (vaddr_t)_text; va < (vaddr_t)_kernel_end; va += PAGE_SIZE) {
+        u64 f = PTE_P | PTE_G;
+        if (va >= (vaddr_t)_etext)
+            f |= PTE_NX;
+        if (va >= (vaddr_t)_data)
+            f |= PTE_W;
+        kmap(va, V2P((void *)va), f, false);
+    }
+    vm_switch(kernel_pml4);
+}
+
+void vm_switch(paddr_t pml4)
+{
+    if (read_cr3() != pml4)
+        write_cr3(pml4);
+}
+
+int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags)
+{
+    u64 tflags = PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+    u64 *e = walk(pml4, va, 0, true, tflags);
+    if (!e)
+        return -E_NOMEM;
+    if (*e & PTE_P)
+        return -E_INVAL;
+    *e = pa | flags | PTE_P;
+    return 0;
+}
+
+u64 *vm_walk(paddr_t pml4, vaddr_t va)
+{
+    u64 *e = walk(pml4, va, 0, false, 0);
+    return e && (*e & PTE_P) ? e : NULL;
+}
+
+paddr_t vm_new_space(void)
+{
+    paddr_t p = frame_alloc();
+    if (!p)
+        return 0;
+    memcpy(table(p) + 256, table(kernel_pml4) + 256, 256 * sizeof(u64));
+    return p;
+}
+
+static void free_level(paddr_t t, int lvl)
+{
+    u64 *e = table(t);
+    for (int i = 0; i < 512; i++) {
+        if (!(e[i] & PTE_P))
+            continue;
+        if (lvl > 0)
+            free_level(PTE_ADDR(e[i]), lvl - 1);
+        else
+            frame_free(PTE_ADDR(e[i]));
+    }
+    frame_free(t);
+}
+
+void vm_free_space(paddr_t pml4)
+{
+    if (read_cr3() == pml4)
+        write_cr3(kernel_pml4);
+    u64 *e = table(pml4);
+    for (int i = 0; i < 256; i++)
+        if (e[i] & PTE_P)
+            free_level(PTE_ADDR(e[i]), 2);
+    frame_free(pml4);
+}
+
+static u64 check_wx(paddr_t t, int lvl, u64 inherited_nx)
+{
+    u64 bad = 0, *e = table(t);
+    for (int i = 0; i < 512; i++) {
+        if (!(e[i] & PTE_P))
+            continue;
+        u64 nx = inherited_nx | (e[i] & PTE_NX);
+        if (lvl == 0 || (e[i] & PTE_PS)) {
+            if ((e[i] & PTE_W) && !nx)
+                bad++;
+        } else {
+            bad += check_wx(PTE_ADDR(e[i]), lvl - 1, nx);
+        }
+    }
+    return bad;
+}
+
+u64 vm_check_wx(void)
+{
+    u64 bad = 0, *e = table(kernel_pml4);
+    for (int i = 256; i < 512; i++)
+        if (e[i] & PTE_P)
+            bad += check_wx(PTE_ADDR(e[i]), 2, e[i] & PTE_NX);
+    return bad;
+}

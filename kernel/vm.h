@@ -1,0 +1,37 @@
+/* Page tables. */
+#ifndef KERNEL_VM_H
+#define KERNEL_VM_H
+
+#include "types.h"
+
+#define PTE_P   (1UL << 0)
+#define PTE_W   (1UL << 1)
+#define PTE_U   (1UL << 2)
+#define PTE_PWT (1UL << 3)
+#define PTE_PCD (1UL << 4)
+#define PTE_A   (1UL << 5)
+#define PTE_D   (1UL << 6)
+#define PTE_PS  (1UL << 7)
+#define PTE_G   (1UL << 8)
+#define PTE_NX  (1UL << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000UL
+#define PTE_ADDR(e)   ((e) & PTE_ADDR_MASK)
+
+extern paddr_t kernel_pml4;
+
+void vm_init(void);
+/* Maps one 4 KiB page; creates intermediate tables. Returns 0 or -E_NOMEM;
+ * -E_INVAL if va is already mapped. */
+int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags);
+/* The leaf entry for va (4 KiB mappings only), or NULL. */
+u64 *vm_walk(paddr_t pml4, vaddr_t va);
+/* A new address space: kernel half shared, user half empty. 0 if no memory. */
+paddr_t vm_new_space(void);
+/* Frees the user half (tables and mapped frames) and the PML4 itself. */
+void vm_free_space(paddr_t pml4);
+void vm_switch(paddr_t pml4);
+/* Checks that no kernel mapping is both writable and executable; returns the
+ * number of offending pages. */
+u64 vm_check_wx(void);
+
+#endif

@@ -1,0 +1,36 @@
+#!/bin/bash
+# Runs the in-guest test suite and turns QEMU's exit status into ours. The
+# kernel ends the run through isa-debug-exit, so QEMU exits with 1 when every
+# test passed, 3 when some failed, 5 when the kernel panicked; anything else
+# (a reset, or a hang killed by the timeout) is a failure too.
+qemu_cmd=$1
+log=build/test.log
+limit=${TEST_TIMEOUT:-600}
+echo "make test: booting the test kernel (log in $log, limit ${limit}s)"
+timeout --foreground -k 5 "$limit" $qemu_cmd < /dev/null | tee "$log"
+status=${PIPESTATUS[0]}
+summary=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+# The panic report: a deliberate kernel fault must end the machine with the
+# panic status, the registers and a backtrace with symbol names.
+check_panic() {
+    local plog=build/test-panic.log
+    timeout --foreground -k 5 60 ${qemu_cmd/-append test/-append panic-test} < /dev/null > "$plog"
+    local pstatus=$?
+    if [ $pstatus = 5 ] && grep -aq 'KERNEL PANIC' "$plog" && grep -aq 'rip ffffffff8' "$plog" &&
+        grep -aq 'panic_selftest+0x' "$plog" && grep -aq 'kmain+0x' "$plog"; then
+        echo "PASS host/panic-report: registers and symbolized backtrace (see $plog)"
+        return 0
+    fi
+    echo "FAIL host/panic-report: status $pstatus; see $plog"
+    return 1
+}
+
+case $status in
+1) check_panic || { echo "make test: FAILED (panic report)"; exit 1; }
+   echo "make test: OK ($summary)"; exit 0 ;;
+3) echo "make test: FAILED ($summary)" ;;
+5) echo "make test: FAILED (kernel panic)" ;;
+124|137) echo "make test: FAILED (timed out after ${limit}s)" ;;
+*) echo "make test: FAILED (QEMU exit status $status: reset or crash)" ;;
+esac
+exit 1

@@ -1,0 +1,75 @@
+/* init: the first user program. Until the Unix library OS and its shell
+ * arrive, it offers a tiny console monitor. */
+#include "../lib/c/libc.h"
+#include "../lib/exo/exo.h"
+
+static void info(void)
+{
+    struct sys_info si;
+    if (sys_sysinfo(&si) < 0) {
+        printf("sysinfo failed\n");
+        return;
+    }
+    printf("env %lx, %lu cpu(s), %lu of %lu frames free (%lu MiB), uptime %lu.%02lu s\n",
+           si.env_id, si.ncpu, si.free_frames, si.total_frames, si.free_frames * 4096 >> 20,
+           si.ticks / si.timer_hz, si.ticks % si.timer_hz);
+}
+
+static int readline(char *buf, int max)
+{
+    int n = 0;
+    for (;;) {
+        long c = sys_cgetc(CGETC_WAIT);
+        if (c < 0)
+            return -1;
+        if (c == '\r' || c == '\n') {
+            sys_cputs("\n", 1);
+            buf[n] = 0;
+            return n;
+        }
+        if (c == 127 || c == 8) {
+            if (n > 0) {
+                n--;
+                sys_cputs("\b \b", 3);
+            }
+            continue;
+        }
+        if (c == 4 && n == 0) /* Ctrl-D */
+            return -1;
+        if (c >= 32 && c < 127 && n < max - 1) {
+            char ch = (char)c;
+            buf[n++] = ch;
+            sys_cputs(&ch, 1);
+        }
+    }
+}
+
+int main(void)
+{
+    printf("init: hello from user space (ring 3)\n");
+    info();
+    printf("Type 'help' for commands.\n");
+    char line[128];
+    for (;;) {
+        sys_cputs("spinel> ", 8);
+        if (readline(line, sizeof line) < 0)
+            break;
+        if (line[0] == 0)
+            continue;
+        if (strcmp(line, "help") == 0)
+            printf("help        this text\n"
+                   "info        memory, CPUs and uptime\n"
+                   "echo TEXT   print TEXT\n"
+                   "exit        stop init (and the machine)\n");
+        else if (strcmp(line, "info") == 0)
+            info();
+        else if (strncmp(line, "echo ", 5) == 0)
+            printf("%s\n", line + 5);
+        else if (strcmp(line, "exit") == 0 || strcmp(line, "halt") == 0)
+            break;
+        else
+            printf("%s: unknown command\n", line);
+    }
+    printf("init: bye\n");
+    return 0;
+}
