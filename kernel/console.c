@@ -38,7 +38,10 @@ void console_write(const char *s, size_t n)
     spin_unlock(&console_lock);
 }
 
-void console_putc(char c) { console_write(&c, 1); }
+void console_putc(char c)
+{
+    console_write(&c, 1);
+}
 
 int console_getc(void)
 {

@@ -5,9 +5,9 @@
 
 #include "types.h"
 
-#define MAX_CPUS        16
-#define KSTACK_SIZE     (16 * 1024)
-#define IST_STACK_SIZE  (8 * 1024)
+#define MAX_CPUS       16
+#define KSTACK_SIZE    (16 * 1024)
+#define IST_STACK_SIZE (8 * 1024)
 
 struct tss {
     u32 reserved0;
@@ -27,14 +27,14 @@ struct kcontext {
 struct env;
 
 struct cpu {
-    struct cpu *self;    /* offset 0: lets cpu() read %gs:0 */
-    u64 kstack_top;      /* offset 8: stack for syscall/trap entry from user */
-    u64 scratch_rsp;     /* offset 16: user rsp saved by the syscall entry */
-    int id;              /* index in cpus[] */
+    struct cpu *self; /* offset 0: lets cpu() read %gs:0 */
+    u64 kstack_top;   /* offset 8: stack for syscall/trap entry from user */
+    u64 scratch_rsp;  /* offset 16: user rsp saved by the syscall entry */
+    int id;           /* index in cpus[] */
     u32 apic_id;
-    struct env *env;     /* environment running (or last run) on this CPU */
+    struct env *env;       /* environment running (or last run) on this CPU */
     struct kcontext sched; /* where env_run() returns when an env stops running */
-    u64 ticks;           /* timer interrupts taken on this CPU */
+    u64 ticks;             /* timer interrupts taken on this CPU */
     u64 gdt[8] __aligned(16);
     struct tss tss __aligned(16);
 };

@@ -59,8 +59,13 @@ static int load_segment(paddr_t pml4, const struct elf64_phdr *ph, const u8 *elf
 int elf_load(paddr_t pml4, const u8 *elf, size_t size, u64 *entry)
 {
     const struct elf64_ehdr *eh = (const void *)elf;
-    if (size < sizeof *eh || memcmp(eh->ident, "\x7f" "ELF", 4) != 0 || eh->ident[4] != 2 ||
-        eh->ident[5] != 1 || eh->type != 2 /* ET_EXEC */ || eh->machine != 62 /* x86-64 */)
+    if (size < sizeof *eh ||
+        memcmp(eh->ident,
+               "\x7f"
+               "ELF",
+               4) != 0 ||
+        eh->ident[4] != 2 || eh->ident[5] != 1 || eh->type != 2 /* ET_EXEC */ ||
+        eh->machine != 62 /* x86-64 */)
         return -E_INVAL;
     if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phnum > 64 ||
         eh->phoff > size || (u64)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
@@ -74,8 +79,9 @@ int elf_load(paddr_t pml4, const u8 *elf, size_t size, u64 *entry)
             continue;
         /* The segment must lie in user space below the stack area, and its
          * file bytes inside the file. */
-        if (ph[i].filesz > ph[i].memsz || ph[i].offset > size || ph[i].filesz > size - ph[i].offset ||
-            ph[i].vaddr < USER_MIN || ph[i].memsz > USER_STACK_TOP - USER_MIN ||
+        if (ph[i].filesz > ph[i].memsz || ph[i].offset > size ||
+            ph[i].filesz > size - ph[i].offset || ph[i].vaddr < USER_MIN ||
+            ph[i].memsz > USER_STACK_TOP - USER_MIN ||
             ph[i].vaddr > USER_STACK_TOP - (USER_STACK_PAGES + 1) * PAGE_SIZE - ph[i].memsz)
             return -E_INVAL;
         int r = load_segment(pml4, &ph[i], elf);

@@ -15,16 +15,16 @@ enum env_state { ENV_FREE = 0, ENV_RUNNABLE, ENV_RUNNING, ENV_DEAD };
 enum env_stop { STOP_NONE, STOP_EXIT, STOP_FAULT, STOP_TIMEOUT };
 
 struct env {
-    u32 id;                 /* index in envs[] + generation << 8; never 0 */
+    u32 id; /* index in envs[] + generation << 8; never 0 */
     enum env_state state;
     char name[32];
     paddr_t pml4;
-    struct trapframe tf;    /* user state while not running */
-    u64 deadline;           /* kill after this many timer ticks of the CPU (0: none) */
-    enum env_stop stop;     /* filled when it stops */
+    struct trapframe tf; /* user state while not running */
+    u64 deadline;        /* kill after this many timer ticks of the CPU (0: none) */
+    enum env_stop stop;  /* filled when it stops */
     int exit_status;
     u64 fault_vector;
-    char why[128];          /* human-readable reason it stopped */
+    char why[128]; /* human-readable reason it stopped */
 };
 
 extern struct env envs[NENV];

@@ -5,7 +5,7 @@
 #include "types.h"
 
 struct initrd_file {
-    const char *name;  /* not NUL-terminated: namelen bytes */
+    const char *name; /* not NUL-terminated: namelen bytes */
     size_t namelen;
     const u8 *data;
     size_t size;

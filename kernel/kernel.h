@@ -44,7 +44,10 @@ size_t strlcpy(char *d, const char *s, size_t n);
 extern bool boot_test_mode;
 
 /* Physical <-> direct-map virtual. */
-static inline void *P2V(paddr_t pa) { return (void *)(pa + PHYS_MAP_BASE); }
+static inline void *P2V(paddr_t pa)
+{
+    return (void *)(pa + PHYS_MAP_BASE);
+}
 static inline paddr_t V2P(const void *va)
 {
     u64 v = (u64)va;

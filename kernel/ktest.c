@@ -115,9 +115,9 @@ static bool t_uaccess(char *why, size_t whylen)
     CHECK(copy_from_user(&x, 0, 8) == -E_FAULT);
     CHECK(copy_from_user(&x, 0x400000, 8) == -E_FAULT);
     CHECK(copy_to_user(0x7ffffffff000, &x, 8) == -E_FAULT);
-    CHECK(copy_from_user(&x, (u64)&x, 8) == -E_FAULT);       /* kernel address */
-    CHECK(copy_from_user(&x, USER_TOP - 4, 8) == -E_FAULT);  /* straddles the top */
-    CHECK(copy_from_user(&x, 0x400000, ~0UL) == -E_FAULT);   /* length overflows */
+    CHECK(copy_from_user(&x, (u64)&x, 8) == -E_FAULT);      /* kernel address */
+    CHECK(copy_from_user(&x, USER_TOP - 4, 8) == -E_FAULT); /* straddles the top */
+    CHECK(copy_from_user(&x, 0x400000, ~0UL) == -E_FAULT);  /* length overflows */
     CHECK(!user_range_ok(~0UL - 3, 8));
     return true;
 }
@@ -156,7 +156,11 @@ static bool t_elf_reject(char *why, size_t whylen)
 static bool t_initrd(char *why, size_t whylen)
 {
     struct initrd_file f;
-    CHECK(initrd_find("init", &f) && f.size > 64 && memcmp(f.data, "\x7f" "ELF", 4) == 0);
+    CHECK(initrd_find("init", &f) && f.size > 64 &&
+          memcmp(f.data,
+                 "\x7f"
+                 "ELF",
+                 4) == 0);
     CHECK(!initrd_find("no-such-file", &f));
     CHECK(!initrd_find("ini", &f));
     return true;
@@ -166,15 +170,15 @@ static const struct {
     const char *name;
     bool (*fn)(char *why, size_t whylen);
 } unit_tests[] = {
-    {"kernel/printf", t_printf},   {"kernel/frames", t_frames},     {"kernel/no-wx", t_wx},
-    {"kernel/ksyms", t_ksyms},     {"kernel/uaccess", t_uaccess},   {"kernel/timer", t_timer},
+    {"kernel/printf", t_printf},         {"kernel/frames", t_frames},   {"kernel/no-wx", t_wx},
+    {"kernel/ksyms", t_ksyms},           {"kernel/uaccess", t_uaccess}, {"kernel/timer", t_timer},
     {"kernel/elf-reject", t_elf_reject}, {"kernel/initrd", t_initrd},
 };
 
 /* ---- user test programs ---- */
 
 static const char *const short_names[32] = {
-    [0] = "DE", [1] = "DB", [3] = "BP", [4] = "OF", [5] = "BR", [6] = "UD", [7] = "NM",
+    [0] = "DE",  [1] = "DB",  [3] = "BP",  [4] = "OF",  [5] = "BR",  [6] = "UD",  [7] = "NM",
     [12] = "SS", [13] = "GP", [14] = "PF", [16] = "MF", [17] = "AC", [19] = "XM",
 };
 

@@ -137,7 +137,8 @@ void kmain(u32 magic, u32 mbi_pa)
     if ((mbi->flags & (1 << 3)) && mbi->mods_count > 0) {
         const struct mb_module *mods = P2V(mbi->mods_addr);
         for (u32 i = 0; i < mbi->mods_count && nreserved < 8; i++)
-            reserved[nreserved++] = (struct mem_range){mods[i].start, ROUNDUP(mods[i].end, PAGE_SIZE)};
+            reserved[nreserved++] =
+                (struct mem_range){mods[i].start, ROUNDUP(mods[i].end, PAGE_SIZE)};
         initrd = P2V(mods[0].start);
         initrd_size = mods[0].end - mods[0].start;
     }

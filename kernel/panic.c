@@ -64,7 +64,10 @@ void backtrace_from(u64 rbp, u64 rip)
 }
 
 /* Status 2 tells the test harness that the kernel panicked. */
-static __noreturn void stop_machine(void) { machine_exit(2); }
+static __noreturn void stop_machine(void)
+{
+    machine_exit(2);
+}
 
 void panic(const char *fmt, ...)
 {
@@ -78,7 +81,7 @@ void panic(const char *fmt, ...)
     vkprintf(fmt, ap);
     va_end(ap);
     kprintf("\n");
-    backtrace_from((u64)__builtin_frame_address(0), (u64)&&here);
+    backtrace_from((u64)__builtin_frame_address(0), (u64) && here);
 here:
     stop_machine();
 }

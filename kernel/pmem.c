@@ -11,7 +11,7 @@ static u64 *bitmap;
 static u64 nframes;     /* frames covered by the bitmap: [0, nframes) */
 static u64 total_count; /* frames that were ever free (managed) */
 static u64 free_count;
-static u64 hint;        /* word index where the next search starts */
+static u64 hint; /* word index where the next search starts */
 
 static bool overlaps(paddr_t s, paddr_t e, const struct mem_range *r, int n)
 {
@@ -99,6 +99,15 @@ void frame_free(paddr_t pa)
     spin_unlock(&pmem_lock);
 }
 
-u64 pmem_free_frames(void) { return __atomic_load_n(&free_count, __ATOMIC_RELAXED); }
-u64 pmem_total_frames(void) { return total_count; }
-paddr_t pmem_max_addr(void) { return nframes * PAGE_SIZE; }
+u64 pmem_free_frames(void)
+{
+    return __atomic_load_n(&free_count, __ATOMIC_RELAXED);
+}
+u64 pmem_total_frames(void)
+{
+    return total_count;
+}
+paddr_t pmem_max_addr(void)
+{
+    return nframes * PAGE_SIZE;
+}

@@ -10,7 +10,7 @@ struct mem_range {
 
 void pmem_init(const struct mem_range *usable, int nusable, const struct mem_range *reserved,
                int nreserved);
-paddr_t frame_alloc(void);        /* a zeroed frame, or 0 if none is free */
+paddr_t frame_alloc(void); /* a zeroed frame, or 0 if none is free */
 void frame_free(paddr_t pa);
 u64 pmem_free_frames(void);
 u64 pmem_total_frames(void);

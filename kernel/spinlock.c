@@ -21,4 +21,7 @@ void spin_unlock(struct spinlock *l)
     __atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 }
 
-bool spin_holding(struct spinlock *l) { return l->holder == cpu()->id && l->owner != l->next; }
+bool spin_holding(struct spinlock *l)
+{
+    return l->holder == cpu()->id && l->owner != l->next;
+}

@@ -16,7 +16,10 @@ typedef s64 (*kcall_fn)(u64, u64, u64, u64, u64, u64);
 /* sys_null() -> 0
  * Does nothing; measures the cost of entering and leaving the kernel.
  * Rights: none. Errors: none. */
-static s64 sys_null(void) { return 0; }
+static s64 sys_null(void)
+{
+    return 0;
+}
 
 /* sys_cputs(buf, len) -> len
  * Writes len bytes at user address buf to the console.
@@ -44,7 +47,10 @@ static s64 sys_cputs(u64 buf, u64 len)
 /* sys_exit(status) -> does not return
  * Ends the calling env; its resources are freed and status is reported to
  * whoever ran it. Rights: none. Errors: none. */
-static s64 sys_exit(u64 status) { env_exit(cpu()->env, (int)status); }
+static s64 sys_exit(u64 status)
+{
+    env_exit(cpu()->env, (int)status);
+}
 
 /* sys_sysinfo(out) -> 0
  * Fills the struct sys_info at user address out.

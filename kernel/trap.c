@@ -8,12 +8,27 @@
 #include "arch/x86_64/lapic.h"
 
 static const char *const names[32] = {
-    "divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
-    "bound range (#BR)", "invalid opcode (#UD)", "device not available (#NM)",
-    "double fault (#DF)", "coprocessor overrun", "invalid TSS (#TS)",
-    "segment not present (#NP)", "stack fault (#SS)", "general protection (#GP)",
-    "page fault (#PF)", "reserved 15", "x87 floating point (#MF)", "alignment check (#AC)",
-    "machine check (#MC)", "SIMD floating point (#XM)", "virtualization (#VE)",
+    "divide error (#DE)",
+    "debug (#DB)",
+    "NMI",
+    "breakpoint (#BP)",
+    "overflow (#OF)",
+    "bound range (#BR)",
+    "invalid opcode (#UD)",
+    "device not available (#NM)",
+    "double fault (#DF)",
+    "coprocessor overrun",
+    "invalid TSS (#TS)",
+    "segment not present (#NP)",
+    "stack fault (#SS)",
+    "general protection (#GP)",
+    "page fault (#PF)",
+    "reserved 15",
+    "x87 floating point (#MF)",
+    "alignment check (#AC)",
+    "machine check (#MC)",
+    "SIMD floating point (#XM)",
+    "virtualization (#VE)",
     "control protection (#CP)",
 };
 
@@ -26,7 +41,10 @@ const char *trap_name(u64 v)
     return v < 256 ? "interrupt" : "unknown";
 }
 
-bool trap_from_user(const struct trapframe *tf) { return (tf->cs & 3) == 3; }
+bool trap_from_user(const struct trapframe *tf)
+{
+    return (tf->cs & 3) == 3;
+}
 
 static bool fixup(struct trapframe *tf)
 {
@@ -48,7 +66,9 @@ static __noreturn void user_fault(struct trapframe *tf)
         u64 cr2 = read_cr2();
         u64 err = tf->error;
         env_kill(e, STOP_FAULT, "%s at address %lx (%s, %s%s) rip %lx", trap_name(T_PF), cr2,
-                 err & PF_I ? "execute" : err & PF_W ? "write" : "read",
+                 err & PF_I   ? "execute"
+                 : err & PF_W ? "write"
+                              : "read",
                  err & PF_P ? "protection violation" : "not mapped",
                  cr2 >= USER_TOP ? ", kernel address" : "", tf->rip);
     }

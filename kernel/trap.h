@@ -14,37 +14,37 @@ struct trapframe {
 };
 STATIC_ASSERT(sizeof(struct trapframe) == 22 * 8);
 
-#define T_DE   0  /* divide error */
-#define T_DB   1
-#define T_NMI  2
-#define T_BP   3
-#define T_OF   4
-#define T_BR   5
-#define T_UD   6  /* invalid opcode */
-#define T_NM   7
-#define T_DF   8  /* double fault */
-#define T_TS   10
-#define T_NP   11
-#define T_SS   12
-#define T_GP   13 /* general protection */
-#define T_PF   14 /* page fault */
-#define T_MF   16
-#define T_AC   17
-#define T_MC   18
-#define T_XM   19
-#define T_VE   20
-#define T_CP   21
+#define T_DE  0 /* divide error */
+#define T_DB  1
+#define T_NMI 2
+#define T_BP  3
+#define T_OF  4
+#define T_BR  5
+#define T_UD  6 /* invalid opcode */
+#define T_NM  7
+#define T_DF  8 /* double fault */
+#define T_TS  10
+#define T_NP  11
+#define T_SS  12
+#define T_GP  13 /* general protection */
+#define T_PF  14 /* page fault */
+#define T_MF  16
+#define T_AC  17
+#define T_MC  18
+#define T_XM  19
+#define T_VE  20
+#define T_CP  21
 
 #define T_TIMER    32
 #define T_SPURIOUS 255
 #define T_SYSCALL  0x100 /* not a vector: marks frames built by syscall_entry */
 
 /* Page-fault error code bits. */
-#define PF_P     (1 << 0)
-#define PF_W     (1 << 1)
-#define PF_U     (1 << 2)
-#define PF_RSVD  (1 << 3)
-#define PF_I     (1 << 4)
+#define PF_P    (1 << 0)
+#define PF_W    (1 << 1)
+#define PF_U    (1 << 2)
+#define PF_RSVD (1 << 3)
+#define PF_I    (1 << 4)
 
 void idt_init(void);
 void trap(struct trapframe *tf);

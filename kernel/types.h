@@ -18,8 +18,8 @@ typedef u64 paddr_t;
 typedef u64 vaddr_t;
 
 #define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
-#define ROUNDUP(x, a)    (((x) + (a) - 1) & ~((u64)(a) - 1))
-#define ROUNDDOWN(x, a)  ((x) & ~((u64)(a) - 1))
+#define ROUNDUP(x, a)    (((x) + (a)-1) & ~((u64)(a)-1))
+#define ROUNDDOWN(x, a)  ((x) & ~((u64)(a)-1))
 #define MIN(a, b)        ((a) < (b) ? (a) : (b))
 #define MAX(a, b)        ((a) > (b) ? (a) : (b))
 #define unlikely(x)      __builtin_expect(!!(x), 0)

@@ -5,7 +5,10 @@
 bool cpu_has_smap;
 long uaccess_copy(void *dst, const void *src, size_t n);
 
-bool user_range_ok(u64 uaddr, u64 n) { return uaddr < USER_TOP && n <= USER_TOP - uaddr; }
+bool user_range_ok(u64 uaddr, u64 n)
+{
+    return uaddr < USER_TOP && n <= USER_TOP - uaddr;
+}
 
 static int copy(void *dst, const void *src, size_t n)
 {

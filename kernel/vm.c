@@ -16,7 +16,10 @@ extern char _text[], _etext[], _rodata[], _erodata[], _data[], _edata[], _kernel
 
 #define IDX(va, lvl) (((va) >> (12 + 9 * (lvl))) & 511)
 
-static u64 *table(paddr_t pa) { return P2V(pa); }
+static u64 *table(paddr_t pa)
+{
+    return P2V(pa);
+}
 
 /* Returns the entry at level `lvl` (0 = PT) for va, creating tables above it. */
 static u64 *walk(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags)

@@ -4,18 +4,18 @@
 
 #include "types.h"
 
-#define PTE_P   (1UL << 0)
-#define PTE_W   (1UL << 1)
-#define PTE_U   (1UL << 2)
-#define PTE_PWT (1UL << 3)
-#define PTE_PCD (1UL << 4)
-#define PTE_A   (1UL << 5)
-#define PTE_D   (1UL << 6)
-#define PTE_PS  (1UL << 7)
-#define PTE_G   (1UL << 8)
-#define PTE_NX  (1UL << 63)
+#define PTE_P         (1UL << 0)
+#define PTE_W         (1UL << 1)
+#define PTE_U         (1UL << 2)
+#define PTE_PWT       (1UL << 3)
+#define PTE_PCD       (1UL << 4)
+#define PTE_A         (1UL << 5)
+#define PTE_D         (1UL << 6)
+#define PTE_PS        (1UL << 7)
+#define PTE_G         (1UL << 8)
+#define PTE_NX        (1UL << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000UL
-#define PTE_ADDR(e)   ((e) & PTE_ADDR_MASK)
+#define PTE_ADDR(e)   ((e)&PTE_ADDR_MASK)
 
 extern paddr_t kernel_pml4;
 

@@ -3,15 +3,15 @@
 #ifndef SPINEL_ERRNO_H
 #define SPINEL_ERRNO_H
 
-#define E_INVAL  1  /* an argument is out of range or malformed */
-#define E_FAULT  2  /* a pointer argument names memory the caller cannot access */
-#define E_ALIGN  3  /* a pointer argument is not aligned as the call requires */
-#define E_NOSYS  4  /* no such kernel call */
-#define E_NOMEM  5  /* out of physical memory or of the caller's kernel-memory quota */
-#define E_AGAIN  6  /* nothing available now; try again */
-#define E_PERM   7  /* the capability does not carry the needed rights */
-#define E_NOENT  8  /* no such object */
-#define E_RANGE  9  /* a length or count is too large */
-#define E_MAX    9
+#define E_INVAL 1 /* an argument is out of range or malformed */
+#define E_FAULT 2 /* a pointer argument names memory the caller cannot access */
+#define E_ALIGN 3 /* a pointer argument is not aligned as the call requires */
+#define E_NOSYS 4 /* no such kernel call */
+#define E_NOMEM 5 /* out of physical memory or of the caller's kernel-memory quota */
+#define E_AGAIN 6 /* nothing available now; try again */
+#define E_PERM  7 /* the capability does not carry the needed rights */
+#define E_NOENT 8 /* no such object */
+#define E_RANGE 9 /* a length or count is too large */
+#define E_MAX   9
 
 #endif

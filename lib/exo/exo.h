@@ -21,7 +21,10 @@ static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long
     return ret;
 }
 
-static inline long sys_null(void) { return exo_syscall6(SYS_null, 0, 0, 0, 0, 0, 0); }
+static inline long sys_null(void)
+{
+    return exo_syscall6(SYS_null, 0, 0, 0, 0, 0, 0);
+}
 static inline long sys_cputs(const char *s, size_t n)
 {
     return exo_syscall6(SYS_cputs, (long)s, (long)n, 0, 0, 0, 0);
@@ -36,6 +39,9 @@ static inline long sys_sysinfo(struct sys_info *out)
     return exo_syscall6(SYS_sysinfo, (long)out, 0, 0, 0, 0, 0);
 }
 #define CGETC_WAIT 1
-static inline long sys_cgetc(unsigned flags) { return exo_syscall6(SYS_cgetc, flags, 0, 0, 0, 0, 0); }
+static inline long sys_cgetc(unsigned flags)
+{
+    return exo_syscall6(SYS_cgetc, flags, 0, 0, 0, 0, 0);
+}
 
 #endif

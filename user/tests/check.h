@@ -5,7 +5,7 @@
 #include "../../lib/c/libc.h"
 
 static int check_failures;
-#define CHECK_EQ(expr, want)                                                                      \
+#define CHECK_EQ(expr, want)                                                                       \
     do {                                                                                           \
         long got_ = (long)(expr), want_ = (long)(want);                                            \
         if (got_ != want_) {                                                                       \

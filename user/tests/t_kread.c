@@ -1,1 +1,4 @@
-int main(void) { return (int)*(volatile unsigned long *)0xffff800000100000UL; }
+int main(void)
+{
+    return (int)*(volatile unsigned long *)0xffff800000100000UL;
+}

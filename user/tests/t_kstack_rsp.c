@@ -7,7 +7,7 @@ int main(void)
                      "movabs $0xffffffff80300000, %%rsp\n"
                      "xor %%eax, %%eax\n" /* SYS_null */
                      "syscall\n"
-                     "push %%rax\n"       /* faults: the stack is kernel memory */
+                     "push %%rax\n" /* faults: the stack is kernel memory */
                      "mov %%rbx, %%rsp\n" ::
                          : "rax", "rbx", "rcx", "r11", "memory");
     return 0;

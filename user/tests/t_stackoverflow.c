@@ -8,4 +8,7 @@ static int down(int n)
         return 0;
     return down(n + 1) + pad[0];
 }
-int main(void) { return down(0); }
+int main(void)
+{
+    return down(0);
+}

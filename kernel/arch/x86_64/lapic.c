@@ -5,14 +5,14 @@
 #include "lapic.h"
 #include "x86.h"
 
-#define LAPIC_ID    0x020
-#define LAPIC_EOI   0x0B0
-#define LAPIC_SVR   0x0F0
-#define LAPIC_ESR   0x280
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_LVT_LINT1 0x360
-#define LAPIC_LVT_ERROR 0x370
+#define LAPIC_ID         0x020
+#define LAPIC_EOI        0x0B0
+#define LAPIC_SVR        0x0F0
+#define LAPIC_ESR        0x280
+#define LAPIC_LVT_TIMER  0x320
+#define LAPIC_LVT_LINT0  0x350
+#define LAPIC_LVT_LINT1  0x360
+#define LAPIC_LVT_ERROR  0x370
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR  0x390
 #define LAPIC_TIMER_DIV  0x3E0
@@ -24,23 +24,32 @@ static volatile u32 *lapic;
 u32 lapic_ticks_per_period; /* LAPIC timer counts per timer interrupt */
 u64 tsc_per_ms;             /* TSC ticks per millisecond (informational) */
 
-static u32 rd(u32 reg) { return lapic[reg / 4]; }
+static u32 rd(u32 reg)
+{
+    return lapic[reg / 4];
+}
 static void wr(u32 reg, u32 v)
 {
     lapic[reg / 4] = v;
     (void)lapic[LAPIC_ID / 4]; /* wait for the write to finish */
 }
 
-u32 lapic_id(void) { return lapic ? rd(LAPIC_ID) >> 24 : 0; }
-void lapic_eoi(void) { wr(LAPIC_EOI, 0); }
+u32 lapic_id(void)
+{
+    return lapic ? rd(LAPIC_ID) >> 24 : 0;
+}
+void lapic_eoi(void)
+{
+    wr(LAPIC_EOI, 0);
+}
 
 /* Counts LAPIC timer ticks (divide by 16) during 10 ms measured by PIT
  * channel 2 in one-shot mode, gated through port 0x61. */
 static u32 calibrate(void)
 {
-    const u16 pit_10ms = 11932; /* 1193182 Hz / 100 */
+    const u16 pit_10ms = 11932;             /* 1193182 Hz / 100 */
     outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
-    outb(0x43, 0xB0);                        /* channel 2, lo/hi, mode 0 */
+    outb(0x43, 0xB0);                       /* channel 2, lo/hi, mode 0 */
     outb(0x42, pit_10ms & 0xff);
     outb(0x42, pit_10ms >> 8);
     /* Restart the gate so counting begins now. */

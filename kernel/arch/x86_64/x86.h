@@ -4,9 +4,18 @@
 
 #include "../../types.h"
 
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(u16 port, u8 v)
+{
+    __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outw(u16 port, u16 v)
+{
+    __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outl(u16 port, u32 v)
+{
+    __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline u8 inb(u16 port)
 {
     u8 v;
@@ -39,7 +48,10 @@ static inline u64 read_cr0(void)
     __asm__ volatile("mov %%cr0, %0" : "=r"(v));
     return v;
 }
-static inline void write_cr0(u64 v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
+static inline void write_cr0(u64 v)
+{
+    __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory");
+}
 static inline u64 read_cr2(void)
 {
     u64 v;
@@ -52,27 +64,54 @@ static inline u64 read_cr3(void)
     __asm__ volatile("mov %%cr3, %0" : "=r"(v));
     return v;
 }
-static inline void write_cr3(u64 v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+static inline void write_cr3(u64 v)
+{
+    __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
 static inline u64 read_cr4(void)
 {
     u64 v;
     __asm__ volatile("mov %%cr4, %0" : "=r"(v));
     return v;
 }
-static inline void write_cr4(u64 v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
-static inline void invlpg(vaddr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+static inline void write_cr4(u64 v)
+{
+    __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory");
+}
+static inline void invlpg(vaddr_t va)
+{
+    __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
 static inline u64 read_rflags(void)
 {
     u64 v;
     __asm__ volatile("pushfq; popq %0" : "=r"(v));
     return v;
 }
-static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
-static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
-static inline void pause(void) { __asm__ volatile("pause" ::: "memory"); }
-static inline void stac(void) { __asm__ volatile("stac" ::: "memory", "cc"); }
-static inline void clac(void) { __asm__ volatile("clac" ::: "memory", "cc"); }
+static inline void cli(void)
+{
+    __asm__ volatile("cli" ::: "memory");
+}
+static inline void sti(void)
+{
+    __asm__ volatile("sti" ::: "memory");
+}
+static inline void hlt(void)
+{
+    __asm__ volatile("hlt" ::: "memory");
+}
+static inline void pause(void)
+{
+    __asm__ volatile("pause" ::: "memory");
+}
+static inline void stac(void)
+{
+    __asm__ volatile("stac" ::: "memory", "cc");
+}
+static inline void clac(void)
+{
+    __asm__ volatile("clac" ::: "memory", "cc");
+}
 
 #define MSR_EFER           0xC0000080
 #define MSR_STAR           0xC0000081
@@ -100,11 +139,11 @@ static inline void clac(void) { __asm__ volatile("clac" ::: "memory", "cc"); }
 #define CR4_SMEP       (1UL << 20)
 #define CR4_SMAP       (1UL << 21)
 
-#define RFLAGS_IF (1UL << 9)
-#define RFLAGS_TF (1UL << 8)
-#define RFLAGS_DF (1UL << 10)
-#define RFLAGS_AC (1UL << 18)
-#define RFLAGS_NT (1UL << 14)
+#define RFLAGS_IF   (1UL << 9)
+#define RFLAGS_TF   (1UL << 8)
+#define RFLAGS_DF   (1UL << 10)
+#define RFLAGS_AC   (1UL << 18)
+#define RFLAGS_NT   (1UL << 14)
 #define RFLAGS_IOPL (3UL << 12)
 
 /* GDT selectors; the order is dictated by syscall/sysret (see gdt.c). */
