@@ -19,11 +19,11 @@ LD       := ld
 OBJCOPY  := objcopy
 WARN     := -Wall -Wextra -Werror
 COMMON   := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pie \
-            -fno-asynchronous-unwind-tables -Iinclude
+            -fno-asynchronous-unwind-tables -Iinclude -I$(B)/gen
 
 KCFLAGS  := $(COMMON) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
             -fno-omit-frame-pointer -fno-builtin -MMD -MP
-KASFLAGS := -g -MMD -MP -Iinclude
+KASFLAGS := -g -MMD -MP -Iinclude -I$(B)/gen
 UCFLAGS  := $(COMMON) -fno-builtin -fno-tree-loop-distribute-patterns -MMD -MP
 ULDFLAGS := -static -nostdlib -no-pie -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
             -Wl,--build-id=none
@@ -44,14 +44,29 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all run test iso test-iso qemu-gdb bench format clean deps check-host
+.PHONY: all docs run test iso test-iso qemu-gdb bench format clean deps check-host
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
 deps:
 	@tools/need.sh $(HOST_TOOLS)
 
+# ---- generated from the kernel-call table ----
+GEN := $(B)/gen/spinel/kcall_nums.h $(B)/gen/kcall_table.h $(B)/gen/exo_calls.h
+$(B)/gen/spinel/kcall_nums.h: kernel/kcalls.tbl tools/kcalls.awk
+	@mkdir -p $(@D)
+	awk -v out=nums -f tools/kcalls.awk $< > $@
+$(B)/gen/kcall_table.h: kernel/kcalls.tbl tools/kcalls.awk
+	@mkdir -p $(@D)
+	awk -v out=kernel -f tools/kcalls.awk $< > $@
+$(B)/gen/exo_calls.h: kernel/kcalls.tbl tools/kcalls.awk
+	@mkdir -p $(@D)
+	awk -v out=user -f tools/kcalls.awk $< > $@
+docs: docs/kernel-calls.md
+docs/kernel-calls.md: kernel/kcalls.tbl tools/kcalls.awk
+	awk -v out=doc -f tools/kcalls.awk $< > $@
+
 # ---- kernel ----
-$(B)/kernel/%.o: kernel/%.c
+$(B)/kernel/%.o: kernel/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c $< -o $@
 $(B)/kernel/%.o: kernel/%.S
@@ -78,13 +93,13 @@ $(B)/spinel.bin: $(B)/spinel.elf
 	$(OBJCOPY) -O binary $< $@
 
 # ---- user programs and the boot image ----
-$(B)/lib/%.o: lib/%.c
+$(B)/lib/%.o: lib/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
-$(B)/lib/%.o: lib/%.S
+$(B)/lib/%.o: lib/%.S | $(GEN)
 	@mkdir -p $(@D)
-	$(CC) -c $< -o $@
-$(B)/user/%.o: user/%.c
+	$(CC) $(KASFLAGS) -c $< -o $@
+$(B)/user/%.o: user/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(B)/user/%: $(B)/user/%.o $(LIBC_OBJS)

@@ -25,6 +25,7 @@ struct kcontext {
 };
 
 struct env;
+struct trapframe;
 
 struct cpu {
     struct cpu *self; /* offset 0: lets cpu() read %gs:0 */
@@ -35,6 +36,12 @@ struct cpu {
     struct env *env;       /* environment running (or last run) on this CPU */
     struct kcontext sched; /* where env_run() returns when an env stops running */
     u64 ticks;             /* timer interrupts taken on this CPU */
+    struct trapframe *cur_tf; /* frame of the kernel call being served */
+    /* The time-slot vector (sched.c); touched only by this CPU. */
+    u32 slot_owner[16]; /* env id per position, 0 = free */
+    int slot_pos;       /* position of the current slot */
+    u64 slot_end;       /* tick at which the current slot ends */
+    u64 grace_end;      /* tick at which the epilogue grace period ends (0: none) */
     u64 gdt[8] __aligned(16);
     struct tss tss __aligned(16);
 };
@@ -51,6 +58,8 @@ static inline struct cpu *cpu(void)
     __asm__ volatile("mov %%gs:0, %0" : "=r"(c));
     return c;
 }
+
+static inline struct env *cpu_env(void) { return cpu()->env; }
 
 void cpu_init_bsp(void);
 void gdt_init(struct cpu *c);

@@ -24,39 +24,34 @@ struct elf64_phdr {
 #define PHF_X   1
 #define PHF_W   2
 
-static int load_segment(paddr_t pml4, const struct elf64_phdr *ph, const u8 *elf)
+static int load_segment(struct env *e, const struct elf64_phdr *ph, const u8 *elf)
 {
     u64 start = ROUNDDOWN(ph->vaddr, PAGE_SIZE);
     u64 end = ROUNDUP(ph->vaddr + ph->memsz, PAGE_SIZE);
-    u64 flags = PTE_U | (ph->flags & PHF_W ? PTE_W : 0) | (ph->flags & PHF_X ? 0 : PTE_NX);
+    u64 flags = (ph->flags & PHF_W ? PTE_W : 0) | (ph->flags & PHF_X ? 0 : PTE_NX);
     for (u64 va = start; va < end; va += PAGE_SIZE) {
-        u64 *pte = vm_walk(pml4, va);
-        paddr_t pa;
+        u64 *pte = vm_walk(e->pml4, va);
         if (pte) {
             /* Shared with the previous segment: widen the rights. */
-            pa = PTE_ADDR(*pte);
             *pte |= flags & PTE_W;
             if (!(flags & PTE_NX))
                 *pte &= ~PTE_NX;
         } else {
-            pa = frame_alloc();
-            if (!pa)
-                return -E_NOMEM;
-            int r = vm_map(pml4, va, pa, flags);
-            if (r < 0) {
-                frame_free(pa);
+            int r = env_map_new_frame(e, va, flags);
+            if (r < 0)
                 return r;
-            }
+            pte = vm_walk(e->pml4, va);
         }
         /* Copy the file bytes that fall in this page. */
         u64 fs = MAX(va, ph->vaddr), fe = MIN(va + PAGE_SIZE, ph->vaddr + ph->filesz);
         if (fs < fe)
-            memcpy((u8 *)P2V(pa) + (fs - va), elf + ph->offset + (fs - ph->vaddr), fe - fs);
+            memcpy((u8 *)P2V(PTE_ADDR(*pte)) + (fs - va), elf + ph->offset + (fs - ph->vaddr),
+                   fe - fs);
     }
     return 0;
 }
 
-int elf_load(paddr_t pml4, const u8 *elf, size_t size, u64 *entry)
+int elf_load(struct env *e, const u8 *elf, size_t size, u64 *entry)
 {
     const struct elf64_ehdr *eh = (const void *)elf;
     if (size < sizeof *eh ||
@@ -84,7 +79,7 @@ int elf_load(paddr_t pml4, const u8 *elf, size_t size, u64 *entry)
             ph[i].memsz > USER_STACK_TOP - USER_MIN ||
             ph[i].vaddr > USER_STACK_TOP - (USER_STACK_PAGES + 1) * PAGE_SIZE - ph[i].memsz)
             return -E_INVAL;
-        int r = load_segment(pml4, &ph[i], elf);
+        int r = load_segment(e, &ph[i], elf);
         if (r < 0)
             return r;
         loaded++;

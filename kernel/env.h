@@ -1,46 +1,87 @@
-/* Environments: the unit of protection. An env is an address space plus the
- * saved user state of its one thread of control. (The capability table and
- * upcall entry points arrive with the exokernel interface.) */
+/* Environments: the unit of protection. An env has an address space, a
+ * capability table, the entry points its library OS registered for upcalls,
+ * and the user contexts the kernel saved for it. The kernel knows nothing of
+ * the processes or threads a library OS builds inside an env. */
 #ifndef KERNEL_ENV_H
 #define KERNEL_ENV_H
 
 #include "types.h"
 #include "trap.h"
+#include <spinel/exo.h>
 
 #define NENV 64
+#define ENV_MIN_QUOTA 16
 
-enum env_state { ENV_FREE = 0, ENV_RUNNABLE, ENV_RUNNING, ENV_DEAD };
+enum env_state {
+    ENV_FREE = 0,
+    ENV_EMPTY,    /* created, nothing loaded, not runnable */
+    ENV_RUNNABLE, /* may run in its slots */
+    ENV_BLOCKED,  /* waits for an event (sys_block); protected calls still enter */
+    ENV_ZOMBIE,   /* torn down; kept until its original capability is deleted */
+};
 
-/* How an env stopped, for the one that ran it. */
-enum env_stop { STOP_NONE, STOP_EXIT, STOP_FAULT, STOP_TIMEOUT };
+/* How an env ended, for whoever created it. */
+enum env_stop { STOP_NONE, STOP_EXIT, STOP_FAULT, STOP_TIMEOUT, STOP_KILLED };
 
 struct env {
-    u32 id; /* index in envs[] + generation << 8; never 0 */
+    u32 id;             /* index in envs[] | generation << 8; never 0 */
     enum env_state state;
     char name[32];
+    u32 parent;         /* id of the env that created it (0: the kernel) */
     paddr_t pml4;
-    struct trapframe tf; /* user state while not running */
-    u64 deadline;        /* kill after this many timer ticks of the CPU (0: none) */
-    enum env_stop stop;  /* filled when it stops */
+    u16 pcid;           /* 0 when the CPU has no PCIDs */
+    bool tlb_stale;     /* page tables changed while not loaded: flush on next switch */
+
+    /* Saved user contexts. tf is the env's own context; pct_tf the context of
+     * its protected entry while it serves a call. */
+    struct trapframe tf;
+    bool has_context;   /* tf holds a context to resume */
+    struct trapframe pct_tf;
+    struct env *pct_caller; /* serving a protected call from this env */
+    struct env *pct_callee; /* waiting for this env's reply */
+
+    u32 caps[NCAPSLOTS];        /* capability node per slot; 0 = empty */
+    struct env_entries entries; /* upcall entry points (user addresses) */
+    struct env_info *info;      /* the info page, also mapped read-only at ENV_INFO_VA */
+    paddr_t info_pa;
+    u64 mem_quota, mem_used;    /* pages */
+    u64 revoke_target;          /* mem_used must drop to this to satisfy a request */
+    bool revoke_pending;
+    bool revoke_upcalled;       /* the upcall for the pending request was delivered */
+
+    /* For the one that created it (and the test runner). */
+    u64 deadline_tsc;           /* killed past this TSC value (0: none) */
+    enum env_stop stop;
     int exit_status;
     u64 fault_vector;
-    char why[128]; /* human-readable reason it stopped */
+    char why[128];
 };
 
 extern struct env envs[NENV];
 
-/* Creates an env from an ELF image. Returns 0 and *out, or -E_INVAL (not a
- * valid ELF executable for user space) or -E_NOMEM. */
-int env_create(const char *name, const u8 *elf, size_t size, struct env **out);
-/* Runs e on this CPU until it exits, faults or times out; then returns. */
-void env_run(struct env *e);
-/* Frees everything e holds. */
-void env_free(struct env *e);
-/* Called from the trap path: stop the current env and return to env_run's caller. */
+static inline bool env_in_pct(const struct env *e) { return e->pct_caller != NULL; }
+
+/* Lifecycle (env.c). */
+int env_alloc(const char *name, u32 parent, u64 quota, struct env **out);
+int env_load_program(struct env *e, const u8 *elf, size_t size);
+struct env *env_lookup(u32 id);     /* a live (not free, not zombie) env by id */
+struct env *env_lookup_any(u32 id); /* live or zombie */
+int env_map_new_frame(struct env *e, vaddr_t va, u64 flags);
+void env_teardown(struct env *e, enum env_stop why); /* release everything, become a zombie */
+void env_free(struct env *e);                         /* zombie -> free */
 void env_exit(struct env *e, int status) __noreturn;
 void env_kill(struct env *e, enum env_stop why, const char *fmt, ...) __noreturn
     __attribute__((format(printf, 3, 4)));
+int env_charge(struct env *e, u64 pages);  /* 0 or -E_NOMEM */
+void env_uncharge(struct env *e, u64 pages);
+void env_load_cr3(struct env *e);
 
-int elf_load(paddr_t pml4, const u8 *elf, size_t size, u64 *entry);
+/* Running (sched.c). */
+void env_run(struct env *e);
+void sched_save_current(struct trapframe *tf); /* copy the entry frame into the env */
+__noreturn void sched_return_to_loop(void);
+__noreturn void env_resume(struct env *e);     /* switch to e directly (donation) */
+
+int elf_load(struct env *e, const u8 *elf, size_t size, u64 *entry);
 
 #endif

@@ -17,6 +17,8 @@
 #include "vm.h"
 #include "initrd.h"
 #include "uaccess.h"
+#include "sched.h"
+#include "cap.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 
@@ -132,23 +134,68 @@ static bool t_timer(char *why, size_t whylen)
     return true;
 }
 
+/* Loads `elf` into a fresh env; returns the loader's verdict and frees the env. */
+static int try_load(const u8 *elf, size_t size)
+{
+    struct env *e;
+    int r = env_alloc("loadtest", 0, 512, &e);
+    if (r == 0) {
+        r = env_load_program(e, elf, size);
+        env_teardown(e, STOP_KILLED);
+        env_free(e);
+    }
+    return r;
+}
+
 static bool t_elf_reject(char *why, size_t whylen)
 {
     static const u8 junk[64] = "this is not an ELF file";
     u8 hdr[128];
-    struct env *e;
     u64 before = pmem_free_frames();
-    CHECK(env_create("junk", junk, sizeof junk, &e) == -E_INVAL);
-    CHECK(env_create("tiny", junk, 3, &e) == -E_INVAL);
+    CHECK(try_load(junk, sizeof junk) == -E_INVAL);
+    CHECK(try_load(junk, 3) == -E_INVAL);
     /* A real header whose program headers point past the end of the file. */
     struct initrd_file f;
     CHECK(initrd_find("init", &f) && f.size > sizeof hdr);
     memcpy(hdr, f.data, sizeof hdr);
-    CHECK(env_create("trunc", hdr, sizeof hdr, &e) == -E_INVAL);
+    CHECK(try_load(hdr, sizeof hdr) == -E_INVAL);
     /* Entry point in kernel space. */
     memcpy(hdr, f.data, sizeof hdr);
     *(u64 *)(hdr + 24) = KERNEL_BASE;
-    CHECK(env_create("kentry", hdr, sizeof hdr, &e) == -E_INVAL);
+    CHECK(try_load(hdr, sizeof hdr) == -E_INVAL);
+    /* The real thing loads; a quota too small for it fails cleanly. */
+    CHECK(try_load(f.data, f.size) == 0);
+    struct env *e;
+    CHECK(env_alloc("tiny", 0, 8, &e) == 0);
+    CHECK(env_load_program(e, f.data, f.size) == -E_NOMEM);
+    env_teardown(e, STOP_KILLED);
+    env_free(e);
+    CHECK(pmem_free_frames() == before);
+    return true;
+}
+
+/* Capability derivation trees: revoking reaches every copy. */
+static bool t_caps(char *why, size_t whylen)
+{
+    struct env *a, *b;
+    u64 before = pmem_free_frames();
+    CHECK(env_alloc("capa", 0, 64, &a) == 0);
+    CHECK(env_alloc("capb", 0, 64, &b) == 0);
+    int root = cap_insert(a, CAP_ENV, R_ALL, b->id, 0);
+    CHECK(root > 0);
+    u32 rn = a->caps[root];
+    int c1 = cap_insert(b, CAP_ENV, R_CALL, b->id, rn);
+    int c2 = cap_insert(a, CAP_ENV, R_CALL | R_GRANT, b->id, rn);
+    CHECK(c1 > 0 && c2 > 0 && c1 != c2);
+    int c3 = cap_insert(b, CAP_ENV, R_CALL, b->id, a->caps[c2]);
+    CHECK(c3 > 0 && capnodes[b->caps[c3]].depth == 2);
+    CHECK(cap_revoke_children(rn) == 3);
+    CHECK(!b->caps[c1] && !a->caps[c2] && !b->caps[c3] && a->caps[root]);
+    /* Deleting the original destroys the env it names. */
+    cap_delete_node(a->caps[root]);
+    CHECK(b->state == ENV_FREE);
+    env_teardown(a, STOP_KILLED);
+    env_free(a);
     CHECK(pmem_free_frames() == before);
     return true;
 }
@@ -172,10 +219,33 @@ static const struct {
 } unit_tests[] = {
     {"kernel/printf", t_printf},         {"kernel/frames", t_frames},   {"kernel/no-wx", t_wx},
     {"kernel/ksyms", t_ksyms},           {"kernel/uaccess", t_uaccess}, {"kernel/timer", t_timer},
-    {"kernel/elf-reject", t_elf_reject}, {"kernel/initrd", t_initrd},
+    {"kernel/elf-reject", t_elf_reject}, {"kernel/initrd", t_initrd}, {"kernel/caps", t_caps},
 };
 
 /* ---- user test programs ---- */
+
+/* Runs a program as a root env with slot 0 until it ends (or its deadline). */
+int run_env(const char *name, const u8 *elf, size_t size, u64 timeout_s, struct env **out)
+{
+    struct env *e;
+    int r = env_alloc(name, 0, ROOT_QUOTA, &e);
+    if (r < 0)
+        return r;
+    if ((r = env_load_program(e, elf, size)) < 0) {
+        env_teardown(e, STOP_KILLED);
+        env_free(e);
+        return r;
+    }
+    e->state = ENV_RUNNABLE;
+    if (timeout_s)
+        e->deadline_tsc = rdtsc() + timeout_s * 1000 * tsc_per_ms;
+    int pos = sched_slot_alloc(e, -1);
+    assert(pos >= 0);
+    sched_loop_until(e);
+    sched_slot_free(cpu()->id, (u32)pos);
+    *out = e;
+    return 0;
+}
 
 static const char *const short_names[32] = {
     [0] = "DE",  [1] = "DB",  [3] = "BP",  [4] = "OF",  [5] = "BR",  [6] = "UD",  [7] = "NM",
@@ -193,13 +263,11 @@ static void run_program(const char *name, const char *expect, u64 timeout_s)
     }
     u64 before = pmem_free_frames();
     struct env *e;
-    int r = env_create(name, f.data, f.size, &e);
+    int r = run_env(name, f.data, f.size, timeout_s, &e);
     if (r < 0) {
-        verdict(false, test, "env_create failed: %d", r);
+        verdict(false, test, "cannot start: error %d", r);
         return;
     }
-    e->deadline = cpu()->ticks + timeout_s * TIMER_HZ;
-    env_run(e);
 
     char got[32];
     if (e->stop == STOP_EXIT)

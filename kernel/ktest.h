@@ -3,4 +3,10 @@
 /* Runs the in-kernel unit tests and every user test program listed in the
  * boot image's "tests" manifest, then ends the machine with the verdict. */
 void ktest_run(void) __attribute__((noreturn));
+
+#include "types.h"
+struct env;
+#define ROOT_QUOTA 8192 /* pages of memory for a root env (32 MiB) */
+/* Runs a program as a root env until it ends; *out is the zombie to free. */
+int run_env(const char *name, const u8 *elf, size_t size, u64 timeout_s, struct env **out);
 #endif

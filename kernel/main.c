@@ -61,9 +61,15 @@ static void cpu_features(void)
     }
     if (c & (1 << 2))
         cr4 |= CR4_UMIP;
+    cpuid(1, 0, &a, &b, &c, &d);
+    if (c & (1 << 17)) {
+        cr4 |= CR4_PCIDE;
+        cpu_has_pcid = true;
+    }
     write_cr4(cr4);
-    kprintf("cpu: SMEP %s, SMAP %s, UMIP %s\n", cr4 & CR4_SMEP ? "on" : "off",
-            cr4 & CR4_SMAP ? "on" : "off", cr4 & CR4_UMIP ? "on" : "off");
+    kprintf("cpu: SMEP %s, SMAP %s, UMIP %s, PCID %s\n", cr4 & CR4_SMEP ? "on" : "off",
+            cr4 & CR4_SMAP ? "on" : "off", cr4 & CR4_UMIP ? "on" : "off",
+            cr4 & CR4_PCIDE ? "on" : "off");
 }
 
 static bool cmdline_has(const char *word)
@@ -88,10 +94,9 @@ static void run_init(void)
     if (!initrd_find("init", &f))
         panic("no init in the boot image");
     struct env *e;
-    int r = env_create("init", f.data, f.size, &e);
+    int r = run_env("init", f.data, f.size, 0, &e);
     if (r < 0)
         panic("cannot start init: error %d", r);
-    env_run(e);
     kprintf("init stopped: %s\n", e->why);
     env_free(e);
     machine_exit(0);

@@ -86,6 +86,22 @@ paddr_t frame_alloc(void)
     return 0;
 }
 
+int frame_alloc_at(u64 pfn)
+{
+    if (pfn >= nframes)
+        return -E_INVAL;
+    spin_lock(&pmem_lock);
+    if (bitmap[pfn / 64] & (1UL << (pfn % 64))) {
+        spin_unlock(&pmem_lock);
+        return -E_BUSY;
+    }
+    bitmap[pfn / 64] |= 1UL << (pfn % 64);
+    free_count--;
+    spin_unlock(&pmem_lock);
+    memset(P2V(pfn * PAGE_SIZE), 0, PAGE_SIZE);
+    return 0;
+}
+
 void frame_free(paddr_t pa)
 {
     u64 f = pa / PAGE_SIZE;

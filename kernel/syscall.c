@@ -1,33 +1,27 @@
-/* Kernel calls. Arguments arrive in rdi, rsi, rdx, r10, r8, r9; the call
- * number in rax; the result goes back in rax (>= 0 success, -E_xxx error).
- * Above each call: its contract. */
+/* Kernel-call dispatch, and the calls that belong to no other object. The
+ * table itself is generated from kernel/kcalls.tbl. Above each call: its
+ * contract (the full text is in the table and docs/kernel-calls.md). */
 #include "kernel.h"
 #include "trap.h"
 #include "cpu.h"
 #include "env.h"
+#include "cap.h"
 #include "pmem.h"
+#include "sched.h"
+#include "initrd.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 #include <spinel/syscall.h>
+#define KCALL_DEFINE_TABLE
+#include "kcall_table.h"
 
-typedef s64 (*kcall_fn)(u64, u64, u64, u64, u64, u64);
+/* sys_null() -> 0. Rights: none. Errors: none. */
+s64 sys_null(void) { return 0; }
 
-/* sys_null() -> 0
- * Does nothing; measures the cost of entering and leaving the kernel.
- * Rights: none. Errors: none. */
-static s64 sys_null(void)
-{
-    return 0;
-}
-
-/* sys_cputs(buf, len) -> len
- * Writes len bytes at user address buf to the console.
- * Rights: none (the console is shared). Errors:
- *   -E_FAULT  [buf, buf+len) is not entirely mapped user memory (NULL, kernel
- *             addresses, unmapped pages, or buf+len overflows);
- *   -E_RANGE  len > 1 MiB. */
-static s64 sys_cputs(u64 buf, u64 len)
+/* sys_cputs(buf, len) -> len. Rights: none.
+ * Errors: E_FAULT bad buffer; E_RANGE len > 1 MiB. */
+s64 sys_cputs(u64 buf, u64 len)
 {
     if (len > (1 << 20))
         return -E_RANGE;
@@ -44,20 +38,11 @@ static s64 sys_cputs(u64 buf, u64 len)
     return (s64)len;
 }
 
-/* sys_exit(status) -> does not return
- * Ends the calling env; its resources are freed and status is reported to
- * whoever ran it. Rights: none. Errors: none. */
-static s64 sys_exit(u64 status)
-{
-    env_exit(cpu()->env, (int)status);
-}
+/* sys_exit(status): does not return. Rights: none. */
+s64 sys_exit(u64 status) { env_exit(cpu_env(), (int)status); }
 
-/* sys_sysinfo(out) -> 0
- * Fills the struct sys_info at user address out.
- * Rights: none. Errors:
- *   -E_ALIGN  out is not 8-byte aligned;
- *   -E_FAULT  out is not writable user memory. */
-static s64 sys_sysinfo(u64 out)
+/* sys_sysinfo(out) -> 0. Rights: none. Errors: E_ALIGN, E_FAULT. */
+s64 sys_sysinfo(u64 out)
 {
     if (out & 7)
         return -E_ALIGN;
@@ -67,17 +52,13 @@ static s64 sys_sysinfo(u64 out)
         .ticks = cpus[0].ticks,
         .timer_hz = TIMER_HZ,
         .ncpu = (u64)ncpu,
-        .env_id = cpu()->env->id,
+        .env_id = cpu_env()->id,
     };
     return copy_to_user(out, &si, sizeof si);
 }
 
-/* sys_cgetc(flags) -> character (0..255)
- * Reads one character from the console. flags bit 0 = wait until one arrives.
- * Rights: none yet (a console capability comes with the device interface).
- * Errors: -E_AGAIN  no character waiting and flags bit 0 clear;
- *         -E_INVAL  unknown flag bits. */
-static s64 sys_cgetc(u64 flags)
+/* sys_cgetc(flags) -> character. Rights: none. Errors: E_AGAIN, E_INVAL. */
+s64 sys_cgetc(u64 flags)
 {
     if (flags & ~1UL)
         return -E_INVAL;
@@ -87,22 +68,95 @@ static s64 sys_cgetc(u64 flags)
             return ch;
         if (!(flags & 1))
             return -E_AGAIN;
-        /* Wait for the next timer tick with interrupts on, then look again. */
+        /* Wait for the next interrupt with interrupts on, then look again. */
         __asm__ volatile("sti; hlt; cli" ::: "memory");
     }
 }
 
-/* Every call takes its arguments from the same registers; fewer declared
- * parameters just ignore the rest (SysV ABI), hence the cast. */
-#define KCALL_ENTRY(num, name, nargs) [num] = (kcall_fn)(void (*)(void))sys_##name,
-static const kcall_fn kcalls[SYS_NCALLS] = {KCALL_TABLE(KCALL_ENTRY)};
+/* sys_env_create(quota_pages) -> slot. Rights: none.
+ * Errors: E_INVAL quota below ENV_MIN_QUOTA; E_NOMEM. */
+s64 sys_env_create(u64 quota)
+{
+    struct env *e = cpu_env(), *child;
+    if (quota < ENV_MIN_QUOTA)
+        return -E_INVAL;
+    if (quota > e->mem_quota - e->mem_used)
+        return -E_NOMEM;
+    e->mem_quota -= quota; /* given back when the child is torn down */
+    e->info->mem_quota = e->mem_quota;
+    int r = env_alloc("child", e->id, quota, &child);
+    if (r < 0) {
+        e->mem_quota += quota;
+        e->info->mem_quota = e->mem_quota;
+        return r;
+    }
+    int slot = cap_insert(e, CAP_ENV, R_ALL, child->id, 0);
+    if (slot < 0) {
+        env_teardown(child, STOP_KILLED);
+        env_free(child);
+    }
+    return slot;
+}
+
+/* sys_env_load(env, name, namelen) -> 0. Rights: R_CONTROL on env.
+ * Errors: E_NOENT, E_INVAL, E_FAULT, E_PERM, E_NOMEM. */
+s64 sys_env_load(u64 env, u64 uname, u64 namelen)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    char name[32];
+    if (namelen == 0 || namelen >= sizeof name)
+        return -E_NOENT;
+    if (copy_from_user(name, uname, namelen) < 0)
+        return -E_FAULT;
+    name[namelen] = 0;
+    struct initrd_file f;
+    if (!initrd_find(name, &f))
+        return -E_NOENT;
+    r = env_load_program(t, f.data, f.size);
+    if (r == 0)
+        strlcpy(t->name, name, sizeof t->name);
+    return r;
+}
+
+static bool user_addr(u64 a) { return a == 0 || (a >= USER_MIN && a < USER_MAP_TOP); }
+
+/* sys_env_set_entries(env, entries) -> 0. Rights: R_CONTROL on env.
+ * Errors: E_FAULT, E_INVAL, E_PERM. */
+s64 sys_env_set_entries(u64 env, u64 uentries)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    struct env_entries en;
+    if (copy_from_user(&en, uentries, sizeof en) < 0)
+        return -E_FAULT;
+    for (int k = 0; k < UPCALL_NKINDS; k++)
+        if (!user_addr(en.entry[k]))
+            return -E_INVAL;
+    if (!user_addr(en.xstack_top) || !user_addr(en.pct_stack_top) || en.xstack_top % 16 ||
+        en.pct_stack_top % 16 || en.xstack_size > en.xstack_top ||
+        en.xstack_top - en.xstack_size < USER_MIN || (en.xstack_top && en.xstack_size < 512))
+        return -E_INVAL;
+    t->entries = en;
+    return 0;
+}
 
 void syscall_dispatch(struct trapframe *tf)
 {
+    struct cpu *c = cpu();
     u64 n = tf->rax;
-    if (n >= SYS_NCALLS || !kcalls[n]) {
+    c->cur_tf = tf;
+    if (unlikely(n >= SYS_NCALLS || !kcall_table[n])) {
         tf->rax = (u64)-E_NOSYS;
         return;
     }
-    tf->rax = (u64)kcalls[n](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+    tf->rax = (u64)kcall_table[n](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+    /* The call may have destroyed the caller (e.g. by deleting a capability
+     * whose release tore it down): never return to a dead env. */
+    if (unlikely(c->env->state == ENV_ZOMBIE))
+        sched_return_to_loop();
 }

@@ -6,6 +6,7 @@
 #include "env.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
+#include "sched.h"
 
 static const char *const names[32] = {
     "divide error (#DE)",
@@ -58,12 +59,21 @@ static bool fixup(struct trapframe *tf)
     return false;
 }
 
-static __noreturn void user_fault(struct trapframe *tf)
+/* A fault in user mode goes to the env's handler as an upcall; without a
+ * handler (or a usable exception stack) the env is destroyed. */
+static void user_fault(struct trapframe *tf)
 {
     struct env *e = cpu()->env;
+    u64 cr2 = tf->vector == T_PF ? read_cr2() : 0;
+    int r = upcall_push(e, tf, tf->vector == T_PF ? UPCALL_PAGEFAULT : UPCALL_EXCEPTION,
+                        tf->vector, tf->error, cr2);
+    if (r == 0)
+        return;
     e->fault_vector = tf->vector;
+    if (r == -E_FAULT)
+        env_kill(e, STOP_FAULT, "%s at rip %lx with an unusable exception stack",
+                 trap_name(tf->vector), tf->rip);
     if (tf->vector == T_PF) {
-        u64 cr2 = read_cr2();
         u64 err = tf->error;
         env_kill(e, STOP_FAULT, "%s at address %lx (%s, %s%s) rip %lx", trap_name(T_PF), cr2,
                  err & PF_I   ? "execute"
@@ -83,15 +93,20 @@ void trap(struct trapframe *tf)
     case T_TIMER:
         c->ticks++;
         lapic_eoi();
-        if (trap_from_user(tf) && c->env && c->env->deadline && c->ticks >= c->env->deadline)
-            env_kill(c->env, STOP_TIMEOUT, "timed out (ran past its deadline)");
+        if (trap_from_user(tf) && c->env) {
+            if (c->env->deadline_tsc && rdtsc() >= c->env->deadline_tsc)
+                env_kill(c->env, STOP_TIMEOUT, "timed out (ran past its deadline)");
+            sched_tick(tf);
+        }
         return;
     case T_SPURIOUS:
         return;
     }
     if (tf->vector < 32) {
-        if (trap_from_user(tf))
+        if (trap_from_user(tf)) {
             user_fault(tf);
+            return;
+        }
         if ((tf->vector == T_PF || tf->vector == T_GP) && fixup(tf))
             return;
         panic_trap(tf, trap_name(tf->vector));

@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "vm.h"
 #include "pmem.h"
+#include "env.h"
 #include "arch/x86_64/x86.h"
 
 paddr_t kernel_pml4;
@@ -21,8 +22,21 @@ static u64 *table(paddr_t pa)
     return P2V(pa);
 }
 
-/* Returns the entry at level `lvl` (0 = PT) for va, creating tables above it. */
-static u64 *walk(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags)
+/* A page-table page, charged to env e's memory quota when e is given. */
+static paddr_t pt_alloc(struct env *e)
+{
+    if (e && env_charge(e, 1) < 0)
+        return 0;
+    paddr_t p = frame_alloc();
+    if (!p && e)
+        env_uncharge(e, 1);
+    return p;
+}
+
+/* Returns the entry at level `lvl` (0 = PT) for va, creating tables above it
+ * (charged to `charge`, if not NULL). */
+static u64 *walk_charged(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags,
+                         struct env *charge)
 {
     u64 *t = table(pml4);
     for (int l = 3; l > lvl; l--) {
@@ -30,7 +44,7 @@ static u64 *walk(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags)
         if (!(*e & PTE_P)) {
             if (!create)
                 return NULL;
-            paddr_t n = frame_alloc();
+            paddr_t n = pt_alloc(charge);
             if (!n)
                 return NULL;
             *e = n | tflags;
@@ -40,6 +54,11 @@ static u64 *walk(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags)
         t = table(PTE_ADDR(*e));
     }
     return &t[IDX(va, lvl)];
+}
+
+static u64 *walk(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags)
+{
+    return walk_charged(pml4, va, lvl, create, tflags, NULL);
 }
 
 static void kmap(vaddr_t va, paddr_t pa, u64 flags, bool large)
@@ -92,14 +111,40 @@ void vm_switch(paddr_t pml4)
         write_cr3(pml4);
 }
 
-int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags)
+bool cpu_has_pcid;
+
+/* Loads e's address space. With PCIDs, TLB entries tagged with e's PCID
+ * survive the switch unless e's page tables changed while it was not loaded. */
+void env_load_cr3(struct env *e)
+{
+    if (!cpu_has_pcid || !e->pcid) {
+        vm_switch(e->pml4);
+        return;
+    }
+    u64 cr3 = e->pml4 | e->pcid;
+    if (!e->tlb_stale)
+        cr3 |= 1UL << 63; /* keep this PCID's entries */
+    e->tlb_stale = false;
+    if (read_cr3() != (cr3 & ~(1UL << 63)))
+        write_cr3(cr3);
+}
+
+void vm_flush_page(struct env *e, vaddr_t va)
+{
+    if ((read_cr3() & PTE_ADDR_MASK) == e->pml4)
+        invlpg(va);
+    else
+        e->tlb_stale = true;
+}
+
+int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags, struct env *charge)
 {
     u64 tflags = PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
-    u64 *e = walk(pml4, va, 0, true, tflags);
+    u64 *e = walk_charged(pml4, va, 0, true, tflags, charge);
     if (!e)
         return -E_NOMEM;
     if (*e & PTE_P)
-        return -E_INVAL;
+        return -E_BUSY;
     *e = pa | flags | PTE_P;
     return 0;
 }
@@ -110,38 +155,40 @@ u64 *vm_walk(paddr_t pml4, vaddr_t va)
     return e && (*e & PTE_P) ? e : NULL;
 }
 
-paddr_t vm_new_space(void)
+paddr_t vm_new_space(struct env *charge)
 {
-    paddr_t p = frame_alloc();
+    paddr_t p = pt_alloc(charge);
     if (!p)
         return 0;
     memcpy(table(p) + 256, table(kernel_pml4) + 256, 256 * sizeof(u64));
+    /* The read-only window on the env's own page tables (PT_WINDOW_BASE). */
+    table(p)[PT_WINDOW_SLOT] = p | PTE_P | PTE_U | PTE_NX;
     return p;
 }
 
-static void free_level(paddr_t t, int lvl)
+/* Frees page-table pages only: the frames mapped at the leaves belong to
+ * capabilities (or to the kernel) and are released by their owners. Returns
+ * the number of pages freed. */
+static u64 free_level(paddr_t t, int lvl)
 {
-    u64 *e = table(t);
-    for (int i = 0; i < 512; i++) {
-        if (!(e[i] & PTE_P))
-            continue;
-        if (lvl > 0)
-            free_level(PTE_ADDR(e[i]), lvl - 1);
-        else
-            frame_free(PTE_ADDR(e[i]));
-    }
+    u64 n = 1, *e = table(t);
+    for (int i = 0; i < 512 && lvl > 0; i++)
+        if (e[i] & PTE_P)
+            n += free_level(PTE_ADDR(e[i]), lvl - 1);
     frame_free(t);
+    return n;
 }
 
-void vm_free_space(paddr_t pml4)
+u64 vm_free_space(paddr_t pml4)
 {
-    if (read_cr3() == pml4)
+    if ((read_cr3() & PTE_ADDR_MASK) == pml4)
         write_cr3(kernel_pml4);
-    u64 *e = table(pml4);
+    u64 n = 1, *e = table(pml4);
     for (int i = 0; i < 256; i++)
-        if (e[i] & PTE_P)
-            free_level(PTE_ADDR(e[i]), 2);
+        if ((e[i] & PTE_P) && i != PT_WINDOW_SLOT)
+            n += free_level(PTE_ADDR(e[i]), 2);
     frame_free(pml4);
+    return n;
 }
 
 static u64 check_wx(paddr_t t, int lvl, u64 inherited_nx)

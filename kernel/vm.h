@@ -18,17 +18,24 @@
 #define PTE_ADDR(e)   ((e)&PTE_ADDR_MASK)
 
 extern paddr_t kernel_pml4;
+extern bool cpu_has_pcid;
+struct env;
+
+#define PT_WINDOW_SLOT 255 /* PML4 entry of the recursive read-only window */
 
 void vm_init(void);
-/* Maps one 4 KiB page; creates intermediate tables. Returns 0 or -E_NOMEM;
- * -E_INVAL if va is already mapped. */
-int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags);
+/* Maps one 4 KiB page; creates intermediate tables, charged to `charge`'s
+ * quota if not NULL. Returns 0, -E_NOMEM, or -E_BUSY if va is already mapped. */
+int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags, struct env *charge);
 /* The leaf entry for va (4 KiB mappings only), or NULL. */
 u64 *vm_walk(paddr_t pml4, vaddr_t va);
 /* A new address space: kernel half shared, user half empty. 0 if no memory. */
-paddr_t vm_new_space(void);
-/* Frees the user half (tables and mapped frames) and the PML4 itself. */
-void vm_free_space(paddr_t pml4);
+paddr_t vm_new_space(struct env *charge);
+/* Frees the user half's page-table pages and the PML4 (not the mapped
+ * frames); returns how many pages were freed. */
+u64 vm_free_space(paddr_t pml4);
+/* Invalidates a user page's TLB entry after its PTE changed. */
+void vm_flush_page(struct env *e, vaddr_t va);
 void vm_switch(paddr_t pml4);
 /* Checks that no kernel mapping is both writable and executable; returns the
  * number of offending pages. */

@@ -10,7 +10,7 @@ static void info(void)
         printf("sysinfo failed\n");
         return;
     }
-    printf("env %lx, %lu cpu(s), %lu of %lu frames free (%lu MiB), uptime %lu.%02lu s\n", si.env_id,
+    printf("env %lx, %lu cpu(s), %lu of %lu frames free (%lu MiB), uptime %lu.%03lu s\n", si.env_id,
            si.ncpu, si.free_frames, si.total_frames, si.free_frames * 4096 >> 20,
            si.ticks / si.timer_hz, si.ticks % si.timer_hz);
 }

@@ -12,6 +12,7 @@
 #define E_PERM  7 /* the capability does not carry the needed rights */
 #define E_NOENT 8 /* no such object */
 #define E_RANGE 9 /* a length or count is too large */
-#define E_MAX   9
+#define E_BUSY  10 /* the object is in use */
+#define E_MAX   10
 
 #endif

@@ -1,12 +1,16 @@
-/* libexo: user-side stubs for the kernel calls (see include/spinel/syscall.h). */
+/* libexo: the user side of the exokernel interface. The kernel-call stubs
+ * are generated from kernel/kcalls.tbl (exo_calls.h); the rest are helpers
+ * for upcalls, capabilities and mappings (exo.c, upcall.S). */
 #ifndef LIBEXO_EXO_H
 #define LIBEXO_EXO_H
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <spinel/syscall.h>
 #include <spinel/errno.h>
 #include <spinel/layout.h>
+#include <spinel/exo.h>
 
 static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -15,33 +19,60 @@ static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long
     register long r8 __asm__("r8") = a5;
     register long r9 __asm__("r9") = a6;
     __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+                     : "=a"(ret), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"(n), "D"(a1), "S"(a2), "d"(a3)
                      : "rcx", "r11", "memory");
     return ret;
 }
 
-static inline long sys_null(void)
-{
-    return exo_syscall6(SYS_null, 0, 0, 0, 0, 0, 0);
-}
-static inline long sys_cputs(const char *s, size_t n)
-{
-    return exo_syscall6(SYS_cputs, (long)s, (long)n, 0, 0, 0, 0);
-}
-static inline __attribute__((noreturn)) void sys_exit(int status)
-{
-    exo_syscall6(SYS_exit, status, 0, 0, 0, 0, 0);
-    __builtin_unreachable();
-}
-static inline long sys_sysinfo(struct sys_info *out)
-{
-    return exo_syscall6(SYS_sysinfo, (long)out, 0, 0, 0, 0, 0);
-}
+#include <exo_calls.h>
+
 #define CGETC_WAIT 1
-static inline long sys_cgetc(unsigned flags)
+
+/* The env's information page (read-only). */
+#define exo_info ((const volatile struct env_info *)ENV_INFO_VA)
+
+/* A protected call returning both reply words. */
+static inline long exo_pct_call2(uint32_t env, uint64_t a0, uint64_t a1, uint64_t a2,
+                                 uint64_t *r1)
 {
-    return exo_syscall6(SYS_cgetc, flags, 0, 0, 0, 0, 0);
+    long ret;
+    register long rdx __asm__("rdx") = (long)a2;
+    register long r10 __asm__("r10") = 0;
+    register long r8 __asm__("r8") = 0;
+    register long r9 __asm__("r9") = 0;
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"(SYS_pct_call), "D"((long)env), "S"((long)a0), "d"(a1)
+                     : "rcx", "r11", "memory");
+    *r1 = (uint64_t)rdx;
+    return ret;
 }
+
+/* ---- upcalls (upcall.S, exo.c) ---- */
+
+/* A handler gets the frame the kernel pushed; it returns to resume the
+ * interrupted context as the frame now says (it may edit it), entirely in
+ * user mode. */
+typedef void (*exo_handler_t)(struct upcall_frame *f);
+
+/* Installs handler for an upcall kind, on an exception stack libexo owns. */
+int exo_set_handler(int kind, exo_handler_t handler);
+/* Installs the protected entry: fn(a0, a1, a2, caller) runs on its own stack
+ * and its return value is the reply (sys_pct_reply(ret, 0)). */
+typedef uint64_t (*exo_pct_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller);
+int exo_set_pct_entry(exo_pct_fn fn);
+/* Restores every register from f and jumps to f->rip (upcall.S). */
+__attribute__((noreturn)) void exo_resume(const struct upcall_frame *f);
+
+/* ---- memory helpers ---- */
+/* Allocates a frame and maps it at va (writable); returns the cap slot. */
+long exo_page_alloc_map(uint64_t va, bool writable);
+/* Maps / unmaps one frame capability in env (CAP_SELF for the caller). */
+long exo_map(uint32_t env, uint32_t cap, uint64_t va, uint32_t perms);
+long exo_unmap(uint32_t env, uint32_t cap);
+long exo_protect(uint32_t env, uint32_t cap, uint32_t perms);
+/* The page-table entry for va through the read-only window (0 if none). */
+uint64_t exo_pte(uint64_t va);
 
 #endif

@@ -29,7 +29,7 @@ int main(void)
     struct sys_info si;
     CHECK_EQ(sys_sysinfo(&si), 0);
     CHECK_EQ(si.free_frames > 0 && si.free_frames <= si.total_frames, 1);
-    CHECK_EQ(si.timer_hz, 100);
+    CHECK_EQ(si.timer_hz, 1000);
     CHECK_EQ(sys_sysinfo(NULL), -E_FAULT);
     CHECK_EQ(sys_sysinfo((struct sys_info *)((char *)&si + 4)), -E_ALIGN);
     CHECK_EQ(sys_sysinfo((struct sys_info *)KERNEL_TEXT), -E_FAULT);

@@ -3,7 +3,7 @@
 
 #include "../../types.h"
 
-#define TIMER_HZ 100
+#define TIMER_HZ 1000
 
 void lapic_init(void);
 void lapic_eoi(void);

@@ -1,0 +1,130 @@
+/* The exokernel interface's data structures, shared by the kernel and libexo. */
+#ifndef SPINEL_EXO_H
+#define SPINEL_EXO_H
+
+#include <stdint.h>
+
+/* ---- capabilities ---- */
+#define CAP_SELF 0 /* slot 0 always names the calling env itself */
+#define NCAPSLOTS 256
+
+enum cap_type {
+    CAP_NONE = 0,
+    CAP_FRAME = 1,   /* a physical page frame; object = frame number */
+    CAP_ENV = 2,     /* an environment; object = env id */
+    CAP_SLOT = 3,    /* a time slot; object = cpu << 16 | position */
+};
+
+#define R_READ    0x01 /* frame: may be mapped readable */
+#define R_WRITE   0x02 /* frame: may be mapped writable */
+#define R_EXEC    0x04 /* frame: may be mapped executable */
+#define R_GRANT   0x08 /* may derive copies into another env's table */
+#define R_REVOKE  0x10 /* may revoke the copies derived from it */
+#define R_CALL    0x20 /* env: protected control transfer (call, send) */
+#define R_CONTROL 0x40 /* env: map into it, set its entries, start, revoke from, destroy it */
+#define R_ALL     0x7f
+
+struct cap_info {
+    uint32_t type;       /* enum cap_type */
+    uint32_t rights;     /* R_* bits */
+    uint64_t object;     /* frame number, env id, or cpu << 16 | slot */
+    uint64_t mapped_va;  /* CAP_FRAME: where this capability is mapped, 0 if not */
+    uint32_t mapped_env; /* ... and in which env */
+    uint32_t depth;      /* 0 for an original, n for an n-th generation copy */
+};
+
+/* ---- memory: batched page-table updates ---- */
+enum mmu_opcode { MMU_MAP = 1, MMU_UNMAP = 2, MMU_PROTECT = 3 };
+#define MMU_W 0x100 /* map writable (needs R_WRITE) */
+#define MMU_X 0x200 /* map executable (needs R_EXEC) */
+
+struct mmu_op {
+    uint64_t va;    /* MMU_MAP: page-aligned user address; ignored otherwise */
+    uint32_t cap;   /* slot of a frame capability in the caller's table */
+    uint32_t op;    /* enum mmu_opcode | MMU_W | MMU_X */
+};
+#define MMU_BATCH_MAX 512
+
+/* The env's own page tables, readable (never writable) through a recursive
+ * mapping: the entry for va is at PT_WINDOW_PTE(va). */
+#define PT_WINDOW_BASE 0x00007f8000000000UL
+#define PT_WINDOW_PTE(va)                                                                          \
+    ((const volatile uint64_t *)(PT_WINDOW_BASE + ((((uint64_t)(va)) >> 9) & 0x7ffffffff8UL)))
+#define PT_WINDOW_PDE(va)                                                                          \
+    ((const volatile uint64_t *)(PT_WINDOW_BASE + (255UL << 30) + ((((uint64_t)(va)) >> 18) & 0x3ffffff8UL)))
+#define PT_WINDOW_PDPTE(va)                                                                        \
+    ((const volatile uint64_t *)(PT_WINDOW_BASE + (255UL << 30) + (255UL << 21) +                  \
+                                 ((((uint64_t)(va)) >> 27) & 0x1ff8UL)))
+#define PT_WINDOW_PML4E(va)                                                                        \
+    ((const volatile uint64_t *)(PT_WINDOW_BASE + (255UL << 30) + (255UL << 21) + (255UL << 12) +  \
+                                 ((((uint64_t)(va)) >> 36) & 0xff8UL)))
+#define USER_MAP_TOP PT_WINDOW_BASE /* highest mappable user address (exclusive) */
+
+#define PTE_P   (1UL << 0)
+#define PTE_W   (1UL << 1)
+#define PTE_U   (1UL << 2)
+#define PTE_A   (1UL << 5)
+#define PTE_D   (1UL << 6)
+#define PTE_NX  (1UL << 63)
+
+/* ---- upcalls ---- */
+enum upcall_kind {
+    UPCALL_EXCEPTION = 0, /* any exception but a page fault */
+    UPCALL_PAGEFAULT = 1,
+    UPCALL_EVENT = 2,     /* asynchronous notifications (pct_send) */
+    UPCALL_PCT = 3,       /* protected entry for sys_pct_call */
+    UPCALL_PROLOGUE = 4,  /* a time slot of this env begins */
+    UPCALL_EPILOGUE = 5,  /* a time slot ends: save state and yield within the grace period */
+    UPCALL_REVOKE = 6,    /* the kernel wants resources back (see struct env_info) */
+    UPCALL_NKINDS = 7,
+};
+
+struct env_entries {
+    uint64_t entry[UPCALL_NKINDS]; /* user addresses; 0 = none */
+    uint64_t xstack_top;           /* exception stack for upcall frames (16-byte aligned) */
+    uint64_t xstack_size;
+    uint64_t pct_stack_top;        /* stack on which the protected entry starts */
+};
+
+/* Pushed on the exception stack by every upcall; the handler gets a pointer
+ * to it in rdi and may resume the interrupted context from it entirely in
+ * user mode (exo_resume). */
+struct upcall_frame {
+    uint64_t kind, vector, error, addr; /* addr: faulting address (page faults) */
+    uint64_t rip, rsp, rflags;
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* ---- the env information page: read-only, at ENV_INFO_VA ---- */
+#define ENV_INFO_VA 0x00007f7ffffff000UL
+#define REPOSSESS_MAX 64
+
+struct repossessed {
+    uint32_t slot;    /* the capability slot that was emptied */
+    uint32_t type;
+    uint64_t object;  /* frame number (or cpu << 16 | slot) */
+    uint64_t va;      /* where the frame was mapped, 0 if not */
+};
+
+struct env_info {
+    uint32_t id, parent;
+    uint64_t mem_quota, mem_used; /* pages: frames plus page tables plus capability nodes */
+    uint64_t slots_run;           /* time slots begun */
+    uint64_t overruns;            /* slots ended by force after the grace period */
+    uint64_t upcalls;             /* upcalls delivered */
+    uint64_t pending_events;      /* bits sent by sys_pct_send, cleared on delivery */
+    /* Revocation: the kernel asks for revoke_frames frames (any of the env's
+     * choice) by revoke_deadline (TSC). sys_revoke_done() answers; otherwise
+     * the abort protocol takes them and lists them in taken[]. */
+    uint64_t revoke_frames, revoke_deadline;
+    uint64_t revoke_seq;          /* increments with every request */
+    uint64_t ntaken;              /* entries in taken[] (cumulative, capped) */
+    struct repossessed taken[REPOSSESS_MAX];
+    uint64_t tsc_per_ms;
+};
+
+/* sys_env_revoke kinds */
+#define REVOKE_FRAMES 1
+
+#endif

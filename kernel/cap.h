@@ -1,0 +1,44 @@
+/* Capabilities: kernel-held, unforgeable references with rights, named by
+ * slot number in the holder's table. Copies form a derivation tree so that
+ * revocation reaches every copy, in every env. */
+#ifndef KERNEL_CAP_H
+#define KERNEL_CAP_H
+
+#include "types.h"
+#include <spinel/exo.h>
+
+struct env;
+
+#define NCAPNODES (64 * NCAPSLOTS) /* NENV tables of NCAPSLOTS: never exhausted */
+
+struct capnode {
+    u8 type;       /* enum cap_type; CAP_NONE when free */
+    u8 rights;
+    u16 depth;
+    u32 owner;     /* env id holding it */
+    u32 slot;      /* its slot in the owner's table */
+    u32 parent, first_child, next_sibling, prev_sibling; /* node indices, 0 = none */
+    u64 object;
+    u32 mapped_env; /* CAP_FRAME: env whose page tables map it (0: not mapped) */
+    u64 mapped_va;
+};
+
+extern struct capnode capnodes[NCAPNODES];
+
+/* Returns the node in slot of e, or NULL (and *err) if the slot is invalid or empty. */
+struct capnode *cap_get(struct env *e, u64 slot, int *err);
+/* Looks up an env capability (CAP_SELF = e itself, all rights) with `need` rights. */
+int cap_env(struct env *e, u64 slot, u8 need, struct env **out);
+/* Creates a capability in a free slot of e; parent 0 = an original. Returns the slot or -E_NOMEM. */
+int cap_insert(struct env *e, u8 type, u8 rights, u64 object, u32 parent);
+/* Deletes node n and everything derived from it, releasing what originals own. */
+void cap_delete_node(u32 n);
+/* Deletes every node derived from n; returns how many. */
+u64 cap_revoke_children(u32 n);
+static inline u32 cap_index(const struct capnode *c) { return (u32)(c - capnodes); }
+/* Breaks the mapping of a frame capability, if any. */
+void cap_unmap(struct capnode *c);
+/* Forgets mappings into env id (its page tables are going away). */
+void cap_forget_mappings_in(u32 env_id);
+
+#endif

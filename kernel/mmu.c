@@ -1,0 +1,119 @@
+/* Secure bindings for memory: frames are exposed by physical number and held
+ * through capabilities; an env changes page tables (its own, or those of an
+ * env it controls) through batched, validated updates. */
+#include "kernel.h"
+#include "env.h"
+#include "cap.h"
+#include "cpu.h"
+#include "vm.h"
+#include "pmem.h"
+#include "uaccess.h"
+
+/* sys_frame_alloc(pfn): see kernel/kcalls.tbl. */
+s64 sys_frame_alloc(u64 pfn)
+{
+    struct env *e = cpu_env();
+    if (env_charge(e, 1) < 0)
+        return -E_NOMEM;
+    paddr_t pa;
+    if ((s64)pfn == -1) {
+        pa = frame_alloc();
+        if (!pa) {
+            env_uncharge(e, 1);
+            return -E_NOMEM;
+        }
+    } else {
+        int r = frame_alloc_at(pfn);
+        if (r < 0) {
+            env_uncharge(e, 1);
+            return r;
+        }
+        pa = pfn * PAGE_SIZE;
+    }
+    int slot = cap_insert(e, CAP_FRAME, R_READ | R_WRITE | R_EXEC | R_GRANT | R_REVOKE,
+                          pa / PAGE_SIZE, 0);
+    if (slot < 0) {
+        frame_free(pa);
+        env_uncharge(e, 1);
+    }
+    return slot;
+}
+
+static u64 pte_flags(u32 op)
+{
+    return PTE_U | (op & MMU_W ? PTE_W : 0) | (op & MMU_X ? 0 : PTE_NX);
+}
+
+/* sys_mmu_update(env, ops, count): see kernel/kcalls.tbl. */
+s64 sys_mmu_update(u64 env, u64 uops, u64 count)
+{
+    struct env *e = cpu_env(), *t;
+    static struct mmu_op ops[MMU_BATCH_MAX]; /* one CPU runs kernel calls today */
+    if (count == 0 || count > MMU_BATCH_MAX)
+        return -E_INVAL;
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (copy_from_user(ops, uops, count * sizeof ops[0]) < 0)
+        return -E_FAULT;
+
+    /* Check the whole batch before touching anything. */
+    for (u64 i = 0; i < count; i++) {
+        u32 opc = ops[i].op & 0xff;
+        if (ops[i].op & ~(0xffu | MMU_W | MMU_X))
+            return -E_INVAL;
+        struct capnode *c = cap_get(e, ops[i].cap, &r);
+        if (!c)
+            return r;
+        if (c->type != CAP_FRAME || !(c->rights & R_READ) ||
+            ((ops[i].op & MMU_W) && !(c->rights & R_WRITE)) ||
+            ((ops[i].op & MMU_X) && !(c->rights & R_EXEC)))
+            return -E_PERM;
+        switch (opc) {
+        case MMU_MAP:
+            if (ops[i].va % PAGE_SIZE || ops[i].va < USER_MIN || ops[i].va >= USER_MAP_TOP ||
+                ops[i].va == ENV_INFO_VA)
+                return -E_INVAL;
+            if (c->mapped_env)
+                return -E_BUSY;
+            if (vm_walk(t->pml4, ops[i].va))
+                return -E_INVAL;
+            break;
+        case MMU_UNMAP:
+        case MMU_PROTECT:
+            if (c->mapped_env != t->id)
+                return -E_INVAL;
+            break;
+        default:
+            return -E_INVAL;
+        }
+        for (u64 j = 0; j < i; j++)
+            if (ops[j].cap == ops[i].cap || (opc == MMU_MAP && (ops[j].op & 0xff) == MMU_MAP &&
+                                             ops[j].va == ops[i].va))
+                return -E_INVAL;
+    }
+
+    for (u64 i = 0; i < count; i++) {
+        struct capnode *c = &capnodes[e->caps[ops[i].cap]];
+        u64 *pte;
+        switch (ops[i].op & 0xff) {
+        case MMU_MAP:
+            r = vm_map(t->pml4, ops[i].va, c->object * PAGE_SIZE, pte_flags(ops[i].op), t);
+            if (r < 0)
+                return i ? (s64)i : r;
+            c->mapped_env = t->id;
+            c->mapped_va = ops[i].va;
+            break;
+        case MMU_UNMAP:
+            cap_unmap(c);
+            break;
+        case MMU_PROTECT:
+            pte = vm_walk(t->pml4, c->mapped_va);
+            assert(pte && PTE_ADDR(*pte) == c->object * PAGE_SIZE);
+            *pte = (*pte & ~(PTE_W | PTE_NX)) | (pte_flags(ops[i].op) & (PTE_W | PTE_NX));
+            vm_flush_page(t, c->mapped_va);
+            break;
+        }
+    }
+    return (s64)count;
+}

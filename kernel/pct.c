@@ -1,0 +1,88 @@
+/* Protected control transfer: a synchronous call into another env's
+ * protected entry, with the caller's time slice, and its reply; and an
+ * asynchronous notification. The callee starts on its protected-entry stack
+ * with only the arguments in registers (nothing else of the caller leaks);
+ * the caller gets back only the two reply words. */
+#include "kernel.h"
+#include "sched.h"
+#include "env.h"
+#include "cap.h"
+#include "cpu.h"
+#include "arch/x86_64/x86.h"
+
+/* sys_pct_call(env, a0, a1, a2): see kernel/kcalls.tbl. */
+s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
+{
+    struct cpu *c = cpu();
+    struct env *e = c->env, *t;
+    int r = cap_env(e, env, R_CALL, &t);
+    if (r < 0)
+        return r;
+    if (!t->entries.entry[UPCALL_PCT] || !t->entries.pct_stack_top)
+        return -E_INVAL;
+    if (t == e || env_in_pct(t) || t->pct_callee)
+        return -E_AGAIN;
+
+    sched_save_current(c->cur_tf);
+    e->pct_callee = t;
+    t->pct_caller = e;
+    struct trapframe *n = &t->pct_tf;
+    memset(n, 0, sizeof *n);
+    n->rip = t->entries.entry[UPCALL_PCT];
+    n->rsp = t->entries.pct_stack_top - 8;
+    n->rdi = a0;
+    n->rsi = a1;
+    n->rdx = a2;
+    n->r8 = e->id;
+    n->cs = SEL_UCODE;
+    n->ss = SEL_UDATA;
+    n->rflags = RFLAGS_IF | 0x2;
+    n->vector = T_SYSCALL;
+    env_resume(t);
+}
+
+/* sys_pct_reply(r0, r1): see kernel/kcalls.tbl. */
+s64 sys_pct_reply(u64 r0, u64 r1)
+{
+    struct env *t = cpu_env(), *a = t->pct_caller;
+    if (!a)
+        return -E_INVAL;
+    t->pct_caller = NULL;
+    a->pct_callee = NULL;
+    struct trapframe *ctx = env_in_pct(a) ? &a->pct_tf : &a->tf;
+    ctx->rax = r0;
+    ctx->rdx = r1;
+    env_resume(a);
+}
+
+/* sys_pct_send(env, bits): see kernel/kcalls.tbl. */
+s64 sys_pct_send(u64 env, u64 bits)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CALL, &t);
+    if (r < 0)
+        return r;
+    if (!bits)
+        return -E_INVAL;
+    t->info->pending_events |= bits;
+    if (t->state == ENV_BLOCKED)
+        t->state = ENV_RUNNABLE;
+    return 0;
+}
+
+/* e is going away: undo the calls it is part of. */
+void pct_abandon(struct env *e)
+{
+    if (e->pct_caller) { /* serving a call: the caller gets -E_NOENT */
+        struct env *a = e->pct_caller;
+        a->pct_callee = NULL;
+        struct trapframe *ctx = env_in_pct(a) ? &a->pct_tf : &a->tf;
+        ctx->rax = (u64)-E_NOENT;
+        ctx->rdx = 0;
+        e->pct_caller = NULL;
+    }
+    if (e->pct_callee) { /* waiting on a callee: its reply has nowhere to go */
+        e->pct_callee->pct_caller = NULL;
+        e->pct_callee = NULL;
+    }
+}

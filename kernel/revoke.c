@@ -1,0 +1,107 @@
+/* Visible revocation. A policy env (one holding R_CONTROL on an env) asks it
+ * to give back frames: the env's quota is lowered, it gets a revocation
+ * upcall naming how many frames and the deadline, and it frees the frames of
+ * its choice and answers with sys_revoke_done. If it has not complied by the
+ * deadline, the abort protocol takes frames by force (the most recently
+ * allocated first), breaks their mappings, and records each one in the env's
+ * repossession vector (env_info.taken) so its library OS can repair its own
+ * data structures. */
+#include "kernel.h"
+#include "sched.h"
+#include "env.h"
+#include "cap.h"
+#include "cpu.h"
+#include "vm.h"
+#include "arch/x86_64/x86.h"
+#include "arch/x86_64/lapic.h"
+
+static u64 frames_held(struct env *e)
+{
+    u64 n = 0;
+    for (int s = 1; s < NCAPSLOTS; s++) {
+        struct capnode *c = e->caps[s] ? &capnodes[e->caps[s]] : NULL;
+        if (c && c->type == CAP_FRAME && !c->parent)
+            n++;
+    }
+    return n;
+}
+
+/* sys_env_revoke(env, kind, count, deadline_ms): see kernel/kcalls.tbl. */
+s64 sys_env_revoke(u64 env, u64 kind, u64 count, u64 deadline_ms)
+{
+    struct env *e = cpu_env(), *t;
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (t == e || kind != REVOKE_FRAMES || count == 0 || count > frames_held(t) ||
+        deadline_ms > 60000)
+        return -E_INVAL;
+    if (t->revoke_pending)
+        return -E_BUSY;
+    /* The quota shrinks now; the pages come back to the requester. */
+    t->mem_quota -= count;
+    t->info->mem_quota = t->mem_quota;
+    e->mem_quota += count;
+    e->info->mem_quota = e->mem_quota;
+    t->revoke_target = t->mem_used - count;
+    t->revoke_pending = true;
+    t->info->revoke_frames = count;
+    t->info->revoke_deadline = rdtsc() + deadline_ms * tsc_per_ms;
+    t->info->revoke_seq++;
+    t->revoke_upcalled = false;
+    return 0;
+}
+
+/* sys_revoke_done(): see kernel/kcalls.tbl. */
+s64 sys_revoke_done(void)
+{
+    struct env *e = cpu_env();
+    if (!e->revoke_pending)
+        return -E_INVAL;
+    if (e->mem_used > e->revoke_target)
+        return -E_AGAIN;
+    e->revoke_pending = false;
+    e->info->revoke_frames = 0;
+    return 0;
+}
+
+/* Called before e runs: the revocation upcall, once per request. */
+void revoke_deliver(struct env *e)
+{
+    if (e->revoke_upcalled || !e->entries.entry[UPCALL_REVOKE])
+        return;
+    if (upcall_push(e, &e->tf, UPCALL_REVOKE, 0, e->info->revoke_seq, e->info->revoke_frames) == 0)
+        e->revoke_upcalled = true;
+}
+
+/* The abort protocol. */
+static void take_by_force(struct env *e)
+{
+    for (int s = NCAPSLOTS - 1; s > 0 && e->mem_used > e->revoke_target; s--) {
+        struct capnode *c = e->caps[s] ? &capnodes[e->caps[s]] : NULL;
+        if (!c || c->type != CAP_FRAME || c->parent)
+            continue;
+        struct repossessed *rp = &e->info->taken[e->info->ntaken % REPOSSESS_MAX];
+        rp->slot = (u32)s;
+        rp->type = CAP_FRAME;
+        rp->object = c->object;
+        rp->va = c->mapped_env == e->id ? c->mapped_va : 0;
+        e->info->ntaken++;
+        cap_delete_node(e->caps[s]);
+    }
+    kprintf("[env %x %s] revocation deadline passed: %lu frames taken by force\n", e->id, e->name,
+            e->info->revoke_frames);
+    e->revoke_pending = false;
+    e->info->revoke_frames = 0;
+}
+
+void revoke_check_deadlines(void)
+{
+    u64 now = rdtsc();
+    for (int i = 0; i < NENV; i++) {
+        struct env *e = &envs[i];
+        if (e->state != ENV_FREE && e->state != ENV_ZOMBIE && e->revoke_pending &&
+            now >= e->info->revoke_deadline)
+            take_by_force(e);
+    }
+}

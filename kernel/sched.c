@@ -1,0 +1,248 @@
+/* The time-slot vector. Each CPU has NSLOTS positions, each owned by an env
+ * or free. The loop walks the vector; a slot lasts SLOT_TICKS timer ticks.
+ * At a slot's start its env gets a prologue upcall (if it registered one),
+ * at its end an epilogue upcall and GRACE_TICKS to save its state and yield;
+ * an env that overruns is preempted by the kernel, which saves its context
+ * and counts the overrun in env_info.overruns. Free slots and slots whose env
+ * cannot run are skipped; with nothing to run the CPU halts until the next
+ * interrupt. An env may yield the rest of its slot, or donate it to another
+ * env; a protected call runs the callee in the caller's slot. */
+#include "kernel.h"
+#include "sched.h"
+#include "env.h"
+#include "cap.h"
+#include "cpu.h"
+#include "vm.h"
+#include "uaccess.h"
+#include "arch/x86_64/x86.h"
+#include "arch/x86_64/lapic.h"
+#include <spinel/syscall.h>
+
+int sched_slot_alloc(struct env *e, int pos)
+{
+    struct cpu *c = cpu();
+    if (pos < -1 || pos >= NSLOTS)
+        return -E_INVAL;
+    if (pos >= 0) {
+        if (c->slot_owner[pos])
+            return -E_BUSY;
+    } else {
+        for (int p = 0; p < NSLOTS && pos < 0; p++)
+            if (!c->slot_owner[p])
+                pos = p;
+        if (pos < 0)
+            return -E_NOMEM;
+    }
+    c->slot_owner[pos] = e->id;
+    return pos;
+}
+
+void sched_slot_free(u32 cpu_id, u32 pos)
+{
+    if (cpu_id < MAX_CPUS && pos < NSLOTS)
+        cpus[cpu_id].slot_owner[pos] = 0;
+}
+
+void sched_forget_env(struct env *e)
+{
+    for (int i = 0; i < ncpu; i++)
+        for (int p = 0; p < NSLOTS; p++)
+            if (cpus[i].slot_owner[p] == e->id)
+                cpus[i].slot_owner[p] = 0;
+}
+
+/* The env that actually runs when e's turn comes: e itself, or the end of the
+ * chain of protected calls it is waiting on. NULL if nothing can run. */
+static struct env *run_target(struct env *e)
+{
+    if (!e)
+        return NULL;
+    int hops = 0;
+    while (e->pct_callee && hops++ < NENV)
+        e = e->pct_callee;
+    if (e->state == ENV_ZOMBIE || e->state == ENV_FREE)
+        return NULL;
+    if (env_in_pct(e))
+        return e;
+    if (e->state == ENV_BLOCKED && (e->info->pending_events || e->revoke_pending))
+        e->state = ENV_RUNNABLE; /* woken by an event or a revocation request */
+    return e->state == ENV_RUNNABLE && e->has_context ? e : NULL;
+}
+
+bool sched_can_run(struct env *e) { return run_target(e) == e; }
+
+void env_run(struct env *e)
+{
+    struct cpu *c = cpu();
+    c->env = e;
+    env_load_cr3(e);
+    if (kcontext_save(&c->sched) == 0)
+        trap_return_to(env_in_pct(e) ? &e->pct_tf : &e->tf);
+    /* Back here through sched_return_to_loop(). */
+    c->env = NULL;
+}
+
+void env_resume(struct env *e)
+{
+    struct cpu *c = cpu();
+    c->env = e;
+    env_load_cr3(e);
+    trap_return_to(env_in_pct(e) ? &e->pct_tf : &e->tf);
+}
+
+void sched_save_current(struct trapframe *tf)
+{
+    struct env *e = cpu_env();
+    if (env_in_pct(e)) {
+        e->pct_tf = *tf;
+    } else {
+        e->tf = *tf;
+        e->has_context = true;
+    }
+}
+
+void sched_return_to_loop(void) { kcontext_jump(&cpu()->sched); }
+
+/* Before running e (not in a call): deliver pending upcalls. */
+static void slot_begin(struct env *e, bool new_slot)
+{
+    e->info->slots_run += new_slot;
+    if (e->revoke_pending)
+        revoke_deliver(e);
+    if (e->info->pending_events && e->entries.entry[UPCALL_EVENT]) {
+        u64 bits = e->info->pending_events;
+        e->info->pending_events = 0;
+        if (upcall_push(e, &e->tf, UPCALL_EVENT, 0, 0, bits) < 0)
+            e->info->pending_events |= bits;
+    }
+    if (new_slot && e->entries.entry[UPCALL_PROLOGUE])
+        upcall_push(e, &e->tf, UPCALL_PROLOGUE, 0, 0, cpu()->slot_pos);
+}
+
+void sched_loop_until(struct env *root)
+{
+    struct cpu *c = cpu();
+    for (;;) {
+        if (root && root->state == ENV_ZOMBIE)
+            return;
+        if (root && root->deadline_tsc && rdtsc() >= root->deadline_tsc) {
+            ksnprintf(root->why, sizeof root->why, "timed out (ran past its deadline)");
+            kprintf("[env %x %s] killed: %s\n", root->id, root->name, root->why);
+            env_teardown(root, STOP_TIMEOUT);
+            return;
+        }
+        revoke_check_deadlines();
+        struct env *owner = NULL, *t = NULL;
+        int pos = c->slot_pos;
+        for (int k = 1; k <= NSLOTS && !t; k++) {
+            pos = (c->slot_pos + k) % NSLOTS;
+            owner = env_lookup(c->slot_owner[pos]);
+            t = run_target(owner);
+        }
+        if (!t) {
+            __asm__ volatile("sti; hlt; cli" ::: "memory");
+            continue;
+        }
+        c->slot_pos = pos;
+        c->slot_end = c->ticks + SLOT_TICKS;
+        c->grace_end = 0;
+        if (!env_in_pct(t)) {
+            env_load_cr3(t);
+            slot_begin(t, true);
+        }
+        env_run(t);
+    }
+}
+
+/* Timer tick while user code runs. */
+void sched_tick(struct trapframe *tf)
+{
+    struct cpu *c = cpu();
+    struct env *e = c->env;
+    if (c->grace_end) {
+        if (c->ticks >= c->grace_end) {
+            e->info->overruns++;
+            sched_save_current(tf);
+            sched_return_to_loop();
+        }
+        return;
+    }
+    if (c->ticks < c->slot_end)
+        return;
+    if (!env_in_pct(e) && e->entries.entry[UPCALL_EPILOGUE] &&
+        upcall_push(e, tf, UPCALL_EPILOGUE, 0, 0, c->slot_pos) == 0) {
+        c->grace_end = c->ticks + GRACE_TICKS;
+        return;
+    }
+    sched_save_current(tf);
+    sched_return_to_loop();
+}
+
+/* ---- kernel calls ---- */
+
+/* sys_slot_alloc(env, position): see kernel/kcalls.tbl. */
+s64 sys_slot_alloc(u64 env, u64 position)
+{
+    struct env *e = cpu_env(), *t;
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    r = sched_slot_alloc(t, (int)(s64)position);
+    if (r < 0)
+        return r;
+    int slot = cap_insert(e, CAP_SLOT, R_GRANT | R_REVOKE, (u64)cpu()->id << 16 | (u64)r, 0);
+    if (slot < 0)
+        sched_slot_free(cpu()->id, (u32)r);
+    return slot;
+}
+
+/* sys_yield(env): give up (or donate) the rest of the slot. */
+s64 sys_yield(u64 env)
+{
+    struct cpu *c = cpu();
+    struct env *e = c->env, *t = NULL;
+    if ((s64)env != -1) {
+        int r = cap_env(e, env, R_CALL, &t);
+        if (r < 0)
+            return r;
+        if (t == e || !sched_can_run(t) || env_in_pct(t))
+            return -E_AGAIN;
+    }
+    c->cur_tf->rax = 0;
+    sched_save_current(c->cur_tf);
+    c->grace_end = 0;
+    if (t) {
+        env_load_cr3(t);
+        slot_begin(t, false);
+        env_resume(t);
+    }
+    sched_return_to_loop();
+}
+
+/* sys_block(): sleep until an event or a revocation request. */
+s64 sys_block(void)
+{
+    struct cpu *c = cpu();
+    struct env *e = c->env;
+    c->cur_tf->rax = 0;
+    if (e->info->pending_events || e->revoke_pending)
+        return 0;
+    sched_save_current(c->cur_tf);
+    if (!env_in_pct(e))
+        e->state = ENV_BLOCKED;
+    sched_return_to_loop();
+}
+
+/* sys_env_start(env): see kernel/kcalls.tbl. */
+s64 sys_env_start(u64 env)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (!t->has_context)
+        return -E_INVAL;
+    if (t->state == ENV_EMPTY)
+        t->state = ENV_RUNNABLE;
+    return 0;
+}

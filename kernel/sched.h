@@ -1,0 +1,35 @@
+/* CPU multiplexing: a linear vector of time slots per CPU (sched.c). */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include "types.h"
+#include "trap.h"
+
+#define NSLOTS      16 /* positions in each CPU's slot vector */
+#define SLOT_TICKS  10 /* a slot lasts this many timer ticks */
+#define GRACE_TICKS 2  /* after the epilogue upcall, time left to yield */
+
+struct env;
+
+/* Runs the slot vector until `root` is a zombie (or forever if root is NULL). */
+void sched_loop_until(struct env *root);
+int sched_slot_alloc(struct env *e, int pos); /* position or -E_xxx */
+void sched_slot_free(u32 cpu, u32 pos);
+void sched_forget_env(struct env *e);
+void sched_tick(struct trapframe *tf);
+bool sched_can_run(struct env *e);
+
+/* Upcalls (upcall.c): pushes an upcall frame describing the context *ctx on
+ * e's exception stack and redirects *ctx to the handler. e's address space
+ * must be loaded. Returns 0, -E_NOENT (no handler), or -E_FAULT (the stack is
+ * unusable). */
+int upcall_push(struct env *e, struct trapframe *ctx, u64 kind, u64 vector, u64 error, u64 addr);
+
+/* Protected control transfer (pct.c). */
+void pct_abandon(struct env *e);
+
+/* Revocation (revoke.c). */
+void revoke_check_deadlines(void);
+void revoke_deliver(struct env *e);
+
+#endif

@@ -1,0 +1,49 @@
+/* Upcalls: how every discontinuity reaches the library OS. The kernel writes
+ * a struct upcall_frame (the interrupted registers plus what happened) on the
+ * env's exception stack and resumes the env at its handler with rdi pointing
+ * at the frame, as if the handler had been called. The handler resumes the
+ * interrupted context itself, in user mode (libexo's exo_resume), so a
+ * fault handled at user level costs one kernel entry. A fault while already
+ * on the exception stack pushes a nested frame below the current one. */
+#include "kernel.h"
+#include "sched.h"
+#include "env.h"
+#include "uaccess.h"
+#include "arch/x86_64/x86.h"
+
+#define RED_ZONE 128
+
+int upcall_push(struct env *e, struct trapframe *ctx, u64 kind, u64 vector, u64 error, u64 addr)
+{
+    u64 entry = e->entries.entry[kind];
+    u64 top = e->entries.xstack_top, bottom = top - e->entries.xstack_size;
+    if (!entry)
+        return -E_NOENT;
+    if (!top)
+        return -E_FAULT;
+    u64 sp = top;
+    if (ctx->rsp > bottom && ctx->rsp <= top) /* nested: below the current frame */
+        sp = ctx->rsp - RED_ZONE;
+    u64 frame_at = ROUNDDOWN(sp - sizeof(struct upcall_frame), 16);
+    if (frame_at - 8 < bottom || frame_at > sp)
+        return -E_FAULT;
+    struct upcall_frame f = {
+        .kind = kind, .vector = vector, .error = error, .addr = addr,
+        .rip = ctx->rip, .rsp = ctx->rsp, .rflags = ctx->rflags,
+        .rax = ctx->rax, .rbx = ctx->rbx, .rcx = ctx->rcx, .rdx = ctx->rdx,
+        .rsi = ctx->rsi, .rdi = ctx->rdi, .rbp = ctx->rbp,
+        .r8 = ctx->r8, .r9 = ctx->r9, .r10 = ctx->r10, .r11 = ctx->r11,
+        .r12 = ctx->r12, .r13 = ctx->r13, .r14 = ctx->r14, .r15 = ctx->r15,
+    };
+    static const u64 zero = 0;
+    if (copy_to_user(frame_at, &f, sizeof f) < 0 || copy_to_user(frame_at - 8, &zero, 8) < 0)
+        return -E_FAULT;
+    ctx->rip = entry;
+    ctx->rsp = frame_at - 8; /* a null return address: handlers resume, never return */
+    ctx->rdi = frame_at;
+    ctx->rflags = RFLAGS_IF | 0x2;
+    ctx->cs = SEL_UCODE;
+    ctx->ss = SEL_UDATA;
+    e->info->upcalls++;
+    return 0;
+}

@@ -1,0 +1,96 @@
+# Generates code and documentation from kernel/kcalls.tbl, the one
+# declarative table of kernel calls. Usage:
+#   awk -v out=nums   -f tools/kcalls.awk kernel/kcalls.tbl   > kcall_nums.h
+#   awk -v out=kernel -f tools/kcalls.awk kernel/kcalls.tbl   > kcall_table.h
+#   awk -v out=user   -f tools/kcalls.awk kernel/kcalls.tbl   > exo_calls.h
+#   awk -v out=doc    -f tools/kcalls.awk kernel/kcalls.tbl   > kernel-calls.md
+# Table syntax (one block per call):
+#   call NAME NUMBER [TYPE ARG, TYPE ARG, ...] [-> noreturn]
+#   doc TEXT          (repeatable)
+#   rights TEXT
+#   error E_NAME TEXT (repeatable)
+function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+function argname(a,   n) { n = split(a, w, /[ *]+/); return w[n] }
+function argtype(a,   t) { t = a; sub(/[A-Za-z_0-9]+$/, "", t); return trim(t) }
+/^#/ || /^[ \t]*$/ { next }
+$1 == "call" {
+    n++
+    name[n] = $2; num[n] = $3
+    rest = $0; sub(/^call[ \t]+[^ \t]+[ \t]+[0-9]+[ \t]*/, "", rest)
+    noret[n] = 0
+    if (rest ~ /-> *noreturn/) { noret[n] = 1; sub(/-> *noreturn/, "", rest) }
+    args[n] = trim(rest)
+    ndoc[n] = 0; nerr[n] = 0; rights[n] = "none"
+    next
+}
+$1 == "doc" { s = $0; sub(/^doc[ \t]*/, "", s); doc[n, ++ndoc[n]] = s; next }
+$1 == "rights" { s = $0; sub(/^rights[ \t]*/, "", s); rights[n] = s; next }
+$1 == "error" { s = $0; sub(/^error[ \t]+[A-Z_]+[ \t]*/, "", s); errname[n, ++nerr[n]] = $2; errtext[n, nerr[n]] = s; next }
+{ printf "kcalls.tbl: cannot parse: %s\n", $0 > "/dev/stderr"; exit 1 }
+END {
+    if (out == "nums") {
+        print "/* Generated from kernel/kcalls.tbl by tools/kcalls.awk. Do not edit. */"
+        print "#ifndef SPINEL_KCALL_NUMS_H\n#define SPINEL_KCALL_NUMS_H"
+        max = 0
+        for (i = 1; i <= n; i++) { printf "#define SYS_%s %d\n", name[i], num[i]; if (num[i] + 0 > max) max = num[i] + 0 }
+        printf "#define SYS_NCALLS %d\n#endif\n", max + 1
+    } else if (out == "kernel") {
+        print "/* Generated from kernel/kcalls.tbl by tools/kcalls.awk. Do not edit. */"
+        print "#ifndef KERNEL_KCALL_TABLE_H\n#define KERNEL_KCALL_TABLE_H"
+        print "#include \"../../kernel/types.h\""
+        print "typedef s64 (*kcall_fn)(u64, u64, u64, u64, u64, u64);"
+        for (i = 1; i <= n; i++) {
+            na = split(args[i], a, /,/)
+            printf "s64 sys_%s(", name[i]
+            if (na == 0) printf "void"
+            for (j = 1; j <= na; j++) printf "%su64 %s", (j > 1 ? ", " : ""), argname(trim(a[j]))
+            print ");"
+        }
+        print "#ifdef KCALL_DEFINE_TABLE"
+        print "/* Every call reads its arguments from the same registers; a function with"
+        print " * fewer parameters ignores the rest (SysV ABI), hence the casts. */"
+        print "static const kcall_fn kcall_table[SYS_NCALLS] = {"
+        for (i = 1; i <= n; i++) printf "    [%d] = (kcall_fn)(void (*)(void))sys_%s,\n", num[i], name[i]
+        print "};\n#endif\n#endif"
+    } else if (out == "user") {
+        print "/* Generated from kernel/kcalls.tbl by tools/kcalls.awk. Do not edit. */"
+        print "#ifndef LIBEXO_CALLS_H\n#define LIBEXO_CALLS_H"
+        for (i = 1; i <= n; i++) {
+            na = split(args[i], a, /,/)
+            printf "static inline %s sys_%s(", noret[i] ? "__attribute__((noreturn)) void" : "long", name[i]
+            if (na == 0) printf "void"
+            for (j = 1; j <= na; j++) printf "%s%s", (j > 1 ? ", " : ""), trim(a[j])
+            print ")\n{"
+            printf "    %sexo_syscall6(SYS_%s", noret[i] ? "" : "return ", name[i]
+            for (j = 1; j <= 6; j++) printf ", %s", (j <= na ? "(long)" argname(trim(a[j])) : "0")
+            print ");"
+            if (noret[i]) print "    __builtin_unreachable();"
+            print "}"
+        }
+        print "#endif"
+    } else if (out == "doc") {
+        print "# Kernel calls"
+        print ""
+        print "<!-- Generated from kernel/kcalls.tbl by tools/kcalls.awk (make docs). Do not edit. -->"
+        print ""
+        print "Calling convention: `syscall` with the call number in `rax` and arguments in"
+        print "`rdi, rsi, rdx, r10, r8, r9`. The result comes back in `rax`: `>= 0` on"
+        print "success, `-E_xxx` on failure (`include/spinel/errno.h`). `rcx` and `r11` are"
+        print "clobbered; every other register is preserved unless the call says otherwise."
+        print "An unknown call number returns `-E_NOSYS`. User stubs: `lib/exo/exo.h`"
+        print "(generated `exo_calls.h`). Capability slots name capabilities in the caller's"
+        print "table; slot `0` (`CAP_SELF`) always names the caller itself."
+        print ""
+        print "| # | call | rights needed |"
+        print "| --- | --- | --- |"
+        for (i = 1; i <= n; i++) printf "| %d | [`sys_%s`](#sys_%s) | %s |\n", num[i], name[i], name[i], rights[i]
+        for (i = 1; i <= n; i++) {
+            printf "\n## sys_%s\n\n", name[i]
+            printf "`%s sys_%s(%s)` — call %d\n\n", noret[i] ? "noreturn" : "long", name[i], args[i] == "" ? "void" : args[i], num[i]
+            for (j = 1; j <= ndoc[i]; j++) print doc[i, j]
+            printf "\nRights: %s\n\n", rights[i]
+            if (nerr[i] == 0) print "Errors: none."
+            else { print "Errors:\n"; for (j = 1; j <= nerr[i]; j++) printf "- `%s`: %s\n", errname[i, j], errtext[i, j] }
+        }
+    }
+}
