@@ -145,6 +145,22 @@ s64 sys_env_set_entries(u64 env, u64 uentries)
     return 0;
 }
 
+/* sys_env_status(env): see kernel/kcalls.tbl. Works on zombies too. */
+s64 sys_env_status(u64 env)
+{
+    struct env *e = cpu_env();
+    int err;
+    struct capnode *c = cap_get(e, env, &err);
+    if (!c)
+        return env == CAP_SELF ? -E_AGAIN : err;
+    if (c->type != CAP_ENV || !(c->rights & R_CONTROL))
+        return -E_PERM;
+    struct env *t = env_lookup_any((u32)c->object);
+    if (!t || t->state != ENV_ZOMBIE)
+        return -E_AGAIN;
+    return (s64)t->stop << 8 | (t->exit_status & 0xff);
+}
+
 void syscall_dispatch(struct trapframe *tf)
 {
     struct cpu *c = cpu();

@@ -29,6 +29,13 @@ static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long
 
 #define CGETC_WAIT 1
 
+/* sys_env_status results */
+#define ENV_STATUS_EXIT    1
+#define ENV_STATUS_FAULT   2
+#define ENV_STATUS_TIMEOUT 3
+#define ENV_STATUS_KILLED  4
+#define ENV_STATUS(kind, code) ((kind) << 8 | ((code) & 0xff))
+
 /* The env's information page (read-only). */
 #define exo_info ((const volatile struct env_info *)ENV_INFO_VA)
 
@@ -74,5 +81,15 @@ long exo_unmap(uint32_t env, uint32_t cap);
 long exo_protect(uint32_t env, uint32_t cap, uint32_t perms);
 /* The page-table entry for va through the read-only window (0 if none). */
 uint64_t exo_pte(uint64_t va);
+
+
+/* ---- envs ---- */
+/* Creates an env running the boot-image program `name` with `quota` pages of
+ * memory and one time slot (whose capability stays with the caller). Returns
+ * the env capability's slot; deleting it destroys the env. */
+long exo_spawn(const char *name, uint64_t quota);
+/* Yields until env has ended (at most max_yields times; -1: no limit); returns
+ * sys_env_status's answer. */
+long exo_wait(uint32_t env, long max_yields);
 
 #endif

@@ -1,0 +1,107 @@
+/* libexo helpers: upcall handler registration, mappings, page-table reads. */
+#include "exo.h"
+
+exo_handler_t exo_handlers[UPCALL_NKINDS];
+exo_pct_fn exo_pct_handler;
+extern void exo_upcall_entry(void);
+extern void exo_pct_entry(void);
+
+#define XSTACK_SIZE (16 * 1024)
+#define PCTSTACK_SIZE (16 * 1024)
+static uint8_t xstack[XSTACK_SIZE] __attribute__((aligned(16)));
+static uint8_t pctstack[PCTSTACK_SIZE] __attribute__((aligned(16)));
+static struct env_entries entries;
+
+static int install(void)
+{
+    entries.xstack_top = (uint64_t)(xstack + XSTACK_SIZE);
+    entries.xstack_size = XSTACK_SIZE;
+    entries.pct_stack_top = (uint64_t)(pctstack + PCTSTACK_SIZE);
+    return (int)sys_env_set_entries(CAP_SELF, &entries);
+}
+
+int exo_set_handler(int kind, exo_handler_t handler)
+{
+    if (kind < 0 || kind >= UPCALL_NKINDS || kind == UPCALL_PCT)
+        return -E_INVAL;
+    exo_handlers[kind] = handler;
+    entries.entry[kind] = handler ? (uint64_t)exo_upcall_entry : 0;
+    return install();
+}
+
+int exo_set_pct_entry(exo_pct_fn fn)
+{
+    exo_pct_handler = fn;
+    entries.entry[UPCALL_PCT] = fn ? (uint64_t)exo_pct_entry : 0;
+    return install();
+}
+
+long exo_map(uint32_t env, uint32_t cap, uint64_t va, uint32_t perms)
+{
+    struct mmu_op op = {.va = va, .cap = cap, .op = MMU_MAP | perms};
+    return sys_mmu_update(env, &op, 1);
+}
+
+long exo_unmap(uint32_t env, uint32_t cap)
+{
+    struct mmu_op op = {.va = 0, .cap = cap, .op = MMU_UNMAP};
+    return sys_mmu_update(env, &op, 1);
+}
+
+long exo_protect(uint32_t env, uint32_t cap, uint32_t perms)
+{
+    struct mmu_op op = {.va = 0, .cap = cap, .op = MMU_PROTECT | perms};
+    return sys_mmu_update(env, &op, 1);
+}
+
+long exo_page_alloc_map(uint64_t va, bool writable)
+{
+    long cap = sys_frame_alloc(-1);
+    if (cap < 0)
+        return cap;
+    long r = exo_map(CAP_SELF, (uint32_t)cap, va, writable ? MMU_W : 0);
+    if (r < 0) {
+        sys_cap_delete((uint32_t)cap);
+        return r;
+    }
+    return cap;
+}
+
+uint64_t exo_pte(uint64_t va)
+{
+    if (!(*PT_WINDOW_PML4E(va) & PTE_P) || !(*PT_WINDOW_PDPTE(va) & PTE_P) ||
+        !(*PT_WINDOW_PDE(va) & PTE_P))
+        return 0;
+    return *PT_WINDOW_PTE(va);
+}
+
+long exo_spawn(const char *name, uint64_t quota)
+{
+    size_t n = 0;
+    while (name[n])
+        n++;
+    long env = sys_env_create(quota);
+    if (env < 0)
+        return env;
+    long r = sys_env_load((uint32_t)env, name, n);
+    if (r >= 0)
+        r = sys_slot_alloc((uint32_t)env, -1);
+    if (r >= 0)
+        r = sys_env_start((uint32_t)env);
+    if (r < 0) {
+        sys_cap_delete((uint32_t)env);
+        return r;
+    }
+    return env;
+}
+
+long exo_wait(uint32_t env, long max_yields)
+{
+    for (long i = 0; max_yields < 0 || i < max_yields; i++) {
+        long s = sys_env_status(env);
+        if (s != -E_AGAIN)
+            return s;
+        sys_yield(-1);
+    }
+    return -E_AGAIN;
+}
