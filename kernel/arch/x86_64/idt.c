@@ -1,6 +1,6 @@
 /* The interrupt descriptor table: every vector goes to its stub in entry.S.
- * All gates have DPL 0, so `int n` from user mode raises #GP instead of
- * entering the kernel. NMI, #DF and #MC run on their own (IST) stacks. */
+ * All gates but #BP and #OF have DPL 0, so `int n` from user mode raises #GP
+ * instead of entering the kernel. NMI, #DF and #MC run on their own (IST) stacks. */
 #include "../../kernel.h"
 #include "../../trap.h"
 #include "x86.h"
@@ -15,13 +15,13 @@ struct idt_gate {
 static struct idt_gate idt[256] __aligned(16);
 extern char vector_table_start[];
 
-static void set_gate(int v, u64 addr, int ist)
+static void set_gate(int v, u64 addr, int ist, int dpl)
 {
     idt[v] = (struct idt_gate){
         .off_lo = addr & 0xffff,
         .sel = SEL_KCODE,
         .ist = ist,
-        .type = 0x8E, /* present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
+        .type = (u8)(0x8E | dpl << 5), /* present, 64-bit interrupt gate (IF cleared) */
         .off_mid = (addr >> 16) & 0xffff,
         .off_hi = addr >> 32,
     };
@@ -32,10 +32,13 @@ void idt_init(void)
     static bool built;
     if (!built) {
         for (int v = 0; v < 256; v++)
-            set_gate(v, (u64)vector_table_start + 16 * v, 0);
-        set_gate(T_DF, (u64)vector_table_start + 16 * T_DF, 1);
-        set_gate(T_NMI, (u64)vector_table_start + 16 * T_NMI, 2);
-        set_gate(T_MC, (u64)vector_table_start + 16 * T_MC, 3);
+            set_gate(v, (u64)vector_table_start + 16 * v, 0, 0);
+        set_gate(T_DF, (u64)vector_table_start + 16 * T_DF, 1, 0);
+        set_gate(T_NMI, (u64)vector_table_start + 16 * T_NMI, 2, 0);
+        set_gate(T_MC, (u64)vector_table_start + 16 * T_MC, 3, 0);
+        /* int3 and into may be used by user code (debuggers, checks). */
+        set_gate(T_BP, (u64)vector_table_start + 16 * T_BP, 0, 3);
+        set_gate(T_OF, (u64)vector_table_start + 16 * T_OF, 0, 3);
         built = true;
     }
     struct {
