@@ -32,7 +32,7 @@ KSRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c)
 KASMS := $(wildcard kernel/arch/x86_64/*.S)
 KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o)
 
-LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o
+LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o
 UPROGS    := $(B)/user/init $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c))
 
 QEMU_ACCEL := $(if $(filter kvm,$(ACCEL)),-accel kvm -cpu host,-accel tcg -cpu max)
