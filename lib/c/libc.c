@@ -160,3 +160,11 @@ int puts(const char *s)
     sys_cputs("\n", 1);
     return 0;
 }
+
+char *strcpy(char *d, const char *s)
+{
+    char *r = d;
+    while ((*d++ = *s++))
+        ;
+    return r;
+}
