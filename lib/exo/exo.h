@@ -15,12 +15,13 @@
 static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
     long ret;
+    register long rdx __asm__("rdx") = a3; /* sys_pct_call returns a second word here */
     register long r10 __asm__("r10") = a4;
     register long r8 __asm__("r8") = a5;
     register long r9 __asm__("r9") = a6;
     __asm__ volatile("syscall"
-                     : "=a"(ret), "+r"(r10), "+r"(r8), "+r"(r9)
-                     : "a"(n), "D"(a1), "S"(a2), "d"(a3)
+                     : "=a"(ret), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"(n), "D"(a1), "S"(a2)
                      : "rcx", "r11", "memory");
     return ret;
 }
@@ -44,13 +45,13 @@ static inline long exo_pct_call2(uint32_t env, uint64_t a0, uint64_t a1, uint64_
                                  uint64_t *r1)
 {
     long ret;
-    register long rdx __asm__("rdx") = (long)a2;
-    register long r10 __asm__("r10") = 0;
+    register long rdx __asm__("rdx") = (long)a1;
+    register long r10 __asm__("r10") = (long)a2;
     register long r8 __asm__("r8") = 0;
     register long r9 __asm__("r9") = 0;
     __asm__ volatile("syscall"
                      : "=a"(ret), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
-                     : "a"(SYS_pct_call), "D"((long)env), "S"((long)a0), "d"(a1)
+                     : "a"(SYS_pct_call), "D"((long)env), "S"((long)a0)
                      : "rcx", "r11", "memory");
     *r1 = (uint64_t)rdx;
     return ret;

@@ -1,0 +1,55 @@
+/* Protected control transfer: calls into another env's protected entry with
+ * arguments and a two-word reply, notifications, and the hostile cases: no
+ * capability, a capability without R_CALL, a frame capability, replying when
+ * not serving, a callee that dies in the middle of a call. */
+#include "../../lib/exo/exo.h"
+#include "check.h"
+
+int main(void)
+{
+    long srv = exo_spawn("t_pct_server", 256);
+    CHECK_EQ(srv > 0, 1);
+    /* Until the server has registered its entry, calls are refused. */
+    long r;
+    for (int i = 0; i < 1000 && (r = sys_pct_call((uint32_t)srv, 1, 2, 3)) == -E_INVAL; i++)
+        sys_yield(-1);
+    CHECK_EQ(r, 3 + 10 + 21 + 1);
+    for (uint64_t i = 0; i < 2000; i++)
+        if (sys_pct_call((uint32_t)srv, i, i + 1, i + 2) != (long)(i * 3 + (i + 1) * 5 + (i + 2) * 7 + 1))
+            check_failures++;
+    uint64_t r1 = 99;
+    CHECK_EQ(exo_pct_call2((uint32_t)srv, 1, 1, 1, &r1), 16);
+    CHECK_EQ(r1, 0);
+
+    /* Hostile: a copy without R_CALL, an empty slot, a forged slot, a frame. */
+    long weak = sys_cap_derive((uint32_t)srv, R_CONTROL, CAP_SELF);
+    CHECK_EQ(weak > 0, 1);
+    CHECK_EQ(sys_pct_call((uint32_t)weak, 1, 2, 3), -E_PERM);
+    CHECK_EQ(sys_pct_send((uint32_t)weak, 1), -E_PERM);
+    CHECK_EQ(sys_pct_call(200, 1, 2, 3), -E_NOENT);
+    CHECK_EQ(sys_pct_call(100000, 1, 2, 3), -E_INVAL);
+    long frame = sys_frame_alloc(-1);
+    CHECK_EQ(sys_pct_call((uint32_t)frame, 1, 2, 3), -E_PERM);
+    CHECK_EQ(sys_pct_call(CAP_SELF, 1, 2, 3), -E_INVAL); /* no protected entry here */
+    CHECK_EQ(sys_pct_reply(1, 2), -E_INVAL);             /* not serving a call */
+    CHECK_EQ(sys_pct_send((uint32_t)srv, 0), -E_INVAL);
+
+    /* Notifications arrive as event upcalls when the server next runs. */
+    CHECK_EQ(sys_pct_send((uint32_t)srv, 0x5), 0);
+    CHECK_EQ(sys_pct_send((uint32_t)srv, 0x40), 0);
+    long seen = 0;
+    for (int i = 0; i < 1000 && (seen = sys_pct_call((uint32_t)srv, 0xe7e7, 0, 0)) != 0x45; i++)
+        sys_yield(-1);
+    CHECK_EQ(seen, 0x45);
+
+    /* A callee that faults without a handler dies; the caller gets -E_NOENT
+     * and goes on. */
+    CHECK_EQ(sys_pct_call((uint32_t)srv, 0xdead, 0, 0), -E_NOENT);
+    CHECK_EQ(sys_env_status((uint32_t)srv), ENV_STATUS(ENV_STATUS_FAULT, 0));
+    CHECK_EQ(sys_pct_call((uint32_t)srv, 1, 2, 3), -E_NOENT);
+    CHECK_EQ(sys_cap_delete((uint32_t)srv), 0);
+    CHECK_EQ(sys_pct_call((uint32_t)weak, 1, 2, 3), -E_NOENT); /* copies went with it */
+    CHECK_EQ(sys_cap_delete((uint32_t)frame), 0);
+    printf("t_pct: %d failed checks\n", check_failures);
+    return check_failures;
+}
