@@ -28,8 +28,9 @@ struct env *env_lookup(u32 id)
 
 int env_charge(struct env *e, u64 pages)
 {
-    if (e->mem_used + pages > e->mem_quota)
-        return -E_NOMEM;
+    if (e->mem_used + pages > e->mem_quota ||
+        (e->revoke_pending && e->mem_used + pages > e->revoke_target))
+        return -E_NOMEM; /* over quota, or asked to shrink and not done yet */
     e->mem_used += pages;
     if (e->info)
         e->info->mem_used = e->mem_used;
