@@ -33,7 +33,8 @@ KASMS := $(wildcard kernel/arch/x86_64/*.S)
 KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o)
 
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o
-UPROGS    := $(B)/user/init $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c))
+UPROGS    := $(B)/user/init $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
+             $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c))
 
 QEMU_ACCEL := $(if $(filter kvm,$(ACCEL)),-accel kvm -cpu host,-accel tcg -cpu max)
 QEMU_BASE  := $(QEMU) $(QEMU_ACCEL) -m $(MEM) -smp $(SMP) -no-reboot \
@@ -44,7 +45,7 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all docs run test iso test-iso qemu-gdb bench format clean deps check-host
+.PHONY: all docs run run-bench test iso test-iso qemu-gdb bench format clean deps check-host
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
 deps:
@@ -107,6 +108,17 @@ $(B)/user/%: $(B)/user/%.o $(LIBC_OBJS)
 $(B)/user/t_%: $(B)/user/tests/t_%.o $(LIBC_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $<
 
+$(B)/ubench/%.o: user/bench/%.c | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c $< -o $@
+$(B)/user/bench_%: $(B)/ubench/bench_%.o $(LIBC_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $<
+$(B)/bench/%.o: bench/%.c | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c $< -o $@
+$(B)/user/bench: $(B)/bench/bench.o $(B)/bench/plat_spinel.o $(LIBC_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(B)/bench/bench.o $(B)/bench/plat_spinel.o
+
 $(B)/initrd.cpio: $(UPROGS) user/tests.manifest
 	@tools/need.sh cpio:cpio
 	@rm -rf $(B)/initrd && mkdir -p $(B)/initrd
@@ -138,8 +150,20 @@ qemu-gdb: deps all
 	@echo "QEMU waits for gdb on port $(GDBPORT): run 'gdb' in this directory (see .gdbinit)."
 	$(QEMU_BASE) -nographic -append "" -S -gdb tcp::$(GDBPORT)
 
+# The benchmark suite on Spinel alone, deterministic (icount); make bench
+# runs it next to Linux.
+# tools/bench/run.sh exports the same settings it uses for Linux.
+BENCH_QEMU_ACCEL ?= -accel tcg -icount shift=0,sleep=off -cpu qemu64
+BENCH_QEMU_MEM   ?= 512M
+BENCH_QEMU_RTC   ?= base=2025-01-01T00:00:00,clock=vm
+BENCH_QEMU := $(QEMU) $(BENCH_QEMU_ACCEL) -m $(BENCH_QEMU_MEM) -rtc $(BENCH_QEMU_RTC) -smp 1 \
+              -no-reboot -kernel $(B)/spinel.bin -initrd $(B)/initrd.cpio \
+              -device isa-debug-exit,iobase=0xf4,iosize=0x04 -display none -serial stdio
+run-bench: deps all
+	@timeout 600 $(BENCH_QEMU) -append bench < /dev/null; test $$? = 1
+
 bench: deps all
-	tools/bench/run.sh
+	SPINEL_BENCH_CMD="make -s run-bench" tools/bench/run.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -147,4 +171,4 @@ format:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/kernel $(B)/lib $(B)/user -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench -type f -name '*.d' 2>/dev/null)

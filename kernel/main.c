@@ -88,16 +88,17 @@ static bool cmdline_has(const char *word)
     return false;
 }
 
-static void run_init(void)
+/* Runs the first program (init, or bench) until it ends, then powers off. */
+static void run_init(const char *name)
 {
     struct initrd_file f;
-    if (!initrd_find("init", &f))
-        panic("no init in the boot image");
+    if (!initrd_find(name, &f))
+        panic("no %s in the boot image", name);
     struct env *e;
-    int r = run_env("init", f.data, f.size, 0, &e);
+    int r = run_env(name, f.data, f.size, 0, &e);
     if (r < 0)
-        panic("cannot start init: error %d", r);
-    kprintf("init stopped: %s\n", e->why);
+        panic("cannot start %s: error %d", name, r);
+    kprintf("%s stopped: %s\n", name, e->why);
     env_free(e);
     machine_exit(0);
 }
@@ -167,5 +168,5 @@ void kmain(u32 magic, u32 mbi_pa)
         panic_selftest();
     if (boot_test_mode)
         ktest_run();
-    run_init();
+    run_init(cmdline_has("bench") ? "bench" : "init");
 }

@@ -190,7 +190,9 @@ s64 sys_slot_alloc(u64 env, u64 position)
     r = sched_slot_alloc(t, (int)(s64)position);
     if (r < 0)
         return r;
-    int slot = cap_insert(e, CAP_SLOT, R_GRANT | R_REVOKE, (u64)cpu()->id << 16 | (u64)r, 0);
+    /* The capability goes to the env that runs in the slot: the slot lives
+     * as long as that env (or until it deletes the capability). */
+    int slot = cap_insert(t, CAP_SLOT, R_GRANT | R_REVOKE, (u64)cpu()->id << 16 | (u64)r, 0);
     if (slot < 0)
         sched_slot_free(cpu()->id, (u32)r);
     return slot;

@@ -2,16 +2,25 @@
  * memcpy/memset/memmove/memcmp for structure copies). */
 #include "../kernel.h"
 
+/* Bulk moves go eight bytes at a time (rep stosq/movsq), the tail byte-wise.
+ * (On current CPUs rep movsb is as fast; under QEMU's instruction counting
+ * every iteration counts, so the quadword forms are 8x cheaper there.) */
 void *memset(void *d, int c, size_t n)
 {
     void *r = d;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    u64 q = n / 8, v = 0x0101010101010101UL * (u8)c;
+    n %= 8;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(v) : "memory");
     return r;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
     void *r = d;
+    u64 q = n / 8;
+    n %= 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q)::"memory");
     __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n)::"memory");
     return r;
 }

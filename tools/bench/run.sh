@@ -56,7 +56,7 @@ die() { echo "bench: error: $*" >&2; exit 1; }
 ACCEL=${ACCEL:-tcg}
 case $ACCEL in
 tcg) BENCH_CPU=${BENCH_CPU:-qemu64}
-     QEMU_ACCEL=(-accel tcg -icount shift=0,sleep=off -cpu "$BENCH_CPU")
+     QEMU_ACCEL=(-accel tcg -icount "shift=0,sleep=off" -cpu "$BENCH_CPU")
      TICKS="guest instructions (TCG, -icount shift=0,sleep=off, -cpu $BENCH_CPU)" ;;
 kvm) [ -w /dev/kvm ] || die "ACCEL=kvm but /dev/kvm is not usable"
      QEMU_ACCEL=(-accel kvm -cpu host)
@@ -83,6 +83,8 @@ resolve_kernel_pkg() {
         awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-cloud-amd64$/ \
              { print $2; exit }'
 }
+
+newest() { printf '%s\n' "$@" | sort -V | tail -n 1; }
 
 apt_download() {
     (cd "$CACHE" &&
@@ -119,12 +121,11 @@ fetch_debs() {
         fi
     fi
     if [ -n "$pkg" ]; then
-        KDEB=$(ls "$CACHE/${pkg}"_*.deb | sort -V | tail -n 1)
+        KDEB=$(newest "$CACHE/${pkg}"_*.deb)
     else
-        KDEB=$(ls "$CACHE"/linux-image-*-cloud-amd64_*.deb | sort -V |
-               tail -n 1)
+        KDEB=$(newest "$CACHE"/linux-image-*-cloud-amd64_*.deb)
     fi
-    BDEB=$(ls "$CACHE"/busybox-static_*.deb | sort -V | tail -n 1)
+    BDEB=$(newest "$CACHE"/busybox-static_*.deb)
 }
 
 extract() { # deb -> directory (once)
@@ -139,17 +140,22 @@ extract() { # deb -> directory (once)
 
 prepare_linux() {
     fetch_debs
-    local kdir=$CACHE/x-$(basename "$KDEB" .deb)
-    local bdir=$CACHE/x-$(basename "$BDEB" .deb)
+    local kdir bdir
+    kdir=$CACHE/x-$(basename "$KDEB" .deb)
+    bdir=$CACHE/x-$(basename "$BDEB" .deb)
     extract "$KDEB" "$kdir"
     extract "$BDEB" "$bdir"
-    VMLINUZ=$(ls "$kdir"/boot/vmlinuz-* | head -n 1)
+    local k
+    VMLINUZ=
+    for k in "$kdir"/boot/vmlinuz-*; do VMLINUZ=$k; done
     [ -f "$VMLINUZ" ] || die "no vmlinuz in $KDEB"
     KVER=$(basename "$KDEB" .deb)
     local busybox=$bdir/bin/busybox
     [ -x "$busybox" ] || die "no busybox in $BDEB"
 
     mkdir -p "$OUT"
+    # BENCH_CFLAGS (e.g. -DBENCH_VERBOSE: every batch) is split on purpose.
+    # shellcheck disable=SC2086
     gcc "${CFLAGS[@]}" ${BENCH_CFLAGS:-} -static -o "$OUT/bench-linux" \
         "$ROOT/bench/bench.c" "$ROOT/bench/plat_linux.c"
     gcc "${CFLAGS[@]}" -o "$OUT/mkcpio" "$ROOT/tools/bench/mkcpio.c"
@@ -190,8 +196,9 @@ run_side() {
     extract_bench "$logf" >"$res"
     log "$name run $i: $((SECONDS - t0)) s, exit status $rc," \
         "$(grep -c '^BENCH ' "$res" || true) rows"
-    [ $rc -ne 124 ] && [ $rc -ne 137 ] ||
+    if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
         log "$name run $i: killed after the ${TIMEOUT} s timeout"
+    fi
     if ! grep -qx 'BENCH-END' "$res"; then
         log "$name run $i: no BENCH-END, results discarded (see $logf)"
         : >"$res"
@@ -262,7 +269,9 @@ if [ $SPINEL = 1 ] && [ -n "${SPINEL_BENCH_CMD:-}" ]; then
 elif [ $SPINEL = 1 ]; then
     SPINEL_DET="not run: SPINEL_BENCH_CMD is not set"
 fi
-[ $SPINEL = 1 ] && [ -n "${SPINEL_BENCH_CMD:-}" ] || : >"$OUT/spinel-run1.txt"
+if [ $SPINEL_OK = 0 ] && [ ! -s "$OUT/spinel-run1.txt" ]; then
+    : >"$OUT/spinel-run1.txt" # not run: an empty Spinel column
+fi
 
 TABLE=$(awk '
     # Linux first: its rows come in bench.c order; Spinel-only rows last.
@@ -312,7 +321,9 @@ echo
 log "total time ${ELAPSED} s"
 
 if [ $RECORD = 1 ]; then
-    REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")
+    REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "(none yet)")
+    [ -z "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -n 1)" ] ||
+        REV="$REV (with uncommitted changes)"
     {
         echo "# Benchmark results"
         echo

@@ -9,7 +9,11 @@
     .global uaccess_copy
 uaccess_copy:
     mov %rdx, %rcx
-1:  rep movsb
+    shr $3, %rcx
+1:  rep movsq
+    mov %rdx, %rcx
+    and $7, %rcx
+3:  rep movsb
     xor %eax, %eax
     ret
 2:  mov $-E_FAULT, %rax
@@ -17,5 +21,6 @@ uaccess_copy:
 
     .section __ex_table, "a"
     .quad 1b, 2b
+    .quad 3b, 2b
 
     .section .note.GNU-stack, "", @progbits

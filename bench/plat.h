@@ -1,0 +1,124 @@
+/*
+ * plat.h - platform layer of the Spinel microbenchmark suite.
+ *
+ * bench/bench.c holds the measurement logic and is shared by every
+ * platform.  It never calls libc: everything it needs from the system goes
+ * through the plat_* functions declared here.  A platform (plat_linux.c,
+ * plat_spinel.c, ...) implements ALL of them; a platform that cannot run a
+ * row makes that row's setup function return PLAT_UNSUPPORTED, and bench.c
+ * then prints "BENCH <name> n/a".
+ *
+ * The header is freestanding-friendly: it only needs <stdint.h> and
+ * <stddef.h>, which gcc provides even with -ffreestanding.
+ *
+ * Calling conventions
+ *  - setup functions return PLAT_OK, PLAT_UNSUPPORTED or PLAT_ERROR.  They
+ *    run once per row, before the warm-up batch, outside the timed region.
+ *  - op functions are the timed operations.  They return 0 on success and
+ *    non-zero on failure; bench.c abandons the row on the first failure.
+ *    They are called through a function pointer from the timing loop, so
+ *    keep them free of debugging output.
+ *  - teardown functions run once after the row, outside the timed region;
+ *    they are called whenever setup returned PLAT_OK.
+ */
+#ifndef SPINEL_BENCH_PLAT_H
+#define SPINEL_BENCH_PLAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    PLAT_OK = 0,
+    PLAT_UNSUPPORTED = 1,
+    PLAT_ERROR = 2,
+};
+
+/* ---- environment ---------------------------------------------------- */
+
+/* Called first, before any other plat_* function.  Returns PLAT_OK or
+ * PLAT_ERROR (bench.c then prints an error line, no BENCH-END, and calls
+ * plat_exit(1)). */
+int plat_init(void);
+
+/* Write a NUL-terminated string to the benchmark console (serial port).
+ * bench.c only ever prints whole lines ending in '\n'. */
+void plat_print(const char *s);
+
+/* Name of the platform, printed as "BENCH-INFO platform <name> ...". */
+const char *plat_name(void);
+
+/* End the run.  On a machine of its own (Linux as PID 1, Spinel) this
+ * powers the machine off so that QEMU exits; as an ordinary process it
+ * just exits with 'code'. */
+_Noreturn void plat_exit(int code);
+
+/* ---- null_call: the cheapest kernel entry and return ---------------- */
+
+/* Linux: syscall(SYS_getpid).  Spinel: the cheapest system call. */
+int plat_null_call(void);
+
+/* ---- exception_rt: invalid opcode -> user handler -> resume --------- */
+
+/* Install a user-level handler for the invalid-opcode exception (#UD)
+ * that resumes execution 2 bytes after the faulting instruction.  The
+ * timed operation (in bench.c) executes a ud2 instruction. */
+int plat_exception_setup(void);
+void plat_exception_teardown(void);
+
+/* ---- prot_fault: write-protect a page, take the fault, unprotect ---- */
+
+/* Return a page-aligned, writable, touched page of 4096 bytes in *page and
+ * install a handler for write faults on it that makes the page writable
+ * again and resumes the faulting instruction. */
+int plat_prot_fault_setup(void **page);
+/* Make 'page' read-only (the timed op then writes to it). */
+int plat_page_protect_ro(void *page);
+void plat_prot_fault_teardown(void *page);
+
+/* ---- ipc_rt: 1-byte round trip to a partner domain/process ---------- */
+
+/* Create a partner that echoes every byte it receives. */
+int plat_ipc_setup(void);
+/* Send one byte to the partner and wait for its echo. */
+int plat_ipc_roundtrip(void);
+void plat_ipc_teardown(void);
+
+/* ---- map_touch_unmap ------------------------------------------------ */
+
+/* Map one fresh anonymous (zero-filled) 4096-byte page, readable and
+ * writable; NULL on failure.  The mapping must not be populated eagerly:
+ * bench.c's write is what touches it. */
+void *plat_map_page(void);
+int plat_unmap_page(void *page);
+/* Called once before the row: PLAT_UNSUPPORTED hides the row. */
+int plat_map_setup(void);
+
+/* ---- yield ---------------------------------------------------------- */
+
+/* Create a second runnable domain/process that yields in a loop.  The two
+ * must alternate strictly: each plat_yield switches to the partner, whose
+ * yield switches back.  bench.c therefore counts one iteration as TWO
+ * yields (each = yield call + switch to the other domain). */
+int plat_yield_setup(void);
+/* Give up the CPU once (to the partner). */
+int plat_yield(void);
+/* Stop the partner.  If the platform can tell, store in *partner_yields
+ * how many times the partner yielded while the row ran (including the
+ * warm-up); store 0 if unknown. */
+void plat_yield_teardown(uint64_t *partner_yields);
+
+/* ---- domain_create: create a domain/process that exits at once, and
+ *      wait for it ---------------------------------------------------- */
+
+int plat_domain_setup(void);
+/* Linux: fork(); the child calls _exit(0); the parent waitpid()s. */
+int plat_domain_create_exit_wait(void);
+void plat_domain_teardown(void);
+
+/* ---- provided by bench.c ------------------------------------------- */
+
+/* Run the whole suite, print the BENCH lines, then call plat_exit.  The
+ * platform's entry code (Linux: main) calls this once. */
+_Noreturn void bench_main(void);
+
+#endif /* SPINEL_BENCH_PLAT_H */

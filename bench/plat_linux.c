@@ -1,0 +1,360 @@
+/*
+ * plat_linux.c - Linux implementation of the benchmark platform layer.
+ *
+ * Built as a static binary (gcc -static -O2) and run as /init of a small
+ * initramfs under QEMU; it also runs as an ordinary process on any
+ * x86-64 Linux host (then plat_exit just exits).
+ */
+#define _GNU_SOURCE
+#include "plat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define PAGE 4096
+
+static int out_fd = 1;
+
+static void write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+void plat_print(const char *s)
+{
+    write_all(out_fd, s, strlen(s));
+}
+
+const char *plat_name(void)
+{
+    return "linux";
+}
+
+int plat_init(void)
+{
+    /* As PID 1 the kernel gives us /dev/console on fds 0-2 if the
+     * initramfs has it.  If not, mount devtmpfs and open the console. */
+    if (fcntl(1, F_GETFD) == -1) {
+        mkdir("/dev", 0755);
+        mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+        int fd = open("/dev/console", O_WRONLY | O_NOCTTY);
+        if (fd < 0)
+            fd = open("/dev/ttyS0", O_WRONLY | O_NOCTTY);
+        if (fd < 0)
+            return PLAT_ERROR;
+        out_fd = fd;
+    }
+    return PLAT_OK;
+}
+
+void plat_exit(int code)
+{
+    if (getpid() == 1) {
+        sync();
+        reboot(RB_POWER_OFF);
+        /* If power-off failed, PID 1 must not exit (kernel panic). */
+        for (;;)
+            pause();
+    }
+    _exit(code);
+}
+
+/* ---- null_call ------------------------------------------------------ */
+
+int plat_null_call(void)
+{
+    syscall(SYS_getpid);
+    return 0;
+}
+
+/* ---- exception_rt --------------------------------------------------- */
+
+static void sigill_handler(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig;
+    (void)si;
+    ucontext_t *uc = ctx;
+    uc->uc_mcontext.gregs[REG_RIP] += 2; /* skip ud2 (0f 0b) */
+}
+
+static int set_handler(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(sig, &sa, NULL) == 0 ? PLAT_OK : PLAT_ERROR;
+}
+
+static void reset_handler(int sig)
+{
+    signal(sig, SIG_DFL);
+}
+
+int plat_exception_setup(void)
+{
+    return set_handler(SIGILL, sigill_handler);
+}
+
+void plat_exception_teardown(void)
+{
+    reset_handler(SIGILL);
+}
+
+/* ---- prot_fault ----------------------------------------------------- */
+
+static void *fault_page;
+
+static void sigsegv_handler(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig;
+    (void)ctx;
+    char *a = si->si_addr;
+    char *p = fault_page;
+    if (p == NULL || a < p || a >= p + PAGE || mprotect(p, PAGE, PROT_READ | PROT_WRITE) != 0) {
+        /* Not ours: die with the default action on return. */
+        signal(SIGSEGV, SIG_DFL);
+    }
+}
+
+int plat_prot_fault_setup(void **page)
+{
+    void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return PLAT_ERROR;
+    *(volatile char *)p = 0; /* populate */
+    fault_page = p;
+    if (set_handler(SIGSEGV, sigsegv_handler) != PLAT_OK) {
+        munmap(p, PAGE);
+        return PLAT_ERROR;
+    }
+    *page = p;
+    return PLAT_OK;
+}
+
+int plat_page_protect_ro(void *page)
+{
+    return mprotect(page, PAGE, PROT_READ);
+}
+
+void plat_prot_fault_teardown(void *page)
+{
+    reset_handler(SIGSEGV);
+    fault_page = NULL;
+    munmap(page, PAGE);
+}
+
+/* ---- ipc_rt: pipe ping-pong with a child process -------------------- */
+
+static int ipc_to_child = -1, ipc_from_child = -1;
+static pid_t ipc_pid = -1;
+
+int plat_ipc_setup(void)
+{
+    int down[2], up[2];
+    if (pipe(down) != 0)
+        return PLAT_ERROR;
+    if (pipe(up) != 0) {
+        close(down[0]);
+        close(down[1]);
+        return PLAT_ERROR;
+    }
+    pid_t pid = fork();
+    if (pid < 0)
+        return PLAT_ERROR;
+    if (pid == 0) {
+        close(down[1]);
+        close(up[0]);
+        char b;
+        while (read(down[0], &b, 1) == 1) {
+            if (write(up[1], &b, 1) != 1)
+                break;
+        }
+        _exit(0);
+    }
+    close(down[0]);
+    close(up[1]);
+    ipc_to_child = down[1];
+    ipc_from_child = up[0];
+    ipc_pid = pid;
+    return PLAT_OK;
+}
+
+int plat_ipc_roundtrip(void)
+{
+    char b = 'x';
+    if (write(ipc_to_child, &b, 1) != 1)
+        return -1;
+    if (read(ipc_from_child, &b, 1) != 1)
+        return -1;
+    return 0;
+}
+
+void plat_ipc_teardown(void)
+{
+    close(ipc_to_child); /* child sees EOF and exits */
+    close(ipc_from_child);
+    waitpid(ipc_pid, NULL, 0);
+    ipc_pid = -1;
+}
+
+/* ---- map_touch_unmap ------------------------------------------------ */
+
+int plat_map_setup(void)
+{
+    return PLAT_OK;
+}
+
+void *plat_map_page(void)
+{
+    void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int plat_unmap_page(void *page)
+{
+    return munmap(page, PAGE);
+}
+
+/* ---- yield ----------------------------------------------------------
+ *
+ * Both processes run under SCHED_FIFO at the same priority, so every
+ * sched_yield moves the caller behind the other one: the parent and the
+ * partner alternate strictly (the partner's yield count confirms it).
+ * Under the default CFS policy a yield only switches when the other
+ * task's vruntime is close enough, so the result would mix switching
+ * and non-switching yields.  If SCHED_FIFO is refused (not root), the
+ * row falls back to CFS and says so.
+ */
+
+static pid_t yield_pid = -1;
+static volatile uint64_t *yield_counter; /* shared with the partner */
+static int yield_fifo;
+
+int plat_yield_setup(void)
+{
+    void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return PLAT_ERROR;
+    yield_counter = p;
+    *yield_counter = 0;
+
+    struct sched_param sp;
+    memset(&sp, 0, sizeof(sp));
+    sp.sched_priority = 1;
+    yield_fifo = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
+    plat_print(yield_fifo ? "BENCH-INFO yield policy=SCHED_FIFO\n"
+                          : "BENCH-INFO yield policy=SCHED_OTHER\n");
+
+    pid_t pid = fork(); /* the partner inherits the policy */
+    if (pid < 0) {
+        munmap(p, PAGE);
+        return PLAT_ERROR;
+    }
+    if (pid == 0) {
+        for (;;) {
+            sched_yield();
+            (*yield_counter)++;
+        }
+    }
+    yield_pid = pid;
+    /* Let the partner reach its loop, then count from here on. */
+    sched_yield();
+    *yield_counter = 0;
+    return PLAT_OK;
+}
+
+int plat_yield(void)
+{
+    return sched_yield();
+}
+
+void plat_yield_teardown(uint64_t *partner_yields)
+{
+    *partner_yields = *yield_counter;
+    kill(yield_pid, SIGKILL);
+    waitpid(yield_pid, NULL, 0);
+    yield_pid = -1;
+    if (yield_fifo) {
+        struct sched_param sp;
+        memset(&sp, 0, sizeof(sp));
+        sched_setscheduler(0, SCHED_OTHER, &sp);
+    }
+    munmap((void *)yield_counter, PAGE);
+    yield_counter = NULL;
+}
+
+/* ---- domain_create: fork + _exit + waitpid -------------------------- */
+
+int plat_domain_setup(void)
+{
+    return PLAT_OK;
+}
+
+int plat_domain_create_exit_wait(void)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0)
+        _exit(0);
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return 0;
+}
+
+void plat_domain_teardown(void) {}
+
+/*
+ * As /init (PID 1) we do not run the suite ourselves: the kernel treats
+ * init specially (signal delivery to PID 1 costs extra instructions, for
+ * one), so the suite runs in an ordinary child process while init waits
+ * for it and then powers the machine off.
+ */
+int main(void)
+{
+    if (getpid() != 1)
+        bench_main();
+
+    if (plat_init() != PLAT_OK)
+        plat_exit(1);
+    pid_t pid = fork();
+    if (pid < 0) {
+        plat_print("BENCH-INFO fork of the benchmark process failed\n");
+        plat_exit(1);
+    }
+    if (pid == 0)
+        bench_main();
+    int st = 0;
+    for (;;) {
+        pid_t w = waitpid(-1, &st, 0); /* also reaps any orphans */
+        if (w == pid || (w < 0 && errno == ECHILD))
+            break;
+    }
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        plat_print("BENCH-INFO benchmark process failed\n");
+    plat_exit(0);
+}

@@ -1,0 +1,130 @@
+/* Spinel's implementation of the benchmark platform layer (plat.h), on the
+ * exokernel interface through libexo. Each row uses the mechanism a Spinel
+ * library OS would use for the same job:
+ *   null_call        sys_null
+ *   exception_rt     ud2 -> exception upcall -> handler -> user-level resume
+ *   prot_fault       MMU_PROTECT read-only, write, page-fault upcall whose
+ *                    handler makes the page writable (mmu_update), resume
+ *   ipc_rt           PCT call into a server env's protected entry and reply
+ *   map_touch_unmap  frame_alloc + mmu_update map, write, unmap + cap_delete
+ *   yield            sys_yield between two envs with a slot each
+ *   domain_create    env_create + env_load + slot + start, the child exits,
+ *                    the parent waits and deletes the env capability */
+#include "plat.h"
+#include "../lib/exo/exo.h"
+
+#define PROT_VA 0x0000200000000000UL
+#define MAP_VA  0x0000210000000000UL
+
+int plat_init(void) { return PLAT_OK; }
+void plat_print(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    sys_cputs(s, n);
+}
+const char *plat_name(void) { return "spinel"; }
+_Noreturn void plat_exit(int code) { sys_exit(code); }
+
+int plat_null_call(void) { return (int)sys_null(); }
+
+/* ---- exception_rt ---- */
+static void on_ud(struct upcall_frame *f) { f->rip += 2; }
+int plat_exception_setup(void)
+{
+    return exo_set_handler(UPCALL_EXCEPTION, on_ud) == 0 ? PLAT_OK : PLAT_ERROR;
+}
+void plat_exception_teardown(void) { exo_set_handler(UPCALL_EXCEPTION, 0); }
+
+/* ---- prot_fault ---- */
+static long prot_cap;
+static void on_prot(struct upcall_frame *f)
+{
+    (void)f;
+    exo_protect(CAP_SELF, (uint32_t)prot_cap, MMU_W);
+}
+int plat_prot_fault_setup(void **page)
+{
+    prot_cap = exo_page_alloc_map(PROT_VA, true);
+    if (prot_cap < 0 || exo_set_handler(UPCALL_PAGEFAULT, on_prot) != 0)
+        return PLAT_ERROR;
+    *(volatile char *)PROT_VA = 1;
+    *page = (void *)PROT_VA;
+    return PLAT_OK;
+}
+int plat_page_protect_ro(void *page)
+{
+    (void)page;
+    return exo_protect(CAP_SELF, (uint32_t)prot_cap, 0) == 1 ? 0 : 1;
+}
+void plat_prot_fault_teardown(void *page)
+{
+    (void)page;
+    exo_set_handler(UPCALL_PAGEFAULT, 0);
+    sys_cap_delete((uint32_t)prot_cap);
+}
+
+/* ---- ipc_rt ---- */
+static long ipc_srv;
+int plat_ipc_setup(void)
+{
+    ipc_srv = exo_spawn("bench_srv", 128);
+    if (ipc_srv < 0)
+        return PLAT_ERROR;
+    for (int i = 0; i < 1000; i++) { /* until it has registered its entry */
+        if (sys_pct_call((uint32_t)ipc_srv, 1, 0, 0) == 1)
+            return PLAT_OK;
+        sys_yield(-1);
+    }
+    return PLAT_ERROR;
+}
+int plat_ipc_roundtrip(void) { return sys_pct_call((uint32_t)ipc_srv, 7, 0, 0) == 7 ? 0 : 1; }
+void plat_ipc_teardown(void) { sys_cap_delete((uint32_t)ipc_srv); }
+
+/* ---- map_touch_unmap ---- */
+static long map_cap;
+int plat_map_setup(void) { return PLAT_OK; }
+void *plat_map_page(void)
+{
+    map_cap = sys_frame_alloc(-1);
+    if (map_cap < 0 || exo_map(CAP_SELF, (uint32_t)map_cap, MAP_VA, MMU_W) != 1)
+        return 0;
+    return (void *)MAP_VA;
+}
+int plat_unmap_page(void *page)
+{
+    (void)page;
+    if (exo_unmap(CAP_SELF, (uint32_t)map_cap) != 1)
+        return 1;
+    return sys_cap_delete((uint32_t)map_cap) == 0 ? 0 : 1;
+}
+
+/* ---- yield ---- */
+static long yield_partner;
+int plat_yield_setup(void)
+{
+    yield_partner = exo_spawn("bench_yield", 64);
+    return yield_partner < 0 ? PLAT_ERROR : PLAT_OK;
+}
+int plat_yield(void) { return (int)sys_yield(-1); }
+void plat_yield_teardown(uint64_t *partner_yields)
+{
+    *partner_yields = 0;
+    sys_cap_delete((uint32_t)yield_partner);
+}
+
+/* ---- domain_create ---- */
+int plat_domain_setup(void) { return PLAT_OK; }
+int plat_domain_create_exit_wait(void)
+{
+    long env = exo_spawn("bench_exit", 64);
+    if (env < 0)
+        return 1;
+    long st = exo_wait((uint32_t)env, -1);
+    sys_cap_delete((uint32_t)env);
+    return st == ENV_STATUS(ENV_STATUS_EXIT, 0) ? 0 : 1;
+}
+void plat_domain_teardown(void) {}
+
+int main(void) { bench_main(); }
