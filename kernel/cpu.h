@@ -31,6 +31,7 @@ struct cpu {
     struct cpu *self; /* offset 0: lets cpu() read %gs:0 */
     u64 kstack_top;   /* offset 8: stack for syscall/trap entry from user */
     u64 scratch_rsp;  /* offset 16: user rsp saved by the syscall entry */
+    u64 utf_top;      /* offset 24: end of the running env's trap frame (also TSS.rsp0) */
     int id;           /* index in cpus[] */
     u32 apic_id;
     struct env *env;       /* environment running (or last run) on this CPU */
@@ -48,6 +49,7 @@ struct cpu {
 
 #define CPU_OFF_KSTACK  8
 #define CPU_OFF_SCRATCH 16
+#define CPU_OFF_UTF_TOP 24
 
 extern struct cpu cpus[MAX_CPUS];
 extern int ncpu;

@@ -33,10 +33,12 @@ struct env {
     bool tlb_stale;     /* page tables changed while not loaded: flush on next switch */
 
     /* Saved user contexts. tf is the env's own context; pct_tf the context of
-     * its protected entry while it serves a call. */
-    struct trapframe tf;
+     * its protected entry while it serves a call. Entries from user mode save
+     * straight into the active one, so both end on a 16-byte boundary (the
+     * CPU aligns the stack before pushing an interrupt frame). */
+    struct trapframe tf __aligned(16);
     bool has_context;   /* tf holds a context to resume */
-    struct trapframe pct_tf;
+    struct trapframe pct_tf __aligned(16);
     struct env *pct_caller; /* serving a protected call from this env */
     struct env *pct_callee; /* waiting for this env's reply */
 
@@ -80,7 +82,7 @@ void env_load_cr3(struct env *e);
 void env_run(struct env *e);
 void sched_save_current(struct trapframe *tf); /* copy the entry frame into the env */
 __noreturn void sched_return_to_loop(void);
-__noreturn void env_resume(struct env *e);     /* switch to e directly (donation) */
+void cpu_set_env(struct env *e);               /* switch this CPU to e (donation, PCT) */
 
 int elf_load(struct env *e, const u8 *elf, size_t size, u64 *entry);
 

@@ -26,8 +26,9 @@ s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
     sched_save_current(c->cur_tf);
     e->pct_callee = t;
     t->pct_caller = e;
+    /* The callee's entry frame. Registers not set here hold the callee's own
+     * values from its previous call: nothing of the caller leaks. */
     struct trapframe *n = &t->pct_tf;
-    memset(n, 0, sizeof *n);
     n->rip = t->entries.entry[UPCALL_PCT];
     n->rsp = t->entries.pct_stack_top - 8;
     n->rdi = a0;
@@ -38,7 +39,8 @@ s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
     n->ss = SEL_UDATA;
     n->rflags = RFLAGS_IF | 0x2;
     n->vector = T_SYSCALL;
-    env_resume(t);
+    cpu_set_env(t);
+    return 0; /* the return path now resumes t; the reply sets the caller's rax */
 }
 
 /* sys_pct_reply(r0, r1): see kernel/kcalls.tbl. */
@@ -52,7 +54,8 @@ s64 sys_pct_reply(u64 r0, u64 r1)
     struct trapframe *ctx = env_in_pct(a) ? &a->pct_tf : &a->tf;
     ctx->rax = r0;
     ctx->rdx = r1;
-    env_resume(a);
+    cpu_set_env(a);
+    return 0;
 }
 
 /* sys_pct_send(env, bits): see kernel/kcalls.tbl. */

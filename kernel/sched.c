@@ -71,34 +71,36 @@ static struct env *run_target(struct env *e)
 
 bool sched_can_run(struct env *e) { return run_target(e) == e; }
 
-void env_run(struct env *e)
+/* Makes e the env this CPU runs: its address space, and its active frame
+ * (the protected-entry frame while it serves a call) as the place where the
+ * next entry from user mode saves its context. */
+void cpu_set_env(struct env *e)
 {
     struct cpu *c = cpu();
     c->env = e;
+    c->utf_top = (u64)(env_in_pct(e) ? &e->pct_tf : &e->tf) + sizeof(struct trapframe);
+    assert(c->utf_top % 16 == 0);
+    c->tss.rsp[0] = c->utf_top;
     env_load_cr3(e);
+}
+
+void env_run(struct env *e)
+{
+    struct cpu *c = cpu();
+    cpu_set_env(e);
     if (kcontext_save(&c->sched) == 0)
-        trap_return_to(env_in_pct(e) ? &e->pct_tf : &e->tf);
+        return_to_user();
     /* Back here through sched_return_to_loop(). */
     c->env = NULL;
 }
 
-void env_resume(struct env *e)
-{
-    struct cpu *c = cpu();
-    c->env = e;
-    env_load_cr3(e);
-    trap_return_to(env_in_pct(e) ? &e->pct_tf : &e->tf);
-}
-
+/* The entry path already saved the context in the env's frame. */
 void sched_save_current(struct trapframe *tf)
 {
     struct env *e = cpu_env();
-    if (env_in_pct(e)) {
-        e->pct_tf = *tf;
-    } else {
-        e->tf = *tf;
+    assert(tf == (env_in_pct(e) ? &e->pct_tf : &e->tf));
+    if (!env_in_pct(e))
         e->has_context = true;
-    }
 }
 
 void sched_return_to_loop(void) { kcontext_jump(&cpu()->sched); }
@@ -216,7 +218,8 @@ s64 sys_yield(u64 env)
     if (t) {
         env_load_cr3(t);
         slot_begin(t, false);
-        env_resume(t);
+        cpu_set_env(t);
+        return 0; /* into t: the syscall return path resumes the CPU's env */
     }
     sched_return_to_loop();
 }

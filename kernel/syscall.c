@@ -170,9 +170,10 @@ void syscall_dispatch(struct trapframe *tf)
         tf->rax = (u64)-E_NOSYS;
         return;
     }
-    tf->rax = (u64)kcall_table[n](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
-    /* The call may have destroyed the caller (e.g. by deleting a capability
-     * whose release tore it down): never return to a dead env. */
-    if (unlikely(c->env->state == ENV_ZOMBIE))
-        sched_return_to_loop();
+    struct env *e = c->env;
+    s64 r = kcall_table[n](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+    /* A call that switched this CPU to another env (PCT, donation) has set
+     * the registers of the env it resumes itself. */
+    if (c->env == e)
+        tf->rax = (u64)r;
 }

@@ -49,7 +49,7 @@ STATIC_ASSERT(sizeof(struct trapframe) == 22 * 8);
 void idt_init(void);
 void trap(struct trapframe *tf);
 void syscall_dispatch(struct trapframe *tf);
-void trap_return_to(struct trapframe *tf) __noreturn; /* entry.S */
+void return_to_user(void) __noreturn; /* entry.S: resume this CPU's env from its frame */
 const char *trap_name(u64 vector);
 bool trap_from_user(const struct trapframe *tf);
 

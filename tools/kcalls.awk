@@ -9,6 +9,7 @@
 #   doc TEXT          (repeatable)
 #   rights TEXT
 #   error E_NAME TEXT (repeatable)
+#   frame full       (the call may switch envs: it gets a full trap frame)
 function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
 function argname(a,   n) { n = split(a, w, /[ *]+/); return w[n] }
 function argtype(a,   t) { t = a; sub(/[A-Za-z_0-9]+$/, "", t); return trim(t) }
@@ -20,10 +21,11 @@ $1 == "call" {
     noret[n] = 0
     if (rest ~ /-> *noreturn/) { noret[n] = 1; sub(/-> *noreturn/, "", rest) }
     args[n] = trim(rest)
-    ndoc[n] = 0; nerr[n] = 0; rights[n] = "none"
+    ndoc[n] = 0; nerr[n] = 0; rights[n] = "none"; full[n] = 0
     next
 }
 $1 == "doc" { s = $0; sub(/^doc[ \t]*/, "", s); doc[n, ++ndoc[n]] = s; next }
+$1 == "frame" && $2 == "full" { full[n] = 1; next }
 $1 == "rights" { s = $0; sub(/^rights[ \t]*/, "", s); rights[n] = s; next }
 $1 == "error" { s = $0; sub(/^error[ \t]+[A-Z_]+[ \t]*/, "", s); errname[n, ++nerr[n]] = $2; errtext[n, nerr[n]] = s; next }
 { printf "kcalls.tbl: cannot parse: %s\n", $0 > "/dev/stderr"; exit 1 }
@@ -49,8 +51,13 @@ END {
         print "#ifdef KCALL_DEFINE_TABLE"
         print "/* Every call reads its arguments from the same registers; a function with"
         print " * fewer parameters ignores the rest (SysV ABI), hence the casts. */"
-        print "static const kcall_fn kcall_table[SYS_NCALLS] = {"
+        print "const kcall_fn kcall_table[SYS_NCALLS] = {"
         for (i = 1; i <= n; i++) printf "    [%d] = (kcall_fn)(void (*)(void))sys_%s,\n", num[i], name[i]
+        print "};"
+        print "/* 1: the call never switches environments and takes the register-only"
+        print " * fast path in entry.S; 0: it needs a full frame (\"frame full\"). */"
+        print "const u8 kcall_fast[SYS_NCALLS] = {"
+        for (i = 1; i <= n; i++) printf "    [%d] = %d,\n", num[i], full[i] ? 0 : 1
         print "};\n#endif\n#endif"
     } else if (out == "user") {
         print "/* Generated from kernel/kcalls.tbl by tools/kcalls.awk. Do not edit. */"

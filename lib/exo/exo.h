@@ -12,18 +12,23 @@
 #include <spinel/layout.h>
 #include <spinel/exo.h>
 
+/* The kernel-call ABI: number in rax, arguments in rdi, rsi, rdx, r10, r8,
+ * r9; result in rax (and a second word in rdx for sys_pct_call). Like a
+ * function call, every caller-saved register may be changed; rbx, rbp, rsp
+ * and r12-r15 are preserved. */
 static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-    long ret;
-    register long rdx __asm__("rdx") = a3; /* sys_pct_call returns a second word here */
+    register long rdi __asm__("rdi") = a1;
+    register long rsi __asm__("rsi") = a2;
+    register long rdx __asm__("rdx") = a3;
     register long r10 __asm__("r10") = a4;
     register long r8 __asm__("r8") = a5;
     register long r9 __asm__("r9") = a6;
     __asm__ volatile("syscall"
-                     : "=a"(ret), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
-                     : "a"(n), "D"(a1), "S"(a2)
+                     : "+a"(n), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     :
                      : "rcx", "r11", "memory");
-    return ret;
+    return n;
 }
 
 #include <exo_calls.h>
@@ -44,14 +49,16 @@ static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long
 static inline long exo_pct_call2(uint32_t env, uint64_t a0, uint64_t a1, uint64_t a2,
                                  uint64_t *r1)
 {
-    long ret;
+    long ret = SYS_pct_call;
+    register long rdi __asm__("rdi") = (long)env;
+    register long rsi __asm__("rsi") = (long)a0;
     register long rdx __asm__("rdx") = (long)a1;
     register long r10 __asm__("r10") = (long)a2;
     register long r8 __asm__("r8") = 0;
     register long r9 __asm__("r9") = 0;
     __asm__ volatile("syscall"
-                     : "=a"(ret), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
-                     : "a"(SYS_pct_call), "D"((long)env), "S"((long)a0)
+                     : "+a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     :
                      : "rcx", "r11", "memory");
     *r1 = (uint64_t)rdx;
     return ret;

@@ -5,7 +5,11 @@
 #define SEL_UCODE (0x28 | 3)
 #define CPU_OFF_KSTACK  8
 #define CPU_OFF_SCRATCH 16
+#define CPU_OFF_UTF_TOP 24
 #define T_SYSCALL 0x100
+#define TF_SIZE   176
+#define TF_VECTOR 120
+#include <spinel/kcall_nums.h>
 
 .macro PUSH_GPRS
     push %rax
@@ -63,37 +67,88 @@ vector_table_start:
     .set i, i + 1
 .endr
 
-/* Common path: from user mode, switch GS to the kernel's. */
+/* Common path. From user mode the CPU has pushed its part of the frame at
+ * TSS.rsp0, which is the top of the running env's own trap frame
+ * (cpu->utf_top): the whole frame lands in the env, so saving a context
+ * never copies it. The C handler then runs on the CPU's kernel stack. */
 trap_common:
     cmpq $SEL_KCODE, 24(%rsp)
     je 1f
     swapgs
+    PUSH_GPRS
+    cld
+    mov %rsp, %rdi
+    mov %gs:CPU_OFF_KSTACK, %rsp
+    xor %ebp, %ebp
+    call trap
+    jmp return_to_user
+    /* From kernel mode: the frame is on the current kernel stack. */
 1:  PUSH_GPRS
     cld
     mov %rsp, %rdi
-    xor %ebp, %ebp
     call trap
-    mov %rsp, %rdi
-    /* fall through */
-
-/* trap_return_to(tf): restore a trap frame and return to where it came from. */
-    .global trap_return_to
-trap_return_to:
-    mov %rdi, %rsp
     POP_GPRS
-    add $16, %rsp              /* vector, error */
-    cmpq $SEL_KCODE, 8(%rsp)
-    je 2f
+    add $16, %rsp
+    iretq
+
+/* return_to_user: resume the current env of this CPU from its frame (which
+ * the handler may have changed, or replaced by switching env). Frames made
+ * by syscall return with sysret, others with iretq. */
+    .global return_to_user
+return_to_user:
+    mov %gs:CPU_OFF_UTF_TOP, %rsp
+    sub $TF_SIZE, %rsp
+    cmpq $T_SYSCALL, TF_VECTOR(%rsp)
+    jne 2f
+    POP_GPRS
+    mov 16(%rsp), %rcx         /* rip: always canonical, user code lies below USER_MAP_TOP */
+    mov 32(%rsp), %r11         /* rflags */
+    mov 40(%rsp), %rsp         /* user rsp */
     swapgs
-2:  iretq
+    sysretq
+2:  POP_GPRS
+    add $16, %rsp              /* vector, error */
+    swapgs
+    iretq
 
 /* syscall: RCX = user RIP, R11 = user RFLAGS, interrupts masked by SFMASK.
- * Build a full trap frame on this CPU's kernel stack. */
+ *
+ * Fast path, for calls that never switch environments (kcall_fast[n]): only
+ * the user rsp, rip and rflags are kept, on the kernel stack; the C function
+ * preserves the callee-saved registers by the ABI; the caller-saved ones it
+ * may have used are cleared on the way out, so nothing of the kernel leaks.
+ *
+ * Full path, for calls that may switch (yield, PCT, exit, block): a complete
+ * frame is pushed into the env itself, as for a trap. */
     .global syscall_entry
 syscall_entry:
     swapgs
     mov %rsp, %gs:CPU_OFF_SCRATCH
+    cmp $SYS_NCALLS, %rax
+    jae 3f
+    lea kcall_fast(%rip), %rsp
+    cmpb $0, (%rsp, %rax)
+    je 3f
     mov %gs:CPU_OFF_KSTACK, %rsp
+    pushq %gs:CPU_OFF_SCRATCH
+    push %rcx
+    push %r11
+    mov %r10, %rcx
+    lea kcall_table(%rip), %r10
+    call *(%r10, %rax, 8)
+    pop %r11
+    pop %rcx
+    pop %rsp
+    xor %edx, %edx
+    xor %esi, %esi
+    xor %edi, %edi
+    xor %r8d, %r8d
+    xor %r9d, %r9d
+    xor %r10d, %r10d
+    swapgs
+    sysretq
+
+3:  mov %gs:CPU_OFF_UTF_TOP, %rsp
     pushq $SEL_UDATA
     pushq %gs:CPU_OFF_SCRATCH
     push %r11
@@ -103,23 +158,10 @@ syscall_entry:
     pushq $T_SYSCALL
     PUSH_GPRS
     mov %rsp, %rdi
+    mov %gs:CPU_OFF_KSTACK, %rsp
     xor %ebp, %ebp
     call syscall_dispatch
-    /* Return with sysret unless the saved RIP is non-canonical (sysret would
-     * fault in ring 0 on some CPUs) or the frame no longer is a syscall frame. */
-    cmpq $T_SYSCALL, 120(%rsp)
-    jne 3f
-    mov 136(%rsp), %rcx
-    shr $47, %rcx
-    jnz 3f
-    POP_GPRS
-    mov 16(%rsp), %rcx         /* rip */
-    mov 32(%rsp), %r11         /* rflags */
-    mov 40(%rsp), %rsp         /* user rsp */
-    swapgs
-    sysretq
-3:  mov %rsp, %rdi
-    jmp trap_return_to
+    jmp return_to_user
 
 /* kcontext_save(ctx): returns 0; a later kcontext_jump(ctx) returns 1 here. */
     .global kcontext_save

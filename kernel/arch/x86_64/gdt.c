@@ -29,7 +29,8 @@ void gdt_init(struct cpu *c)
     memset(&c->tss, 0, sizeof c->tss);
     c->tss.iomap_base = sizeof c->tss; /* no I/O permission bitmap: user port I/O faults */
     c->kstack_top = (u64)&kstacks[c->id][KSTACK_SIZE];
-    c->tss.rsp[0] = c->kstack_top;
+    c->tss.rsp[0] = c->kstack_top; /* until an env runs: then its frame (cpu_set_env) */
+    c->utf_top = c->kstack_top;
     for (int i = 0; i < 3; i++) /* IST1 #DF, IST2 NMI, IST3 #MC */
         c->tss.ist[i] = (u64)&ist_stacks[c->id][i][IST_STACK_SIZE];
 
