@@ -159,6 +159,7 @@ void env_teardown(struct env *e, enum env_stop why)
     /* Protected calls in progress: a caller waiting on e gets -E_NOENT; a
      * callee serving e finishes into the void. */
     pct_abandon(e);
+    revoke_forget(e);
 
     for (int s = 1; s < NCAPSLOTS; s++)
         if (e->caps[s])

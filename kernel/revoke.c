@@ -15,6 +15,10 @@
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 
+/* Number of envs with a revocation pending: the scheduler looks for
+ * deadlines only when it is not zero. */
+static u32 revocations_pending;
+
 static u64 frames_held(struct env *e)
 {
     u64 n = 0;
@@ -45,6 +49,7 @@ s64 sys_env_revoke(u64 env, u64 kind, u64 count, u64 deadline_ms)
     e->info->mem_quota = e->mem_quota;
     t->revoke_target = t->mem_used - count;
     t->revoke_pending = true;
+    revocations_pending++;
     t->info->revoke_frames = count;
     t->info->revoke_deadline = rdtsc() + deadline_ms * tsc_per_ms;
     t->info->revoke_seq++;
@@ -61,6 +66,7 @@ s64 sys_revoke_done(void)
     if (e->mem_used > e->revoke_target)
         return -E_AGAIN;
     e->revoke_pending = false;
+    revocations_pending--;
     e->info->revoke_frames = 0;
     return 0;
 }
@@ -92,11 +98,23 @@ static void take_by_force(struct env *e)
     kprintf("[env %x %s] revocation deadline passed: %lu frames taken by force\n", e->id, e->name,
             e->info->revoke_frames);
     e->revoke_pending = false;
+    revocations_pending--;
     e->info->revoke_frames = 0;
+}
+
+/* An env going away with a request pending. */
+void revoke_forget(struct env *e)
+{
+    if (e->revoke_pending) {
+        e->revoke_pending = false;
+        revocations_pending--;
+    }
 }
 
 void revoke_check_deadlines(void)
 {
+    if (!revocations_pending)
+        return;
     u64 now = rdtsc();
     for (int i = 0; i < NENV; i++) {
         struct env *e = &envs[i];

@@ -31,5 +31,6 @@ void pct_abandon(struct env *e);
 /* Revocation (revoke.c). */
 void revoke_check_deadlines(void);
 void revoke_deliver(struct env *e);
+void revoke_forget(struct env *e);
 
 #endif

@@ -54,10 +54,11 @@ END {
         print "const kcall_fn kcall_table[SYS_NCALLS] = {"
         for (i = 1; i <= n; i++) printf "    [%d] = (kcall_fn)(void (*)(void))sys_%s,\n", num[i], name[i]
         print "};"
-        print "/* 1: the call never switches environments and takes the register-only"
-        print " * fast path in entry.S; 0: it needs a full frame (\"frame full\"). */"
-        print "const u8 kcall_fast[SYS_NCALLS] = {"
-        for (i = 1; i <= n; i++) printf "    [%d] = %d,\n", num[i], full[i] ? 0 : 1
+        print "/* What the syscall fast path calls: the function itself, or, for calls"
+        print " * that may switch envs (\"frame full\"), the way to the full path. */"
+        print "void kcall_to_full(void);"
+        print "const kcall_fn kcall_entry[SYS_NCALLS] = {"
+        for (i = 1; i <= n; i++) printf "    [%d] = (kcall_fn)(void (*)(void))%s,\n", num[i], full[i] ? "kcall_to_full" : "sys_" name[i]
         print "};\n#endif\n#endif"
     } else if (out == "user") {
         print "/* Generated from kernel/kcalls.tbl by tools/kcalls.awk. Do not edit. */"

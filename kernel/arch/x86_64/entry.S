@@ -113,29 +113,26 @@ return_to_user:
 
 /* syscall: RCX = user RIP, R11 = user RFLAGS, interrupts masked by SFMASK.
  *
- * Fast path, for calls that never switch environments (kcall_fast[n]): only
+ * Fast path, for calls that never switch environments: only
  * the user rsp, rip and rflags are kept, on the kernel stack; the C function
  * preserves the callee-saved registers by the ABI; the caller-saved ones it
  * may have used are cleared on the way out, so nothing of the kernel leaks.
  *
- * Full path, for calls that may switch (yield, PCT, exit, block): a complete
- * frame is pushed into the env itself, as for a trap. */
+ * Full path, for calls that may switch (yield, PCT, exit, block; their
+ * kcall_entry is kcall_to_full): a complete frame is pushed into the env
+ * itself, as for a trap. */
     .global syscall_entry
 syscall_entry:
     swapgs
     mov %rsp, %gs:CPU_OFF_SCRATCH
-    cmp $SYS_NCALLS, %rax
-    jae 3f
-    lea kcall_fast(%rip), %rsp
-    cmpb $0, (%rsp, %rax)
-    je 3f
     mov %gs:CPU_OFF_KSTACK, %rsp
+    cmp $SYS_NCALLS, %rax
+    jae kcall_full
     pushq %gs:CPU_OFF_SCRATCH
     push %rcx
     push %r11
     mov %r10, %rcx
-    lea kcall_table(%rip), %r10
-    call *(%r10, %rax, 8)
+    call *kcall_entry(, %rax, 8)
     pop %r11
     pop %rcx
     pop %rsp
@@ -148,7 +145,16 @@ syscall_entry:
     swapgs
     sysretq
 
-3:  mov %gs:CPU_OFF_UTF_TOP, %rsp
+/* kcall_entry[n] of a call that needs a full frame: drop the fast path's
+ * return address and restore rflags and rip (r10 still holds the fourth
+ * argument, the user rsp is still in the scratch slot), then build it. */
+    .global kcall_to_full
+kcall_to_full:
+    add $8, %rsp
+    pop %r11
+    pop %rcx
+kcall_full:
+    mov %gs:CPU_OFF_UTF_TOP, %rsp
     pushq $SEL_UDATA
     pushq %gs:CPU_OFF_SCRATCH
     push %r11
