@@ -11,6 +11,10 @@
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
 
+STATIC_ASSERT(sizeof(struct upcall_frame) == sizeof(struct trapframe) + 16);
+long uaccess_upcall_frame(u64 dst, const struct trapframe *tf, u64 kind, u64 addr);
+#include "arch/x86_64/x86.h"
+
 #define RED_ZONE 128
 
 int upcall_push(struct env *e, struct trapframe *ctx, u64 kind, u64 vector, u64 error, u64 addr)
@@ -27,16 +31,14 @@ int upcall_push(struct env *e, struct trapframe *ctx, u64 kind, u64 vector, u64 
     u64 frame_at = ROUNDDOWN(sp - sizeof(struct upcall_frame), 16);
     if (frame_at - 8 < bottom || frame_at > sp)
         return -E_FAULT;
-    struct upcall_frame f = {
-        .kind = kind, .vector = vector, .error = error, .addr = addr,
-        .rip = ctx->rip, .rsp = ctx->rsp, .rflags = ctx->rflags,
-        .rax = ctx->rax, .rbx = ctx->rbx, .rcx = ctx->rcx, .rdx = ctx->rdx,
-        .rsi = ctx->rsi, .rdi = ctx->rdi, .rbp = ctx->rbp,
-        .r8 = ctx->r8, .r9 = ctx->r9, .r10 = ctx->r10, .r11 = ctx->r11,
-        .r12 = ctx->r12, .r13 = ctx->r13, .r14 = ctx->r14, .r15 = ctx->r15,
-    };
-    static const u64 zero = 0;
-    if (copy_to_user(frame_at, &f, sizeof f) < 0 || copy_to_user(frame_at - 8, &zero, 8) < 0)
+    ctx->vector = vector;
+    ctx->error = error;
+    if (cpu_has_smap)
+        stac();
+    long r = uaccess_upcall_frame(frame_at, ctx, kind, addr);
+    if (cpu_has_smap)
+        clac();
+    if (r < 0)
         return -E_FAULT;
     ctx->rip = entry;
     ctx->rsp = frame_at - 8; /* a null return address: handlers resume, never return */
@@ -44,6 +46,7 @@ int upcall_push(struct env *e, struct trapframe *ctx, u64 kind, u64 vector, u64 
     ctx->rflags = RFLAGS_IF | 0x2;
     ctx->cs = SEL_UCODE;
     ctx->ss = SEL_UDATA;
+    ctx->vector = T_SYSCALL; /* the handler entry is a fresh context: sysret will do */
     e->info->upcalls++;
     return 0;
 }

@@ -88,12 +88,15 @@ struct env_entries {
 
 /* Pushed on the exception stack by every upcall; the handler gets a pointer
  * to it in rdi and may resume the interrupted context from it entirely in
- * user mode (exo_resume). */
+ * user mode (exo_resume). The registers come in the kernel's trap-frame
+ * order, so the kernel copies them in one piece. */
 struct upcall_frame {
-    uint64_t kind, vector, error, addr; /* addr: faulting address (page faults) */
-    uint64_t rip, rsp, rflags;
-    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
-    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;            /* exception vector and error code */
+    uint64_t rip, cs, rflags, rsp, ss; /* cs and ss are ignored on resume */
+    uint64_t kind;                     /* enum upcall_kind */
+    uint64_t addr;                     /* faulting address, event bits, frames asked for, ... */
 };
 
 /* ---- the env information page: read-only, at ENV_INFO_VA ---- */

@@ -3,25 +3,26 @@
  * The kernel enters a handler with rsp just below the upcall frame (a null
  * return address at 0(%rsp)) and rdi = &frame. exo_upcall_entry calls the C
  * handler registered for the frame's kind, then resumes the frame. */
-#define FRAME_KIND 0
-#define FRAME_RIP 32
-#define FRAME_RSP 40
-#define FRAME_RFLAGS 48
-#define FRAME_RAX 56
-#define FRAME_RBX 64
-#define FRAME_RCX 72
-#define FRAME_RDX 80
-#define FRAME_RSI 88
-#define FRAME_RDI 96
-#define FRAME_RBP 104
-#define FRAME_R8 112
-#define FRAME_R9 120
-#define FRAME_R10 128
-#define FRAME_R11 136
-#define FRAME_R12 144
-#define FRAME_R13 152
-#define FRAME_R14 160
-#define FRAME_R15 168
+/* struct upcall_frame offsets (spinel/exo.h) */
+#define FRAME_R15 0
+#define FRAME_R14 8
+#define FRAME_R13 16
+#define FRAME_R12 24
+#define FRAME_R11 32
+#define FRAME_R10 40
+#define FRAME_R9 48
+#define FRAME_R8 56
+#define FRAME_RBP 64
+#define FRAME_RDI 72
+#define FRAME_RSI 80
+#define FRAME_RDX 88
+#define FRAME_RCX 96
+#define FRAME_RBX 104
+#define FRAME_RAX 112
+#define FRAME_RIP 136
+#define FRAME_RFLAGS 152
+#define FRAME_RSP 160
+#define FRAME_KIND 176
 
     .text
     .global exo_upcall_entry

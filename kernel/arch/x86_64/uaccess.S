@@ -19,7 +19,27 @@ uaccess_copy:
 2:  mov $-E_FAULT, %rax
     ret
 
+/* long uaccess_upcall_frame(u64 dst, const struct trapframe *tf, u64 kind,
+ * u64 addr): writes an upcall frame at user address dst (the trap frame,
+ * then kind and addr) and a null return address just below it. The caller
+ * has checked dst lies in the env's exception stack and done stac. */
+    .global uaccess_upcall_frame
+uaccess_upcall_frame:
+    mov %rdx, %r8
+    mov %rcx, %r9
+    mov $22, %ecx
+4:  movq $0, -8(%rdi)
+5:  rep movsq
+6:  mov %r8, (%rdi)
+7:  mov %r9, 8(%rdi)
+    xor %eax, %eax
+    ret
+
     .section __ex_table, "a"
+    .quad 4b, 2b
+    .quad 5b, 2b
+    .quad 6b, 2b
+    .quad 7b, 2b
     .quad 1b, 2b
     .quad 3b, 2b
 
