@@ -24,13 +24,20 @@ struct elf64_phdr {
 #define PHF_X   1
 #define PHF_W   2
 
-static int load_segment(struct env *e, const struct elf64_phdr *ph, const u8 *elf)
+/* Maps and fills one segment. A page may already be mapped only if the
+ * previous segment of this same load ended in it (*shared_page); any other
+ * existing mapping is refused, so a loader never writes into, or widens the
+ * rights of, a frame someone else mapped there. */
+static int load_segment(struct env *e, const struct elf64_phdr *ph, const u8 *elf,
+                        u64 *shared_page)
 {
     u64 start = ROUNDDOWN(ph->vaddr, PAGE_SIZE);
     u64 end = ROUNDUP(ph->vaddr + ph->memsz, PAGE_SIZE);
     u64 flags = (ph->flags & PHF_W ? PTE_W : 0) | (ph->flags & PHF_X ? 0 : PTE_NX);
     for (u64 va = start; va < end; va += PAGE_SIZE) {
         u64 *pte = vm_walk(e->pml4, va);
+        if (pte && va != *shared_page)
+            return -E_BUSY;
         if (pte) {
             /* Shared with the previous segment: widen the rights. */
             *pte |= flags & PTE_W;
@@ -48,6 +55,7 @@ static int load_segment(struct env *e, const struct elf64_phdr *ph, const u8 *el
             memcpy((u8 *)P2V(PTE_ADDR(*pte)) + (fs - va), elf + ph->offset + (fs - ph->vaddr),
                    fe - fs);
     }
+    *shared_page = end - PAGE_SIZE;
     return 0;
 }
 
@@ -69,6 +77,7 @@ int elf_load(struct env *e, const u8 *elf, size_t size, u64 *entry)
         return -E_INVAL;
     const struct elf64_phdr *ph = (const void *)(elf + eh->phoff);
     int loaded = 0;
+    u64 shared_page = 0;
     for (int i = 0; i < eh->phnum; i++) {
         if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
             continue;
@@ -79,7 +88,7 @@ int elf_load(struct env *e, const u8 *elf, size_t size, u64 *entry)
             ph[i].memsz > USER_STACK_TOP - USER_MIN ||
             ph[i].vaddr > USER_STACK_TOP - (USER_STACK_PAGES + 1) * PAGE_SIZE - ph[i].memsz)
             return -E_INVAL;
-        int r = load_segment(e, &ph[i], elf);
+        int r = load_segment(e, &ph[i], elf, &shared_page);
         if (r < 0)
             return r;
         loaded++;

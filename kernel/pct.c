@@ -10,20 +10,9 @@
 #include "cpu.h"
 #include "arch/x86_64/x86.h"
 
-/* sys_pct_call(env, a0, a1, a2): see kernel/kcalls.tbl. */
-s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
+/* Enters t's protected entry on behalf of e; the caller's frame is saved. */
+static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
 {
-    struct cpu *c = cpu();
-    struct env *e = c->env, *t;
-    int r = cap_env(e, env, R_CALL, &t);
-    if (r < 0)
-        return r;
-    if (!t->entries.entry[UPCALL_PCT] || !t->entries.pct_stack_top)
-        return -E_INVAL;
-    if (t == e || env_in_pct(t) || t->pct_callee)
-        return -E_AGAIN;
-
-    sched_save_current(c->cur_tf);
     e->pct_callee = t;
     t->pct_caller = e;
     /* The callee's entry frame. Registers not set here hold the callee's own
@@ -40,6 +29,60 @@ s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
     n->rflags = RFLAGS_IF | 0x2;
     n->vector = T_SYSCALL;
     cpu_set_env(t);
+}
+
+/* The fast path (entry.S kcall_pct_call): the common case only, every check
+ * in one place; returns nonzero to fall back to sys_pct_call. */
+int pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
+{
+    struct env *e = cpu_env();
+    if (unlikely(env == CAP_SELF || env >= NCAPSLOTS || !e->caps[env]))
+        return 1;
+    struct capnode *c = &capnodes[e->caps[env]];
+    if (unlikely(c->type != CAP_ENV || !(c->rights & R_CALL)))
+        return 1;
+    struct env *t = &envs[c->object & 0xff];
+    if (unlikely(t->id != (u32)c->object || t->state == ENV_ZOMBIE || t->state == ENV_FREE ||
+                 t == e || t->pct_caller || t->pct_callee || !t->entries.entry[UPCALL_PCT] ||
+                 !t->entries.pct_stack_top))
+        return 1;
+    pct_enter(e, t, a0, a1, a2);
+    return 0;
+}
+
+/* The reply fast path: 0 if the CPU now runs the caller, else an error. */
+s64 pct_fast_reply(u64 r0, u64 r1)
+{
+    struct env *t = cpu_env(), *a = t->pct_caller;
+    if (unlikely(!a))
+        return -E_INVAL;
+    t->pct_caller = NULL;
+    a->pct_callee = NULL;
+    struct trapframe *ctx = env_in_pct(a) ? &a->pct_tf : &a->tf;
+    ctx->rax = r0;
+    ctx->rdx = r1;
+    /* Caller-saved registers other than the reply are not kept across the
+     * call: clear them so nothing of the callee reaches the caller. */
+    ctx->rdi = ctx->rsi = ctx->r8 = ctx->r9 = ctx->r10 = 0;
+    cpu_set_env(a);
+    return 0;
+}
+
+/* sys_pct_call(env, a0, a1, a2): see kernel/kcalls.tbl. */
+s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
+{
+    struct cpu *c = cpu();
+    struct env *e = c->env, *t;
+    int r = cap_env(e, env, R_CALL, &t);
+    if (r < 0)
+        return r;
+    if (!t->entries.entry[UPCALL_PCT] || !t->entries.pct_stack_top)
+        return -E_INVAL;
+    if (t == e || env_in_pct(t) || t->pct_callee)
+        return -E_AGAIN;
+
+    sched_save_current(c->cur_tf);
+    pct_enter(e, t, a0, a1, a2);
     return 0; /* the return path now resumes t; the reply sets the caller's rax */
 }
 

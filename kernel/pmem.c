@@ -12,6 +12,8 @@ static u64 nframes;     /* frames covered by the bitmap: [0, nframes) */
 static u64 total_count; /* frames that were ever free (managed) */
 static u64 free_count;
 static u64 hint; /* word index where the next search starts */
+static struct mem_range ram[32]; /* usable RAM from the boot memory map (read-only after init) */
+static int nram;
 
 static bool overlaps(paddr_t s, paddr_t e, const struct mem_range *r, int n)
 {
@@ -27,6 +29,8 @@ void pmem_init(const struct mem_range *usable, int nusable, const struct mem_ran
     paddr_t max = 0;
     for (int i = 0; i < nusable; i++)
         max = MAX(max, usable[i].end);
+    for (int i = 0; i < nusable && nram < 32; i++)
+        ram[nram++] = usable[i];
     nframes = max / PAGE_SIZE;
     u64 bytes = ROUNDUP((nframes + 63) / 64 * 8, PAGE_SIZE);
 
@@ -88,7 +92,11 @@ paddr_t frame_alloc(void)
 
 int frame_alloc_at(u64 pfn)
 {
-    if (pfn >= nframes)
+    bool is_ram = false;
+    for (int i = 0; i < nram; i++)
+        if (pfn * PAGE_SIZE >= ram[i].start && pfn * PAGE_SIZE + PAGE_SIZE <= ram[i].end)
+            is_ram = true;
+    if (pfn >= nframes || !is_ram)
         return -E_INVAL;
     spin_lock(&pmem_lock);
     if (bitmap[pfn / 64] & (1UL << (pfn % 64))) {

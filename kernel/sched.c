@@ -189,6 +189,8 @@ s64 sys_slot_alloc(u64 env, u64 position)
     int r = cap_env(e, env, R_CONTROL, &t);
     if (r < 0)
         return r;
+    if ((s64)position != -1 && position >= NSLOTS)
+        return -E_INVAL;
     r = sched_slot_alloc(t, (int)(s64)position);
     if (r < 0)
         return r;

@@ -10,6 +10,7 @@
 #   rights TEXT
 #   error E_NAME TEXT (repeatable)
 #   frame full       (the call may switch envs: it gets a full trap frame)
+#   fastpath SYMBOL  (an entry.S routine handles the common case first)
 function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
 function argname(a,   n) { n = split(a, w, /[ *]+/); return w[n] }
 function argtype(a,   t) { t = a; sub(/[A-Za-z_0-9]+$/, "", t); return trim(t) }
@@ -26,6 +27,7 @@ $1 == "call" {
 }
 $1 == "doc" { s = $0; sub(/^doc[ \t]*/, "", s); doc[n, ++ndoc[n]] = s; next }
 $1 == "frame" && $2 == "full" { full[n] = 1; next }
+$1 == "fastpath" { fast[n] = $2; next }
 $1 == "rights" { s = $0; sub(/^rights[ \t]*/, "", s); rights[n] = s; next }
 $1 == "error" { s = $0; sub(/^error[ \t]+[A-Z_]+[ \t]*/, "", s); errname[n, ++nerr[n]] = $2; errtext[n, nerr[n]] = s; next }
 { printf "kcalls.tbl: cannot parse: %s\n", $0 > "/dev/stderr"; exit 1 }
@@ -57,8 +59,9 @@ END {
         print "/* What the syscall fast path calls: the function itself, or, for calls"
         print " * that may switch envs (\"frame full\"), the way to the full path. */"
         print "void kcall_to_full(void);"
+        for (i = 1; i <= n; i++) if (fast[i] != "") printf "void %s(void);\n", fast[i]
         print "const kcall_fn kcall_entry[SYS_NCALLS] = {"
-        for (i = 1; i <= n; i++) printf "    [%d] = (kcall_fn)(void (*)(void))%s,\n", num[i], full[i] ? "kcall_to_full" : "sys_" name[i]
+        for (i = 1; i <= n; i++) printf "    [%d] = (kcall_fn)(void (*)(void))%s,\n", num[i], fast[i] != "" ? fast[i] : full[i] ? "kcall_to_full" : "sys_" name[i]
         print "};\n#endif\n#endif"
     } else if (out == "user") {
         print "/* Generated from kernel/kcalls.tbl by tools/kcalls.awk. Do not edit. */"

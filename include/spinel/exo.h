@@ -54,7 +54,7 @@ struct mmu_op {
     ((const volatile uint64_t *)(PT_WINDOW_BASE + (255UL << 30) + ((((uint64_t)(va)) >> 18) & 0x3ffffff8UL)))
 #define PT_WINDOW_PDPTE(va)                                                                        \
     ((const volatile uint64_t *)(PT_WINDOW_BASE + (255UL << 30) + (255UL << 21) +                  \
-                                 ((((uint64_t)(va)) >> 27) & 0x1ff8UL)))
+                                 ((((uint64_t)(va)) >> 27) & 0x1ffff8UL)))
 #define PT_WINDOW_PML4E(va)                                                                        \
     ((const volatile uint64_t *)(PT_WINDOW_BASE + (255UL << 30) + (255UL << 21) + (255UL << 12) +  \
                                  ((((uint64_t)(va)) >> 36) & 0xff8UL)))
@@ -112,7 +112,7 @@ struct repossessed {
 
 struct env_info {
     uint32_t id, parent;
-    uint64_t mem_quota, mem_used; /* pages: frames plus page tables plus capability nodes */
+    uint64_t mem_quota, mem_used; /* pages: frames, page tables, the info page */
     uint64_t slots_run;           /* time slots begun */
     uint64_t overruns;            /* slots ended by force after the grace period */
     uint64_t upcalls;             /* upcalls delivered */

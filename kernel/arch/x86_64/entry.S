@@ -145,6 +145,62 @@ syscall_entry:
     swapgs
     sysretq
 
+/* The PCT fast path (L4/seL4 style). A protected call needs only what the
+ * ABI keeps across a call: the callee-saved registers, rip, rflags and rsp
+ * go into the caller's frame; the arguments too, in case pct_fast_call's
+ * checks fail and the full path takes over. On success the CPU now runs the
+ * callee and return_to_user enters its protected entry. */
+    .global kcall_pct_call
+kcall_pct_call:
+    mov %gs:CPU_OFF_UTF_TOP, %rax
+    sub $TF_SIZE, %rax
+    mov %rbx, 104(%rax)
+    mov %rbp, 64(%rax)
+    mov %r12, 24(%rax)
+    mov %r13, 16(%rax)
+    mov %r14, 8(%rax)
+    mov %r15, 0(%rax)
+    mov %rdi, 72(%rax)
+    mov %rsi, 80(%rax)
+    mov %rdx, 88(%rax)
+    mov %r10, 40(%rax)
+    mov 8(%rsp), %r11
+    mov %r11, 152(%rax)          /* rflags */
+    mov 16(%rsp), %r11
+    mov %r11, 136(%rax)          /* rip */
+    mov %r11, 96(%rax)           /* rcx as syscall leaves it */
+    mov 24(%rsp), %r11
+    mov %r11, 160(%rax)          /* rsp */
+    movq $T_SYSCALL, 120(%rax)
+    movq $SEL_UCODE, 144(%rax)
+    movq $SEL_UDATA, 168(%rax)
+    call pct_fast_call
+    test %eax, %eax
+    jnz 5f
+    add $32, %rsp
+    jmp return_to_user
+    /* Fall back: restore the registers the full path reads, and take it. */
+5:  mov %gs:CPU_OFF_UTF_TOP, %rax
+    sub $TF_SIZE, %rax
+    mov 72(%rax), %rdi
+    mov 80(%rax), %rsi
+    mov 88(%rax), %rdx
+    mov 40(%rax), %r10
+    mov $SYS_pct_call, %eax
+    jmp kcall_to_full
+
+/* The reply fast path: the callee's own context is dropped, so nothing of
+ * it is saved; pct_fast_reply hands the CPU back to the caller, whose frame
+ * return_to_user restores. A failed check answers the error the usual way. */
+    .global kcall_pct_reply
+kcall_pct_reply:
+    call pct_fast_reply
+    test %rax, %rax
+    jnz 6f
+    add $32, %rsp
+    jmp return_to_user
+6:  ret
+
 /* kcall_entry[n] of a call that needs a full frame: drop the fast path's
  * return address and restore rflags and rip (r10 still holds the fourth
  * argument, the user rsp is still in the scratch slot), then build it. */

@@ -1,0 +1,525 @@
+/* sys_mmu_update and sys_frame_alloc under hostile use: bad counts and
+ * pointers, addresses outside user space, batches that must be rejected as
+ * a whole, rights, double mappings, the read-only page-table window, the
+ * accessed/dirty bits, physical frame numbers, and frame accounting. */
+#include "../../lib/exo/exo.h"
+#include "check.h"
+
+#define R1 0x0000300000000000UL /* scratch pages */
+#define R2 0x0000310000000000UL /* the 64-page batch */
+#define R3 0x0000320000000000UL /* the 200-page batch */
+#define R4 0x0000330000000000UL /* a fresh region: page-table accounting */
+#define R5 0x0000340000000000UL /* exo_pte at PDPT index 5 */
+#define PG 4096UL
+
+static struct cap_info ci;
+static struct mmu_op ops[MMU_BATCH_MAX];
+
+static long insp(uint32_t slot)
+{
+    memset(&ci, 0xee, sizeof ci);
+    return sys_cap_inspect(slot, &ci);
+}
+
+static long free_frames(void)
+{
+    struct sys_info si;
+    if (sys_sysinfo(&si) < 0)
+        return -1;
+    return (long)si.free_frames;
+}
+
+static uint32_t frame(void)
+{
+    long f = sys_frame_alloc(-1);
+    CHECK_EQ(f > 0, 1);
+    return f > 0 ? (uint32_t)f : 0;
+}
+
+static uint64_t pfn_of(uint32_t cap)
+{
+    CHECK_EQ(insp(cap), 0);
+    return ci.object;
+}
+
+static void set_op(int i, uint64_t va, uint32_t cap, uint32_t op)
+{
+    ops[i].va = va;
+    ops[i].cap = cap;
+    ops[i].op = op;
+}
+
+/* A store that may fault: returns 1 if it did (the handler skips it). */
+long probe_store(uint64_t addr, uint64_t val);
+extern char probe_store_insn[], probe_store_end[];
+__asm__(".text\n"
+        ".global probe_store, probe_store_insn, probe_store_end\n"
+        "probe_store:\n"
+        "    xor %eax, %eax\n"
+        "probe_store_insn:\n"
+        "    movq %rsi, (%rdi)\n"
+        "probe_store_end:\n"
+        "    ret\n");
+
+static volatile int nfaults;
+static volatile uint64_t fault_addr, fault_err;
+/* For the read-only copy test: unmap ro, map rw writable in its place. */
+static volatile uint32_t swap_ro, swap_rw;
+static volatile uint64_t swap_va;
+
+static void on_pf(struct upcall_frame *f)
+{
+    nfaults++;
+    fault_addr = f->addr;
+    fault_err = f->error;
+    if (f->rip == (uint64_t)probe_store_insn) {
+        f->rax = 1;
+        f->rip = (uint64_t)probe_store_end;
+        return;
+    }
+    if (swap_ro && (f->addr & ~(PG - 1)) == swap_va) {
+        if (exo_unmap(CAP_SELF, swap_ro) != 1 || exo_map(CAP_SELF, swap_rw, swap_va, MMU_W) != 1)
+            sys_exit(101);
+        swap_ro = 0;
+        return;
+    }
+    printf("t_mmu: unexpected page fault at %lx, rip %lx\n", f->addr, f->rip);
+    sys_exit(100);
+}
+
+/* Counts, op pointers, and the env argument. */
+static void bad_args(uint32_t a)
+{
+    set_op(0, R1, a, MMU_MAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 0), -E_INVAL);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, MMU_BATCH_MAX + 1), -E_INVAL);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 1UL << 60), -E_INVAL); /* count * 16 overflows */
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, ~0UL), -E_INVAL);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, NULL, 1), -E_FAULT);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, (const struct mmu_op *)KERNEL_TEXT, 1), -E_FAULT);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, (const struct mmu_op *)PHYS_MAP_BASE, 1), -E_FAULT);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, (const struct mmu_op *)0x0000700000000000UL, 1), -E_FAULT);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, (const struct mmu_op *)~0xfUL, 1), -E_FAULT);
+    /* A batch that starts in mapped memory and runs off its end. */
+    uint32_t s = frame();
+    CHECK_EQ(exo_map(CAP_SELF, s, R1 + 16 * PG, MMU_W), 1);
+    struct mmu_op *edge = (struct mmu_op *)(R1 + 17 * PG) - 1;
+    edge->va = R1;
+    edge->cap = a;
+    edge->op = MMU_MAP;
+    CHECK_EQ(sys_mmu_update(CAP_SELF, edge, 2), -E_FAULT);
+    CHECK_EQ(exo_pte(R1), 0);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, edge, 1), 1); /* the part that is there is fine */
+    CHECK_EQ(exo_unmap(CAP_SELF, a), 1);
+    CHECK_EQ(exo_unmap(CAP_SELF, s), 1);
+    CHECK_EQ(sys_cap_delete(s), 0);
+    /* The env argument. */
+    CHECK_EQ(sys_mmu_update(NCAPSLOTS, ops, 1), -E_INVAL);
+    CHECK_EQ(exo_syscall6(SYS_mmu_update, (long)(1UL << 32), (long)ops, 1, 0, 0, 0), -E_INVAL);
+    CHECK_EQ(sys_mmu_update(255, ops, 1), -E_NOENT);
+    CHECK_EQ(sys_mmu_update(a, ops, 1), -E_PERM); /* a frame is not an env */
+    long child = sys_env_create(16);
+    long callonly = sys_cap_derive((uint32_t)child, R_CALL | R_GRANT, CAP_SELF);
+    CHECK_EQ(child > 0 && callonly > 0, 1);
+    CHECK_EQ(sys_mmu_update((uint32_t)callonly, ops, 1), -E_PERM);
+    CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
+    CHECK_EQ(sys_mmu_update((uint32_t)callonly, ops, 1), -E_NOENT); /* gone with the env */
+    CHECK_EQ(insp(a), 0);
+    CHECK_EQ(ci.mapped_va, 0);
+}
+
+/* Addresses a MAP may not name. */
+static void bad_vas(uint32_t a)
+{
+    static const uint64_t bad[] = {
+        R1 + 8, R1 + PG - 1, 0, PG, USER_MIN - PG, USER_MIN + 1,
+        ENV_INFO_VA, /* the information page */
+        USER_MAP_TOP, USER_MAP_TOP + PG, PT_WINDOW_BASE + (255UL << 30), USER_TOP - PG, USER_TOP,
+        0x0000800000000000UL, 0x00ff000000000000UL, /* non-canonical */
+        PHYS_MAP_BASE, KERNEL_BASE, KERNEL_TEXT, ~0UL & ~(PG - 1),
+    };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        long r = exo_map(CAP_SELF, a, bad[i], 0);
+        if (r != -E_INVAL) {
+            printf("  check failed: map at %lx = %ld, expected -E_INVAL\n", bad[i], r);
+            check_failures++;
+            if (r == 1)
+                exo_unmap(CAP_SELF, a);
+        }
+    }
+    /* Occupied: our own text and stack. */
+    uint64_t text = (uint64_t)bad_vas & ~(PG - 1);
+    uint64_t stack = (uint64_t)&text & ~(PG - 1);
+    uint64_t text_pte = exo_pte(text);
+    CHECK_EQ(exo_map(CAP_SELF, a, text, 0), -E_INVAL);
+    CHECK_EQ(exo_map(CAP_SELF, a, stack, MMU_W), -E_INVAL);
+    CHECK_EQ(exo_pte(text), text_pte);
+    CHECK_EQ(insp(a), 0);
+    CHECK_EQ(ci.mapped_va, 0);
+    /* The last page below the information page is fine. */
+    CHECK_EQ(exo_map(CAP_SELF, a, ENV_INFO_VA - PG, MMU_W), 1);
+    *(volatile uint64_t *)(ENV_INFO_VA - PG) = 1;
+    CHECK_EQ(exo_unmap(CAP_SELF, a), 1);
+    CHECK_EQ(exo_pte(ENV_INFO_VA - PG), 0);
+}
+
+/* A batch with one bad operation applies nothing. */
+static void batches(uint32_t a, uint32_t b, uint32_t c)
+{
+    uint64_t X = R1, Y = R1 + PG, Z = R1 + 2 * PG;
+    set_op(0, X, a, MMU_MAP | MMU_W);
+    set_op(1, Y, b, MMU_MAP);
+    set_op(2, X, c, MMU_MAP); /* same va as op 0 */
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_INVAL);
+    set_op(2, Z, a, MMU_MAP); /* same cap as op 0 */
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_INVAL);
+    set_op(2, 0, a, MMU_UNMAP); /* same cap, other op */
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_INVAL);
+    set_op(2, Z, 255, MMU_MAP); /* empty slot last */
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_NOENT);
+    set_op(2, Z, c, MMU_MAP | MMU_W | 0x400); /* unknown flag */
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_INVAL);
+    set_op(2, Z + 1, c, MMU_MAP); /* unaligned last */
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_INVAL);
+    set_op(2, 0, c, MMU_UNMAP); /* c is not mapped */
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_INVAL);
+    CHECK_EQ(exo_pte(X), 0);
+    CHECK_EQ(exo_pte(Y), 0);
+    CHECK_EQ(exo_pte(Z), 0);
+    uint32_t abc[3] = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(insp(abc[i]), 0);
+        CHECK_EQ(ci.mapped_va, 0);
+    }
+    /* Unknown opcodes. */
+    static const uint32_t badop[] = {0, 4, 0xff, MMU_MAP | 0x400, MMU_MAP | 0x80000000u,
+                                     MMU_W, MMU_X};
+    for (unsigned i = 0; i < sizeof badop / sizeof badop[0]; i++) {
+        set_op(0, X, a, badop[i]);
+        CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 1), -E_INVAL);
+    }
+    CHECK_EQ(exo_pte(X), 0);
+    /* Slots that are not frames. */
+    CHECK_EQ(exo_map(CAP_SELF, CAP_SELF, X, 0), -E_INVAL);
+    CHECK_EQ(exo_map(CAP_SELF, NCAPSLOTS, X, 0), -E_INVAL);
+    CHECK_EQ(exo_map(CAP_SELF, 255, X, 0), -E_NOENT);
+    long env = sys_env_create(16);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)env, X, 0), -E_PERM);
+    CHECK_EQ(sys_cap_delete((uint32_t)env), 0);
+    /* A valid batch: map, protect, unmap in one go, in order. */
+    set_op(0, X, a, MMU_MAP | MMU_W);
+    set_op(1, Y, b, MMU_MAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 2), 2);
+    set_op(0, 0, a, MMU_PROTECT);
+    set_op(1, 0, b, MMU_UNMAP);
+    set_op(2, Y, c, MMU_MAP | MMU_W); /* Y is still occupied when the batch is checked */
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_INVAL);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 2), 2);
+    CHECK_EQ(exo_pte(X) & (PTE_P | PTE_W), PTE_P);
+    CHECK_EQ(exo_pte(Y), 0);
+    /* Double mappings. */
+    CHECK_EQ(exo_map(CAP_SELF, a, Z, 0), -E_BUSY); /* a is mapped at X */
+    CHECK_EQ(exo_map(CAP_SELF, a, X, 0), -E_BUSY);
+    CHECK_EQ(exo_map(CAP_SELF, b, X, 0), -E_INVAL); /* X is taken */
+    CHECK_EQ(exo_unmap(CAP_SELF, b), -E_INVAL);     /* b is not mapped */
+    CHECK_EQ(exo_protect(CAP_SELF, b, MMU_W), -E_INVAL);
+    /* A copy maps the same frame a second time. */
+    long a2 = sys_cap_derive(a, R_READ | R_WRITE, CAP_SELF);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)a2, Z, MMU_W), 1);
+    CHECK_EQ(exo_protect(CAP_SELF, a, MMU_W), 1);
+    *(volatile uint64_t *)X = 0x1234;
+    CHECK_EQ(*(volatile uint64_t *)Z, 0x1234);
+    CHECK_EQ(sys_cap_delete((uint32_t)a2), 0);
+    CHECK_EQ(exo_pte(Z), 0);
+    CHECK_EQ(exo_unmap(CAP_SELF, a), 1);
+}
+
+/* Rights of copies; a write through a read-only mapping faults and the
+ * handler repairs it. */
+static void copy_rights(uint32_t a)
+{
+    uint64_t X = R1 + 4 * PG, Y = R1 + 5 * PG;
+    long ro = sys_cap_derive(a, R_READ, CAP_SELF);
+    long wo = sys_cap_derive(a, R_WRITE | R_EXEC, CAP_SELF);
+    long rx = sys_cap_derive(a, R_READ | R_EXEC, CAP_SELF);
+    CHECK_EQ(ro > 0 && wo > 0 && rx > 0, 1);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)ro, X, MMU_W), -E_PERM);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)ro, X, MMU_X), -E_PERM);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)wo, X, 0), -E_PERM); /* no R_READ */
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)wo, X, MMU_W), -E_PERM);
+    CHECK_EQ(exo_pte(X), 0);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)rx, X, MMU_X), 1);
+    CHECK_EQ(exo_pte(X) & (PTE_P | PTE_W | PTE_NX), PTE_P);
+    CHECK_EQ(exo_protect(CAP_SELF, (uint32_t)rx, MMU_W), -E_PERM);
+    CHECK_EQ(exo_unmap(CAP_SELF, (uint32_t)rx), 1);
+
+    /* The original writes; the read-only copy reads. */
+    CHECK_EQ(exo_map(CAP_SELF, a, Y, MMU_W), 1);
+    *(volatile uint64_t *)Y = 0xfeed;
+    CHECK_EQ(exo_unmap(CAP_SELF, a), 1);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)ro, X, 0), 1);
+    CHECK_EQ(exo_pte(X) & (PTE_P | PTE_U | PTE_W | PTE_NX), PTE_P | PTE_U | PTE_NX);
+    CHECK_EQ(*(volatile uint64_t *)X, 0xfeed);
+    swap_ro = (uint32_t)ro;
+    swap_rw = a;
+    swap_va = X;
+    nfaults = 0;
+    *(volatile uint64_t *)(X + 8) = 0xbeef; /* faults; the handler swaps in a */
+    CHECK_EQ(nfaults, 1);
+    CHECK_EQ(fault_addr, X + 8);
+    CHECK_EQ(fault_err & 7, 7); /* present, write, user */
+    CHECK_EQ(swap_ro, 0);
+    CHECK_EQ(*(volatile uint64_t *)(X + 8), 0xbeef);
+    CHECK_EQ(exo_pte(X) & PTE_W, PTE_W);
+    CHECK_EQ(insp(a), 0);
+    CHECK_EQ(ci.mapped_va, X);
+    CHECK_EQ(insp((uint32_t)ro), 0);
+    CHECK_EQ(ci.mapped_va, 0);
+    CHECK_EQ(exo_unmap(CAP_SELF, a), 1);
+    CHECK_EQ(sys_cap_revoke(a), 3);
+}
+
+/* Mappings in another env: owned by that env's address space. */
+static void other_env(uint32_t a)
+{
+    uint64_t X = R1 + 6 * PG;
+    long child = sys_env_create(16);
+    CHECK_EQ(child > 0, 1);
+    CHECK_EQ(insp((uint32_t)child), 0);
+    uint64_t child_id = ci.object;
+    CHECK_EQ(exo_map((uint32_t)child, a, X, MMU_W), 1);
+    CHECK_EQ(insp(a), 0);
+    CHECK_EQ(ci.mapped_va, X);
+    CHECK_EQ(ci.mapped_env, child_id);
+    CHECK_EQ(exo_pte(X), 0); /* not in our address space */
+    CHECK_EQ(exo_unmap(CAP_SELF, a), -E_INVAL);
+    CHECK_EQ(exo_protect(CAP_SELF, a, 0), -E_INVAL);
+    CHECK_EQ(exo_map(CAP_SELF, a, X, 0), -E_BUSY);
+    CHECK_EQ(exo_protect((uint32_t)child, a, 0), 1);
+    CHECK_EQ(exo_unmap((uint32_t)child, a), 1);
+    CHECK_EQ(exo_map((uint32_t)child, a, X, 0), 1);
+    /* Destroying the env forgets the mapping. */
+    CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
+    CHECK_EQ(insp(a), 0);
+    CHECK_EQ(ci.mapped_va, 0);
+    CHECK_EQ(ci.mapped_env, 0);
+    CHECK_EQ(exo_map(CAP_SELF, a, X, 0), 1);
+    CHECK_EQ(exo_unmap(CAP_SELF, a), 1);
+
+    /* A read-only copy mapped at the program's text address before the
+     * program is loaded: loading must fail, or at least not write the
+     * program into a frame we may only read. */
+    CHECK_EQ(exo_map(CAP_SELF, a, X, MMU_W), 1);
+    memset((void *)X, 0x5a, PG);
+    CHECK_EQ(exo_unmap(CAP_SELF, a), 1);
+    long ro = sys_cap_derive(a, R_READ, CAP_SELF);
+    child = sys_env_create(64);
+    CHECK_EQ(ro > 0 && child > 0, 1);
+    CHECK_EQ(exo_map((uint32_t)child, (uint32_t)ro, 0x401000, 0), 1);
+    long r = sys_env_load((uint32_t)child, "t_caps_child", 12);
+    if (r >= 0) {
+        printf("  check failed: sys_env_load over a mapped page = %ld, expected an error\n", r);
+        check_failures++;
+    }
+    CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
+    CHECK_EQ(insp((uint32_t)ro), 0);
+    CHECK_EQ(ci.mapped_env, 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)ro), 0);
+    CHECK_EQ(exo_map(CAP_SELF, a, X, 0), 1);
+    int changed = 0;
+    for (unsigned i = 0; i < PG; i++)
+        changed += ((volatile uint8_t *)X)[i] != 0x5a;
+    CHECK_EQ(changed, 0);
+    CHECK_EQ(exo_unmap(CAP_SELF, a), 1);
+}
+
+/* A batch of 64 maps; the PTEs say what was asked. Then A and D bits. */
+static void batch64(void)
+{
+    static uint32_t caps[64];
+    static uint64_t pfns[64];
+    for (int i = 0; i < 64; i++) {
+        caps[i] = frame();
+        pfns[i] = pfn_of(caps[i]);
+        uint32_t perm = i % 3 == 1 ? MMU_W : i % 3 == 2 ? MMU_X : 0;
+        set_op(i, R2 + (uint64_t)i * PG, caps[i], MMU_MAP | perm);
+    }
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 64), 64);
+    int bad = 0;
+    for (int i = 0; i < 64; i++) {
+        uint64_t pte = exo_pte(R2 + (uint64_t)i * PG);
+        uint64_t want = PTE_P | PTE_U | (i % 3 == 1 ? PTE_W : 0) | (i % 3 == 2 ? 0 : PTE_NX);
+        if ((pte & (PTE_P | PTE_U | PTE_W | PTE_NX)) != want ||
+            (pte & 0x000ffffffffff000UL) != pfns[i] << 12)
+            bad++;
+    }
+    CHECK_EQ(bad, 0);
+    /* Accessed and dirty, as the CPU sets them. */
+    uint64_t v = R2 + 1 * PG;
+    CHECK_EQ(exo_pte(v) & (PTE_A | PTE_D), 0);
+    CHECK_EQ(*(volatile uint64_t *)v, 0);
+    CHECK_EQ(exo_pte(v) & (PTE_A | PTE_D), PTE_A);
+    *(volatile uint64_t *)v = 3;
+    CHECK_EQ(exo_pte(v) & (PTE_A | PTE_D), PTE_A | PTE_D);
+    CHECK_EQ(exo_pte(R2 + 4 * PG) & PTE_D, 0);
+    for (int i = 0; i < 64; i++)
+        set_op(i, 0, caps[i], MMU_UNMAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 64), 64);
+    bad = 0;
+    for (int i = 0; i < 64; i++)
+        bad += exo_pte(R2 + (uint64_t)i * PG) != 0;
+    CHECK_EQ(bad, 0);
+    for (int i = 0; i < 64; i++)
+        CHECK_EQ(sys_cap_delete(caps[i]), 0);
+}
+
+/* The page-table window and the information page are read-only. */
+static void readonly_windows(void)
+{
+    uint64_t targets[] = {(uint64_t)PT_WINDOW_PTE(USER_MIN), (uint64_t)PT_WINDOW_PTE(R2),
+                          (uint64_t)PT_WINDOW_PTE((uint64_t)&targets),
+                          (uint64_t)PT_WINDOW_PML4E(0), (uint64_t)PT_WINDOW_PDE(USER_MIN),
+                          ENV_INFO_VA, ENV_INFO_VA + 16};
+    for (unsigned i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        uint64_t t = targets[i];
+        uint64_t old = *(volatile uint64_t *)t;
+        nfaults = 0;
+        CHECK_EQ(probe_store(t, 0xffffffffffffffffUL), 1);
+        CHECK_EQ(nfaults, 1);
+        CHECK_EQ(fault_addr, t);
+        CHECK_EQ(fault_err & 7, 7); /* present, write, user */
+        CHECK_EQ(*(volatile uint64_t *)t, old);
+    }
+    /* A store that is allowed goes through the same probe. */
+    static volatile uint64_t ok;
+    CHECK_EQ(probe_store((uint64_t)&ok, 9), 0);
+    CHECK_EQ(ok, 9);
+}
+
+/* Physical frame numbers. */
+static void frames(void)
+{
+    uint32_t f = frame();
+    uint64_t pfn = pfn_of(f);
+    uint64_t used = exo_info->mem_used;
+    CHECK_EQ(sys_frame_alloc((int64_t)pfn), -E_BUSY); /* ours */
+    CHECK_EQ(sys_frame_alloc(0x200), -E_BUSY);         /* the kernel image at 2 MiB */
+    CHECK_EQ(sys_frame_alloc(1L << 40), -E_INVAL);
+    CHECK_EQ(sys_frame_alloc(1L << 62), -E_INVAL);
+    CHECK_EQ(sys_frame_alloc(-2), -E_INVAL);
+    CHECK_EQ(sys_frame_alloc((int64_t)0x8000000000000000UL), -E_INVAL);
+    /* Not RAM at all: the legacy VGA window, and the top of a 4 GiB space. */
+    CHECK_EQ(sys_frame_alloc(0xb8), -E_INVAL);
+    CHECK_EQ(sys_frame_alloc(0xfffff), -E_INVAL);
+    CHECK_EQ(exo_info->mem_used, used); /* failures are not charged */
+    /* Give a frame back and ask for it by number: it comes back zeroed. */
+    CHECK_EQ(exo_map(CAP_SELF, f, R1 + 8 * PG, MMU_W), 1);
+    memset((void *)(R1 + 8 * PG), 0xa5, PG);
+    CHECK_EQ(exo_unmap(CAP_SELF, f), 1);
+    CHECK_EQ(sys_cap_delete(f), 0);
+    CHECK_EQ(exo_info->mem_used, used - 1);
+    long g = sys_frame_alloc((int64_t)pfn);
+    CHECK_EQ(g > 0, 1);
+    if (g <= 0)
+        return;
+    CHECK_EQ(exo_info->mem_used, used);
+    CHECK_EQ(insp((uint32_t)g), 0);
+    CHECK_EQ(ci.object, pfn);
+    CHECK_EQ(ci.type, CAP_FRAME);
+    CHECK_EQ(ci.depth, 0);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)g, R1 + 8 * PG, 0), 1);
+    int nonzero = 0;
+    for (unsigned i = 0; i < PG / 8; i++)
+        nonzero += ((volatile uint64_t *)(R1 + 8 * PG))[i] != 0;
+    CHECK_EQ(nonzero, 0);
+    CHECK_EQ(exo_unmap(CAP_SELF, (uint32_t)g), 1);
+    CHECK_EQ(sys_cap_delete((uint32_t)g), 0);
+}
+
+/* Frame and page-table accounting: 200 pages in and out; page tables for a
+ * fresh region are charged to us. */
+static void accounting(void)
+{
+    enum { N = 200 };
+    static uint32_t caps[N];
+    /* Make R3's page tables first: they stay until the env ends. */
+    uint32_t t = frame();
+    CHECK_EQ(exo_map(CAP_SELF, t, R3, 0), 1);
+    CHECK_EQ(exo_unmap(CAP_SELF, t), 1);
+    CHECK_EQ(sys_cap_delete(t), 0);
+    long before = free_frames();
+    uint64_t used = exo_info->mem_used;
+    for (int i = 0; i < N; i++) {
+        caps[i] = frame();
+        set_op(i, R3 + (uint64_t)i * PG, caps[i], MMU_MAP | MMU_W);
+    }
+    CHECK_EQ(exo_info->mem_used, used + N);
+    CHECK_EQ(free_frames(), before - N);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, N), N);
+    CHECK_EQ(exo_info->mem_used, used + N); /* no new page tables */
+    for (int i = 0; i < N; i++)
+        ((volatile uint64_t *)(R3 + (uint64_t)i * PG))[i] = (uint64_t)i + 1;
+    uint64_t sum = 0;
+    for (int i = 0; i < N; i++)
+        sum += ((volatile uint64_t *)(R3 + (uint64_t)i * PG))[i];
+    CHECK_EQ(sum, N * (N + 1) / 2);
+    for (int i = 0; i < N; i++)
+        set_op(i, 0, caps[i], MMU_UNMAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, N), N);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(sys_cap_delete(caps[i]), 0);
+    CHECK_EQ(free_frames(), before);
+    CHECK_EQ(exo_info->mem_used, used);
+
+    /* A fresh 512 GiB region: a page directory pointer table, a page
+     * directory and a page table, charged to us. */
+    t = frame();
+    used = exo_info->mem_used;
+    before = free_frames();
+    CHECK_EQ(exo_pte(R4), 0);
+    CHECK_EQ(exo_map(CAP_SELF, t, R4, 0), 1);
+    CHECK_EQ(exo_info->mem_used, used + 3);
+    CHECK_EQ(free_frames(), before - 3);
+    CHECK_EQ(*PT_WINDOW_PML4E(R4) & (PTE_P | PTE_U), PTE_P | PTE_U);
+    CHECK_EQ(exo_unmap(CAP_SELF, t), 1);
+    CHECK_EQ(sys_cap_delete(t), 0);
+}
+
+/* exo_pte through every level of the window: a page at PDPT index 5 of a
+ * PML4 entry whose neighbours are empty. */
+static void window_levels(void)
+{
+    uint32_t t = frame();
+    uint64_t va = R5 + (5UL << 30) + (7UL << 21) + (9UL << 12);
+    uint64_t pfn = pfn_of(t);
+    CHECK_EQ(exo_map(CAP_SELF, t, va, MMU_W), 1);
+    CHECK_EQ(*PT_WINDOW_PML4E(va) & PTE_P, PTE_P);
+    CHECK_EQ(*PT_WINDOW_PDPTE(va) & PTE_P, PTE_P);
+    CHECK_EQ(exo_pte(va) & 0x000ffffffffff000UL, pfn << 12);
+    CHECK_EQ(exo_pte(va) & (PTE_P | PTE_W | PTE_U), PTE_P | PTE_W | PTE_U);
+    CHECK_EQ(exo_pte(va + PG), 0);
+    CHECK_EQ(exo_unmap(CAP_SELF, t), 1);
+    CHECK_EQ(exo_pte(va), 0);
+    CHECK_EQ(sys_cap_delete(t), 0);
+}
+
+int main(void)
+{
+    CHECK_EQ(exo_set_handler(UPCALL_PAGEFAULT, on_pf), 0);
+    uint32_t a = frame(), b = frame(), c = frame();
+    bad_args(a);
+    bad_vas(a);
+    batches(a, b, c);
+    copy_rights(a);
+    other_env(a);
+    batch64();
+    readonly_windows();
+    frames();
+    accounting();
+    window_levels();
+    CHECK_EQ(sys_cap_delete(a), 0);
+    CHECK_EQ(sys_cap_delete(b), 0);
+    CHECK_EQ(sys_cap_delete(c), 0);
+    printf("t_mmu: %d failed checks\n", check_failures);
+    return check_failures;
+}
