@@ -40,6 +40,7 @@ struct cpu {
     struct trapframe *cur_tf; /* frame of the kernel call being served */
     /* The time-slot vector (sched.c); touched only by this CPU. */
     u32 slot_owner[16]; /* env id per position, 0 = free */
+    u32 slot_mask;      /* bit p set when position p is owned */
     int slot_pos;       /* position of the current slot */
     u64 slot_end;       /* tick at which the current slot ends */
     u64 grace_end;      /* tick at which the epilogue grace period ends (0: none) */

@@ -34,13 +34,16 @@ int sched_slot_alloc(struct env *e, int pos)
             return -E_NOMEM;
     }
     c->slot_owner[pos] = e->id;
+    c->slot_mask |= 1u << pos;
     return pos;
 }
 
 void sched_slot_free(u32 cpu_id, u32 pos)
 {
-    if (cpu_id < MAX_CPUS && pos < NSLOTS)
+    if (cpu_id < MAX_CPUS && pos < NSLOTS) {
         cpus[cpu_id].slot_owner[pos] = 0;
+        cpus[cpu_id].slot_mask &= ~(1u << pos);
+    }
 }
 
 void sched_forget_env(struct env *e)
@@ -48,7 +51,7 @@ void sched_forget_env(struct env *e)
     for (int i = 0; i < ncpu; i++)
         for (int p = 0; p < NSLOTS; p++)
             if (cpus[i].slot_owner[p] == e->id)
-                cpus[i].slot_owner[p] = 0;
+                sched_slot_free((u32)i, (u32)p);
 }
 
 /* The env that actually runs when e's turn comes: e itself, or the end of the
@@ -134,12 +137,16 @@ void sched_loop_until(struct env *root)
             return;
         }
         revoke_check_deadlines();
-        struct env *owner = NULL, *t = NULL;
+        /* The next owned position after the current one, walking the vector
+         * through the mask of owned positions. */
+        struct env *t = NULL;
         int pos = c->slot_pos;
-        for (int k = 1; k <= NSLOTS && !t; k++) {
-            pos = (c->slot_pos + k) % NSLOTS;
-            owner = env_lookup(c->slot_owner[pos]);
-            t = run_target(owner);
+        u32 rot = c->slot_mask | c->slot_mask << NSLOTS; /* the vector twice, to wrap */
+        for (u32 m = rot >> (c->slot_pos + 1); m && !t;) {
+            int k = __builtin_ctz(m);
+            pos = (pos + 1 + k) % NSLOTS;
+            m >>= k + 1;
+            t = run_target(env_lookup(c->slot_owner[pos]));
         }
         if (!t) {
             __asm__ volatile("sti; hlt; cli" ::: "memory");
@@ -149,7 +156,7 @@ void sched_loop_until(struct env *root)
         c->slot_end = c->ticks + SLOT_TICKS;
         c->grace_end = 0;
         if (!env_in_pct(t)) {
-            env_load_cr3(t);
+            env_load_cr3(t); /* slot_begin may write upcall frames into t */
             slot_begin(t, true);
         }
         env_run(t);
