@@ -1,11 +1,12 @@
 /* Visible revocation. A policy env (one holding R_CONTROL on an env) asks it
- * to give back frames: the env's quota is lowered, it gets a revocation
- * upcall naming how many frames and the deadline, and it frees the frames of
- * its choice and answers with sys_revoke_done. If it has not complied by the
- * deadline, the abort protocol takes frames by force (the most recently
- * allocated first), breaks their mappings, and records each one in the env's
- * repossession vector (env_info.taken) so its library OS can repair its own
- * data structures. */
+ * to give back frames or time slots: it gets a revocation upcall naming the
+ * kind, how many and the deadline, gives back the ones of its choice and
+ * answers with sys_revoke_done. Until then it cannot acquire more of that
+ * kind (for frames its quota is lowered at once). If it has not complied by
+ * the deadline, the abort protocol takes them by force (the most recently
+ * acquired first), breaks their bindings (mappings; the slot's place in the
+ * vector), and records each one in the env's repossession vector
+ * (env_info.taken) so its library OS can repair its own data structures. */
 #include "kernel.h"
 #include "sched.h"
 #include "env.h"
@@ -19,15 +20,30 @@
  * deadlines only when it is not zero. */
 static u32 revocations_pending;
 
-static u64 frames_held(struct env *e)
+/* Originals of the given type in e's table. */
+static u64 held(struct env *e, u8 type)
 {
     u64 n = 0;
     for (int s = 1; s < NCAPSLOTS; s++) {
         struct capnode *c = e->caps[s] ? &capnodes[e->caps[s]] : NULL;
-        if (c && c->type == CAP_FRAME && !c->parent)
+        if (c && c->type == type && !c->parent)
             n++;
     }
     return n;
+}
+
+static bool satisfied(struct env *e)
+{
+    if (e->info->revoke_kind == REVOKE_SLOTS)
+        return held(e, CAP_SLOT) <= e->revoke_target;
+    return e->mem_used <= e->revoke_target;
+}
+
+static void close_request(struct env *e)
+{
+    e->revoke_pending = false;
+    revocations_pending--;
+    e->info->revoke_count = 0;
 }
 
 /* sys_env_revoke(env, kind, count, deadline_ms): see kernel/kcalls.tbl. */
@@ -37,20 +53,26 @@ s64 sys_env_revoke(u64 env, u64 kind, u64 count, u64 deadline_ms)
     int r = cap_env(e, env, R_CONTROL, &t);
     if (r < 0)
         return r;
-    if (t == e || kind != REVOKE_FRAMES || count == 0 || count > frames_held(t) ||
-        deadline_ms > 60000)
+    u8 type = kind == REVOKE_FRAMES ? CAP_FRAME : CAP_SLOT;
+    if (t == e || (kind != REVOKE_FRAMES && kind != REVOKE_SLOTS) || count == 0 ||
+        count > held(t, type) || deadline_ms > 60000)
         return -E_INVAL;
     if (t->revoke_pending)
         return -E_BUSY;
-    /* The quota shrinks now; the pages come back to the requester. */
-    t->mem_quota -= count;
-    t->info->mem_quota = t->mem_quota;
-    e->mem_quota += count;
-    e->info->mem_quota = e->mem_quota;
-    t->revoke_target = t->mem_used - count;
+    if (kind == REVOKE_FRAMES) {
+        /* The quota shrinks now; the pages come back to the requester. */
+        t->mem_quota -= count;
+        t->info->mem_quota = t->mem_quota;
+        e->mem_quota += count;
+        e->info->mem_quota = e->mem_quota;
+        t->revoke_target = t->mem_used - count;
+    } else {
+        t->revoke_target = held(t, CAP_SLOT) - count;
+    }
     t->revoke_pending = true;
     revocations_pending++;
-    t->info->revoke_frames = count;
+    t->info->revoke_kind = kind;
+    t->info->revoke_count = count;
     t->info->revoke_deadline = rdtsc() + deadline_ms * tsc_per_ms;
     t->info->revoke_seq++;
     t->revoke_upcalled = false;
@@ -63,11 +85,9 @@ s64 sys_revoke_done(void)
     struct env *e = cpu_env();
     if (!e->revoke_pending)
         return -E_INVAL;
-    if (e->mem_used > e->revoke_target)
+    if (!satisfied(e))
         return -E_AGAIN;
-    e->revoke_pending = false;
-    revocations_pending--;
-    e->info->revoke_frames = 0;
+    close_request(e);
     return 0;
 }
 
@@ -76,30 +96,32 @@ void revoke_deliver(struct env *e)
 {
     if (e->revoke_upcalled || !e->entries.entry[UPCALL_REVOKE])
         return;
-    if (upcall_push(e, &e->tf, UPCALL_REVOKE, 0, e->info->revoke_seq, e->info->revoke_frames) == 0)
+    if (upcall_push(e, &e->tf, UPCALL_REVOKE, e->info->revoke_kind, e->info->revoke_seq,
+                    e->info->revoke_count) == 0)
         e->revoke_upcalled = true;
 }
 
 /* The abort protocol. */
 static void take_by_force(struct env *e)
 {
-    for (int s = NCAPSLOTS - 1; s > 0 && e->mem_used > e->revoke_target; s--) {
+    u8 type = e->info->revoke_kind == REVOKE_SLOTS ? CAP_SLOT : CAP_FRAME;
+    u64 taken = 0;
+    for (int s = NCAPSLOTS - 1; s > 0 && !satisfied(e); s--) {
         struct capnode *c = e->caps[s] ? &capnodes[e->caps[s]] : NULL;
-        if (!c || c->type != CAP_FRAME || c->parent)
+        if (!c || c->type != type || c->parent)
             continue;
         struct repossessed *rp = &e->info->taken[e->info->ntaken % REPOSSESS_MAX];
         rp->slot = (u32)s;
-        rp->type = CAP_FRAME;
+        rp->type = type;
         rp->object = c->object;
         rp->va = c->mapped_env == e->id ? c->mapped_va : 0;
         e->info->ntaken++;
+        taken++;
         cap_delete_node(e->caps[s]);
     }
-    kprintf("[env %x %s] revocation deadline passed: %lu frames taken by force\n", e->id, e->name,
-            e->info->revoke_frames);
-    e->revoke_pending = false;
-    revocations_pending--;
-    e->info->revoke_frames = 0;
+    kprintf("[env %x %s] revocation deadline passed: %lu %s taken by force\n", e->id, e->name,
+            taken, type == CAP_SLOT ? "time slots" : "frames");
+    close_request(e);
 }
 
 /* An env going away with a request pending. */

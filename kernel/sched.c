@@ -198,6 +198,8 @@ s64 sys_slot_alloc(u64 env, u64 position)
         return r;
     if ((s64)position != -1 && position >= NSLOTS)
         return -E_INVAL;
+    if (t->revoke_pending && t->info->revoke_kind == REVOKE_SLOTS)
+        return -E_NOMEM; /* asked to give slots back: none more until it has */
     r = sched_slot_alloc(t, (int)(s64)position);
     if (r < 0)
         return r;

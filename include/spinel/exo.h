@@ -117,10 +117,11 @@ struct env_info {
     uint64_t overruns;            /* slots ended by force after the grace period */
     uint64_t upcalls;             /* upcalls delivered */
     uint64_t pending_events;      /* bits sent by sys_pct_send, cleared on delivery */
-    /* Revocation: the kernel asks for revoke_frames frames (any of the env's
-     * choice) by revoke_deadline (TSC). sys_revoke_done() answers; otherwise
-     * the abort protocol takes them and lists them in taken[]. */
-    uint64_t revoke_frames, revoke_deadline;
+    /* Revocation: the kernel asks for revoke_count resources of kind
+     * revoke_kind (frames or time slots, any of the env's choice) by
+     * revoke_deadline (TSC). sys_revoke_done() answers; otherwise the abort
+     * protocol takes them and lists them in taken[] (the repossession vector). */
+    uint64_t revoke_kind, revoke_count, revoke_deadline;
     uint64_t revoke_seq;          /* increments with every request */
     uint64_t ntaken;              /* entries in taken[] (cumulative, capped) */
     struct repossessed taken[REPOSSESS_MAX];
@@ -128,6 +129,7 @@ struct env_info {
 };
 
 /* sys_env_revoke kinds */
-#define REVOKE_FRAMES 1
+#define REVOKE_FRAMES 1 /* give back frames (original frame capabilities) */
+#define REVOKE_SLOTS  2 /* give back time slots (slot capabilities) */
 
 #endif
