@@ -138,8 +138,11 @@ s64 sys_env_set_entries(u64 env, u64 uentries)
         if (!user_addr(en.entry[k]))
             return -E_INVAL;
     if (!user_addr(en.xstack_top) || !user_addr(en.pct_stack_top) || en.xstack_top % 16 ||
-        en.pct_stack_top % 16 || en.xstack_size > en.xstack_top ||
-        en.xstack_top - en.xstack_size < USER_MIN || (en.xstack_top && en.xstack_size < 512))
+        en.pct_stack_top % 16)
+        return -E_INVAL;
+    /* An exception stack, if any, lies in user space and holds a frame. */
+    if (en.xstack_top && (en.xstack_size < 512 || en.xstack_size > en.xstack_top ||
+                          en.xstack_top - en.xstack_size < USER_MIN))
         return -E_INVAL;
     t->entries = en;
     return 0;
