@@ -115,12 +115,20 @@ void cap_unmap(struct capnode *c)
         *pte = 0;
         vm_flush_page(t, c->mapped_va);
     }
+    if (c->owner != t->id)
+        t->foreign_maps--;
     c->mapped_env = 0;
     c->mapped_va = 0;
 }
 
-void cap_forget_mappings_in(u32 env_id)
+void cap_forget_mappings_in(struct env *e)
 {
+    /* Only capabilities of other envs can still name a mapping in e (its
+     * own were deleted first); skip the scan when there are none. */
+    if (!e->foreign_maps)
+        return;
+    u32 env_id = e->id;
+    e->foreign_maps = 0;
     for (u32 i = 1; i < NCAPNODES; i++) {
         if (capnodes[i].type == CAP_FRAME && capnodes[i].mapped_env == env_id) {
             capnodes[i].mapped_env = 0;

@@ -39,6 +39,6 @@ static inline u32 cap_index(const struct capnode *c) { return (u32)(c - capnodes
 /* Breaks the mapping of a frame capability, if any. */
 void cap_unmap(struct capnode *c);
 /* Forgets mappings into env id (its page tables are going away). */
-void cap_forget_mappings_in(u32 env_id);
+void cap_forget_mappings_in(struct env *e);
 
 #endif

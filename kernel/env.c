@@ -172,7 +172,7 @@ void env_teardown(struct env *e, enum env_stop why)
         e->info = NULL;
     }
     if (e->pml4) {
-        cap_forget_mappings_in(e->id);
+        cap_forget_mappings_in(e);
         env_uncharge(e, vm_free_space(e->pml4));
         e->pml4 = 0;
     }

@@ -47,6 +47,7 @@ struct env {
     struct env_info *info;      /* the info page, also mapped read-only at ENV_INFO_VA */
     paddr_t info_pa;
     u64 mem_quota, mem_used;    /* pages */
+    u32 foreign_maps;           /* mappings in this env made through other envs' capabilities */
     u64 revoke_target;          /* mem_used must drop to this to satisfy a request */
     bool revoke_pending;
     bool revoke_upcalled;       /* the upcall for the pending request was delivered */

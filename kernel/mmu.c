@@ -103,6 +103,8 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
                 return i ? (s64)i : r;
             c->mapped_env = t->id;
             c->mapped_va = ops[i].va;
+            if (c->owner != t->id)
+                t->foreign_maps++;
             break;
         case MMU_UNMAP:
             cap_unmap(c);
