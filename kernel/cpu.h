@@ -41,6 +41,7 @@ struct cpu {
     /* The time-slot vector (sched.c); touched only by this CPU. */
     u32 slot_owner[16]; /* env id per position, 0 = free */
     u32 slot_mask;      /* bit p set when position p is owned */
+    struct env *root;   /* the env sched_loop_until() watches (NULL: none) */
     int slot_pos;       /* position of the current slot */
     u64 slot_end;       /* tick at which the current slot ends */
     u64 grace_end;      /* tick at which the epilogue grace period ends (0: none) */

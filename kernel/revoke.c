@@ -124,6 +124,8 @@ static void take_by_force(struct env *e)
     close_request(e);
 }
 
+bool revoke_any_pending(void) { return revocations_pending != 0; }
+
 /* An env going away with a request pending. */
 void revoke_forget(struct env *e)
 {

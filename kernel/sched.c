@@ -124,43 +124,67 @@ static void slot_begin(struct env *e, bool new_slot)
         upcall_push(e, &e->tf, UPCALL_PROLOGUE, 0, 0, cpu()->slot_pos);
 }
 
+/* The env that runs next: the owner of the next owned position after the
+ * current one that can run (walking the vector through the mask of owned
+ * positions), or NULL. */
+static struct env *next_slot(struct cpu *c, int *pos_out)
+{
+    struct env *t = NULL;
+    int pos = c->slot_pos;
+    u32 rot = c->slot_mask | c->slot_mask << NSLOTS; /* the vector twice, to wrap */
+    for (u32 m = rot >> (c->slot_pos + 1); m && !t;) {
+        int k = __builtin_ctz(m);
+        pos = (pos + 1 + k) % NSLOTS;
+        m >>= k + 1;
+        t = run_target(env_lookup(c->slot_owner[pos]));
+    }
+    *pos_out = pos;
+    return t;
+}
+
+/* Starts a new slot at pos for t (which runs in it). */
+static void begin_slot(struct cpu *c, int pos, struct env *t)
+{
+    c->slot_pos = pos;
+    c->slot_end = c->ticks + SLOT_TICKS;
+    c->grace_end = 0;
+    if (!env_in_pct(t)) {
+        env_load_cr3(t); /* slot_begin may write upcall frames into t */
+        slot_begin(t, true);
+    }
+}
+
+/* Whether the loop has work of its own: a root to watch, deadlines to check. */
+static bool loop_needed(struct cpu *c)
+{
+    return (c->root && (c->root->state == ENV_ZOMBIE || c->root->deadline_tsc)) ||
+           revoke_any_pending();
+}
+
 void sched_loop_until(struct env *root)
 {
     struct cpu *c = cpu();
+    c->root = root;
     for (;;) {
         if (root && root->state == ENV_ZOMBIE)
-            return;
+            break;
         if (root && root->deadline_tsc && rdtsc() >= root->deadline_tsc) {
             ksnprintf(root->why, sizeof root->why, "timed out (ran past its deadline)");
             kprintf("[env %x %s] killed: %s\n", root->id, root->name, root->why);
             env_teardown(root, STOP_TIMEOUT);
-            return;
+            break;
         }
         revoke_check_deadlines();
-        /* The next owned position after the current one, walking the vector
-         * through the mask of owned positions. */
-        struct env *t = NULL;
-        int pos = c->slot_pos;
-        u32 rot = c->slot_mask | c->slot_mask << NSLOTS; /* the vector twice, to wrap */
-        for (u32 m = rot >> (c->slot_pos + 1); m && !t;) {
-            int k = __builtin_ctz(m);
-            pos = (pos + 1 + k) % NSLOTS;
-            m >>= k + 1;
-            t = run_target(env_lookup(c->slot_owner[pos]));
-        }
+        int pos;
+        struct env *t = next_slot(c, &pos);
         if (!t) {
             __asm__ volatile("sti; hlt; cli" ::: "memory");
             continue;
         }
-        c->slot_pos = pos;
-        c->slot_end = c->ticks + SLOT_TICKS;
-        c->grace_end = 0;
-        if (!env_in_pct(t)) {
-            env_load_cr3(t); /* slot_begin may write upcall frames into t */
-            slot_begin(t, true);
-        }
+        begin_slot(c, pos, t);
         env_run(t);
     }
+    c->root = NULL;
 }
 
 /* Timer tick while user code runs. */
@@ -231,6 +255,17 @@ s64 sys_yield(u64 env)
         slot_begin(t, false);
         cpu_set_env(t);
         return 0; /* into t: the syscall return path resumes the CPU's env */
+    }
+    /* The common case, without a trip through the loop: straight into the
+     * next slot's env, unless the loop has something to check. */
+    if (!loop_needed(c)) {
+        int pos;
+        t = next_slot(c, &pos);
+        if (t) {
+            begin_slot(c, pos, t);
+            cpu_set_env(t);
+            return 0;
+        }
     }
     sched_return_to_loop();
 }

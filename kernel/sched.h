@@ -32,5 +32,6 @@ void pct_abandon(struct env *e);
 void revoke_check_deadlines(void);
 void revoke_deliver(struct env *e);
 void revoke_forget(struct env *e);
+bool revoke_any_pending(void);
 
 #endif
