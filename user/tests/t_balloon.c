@@ -4,11 +4,12 @@
 #include "check.h"
 
 static volatile int given, answered;
-static volatile long answer = 1;
+static volatile long answer = 1, early = 1;
 
 static void on_revoke(struct upcall_frame *f)
 {
     int n = (int)f->addr; /* frames asked for */
+    early = sys_revoke_done(); /* nothing given back yet */
     for (int i = BALLOON_PAGES - 1; i >= 0 && n > 0; i--) {
         if (balloon_cap[i] > 0) {
             sys_cap_delete((uint32_t)balloon_cap[i]);
@@ -28,6 +29,7 @@ int main(void)
     CHECK_EQ(balloon_fill(), 0);
     while (!answered)
         sys_yield(-1);
+    CHECK_EQ(early, -E_AGAIN);
     CHECK_EQ(answer, 0);
     CHECK_EQ(given, 16);
     CHECK_EQ(exo_info->ntaken, 0);
