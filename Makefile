@@ -30,7 +30,9 @@ ULDFLAGS := -static -nostdlib -no-pie -Wl,-z,max-page-size=4096 -Wl,-z,noexecsta
 
 KSRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c)
 KASMS := $(wildcard kernel/arch/x86_64/*.S)
-KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o)
+# The eBPF verifier and JIT (ext/) are linked into the kernel too.
+EXT_KSRCS := ext/bpf_elf.c ext/verifier.c ext/jit_x86_64.c ext/hooks.c
+KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/kernel/ext/%.o)
 
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o
 UPROGS    := $(B)/user/init $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
@@ -68,6 +70,9 @@ docs/kernel-calls.md: kernel/kcalls.tbl tools/kcalls.awk
 
 # ---- kernel ----
 $(B)/kernel/%.o: kernel/%.c | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(B)/kernel/ext/%.o: ext/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c $< -o $@
 $(B)/kernel/%.o: kernel/%.S
@@ -116,8 +121,24 @@ $(B)/user/bench_%: $(B)/ubench/bench_%.o $(LIBC_OBJS)
 $(B)/bench/%.o: bench/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
-$(B)/user/bench: $(B)/bench/bench.o $(B)/bench/plat_spinel.o $(LIBC_OBJS)
-	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(B)/bench/bench.o $(B)/bench/plat_spinel.o
+$(B)/user/bench: $(B)/bench/bench.o $(B)/bench/plat_spinel.o $(LIBC_OBJS) $(B)/uext/objs.o
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(B)/bench/bench.o $(B)/bench/plat_spinel.o $(B)/uext/objs.o
+
+# Extensions: restricted C built with clang for the BPF target, embedded in
+# the programs that load them (user/ext/*.bpf.c -> ext_obj_NAME symbols).
+UEXT := $(patsubst user/ext/%.bpf.c,$(B)/uext/%.o,$(wildcard user/ext/*.bpf.c))
+$(B)/uext/%.o: user/ext/%.bpf.c ext/ext_ctx.h
+	@tools/need.sh clang:clang
+	@mkdir -p $(@D)
+	clang -O2 -target bpf -Wall -Werror -Iext -c $< -o $@
+$(B)/uext/objs.S: $(UEXT)
+	@for o in $(UEXT); do n=$$(basename $$o .o); \
+	  printf '    .section .rodata\n    .balign 8\n    .global ext_obj_%s, ext_obj_%s_end\next_obj_%s:\n    .incbin "%s"\next_obj_%s_end:\n' $$n $$n $$n $$o $$n; \
+	 done > $@; echo '    .section .note.GNU-stack, "", @progbits' >> $@
+$(B)/uext/objs.o: $(B)/uext/objs.S
+	$(CC) -c $< -o $@
+$(B)/user/t_ext: $(B)/user/tests/t_ext.o $(LIBC_OBJS) $(B)/uext/objs.o
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 
 $(B)/initrd.cpio: $(UPROGS) user/tests.manifest
 	@tools/need.sh cpio:cpio

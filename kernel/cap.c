@@ -16,6 +16,7 @@
 #include "vm.h"
 #include "pmem.h"
 #include "sched.h"
+#include "ext.h"
 #include "cpu.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
@@ -156,6 +157,10 @@ static void release_object(struct capnode *c)
     }
     case CAP_SLOT:
         sched_slot_free((u32)(c->object >> 16), (u32)(c->object & 0xffff));
+        break;
+    case CAP_EXT:
+    case CAP_HANDLER:
+        ext_release(c->type, c->object);
         break;
     }
 }

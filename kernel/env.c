@@ -7,6 +7,7 @@
 #include "vm.h"
 #include "pmem.h"
 #include "sched.h"
+#include "ext.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 
@@ -160,6 +161,7 @@ void env_teardown(struct env *e, enum env_stop why)
      * callee serving e finishes into the void. */
     pct_abandon(e);
     revoke_forget(e);
+    ext_forget_env(e);
 
     for (int s = 1; s < NCAPSLOTS; s++)
         if (e->caps[s])

@@ -8,6 +8,7 @@
 #include "initrd.h"
 #include "uaccess.h"
 #include "ktest.h"
+#include "ext.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 
@@ -160,6 +161,7 @@ void kmain(u32 magic, u32 mbi_pa)
     cpus[0].apic_id = lapic_id();
     kprintf("timer: %u Hz, lapic %u counts/tick, tsc %lu kHz\n", TIMER_HZ, lapic_ticks_per_period,
             tsc_per_ms);
+    ext_init();
     initrd_init(initrd, initrd_size);
     if (!initrd)
         panic("no boot image (initrd module)");

@@ -8,6 +8,7 @@
 #include "env.h"
 #include "cap.h"
 #include "cpu.h"
+#include "ext.h"
 #include "arch/x86_64/x86.h"
 
 /* Enters t's protected entry on behalf of e; the caller's frame is saved. */
@@ -44,7 +45,7 @@ int pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
     struct env *t = &envs[c->object & 0xff];
     if (unlikely(t->id != (u32)c->object || t->state == ENV_ZOMBIE || t->state == ENV_FREE ||
                  t == e || t->pct_caller || t->pct_callee || !t->entries.entry[UPCALL_PCT] ||
-                 !t->entries.pct_stack_top))
+                 !t->entries.pct_stack_top || t->ext_hooks))
         return 1;
     pct_enter(e, t, a0, a1, a2);
     return 0;
@@ -76,6 +77,12 @@ s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
     int r = cap_env(e, env, R_CALL, &t);
     if (r < 0)
         return r;
+    /* A verified handler in the kernel may answer without entering t. */
+    u64 r0, r1;
+    if ((t->ext_hooks & EXT_HOOK_BIT_PCT) && t != e && ext_pct(t, e, a0, a1, a2, &r0, &r1)) {
+        c->cur_tf->rdx = r1;
+        return (s64)r0;
+    }
     if (!t->entries.entry[UPCALL_PCT] || !t->entries.pct_stack_top)
         return -E_INVAL;
     if (t == e || env_in_pct(t) || t->pct_callee)

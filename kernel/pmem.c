@@ -110,6 +110,26 @@ int frame_alloc_at(u64 pfn)
     return 0;
 }
 
+paddr_t frame_alloc_contig(u64 n)
+{
+    spin_lock(&pmem_lock);
+    u64 run = 0;
+    for (u64 f = 0x100000 / PAGE_SIZE; f < nframes; f++) {
+        run = (bitmap[f / 64] & (1UL << (f % 64))) ? 0 : run + 1;
+        if (run == n) {
+            u64 first = f + 1 - n;
+            for (u64 g = first; g <= f; g++)
+                bitmap[g / 64] |= 1UL << (g % 64);
+            free_count -= n;
+            spin_unlock(&pmem_lock);
+            memset(P2V(first * PAGE_SIZE), 0, n * PAGE_SIZE);
+            return first * PAGE_SIZE;
+        }
+    }
+    spin_unlock(&pmem_lock);
+    return 0;
+}
+
 void frame_free(paddr_t pa)
 {
     u64 f = pa / PAGE_SIZE;

@@ -12,6 +12,8 @@ void pmem_init(const struct mem_range *usable, int nusable, const struct mem_ran
                int nreserved);
 paddr_t frame_alloc(void); /* a zeroed frame, or 0 if none is free */
 void frame_free(paddr_t pa);
+/* n physically contiguous zeroed frames (for kernel buffers), or 0. */
+paddr_t frame_alloc_contig(u64 n);
 /* Allocates exactly frame pfn (zeroed): 0, -E_BUSY if in use (by anyone,
  * the kernel included), -E_INVAL if it is not usable RAM. */
 int frame_alloc_at(u64 pfn);

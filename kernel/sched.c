@@ -12,6 +12,7 @@
 #include "env.h"
 #include "cap.h"
 #include "cpu.h"
+#include "ext.h"
 #include "vm.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
@@ -148,6 +149,8 @@ static void begin_slot(struct cpu *c, int pos, struct env *t)
     c->slot_pos = pos;
     c->slot_end = c->ticks + SLOT_TICKS;
     c->grace_end = 0;
+    if (unlikely(t->ext_hooks & EXT_HOOK_BIT_TIMER))
+        c->slot_end = c->ticks + ext_slot_start(t, pos, SLOT_TICKS);
     if (!env_in_pct(t)) {
         env_load_cr3(t); /* slot_begin may write upcall frames into t */
         slot_begin(t, true);

@@ -7,6 +7,7 @@
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 #include "sched.h"
+#include "ext.h"
 
 static const char *const names[32] = {
     "divide error (#DE)",
@@ -65,6 +66,14 @@ static void user_fault(struct trapframe *tf)
 {
     struct env *e = cpu()->env;
     u64 cr2 = tf->vector == T_PF ? read_cr2() : 0;
+    /* Verified handlers in the kernel first: they may spare the upcall. */
+    if (unlikely(e->ext_hooks)) {
+        if (tf->vector == T_PF && (e->ext_hooks & EXT_HOOK_BIT_PAGEFAULT) &&
+            ext_page_fault(e, tf, cr2))
+            return;
+        if (tf->vector != T_PF && (e->ext_hooks & EXT_HOOK_BIT_EXCEPTION) && ext_exception(e, tf))
+            return;
+    }
     int r = upcall_push(e, tf, tf->vector == T_PF ? UPCALL_PAGEFAULT : UPCALL_EXCEPTION,
                         tf->vector, tf->error, cr2);
     if (r == 0)

@@ -155,6 +155,11 @@ u64 *vm_walk(paddr_t pml4, vaddr_t va)
     return e && (*e & PTE_P) ? e : NULL;
 }
 
+bool vm_prepare(paddr_t pml4, vaddr_t va)
+{
+    return walk(pml4, va, 0, true, PTE_P | PTE_W) != NULL;
+}
+
 paddr_t vm_new_space(struct env *charge)
 {
     paddr_t p = pt_alloc(charge);

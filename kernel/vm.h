@@ -29,6 +29,8 @@ void vm_init(void);
 int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags, struct env *charge);
 /* The leaf entry for va (4 KiB mappings only), or NULL. */
 u64 *vm_walk(paddr_t pml4, vaddr_t va);
+/* Creates the page tables down to the page table covering va; false if no memory. */
+bool vm_prepare(paddr_t pml4, vaddr_t va);
 /* A new address space: kernel half shared, user half empty. 0 if no memory. */
 paddr_t vm_new_space(struct env *charge);
 /* Frees the user half's page-table pages and the PML4 (not the mapped

@@ -13,6 +13,7 @@
 #define E_NOENT 8 /* no such object */
 #define E_RANGE 9 /* a length or count is too large */
 #define E_BUSY  10 /* the object is in use */
-#define E_MAX   10
+#define E_VERIFY 11 /* the extension verifier refused the program */
+#define E_MAX   11
 
 #endif

@@ -13,6 +13,8 @@ enum cap_type {
     CAP_FRAME = 1,   /* a physical page frame; object = frame number */
     CAP_ENV = 2,     /* an environment; object = env id */
     CAP_SLOT = 3,    /* a time slot; object = cpu << 16 | position */
+    CAP_EXT = 4,     /* a loaded, verified extension module */
+    CAP_HANDLER = 5, /* an extension handler attached to an env's event */
 };
 
 #define R_READ    0x01 /* frame: may be mapped readable */
@@ -126,6 +128,26 @@ struct env_info {
     uint64_t ntaken;              /* entries in taken[] (cumulative, capped) */
     struct repossessed taken[REPOSSESS_MAX];
     uint64_t tsc_per_ms;
+};
+
+/* ---- extensions (verified eBPF, ext/) ---- */
+#define EXT_MAX_OBJECT (256 * 1024) /* largest ELF object sys_ext_load takes */
+#define EXT_MAX_POOL 8              /* frames a page-fault handler may be given */
+
+/* Filled by sys_ext_load when the verifier (or the loader) refuses. */
+struct ext_verdict {
+    uint32_t prog;    /* index of the refused program in the object */
+    uint32_t insn;    /* instruction index the verifier names */
+    char reason[160]; /* the verifier's (or loader's) message */
+    char section[64]; /* the program's section name */
+};
+
+/* sys_ext_info: one exported program of a module. */
+struct ext_prog_info {
+    char name[64]; /* its ELF section name, e.g. "event/pct/double" */
+    uint32_t hook; /* enum ext_hook_id (ext/hooks.h) */
+    uint32_t len;  /* instructions */
+    uint64_t code_bytes; /* size of its JIT-compiled code */
 };
 
 /* sys_env_revoke kinds */

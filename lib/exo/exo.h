@@ -100,4 +100,9 @@ long exo_spawn(const char *name, uint64_t quota);
  * sys_env_status's answer. */
 long exo_wait(uint32_t env, long max_yields);
 
+
+/* ---- extensions ---- */
+/* The index of the program named `name` (its section) in a module, or -E_NOENT. */
+long exo_ext_find(uint32_t module, const char *name);
+
 #endif

@@ -1,0 +1,28 @@
+/* Verified kernel extensions (ext.c): the kernel's side of ext/. */
+#ifndef KERNEL_EXT_H
+#define KERNEL_EXT_H
+
+#include "types.h"
+#include "trap.h"
+
+struct env;
+
+/* Event points: each returns true if an attached handler dealt with the event. */
+bool ext_page_fault(struct env *e, struct trapframe *tf, u64 addr);
+bool ext_exception(struct env *e, struct trapframe *tf);
+bool ext_pct(struct env *callee, struct env *caller, u64 a0, u64 a1, u64 a2, u64 *r0, u64 *r1);
+/* Slot start: returns the slot's length in ticks (handlers may change it). */
+u64 ext_slot_start(struct env *e, int pos, u64 quantum_ticks);
+
+void ext_init(void);
+void ext_release(u8 type, u64 object); /* an original CAP_EXT / CAP_HANDLER went away */
+void ext_forget_env(struct env *e);
+void ext_handler_free(int i);
+
+/* enum ext_hook_id, for the env's ext_hooks mask (ext/hooks.h). */
+#define EXT_HOOK_BIT_PAGEFAULT (1u << 0)
+#define EXT_HOOK_BIT_EXCEPTION (1u << 1)
+#define EXT_HOOK_BIT_TIMER     (1u << 2)
+#define EXT_HOOK_BIT_PCT       (1u << 3)
+
+#endif
