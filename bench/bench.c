@@ -184,8 +184,12 @@ static const struct row rows[] = {
     /* one iteration = our yield + the partner's yield (strict alternation) */
     {"yield", 500, 2, plat_yield_setup, plat_yield, teardown_yield},
     {"domain_create", 50, 1, plat_domain_setup, plat_domain_create_exit_wait, plat_domain_teardown},
-    /* Later: libos_fork, pipe, thread_create, mutex, thread_switch,
-     * extension_call, upcall, ... */
+    /* Extensions: the same events handled by a verified handler in the
+     * kernel instead of an upcall (compare with exception_rt and ipc_rt). */
+    {"ext_exception_rt", 500, 1, plat_ext_exception_setup, op_exception,
+     plat_ext_exception_teardown},
+    {"ext_pct_rt", 1000, 1, plat_ext_pct_setup, plat_ext_pct_roundtrip, plat_ext_pct_teardown},
+    /* Later: libos_fork, pipe, thread_create, mutex, thread_switch, ... */
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

@@ -115,6 +115,18 @@ int plat_domain_setup(void);
 int plat_domain_create_exit_wait(void);
 void plat_domain_teardown(void);
 
+/* ---- ext_exception_rt / ext_pct_rt: the same events handled by a
+ *      verified extension inside the kernel, no upcall ------------------ */
+
+/* Attach an in-kernel handler that skips ud2 (PLAT_UNSUPPORTED where the
+ * kernel takes no such extensions). */
+int plat_ext_exception_setup(void);
+void plat_ext_exception_teardown(void);
+/* A partner whose calls are answered by an in-kernel handler. */
+int plat_ext_pct_setup(void);
+int plat_ext_pct_roundtrip(void);
+void plat_ext_pct_teardown(void);
+
 /* ---- provided by bench.c ------------------------------------------- */
 
 /* Run the whole suite, print the BENCH lines, then call plat_exit.  The

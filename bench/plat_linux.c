@@ -358,3 +358,11 @@ int main(void)
         plat_print("BENCH-INFO benchmark process failed\n");
     plat_exit(0);
 }
+
+/* Linux has no way to run a user-supplied handler for a user fault or an
+ * IPC inside the kernel (eBPF cannot answer a signal or a pipe write). */
+int plat_ext_exception_setup(void) { return PLAT_UNSUPPORTED; }
+void plat_ext_exception_teardown(void) {}
+int plat_ext_pct_setup(void) { return PLAT_UNSUPPORTED; }
+int plat_ext_pct_roundtrip(void) { return -1; }
+void plat_ext_pct_teardown(void) {}

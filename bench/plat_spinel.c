@@ -127,4 +127,38 @@ int plat_domain_create_exit_wait(void)
 }
 void plat_domain_teardown(void) {}
 
+/* ---- extensions: user/ext/x_skip.bpf.c and x_pct.bpf.c ---- */
+extern const char ext_obj_x_skip[], ext_obj_x_skip_end[], ext_obj_x_pct[], ext_obj_x_pct_end[];
+static long skip_mod, pct_mod, pct_srv;
+
+int plat_ext_exception_setup(void)
+{
+    skip_mod = sys_ext_load(ext_obj_x_skip, (uint64_t)(ext_obj_x_skip_end - ext_obj_x_skip), 0);
+    long g = exo_ext_find((uint32_t)skip_mod, "event/exception/is_ud");
+    long h = exo_ext_find((uint32_t)skip_mod, "event/exception/skip");
+    if (skip_mod < 0 || g < 0 || h < 0 ||
+        sys_ext_attach((uint32_t)skip_mod, (uint32_t)h, g, CAP_SELF, 0, 0) < 0)
+        return PLAT_ERROR;
+    return PLAT_OK;
+}
+void plat_ext_exception_teardown(void) { sys_cap_delete((uint32_t)skip_mod); }
+
+int plat_ext_pct_setup(void)
+{
+    pct_mod = sys_ext_load(ext_obj_x_pct, (uint64_t)(ext_obj_x_pct_end - ext_obj_x_pct), 0);
+    long g = exo_ext_find((uint32_t)pct_mod, "guard/pct/small");
+    long h = exo_ext_find((uint32_t)pct_mod, "event/pct/double");
+    pct_srv = exo_spawn("bench_srv", 128);
+    if (pct_mod < 0 || g < 0 || h < 0 || pct_srv < 0 ||
+        sys_ext_attach((uint32_t)pct_mod, (uint32_t)h, g, (uint32_t)pct_srv, 0, 0) < 0)
+        return PLAT_ERROR;
+    return PLAT_OK;
+}
+int plat_ext_pct_roundtrip(void) { return sys_pct_call((uint32_t)pct_srv, 7, 0, 0) == 14 ? 0 : 1; }
+void plat_ext_pct_teardown(void)
+{
+    sys_cap_delete((uint32_t)pct_srv);
+    sys_cap_delete((uint32_t)pct_mod);
+}
+
 int main(void) { bench_main(); }

@@ -49,6 +49,8 @@ struct env {
     u64 mem_quota, mem_used;    /* pages */
     u32 foreign_maps;           /* mappings in this env made through other envs' capabilities */
     u32 ext_hooks;              /* bit per ext hook id with a verified handler attached */
+    u8 ext_n;                   /* handlers attached to this env's events ... */
+    u8 ext_h[8];                /* ... their indices in ext.c's handlers[] */
     u64 revoke_target;          /* mem_used must drop to this to satisfy a request */
     bool revoke_pending;
     bool revoke_upcalled;       /* the upcall for the pending request was delivered */

@@ -356,6 +356,19 @@ s64 sys_ext_info(u64 module, u64 prog, u64 uout)
 
 /* ---- handlers and the event dispatcher ---- */
 
+/* Rebuilds e's list of attached handlers and its mask of hooks. */
+static void env_handlers_changed(struct env *e)
+{
+    e->ext_n = 0;
+    e->ext_hooks = 0;
+    for (int k = 0; k < MAX_HANDLERS; k++) {
+        if (handlers[k].used && handlers[k].env_id == e->id) {
+            e->ext_h[e->ext_n++] = (u8)k;
+            e->ext_hooks |= 1u << handlers[k].hook;
+        }
+    }
+}
+
 void ext_handler_free(int i)
 {
     struct ext_handler *h = &handlers[i];
@@ -363,12 +376,8 @@ void ext_handler_free(int i)
     u32 gen = h->gen;
     memset(h, 0, sizeof *h);
     h->gen = gen + 1;
-    if (e) { /* recompute which hooks of e still have handlers */
-        e->ext_hooks = 0;
-        for (int k = 0; k < MAX_HANDLERS; k++)
-            if (handlers[k].used && handlers[k].env_id == e->id)
-                e->ext_hooks |= 1u << handlers[k].hook;
-    }
+    if (e)
+        env_handlers_changed(e);
 }
 
 /* sys_ext_attach(module, prog, guard, env, pool, npool): see kernel/kcalls.tbl. */
@@ -386,6 +395,8 @@ s64 sys_ext_attach(u64 module, u64 prog, u64 guard, u64 env, u64 upool, u64 npoo
         return err;
     if (prog >= m->nprogs || (guard != ~0UL && guard >= m->nprogs))
         return -E_NOENT;
+    if (t->ext_n == sizeof t->ext_h)
+        return -E_NOMEM; /* at most 8 handlers per env */
     const struct ext_hook *hook = m->progs[prog].hook;
     u32 hid = (u32)(hook - ext_hooks);
     if (hid != EXT_HOOK_PAGEFAULT && hid != EXT_HOOK_EXCEPTION && hid != EXT_HOOK_TIMER &&
@@ -431,7 +442,7 @@ s64 sys_ext_attach(u64 module, u64 prog, u64 guard, u64 env, u64 upool, u64 npoo
         ext_handler_free((int)(h - handlers));
         return slot;
     }
-    t->ext_hooks |= 1u << hid;
+    env_handlers_changed(t);
     return slot;
 }
 
@@ -454,23 +465,26 @@ void ext_forget_env(struct env *e)
 {
     if (!e->ext_hooks)
         return;
-    for (int i = 0; i < MAX_HANDLERS; i++)
-        if (handlers[i].used && handlers[i].env_id == e->id)
-            ext_handler_free(i);
-    e->ext_hooks = 0;
+    for (u32 i = 0; i < e->ext_n; i++)
+        ext_handler_free(e->ext_h[i]); /* e is a zombie: its list is not rebuilt */
+    e->ext_n = 0;
 }
 
 /* Runs the handlers of e for hook on ctx: each one whose guard holds, until
  * one has handled the event: for faults and exceptions, by setting
- * ctx->action to 0 (*action); for calls, by returning nonzero. */
-static bool ext_dispatch(struct env *e, u32 hook, void *ctx, const volatile u64 *action)
+ * ctx->action to 0 (*action); for calls, by returning nonzero. *state, if
+ * given, is the context's pointer to the running module's state page. */
+static bool ext_dispatch(struct env *e, u32 hook, void *ctx, const volatile u64 *action,
+                         u64 *state)
 {
     bool handled = false;
-    for (int i = 0; i < MAX_HANDLERS && !handled; i++) {
-        struct ext_handler *h = &handlers[i];
-        if (!h->used || h->env_id != e->id || h->hook != hook)
+    for (u32 i = 0; i < e->ext_n && !handled; i++) {
+        struct ext_handler *h = &handlers[e->ext_h[i]];
+        if (h->hook != hook)
             continue;
         struct ext_module *m = &modules[h->module];
+        if (state)
+            *state = (u64)P2V(m->state_page);
         running = h;
         running_env = e;
         if (h->guard == ~0u || m->progs[h->guard].fn(ctx)) {
@@ -485,15 +499,6 @@ static bool ext_dispatch(struct env *e, u32 hook, void *ctx, const volatile u64 
     return handled;
 }
 
-/* The state region handlers of a module share (ctx->state). */
-u64 ext_state_of(struct env *e, u32 hook)
-{
-    for (int i = 0; i < MAX_HANDLERS; i++)
-        if (handlers[i].used && handlers[i].env_id == e->id && handlers[i].hook == hook)
-            return (u64)P2V(modules[handlers[i].module].state_page);
-    return 0;
-}
-
 /* ---- the kernel events ---- */
 
 bool ext_page_fault(struct env *e, struct trapframe *tf, u64 addr)
@@ -503,19 +508,18 @@ bool ext_page_fault(struct env *e, struct trapframe *tf, u64 addr)
     ctx.fault_va = addr;
     ctx.error_code = tf->error;
     ctx.rip = tf->rip;
-    ctx.state = ext_state_of(e, EXT_HOOK_PAGEFAULT);
     ctx.action = 1;
     /* The pool of the first page-fault handler, by frame number. */
-    for (int i = 0; i < MAX_HANDLERS; i++) {
-        struct ext_handler *h = &handlers[i];
-        if (h->used && h->env_id == e->id && h->hook == EXT_HOOK_PAGEFAULT) {
+    for (u32 i = 0; i < e->ext_n; i++) {
+        struct ext_handler *h = &handlers[e->ext_h[i]];
+        if (h->hook == EXT_HOOK_PAGEFAULT) {
             for (u32 k = 0; k < h->npool; k++)
                 ctx.pool[k] = (h->pool_used >> k) & 1 ? 0 : capnodes[h->pool_node[k]].object;
             ctx.pool_count = h->npool;
             break;
         }
     }
-    return ext_dispatch(e, EXT_HOOK_PAGEFAULT, &ctx, &ctx.action);
+    return ext_dispatch(e, EXT_HOOK_PAGEFAULT, &ctx, &ctx.action, &ctx.state);
 }
 
 bool ext_exception(struct env *e, struct trapframe *tf)
@@ -524,7 +528,7 @@ bool ext_exception(struct env *e, struct trapframe *tf)
         .vector = tf->vector, .error_code = tf->error, .rip = tf->rip,
         .rsp = tf->rsp, .rflags = tf->rflags, .action = 1, .new_rip = tf->rip,
     };
-    ext_dispatch(e, EXT_HOOK_EXCEPTION, &ctx, &ctx.action);
+    ext_dispatch(e, EXT_HOOK_EXCEPTION, &ctx, &ctx.action, NULL);
     if (ctx.action != 0 || ctx.new_rip < USER_MIN || ctx.new_rip >= USER_MAP_TOP)
         return false;
     tf->rip = ctx.new_rip;
@@ -539,8 +543,7 @@ bool ext_pct(struct env *callee, struct env *caller, u64 a0, u64 a1, u64 a2, u64
     ctx.msg[0] = a0;
     ctx.msg[1] = a1;
     ctx.msg[2] = a2;
-    ctx.state = ext_state_of(callee, EXT_HOOK_PCT);
-    if (!ext_dispatch(callee, EXT_HOOK_PCT, &ctx, NULL))
+    if (!ext_dispatch(callee, EXT_HOOK_PCT, &ctx, NULL, &ctx.state))
         return false;
     *r0 = ctx.reply[0];
     *r1 = ctx.reply[1];
@@ -554,7 +557,7 @@ u64 ext_slot_start(struct env *e, int pos, u64 quantum_ticks)
         .quantum_ns = quantum_ticks * (1000000000UL / TIMER_HZ), .cpu = (u32)cpu()->id,
         .env_id = e->id,
     };
-    ext_dispatch(e, EXT_HOOK_TIMER, &ctx, NULL);
+    ext_dispatch(e, EXT_HOOK_TIMER, &ctx, NULL, NULL);
     u64 ticks = ctx.quantum_ns / (1000000000UL / TIMER_HZ);
     return MAX(1, MIN(ticks, 4 * quantum_ticks)); /* a handler may shorten or stretch its slot */
 }

@@ -44,8 +44,19 @@ int pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
         return 1;
     struct env *t = &envs[c->object & 0xff];
     if (unlikely(t->id != (u32)c->object || t->state == ENV_ZOMBIE || t->state == ENV_FREE ||
-                 t == e || t->pct_caller || t->pct_callee || !t->entries.entry[UPCALL_PCT] ||
-                 !t->entries.pct_stack_top || t->ext_hooks))
+                 t == e))
+        return 1;
+    /* Answered in the kernel by a verified handler: straight back to the caller. */
+    u64 r0, r1;
+    if ((t->ext_hooks & EXT_HOOK_BIT_PCT) && ext_pct(t, e, a0, a1, a2, &r0, &r1)) {
+        struct trapframe *tf = env_in_pct(e) ? &e->pct_tf : &e->tf;
+        tf->rax = r0;
+        tf->rdx = r1;
+        tf->rdi = tf->rsi = tf->r8 = tf->r9 = tf->r10 = 0;
+        return 0;
+    }
+    if (unlikely(t->pct_caller || t->pct_callee || !t->entries.entry[UPCALL_PCT] ||
+                 !t->entries.pct_stack_top))
         return 1;
     pct_enter(e, t, a0, a1, a2);
     return 0;
