@@ -10,8 +10,10 @@
  *    512-byte stack (64 eight-byte slots).  A register is one of
  *      NOT_INIT   never written (reading it is an error)
  *      SCALAR     a number, with unsigned [umin,umax] and signed [smin,smax]
- *      CTX        the context pointer + constant off
- *      STACK      frame `frameno`'s frame pointer + constant off
+ *      CTX        the context pointer + constant off (+ variable part
+ *                 [umin,umax] that must stay inside one data field)
+ *      STACK      frame `frameno`'s frame pointer + constant off (+ variable
+ *                 part; then no spills, and stores initialize nothing)
  *      PKT        packet start + variable part [umin,umax] (identified by
  *                 `id`) + constant off; `range` = bytes known to be below
  *                 packet end, measured from start + variable part
@@ -29,6 +31,10 @@
  *    loop made no provable progress: rejected as a possibly unbounded loop.
  *    Bounded loops whose counter the verifier tracks exactly are explored
  *    iteration by iteration, limited by the complexity budget.
+ *    Dead registers (static liveness) are ignored when comparing states.
+ * 4. Every pointer offset is bounded (constant part by MAX_PTR_OFF,
+ *    variable part by MAX_VAR_OFF), so address computations in the checks
+ *    (done in int64_t) cannot overflow.
  */
 #include "verifier.h"
 
@@ -110,7 +116,8 @@ struct env {
     struct pending *top; /* most recently pushed pending branch */
     uint32_t next_id;
     uint64_t max_steps;
-    struct vstate *cur; /* has room for BPF_MAX_CALL_DEPTH frames */
+    size_t ckpt_reserve; /* arena bytes kept free of checkpoints */
+    struct vstate *cur;  /* has room for BPF_MAX_CALL_DEPTH frames */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -876,8 +883,7 @@ static bool check_mem(struct env *e, uint32_t pc, int regno, const struct reg *p
              * need them all initialized; writes only weaken knowledge. */
             int64_t first = lo + (int64_t)ptr->umin, last = lo + (int64_t)ptr->umax + size;
             if (first < -BPF_STACK_SIZE || last > 0 || size <= 0)
-                return reject(e, pc, "invalid variable stack access at offset %l..%l", first,
-                              last);
+                return reject(e, pc, "invalid variable stack access at offset %l..%l", first, last);
             if (acc == ACC_ATOMIC)
                 return reject(e, pc, "atomic operation with a variable stack offset");
             if (val && is_ptr(val))
@@ -890,8 +896,7 @@ static bool check_mem(struct env *e, uint32_t pc, int regno, const struct reg *p
                         f->slot_init[s] = is_ptr(&f->spill[s]) ? 0 : 0xff;
                         f->slot_kind[s] = SLOT_BYTES;
                     }
-                } else if (spill ? is_ptr(&f->spill[s])
-                                 : !(f->slot_init[s] & (1u << (b % 8)))) {
+                } else if (spill ? is_ptr(&f->spill[s]) : !(f->slot_init[s] & (1u << (b % 8)))) {
                     return reject(e, pc,
                                   "variable stack read of uninitialized or pointer bytes at "
                                   "offset %l",
@@ -1534,8 +1539,10 @@ static bool explore(struct env *e)
                 break;
             }
             if (!path_end) {
-                struct ckpt *c =
-                    alloc_lo(e, sizeof(struct ckpt) + e->cur->nframes * sizeof(struct frame_state));
+                /* Checkpoints may use at most half of the arena; the rest is
+                 * kept for pending branches. */
+                size_t csz = sizeof(struct ckpt) + e->cur->nframes * sizeof(struct frame_state);
+                struct ckpt *c = e->lo + csz + e->ckpt_reserve <= e->hi ? alloc_lo(e, csz) : NULL;
                 if (c) {
                     c->parent = e->cur_ckpt;
                     c->branches = 1;
@@ -1721,6 +1728,7 @@ bool bpf_verify(const struct bpf_prog *prog, const struct bpf_verify_opts *opts,
 
     if (!static_pass(e))
         return false;
+    e->ckpt_reserve = (e->hi - e->lo) / 2;
 
     e->cur->nframes = 1;
     init_frame(&e->cur->frames[0], 0, 0);

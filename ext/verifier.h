@@ -28,7 +28,9 @@ struct bpf_verify_opts {
  * the arena is too small for checkpoints it prunes less, if it is too small
  * for pending branches the program is rejected ("out of verifier memory").
  */
+#ifndef BPF_VERIFY_ARENA_SIZE
 #define BPF_VERIFY_ARENA_SIZE (8u << 20)
+#endif
 
 /* Returns res->ok.  prog->hook must be set. */
 bool bpf_verify(const struct bpf_prog *prog, const struct bpf_verify_opts *opts, void *arena,

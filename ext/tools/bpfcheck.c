@@ -1,6 +1,7 @@
 /*
  * bpfcheck prog.o - print the verifier's verdict for every program section.
- * Exit status 0 if all programs are accepted, 1 otherwise (2 on usage/load errors).
+ * Exit status 0 if all programs are accepted, 1 otherwise (including files
+ * that cannot be read or parsed), 2 on usage errors.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@ int main(int argc, char **argv)
     uint8_t *elf = host_read_file(argv[1], &len);
     if (!elf) {
         perror(argv[1]);
-        return 2;
+        return 1;
     }
     static struct bpf_elf_obj obj;
     size_t arena_size = 4u << 20;
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
     char err[160];
     if (!arena || !varena || !bpf_elf_load(elf, len, arena, arena_size, &obj, err, sizeof(err))) {
         fprintf(stderr, "%s: load error: %s\n", argv[1], arena ? err : "out of memory");
-        return 2;
+        return 1;
     }
     int status = 0;
     for (uint32_t i = 0; i < obj.nprogs; i++) {
