@@ -153,8 +153,6 @@ run: deps all
 	$(QEMU_BASE) -nographic -append ""; true
 
 test: deps all
-	@echo "make test: host unit tests of the extension library (ext/)"
-	@$(MAKE) -s -C ext test
 	@tools/run-tests.sh "$(QEMU_BASE) -display none -serial stdio -append test"
 
 iso: $(B)/spinel.iso

@@ -118,6 +118,7 @@ struct env {
     uint64_t max_steps;
     size_t ckpt_reserve; /* arena bytes kept free of checkpoints */
     struct vstate *cur;  /* has room for BPF_MAX_CALL_DEPTH frames */
+    struct vstate *tmp;  /* scratch state of the same size */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -1210,6 +1211,28 @@ static bool push_branch(struct env *e, uint32_t pc, uint32_t target_pc, const st
 }
 
 /*
+ * Both branches of the jump at pc are feasible: the just-pushed entry holds
+ * the taken state, e->cur the fall-through.  Choose which to continue with.
+ * To keep the pending stack shallow in loops, the loop continuation is the
+ * one left pending: for a backward jump continue with the fall-through, for a
+ * forward jump (typically `if (...) break;`) continue with the taken branch.
+ */
+static void choose_branch(struct env *e, uint32_t pc, uint32_t taken_pc, uint32_t fall_pc,
+                          uint32_t *next)
+{
+    if (taken_pc <= pc) {
+        *next = fall_pc;
+        return;
+    }
+    size_t sz = state_size(e->cur->nframes);
+    memcpy(e->tmp, e->cur, sz);
+    memcpy(e->cur, &e->top->st, sz);
+    memcpy(&e->top->st, e->tmp, sz);
+    e->top->pc = fall_pc;
+    *next = taken_pc;
+}
+
+/*
  * Conditional jump.  Sets *next to the pc to continue with; the other
  * feasible branch (if any) is pushed.  *dead is set if neither is feasible.
  */
@@ -1273,7 +1296,7 @@ static bool do_cond_jump(struct env *e, uint32_t pc, uint32_t *next, bool *dead)
             else if (o == BPF_JGE)
                 learn_pkt_range(e, &pcopy, (int64_t)pcopy.off + 1);
         }
-        *next = fall_pc;
+        choose_branch(e, pc, taken_pc, fall_pc, next);
         return true;
     }
 
@@ -1293,7 +1316,7 @@ static bool do_cond_jump(struct env *e, uint32_t pc, uint32_t *next, bool *dead)
     if (!can_refine || op == BPF_JSET) {
         if (!push_branch(e, pc, taken_pc, e->cur))
             return false;
-        *next = fall_pc;
+        choose_branch(e, pc, taken_pc, fall_pc, next);
         return true;
     }
     struct reg ta = *a, tb = *b, fa = *a, fb = *b;
@@ -1308,7 +1331,7 @@ static bool do_cond_jump(struct env *e, uint32_t pc, uint32_t *next, bool *dead)
         *a = fa;
         if (b_is_reg)
             *b = fb;
-        *next = fall_pc;
+        choose_branch(e, pc, taken_pc, fall_pc, next);
     } else if (t_ok) {
         *a = ta;
         if (b_is_reg)
@@ -1721,7 +1744,8 @@ bool bpf_verify(const struct bpf_prog *prog, const struct bpf_verify_opts *opts,
     e->live = alloc_lo(e, e->len * sizeof(uint16_t));
     e->ckpts = alloc_lo(e, e->len * sizeof(struct ckpt *));
     e->cur = alloc_lo(e, state_size(BPF_MAX_CALL_DEPTH));
-    if (!e->flags || !e->live || !e->ckpts || !e->cur)
+    e->tmp = alloc_lo(e, state_size(BPF_MAX_CALL_DEPTH));
+    if (!e->flags || !e->live || !e->ckpts || !e->cur || !e->tmp)
         return reject(e, 0, "out of verifier memory");
     memset(e->flags, 0, e->len);
     memset(e->ckpts, 0, e->len * sizeof(struct ckpt *));

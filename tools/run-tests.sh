@@ -5,6 +5,22 @@
 # (a reset, or a hang killed by the timeout) is a failure too.
 qemu_cmd=$1
 log=build/test.log
+
+# 1. The extension library's host unit tests (plain and under ASan+UBSan).
+echo "make test: host unit tests of the extension library (ext/)"
+make -s -C ext test > build/test-ext.log 2>&1
+ext_status=$?
+tail -n 3 build/test-ext.log
+ext_line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' build/test-ext.log | tail -n 1)
+ext_pass=${ext_line%% passed*}
+ext_fail=${ext_line#*passed, }
+ext_fail=${ext_fail%% failed*}
+if [ $ext_status != 0 ] || [ -z "$ext_line" ]; then
+    echo "make test: FAILED (ext host tests; see build/test-ext.log)"
+    exit 1
+fi
+
+# 2. The in-guest suite.
 limit=${TEST_TIMEOUT:-600}
 echo "make test: booting the test kernel (log in $log, limit ${limit}s)"
 timeout --foreground -k 5 "$limit" $qemu_cmd < /dev/null | tee "$log"
@@ -27,7 +43,10 @@ check_panic() {
 
 case $status in
 1) check_panic || { echo "make test: FAILED (panic report)"; exit 1; }
-   echo "make test: OK ($summary)"; exit 0 ;;
+   guest_pass=${summary%% passed*}
+   echo "make test: OK (ext host: $ext_line; in guest: $summary; panic report: 1 passed)"
+   echo "total: $((ext_pass + guest_pass + 1)) passed, $ext_fail failed"
+   exit 0 ;;
 3) echo "make test: FAILED ($summary)" ;;
 5) echo "make test: FAILED (kernel panic)" ;;
 124|137) echo "make test: FAILED (timed out after ${limit}s)" ;;

@@ -325,9 +325,9 @@ static void packet_cases(void)
     REJECT("pkt negative offset", H_DPF, 5, "before packet start", LOAD_PKT, MOVR(4, 2),
            ADDI(4, 14), JGT_R(4, 3, 2), LDXB(0, 2, -1), EXIT, RET0);
     REJECT("pkt write dpf", H_DPF, 5, "packet is read-only", LOAD_PKT, MOVR(4, 2), ADDI(4, 14),
-           JGT_R(4, 3, 2), STB(2, 0, 1), RET0, RET0);
+           JGT_R(4, 3, 3), STB(2, 0, 1), RET0, RET0);
     REJECT("pkt write ash", H_ASH, 5, "packet is read-only", LOAD_PKT, MOVR(4, 2), ADDI(4, 14),
-           JGT_R(4, 3, 2), STB(2, 0, 1), RET0, RET0);
+           JGT_R(4, 3, 3), STB(2, 0, 1), RET0, RET0);
     REJECT("pkt end deref", H_DPF, 2, "packet end pointer", LOAD_PKT, LDXB(0, 3, -1), EXIT);
     REJECT("pkt end arithmetic", H_DPF, 2, "packet end pointer", LOAD_PKT, ADDI(3, -1), RET0);
     REJECT("pkt unbounded variable offset", H_DPF, 3, "not bounded", LOAD_PKT, LDXW(4, 1, 16),
@@ -477,10 +477,10 @@ static void branch_cases(void)
     ACCEPT("jmp32 refinement of u32 field", H_PF, LDXW(3, 1, 24), BPF_JMP32_IMM(BPF_JGE, 3, 32, 5),
            LSHI(3, 3), LDXDW(2, 1, 96), ADDR(2, 3), LDXDW(0, 2, 0), EXIT, RET0);
     REJECT("jmp32 signed needs 31-bit values", H_PF, 5, "not bounded", LDXW(3, 1, 24),
-           BPF_JMP32_IMM(BPF_JSGE, 3, 32, 5), LSHI(3, 3), LDXDW(2, 1, 96), MOVR(4, 2), ADDR(4, 3),
+           BPF_JMP32_IMM(BPF_JSGE, 3, 32, 6), LSHI(3, 3), LDXDW(2, 1, 96), MOVR(4, 2), ADDR(4, 3),
            RET0, RET0);
     REJECT("jmp32 ignores high bits of 64-bit value", H_PF, 5, "not bounded", LDXDW(3, 1, 0),
-           BPF_JMP32_IMM(BPF_JGE, 3, 32, 5), LSHI(3, 3), LDXDW(2, 1, 96), MOVR(4, 2), ADDR(4, 3),
+           BPF_JMP32_IMM(BPF_JGE, 3, 32, 6), LSHI(3, 3), LDXDW(2, 1, 96), MOVR(4, 2), ADDR(4, 3),
            RET0, RET0);
     ACCEPT("jset both paths", H_TIMER, LDXDW(2, 1, 0), MOV(0, 1), JI(BPF_JSET, 2, 4, 1), MOV(0, 2),
            EXIT);
@@ -491,7 +491,7 @@ static void branch_cases(void)
            BPF_JMP_REG(BPF_JSLT, 2, 3, 0), BPF_JMP_REG(BPF_JSLE, 2, 3, 0),
            BPF_JMP_REG(BPF_JSET, 2, 3, 0), EXIT);
     REJECT("refinement not applied to other branch", H_PF, 4, "not bounded", LDXDW(3, 1, 0),
-           JI(BPF_JLT, 3, 32, 4), LSHI(3, 3), LDXDW(2, 1, 96), ADDR(2, 3), LDXDW(0, 2, 0), EXIT,
+           JI(BPF_JLT, 3, 32, 5), LSHI(3, 3), LDXDW(2, 1, 96), ADDR(2, 3), LDXDW(0, 2, 0), EXIT,
            RET0);
     REJECT("signed bound without lower bound", H_PF, 3, "not bounded", LDXDW(3, 1, 0),
            JI(BPF_JSGT, 3, 31, 4), LDXDW(2, 1, 96), ADDR(2, 3), LDXDW(0, 2, 0), EXIT, RET0);
