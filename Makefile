@@ -28,7 +28,7 @@ UCFLAGS  := $(COMMON) -fno-builtin -fno-tree-loop-distribute-patterns -MMD -MP
 ULDFLAGS := -static -nostdlib -no-pie -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
             -Wl,--build-id=none
 
-KSRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c)
+KSRCS := $(filter-out kernel/asm-offsets.c,$(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c))
 KASMS := $(wildcard kernel/arch/x86_64/*.S)
 # The eBPF verifier and JIT (ext/) are linked into the kernel too.
 EXT_KSRCS := ext/bpf_elf.c ext/verifier.c ext/jit_x86_64.c ext/hooks.c
@@ -54,7 +54,12 @@ deps:
 	@tools/need.sh $(HOST_TOOLS)
 
 # ---- generated from the kernel-call table ----
-GEN := $(B)/gen/spinel/kcall_nums.h $(B)/gen/kcall_table.h $(B)/gen/exo_calls.h
+GEN := $(B)/gen/spinel/kcall_nums.h $(B)/gen/kcall_table.h $(B)/gen/exo_calls.h $(B)/gen/asm-offsets.h
+$(B)/gen/asm-offsets.h: kernel/asm-offsets.c kernel/cpu.h kernel/env.h kernel/trap.h include/spinel/exo.h $(B)/gen/spinel/kcall_nums.h
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) -S $< -o $(B)/gen/asm-offsets.s
+	@{ echo "/* Generated from kernel/asm-offsets.c. Do not edit. */"; \
+	   sed -n 's/.*->\([A-Z_0-9]*\) \$$\{0,1\}\([0-9]*\).*/#define \1 \2/p' $(B)/gen/asm-offsets.s; } > $@
 $(B)/gen/spinel/kcall_nums.h: kernel/kcalls.tbl tools/kcalls.awk
 	@mkdir -p $(@D)
 	awk -v out=nums -f tools/kcalls.awk $< > $@

@@ -9,6 +9,8 @@
 #define T_SYSCALL 0x100
 #define TF_SIZE   176
 #define TF_VECTOR 120
+#define TF_RSP    160
+#include <asm-offsets.h>
 #include <spinel/kcall_nums.h>
 
 .macro PUSH_GPRS
@@ -80,8 +82,92 @@ trap_common:
     mov %rsp, %rdi
     mov %gs:CPU_OFF_KSTACK, %rsp
     xor %ebp, %ebp
-    call trap
+
+    /* The exception fast path (Aegis style): an exception or page fault of
+     * an env with a handler for it, no extension handler, and an exception
+     * stack it is not already on. The saved context goes to the exception
+     * stack in one copy and the handler is entered with sysret; any failed
+     * check, or a fault while writing the frame, takes the C path. */
+    mov TF_VECTOR(%rdi), %rax
+    cmp $31, %rax
+    ja 8f
+    cmp $2, %eax
+    je 8f
+    cmp $8, %eax
+    je 8f
+    cmp $18, %eax
+    je 8f
+    mov %gs:CPU_ENV, %rcx
+    cmpl $0, ENV_EXT_HOOKS(%rcx)
+    jne 8f
+    xor %edx, %edx
+    cmp $14, %eax
+    sete %dl                          /* kind: UPCALL_PAGEFAULT (1) or UPCALL_EXCEPTION (0) */
+    mov ENV_ENTRY(%rcx, %rdx, 8), %r8 /* the handler */
+    test %r8, %r8
+    jz 8f
+    mov ENV_XSTACK_TOP(%rcx), %r9
+    test %r9, %r9
+    jz 8f
+    mov %r9, %r11
+    sub ENV_XSTACK_SIZE(%rcx), %r11   /* bottom of the exception stack */
+    mov TF_RSP(%rdi), %r10
+    cmp %r11, %r10
+    jbe 2f
+    cmp %r9, %r10
+    jbe 8f                            /* already on it: nested, the C path handles that */
+2:  lea -UPCALL_FRAME_SIZE(%r9), %rax /* the frame (top and size are 16-byte multiples) */
+    lea -8(%rax), %r10
+    cmp %r11, %r10
+    jb 8f
+    xor %r10d, %r10d
+    test %edx, %edx
+    jz 3f
+    mov %cr2, %r10                    /* addr: the faulting address */
+3:  cmpb $0, cpu_has_smap(%rip)
+    je 4f
+    stac
+4:  mov %rcx, %r9                     /* the env */
+    mov %rdi, %rsi                    /* from the trap frame ... */
+    mov %rax, %rdi                    /* ... to the exception stack */
+    mov $TF_SIZE / 8, %ecx
+5:  rep movsq
+6:  mov %rdx, (%rdi)                  /* kind */
+7:  mov %r10, 8(%rdi)                 /* addr */
+10: movq $0, -8(%rax)                 /* a null return address */
+    cmpb $0, cpu_has_smap(%rip)
+    je 11f
+    clac
+11: mov ENV_INFO(%r9), %r10
+    incq INFO_UPCALLS(%r10)
+    mov %r8, %rcx                     /* rip: the handler */
+    mov $0x202, %r11d                 /* rflags: IF */
+    lea -8(%rax), %rsp
+    mov %rax, %rdi                    /* its argument: the frame */
+    xor %esi, %esi                    /* no kernel values leave */
+    xor %edx, %edx
+    xor %r8d, %r8d
+    xor %r9d, %r9d
+    xor %r10d, %r10d
+    swapgs
+    sysretq
+
+    /* A fault while writing the frame lands here (exception table). */
+12: cmpb $0, cpu_has_smap(%rip)
+    je 13f
+    clac
+13: mov %gs:CPU_OFF_UTF_TOP, %rdi
+    sub $TF_SIZE, %rdi
+8:  call trap
     jmp return_to_user
+
+    .section __ex_table, "a"
+    .quad 5b, 12b
+    .quad 6b, 12b
+    .quad 7b, 12b
+    .quad 10b, 12b
+    .text
+
     /* From kernel mode: the frame is on the current kernel stack. */
 1:  PUSH_GPRS
     cld
