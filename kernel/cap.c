@@ -1,13 +1,14 @@
 /* Capability nodes and tables.
  *
- * Every capability is a node in capnodes[]; an env's table maps slot numbers
- * to node indices. A copy made by cap_derive is a child of its original in a
+ * Every capability is a node in its holder's table, a set of pages allocated
+ * as the table grows and charged to the holder's memory quota. A node is
+ * named by (env index, slot). A copy made by cap_derive is a child of its original in a
  * derivation tree (first_child / sibling links), so revoking or deleting a
  * node reaches every copy derived from it, whichever env holds it. An
  * original (parent == 0) owns its object: deleting it frees the frame,
  * destroys the env or frees the time slot.
  *
- * Locking: envs[], capnodes[] and the env tables are touched only with
+ * Locking: envs[] and the env tables are touched only with
  * interrupts off on the one CPU that runs environments today; the SMP issue
  * puts them under locks. */
 #include "kernel.h"
@@ -21,23 +22,37 @@
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
 
-struct capnode capnodes[NCAPNODES];
-static u32 hint = 1; /* where the search for a free node starts */
-
 #define MAX_DEPTH 8
+STATIC_ASSERT(CAP_PAGES <= sizeof(((struct env *)0)->cap_pages) / sizeof(void *));
+STATIC_ASSERT(CAP_MAX_SLOT == NCAPSLOTS && CAPS_PER_PAGE == CAPS_PER_TABLE_PAGE && NENV <= 256);
+
+struct capnode *cap_slot(struct env *e, u64 slot)
+{
+    if (slot >= CAP_MAX_SLOT)
+        return NULL;
+    struct capnode *page = e->cap_pages[slot / CAPS_PER_PAGE];
+    return page ? &page[slot % CAPS_PER_PAGE] : NULL;
+}
+
+struct capnode *cap_node(u32 id)
+{
+    if (!id)
+        return NULL;
+    return cap_slot(&envs[(id >> 16) & 0xff], id & 0xffff);
+}
 
 struct capnode *cap_get(struct env *e, u64 slot, int *err)
 {
-    if (slot == CAP_SELF || slot >= NCAPSLOTS) {
+    if (slot == CAP_SELF || slot >= CAP_MAX_SLOT) {
         *err = -E_INVAL;
         return NULL;
     }
-    u32 n = e->caps[slot];
-    if (!n) {
+    struct capnode *c = cap_slot(e, slot);
+    if (!c || c->type == CAP_NONE) {
         *err = -E_NOENT;
         return NULL;
     }
-    return &capnodes[n];
+    return c;
 }
 
 int cap_env(struct env *e, u64 slot, u8 need, struct env **out)
@@ -61,44 +76,64 @@ int cap_env(struct env *e, u64 slot, u8 need, struct env **out)
 
 int cap_insert(struct env *e, u8 type, u8 rights, u64 object, u32 parent)
 {
-    int slot = -1;
-    for (int s = 1; s < NCAPSLOTS; s++) {
-        if (!e->caps[s]) {
-            slot = s;
-            break;
+    u64 slot = MAX(e->cap_hint, 1);
+    struct capnode *c = NULL;
+    for (; slot < CAP_MAX_SLOT; slot++) {
+        c = cap_slot(e, slot);
+        if (!c) { /* a new page of the table, charged to e */
+            if (env_charge(e, 1) < 0)
+                return -E_NOMEM;
+            paddr_t pa = frame_alloc();
+            if (!pa) {
+                env_uncharge(e, 1);
+                return -E_NOMEM;
+            }
+            e->cap_pages[slot / CAPS_PER_PAGE] = P2V(pa);
+            c = cap_slot(e, slot);
         }
+        if (c->type == CAP_NONE)
+            break;
     }
-    if (slot < 0)
+    if (slot >= CAP_MAX_SLOT)
         return -E_NOMEM;
-    u32 n = 0;
-    for (u32 i = 0; i < NCAPNODES - 1; i++) {
-        u32 k = 1 + (hint - 1 + i) % (NCAPNODES - 1);
-        if (capnodes[k].type == CAP_NONE) {
-            n = k;
-            break;
-        }
-    }
-    if (!n)
-        return -E_NOMEM; /* cannot happen: NENV tables of NCAPSLOTS fit */
-    hint = n + 1 < NCAPNODES ? n + 1 : 1;
-    struct capnode *c = &capnodes[n];
+    e->cap_hint = (u32)slot + 1;
     memset(c, 0, sizeof *c);
     c->type = type;
     c->rights = rights;
     c->object = object;
     c->owner = e->id;
     c->slot = (u32)slot;
+    c->id = (u32)(e - envs) << 16 | (u32)slot;
     if (parent) {
-        struct capnode *p = &capnodes[parent];
+        struct capnode *p = cap_node(parent);
         c->parent = parent;
         c->depth = p->depth + 1;
         c->next_sibling = p->first_child;
         if (p->first_child)
-            capnodes[p->first_child].prev_sibling = n;
-        p->first_child = n;
+            cap_node(p->first_child)->prev_sibling = c->id;
+        p->first_child = c->id;
     }
-    e->caps[slot] = n;
-    return slot;
+    return (int)slot;
+}
+
+void cap_free_table(struct env *e)
+{
+    for (u64 s = 1; s < CAP_MAX_SLOT; s++) {
+        struct capnode *c = cap_slot(e, s);
+        if (!c) {
+            s += CAPS_PER_PAGE - 1 - s % CAPS_PER_PAGE; /* skip the missing page */
+            continue;
+        }
+        if (c->type != CAP_NONE)
+            cap_delete_node(c->id);
+    }
+    for (u32 p = 0; p < CAP_PAGES; p++) {
+        if (e->cap_pages[p]) {
+            frame_free(V2P(e->cap_pages[p]));
+            env_uncharge(e, 1);
+            e->cap_pages[p] = NULL;
+        }
+    }
 }
 
 void cap_unmap(struct capnode *c)
@@ -130,10 +165,19 @@ void cap_forget_mappings_in(struct env *e)
         return;
     u32 env_id = e->id;
     e->foreign_maps = 0;
-    for (u32 i = 1; i < NCAPNODES; i++) {
-        if (capnodes[i].type == CAP_FRAME && capnodes[i].mapped_env == env_id) {
-            capnodes[i].mapped_env = 0;
-            capnodes[i].mapped_va = 0;
+    for (int i = 0; i < NENV; i++) {
+        if (envs[i].state == ENV_FREE)
+            continue;
+        for (u64 s = 1; s < CAP_MAX_SLOT; s++) {
+            struct capnode *c = cap_slot(&envs[i], s);
+            if (!c) {
+                s += CAPS_PER_PAGE - 1 - s % CAPS_PER_PAGE;
+                continue;
+            }
+            if (c->type == CAP_FRAME && c->mapped_env == env_id) {
+                c->mapped_env = 0;
+                c->mapped_va = 0;
+            }
         }
     }
 }
@@ -167,23 +211,23 @@ static void release_object(struct capnode *c)
 
 void cap_delete_node(u32 n)
 {
-    struct capnode *c = &capnodes[n];
+    struct capnode *c = cap_node(n);
     while (c->first_child)
         cap_delete_node(c->first_child);
     cap_unmap(c);
-    /* Unlink from the owner's table and the derivation tree first, so that
-     * releasing the object (which may tear down envs) never sees it again. */
-    struct env *owner = env_lookup_any(c->owner);
-    if (owner && owner->caps[c->slot] == n)
-        owner->caps[c->slot] = 0;
+    /* Unlink from the derivation tree first, so that releasing the object
+     * (which may tear down envs) never sees it again. */
+    struct env *owner = &envs[(n >> 16) & 0xff];
+    if (c->slot < owner->cap_hint)
+        owner->cap_hint = c->slot;
     if (c->parent) {
-        struct capnode *p = &capnodes[c->parent];
+        struct capnode *p = cap_node(c->parent);
         if (p->first_child == n)
             p->first_child = c->next_sibling;
         if (c->prev_sibling)
-            capnodes[c->prev_sibling].next_sibling = c->next_sibling;
+            cap_node(c->prev_sibling)->next_sibling = c->next_sibling;
         if (c->next_sibling)
-            capnodes[c->next_sibling].prev_sibling = c->prev_sibling;
+            cap_node(c->next_sibling)->prev_sibling = c->prev_sibling;
     } else {
         struct capnode copy = *c;
         c->type = CAP_NONE;
@@ -196,8 +240,8 @@ void cap_delete_node(u32 n)
 u64 cap_revoke_children(u32 n)
 {
     u64 count = 0;
-    while (capnodes[n].first_child) {
-        u32 k = capnodes[n].first_child;
+    while (cap_node(n)->first_child) {
+        u32 k = cap_node(n)->first_child;
         count += 1 + cap_revoke_children(k);
         cap_delete_node(k);
     }
@@ -235,7 +279,7 @@ s64 sys_cap_derive(u64 slot, u64 rights, u64 dest_env)
     struct capnode *c = cap_get(e, slot, &err);
     if (!c)
         return err;
-    if (dest_env >= NCAPSLOTS)
+    if (dest_env >= CAP_MAX_SLOT)
         return -E_INVAL;
     if ((err = cap_env(e, dest_env, R_CONTROL, &dest)) < 0)
         return err;

@@ -9,8 +9,6 @@
 
 struct env;
 
-#define NCAPNODES (64 * NCAPSLOTS) /* NENV tables of NCAPSLOTS: never exhausted */
-
 struct capnode {
     u8 type;       /* enum cap_type; CAP_NONE when free */
     u8 rights;
@@ -20,10 +18,22 @@ struct capnode {
     u32 parent, first_child, next_sibling, prev_sibling; /* node indices, 0 = none */
     u64 object;
     u32 mapped_env; /* CAP_FRAME: env whose page tables map it (0: not mapped) */
+    u32 id;         /* this node's name: owner's index in envs[] << 16 | slot */
     u64 mapped_va;
 };
 
-extern struct capnode capnodes[NCAPNODES];
+/* An env's table is a set of pages of nodes, allocated as it grows and
+ * charged to its memory quota; slot s lives in page s / CAPS_PER_PAGE. */
+#define CAPS_PER_PAGE (PAGE_SIZE / sizeof(struct capnode))
+#define CAP_PAGES     (NCAPSLOTS / CAPS_PER_PAGE)
+#define CAP_MAX_SLOT  (CAP_PAGES * CAPS_PER_PAGE) /* slots are below this */
+
+/* The node named id (see struct capnode.id), or NULL. */
+struct capnode *cap_node(u32 id);
+/* The node in e's slot (free or not), or NULL if that page does not exist. */
+struct capnode *cap_slot(struct env *e, u64 slot);
+/* Frees every capability of e and its table pages (teardown). */
+void cap_free_table(struct env *e);
 
 /* Returns the node in slot of e, or NULL (and *err) if the slot is invalid or empty. */
 struct capnode *cap_get(struct env *e, u64 slot, int *err);
@@ -35,7 +45,7 @@ int cap_insert(struct env *e, u8 type, u8 rights, u64 object, u32 parent);
 void cap_delete_node(u32 n);
 /* Deletes every node derived from n; returns how many. */
 u64 cap_revoke_children(u32 n);
-static inline u32 cap_index(const struct capnode *c) { return (u32)(c - capnodes); }
+static inline u32 cap_index(const struct capnode *c) { return c->id; }
 /* Breaks the mapping of a frame capability, if any. */
 void cap_unmap(struct capnode *c);
 /* Forgets mappings into env id (its page tables are going away). */

@@ -135,7 +135,7 @@ int env_map_new_frame(struct env *e, vaddr_t va, u64 flags)
         env_uncharge(e, 1);
         return slot;
     }
-    struct capnode *c = &capnodes[e->caps[slot]];
+    struct capnode *c = cap_slot(e, (u64)slot);
     int r = vm_map(e->pml4, va, pa, PTE_U | flags, e);
     if (r < 0) {
         cap_delete_node(cap_index(c));
@@ -163,9 +163,7 @@ void env_teardown(struct env *e, enum env_stop why)
     revoke_forget(e);
     ext_forget_env(e);
 
-    for (int s = 1; s < NCAPSLOTS; s++)
-        if (e->caps[s])
-            cap_delete_node(e->caps[s]);
+    cap_free_table(e);
     sched_forget_env(e);
     if (e->info_pa) {
         frame_free(e->info_pa);

@@ -42,7 +42,8 @@ struct env {
     struct env *pct_caller; /* serving a protected call from this env */
     struct env *pct_callee; /* waiting for this env's reply */
 
-    u32 caps[NCAPSLOTS];        /* capability node per slot; 0 = empty */
+    void *cap_pages[56];        /* capability table pages (cap.c); NULL until used */
+    u32 cap_hint;               /* a slot at or below the first free one */
     struct env_entries entries; /* upcall entry points (user addresses) */
     struct env_info *info;      /* the info page, also mapped read-only at ENV_INFO_VA */
     paddr_t info_pa;

@@ -136,7 +136,7 @@ static u64 h_map_frame(u64 ctx, u64 va, u64 idx, u64 flags, u64 a5)
     va = ROUNDDOWN(va, PAGE_SIZE);
     if (va < USER_MIN || va >= USER_MAP_TOP || va == ENV_INFO_VA || vm_walk(e->pml4, va))
         return (u64)-E_INVAL;
-    struct capnode *c = &capnodes[h->pool_node[idx]];
+    struct capnode *c = cap_node(h->pool_node[idx]);
     if (c->type != CAP_FRAME || c->owner != e->id || c->mapped_env)
         return (u64)-E_INVAL; /* the env deleted or mapped it meanwhile */
     u64 pte = PTE_U | PTE_NX | ((flags & 1) && (c->rights & R_WRITE) ? PTE_W : 0);
@@ -514,7 +514,7 @@ bool ext_page_fault(struct env *e, struct trapframe *tf, u64 addr)
         struct ext_handler *h = &handlers[e->ext_h[i]];
         if (h->hook == EXT_HOOK_PAGEFAULT) {
             for (u32 k = 0; k < h->npool; k++)
-                ctx.pool[k] = (h->pool_used >> k) & 1 ? 0 : capnodes[h->pool_node[k]].object;
+                ctx.pool[k] = (h->pool_used >> k) & 1 ? 0 : cap_node(h->pool_node[k])->object;
             ctx.pool_count = h->npool;
             break;
         }

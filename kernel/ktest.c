@@ -183,16 +183,17 @@ static bool t_caps(char *why, size_t whylen)
     CHECK(env_alloc("capb", 0, 64, &b) == 0);
     int root = cap_insert(a, CAP_ENV, R_ALL, b->id, 0);
     CHECK(root > 0);
-    u32 rn = a->caps[root];
+    u32 rn = cap_slot(a, (u64)root)->id;
     int c1 = cap_insert(b, CAP_ENV, R_CALL, b->id, rn);
     int c2 = cap_insert(a, CAP_ENV, R_CALL | R_GRANT, b->id, rn);
     CHECK(c1 > 0 && c2 > 0 && c1 != c2);
-    int c3 = cap_insert(b, CAP_ENV, R_CALL, b->id, a->caps[c2]);
-    CHECK(c3 > 0 && capnodes[b->caps[c3]].depth == 2);
+    int c3 = cap_insert(b, CAP_ENV, R_CALL, b->id, cap_slot(a, (u64)c2)->id);
+    CHECK(c3 > 0 && cap_slot(b, (u64)c3)->depth == 2);
     CHECK(cap_revoke_children(rn) == 3);
-    CHECK(!b->caps[c1] && !a->caps[c2] && !b->caps[c3] && a->caps[root]);
+    CHECK(cap_slot(b, (u64)c1)->type == CAP_NONE && cap_slot(a, (u64)c2)->type == CAP_NONE &&
+          cap_slot(b, (u64)c3)->type == CAP_NONE && cap_slot(a, (u64)root)->type == CAP_ENV);
     /* Deleting the original destroys the env it names. */
-    cap_delete_node(a->caps[root]);
+    cap_delete_node(rn);
     CHECK(b->state == ENV_FREE);
     env_teardown(a, STOP_KILLED);
     env_free(a);

@@ -94,7 +94,7 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
     }
 
     for (u64 i = 0; i < count; i++) {
-        struct capnode *c = &capnodes[e->caps[ops[i].cap]];
+        struct capnode *c = cap_slot(e, ops[i].cap);
         u64 *pte;
         switch (ops[i].op & 0xff) {
         case MMU_MAP:

@@ -37,9 +37,9 @@ static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
 int pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
 {
     struct env *e = cpu_env();
-    if (unlikely(env == CAP_SELF || env >= NCAPSLOTS || !e->caps[env]))
+    struct capnode *c = env == CAP_SELF ? NULL : cap_slot(e, env);
+    if (unlikely(!c))
         return 1;
-    struct capnode *c = &capnodes[e->caps[env]];
     if (unlikely(c->type != CAP_ENV || !(c->rights & R_CALL)))
         return 1;
     struct env *t = &envs[c->object & 0xff];

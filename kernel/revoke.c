@@ -24,9 +24,11 @@ static u32 revocations_pending;
 static u64 held(struct env *e, u8 type)
 {
     u64 n = 0;
-    for (int s = 1; s < NCAPSLOTS; s++) {
-        struct capnode *c = e->caps[s] ? &capnodes[e->caps[s]] : NULL;
-        if (c && c->type == type && !c->parent)
+    for (u64 s = 1; s < CAP_MAX_SLOT; s++) {
+        struct capnode *c = cap_slot(e, s);
+        if (!c)
+            s += CAPS_PER_PAGE - 1 - s % CAPS_PER_PAGE;
+        else if (c->type == type && !c->parent)
             n++;
     }
     return n;
@@ -106,8 +108,8 @@ static void take_by_force(struct env *e)
 {
     u8 type = e->info->revoke_kind == REVOKE_SLOTS ? CAP_SLOT : CAP_FRAME;
     u64 taken = 0;
-    for (int s = NCAPSLOTS - 1; s > 0 && !satisfied(e); s--) {
-        struct capnode *c = e->caps[s] ? &capnodes[e->caps[s]] : NULL;
+    for (u64 s = CAP_MAX_SLOT - 1; s > 0 && !satisfied(e); s--) {
+        struct capnode *c = cap_slot(e, s);
         if (!c || c->type != type || c->parent)
             continue;
         struct repossessed *rp = &e->info->taken[e->info->ntaken % REPOSSESS_MAX];
@@ -117,7 +119,7 @@ static void take_by_force(struct env *e)
         rp->va = c->mapped_env == e->id ? c->mapped_va : 0;
         e->info->ntaken++;
         taken++;
-        cap_delete_node(e->caps[s]);
+        cap_delete_node(c->id);
     }
     kprintf("[env %x %s] revocation deadline passed: %lu %s taken by force\n", e->id, e->name,
             taken, type == CAP_SLOT ? "time slots" : "frames");

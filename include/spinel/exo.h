@@ -6,7 +6,11 @@
 
 /* ---- capabilities ---- */
 #define CAP_SELF 0 /* slot 0 always names the calling env itself */
-#define NCAPSLOTS 256
+/* A table holds up to NCAPSLOTS - 1 capabilities (slot 0 is CAP_SELF). It
+ * grows a page (CAPS_PER_TABLE_PAGE slots) at a time, each page charged to
+ * the env's memory quota and kept until the env ends. */
+#define NCAPSLOTS 4088
+#define CAPS_PER_TABLE_PAGE 73
 
 enum cap_type {
     CAP_NONE = 0,
@@ -114,7 +118,7 @@ struct repossessed {
 
 struct env_info {
     uint32_t id, parent;
-    uint64_t mem_quota, mem_used; /* pages: frames, page tables, the info page */
+    uint64_t mem_quota, mem_used; /* pages: frames, page tables, capability tables, this page */
     uint64_t slots_run;           /* time slots begun */
     uint64_t overruns;            /* slots ended by force after the grace period */
     uint64_t upcalls;             /* upcalls delivered */

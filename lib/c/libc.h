@@ -18,5 +18,9 @@ int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int puts(const char *s);
+void *malloc(size_t n);
+void free(void *p);
+void *calloc(size_t n, size_t m);
+void *realloc(void *p, size_t n);
 
 #endif
