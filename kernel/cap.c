@@ -26,20 +26,6 @@
 STATIC_ASSERT(CAP_PAGES <= sizeof(((struct env *)0)->cap_pages) / sizeof(void *));
 STATIC_ASSERT(CAP_MAX_SLOT == NCAPSLOTS && CAPS_PER_PAGE == CAPS_PER_TABLE_PAGE && NENV <= 256);
 
-struct capnode *cap_slot(struct env *e, u64 slot)
-{
-    if (slot >= CAP_MAX_SLOT)
-        return NULL;
-    struct capnode *page = e->cap_pages[slot / CAPS_PER_PAGE];
-    return page ? &page[slot % CAPS_PER_PAGE] : NULL;
-}
-
-struct capnode *cap_node(u32 id)
-{
-    if (!id)
-        return NULL;
-    return cap_slot(&envs[(id >> 16) & 0xff], id & 0xffff);
-}
 
 struct capnode *cap_get(struct env *e, u64 slot, int *err)
 {

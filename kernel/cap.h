@@ -6,8 +6,7 @@
 
 #include "types.h"
 #include <spinel/exo.h>
-
-struct env;
+#include "env.h"
 
 struct capnode {
     u8 type;       /* enum cap_type; CAP_NONE when free */
@@ -20,7 +19,7 @@ struct capnode {
     u32 mapped_env; /* CAP_FRAME: env whose page tables map it (0: not mapped) */
     u32 id;         /* this node's name: owner's index in envs[] << 16 | slot */
     u64 mapped_va;
-};
+} __aligned(64);    /* 64 to a page: slot arithmetic is shifts */
 
 /* An env's table is a set of pages of nodes, allocated as it grows and
  * charged to its memory quota; slot s lives in page s / CAPS_PER_PAGE. */
@@ -28,10 +27,20 @@ struct capnode {
 #define CAP_PAGES     (NCAPSLOTS / CAPS_PER_PAGE)
 #define CAP_MAX_SLOT  (CAP_PAGES * CAPS_PER_PAGE) /* slots are below this */
 
-/* The node named id (see struct capnode.id), or NULL. */
-struct capnode *cap_node(u32 id);
 /* The node in e's slot (free or not), or NULL if that page does not exist. */
-struct capnode *cap_slot(struct env *e, u64 slot);
+static inline struct capnode *cap_slot(struct env *e, u64 slot)
+{
+    if (slot >= CAP_MAX_SLOT)
+        return NULL;
+    struct capnode *page = e->cap_pages[slot / CAPS_PER_PAGE];
+    return page ? &page[slot % CAPS_PER_PAGE] : NULL;
+}
+
+/* The node named id (see struct capnode.id), or NULL. */
+static inline struct capnode *cap_node(u32 id)
+{
+    return id ? cap_slot(&envs[(id >> 16) & 0xff], id & 0xffff) : NULL;
+}
 /* Frees every capability of e and its table pages (teardown). */
 void cap_free_table(struct env *e);
 

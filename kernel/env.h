@@ -42,7 +42,7 @@ struct env {
     struct env *pct_caller; /* serving a protected call from this env */
     struct env *pct_callee; /* waiting for this env's reply */
 
-    void *cap_pages[56];        /* capability table pages (cap.c); NULL until used */
+    void *cap_pages[64];        /* capability table pages (cap.c); NULL until used */
     u32 cap_hint;               /* a slot at or below the first free one */
     struct env_entries entries; /* upcall entry points (user addresses) */
     struct env_info *info;      /* the info page, also mapped read-only at ENV_INFO_VA */

@@ -9,8 +9,8 @@
 /* A table holds up to NCAPSLOTS - 1 capabilities (slot 0 is CAP_SELF). It
  * grows a page (CAPS_PER_TABLE_PAGE slots) at a time, each page charged to
  * the env's memory quota and kept until the env ends. */
-#define NCAPSLOTS 4088
-#define CAPS_PER_TABLE_PAGE 73
+#define NCAPSLOTS 4096
+#define CAPS_PER_TABLE_PAGE 64
 
 enum cap_type {
     CAP_NONE = 0,
