@@ -68,3 +68,9 @@ bool initrd_find(const char *name, struct initrd_file *out)
             return true;
     return false;
 }
+
+const u8 *initrd_bytes(u64 *size)
+{
+    *size = total;
+    return base;
+}

@@ -13,6 +13,7 @@ struct initrd_file {
 };
 
 void initrd_init(const void *start, size_t size);
+const u8 *initrd_bytes(u64 *size); /* the whole archive (page-aligned start) */
 /* Finds a regular file by exact name; returns false if absent. */
 bool initrd_find(const char *name, struct initrd_file *out);
 /* Iterates: *cursor starts at 0; returns false at the end. */

@@ -60,9 +60,9 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
     /* Check the whole batch before touching anything. */
     for (u64 i = 0; i < count; i++) {
         u32 opc = ops[i].op & 0xff;
-        if (ops[i].op & ~(0xffu | MMU_W | MMU_X))
+        if (ops[i].op & ~(0xffu | MMU_W | MMU_X | MMU_TCAP))
             return -E_INVAL;
-        struct capnode *c = cap_get(e, ops[i].cap, &r);
+        struct capnode *c = cap_get(ops[i].op & MMU_TCAP ? t : e, ops[i].cap, &r);
         if (!c)
             return r;
         if (c->type != CAP_FRAME || !(c->rights & R_READ) ||
@@ -88,13 +88,13 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
             return -E_INVAL;
         }
         for (u64 j = 0; j < i; j++)
-            if (ops[j].cap == ops[i].cap || (opc == MMU_MAP && (ops[j].op & 0xff) == MMU_MAP &&
-                                             ops[j].va == ops[i].va))
+            if ((ops[j].cap == ops[i].cap && ((ops[j].op ^ ops[i].op) & MMU_TCAP) == 0) ||
+                (opc == MMU_MAP && (ops[j].op & 0xff) == MMU_MAP && ops[j].va == ops[i].va))
                 return -E_INVAL;
     }
 
     for (u64 i = 0; i < count; i++) {
-        struct capnode *c = cap_slot(e, ops[i].cap);
+        struct capnode *c = cap_slot(ops[i].op & MMU_TCAP ? t : e, ops[i].cap);
         u64 *pte;
         switch (ops[i].op & 0xff) {
         case MMU_MAP:

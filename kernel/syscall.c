@@ -9,6 +9,7 @@
 #include "pmem.h"
 #include "sched.h"
 #include "initrd.h"
+#include "vm.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
@@ -162,6 +163,30 @@ s64 sys_env_status(u64 env)
     if (!t || t->state != ENV_ZOMBIE)
         return -E_AGAIN;
     return (s64)t->stop << 8 | (t->exit_status & 0xff);
+}
+
+/* sys_bootimage_map(va): see kernel/kcalls.tbl. The pages are the kernel's
+ * (reserved at boot), mapped read-only and never freed with the env. */
+s64 sys_bootimage_map(u64 va)
+{
+    struct env *e = cpu_env();
+    u64 size;
+    const u8 *base = initrd_bytes(&size);
+    if (e->parent != 0)
+        return -E_PERM;
+    u64 pages = ROUNDUP(size, PAGE_SIZE) / PAGE_SIZE;
+    if (va % PAGE_SIZE || va < USER_MIN || va >= USER_MAP_TOP ||
+        pages > (USER_MAP_TOP - va) / PAGE_SIZE)
+        return -E_INVAL;
+    for (u64 i = 0; i < pages; i++)
+        if (vm_walk(e->pml4, va + i * PAGE_SIZE))
+            return -E_INVAL;
+    for (u64 i = 0; i < pages; i++) {
+        int r = vm_map(e->pml4, va + i * PAGE_SIZE, V2P(base) + i * PAGE_SIZE, PTE_U | PTE_NX, e);
+        if (r < 0)
+            return r;
+    }
+    return (s64)size;
 }
 
 void syscall_dispatch(struct trapframe *tf)

@@ -43,11 +43,12 @@ struct cap_info {
 enum mmu_opcode { MMU_MAP = 1, MMU_UNMAP = 2, MMU_PROTECT = 3 };
 #define MMU_W 0x100 /* map writable (needs R_WRITE) */
 #define MMU_X 0x200 /* map executable (needs R_EXEC) */
+#define MMU_TCAP 0x400 /* `cap` names a slot in the target env's table, not the caller's */
 
 struct mmu_op {
     uint64_t va;    /* MMU_MAP: page-aligned user address; ignored otherwise */
     uint32_t cap;   /* slot of a frame capability in the caller's table */
-    uint32_t op;    /* enum mmu_opcode | MMU_W | MMU_X */
+    uint32_t op;    /* enum mmu_opcode | MMU_W | MMU_X | MMU_TCAP */
 };
 #define MMU_BATCH_MAX 512
 

@@ -177,7 +177,7 @@ static void batches(uint32_t a, uint32_t b, uint32_t c)
     CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_INVAL);
     set_op(2, Z, 255, MMU_MAP); /* empty slot last */
     CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_NOENT);
-    set_op(2, Z, c, MMU_MAP | MMU_W | 0x400); /* unknown flag */
+    set_op(2, Z, c, MMU_MAP | MMU_W | 0x800); /* unknown flag */
     CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_INVAL);
     set_op(2, Z + 1, c, MMU_MAP); /* unaligned last */
     CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 3), -E_INVAL);
@@ -192,7 +192,7 @@ static void batches(uint32_t a, uint32_t b, uint32_t c)
         CHECK_EQ(ci.mapped_va, 0);
     }
     /* Unknown opcodes. */
-    static const uint32_t badop[] = {0, 4, 0xff, MMU_MAP | 0x400, MMU_MAP | 0x80000000u,
+    static const uint32_t badop[] = {0, 4, 0xff, MMU_MAP | 0x800, MMU_MAP | 0x80000000u,
                                      MMU_W, MMU_X};
     for (unsigned i = 0; i < sizeof badop / sizeof badop[0]; i++) {
         set_op(0, X, a, badop[i]);
