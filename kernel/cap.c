@@ -94,6 +94,7 @@ int cap_insert(struct env *e, u8 type, u8 rights, u64 object, u32 parent)
         struct capnode *p = cap_node(parent);
         c->parent = parent;
         c->depth = p->depth + 1;
+        c->order = p->order;
         c->next_sibling = p->first_child;
         if (p->first_child)
             cap_node(p->first_child)->prev_sibling = c->id;
@@ -132,10 +133,12 @@ void cap_unmap(struct capnode *c)
         c->mapped_va = 0;
         return;
     }
-    u64 *pte = vm_walk(t->pml4, c->mapped_va);
-    if (pte && PTE_ADDR(*pte) == c->object * PAGE_SIZE) {
-        *pte = 0;
-        vm_flush_page(t, c->mapped_va);
+    for (u64 i = 0; i < cap_pages(c); i++) {
+        u64 *pte = vm_walk(t->pml4, c->mapped_va + i * PAGE_SIZE);
+        if (pte && PTE_ADDR(*pte) == (c->object + i) * PAGE_SIZE) {
+            *pte = 0;
+            vm_flush_page(t, c->mapped_va + i * PAGE_SIZE);
+        }
     }
     if (c->owner != t->id)
         t->foreign_maps--;
@@ -173,8 +176,9 @@ static void release_object(struct capnode *c)
 {
     switch (c->type) {
     case CAP_FRAME:
-        frame_free(c->object * PAGE_SIZE);
-        env_uncharge(env_lookup_any(c->owner), 1);
+        for (u64 i = 0; i < cap_pages(c); i++)
+            frame_free((c->object + i) * PAGE_SIZE);
+        env_uncharge(env_lookup_any(c->owner), cap_pages(c));
         break;
     case CAP_ENV: {
         struct env *t = env_lookup_any((u32)c->object);
@@ -234,6 +238,29 @@ u64 cap_revoke_children(u32 n)
     return count;
 }
 
+void cap_rename_tree(u32 n, u32 from, u32 to)
+{
+    struct capnode *c = cap_node(n);
+    if (c->type == CAP_ENV && c->object == from)
+        c->object = to;
+    for (u32 k = c->first_child; k; k = cap_node(k)->next_sibling)
+        cap_rename_tree(k, from, to);
+}
+
+void cap_describe(const struct capnode *c, struct cap_info *ci)
+{
+    memset(ci, 0, sizeof *ci);
+    ci->type = c->type;
+    ci->rights = c->rights;
+    ci->object = c->object;
+    ci->mapped_va = c->mapped_va;
+    ci->mapped_env = c->mapped_env;
+    ci->depth = c->depth;
+    ci->order = c->order;
+    for (u32 k = c->first_child; k && ci->children < 0xffff; k = cap_node(k)->next_sibling)
+        ci->children++;
+}
+
 /* ---- kernel calls ---- */
 
 /* sys_cap_inspect(slot, out): see kernel/kcalls.tbl. */
@@ -245,14 +272,8 @@ s64 sys_cap_inspect(u64 slot, u64 out)
         return err;
     if (out & 7)
         return -E_ALIGN;
-    struct cap_info ci = {
-        .type = c->type,
-        .rights = c->rights,
-        .object = c->object,
-        .mapped_va = c->mapped_va,
-        .mapped_env = c->mapped_env,
-        .depth = c->depth,
-    };
+    struct cap_info ci;
+    cap_describe(c, &ci);
     return copy_to_user(out, &ci, sizeof ci);
 }
 
@@ -276,6 +297,91 @@ s64 sys_cap_derive(u64 slot, u64 rights, u64 dest_env)
     if (c->depth >= MAX_DEPTH)
         return -E_NOMEM;
     return cap_insert(dest, c->type, (u8)rights, c->object, cap_index(c));
+}
+
+/* sys_cap_list(start, out, n): see kernel/kcalls.tbl. */
+s64 sys_cap_list(u64 start, u64 uout, u64 n)
+{
+    struct env *e = cpu_env();
+    if (n == 0 || n > 256 || start >= CAP_MAX_SLOT)
+        return -E_INVAL;
+    if (uout & 7)
+        return -E_ALIGN;
+    n = MIN(n, CAP_MAX_SLOT - start);
+    if (!user_range_ok(uout, n * sizeof(struct cap_info)))
+        return -E_FAULT;
+    u64 last = 0;
+    for (u64 i = 0; i < n; i++) {
+        struct cap_info ci;
+        struct capnode *c = start + i == CAP_SELF ? NULL : cap_slot(e, start + i);
+        if (c && c->type != CAP_NONE) {
+            cap_describe(c, &ci);
+            last = i + 1;
+        } else {
+            memset(&ci, 0, sizeof ci);
+        }
+        if (copy_to_user(uout + i * sizeof ci, &ci, sizeof ci) < 0)
+            return -E_FAULT;
+    }
+    return (s64)last;
+}
+
+/* sys_cap_move(slot, dest_env): see kernel/kcalls.tbl. */
+s64 sys_cap_move(u64 slot, u64 dest_env)
+{
+    struct env *e = cpu_env(), *dest;
+    int err;
+    struct capnode *c = cap_get(e, slot, &err);
+    if (!c)
+        return err;
+    if (dest_env >= CAP_MAX_SLOT)
+        return -E_INVAL;
+    if ((err = cap_env(e, dest_env, R_CONTROL, &dest)) < 0)
+        return err;
+    if (!(c->rights & R_GRANT))
+        return -E_PERM;
+    if (c->mapped_env)
+        return -E_BUSY;
+    if (dest == e)
+        return (s64)slot;
+    u64 pages = c->type == CAP_FRAME && !c->parent ? cap_pages(c) : 0;
+    if (pages && env_charge(dest, pages) < 0)
+        return -E_NOMEM;
+    int nslot = cap_insert(dest, c->type, c->rights, c->object, 0);
+    if (nslot < 0) {
+        if (pages)
+            env_uncharge(dest, pages);
+        return nslot;
+    }
+    c = cap_slot(e, slot); /* (cap_insert cannot move it, but be plain about it) */
+    struct capnode *n = cap_slot(dest, (u64)nslot);
+    u32 id = n->id;
+    /* Take the old node's place in the tree. */
+    n->depth = c->depth;
+    n->order = c->order;
+    n->parent = c->parent;
+    n->first_child = c->first_child;
+    n->prev_sibling = c->prev_sibling;
+    n->next_sibling = c->next_sibling;
+    if (c->parent && cap_node(c->parent)->first_child == c->id)
+        cap_node(c->parent)->first_child = id;
+    if (c->prev_sibling)
+        cap_node(c->prev_sibling)->next_sibling = id;
+    if (c->next_sibling)
+        cap_node(c->next_sibling)->prev_sibling = id;
+    for (u32 k = c->first_child; k; k = cap_node(k)->next_sibling)
+        cap_node(k)->parent = id;
+    if (c->type == CAP_ENV && !c->parent) {
+        struct env *t = env_lookup_any((u32)c->object);
+        if (t && t->orig_cap == c->id)
+            t->orig_cap = id;
+    }
+    if (pages)
+        env_uncharge(e, pages);
+    c->type = CAP_NONE;
+    if (c->slot < e->cap_hint)
+        e->cap_hint = c->slot;
+    return nslot;
 }
 
 /* sys_cap_revoke(slot): delete every copy derived from slot. */

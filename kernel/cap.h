@@ -11,7 +11,8 @@
 struct capnode {
     u8 type;       /* enum cap_type; CAP_NONE when free */
     u8 rights;
-    u16 depth;
+    u8 depth;
+    u8 order;      /* CAP_FRAME: the block is 2^order contiguous frames from object */
     u32 owner;     /* env id holding it */
     u32 slot;      /* its slot in the owner's table */
     u32 parent, first_child, next_sibling, prev_sibling; /* node indices, 0 = none */
@@ -55,8 +56,12 @@ void cap_delete_node(u32 n);
 /* Deletes every node derived from n; returns how many. */
 u64 cap_revoke_children(u32 n);
 static inline u32 cap_index(const struct capnode *c) { return c->id; }
+static inline u64 cap_pages(const struct capnode *c) { return 1UL << c->order; }
 /* Breaks the mapping of a frame capability, if any. */
 void cap_unmap(struct capnode *c);
+void cap_describe(const struct capnode *c, struct cap_info *ci);
+/* Makes node n and its copies that name env `from` name env `to`. */
+void cap_rename_tree(u32 n, u32 from, u32 to);
 /* Forgets mappings into env id (its page tables are going away). */
 void cap_forget_mappings_in(struct env *e);
 

@@ -28,6 +28,7 @@ struct env {
     enum env_state state;
     char name[32];
     u32 parent;         /* id of the env that created it (0: the kernel) */
+    u32 orig_cap;       /* node of the original capability naming it (0: none) */
     paddr_t pml4;
     u16 pcid;           /* 0 when the CPU has no PCIDs */
     bool tlb_stale;     /* page tables changed while not loaded: flush on next switch */

@@ -137,7 +137,7 @@ static u64 h_map_frame(u64 ctx, u64 va, u64 idx, u64 flags, u64 a5)
     if (va < USER_MIN || va >= USER_MAP_TOP || va == ENV_INFO_VA || vm_walk(e->pml4, va))
         return (u64)-E_INVAL;
     struct capnode *c = cap_node(h->pool_node[idx]);
-    if (c->type != CAP_FRAME || c->owner != e->id || c->mapped_env)
+    if (c->type != CAP_FRAME || c->order || c->owner != e->id || c->mapped_env)
         return (u64)-E_INVAL; /* the env deleted or mapped it meanwhile */
     u64 pte = PTE_U | PTE_NX | ((flags & 1) && (c->rights & R_WRITE) ? PTE_W : 0);
     int r = vm_map(e->pml4, va, c->object * PAGE_SIZE, pte, e);
@@ -421,7 +421,7 @@ s64 sys_ext_attach(u64 module, u64 prog, u64 guard, u64 env, u64 upool, u64 npoo
         struct capnode *f = cap_get(t, pool[i], &err);
         if (!f)
             return err;
-        if (f->type != CAP_FRAME || !(f->rights & R_WRITE) || f->mapped_env)
+        if (f->type != CAP_FRAME || f->order || !(f->rights & R_WRITE) || f->mapped_env)
             return -E_PERM;
         nodes[i] = cap_index(f);
     }

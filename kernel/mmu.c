@@ -9,34 +9,59 @@
 #include "pmem.h"
 #include "uaccess.h"
 
-/* sys_frame_alloc(pfn): see kernel/kcalls.tbl. */
-s64 sys_frame_alloc(u64 pfn)
+/* Allocates a block of 2^order frames as an original capability in t's
+ * table, charged to t. */
+static s64 frame_alloc_in(struct env *t, s64 pfn, u64 order)
 {
-    struct env *e = cpu_env();
-    if (env_charge(e, 1) < 0)
+    u64 n = 1UL << order;
+    if (env_charge(t, n) < 0)
         return -E_NOMEM;
-    paddr_t pa;
-    if ((s64)pfn == -1) {
-        pa = frame_alloc();
-        if (!pa) {
-            env_uncharge(e, 1);
-            return -E_NOMEM;
-        }
+    paddr_t pa = 0;
+    int r = 0;
+    if (pfn == -1) {
+        pa = order ? frame_alloc_contig_aligned(n, n) : frame_alloc();
+        if (!pa)
+            r = -E_NOMEM;
+    } else if (pfn < 0 || (u64)pfn % n) {
+        r = -E_INVAL;
     } else {
-        int r = frame_alloc_at(pfn);
-        if (r < 0) {
-            env_uncharge(e, 1);
-            return r;
-        }
-        pa = pfn * PAGE_SIZE;
+        u64 k = 0;
+        for (; k < n && (r = frame_alloc_at((u64)pfn + k)) == 0; k++)
+            ;
+        if (r < 0)
+            while (k--)
+                frame_free(((u64)pfn + k) * PAGE_SIZE);
+        pa = (u64)pfn * PAGE_SIZE;
     }
-    int slot = cap_insert(e, CAP_FRAME, R_READ | R_WRITE | R_EXEC | R_GRANT | R_REVOKE,
+    if (r < 0) {
+        env_uncharge(t, n);
+        return r;
+    }
+    int slot = cap_insert(t, CAP_FRAME, R_READ | R_WRITE | R_EXEC | R_GRANT | R_REVOKE,
                           pa / PAGE_SIZE, 0);
     if (slot < 0) {
-        frame_free(pa);
-        env_uncharge(e, 1);
+        for (u64 k = 0; k < n; k++)
+            frame_free(pa + k * PAGE_SIZE);
+        env_uncharge(t, n);
+        return slot;
     }
+    cap_slot(t, (u64)slot)->order = (u8)order;
     return slot;
+}
+
+/* sys_frame_alloc(pfn): see kernel/kcalls.tbl. */
+s64 sys_frame_alloc(u64 pfn) { return frame_alloc_in(cpu_env(), (s64)pfn, 0); }
+
+/* sys_frame_alloc_in(env, pfn, order): see kernel/kcalls.tbl. */
+s64 sys_frame_alloc_in(u64 env, u64 pfn, u64 order)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (order > FRAME_MAX_ORDER)
+        return -E_INVAL;
+    return frame_alloc_in(t, (s64)pfn, order);
 }
 
 static u64 pte_flags(u32 op)
@@ -70,15 +95,19 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
             ((ops[i].op & MMU_X) && !(c->rights & R_EXEC)))
             return -E_PERM;
         switch (opc) {
-        case MMU_MAP:
+        case MMU_MAP: {
+            u64 size = cap_pages(c) * PAGE_SIZE;
             if (ops[i].va % PAGE_SIZE || ops[i].va < USER_MIN || ops[i].va >= USER_MAP_TOP ||
-                ops[i].va == ENV_INFO_VA)
+                size > USER_MAP_TOP - ops[i].va ||
+                (ops[i].va <= ENV_INFO_VA && ENV_INFO_VA < ops[i].va + size))
                 return -E_INVAL;
             if (c->mapped_env)
                 return -E_BUSY;
-            if (vm_walk(t->pml4, ops[i].va))
-                return -E_INVAL;
+            for (u64 k = 0; k < size; k += PAGE_SIZE)
+                if (vm_walk(t->pml4, ops[i].va + k))
+                    return -E_INVAL;
             break;
+        }
         case MMU_UNMAP:
         case MMU_PROTECT:
             if (c->mapped_env != t->id)
@@ -98,9 +127,17 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
         u64 *pte;
         switch (ops[i].op & 0xff) {
         case MMU_MAP:
-            r = vm_map(t->pml4, ops[i].va, c->object * PAGE_SIZE, pte_flags(ops[i].op), t);
-            if (r < 0)
-                return i ? (s64)i : r;
+            for (u64 k = 0; k < cap_pages(c); k++) {
+                r = vm_map(t->pml4, ops[i].va + k * PAGE_SIZE, (c->object + k) * PAGE_SIZE,
+                           pte_flags(ops[i].op), t);
+                if (r < 0) { /* undo this operation's part; earlier ones stay */
+                    while (k--) {
+                        *vm_walk(t->pml4, ops[i].va + k * PAGE_SIZE) = 0;
+                        vm_flush_page(t, ops[i].va + k * PAGE_SIZE);
+                    }
+                    return i ? (s64)i : r;
+                }
+            }
             c->mapped_env = t->id;
             c->mapped_va = ops[i].va;
             if (c->owner != t->id)
@@ -110,10 +147,12 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
             cap_unmap(c);
             break;
         case MMU_PROTECT:
-            pte = vm_walk(t->pml4, c->mapped_va);
-            assert(pte && PTE_ADDR(*pte) == c->object * PAGE_SIZE);
-            *pte = (*pte & ~(PTE_W | PTE_NX)) | (pte_flags(ops[i].op) & (PTE_W | PTE_NX));
-            vm_flush_page(t, c->mapped_va);
+            for (u64 k = 0; k < cap_pages(c); k++) {
+                pte = vm_walk(t->pml4, c->mapped_va + k * PAGE_SIZE);
+                assert(pte && PTE_ADDR(*pte) == (c->object + k) * PAGE_SIZE);
+                *pte = (*pte & ~(PTE_W | PTE_NX)) | (pte_flags(ops[i].op) & (PTE_W | PTE_NX));
+                vm_flush_page(t, c->mapped_va + k * PAGE_SIZE);
+            }
             break;
         }
     }

@@ -110,11 +110,17 @@ int frame_alloc_at(u64 pfn)
     return 0;
 }
 
-paddr_t frame_alloc_contig(u64 n)
+paddr_t frame_alloc_contig(u64 n) { return frame_alloc_contig_aligned(n, 1); }
+
+paddr_t frame_alloc_contig_aligned(u64 n, u64 align)
 {
     spin_lock(&pmem_lock);
     u64 run = 0;
-    for (u64 f = 0x100000 / PAGE_SIZE; f < nframes; f++) {
+    for (u64 f = ROUNDUP(0x100000 / PAGE_SIZE, align); f < nframes; f++) {
+        if (run == 0 && f % align) { /* a run may only start aligned */
+            f = ROUNDUP(f, align) - 1;
+            continue;
+        }
         run = (bitmap[f / 64] & (1UL << (f % 64))) ? 0 : run + 1;
         if (run == n) {
             u64 first = f + 1 - n;

@@ -14,6 +14,7 @@ paddr_t frame_alloc(void); /* a zeroed frame, or 0 if none is free */
 void frame_free(paddr_t pa);
 /* n physically contiguous zeroed frames (for kernel buffers), or 0. */
 paddr_t frame_alloc_contig(u64 n);
+paddr_t frame_alloc_contig_aligned(u64 n, u64 align); /* first frame a multiple of align */
 /* Allocates exactly frame pfn (zeroed): 0, -E_BUSY if in use (by anyone,
  * the kernel included), -E_INVAL if it is not usable RAM. */
 int frame_alloc_at(u64 pfn);

@@ -29,7 +29,7 @@ static u64 held(struct env *e, u8 type)
         if (!c)
             s += CAPS_PER_PAGE - 1 - s % CAPS_PER_PAGE;
         else if (c->type == type && !c->parent)
-            n++;
+            n += type == CAP_FRAME ? cap_pages(c) : 1;
     }
     return n;
 }

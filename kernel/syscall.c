@@ -95,7 +95,9 @@ s64 sys_env_create(u64 quota)
     if (slot < 0) {
         env_teardown(child, STOP_KILLED);
         env_free(child);
+        return slot;
     }
+    child->orig_cap = cap_slot(e, (u64)slot)->id;
     return slot;
 }
 
@@ -187,6 +189,61 @@ s64 sys_bootimage_map(u64 va)
             return r;
     }
     return (s64)size;
+}
+
+/* sys_env_set_regs(env, regs): see kernel/kcalls.tbl. */
+s64 sys_env_set_regs(u64 env, u64 uregs)
+{
+    struct env *e = cpu_env(), *t;
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (t == e)
+        return -E_PERM;
+    if (t->state != ENV_EMPTY)
+        return -E_INVAL;
+    struct upcall_frame f;
+    if (copy_from_user(&f, uregs, sizeof f) < 0)
+        return -E_FAULT;
+    if (f.rip < USER_MIN || f.rip >= USER_MAP_TOP || f.rsp < USER_MIN || f.rsp > USER_MAP_TOP)
+        return -E_INVAL;
+    STATIC_ASSERT(sizeof(struct trapframe) <= sizeof f);
+    memcpy(&t->tf, &f, sizeof t->tf); /* the same layout (upcall.c) */
+    t->tf.cs = SEL_UCODE;
+    t->tf.ss = SEL_UDATA;
+    t->tf.rflags = (f.rflags & 0xcd5) | RFLAGS_IF | 0x2; /* arithmetic flags, DF; IF always */
+    t->tf.vector = 0;
+    t->has_context = true;
+    return 0;
+}
+
+/* sys_env_replace(env): see kernel/kcalls.tbl. */
+s64 sys_env_replace(u64 env)
+{
+    struct env *e = cpu_env(), *n;
+    int err;
+    struct capnode *c = cap_get(e, env, &err);
+    if (!c)
+        return err;
+    if (c->type != CAP_ENV || c->parent || !(n = env_lookup((u32)c->object)) || n == e)
+        return -E_PERM;
+    if (!n->has_context || !e->orig_cap)
+        return -E_INVAL;
+    if (n->state == ENV_EMPTY)
+        n->state = ENV_RUNNABLE; /* it takes over now */
+    /* Every capability naming e now names n. */
+    struct capnode *mine = cap_node(e->orig_cap);
+    cap_rename_tree(mine->id, e->id, n->id);
+    n->orig_cap = mine->id;
+    n->parent = e->parent;
+    if (n->info)
+        n->info->parent = e->parent;
+    /* Drop the original of n held here without destroying n. */
+    c->type = CAP_NONE;
+    while (c->first_child) /* copies of it go too (they would name a stale env) */
+        cap_delete_node(c->first_child);
+    e->orig_cap = 0;
+    env_exit(e, 0);
 }
 
 void syscall_dispatch(struct trapframe *tf)

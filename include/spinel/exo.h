@@ -36,8 +36,11 @@ struct cap_info {
     uint64_t object;     /* frame number, env id, or cpu << 16 | slot */
     uint64_t mapped_va;  /* CAP_FRAME: where this capability is mapped, 0 if not */
     uint32_t mapped_env; /* ... and in which env */
-    uint32_t depth;      /* 0 for an original, n for an n-th generation copy */
+    uint8_t depth;       /* 0 for an original, n for an n-th generation copy */
+    uint8_t order;       /* CAP_FRAME: a block of 2^order contiguous frames */
+    uint16_t children;   /* copies derived directly from this one */
 };
+#define FRAME_MAX_ORDER 9 /* blocks up to 2 MiB */
 
 /* ---- memory: batched page-table updates ---- */
 enum mmu_opcode { MMU_MAP = 1, MMU_UNMAP = 2, MMU_PROTECT = 3 };
