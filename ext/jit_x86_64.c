@@ -617,6 +617,8 @@ static int jit_pass(struct jit *j, const struct bpf_prog *prog, const bpf_helper
             }
         }
         j->addr[pc] = (uint32_t)j->pos;
+        if (in->dst >= BPF_NREGS || in->src >= BPF_NREGS)
+            return BPF_JIT_EINSN;
         switch (cls) {
         case BPF_ALU:
         case BPF_ALU64:
@@ -655,6 +657,8 @@ static int jit_pass(struct jit *j, const struct bpf_prog *prog, const bpf_helper
                 emit_epilogue(j);
             } else if (op == BPF_CALL && in->src == BPF_PSEUDO_CALL) {
                 uint32_t t = pc + 1 + (uint32_t)in->imm;
+                if (t >= prog->len)
+                    return BPF_JIT_EINSN;
                 b(j, 0xe8);
                 b32(j, (uint32_t)(j->faddr[t] - (j->pos + 4)));
             } else if (op == BPF_CALL) {
@@ -665,10 +669,15 @@ static int jit_pass(struct jit *j, const struct bpf_prog *prog, const bpf_helper
                 b(j, 0xd0);
             } else if (op == BPF_JA) {
                 uint32_t t = pc + 1 + (uint32_t)(cls == BPF_JMP32 ? in->imm : in->off);
+                if (t >= prog->len)
+                    return BPF_JIT_EINSN;
                 b(j, 0xe9);
                 b32(j, (uint32_t)(j->addr[t] - (j->pos + 4)));
             } else {
-                emit_cond_jump(j, in, pc + 1 + (uint32_t)(int32_t)in->off);
+                uint32_t t = pc + 1 + (uint32_t)(int32_t)in->off;
+                if (t >= prog->len || op > BPF_JSLE)
+                    return BPF_JIT_EINSN;
+                emit_cond_jump(j, in, t);
             }
             break;
         default:

@@ -60,6 +60,10 @@ static inline bool bpf_alu_eval(uint8_t code, int16_t off, int32_t imm, uint64_t
 {
     bool is64 = BPF_CLASS(code) == BPF_ALU64;
     uint64_t r;
+    /* Only signed div/mod (off 1) and movsx (off 8/16/32) use the offset. */
+    if (off != 0 && BPF_OP(code) != BPF_MOV &&
+        !(off == 1 && (BPF_OP(code) == BPF_DIV || BPF_OP(code) == BPF_MOD)))
+        return false;
     if (!is64) {
         uint32_t d = (uint32_t)dst, s = (uint32_t)src;
         switch (BPF_OP(code)) {

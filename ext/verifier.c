@@ -9,7 +9,9 @@
  *    first).  The abstract state holds, per call frame, 11 registers and the
  *    512-byte stack (64 eight-byte slots).  A register is one of
  *      NOT_INIT   never written (reading it is an error)
- *      SCALAR     a number, with unsigned [umin,umax] and signed [smin,smax]
+ *      SCALAR     a number, with unsigned [umin,umax] and signed [smin,smax];
+ *                 copies (mov, spill) share an `id` so that a bound learned
+ *                 on one copy is applied to all
  *      CTX        the context pointer + constant off (+ variable part
  *                 [umin,umax] that must stay inside one data field)
  *      STACK      frame `frameno`'s frame pointer + constant off (+ variable
@@ -80,12 +82,31 @@ struct vstate {
     struct frame_state frames[]; /* nframes entries; the current state has room for all */
 };
 
+/*
+ * Packed state, used for checkpoints and pending branches: per frame a
+ * header followed by only the spilled registers actually present (most of a
+ * frame_state is the rarely used spill[] array).
+ */
+struct frame_hdr {
+    struct reg regs[BPF_NREGS];
+    uint8_t slot_kind[NSLOTS];
+    uint8_t slot_init[NSLOTS];
+    uint32_t callsite;
+    uint32_t nspill; /* followed by nspill struct reg, in slot order */
+};
+
+struct pstate {
+    uint32_t nframes;
+    uint32_t bytes;  /* size of data[] */
+    uint64_t data[]; /* nframes x (frame_hdr + spills) */
+};
+
 struct ckpt {
     struct ckpt *next;   /* next checkpoint at the same instruction */
     struct ckpt *parent; /* checkpoint this path went through before */
     uint32_t branches;   /* live paths / children not yet finished */
     bool complete;
-    struct vstate st;
+    struct pstate st;
 };
 
 struct pending {
@@ -93,7 +114,7 @@ struct pending {
     struct ckpt *ckpt;
     size_t prev_hi;        /* arena top before this entry was pushed */
     struct pending *below; /* previously pushed entry */
-    struct vstate st;
+    struct pstate st;
 };
 
 /* Per-instruction flags from the static pass. */
@@ -216,6 +237,64 @@ static size_t state_size(uint32_t nframes)
 static void copy_state(struct vstate *dst, const struct vstate *src)
 {
     memcpy(dst, src, state_size(src->nframes));
+}
+
+static size_t packed_size(const struct vstate *s)
+{
+    size_t n = sizeof(struct pstate);
+    for (uint32_t fi = 0; fi < s->nframes; fi++) {
+        n += sizeof(struct frame_hdr);
+        for (int i = 0; i < NSLOTS; i++)
+            if (s->frames[fi].slot_kind[i] == SLOT_SPILL)
+                n += sizeof(struct reg);
+    }
+    return n;
+}
+
+static void pack_state(struct pstate *d, const struct vstate *s)
+{
+    uint8_t *p = (uint8_t *)d->data;
+    d->nframes = s->nframes;
+    for (uint32_t fi = 0; fi < s->nframes; fi++) {
+        const struct frame_state *f = &s->frames[fi];
+        struct frame_hdr *h = (struct frame_hdr *)(void *)p;
+        struct reg *sp = (struct reg *)(h + 1);
+        uint32_t n = 0;
+        memcpy(h->regs, f->regs, sizeof(h->regs));
+        memcpy(h->slot_kind, f->slot_kind, sizeof(h->slot_kind));
+        memcpy(h->slot_init, f->slot_init, sizeof(h->slot_init));
+        h->callsite = f->callsite;
+        for (int i = 0; i < NSLOTS; i++)
+            if (f->slot_kind[i] == SLOT_SPILL)
+                sp[n++] = f->spill[i];
+        h->nspill = n;
+        p = (uint8_t *)(sp + n);
+    }
+    d->bytes = (uint32_t)(p - (uint8_t *)d->data);
+}
+
+/* Walk to the next packed frame header. */
+static const struct frame_hdr *next_hdr(const struct frame_hdr *h)
+{
+    return (const struct frame_hdr *)(const void *)((const struct reg *)(h + 1) + h->nspill);
+}
+
+static void unpack_state(struct vstate *d, const struct pstate *s)
+{
+    const struct frame_hdr *h = (const struct frame_hdr *)(const void *)s->data;
+    d->nframes = s->nframes;
+    for (uint32_t fi = 0; fi < s->nframes; fi++, h = next_hdr(h)) {
+        struct frame_state *f = &d->frames[fi];
+        const struct reg *sp = (const struct reg *)(h + 1);
+        uint32_t n = 0;
+        memcpy(f->regs, h->regs, sizeof(f->regs));
+        memcpy(f->slot_kind, h->slot_kind, sizeof(f->slot_kind));
+        memcpy(f->slot_init, h->slot_init, sizeof(f->slot_init));
+        f->callsite = h->callsite;
+        for (int i = 0; i < NSLOTS; i++)
+            if (f->slot_kind[i] == SLOT_SPILL)
+                f->spill[i] = sp[n++];
+    }
 }
 
 /* ---------------------------------------------------------------- scalars */
@@ -1016,6 +1095,10 @@ static bool do_alu(struct env *e, uint32_t pc)
     }
 
     if (op == BPF_MOV && in->off == 0 && is64) {
+        /* A copy of an unknown scalar shares an id with its source so that
+         * bounds learned on either apply to both (see apply_refined). */
+        if (s.type == T_SCALAR && !is_const(&s) && s.id == 0)
+            s.id = f->regs[in->src].id = ++e->next_id;
         *d = s;
         return true;
     }
@@ -1196,14 +1279,14 @@ static bool push_branch(struct env *e, uint32_t pc, uint32_t target_pc, const st
 {
     size_t before = e->hi;
     struct pending *p =
-        alloc_hi(e, sizeof(struct pending) + st->nframes * sizeof(struct frame_state));
+        alloc_hi(e, sizeof(struct pending) - sizeof(struct pstate) + packed_size(st));
     if (!p)
         return reject(e, pc, "out of verifier memory (too many pending branches)");
     p->pc = target_pc;
     p->ckpt = e->cur_ckpt;
     p->prev_hi = before;
     p->below = e->top;
-    copy_state(&p->st, st);
+    pack_state(&p->st, st);
     if (e->cur_ckpt)
         e->cur_ckpt->branches++;
     e->top = p;
@@ -1211,25 +1294,50 @@ static bool push_branch(struct env *e, uint32_t pc, uint32_t target_pc, const st
 }
 
 /*
- * Both branches of the jump at pc are feasible: the just-pushed entry holds
- * the taken state, e->cur the fall-through.  Choose which to continue with.
- * To keep the pending stack shallow in loops, the loop continuation is the
- * one left pending: for a backward jump continue with the fall-through, for a
- * forward jump (typically `if (...) break;`) continue with the taken branch.
+ * Store the refined bounds v of register `regno` (top frame of st) into it and
+ * into every scalar sharing its id: copies made by `mov` hold the same value,
+ * so a bound learned on one holds for all (clang often tests a copy and then
+ * uses the original).
  */
-static void choose_branch(struct env *e, uint32_t pc, uint32_t taken_pc, uint32_t fall_pc,
-                          uint32_t *next)
+static void apply_refined(struct env *e, struct vstate *st, int regno, const struct reg *v)
+{
+    struct vstate *save = e->cur;
+    e->cur = st;
+    struct frame_state *f = top_frame(e);
+    uint32_t id = f->regs[regno].id;
+    f->regs[regno] = *v;
+    if (id) {
+        FOR_EACH_REG(e, r, {
+            if (r->type == T_SCALAR && r->id == id) {
+                r->umin = v->umin;
+                r->umax = v->umax;
+                r->smin = v->smin;
+                r->smax = v->smax;
+            }
+        });
+    }
+    e->cur = save;
+}
+
+/*
+ * Both branches of the jump at pc are feasible; e->tmp holds the state for
+ * the taken branch, e->cur the one for the fall-through.  One is pushed, the
+ * other continued.  To keep the pending stack shallow in loops, the loop
+ * continuation is the one left pending: for a backward jump continue with
+ * the fall-through, for a forward jump (typically `if (...) break;`) with
+ * the taken branch.
+ */
+static bool split(struct env *e, uint32_t pc, uint32_t taken_pc, uint32_t fall_pc, uint32_t *next)
 {
     if (taken_pc <= pc) {
         *next = fall_pc;
-        return;
+        return push_branch(e, pc, taken_pc, e->tmp);
     }
-    size_t sz = state_size(e->cur->nframes);
-    memcpy(e->tmp, e->cur, sz);
-    memcpy(e->cur, &e->top->st, sz);
-    memcpy(&e->top->st, e->tmp, sz);
-    e->top->pc = fall_pc;
+    if (!push_branch(e, pc, fall_pc, e->cur))
+        return false;
+    copy_state(e->cur, e->tmp);
     *next = taken_pc;
+    return true;
 }
 
 /*
@@ -1278,26 +1386,23 @@ static bool do_cond_jump(struct env *e, uint32_t pc, uint32_t *next, bool *dead)
             p = NULL; /* pkt vs pkt: nothing learned */
         }
         struct reg pcopy = p ? *p : *a;
-        /* Branch where the fall-through is explored now, taken pushed. */
-        if (!push_branch(e, pc, taken_pc, e->cur))
-            return false;
+        copy_state(e->tmp, e->cur);
         if (p) {
-            /* Taken branch: in the pushed copy. */
+            /* Taken branch, in e->tmp. */
             struct vstate *save = e->cur;
-            e->cur = &e->top->st;
+            e->cur = e->tmp;
             if (o == BPF_JLT)
                 learn_pkt_range(e, &pcopy, (int64_t)pcopy.off + 1);
             else if (o == BPF_JLE)
                 learn_pkt_range(e, &pcopy, pcopy.off);
             e->cur = save;
-            /* Fall-through. */
+            /* Fall-through, in e->cur. */
             if (o == BPF_JGT)
                 learn_pkt_range(e, &pcopy, pcopy.off);
             else if (o == BPF_JGE)
                 learn_pkt_range(e, &pcopy, (int64_t)pcopy.off + 1);
         }
-        choose_branch(e, pc, taken_pc, fall_pc, next);
-        return true;
+        return split(e, pc, taken_pc, fall_pc, next);
     }
 
     /* Scalars. */
@@ -1314,33 +1419,30 @@ static bool do_cond_jump(struct env *e, uint32_t pc, uint32_t *next, bool *dead)
         can_refine = a->umax <= lim && b->umax <= lim;
     }
     if (!can_refine || op == BPF_JSET) {
-        if (!push_branch(e, pc, taken_pc, e->cur))
-            return false;
-        choose_branch(e, pc, taken_pc, fall_pc, next);
-        return true;
+        copy_state(e->tmp, e->cur);
+        return split(e, pc, taken_pc, fall_pc, next);
     }
     struct reg ta = *a, tb = *b, fa = *a, fb = *b;
     bool t_ok = refine(&ta, &tb, op);
     bool f_ok = refine(&fa, &fb, negate_op(op));
     if (t_ok && f_ok) {
-        *a = ta;
+        copy_state(e->tmp, e->cur);
+        apply_refined(e, e->tmp, in->dst, &ta);
         if (b_is_reg)
-            *b = tb;
-        if (!push_branch(e, pc, taken_pc, e->cur))
-            return false;
-        *a = fa;
+            apply_refined(e, e->tmp, in->src, &tb);
+        apply_refined(e, e->cur, in->dst, &fa);
         if (b_is_reg)
-            *b = fb;
-        choose_branch(e, pc, taken_pc, fall_pc, next);
+            apply_refined(e, e->cur, in->src, &fb);
+        return split(e, pc, taken_pc, fall_pc, next);
     } else if (t_ok) {
-        *a = ta;
+        apply_refined(e, e->cur, in->dst, &ta);
         if (b_is_reg)
-            *b = tb;
+            apply_refined(e, e->cur, in->src, &tb);
         *next = taken_pc;
     } else if (f_ok) {
-        *a = fa;
+        apply_refined(e, e->cur, in->dst, &fa);
         if (b_is_reg)
-            *b = fb;
+            apply_refined(e, e->cur, in->src, &fb);
         *next = fall_pc;
     } else {
         *dead = true;
@@ -1467,6 +1569,10 @@ static bool reg_covers(const struct reg *k, const struct reg *s)
         return false;
     switch (k->type) {
     case T_SCALAR:
+        /* If k relied on this value being equal to other registers (shared
+         * id), s must have the same link. */
+        if (k->id && k->id != s->id)
+            return false;
         return k->umin <= s->umin && s->umax <= k->umax && k->smin <= s->smin && s->smax <= k->smax;
     case T_CTX:
         return k->off == s->off && k->umin <= s->umin && s->umax <= k->umax;
@@ -1486,13 +1592,16 @@ static bool reg_covers(const struct reg *k, const struct reg *s)
     return false;
 }
 
-/* Does checkpoint state k (fully explored or in progress) include state s? */
-static bool state_covers(struct env *e, const struct vstate *k, const struct vstate *s, uint32_t pc)
+/* Does checkpoint state k (packed; fully explored or in progress) include
+ * the current state s? */
+static bool state_covers(struct env *e, const struct pstate *k, const struct vstate *s, uint32_t pc)
 {
     if (k->nframes != s->nframes)
         return false;
-    for (uint32_t fi = 0; fi < k->nframes; fi++) {
-        const struct frame_state *kf = &k->frames[fi], *sf = &s->frames[fi];
+    const struct frame_hdr *kf = (const struct frame_hdr *)(const void *)k->data;
+    for (uint32_t fi = 0; fi < k->nframes; fi++, kf = next_hdr(kf)) {
+        const struct frame_state *sf = &s->frames[fi];
+        const struct reg *kspill = (const struct reg *)(kf + 1); /* in slot order */
         bool top = fi + 1 == k->nframes;
         if (kf->callsite != sf->callsite)
             return false;
@@ -1504,7 +1613,7 @@ static bool state_covers(struct env *e, const struct vstate *k, const struct vst
         }
         for (int i = 0; i < NSLOTS; i++) {
             if (kf->slot_kind[i] == SLOT_SPILL) {
-                if (sf->slot_kind[i] != SLOT_SPILL || !reg_covers(&kf->spill[i], &sf->spill[i]))
+                if (sf->slot_kind[i] != SLOT_SPILL || !reg_covers(kspill++, &sf->spill[i]))
                     return false;
             } else if (kf->slot_init[i]) {
                 if (sf->slot_kind[i] == SLOT_SPILL) {
@@ -1564,13 +1673,13 @@ static bool explore(struct env *e)
             if (!path_end) {
                 /* Checkpoints may use at most half of the arena; the rest is
                  * kept for pending branches. */
-                size_t csz = sizeof(struct ckpt) + e->cur->nframes * sizeof(struct frame_state);
+                size_t csz = sizeof(struct ckpt) - sizeof(struct pstate) + packed_size(e->cur);
                 struct ckpt *c = e->lo + csz + e->ckpt_reserve <= e->hi ? alloc_lo(e, csz) : NULL;
                 if (c) {
                     c->parent = e->cur_ckpt;
                     c->branches = 1;
                     c->complete = false;
-                    copy_state(&c->st, e->cur);
+                    pack_state(&c->st, e->cur);
                     c->next = e->ckpts[pc];
                     e->ckpts[pc] = c;
                     e->cur_ckpt = c;
@@ -1651,6 +1760,11 @@ static bool explore(struct env *e)
                         set_urange(&f->regs[in->src], 0, sz == 4 ? 0xffffffffu : U64_MAX);
                     break;
                 }
+                /* A spilled copy of an unknown scalar is linked to its source like a
+                 * register copy (see apply_refined). */
+                if (cls == BPF_STX && BPF_SIZE(in->code) == BPF_DW && ptr.type == T_STACK &&
+                    val.type == T_SCALAR && !is_const(&val) && val.id == 0)
+                    val.id = f->regs[in->src].id = ++e->next_id;
                 if (!check_mem(e, pc, in->dst, &ptr, in->off, bpf_size_bytes(in->code), ACC_WRITE,
                                cls == BPF_STX ? &val : NULL, NULL, false))
                     return false;
@@ -1692,7 +1806,7 @@ static bool explore(struct env *e)
             if (!e->top)
                 return true;
             struct pending *p = e->top;
-            copy_state(e->cur, &p->st);
+            unpack_state(e->cur, &p->st);
             pc = p->pc;
             e->cur_ckpt = p->ckpt;
             /* Pop: entries are LIFO, so restoring hi frees exactly this one. */

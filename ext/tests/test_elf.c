@@ -3,6 +3,7 @@
  * `clang -O2 -target bpf` (tests/progs/NAME.bpf.c), both for the default CPU
  * and -mcpu=v3, plus malformed-input tests.
  */
+#include <dirent.h>
 #include <stdlib.h>
 
 #include "test.h"
@@ -451,6 +452,64 @@ static void test_patterns(const char *dir, const char *v)
     free(elf);
 }
 
+/* Every object in the directory (except bad_*): all sections verify, and
+ * interpreter and JIT agree on a series of pseudo-random inputs. */
+static void test_all_progs(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int objects = 0;
+    if (!d) {
+        t_result("elf all programs", false, "cannot open %s", dir);
+        return;
+    }
+    while ((de = readdir(d))) {
+        size_t nl = strlen(de->d_name);
+        if (nl < 6 || strcmp(de->d_name + nl - 6, ".bpf.o") || !strncmp(de->d_name, "bad_", 4))
+            continue;
+        char path[512], err[160];
+        size_t len;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        uint8_t *elf = host_read_file(path, &len);
+        if (!elf || !bpf_elf_load(elf, len, arena, sizeof(arena), &obj, err, sizeof(err))) {
+            t_result(path, false, "load failed");
+            free(elf);
+            continue;
+        }
+        objects++;
+        for (uint32_t i = 0; i < obj.nprogs; i++) {
+            char t[600];
+            struct bpf_prog p;
+            struct bpf_verify_result res;
+            snprintf(t, sizeof(t), "elf sweep %s %s", de->d_name, obj.progs[i].name);
+            bpf_elf_get_prog(&obj, i, &p);
+            if (!bpf_verify(&p, NULL, g_varena, sizeof(g_varena), &res)) {
+                t_result(t, false, "rejected at insn %u: %s", res.insn, res.reason);
+                continue;
+            }
+            uint64_t seed = 0x5eed + i, ri, rj;
+            bool ok = true;
+            char msg[160] = "";
+            for (int k = 0; k < 24 && ok; k++) {
+                uint8_t in[512];
+                size_t n = (k * 37) % sizeof(in);
+                for (size_t b = 0; b < sizeof(in); b++) {
+                    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                    in[b] = (uint8_t)(seed >> 56);
+                    if (k % 3 == 0)
+                        in[b] &= 0x0f; /* small values: exercise in-range paths */
+                }
+                host_env_init(&env, p.hook, in, n);
+                ok = host_run_both(&p, &env, &ri, &rj, msg, sizeof(msg));
+            }
+            t_result(t, ok, "%s", msg);
+        }
+        free(elf);
+    }
+    closedir(d);
+    t_result("elf sweep found objects", objects >= 10, "only %d objects", objects);
+}
+
 void test_elf(const char *dir)
 {
     static const char *const variants[] = {"", ".v3"};
@@ -466,4 +525,5 @@ void test_elf(const char *dir)
         test_bad(dir, v, "bad_write_ro", "event/pagefault", "not writable");
     }
     test_malformed(dir);
+    test_all_progs(dir);
 }

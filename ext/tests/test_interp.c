@@ -577,8 +577,50 @@ static void defensive_tests(void)
     }
 }
 
+/* The JIT refuses malformed input instead of emitting wild code. */
+static void jit_defensive_tests(void)
+{
+    static uint8_t code[4096], scratch[4096];
+    size_t sz;
+    const struct bpf_insn bad_jump[] = {BPF_JMP_A(5), EXIT};
+    const struct bpf_insn bad_call[] = {BPF_CALL_REL(-5), EXIT};
+    const struct bpf_insn bad_reg[] = {BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 12, 1, 0, 0), EXIT};
+    const struct bpf_insn no_helper[] = {BPF_CALL_HELPER(EXT_HELPER_KTIME), EXIT};
+    const struct bpf_insn ok[] = {BPF_MOV64_IMM(0, 1), EXIT};
+    struct bpf_prog p = {bad_jump, N(bad_jump), H_PCT, NULL, 0};
+    t_result("jit rejects jump out of range",
+             bpf_jit_compile(&p, host_helpers, code, sizeof(code), scratch, sizeof(scratch), &sz) ==
+                 BPF_JIT_EINSN,
+             "compiled");
+    p.insns = bad_call;
+    t_result("jit rejects call out of range",
+             bpf_jit_compile(&p, host_helpers, code, sizeof(code), scratch, sizeof(scratch), &sz) ==
+                 BPF_JIT_EINSN,
+             "compiled");
+    p.insns = bad_reg;
+    t_result("jit rejects bad register",
+             bpf_jit_compile(&p, host_helpers, code, sizeof(code), scratch, sizeof(scratch), &sz) ==
+                 BPF_JIT_EINSN,
+             "compiled");
+    p.insns = no_helper;
+    t_result("jit rejects missing helper",
+             bpf_jit_compile(&p, NULL, code, sizeof(code), scratch, sizeof(scratch), &sz) ==
+                 BPF_JIT_EHELPER,
+             "compiled");
+    p.insns = ok;
+    t_result("jit reports small buffer",
+             bpf_jit_compile(&p, host_helpers, code, 8, scratch, sizeof(scratch), &sz) ==
+                 BPF_JIT_ENOSPC,
+             "compiled");
+    t_result("jit reports small scratch",
+             bpf_jit_compile(&p, host_helpers, code, sizeof(code), scratch, 1, &sz) ==
+                 BPF_JIT_ESCRATCH,
+             "compiled");
+}
+
 void test_interp(void)
 {
+    jit_defensive_tests();
     alu64_tests();
     alu32_tests();
     movsx_end_tests();

@@ -482,6 +482,18 @@ static void branch_cases(void)
     REJECT("jmp32 ignores high bits of 64-bit value", H_PF, 5, "not bounded", LDXDW(3, 1, 0),
            BPF_JMP32_IMM(BPF_JGE, 3, 32, 6), LSHI(3, 3), LDXDW(2, 1, 96), MOVR(4, 2), ADDR(4, 3),
            RET0, RET0);
+    ACCEPT("bound learned on a copy applies to the original", H_PF, LDXDW(3, 1, 0), MOVR(4, 3),
+           JI(BPF_JGE, 4, 32, 5), LSHI(3, 3), LDXDW(2, 1, 96), ADDR(2, 3), LDXDW(0, 2, 0), EXIT,
+           RET0);
+    ACCEPT("bound learned on the original applies to a spilled copy", H_PF, LDXDW(3, 1, 0),
+           STXDW(10, 3, -8), JI(BPF_JGE, 3, 32, 6), LDXDW(4, 10, -8), LSHI(4, 3), LDXDW(2, 1, 96),
+           ADDR(2, 4), LDXDW(0, 2, 0), EXIT, RET0);
+    REJECT("modified copy is no longer linked", H_PF, 6, "not bounded", LDXDW(3, 1, 0), MOVR(4, 3),
+           ADDI(4, 0), JI(BPF_JGE, 4, 32, 5), LSHI(3, 3), LDXDW(2, 1, 96), ADDR(2, 3),
+           LDXDW(0, 2, 0), EXIT, RET0);
+    REJECT("32-bit copy is not linked", H_PF, 5, "not bounded", LDXDW(3, 1, 0), BPF_MOV32_REG(4, 3),
+           JI(BPF_JGE, 4, 32, 5), LSHI(3, 3), LDXDW(2, 1, 96), ADDR(2, 3), LDXDW(0, 2, 0), EXIT,
+           RET0);
     ACCEPT("jset both paths", H_TIMER, LDXDW(2, 1, 0), MOV(0, 1), JI(BPF_JSET, 2, 4, 1), MOV(0, 2),
            EXIT);
     ACCEPT("all conditional ops", H_TIMER, LDXDW(2, 1, 0), LDXDW(3, 1, 8), MOV(0, 0),

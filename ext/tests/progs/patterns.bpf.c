@@ -30,11 +30,21 @@ int classify(struct ext_pf_ctx *ctx)
     uint32_t code = (uint32_t)ctx->error_code;
     int kind;
     switch (code & 7) {
-    case 0: kind = 10; break;
-    case 2: kind = 20; break;
-    case 4: kind = 30; break;
-    case 6: kind = 40; break;
-    default: kind = 50; break;
+    case 0:
+        kind = 10;
+        break;
+    case 2:
+        kind = 20;
+        break;
+    case 4:
+        kind = 30;
+        break;
+    case 6:
+        kind = 40;
+        break;
+    default:
+        kind = 50;
+        break;
     }
     if (n < EXT_PF_POOL_SIZE)
         local[n & 3] = ctx->pool[n];
