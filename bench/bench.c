@@ -189,6 +189,12 @@ static const struct row rows[] = {
     {"ext_exception_rt", 500, 1, plat_ext_exception_setup, op_exception,
      plat_ext_exception_teardown},
     {"ext_pct_rt", 1000, 1, plat_ext_pct_setup, plat_ext_pct_roundtrip, plat_ext_pct_teardown},
+    /* Threads inside one domain: Linux pthreads, Spinel's lib/unix/thread. */
+    {"thread_create_join", 200, 1, NULL, plat_thread_create_join, NULL},
+    {"mutex_uncontended", 2000, 1, NULL, plat_mutex_lock_unlock, NULL},
+    /* one iteration = our yield + the partner thread's (strict alternation) */
+    {"thread_switch", 500, 2, plat_thread_switch_setup, plat_thread_switch,
+     plat_thread_switch_teardown},
     /* Later: libos_fork, pipe, thread_create, mutex, thread_switch, ... */
 };
 

@@ -127,6 +127,21 @@ int plat_ext_pct_setup(void);
 int plat_ext_pct_roundtrip(void);
 void plat_ext_pct_teardown(void);
 
+/* ---- thread_create_join / mutex_uncontended / thread_switch: threads
+ *      inside one domain (Linux: pthreads; Spinel: lib/unix/thread) ---- */
+
+/* Create a thread whose function returns at once, and join it. */
+int plat_thread_create_join(void);
+/* Lock and unlock a mutex no other thread uses. */
+int plat_mutex_lock_unlock(void);
+/* Create a partner thread that yields in a loop; as for yield, the two
+ * alternate strictly and one iteration counts as TWO switches. */
+int plat_thread_switch_setup(void);
+/* Yield the CPU once (to the partner thread). */
+int plat_thread_switch(void);
+/* Stop and join the partner. */
+void plat_thread_switch_teardown(void);
+
 /* ---- provided by bench.c ------------------------------------------- */
 
 /* Run the whole suite, print the BENCH lines, then call plat_exit.  The

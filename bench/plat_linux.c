@@ -366,3 +366,75 @@ void plat_ext_exception_teardown(void) {}
 int plat_ext_pct_setup(void) { return PLAT_UNSUPPORTED; }
 int plat_ext_pct_roundtrip(void) { return -1; }
 void plat_ext_pct_teardown(void) {}
+
+/* ---- threads: pthreads ----------------------------------------------
+ *
+ * thread_switch runs both threads under SCHED_FIFO at the same priority
+ * (the partner inherits it), so that every sched_yield switches, as in
+ * the yield row.
+ */
+#include <pthread.h>
+
+static void *thread_returns(void *arg)
+{
+    return arg;
+}
+
+int plat_thread_create_join(void)
+{
+    pthread_t t;
+    void *r = NULL;
+    if (pthread_create(&t, NULL, thread_returns, (void *)1) != 0 || pthread_join(t, &r) != 0)
+        return -1;
+    return r == (void *)1 ? 0 : -1;
+}
+
+static pthread_mutex_t bench_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+int plat_mutex_lock_unlock(void)
+{
+    return pthread_mutex_lock(&bench_mutex) | pthread_mutex_unlock(&bench_mutex);
+}
+
+static pthread_t switch_partner;
+static volatile int switch_stop;
+static int switch_fifo;
+
+static void *switch_partner_fn(void *arg)
+{
+    (void)arg;
+    while (!switch_stop)
+        sched_yield();
+    return NULL;
+}
+
+int plat_thread_switch_setup(void)
+{
+    struct sched_param sp;
+    memset(&sp, 0, sizeof(sp));
+    sp.sched_priority = 1;
+    switch_fifo = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
+    plat_print(switch_fifo ? "BENCH-INFO thread_switch policy=SCHED_FIFO\n"
+                           : "BENCH-INFO thread_switch policy=SCHED_OTHER\n");
+    switch_stop = 0;
+    if (pthread_create(&switch_partner, NULL, switch_partner_fn, NULL) != 0)
+        return PLAT_ERROR;
+    sched_yield(); /* let the partner reach its loop */
+    return PLAT_OK;
+}
+
+int plat_thread_switch(void)
+{
+    return sched_yield();
+}
+
+void plat_thread_switch_teardown(void)
+{
+    switch_stop = 1;
+    pthread_join(switch_partner, NULL);
+    if (switch_fifo) {
+        struct sched_param sp;
+        memset(&sp, 0, sizeof(sp));
+        sched_setscheduler(0, SCHED_OTHER, &sp);
+    }
+}

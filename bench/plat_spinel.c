@@ -162,3 +162,46 @@ void plat_ext_pct_teardown(void)
 }
 
 int main(void) { bench_main(); }
+
+/* ---- threads: the Unix library OS's strands (lib/unix/thread) ---- */
+#include "../lib/unix/thread/thread.h"
+
+static void *thread_returns(void *arg) { return arg; }
+int plat_thread_create_join(void)
+{
+    pthread_t t;
+    void *r = 0;
+    if (pthread_create(&t, 0, thread_returns, (void *)1) != 0 || pthread_join(t, &r) != 0)
+        return 1;
+    return r == (void *)1 ? 0 : 1;
+}
+
+static pthread_mutex_t bench_mutex = PTHREAD_MUTEX_INITIALIZER;
+int plat_mutex_lock_unlock(void)
+{
+    return pthread_mutex_lock(&bench_mutex) | pthread_mutex_unlock(&bench_mutex);
+}
+
+static pthread_t switch_partner;
+static volatile int switch_stop;
+static void *switch_partner_fn(void *arg)
+{
+    (void)arg;
+    while (!switch_stop)
+        sched_yield();
+    return 0;
+}
+int plat_thread_switch_setup(void)
+{
+    switch_stop = 0;
+    if (pthread_create(&switch_partner, 0, switch_partner_fn, 0) != 0)
+        return PLAT_ERROR;
+    sched_yield(); /* let the partner reach its loop */
+    return PLAT_OK;
+}
+int plat_thread_switch(void) { return sched_yield(); }
+void plat_thread_switch_teardown(void)
+{
+    switch_stop = 1;
+    pthread_join(switch_partner, 0);
+}

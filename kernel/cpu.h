@@ -39,9 +39,10 @@ struct cpu {
     u64 ticks;             /* timer interrupts taken on this CPU */
     struct trapframe *cur_tf; /* frame of the kernel call being served */
     /* The time-slot vector (sched.c); touched only by this CPU. */
-    u32 slot_owner[16]; /* env id per position, 0 = free */
-    u32 slot_mask;      /* bit p set when position p is owned */
+    u32 slot_owner[64]; /* env id per position (NSLOTS), 0 = free */
+    u64 slot_mask;      /* bit p set when position p is owned */
     struct env *root;   /* the env sched_loop_until() watches (NULL: none) */
+    struct env *fpu_owner; /* whose x87/SSE state the CPU's registers hold */
     int slot_pos;       /* position of the current slot */
     u64 slot_end;       /* tick at which the current slot ends */
     u64 grace_end;      /* tick at which the epilogue grace period ends (0: none) */

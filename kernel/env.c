@@ -64,6 +64,9 @@ int env_alloc(const char *name, u32 parent, u64 quota, struct env **out)
         return -E_NOMEM;
     e->state = ENV_EMPTY;
     strlcpy(e->name, name, sizeof e->name);
+    /* The x87/SSE state a fresh process starts with: all exceptions masked. */
+    *(u16 *)&e->fpu[0] = 0x037f;  /* FCW */
+    *(u32 *)&e->fpu[24] = 0x1f80; /* MXCSR */
     e->parent = parent;
     e->mem_quota = quota;
     e->pcid = cpu_has_pcid ? (u16)((e - envs) + 1) : 0;
@@ -155,6 +158,9 @@ void env_teardown(struct env *e, enum env_stop why)
         e->stop = why;
     enum env_state was = e->state;
     e->state = ENV_ZOMBIE; /* from now on env_lookup() no longer finds it */
+    for (int i = 0; i < ncpu; i++) /* its FPU state must not be saved into a reused env */
+        if (cpus[i].fpu_owner == e)
+            cpus[i].fpu_owner = NULL;
     (void)was;
 
     /* Protected calls in progress: a caller waiting on e gets -E_NOENT; a

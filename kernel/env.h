@@ -45,6 +45,7 @@ struct env {
 
     void *cap_pages[64];        /* capability table pages (cap.c); NULL until used */
     u32 cap_hint;               /* a slot at or below the first free one */
+    u8 fpu[512] __aligned(16);  /* x87/SSE state (fxsave image) while not on a CPU */
     struct env_entries entries; /* upcall entry points (user addresses) */
     struct env_info *info;      /* the info page, also mapped read-only at ENV_INFO_VA */
     paddr_t info_pa;

@@ -1,5 +1,5 @@
-/* The time-slot vector. Each CPU has NSLOTS positions, each owned by an env
- * or free. The loop walks the vector; a slot lasts SLOT_TICKS timer ticks.
+/* The time-slot vector. Each CPU has NSLOTS (64) positions, each owned by an
+ * env or free. The loop walks the vector; a slot lasts SLOT_TICKS timer ticks.
  * At a slot's start its env gets a prologue upcall (if it registered one),
  * at its end an epilogue upcall and GRACE_TICKS to save its state and yield;
  * an env that overruns is preempted by the kernel, which saves its context
@@ -35,7 +35,7 @@ int sched_slot_alloc(struct env *e, int pos)
             return -E_NOMEM;
     }
     c->slot_owner[pos] = e->id;
-    c->slot_mask |= 1u << pos;
+    c->slot_mask |= 1UL << pos;
     return pos;
 }
 
@@ -43,7 +43,7 @@ void sched_slot_free(u32 cpu_id, u32 pos)
 {
     if (cpu_id < MAX_CPUS && pos < NSLOTS) {
         cpus[cpu_id].slot_owner[pos] = 0;
-        cpus[cpu_id].slot_mask &= ~(1u << pos);
+        cpus[cpu_id].slot_mask &= ~(1UL << pos);
     }
 }
 
@@ -86,6 +86,13 @@ void cpu_set_env(struct env *e)
     assert(c->utf_top % 16 == 0);
     c->tss.rsp[0] = c->utf_top;
     env_load_cr3(e);
+    /* The x87/SSE registers follow the env (the kernel itself never uses them). */
+    if (c->fpu_owner != e) {
+        if (c->fpu_owner)
+            __asm__ volatile("fxsave64 %0" : "=m"(c->fpu_owner->fpu));
+        __asm__ volatile("fxrstor64 %0" ::"m"(e->fpu));
+        c->fpu_owner = e;
+    }
 }
 
 void env_run(struct env *e)
@@ -132,12 +139,14 @@ static struct env *next_slot(struct cpu *c, int *pos_out)
 {
     struct env *t = NULL;
     int pos = c->slot_pos;
-    u32 rot = c->slot_mask | c->slot_mask << NSLOTS; /* the vector twice, to wrap */
-    for (u32 m = rot >> (c->slot_pos + 1); m && !t;) {
-        int k = __builtin_ctz(m);
-        pos = (pos + 1 + k) % NSLOTS;
-        m >>= k + 1;
-        t = run_target(env_lookup(c->slot_owner[pos]));
+    /* Positions after the current one, then from the start up to it. */
+    u64 after = c->slot_pos + 1 < NSLOTS ? c->slot_mask >> (c->slot_pos + 1) << (c->slot_pos + 1) : 0;
+    u64 parts[2] = {after, c->slot_mask & ~after};
+    for (int half = 0; half < 2 && !t; half++) {
+        for (u64 m = parts[half]; m && !t; m &= m - 1) {
+            pos = __builtin_ctzl(m);
+            t = run_target(env_lookup(c->slot_owner[pos]));
+        }
     }
     *pos_out = pos;
     return t;

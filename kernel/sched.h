@@ -5,7 +5,7 @@
 #include "types.h"
 #include "trap.h"
 
-#define NSLOTS      16 /* positions in each CPU's slot vector */
+#define NSLOTS      64 /* positions in each CPU's slot vector (slot_mask is 64 bits) */
 #define SLOT_TICKS  10 /* a slot lasts this many timer ticks */
 #define GRACE_TICKS 2  /* after the epilogue upcall, time left to yield */
 

@@ -8,8 +8,20 @@ extern void exo_pct_entry(void);
 
 #define XSTACK_SIZE (16 * 1024)
 #define PCTSTACK_SIZE (16 * 1024)
-static uint8_t xstack[XSTACK_SIZE] __attribute__((aligned(16)));
-static uint8_t pctstack[PCTSTACK_SIZE] __attribute__((aligned(16)));
+/* The exception stack and the protected-entry stack, on pages of their own:
+ * every env needs private ones (a forked child gets fresh pages here). */
+static struct {
+    uint8_t x[XSTACK_SIZE];
+    uint8_t p[PCTSTACK_SIZE];
+} stacks __attribute__((aligned(4096)));
+#define xstack (stacks.x)
+#define pctstack (stacks.p)
+
+void exo_private_range(uint64_t *lo, uint64_t *hi)
+{
+    *lo = (uint64_t)&stacks;
+    *hi = (uint64_t)&stacks + sizeof stacks;
+}
 static struct env_entries entries;
 
 static int install(void)
@@ -19,6 +31,8 @@ static int install(void)
     entries.pct_stack_top = (uint64_t)(pctstack + PCTSTACK_SIZE);
     return (int)sys_env_set_entries(CAP_SELF, &entries);
 }
+
+const struct env_entries *exo_entries(void) { return &entries; }
 
 int exo_set_handler(int kind, exo_handler_t handler)
 {

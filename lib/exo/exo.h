@@ -77,10 +77,31 @@ int exo_set_handler(int kind, exo_handler_t handler);
  * and its return value is the reply (sys_pct_reply(ret, 0)). */
 typedef uint64_t (*exo_pct_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller);
 int exo_set_pct_entry(exo_pct_fn fn);
+/* Addresses of libexo's own stacks: a copy of an env must get fresh pages
+ * there, never shared or copy-on-write ones. */
+void exo_private_range(uint64_t *lo, uint64_t *hi);
+/* The entry points libexo registered (to give a forked child the same). */
+const struct env_entries *exo_entries(void);
+/* setjmp/longjmp over callee-saved registers (upcall.S). */
+typedef uint64_t exo_jmp_buf[8];
+int exo_setjmp(exo_jmp_buf jb) __attribute__((returns_twice));
+__attribute__((noreturn)) void exo_longjmp(exo_jmp_buf jb, int v);
 /* Restores every register from f and jumps to f->rip (upcall.S). */
 __attribute__((noreturn)) void exo_resume(const struct upcall_frame *f);
 
 /* ---- memory helpers ---- */
+/* Makes [p, p+n) writable by writing each of its pages (a copy-on-write page
+ * breaks in user mode, in the library OS's fault handler). The kernel never
+ * takes a fault for its caller: a buffer it writes must be writable, or the
+ * call fails with E_FAULT. */
+static inline void exo_touch(void *p, size_t n)
+{
+    volatile char *c = (volatile char *)p;
+    for (size_t off = 0; off < n; off = (off | 4095) + 1)
+        c[off] = c[off];
+    if (n)
+        c[n - 1] = c[n - 1];
+}
 /* Allocates a frame and maps it at va (writable); returns the cap slot. */
 long exo_page_alloc_map(uint64_t va, bool writable);
 /* Maps / unmaps one frame capability in env (CAP_SELF for the caller). */

@@ -27,6 +27,7 @@
     .text
     .global exo_upcall_entry
 exo_upcall_entry:
+    sub $8, %rsp                    /* entered as if called: realign for the call below */
     mov %rdi, %rbx                  /* callee-saved: the frame */
     mov FRAME_KIND(%rdi), %rax
     lea exo_handlers(%rip), %rcx
@@ -37,7 +38,14 @@ exo_upcall_entry:
 /* exo_resume(frame): restore everything and continue at frame->rip with
  * frame->rsp, in user mode. The target rip is parked in exo_resume_rip
  * (one handler runs at a time per env) so no stack below the target rsp is
- * touched: the interrupted code's red zone survives. */
+ * touched: the interrupted code's red zone survives.
+ *
+ * Known limit: the last three instructions (after rsp is switched) are not
+ * reentrant; an upcall arriving exactly there (a slot ending) can clobber
+ * exo_resume_rip. Handlers that may run at slot ends check for that rip
+ * range (see lib/unix/thread). An iretq built on the exception stack would
+ * make it atomic, but QEMU's TCG performs a user-mode iretq's stack reads
+ * as supervisor accesses, which SMAP refuses. */
     .global exo_resume
 exo_resume:
     mov FRAME_RIP(%rdi), %rax
@@ -66,6 +74,7 @@ exo_resume:
  * rdx and the caller's id in r8, on the protected-entry stack. */
     .global exo_pct_entry
 exo_pct_entry:
+    sub $8, %rsp                    /* entered as if called: realign for the call below */
     mov %r8, %rcx
     call *exo_pct_handler(%rip)
     mov %rax, %rdi
@@ -79,5 +88,36 @@ exo_pct_entry:
     .global exo_resume_rip
 exo_resume_rip:
     .quad 0
+
+/* exo_setjmp(jb) / exo_longjmp(jb, v): callee-saved registers, rsp and the
+ * return address; used by the Unix library OS's fork to start the child
+ * where the parent stood. jb: rbx, rbp, r12, r13, r14, r15, rsp, rip. */
+    .text
+    .global exo_setjmp
+exo_setjmp:
+    mov %rbx, 0(%rdi)
+    mov %rbp, 8(%rdi)
+    mov %r12, 16(%rdi)
+    mov %r13, 24(%rdi)
+    mov %r14, 32(%rdi)
+    mov %r15, 40(%rdi)
+    lea 8(%rsp), %rax
+    mov %rax, 48(%rdi)
+    mov (%rsp), %rax
+    mov %rax, 56(%rdi)
+    xor %eax, %eax
+    ret
+
+    .global exo_longjmp
+exo_longjmp:
+    mov %rsi, %rax
+    mov 0(%rdi), %rbx
+    mov 8(%rdi), %rbp
+    mov 16(%rdi), %r12
+    mov 24(%rdi), %r13
+    mov 32(%rdi), %r14
+    mov 40(%rdi), %r15
+    mov 48(%rdi), %rsp
+    jmp *56(%rdi)
 
     .section .note.GNU-stack, "", @progbits
