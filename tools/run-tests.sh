@@ -20,7 +20,19 @@ if [ $ext_status != 0 ] || [ -z "$ext_line" ]; then
     exit 1
 fi
 
-# 2. The in-guest suite.
+# 2. The Unix library OS's file system, on the host.
+echo "make test: host unit tests of the Unix file system (lib/unix/fs)"
+make -s -C lib/unix/fs test > build/test-fs.log 2>&1
+fs_status=$?
+tail -n 1 build/test-fs.log
+fs_line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' build/test-fs.log | tail -n 1)
+fs_pass=${fs_line%% passed*}
+if [ $fs_status != 0 ] || [ -z "$fs_line" ]; then
+    echo "make test: FAILED (fs host tests; see build/test-fs.log)"
+    exit 1
+fi
+
+# 3. The in-guest suite.
 limit=${TEST_TIMEOUT:-600}
 echo "make test: booting the test kernel (log in $log, limit ${limit}s)"
 timeout --foreground -k 5 "$limit" $qemu_cmd < /dev/null | tee "$log"
@@ -44,8 +56,8 @@ check_panic() {
 case $status in
 1) check_panic || { echo "make test: FAILED (panic report)"; exit 1; }
    guest_pass=${summary%% passed*}
-   echo "make test: OK (ext host: $ext_line; in guest: $summary; panic report: 1 passed)"
-   echo "total: $((ext_pass + guest_pass + 1)) passed, $ext_fail failed"
+   echo "make test: OK (ext host: $ext_line; fs host: $fs_line; in guest: $summary; panic report: 1 passed)"
+   echo "total: $((ext_pass + fs_pass + guest_pass + 1)) passed, $ext_fail failed"
    exit 0 ;;
 3) echo "make test: FAILED ($summary)" ;;
 5) echo "make test: FAILED (kernel panic)" ;;
