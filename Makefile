@@ -34,6 +34,7 @@ KASMS := $(wildcard kernel/arch/x86_64/*.S)
 EXT_KSRCS := ext/bpf_elf.c ext/verifier.c ext/jit_x86_64.c ext/hooks.c
 KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/kernel/ext/%.o)
 
+LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
 UPROGS    := $(B)/user/init $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
              $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c))
@@ -126,8 +127,8 @@ $(B)/user/bench_%: $(B)/ubench/bench_%.o $(LIBC_OBJS)
 $(B)/bench/%.o: bench/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
-$(B)/user/bench: $(B)/bench/bench.o $(B)/bench/plat_spinel.o $(LIBC_OBJS) $(B)/uext/objs.o
-	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(B)/bench/bench.o $(B)/bench/plat_spinel.o $(B)/uext/objs.o
+$(B)/user/bench: $(B)/bench/bench.o $(B)/bench/plat_spinel.o $(LIBC_OBJS) $(B)/uext/objs.o $(LIBUNIX_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(B)/bench/bench.o $(B)/bench/plat_spinel.o $(B)/uext/objs.o $(LIBUNIX_OBJS)
 
 # Extensions: restricted C built with clang for the BPF target, embedded in
 # the programs that load them (user/ext/*.bpf.c -> ext_obj_NAME symbols).
@@ -143,7 +144,6 @@ $(B)/uext/objs.S: $(UEXT)
 $(B)/uext/objs.o: $(B)/uext/objs.S
 	$(CC) -c $< -o $@
 # Programs of the Unix library OS link libunix too.
-LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 

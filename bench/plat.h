@@ -142,6 +142,12 @@ int plat_thread_switch(void);
 /* Stop and join the partner. */
 void plat_thread_switch_teardown(void);
 
+/* ---- unix_fork_exit_wait: the Unix process model's fork + _exit + wait
+ *      (Linux: the kernel's fork; Spinel: the library OS's copy-on-write
+ *      fork over the exokernel interface) -------------------------------- */
+int plat_unix_fork_setup(void);
+int plat_unix_fork_exit_wait(void);
+
 /* ---- provided by bench.c ------------------------------------------- */
 
 /* Run the whole suite, print the BENCH lines, then call plat_exit.  The

@@ -438,3 +438,6 @@ void plat_thread_switch_teardown(void)
         sched_setscheduler(0, SCHED_OTHER, &sp);
     }
 }
+
+int plat_unix_fork_setup(void) { return PLAT_OK; }
+int plat_unix_fork_exit_wait(void) { return plat_domain_create_exit_wait(); }

@@ -161,6 +161,22 @@ void plat_ext_pct_teardown(void)
     sys_cap_delete((uint32_t)pct_mod);
 }
 
+/* ---- unix_fork_exit_wait: lib/unix/proc ---- */
+#include "../lib/unix/unix.h"
+int plat_unix_fork_setup(void)
+{
+    unix_init("bench");
+    return PLAT_OK;
+}
+int plat_unix_fork_exit_wait(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    int st;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? 0 : 1;
+}
+
 int main(void) { bench_main(); }
 
 /* ---- threads: the Unix library OS's strands (lib/unix/thread) ---- */

@@ -307,6 +307,8 @@ s64 sys_cap_list(u64 start, u64 uout, u64 n)
         return -E_INVAL;
     if (uout & 7)
         return -E_ALIGN;
+    if (!e->cap_pages[start / CAPS_PER_PAGE])
+        return -E_NOENT; /* the table has not grown this far: nothing from here on */
     n = MIN(n, CAP_MAX_SLOT - start);
     if (!user_range_ok(uout, n * sizeof(struct cap_info)))
         return -E_FAULT;

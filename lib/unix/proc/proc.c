@@ -1,0 +1,566 @@
+/* Processes, in user space. A process is an env. The process table lives in
+ * a region of memory shared by every process of the library OS (mapped at
+ * UNIX_SHARED_VA, frame blocks each process holds copies of); fork is copy
+ * on write, done entirely here with page-fault upcalls; wait and exit use
+ * the env capabilities a parent holds for its children.
+ *
+ * fork: the parent walks its capability table (sys_cap_list) and, for every
+ * frame mapped in its address space, gives the child a copy of the
+ * capability, mapped at the same address in the child (MMU_TCAP): writable
+ * pages read-only on both sides and marked copy-on-write in this process's
+ * page map (which the child inherits, being part of the copied memory),
+ * other pages read-only or executable as they were, the shared region
+ * writable. The child starts where the parent called exo_setjmp.
+ *
+ * A write to a copy-on-write page faults; the handler copies the page into a
+ * fresh frame and maps that writable, or, when no other process still holds
+ * a copy of the frame, just makes it writable again. A parent's originals
+ * that children still use after it broke away are kept ("ghosts") and freed
+ * once no copy is left (at wait).
+ *
+ * The kernel never takes a fault for its caller: before a kernel call writes
+ * into our memory, we touch the buffer (exo_touch) so that copy-on-write
+ * pages break here first. */
+#include "../unix.h"
+#include "../../exo/exo.h"
+#include "../../c/libc.h"
+
+#define UNIX_SHARED_VA   0x0000680000000000UL
+#define UNIX_SHARED_SIZE (2UL << 20) /* one 2 MiB block: the process table */
+#define CHILD_QUOTA      1024        /* at most this many pages for a forked child ... */
+#define CHILD_QUOTA_MIN  64          /* ... and at least this many (else fork fails) */
+#define SCRATCH_VA       0x00006f0000000000UL
+
+int errno;
+
+struct proc {
+    int pid, ppid, state, status;
+    uint32_t env_id;
+    char name[32];
+};
+
+struct shared {
+    uint64_t magic;
+    volatile uint32_t lock; /* protects everything in this struct */
+    int next_pid;
+    struct proc procs[NPROC];
+};
+#define SHARED_MAGIC 0x53504e4c554e4958UL
+#define SH ((struct shared *)UNIX_SHARED_VA)
+
+static int mypid;
+static struct {
+    int pid;
+    uint32_t cap; /* our original capability of the child's env */
+} children[NPROC];
+
+/* ---- the shared lock: a test-and-set that yields when taken ---- */
+
+static void sh_lock(void)
+{
+    while (__atomic_exchange_n(&SH->lock, 1, __ATOMIC_ACQUIRE))
+        sys_yield(-1);
+}
+
+static void sh_unlock(void) { __atomic_store_n(&SH->lock, 0, __ATOMIC_RELEASE); }
+
+/* ---- the page map: what this process maps, and which pages are COW ---- */
+
+#define PM_COW 1
+struct pmap_entry {
+    uint64_t vpn;   /* 0: empty */
+    uint32_t slot;  /* capability mapped there, in this process's table */
+    uint32_t flags;
+};
+static struct pmap_entry *pmap;
+static uint64_t pmap_cap, pmap_used;
+
+static struct pmap_entry *pmap_find(uint64_t vpn, int insert)
+{
+    if (insert && (pmap_used + 1) * 2 > pmap_cap) {
+        uint64_t ncap = pmap_cap ? pmap_cap * 2 : 1024;
+        struct pmap_entry *old = pmap, *n = calloc(ncap, sizeof *n);
+        if (!n)
+            return NULL;
+        uint64_t ocap = pmap_cap;
+        pmap = n;
+        pmap_cap = ncap;
+        pmap_used = 0;
+        for (uint64_t i = 0; i < ocap; i++)
+            if (old[i].vpn)
+                *pmap_find(old[i].vpn, 1) = old[i], pmap_used++;
+        free(old);
+    }
+    if (!pmap_cap)
+        return NULL;
+    for (uint64_t i = (vpn * 0x9e3779b97f4a7c15UL) >> 11;; i++) {
+        struct pmap_entry *p = &pmap[i & (pmap_cap - 1)];
+        if (p->vpn == vpn)
+            return p;
+        if (!p->vpn) {
+            if (!insert)
+                return NULL;
+            p->vpn = vpn;
+            return p;
+        }
+    }
+}
+
+/* Records every mapping of this process's own frame capabilities (slots
+ * change from one process to the next; COW flags are inherited). */
+static void pmap_scan(void)
+{
+    static struct cap_info ci[256];
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
+        exo_touch(ci, sizeof ci);
+        long n = sys_cap_list(base, ci, 256);
+        if (n < 0)
+            break; /* the table ends here */
+        for (long i = 0; i < n; i++) {
+            if (ci[i].type != CAP_FRAME || ci[i].mapped_env != exo_info->id || ci[i].order)
+                continue;
+            struct pmap_entry *p = pmap_find(ci[i].mapped_va >> 12, 1);
+            if (p && p->slot != base + (uint32_t)i) {
+                if (!p->slot)
+                    pmap_used++;
+                p->slot = base + (uint32_t)i;
+            }
+        }
+    }
+}
+
+/* ---- copy-on-write faults ---- */
+
+static struct proc *proc_of(int pid);
+static void sh_lock(void);
+static void sh_unlock(void);
+
+/* A fault the library OS does not resolve ends the process "by a signal". */
+static void segv(struct upcall_frame *f)
+{
+    printf("[pid %d] segmentation fault at %lx (rip %lx, vector %lu, error %lx)\n", mypid, f->addr,
+           f->rip, f->vector, f->error);
+    sh_lock();
+    struct proc *p = proc_of(mypid);
+    if (p) {
+        p->state = PROC_ZOMBIE;
+        p->status = SIGSEGV;
+    }
+    sh_unlock();
+    sys_exit(128 + SIGSEGV);
+}
+
+/* The slot of the frame capability mapped at va in this env: the page map's
+ * hint if it still holds, else a search of the table (a forked child's first
+ * faults come before it has learned its own slot numbers). */
+static long slot_at(uint64_t va, uint32_t hint, struct cap_info *ci)
+{
+    if (sys_cap_inspect(hint, ci) == 0 && ci->type == CAP_FRAME && ci->mapped_va == va &&
+        ci->mapped_env == exo_info->id)
+        return hint;
+    struct cap_info batch[32]; /* on the exception stack */
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 32) {
+        long n = sys_cap_list(base, batch, 32);
+        if (n < 0)
+            break;
+        for (long i = 0; i < n; i++) {
+            if (batch[i].type == CAP_FRAME && batch[i].mapped_va == va &&
+                batch[i].mapped_env == exo_info->id) {
+                *ci = batch[i];
+                return base + (uint32_t)i;
+            }
+        }
+    }
+    return -1;
+}
+
+static void on_fault(struct upcall_frame *f)
+{
+    struct pmap_entry *p = pmap_find(f->addr >> 12, 0);
+    if (!p || !(p->flags & PM_COW) || !(f->error & 2)) /* not a write to a COW page */
+        segv(f);
+    uint64_t va = f->addr & ~4095UL;
+    struct cap_info ci;
+    long slot = slot_at(va, p->slot, &ci);
+    if (slot < 0)
+        segv(f);
+    if ((ci.rights & R_WRITE) && ci.children == 0) {
+        /* Nobody else has it any more: ours again. */
+        exo_protect(CAP_SELF, (uint32_t)slot, MMU_W | (exo_pte(va) & PTE_NX ? 0 : MMU_X));
+        p->flags &= ~PM_COW;
+        p->slot = (uint32_t)slot;
+        return;
+    }
+    long g = sys_frame_alloc(-1);
+    if (g < 0 || exo_map(CAP_SELF, (uint32_t)g, SCRATCH_VA, MMU_W) != 1) {
+        printf("[pid %d] out of memory breaking copy-on-write\n", mypid);
+        _exit(128 + SIGSEGV);
+    }
+    memcpy((void *)SCRATCH_VA, (const void *)va, 4096);
+    uint32_t exec = exo_pte(va) & PTE_NX ? 0 : MMU_X;
+    struct mmu_op ops[2] = {{0, (uint32_t)g, MMU_UNMAP}, {0, (uint32_t)slot, MMU_UNMAP}};
+    sys_mmu_update(CAP_SELF, ops, 2);
+    exo_map(CAP_SELF, (uint32_t)g, va, MMU_W | exec);
+    /* Our copy goes; an original with copies still in use stays (a ghost). */
+    if (!(ci.rights & R_WRITE) || ci.depth)
+        sys_cap_delete((uint32_t)slot);
+    p->flags &= ~PM_COW; /* (the map itself may fault here: the nested fault breaks it first) */
+    p->slot = (uint32_t)g;
+}
+
+/* Frees originals we no longer map and nobody holds a copy of. */
+static void free_ghosts(void)
+{
+    static struct cap_info ci[256];
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
+        exo_touch(ci, sizeof ci);
+        long n = sys_cap_list(base, ci, 256);
+        if (n < 0)
+            break;
+        for (long i = 0; i < n; i++)
+            if (ci[i].type == CAP_FRAME && !ci[i].mapped_env && !ci[i].depth && !ci[i].children &&
+                !ci[i].order)
+                sys_cap_delete(base + (uint32_t)i);
+    }
+}
+
+/* ---- the process table ---- */
+
+static struct proc *proc_of(int pid)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (SH->procs[i].state != PROC_FREE && SH->procs[i].pid == pid)
+            return &SH->procs[i];
+    return NULL;
+}
+
+int proc_get(int i, struct proc_info *out)
+{
+    if (i < 0 || i >= NPROC)
+        return -1;
+    sh_lock();
+    struct proc *p = &SH->procs[i];
+    out->pid = p->pid;
+    out->ppid = p->ppid;
+    out->state = p->state;
+    out->status = p->status;
+    out->env_id = p->env_id;
+    memcpy(out->name, p->name, sizeof out->name);
+    sh_unlock();
+    return 0;
+}
+
+static void copy_name(char *d, const char *s)
+{
+    size_t i = 0;
+    for (; s && s[i] && i < 31; i++)
+        d[i] = s[i];
+    d[i] = 0;
+}
+
+void unix_init(const char *name)
+{
+    if (!(exo_pte(UNIX_SHARED_VA) & PTE_P)) {
+        /* The first process: make the shared region and the table. */
+        long b = sys_frame_alloc_in(CAP_SELF, -1, 9);
+        if (b < 0 || exo_map(CAP_SELF, (uint32_t)b, UNIX_SHARED_VA, MMU_W) != 1) {
+            printf("unix: cannot set up the shared region (%ld)\n", b);
+            sys_exit(127);
+        }
+        SH->magic = SHARED_MAGIC;
+        SH->next_pid = 1;
+        sh_lock();
+        struct proc *p = &SH->procs[0];
+        p->pid = SH->next_pid++;
+        p->state = PROC_RUNNING;
+        p->env_id = exo_info->id;
+        copy_name(p->name, name);
+        mypid = p->pid;
+        sh_unlock();
+    }
+    exo_set_handler(UPCALL_PAGEFAULT, on_fault);
+    exo_set_handler(UPCALL_EXCEPTION, segv);
+}
+
+pid_t getpid(void) { return mypid; }
+
+pid_t getppid(void)
+{
+    sh_lock();
+    struct proc *p = proc_of(mypid);
+    int pp = p ? p->ppid : 0;
+    sh_unlock();
+    return pp;
+}
+
+/* ---- fork ---- */
+
+static exo_jmp_buf fork_jb;
+static volatile int fork_child_pid;
+
+/* In the child, right after exo_longjmp: its own slots in the page map. */
+static void child_start(void)
+{
+    mypid = fork_child_pid;
+    for (int i = 0; i < NPROC; i++)
+        children[i].pid = 0;
+    pmap_scan();
+}
+
+pid_t fork(void)
+{
+    pmap_scan();
+    sh_lock();
+    struct proc *p = NULL;
+    for (int i = 0; i < NPROC && !p; i++)
+        if (SH->procs[i].state == PROC_FREE)
+            p = &SH->procs[i];
+    int slot_in_children = -1;
+    for (int i = 0; i < NPROC && slot_in_children < 0; i++)
+        if (!children[i].pid)
+            slot_in_children = i;
+    if (!p || slot_in_children < 0) {
+        sh_unlock();
+        errno = EAGAIN;
+        return -1;
+    }
+    /* The child's memory comes out of ours: a quarter of what we have left,
+     * within bounds. */
+    uint64_t spare = exo_info->mem_quota - exo_info->mem_used;
+    uint64_t q = spare / 4 < CHILD_QUOTA ? spare / 4 : CHILD_QUOTA;
+    long env = q < CHILD_QUOTA_MIN ? -E_NOMEM : sys_env_create(q);
+    if (env < 0) {
+        sh_unlock();
+        errno = env == -E_NOMEM ? ENOMEM : EAGAIN;
+        return -1;
+    }
+    memset(p, 0, sizeof *p);
+    p->pid = SH->next_pid++;
+    p->ppid = mypid;
+    p->state = PROC_RUNNING;
+    struct cap_info eci = {0};
+    exo_touch(&eci, sizeof eci);
+    sys_cap_inspect((uint32_t)env, &eci);
+    p->env_id = (uint32_t)eci.object;
+    struct proc *me = proc_of(mypid);
+    copy_name(p->name, me ? me->name : "?");
+    int pid = p->pid;
+    sh_unlock();
+
+    fork_child_pid = pid;
+    if (exo_setjmp(fork_jb)) {
+        child_start();
+        return 0;
+    }
+
+    /* Give the child our address space, copy-on-write. First mark every
+     * page that becomes copy-on-write in the page map, before any page is
+     * protected: the child's copy of the map must already say so. */
+    static struct cap_info ci[256];
+    uint64_t grown;
+    do { /* again if the map grew meanwhile (its new heap pages need marking too) */
+        grown = pmap_cap;
+        for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
+            exo_touch(ci, sizeof ci);
+            long n = sys_cap_list(base, ci, 256);
+            if (n < 0)
+                break;
+            for (long i = 0; i < n; i++) {
+                if (ci[i].type != CAP_FRAME || ci[i].mapped_env != exo_info->id || ci[i].order)
+                    continue;
+                uint64_t va = ci[i].mapped_va;
+                struct pmap_entry *pm = pmap_find(va >> 12, 1);
+                if (pm && (exo_pte(va) & PTE_W))
+                    pm->flags |= PM_COW;
+            }
+        }
+    } while (grown != pmap_cap);
+    static struct mmu_op cops[256], pops[256];
+    static uint32_t prot[NCAPSLOTS]; /* our pages to make read-only, at the very end */
+    int nprot = 0;
+    exo_touch(prot, sizeof prot);
+    exo_touch(cops, sizeof cops);
+    exo_touch(pops, sizeof pops);
+    uint64_t priv_lo, priv_hi;
+    exo_private_range(&priv_lo, &priv_hi);
+    int fail = 0;
+    for (uint32_t base = 0; base < NCAPSLOTS && !fail; base += 256) {
+        exo_touch(ci, sizeof ci);
+        long n = sys_cap_list(base, ci, 256);
+        if (n < 0)
+            break;
+        int nc = 0;
+        for (long i = 0; i < n && !fail; i++) {
+            if (ci[i].type != CAP_FRAME || ci[i].mapped_env != exo_info->id)
+                continue;
+            uint64_t va = ci[i].mapped_va;
+            uint32_t slot = base + (uint32_t)i, perms;
+            uint32_t rights = R_READ | R_GRANT | (ci[i].rights & R_EXEC);
+            if (va >= priv_lo && va < priv_hi) { /* the child's own, fresh */
+                long f = sys_frame_alloc_in((uint32_t)env, -1, 0);
+                if (f < 0) {
+                    fail = 1;
+                    break;
+                }
+                cops[nc++] = (struct mmu_op){va, (uint32_t)f, MMU_MAP | MMU_TCAP | MMU_W};
+                continue;
+            }
+            if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
+                rights |= R_WRITE; /* shared, not copied */
+                perms = MMU_W;
+            } else {
+                uint64_t pte = exo_pte(va);
+                perms = pte & PTE_NX ? 0 : MMU_X;
+                if (pte & PTE_W) {
+                    /* Marked above, but a fault since (on a page still
+                     * read-only from an earlier fork) may have cleared it. */
+                    struct pmap_entry *pm = pmap_find(va >> 12, 0);
+                    if (pm)
+                        pm->flags |= PM_COW;
+                    prot[nprot++] = slot | (perms & MMU_X ? 0x80000000u : 0);
+                }
+            }
+            long c = sys_cap_derive(slot, rights, (uint32_t)env);
+            if (c < 0) {
+                fail = 1;
+                break;
+            }
+            cops[nc++] = (struct mmu_op){va, (uint32_t)c, MMU_MAP | MMU_TCAP | perms};
+        }
+        if (nc && sys_mmu_update((uint32_t)env, cops, (uint64_t)nc) != nc)
+            fail = 1;
+    }
+    /* Only now our side becomes read-only: nothing above faulted on a page
+     * it had just protected. */
+    for (int i = 0; i < nprot && !fail; i += 256) {
+        int np = 0;
+        for (int k = i; k < nprot && k < i + 256; k++)
+            pops[np++] = (struct mmu_op){0, prot[k] & 0x7fffffffu,
+                                         MMU_PROTECT | (prot[k] & 0x80000000u ? MMU_X : 0)};
+        if (sys_mmu_update(CAP_SELF, pops, (uint64_t)np) != np)
+            fail = 1;
+    }
+    struct upcall_frame regs;
+    memset(&regs, 0, sizeof regs);
+    regs.rip = (uint64_t)exo_longjmp;
+    regs.rsp = fork_jb[6];
+    regs.rdi = (uint64_t)fork_jb;
+    regs.rsi = 1;
+    if (fail || sys_env_set_entries((uint32_t)env, exo_entries()) < 0 ||
+        sys_env_set_regs((uint32_t)env, &regs) < 0 || sys_slot_alloc((uint32_t)env, -1) < 0 ||
+        sys_env_start((uint32_t)env) < 0) {
+        sys_cap_delete((uint32_t)env);
+        sh_lock();
+        p->state = PROC_FREE;
+        sh_unlock();
+        free_ghosts();
+        errno = ENOMEM;
+        return -1;
+    }
+    children[slot_in_children].pid = pid;
+    children[slot_in_children].cap = (uint32_t)env;
+    return pid;
+}
+
+/* ---- exit and wait ---- */
+
+void _exit(int status)
+{
+    sh_lock();
+    struct proc *p = proc_of(mypid);
+    if (p) {
+        p->state = PROC_ZOMBIE;
+        p->status = (status & 0xff) << 8;
+    }
+    sh_unlock();
+    sys_exit(status);
+}
+
+void exit(int status) { _exit(status); }
+
+/* The wait status of an ended child env, from the kernel's account. */
+static int status_of(long st)
+{
+    int kind = (int)(st >> 8), code = (int)(st & 0xff);
+    if (kind == ENV_STATUS_EXIT)
+        return code << 8;
+    if (kind == ENV_STATUS_FAULT)
+        return SIGSEGV;
+    return SIGKILL;
+}
+
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+    for (;;) {
+        int have = 0;
+        for (int i = 0; i < NPROC; i++) {
+            if (!children[i].pid || (pid > 0 && children[i].pid != pid))
+                continue;
+            have = 1;
+            int s;
+            sh_lock();
+            struct proc *p = proc_of(children[i].pid);
+            int killed = p ? p->status : SIGKILL;
+            sh_unlock();
+            if (children[i].cap) {
+                long st = sys_env_status(children[i].cap);
+                if (st == -E_AGAIN)
+                    continue;
+                s = st < 0 ? SIGKILL : status_of(st);
+                if (p && p->state == PROC_ZOMBIE && WIFSIGNALED(killed) && killed)
+                    s = killed; /* it ended by a signal (its fault handler said so) */
+                sys_cap_delete(children[i].cap);
+            } else {
+                s = killed; /* we killed it */
+            }
+            sh_lock();
+            if (p)
+                p->state = PROC_FREE;
+            sh_unlock();
+            pid_t done = children[i].pid;
+            children[i].pid = 0;
+            free_ghosts();
+            if (status)
+                *status = s;
+            return done;
+        }
+        if (!have) {
+            errno = ECHILD;
+            return -1;
+        }
+        if (options & WNOHANG)
+            return 0;
+        sys_yield(-1);
+    }
+}
+
+pid_t wait(int *status) { return waitpid(-1, status, 0); }
+
+int kill(pid_t pid, int sig)
+{
+    if (sig != SIGKILL && sig != SIGTERM) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (int i = 0; i < NPROC; i++) {
+        if (!pid || children[i].pid != pid || !children[i].cap)
+            continue;
+        /* Our child: deleting our original of its env ends it at once. */
+        sys_cap_delete(children[i].cap);
+        children[i].cap = 0;
+        sh_lock();
+        struct proc *p = proc_of(pid);
+        if (p) {
+            p->state = PROC_ZOMBIE;
+            p->status = sig;
+        }
+        sh_unlock();
+        return 0;
+    }
+    /* Other processes: only their parent holds the authority over their env. */
+    sh_lock();
+    int exists = proc_of(pid) != NULL;
+    sh_unlock();
+    errno = exists ? EPERM : ESRCH;
+    return -1;
+}

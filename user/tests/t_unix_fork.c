@@ -1,0 +1,130 @@
+/* fork in the Unix library OS: copy on write between processes; wait
+ * statuses; the frame count back to where it was once children are gone;
+ * kill; a fork bomb stopped by the quota with a clear error. */
+#include "../../lib/unix/unix.h"
+#include "../../lib/exo/exo.h"
+#include "check.h"
+
+static long free_frames(void)
+{
+    struct sys_info si = {0};
+    exo_touch(&si, sizeof si);
+    sys_sysinfo(&si);
+    return (long)si.free_frames;
+}
+
+static int data[4096]; /* several pages of .bss */
+static char heap_check[64];
+
+int main(void)
+{
+    unix_init("t_unix_fork");
+    CHECK_EQ(getpid(), 1);
+    for (int i = 0; i < 4096; i++)
+        data[i] = i;
+    char *h = malloc(10000);
+    strcpy(h, "parent heap");
+    strcpy(heap_check, "parent bss");
+    /* A first fork makes what stays: page tables for the copy area, the page
+     * map; and capability-table pages stay once made: make room for 500. */
+    if (fork() == 0)
+        exit(0);
+    wait(NULL);
+    long f0 = sys_frame_alloc(-1);
+    for (int i = 0; i < 500; i++)
+        CHECK_EQ(sys_cap_derive((uint32_t)f0, R_READ, CAP_SELF) > 0, 1);
+    sys_cap_delete((uint32_t)f0);
+    long base = free_frames();
+
+    /* The child's writes are invisible to the parent and vice versa. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bad = 0;
+        bad += getpid() == 1;
+        bad += getppid() != 1;
+        for (int i = 0; i < 4096; i++)
+            bad += data[i] != i;                  /* the parent's data, as at fork */
+        bad += strcmp(h, "parent heap") != 0;
+        for (int i = 0; i < 4096; i++)
+            data[i] = -i;                         /* now ours alone */
+        strcpy(h, "child heap");
+        for (int i = 0; i < 4096; i++)
+            bad += data[i] != -i;
+        exit(bad ? 100 + bad : 7);
+    }
+    CHECK_EQ(pid > 1, 1);
+    data[5] = 555;                               /* the parent's own copy */
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st), 1);
+    CHECK_EQ(WEXITSTATUS(st), 7);
+    CHECK_EQ(data[5], 555);
+    CHECK_EQ(data[6], 6);                        /* the child's writes did not reach us */
+    CHECK_EQ(strcmp(h, "parent heap"), 0);
+    CHECK_EQ(waitpid(pid, &st, 0), -1);
+    CHECK_EQ(errno, ECHILD);
+    /* Pages we did not write since are ours again without a copy. */
+    for (int i = 0; i < 4096; i++)
+        data[i] = i * 2;
+    CHECK_EQ(free_frames(), base);
+
+    /* Several children, statuses in any order, a crash reported as a signal. */
+    for (int k = 0; k < 5; k++) {
+        pid_t c = fork();
+        if (c == 0) {
+            if (k == 4)
+                *(volatile int *)0 = 1; /* SIGSEGV */
+            exit(k + 1);
+        }
+    }
+    int sum = 0, segv = 0;
+    for (int k = 0; k < 5; k++) {
+        CHECK_EQ(wait(&st) > 0, 1);
+        if (WIFEXITED(st))
+            sum += WEXITSTATUS(st);
+        else
+            segv += WTERMSIG(st) == SIGSEGV;
+    }
+    CHECK_EQ(sum, 1 + 2 + 3 + 4);
+    CHECK_EQ(segv, 1);
+    CHECK_EQ(wait(&st), -1);
+
+    /* kill: a child that never ends. */
+    pid = fork();
+    if (pid == 0)
+        for (;;)
+            sys_yield(-1);
+    CHECK_EQ(kill(pid, SIGKILL), 0);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, 1);
+    CHECK_EQ(kill(999, SIGKILL), -1);
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(kill(1, SIGKILL), -1);              /* ourselves: not our child */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(free_frames(), base);
+
+    /* A fork bomb: every process forks until the quota stops it. */
+    pid = fork();
+    if (pid == 0) {
+        int made = 0;
+        for (;;) {
+            pid_t c = fork();
+            if (c < 0)
+                break;
+            if (c == 0) {
+                made = 0; /* a new generation */
+                continue;
+            }
+            made++;
+        }
+        int err = errno;
+        while (wait(NULL) > 0)
+            ;
+        exit(err == ENOMEM || err == EAGAIN ? 0 : 1);
+    }
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st) && WEXITSTATUS(st) == 0, 1);
+    CHECK_EQ(free_frames(), base);
+    printf("t_unix_fork: %d failed checks\n", check_failures);
+    return check_failures;
+}
