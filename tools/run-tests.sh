@@ -20,6 +20,13 @@ if [ $ext_status != 0 ] || [ -z "$ext_line" ]; then
     exit 1
 fi
 
+# The kernel-call reference must match the table it is generated from.
+awk -v out=doc -f tools/kcalls.awk kernel/kcalls.tbl > build/kernel-calls.md
+if ! cmp -s build/kernel-calls.md docs/kernel-calls.md; then
+    echo "make test: FAILED (docs/kernel-calls.md is stale: run make docs)"
+    exit 1
+fi
+
 # 2. The Unix library OS's file system, on the host.
 echo "make test: host unit tests of the Unix file system (lib/unix/fs)"
 make -s -C lib/unix/fs test > build/test-fs.log 2>&1
