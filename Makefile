@@ -194,7 +194,7 @@ run-bench: deps all
 	@timeout 600 $(BENCH_QEMU) -append bench < /dev/null; test $$? = 1
 
 bench: deps all
-	SPINEL_BENCH_CMD="make -s run-bench" tools/bench/run.sh
+	SPINEL_BENCH_CMD="make -s run-bench" tools/bench/run.sh $(BENCH_ARGS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
