@@ -147,7 +147,8 @@ $(B)/uext/objs.o: $(B)/uext/objs.S
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 
-$(B)/user/t_ext: $(B)/user/tests/t_ext.o $(LIBC_OBJS) $(B)/uext/objs.o
+EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod
+$(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 
 $(B)/initrd.cpio: $(UPROGS) user/tests.manifest

@@ -133,7 +133,7 @@ static long skip_mod, pct_mod, pct_srv;
 
 int plat_ext_exception_setup(void)
 {
-    skip_mod = sys_ext_load(ext_obj_x_skip, (uint64_t)(ext_obj_x_skip_end - ext_obj_x_skip), 0);
+    skip_mod = sys_ext_load(ext_obj_x_skip, (uint64_t)(ext_obj_x_skip_end - ext_obj_x_skip), 0, 0, 0);
     long g = exo_ext_find((uint32_t)skip_mod, "event/exception/is_ud");
     long h = exo_ext_find((uint32_t)skip_mod, "event/exception/skip");
     if (skip_mod < 0 || g < 0 || h < 0 ||
@@ -145,7 +145,7 @@ void plat_ext_exception_teardown(void) { sys_cap_delete((uint32_t)skip_mod); }
 
 int plat_ext_pct_setup(void)
 {
-    pct_mod = sys_ext_load(ext_obj_x_pct, (uint64_t)(ext_obj_x_pct_end - ext_obj_x_pct), 0);
+    pct_mod = sys_ext_load(ext_obj_x_pct, (uint64_t)(ext_obj_x_pct_end - ext_obj_x_pct), 0, 0, 0);
     long g = exo_ext_find((uint32_t)pct_mod, "guard/pct/small");
     long h = exo_ext_find((uint32_t)pct_mod, "event/pct/double");
     pct_srv = exo_spawn("bench_srv", 128);

@@ -58,6 +58,9 @@ struct loader {
     char *err;
     size_t errlen;
     struct bpf_elf_obj *obj;
+    const struct bpf_elf_imports *imports;   /* may be NULL */
+    int32_t imp_at[64];                      /* per program: where import i was appended (-1) */
+    uint32_t prog_len;                       /* per program: slots used so far */
     uint32_t symtab;                         /* section index of .symtab (0: none) */
     uint32_t text;                           /* section index of .text (0: none) */
     uint32_t data_sec[BPF_MAX_DATA_REGIONS]; /* section index of each data region */
@@ -177,6 +180,61 @@ static bool get_sym(struct loader *l, uint32_t idx, struct elf64_sym *sym)
     return true;
 }
 
+static const char *sym_name(struct loader *l, const struct elf64_sym *sym)
+{
+    struct elf64_shdr sh;
+    if (!get_shdr(l, l->symtab, &sh))
+        return NULL;
+    return get_str(l, sh.link, sym->name);
+}
+
+/* Index of the import named `name`, or -1. */
+static int import_index(struct loader *l, const char *name)
+{
+    for (uint32_t i = 0; l->imports && i < l->imports->n && i < 64; i++)
+        if (streq(l->imports->names[i], name))
+            return (int)i;
+    return -1;
+}
+
+/* Total length of the imports section `sec`'s calls use (each counted once
+ * per section; an import used from a program and .text is counted twice:
+ * room enough, never too little). */
+static bool imports_needed(struct loader *l, uint32_t sec, uint64_t *total)
+{
+    bool seen[64] = {false};
+    for (uint32_t i = 1; i < l->eh.shnum; i++) {
+        struct elf64_shdr rs;
+        if (!get_shdr(l, i, &rs))
+            return false;
+        if (rs.type != SHT_REL || rs.info != sec)
+            continue;
+        uint64_t n = rs.size / sizeof(struct elf64_rel);
+        for (uint64_t k = 0; k < n; k++) {
+            struct elf64_rel r;
+            struct elf64_sym sym;
+            memcpy(&r, l->elf + rs.offset + k * sizeof(r), sizeof(r));
+            if ((uint32_t)r.info != R_BPF_64_32)
+                continue;
+            if (!get_sym(l, (uint32_t)(r.info >> 32), &sym))
+                return false;
+            if (sym.shndx != 0)
+                continue;
+            const char *name = sym_name(l, &sym);
+            if (!name)
+                return fail(l, "bad symbol name", NULL);
+            int x = import_index(l, name);
+            if (x < 0)
+                return fail(l, "unresolved import", name);
+            if (!seen[x]) {
+                seen[x] = true;
+                *total += l->imports->lens[x];
+            }
+        }
+    }
+    return true;
+}
+
 /* Does section `sec` have a call relocation into .text? */
 static bool calls_text(struct loader *l, uint32_t sec, bool *uses)
 {
@@ -240,6 +298,22 @@ static bool apply_relocs(struct loader *l, uint32_t sec, uint32_t base, struct b
                 if (in->code != (BPF_JMP | BPF_CALL) || in->src != BPF_PSEUDO_CALL)
                     return fail(l, "R_BPF_64_32 relocation on a non-call instruction", NULL);
                 uint32_t tbase;
+                if (sym.shndx == 0) { /* an import: append its code once */
+                    const char *name = sym_name(l, &sym);
+                    int x = name ? import_index(l, name) : -1;
+                    if (x < 0)
+                        return fail(l, "unresolved import", name);
+                    if (l->imp_at[x] < 0) {
+                        uint32_t len = l->imports->lens[x];
+                        if (len > n - l->prog_len)
+                            return fail(l, "no room for an import", name);
+                        memcpy(&insns[l->prog_len], l->imports->insns[x], len * 8);
+                        l->imp_at[x] = (int32_t)l->prog_len;
+                        l->prog_len += len;
+                    }
+                    in->imm = (int32_t)(l->imp_at[x] - ((int64_t)idx + 1));
+                    continue;
+                }
                 if (sym.shndx == prog_sec)
                     tbase = 0;
                 else if (has_text && sym.shndx == l->text)
@@ -312,9 +386,58 @@ static bool load_data_sections(struct loader *l)
 bool bpf_elf_load(const void *elf, size_t size, void *arena, size_t arena_size,
                   struct bpf_elf_obj *obj, char *err, size_t errlen)
 {
+    return bpf_elf_load_with(elf, size, arena, arena_size, obj, err, errlen, NULL);
+}
+
+/* Records the module's exports: global functions in .text that call no other
+ * function and reference no data. */
+static bool find_exports(struct loader *l)
+{
+    struct elf64_shdr sh, ts;
+    if (!l->symtab || !l->text || !get_shdr(l, l->symtab, &sh) || !get_shdr(l, l->text, &ts))
+        return true;
+    uint64_t nsym = sh.size / sizeof(struct elf64_sym);
+    for (uint64_t i = 1; i < nsym && l->obj->nexports < BPF_ELF_MAX_EXPORTS; i++) {
+        struct elf64_sym sym;
+        if (!get_sym(l, (uint32_t)i, &sym))
+            return false;
+        if (sym.shndx != l->text || (sym.info >> 4) != 1 /* GLOBAL */ ||
+            (sym.info & 0xf) != 2 /* FUNC */ || sym.value % 8 || sym.size % 8 || sym.size == 0 ||
+            sym.value > ts.size || sym.size > ts.size - sym.value)
+            continue;
+        const char *name = sym_name(l, &sym);
+        if (!name)
+            continue;
+        uint32_t len = (uint32_t)(sym.size / 8);
+        const struct bpf_insn *code = (const struct bpf_insn *)(l->elf + ts.offset + sym.value);
+        bool self_contained = true;
+        for (uint32_t k = 0; k < len; k++) {
+            if ((code[k].code == (BPF_JMP | BPF_CALL) && code[k].src == BPF_PSEUDO_CALL) ||
+                code[k].code == BPF_LDDW_CODE)
+                self_contained = false;
+        }
+        if (!self_contained)
+            continue;
+        struct bpf_insn *copy = arena_alloc(l, (uint64_t)len * sizeof(*copy));
+        if (!copy)
+            return fail(l, "arena too small for exports", name);
+        memcpy(copy, code, (uint64_t)len * 8);
+        struct bpf_elf_export *x = &l->obj->exports[l->obj->nexports++];
+        copy_name(x->name, name);
+        x->insns = copy;
+        x->len = len;
+    }
+    return true;
+}
+
+bool bpf_elf_load_with(const void *elf, size_t size, void *arena, size_t arena_size,
+                       struct bpf_elf_obj *obj, char *err, size_t errlen,
+                       const struct bpf_elf_imports *imports)
+{
     struct loader ls;
     struct loader *l = &ls;
     memset(l, 0, sizeof(*l));
+    l->imports = imports;
     memset(obj, 0, sizeof(*obj));
     l->elf = elf;
     l->size = size;
@@ -393,16 +516,21 @@ bool bpf_elf_load(const void *elf, size_t size, void *arena, size_t arena_size,
             return false;
         if (has_text && ts.size % 8)
             return fail(l, ".text size is not a multiple of 8", NULL);
-        uint64_t n_p = sh.size / 8, n_t = has_text ? ts.size / 8 : 0;
-        if (n_p + n_t > BPF_MAX_INSNS * 4)
+        uint64_t n_p = sh.size / 8, n_t = has_text ? ts.size / 8 : 0, n_i = 0;
+        if (!imports_needed(l, i, &n_i) || (has_text && !imports_needed(l, l->text, &n_i)))
+            return false;
+        if (n_p + n_t + n_i > BPF_MAX_INSNS * 4)
             return fail(l, "program too large", name);
-        struct bpf_insn *insns = arena_alloc(l, (n_p + n_t) * sizeof(struct bpf_insn));
+        struct bpf_insn *insns = arena_alloc(l, (n_p + n_t + n_i) * sizeof(struct bpf_insn));
         if (!insns)
             return fail(l, "arena too small for program", name);
         memcpy(insns, l->elf + sh.offset, n_p * 8);
         if (has_text)
             memcpy(insns + n_p, l->elf + ts.offset, n_t * 8);
-        uint32_t n = (uint32_t)(n_p + n_t);
+        uint32_t n = (uint32_t)(n_p + n_t + n_i);
+        l->prog_len = (uint32_t)(n_p + n_t);
+        for (int k = 0; k < 64; k++)
+            l->imp_at[k] = -1;
         if (!apply_relocs(l, i, 0, insns, n, (uint32_t)n_p, i, (uint32_t)n_p, has_text))
             return false;
         if (has_text && !apply_relocs(l, l->text, (uint32_t)n_p, insns, n, (uint32_t)n_t, i,
@@ -412,8 +540,10 @@ bool bpf_elf_load(const void *elf, size_t size, void *arena, size_t arena_size,
         copy_name(p->name, name);
         p->hook = ext_hook_by_section(name);
         p->insns = insns;
-        p->len = n;
+        p->len = l->prog_len; /* the imports it used come last */
     }
+    if (!find_exports(l))
+        return false;
     if (obj->nprogs == 0)
         return fail(l, "no program sections found", NULL);
     return true;

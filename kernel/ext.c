@@ -49,13 +49,24 @@ struct ext_prog {
     bpf_jit_fn fn;
     u32 len;
     u64 code_bytes;
+    u64 state; /* the state page of the module that compiled it (kernel address) */
 };
+
+#define MAX_EXPORTS  BPF_ELF_MAX_EXPORTS
+#define MAX_COMBINED 32 /* programs of a combined module */
 
 struct ext_module {
     u32 gen;  /* bumps on every reuse; object of a CAP_EXT = gen << 8 | index */
     bool used;
+    u32 refs; /* its own capability (1) + combined modules built from it */
+    u8 parts[2];                   /* a combined module: the modules it joins (0xff: none) */
     u32 nprogs;
-    struct ext_prog progs[BPF_ELF_MAX_PROGS];
+    struct ext_prog progs[MAX_COMBINED];
+    u32 nexports;
+    char exp_name[MAX_EXPORTS][BPF_ELF_NAME_MAX];
+    const struct bpf_insn *exp_insns[MAX_EXPORTS]; /* in export_page (or a part's) */
+    u32 exp_len[MAX_EXPORTS];
+    paddr_t export_page;           /* the exported functions' instructions */
     u64 text_va, text_pages;       /* its code, at EXT_TEXT_BASE + ... */
     paddr_t code[MAX_CODE_PAGES];
     paddr_t data_page;             /* .rodata/.data/.bss of the object, one page */
@@ -185,12 +196,11 @@ void ext_init(void)
 
 /* ---- modules ---- */
 
+static void module_put(struct ext_module *m);
+
+/* Frees what the module owns once nothing refers to it. */
 static void module_free(struct ext_module *m)
 {
-    u32 idx = (u32)(m - modules);
-    for (int i = 0; i < MAX_HANDLERS; i++)
-        if (handlers[i].used && handlers[i].module == idx)
-            ext_handler_free(i);
     for (u64 p = 0; p < m->text_pages; p++) {
         u64 *pte = vm_walk(kernel_pml4, m->text_va + p * PAGE_SIZE);
         if (pte)
@@ -202,9 +212,46 @@ static void module_free(struct ext_module *m)
         frame_free(m->data_page);
     if (m->state_page)
         frame_free(m->state_page);
+    if (m->export_page)
+        frame_free(m->export_page);
+    u8 parts[2] = {m->parts[0], m->parts[1]};
     u32 gen = m->gen;
     memset(m, 0, sizeof *m);
     m->gen = gen + 1;
+    for (int i = 0; i < 2; i++)
+        if (parts[i] != 0xff)
+            module_put(&modules[parts[i]]);
+}
+
+static void module_put(struct ext_module *m)
+{
+    if (--m->refs == 0)
+        module_free(m);
+}
+
+/* A module's capability went away: its attachments go, its code stays while
+ * combined modules use it. */
+static void module_release(struct ext_module *m)
+{
+    u32 idx = (u32)(m - modules);
+    for (int i = 0; i < MAX_HANDLERS; i++)
+        if (handlers[i].used && handlers[i].module == idx)
+            ext_handler_free(i);
+    module_put(m);
+}
+
+static struct ext_module *module_new(void)
+{
+    for (int i = 0; i < MAX_MODULES; i++) {
+        if (!modules[i].used && !modules[i].refs) {
+            struct ext_module *m = &modules[i];
+            m->used = true;
+            m->refs = 1;
+            m->parts[0] = m->parts[1] = 0xff;
+            return m;
+        }
+    }
+    return NULL;
 }
 
 static int refuse(u64 uverdict, u32 prog, u32 insn, const char *section, const char *reason)
@@ -220,14 +267,43 @@ static int refuse(u64 uverdict, u32 prog, u32 insn, const char *section, const c
     return -E_VERIFY;
 }
 
-/* sys_ext_load(obj, size, verdict): see kernel/kcalls.tbl. */
-s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict)
+static struct ext_module *module_of(struct capnode *c);
+
+/* sys_ext_load(obj, size, verdict, imports, nimports): see kernel/kcalls.tbl. */
+s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
 {
     struct env *e = cpu_env();
     if (size == 0 || size > OBJ_BYTES)
         return -E_RANGE;
     if (uverdict & 7)
         return -E_ALIGN;
+    /* Resolve: the exported functions of the modules named in imports. */
+    static const char *imp_names[64];
+    static const struct bpf_insn *imp_insns[64];
+    static u32 imp_lens[64];
+    struct bpf_elf_imports imps = {0, imp_names, imp_insns, imp_lens};
+    if (nimports > 8)
+        return -E_INVAL;
+    u32 islots[8];
+    if (nimports && copy_from_user(islots, uimports, nimports * sizeof islots[0]) < 0)
+        return -E_FAULT;
+    for (u64 i = 0; i < nimports; i++) {
+        int err;
+        struct capnode *ic = cap_get(e, islots[i], &err);
+        if (!ic)
+            return err;
+        struct ext_module *im = module_of(ic);
+        if (!im)
+            return -E_PERM;
+        for (u32 k = 0; k < im->nexports && imps.n < 64; k++) {
+            for (u32 j = 0; j < imps.n; j++)
+                if (strcmp(imp_names[j], im->exp_name[k]) == 0)
+                    return -E_INVAL; /* ambiguous */
+            imp_names[imps.n] = im->exp_name[k];
+            imp_insns[imps.n] = im->exp_insns[k];
+            imp_lens[imps.n++] = im->exp_len[k];
+        }
+    }
     u8 *obj = arena, *load = arena + OBJ_BYTES, *work = load + LOAD_BYTES;
     size_t work_size = ARENA_PAGES * PAGE_SIZE - OBJ_BYTES - LOAD_BYTES;
     if (copy_from_user(obj, uobj, size) < 0)
@@ -235,15 +311,12 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict)
 
     static struct bpf_elf_obj o;
     char err[160];
-    if (!bpf_elf_load(obj, size, load, LOAD_BYTES, &o, err, sizeof err))
+    if (!bpf_elf_load_with(obj, size, load, LOAD_BYTES, &o, err, sizeof err, &imps))
         return refuse(uverdict, 0, 0, "", err);
     if (o.nprogs == 0)
         return refuse(uverdict, 0, 0, "", "no program sections");
 
-    struct ext_module *m = NULL;
-    for (int i = 0; i < MAX_MODULES && !m; i++)
-        if (!modules[i].used)
-            m = &modules[i];
+    struct ext_module *m = module_new();
     if (!m)
         return -E_NOMEM;
     int slot = -E_NOMEM;
@@ -253,9 +326,10 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict)
     u32 data_bytes = 0;
     for (u32 d = 0; d < o.ndata; d++)
         data_bytes += ROUNDUP(o.data[d].size, 8);
-    if (data_bytes > PAGE_SIZE)
+    if (data_bytes > PAGE_SIZE) {
+        module_put(m);
         return refuse(uverdict, 0, 0, "", "data sections larger than one page");
-    m->used = true;
+    }
     m->data_page = frame_alloc();
     m->state_page = frame_alloc();
     if (!m->data_page || !m->state_page)
@@ -271,12 +345,12 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict)
         struct bpf_prog p;
         bpf_elf_get_prog(&o, i, &p);
         if (!p.hook) {
-            module_free(m);
+            module_put(m);
             return refuse(uverdict, i, 0, o.progs[i].name, "no hook has this section name");
         }
         struct bpf_verify_result res;
         if (!bpf_verify(&p, NULL, work, work_size, &res)) {
-            module_free(m);
+            module_put(m);
             return refuse(uverdict, i, res.insn, o.progs[i].name, res.reason);
         }
         /* Compile into the work area, then copy into fresh code pages. */
@@ -284,7 +358,7 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict)
         if (scratch > work_size / 2 ||
             bpf_jit_compile(&p, helper_impl, work + scratch, work_size - scratch, work, scratch,
                             &code_size) != BPF_JIT_OK) {
-            module_free(m);
+            module_put(m);
             return refuse(uverdict, i, 0, o.progs[i].name, "the JIT could not compile it");
         }
         u64 pages = ROUNDUP(code_size, PAGE_SIZE) / PAGE_SIZE;
@@ -310,7 +384,24 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict)
         xp->fn = (bpf_jit_fn)va;
         xp->len = p.len;
         xp->code_bytes = code_size;
+        xp->state = (u64)P2V(m->state_page);
     }
+    /* Its exports, kept for modules that import them. */
+    u32 ebytes = 0;
+    for (u32 k = 0; k < o.nexports; k++)
+        ebytes += o.exports[k].len * 8;
+    if (ebytes > PAGE_SIZE)
+        goto fail;
+    if (o.nexports && !(m->export_page = frame_alloc()))
+        goto fail;
+    for (u32 k = 0, off = 0; k < o.nexports; k++) {
+        memcpy((u8 *)P2V(m->export_page) + off, o.exports[k].insns, o.exports[k].len * 8);
+        strlcpy(m->exp_name[k], o.exports[k].name, BPF_ELF_NAME_MAX);
+        m->exp_insns[k] = (const struct bpf_insn *)((u8 *)P2V(m->export_page) + off);
+        m->exp_len[k] = o.exports[k].len;
+        off += o.exports[k].len * 8;
+    }
+    m->nexports = o.nexports;
     /* Code pages come right after each other: the whole module advances the
      * region by its page count. */
     text_next += m->text_pages;
@@ -319,8 +410,53 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict)
     if (slot >= 0)
         return slot;
 fail:
-    module_free(m);
+    module_put(m);
     return slot < 0 ? slot : -E_NOMEM;
+}
+
+/* sys_ext_combine(a, b): see kernel/kcalls.tbl. */
+s64 sys_ext_combine(u64 a, u64 b)
+{
+    struct env *e = cpu_env();
+    int err;
+    struct capnode *ca = cap_get(e, a, &err), *cb;
+    if (!ca)
+        return err;
+    if (!(cb = cap_get(e, b, &err)))
+        return err;
+    struct ext_module *ma = module_of(ca), *mb = module_of(cb);
+    if (!ma || !mb || !(ca->rights & R_CONTROL) || !(cb->rights & R_CONTROL))
+        return -E_PERM;
+    if (ma->nprogs + mb->nprogs > MAX_COMBINED || ma->nexports + mb->nexports > MAX_EXPORTS)
+        return -E_NOMEM;
+    for (u32 i = 0; i < ma->nprogs; i++)
+        for (u32 j = 0; j < mb->nprogs; j++)
+            if (strcmp(ma->progs[i].name, mb->progs[j].name) == 0)
+                return -E_BUSY;
+    for (u32 i = 0; i < ma->nexports; i++)
+        for (u32 j = 0; j < mb->nexports; j++)
+            if (strcmp(ma->exp_name[i], mb->exp_name[j]) == 0)
+                return -E_BUSY;
+    struct ext_module *m = module_new();
+    if (!m)
+        return -E_NOMEM;
+    struct ext_module *parts[2] = {ma, mb};
+    for (int p = 0; p < 2; p++) {
+        for (u32 i = 0; i < parts[p]->nprogs; i++)
+            m->progs[m->nprogs++] = parts[p]->progs[i];
+        for (u32 i = 0; i < parts[p]->nexports; i++) {
+            strlcpy(m->exp_name[m->nexports], parts[p]->exp_name[i], BPF_ELF_NAME_MAX);
+            m->exp_insns[m->nexports] = parts[p]->exp_insns[i];
+            m->exp_len[m->nexports++] = parts[p]->exp_len[i];
+        }
+        m->parts[p] = (u8)(parts[p] - modules);
+        parts[p]->refs++;
+    }
+    int slot = cap_insert(e, CAP_EXT, R_GRANT | R_REVOKE | R_CONTROL,
+                          (u64)m->gen << 8 | (u64)(m - modules), 0);
+    if (slot < 0)
+        module_put(m);
+    return slot;
 }
 
 static struct ext_module *module_of(struct capnode *c)
@@ -341,14 +477,20 @@ s64 sys_ext_info(u64 module, u64 prog, u64 uout)
     struct ext_module *m = module_of(c);
     if (!m)
         return -E_PERM;
-    if (prog >= m->nprogs)
+    if (prog >= m->nprogs + m->nexports)
         return -E_NOENT;
     struct ext_prog_info pi;
     memset(&pi, 0, sizeof pi);
-    strlcpy(pi.name, m->progs[prog].name, sizeof pi.name);
-    pi.hook = (u32)(m->progs[prog].hook - ext_hooks);
-    pi.len = m->progs[prog].len;
-    pi.code_bytes = m->progs[prog].code_bytes;
+    if (prog < m->nprogs) {
+        strlcpy(pi.name, m->progs[prog].name, sizeof pi.name);
+        pi.hook = (u32)(m->progs[prog].hook - ext_hooks);
+        pi.len = m->progs[prog].len;
+        pi.code_bytes = m->progs[prog].code_bytes;
+    } else { /* an exported function */
+        strlcpy(pi.name, m->exp_name[prog - m->nprogs], sizeof pi.name);
+        pi.hook = EXT_HOOK_COUNT;
+        pi.len = m->exp_len[prog - m->nprogs];
+    }
     if (copy_to_user(uout, &pi, sizeof pi) < 0)
         return -E_FAULT;
     return m->nprogs;
@@ -452,7 +594,7 @@ void ext_release(u8 type, u64 object)
     if (type == CAP_EXT) {
         struct ext_module *m = &modules[object & 0xff];
         if (m->used && m->gen == (u32)(object >> 8))
-            module_free(m);
+            module_release(m);
     } else {
         struct ext_handler *h = &handlers[object & 0xff];
         if (h->used && h->gen == (u32)(object >> 8))
@@ -484,7 +626,7 @@ static bool ext_dispatch(struct env *e, u32 hook, void *ctx, const volatile u64 
             continue;
         struct ext_module *m = &modules[h->module];
         if (state)
-            *state = (u64)P2V(m->state_page);
+            *state = m->progs[h->prog].state;
         running = h;
         running_env = e;
         if (h->guard == ~0u || m->progs[h->guard].fn(ctx)) {

@@ -123,15 +123,14 @@ long exo_wait(uint32_t env, long max_yields)
 long exo_ext_find(uint32_t module, const char *name)
 {
     struct ext_prog_info pi;
-    long n = sys_ext_info(module, 0, &pi);
-    for (long i = 0; i < n; i++) {
-        if (sys_ext_info(module, (uint32_t)i, &pi) < 0)
-            return -E_NOENT;
+    for (uint32_t i = 0;; i++) { /* its programs, then its exported functions */
+        long r = sys_ext_info(module, i, &pi);
+        if (r < 0)
+            return r == -E_NOENT ? -E_NOENT : r;
         const char *a = pi.name, *b = name;
         while (*a && *a == *b)
             a++, b++;
         if (*a == 0 && *b == 0)
             return i;
     }
-    return n < 0 ? n : -E_NOENT;
 }

@@ -10,7 +10,7 @@
     extern const char ext_obj_##n[], ext_obj_##n##_end[];                                          \
     static long load_##n(struct ext_verdict *v)                                                    \
     {                                                                                              \
-        return sys_ext_load(ext_obj_##n, (uint64_t)(ext_obj_##n##_end - ext_obj_##n), v);         \
+        return sys_ext_load(ext_obj_##n, (uint64_t)(ext_obj_##n##_end - ext_obj_##n), v, NULL, 0);         \
     }
 OBJ(x_pct)
 OBJ(x_pool)
@@ -56,12 +56,12 @@ int main(void)
     CHECK_EQ(contains(v.reason, "out of bounds"), 1);
     printf("t_ext: refused as expected: \"%s\" (insn %u)\n", v.reason, v.insn);
     /* Malformed objects and bad arguments. */
-    CHECK_EQ(sys_ext_load("not an ELF object", 17, &v), -E_VERIFY);
-    CHECK_EQ(sys_ext_load(ext_obj_x_pct, 0, &v), -E_RANGE);
-    CHECK_EQ(sys_ext_load(ext_obj_x_pct, EXT_MAX_OBJECT + 1, &v), -E_RANGE);
-    CHECK_EQ(sys_ext_load(NULL, 100, &v), -E_FAULT);
-    CHECK_EQ(sys_ext_load((const void *)KERNEL_TEXT, 100, &v), -E_FAULT);
-    CHECK_EQ(sys_ext_load(ext_obj_x_bad_peek, 632, (struct ext_verdict *)((char *)&v + 4)), -E_ALIGN);
+    CHECK_EQ(sys_ext_load("not an ELF object", 17, &v, NULL, 0), -E_VERIFY);
+    CHECK_EQ(sys_ext_load(ext_obj_x_pct, 0, &v, NULL, 0), -E_RANGE);
+    CHECK_EQ(sys_ext_load(ext_obj_x_pct, EXT_MAX_OBJECT + 1, &v, NULL, 0), -E_RANGE);
+    CHECK_EQ(sys_ext_load(NULL, 100, &v, NULL, 0), -E_FAULT);
+    CHECK_EQ(sys_ext_load((const void *)KERNEL_TEXT, 100, &v, NULL, 0), -E_FAULT);
+    CHECK_EQ(sys_ext_load(ext_obj_x_bad_peek, 632, (struct ext_verdict *)((char *)&v + 4), NULL, 0), -E_ALIGN);
 
     /* A guarded PCT handler on a server env. */
     long mod = load_x_pct(&v);
