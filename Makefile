@@ -34,7 +34,7 @@ KASMS := $(wildcard kernel/arch/x86_64/*.S)
 EXT_KSRCS := ext/bpf_elf.c ext/verifier.c ext/jit_x86_64.c ext/hooks.c
 KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/kernel/ext/%.o)
 
-LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o
+LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
 UPROGS    := $(B)/user/init $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
              $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c))
@@ -155,6 +155,7 @@ $(B)/initrd.cpio: $(UPROGS) user/tests.manifest
 	@tools/need.sh cpio:cpio
 	@rm -rf $(B)/initrd && mkdir -p $(B)/initrd
 	cp $(UPROGS) $(B)/initrd/
+	strip --strip-debug $(addprefix $(B)/initrd/,$(notdir $(UPROGS)))
 	cp user/tests.manifest $(B)/initrd/tests
 	cd $(B)/initrd && ls | LC_ALL=C sort | cpio --quiet -o -H newc > ../initrd.cpio
 

@@ -69,7 +69,72 @@ struct proc_info {
 /* Copies entry i (0 <= i < NPROC) of the table; 0, or -1 if out of range. */
 int proc_get(int i, struct proc_info *out);
 
+/* Files and descriptors (lib/unix/fd). Descriptors 0, 1, 2 start on the
+ * console; descriptors are inherited across fork and exec. */
+typedef long ssize_t;
+typedef long off_t;
+#define O_RDONLY    0
+#define O_WRONLY    1
+#define O_RDWR      2
+#define O_ACCMODE   3
+#define O_CREAT     0x40
+#define O_EXCL      0x80
+#define O_TRUNC     0x200
+#define O_APPEND    0x400
+#define O_DIRECTORY 0x10000
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define S_IFMT  0170000
+#define S_IFDIR 0040000
+#define S_IFREG 0100000
+#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
+#define NOFILE 32
+#define PATH_MAX 256
+struct stat {
+    uint64_t st_ino;
+    uint32_t st_mode;
+    uint32_t st_nlink;
+    int64_t st_size;
+};
+struct dirent {
+    uint64_t d_ino;
+    uint8_t d_type; /* DT_DIR or DT_REG */
+    char d_name[256];
+};
+#define DT_REG 8
+#define DT_DIR 4
+typedef struct unix_dir DIR;
+
+int open(const char *path, int flags, ...);
+int close(int fd);
+ssize_t read(int fd, void *buf, size_t n);
+ssize_t write(int fd, const void *buf, size_t n);
+off_t lseek(int fd, off_t off, int whence);
+int stat(const char *path, struct stat *st);
+int fstat(int fd, struct stat *st);
+int unlink(const char *path);
+int mkdir(const char *path, int mode);
+int rmdir(const char *path);
+int dup(int fd);
+int dup2(int fd, int newfd);
+int pipe(int fds[2]);
+int chdir(const char *path);
+char *getcwd(char *buf, size_t n);
+DIR *opendir(const char *path);
+struct dirent *readdir(DIR *d);
+int closedir(DIR *d);
+
+/* Programs. exec replaces the calling process by the program at path (an
+ * ELF file in the file system), keeping its pid and descriptors. */
+int execv(const char *path, char *const argv[]);
+unsigned sleep(unsigned seconds); /* yields the CPU until the time has passed */
+int usleep(unsigned usec);
+
 /* Set up by the C runtime before main (unix_start). */
 void unix_init(const char *name);
+/* The arguments a process was started with (exec), or argc 0. */
+int unix_args(char ***argv);
 
 #endif

@@ -21,34 +21,18 @@
  * The kernel never takes a fault for its caller: before a kernel call writes
  * into our memory, we touch the buffer (exo_touch) so that copy-on-write
  * pages break here first. */
-#include "../unix.h"
+#include "../unix_internal.h"
 #include "../../exo/exo.h"
 #include "../../c/libc.h"
 
-#define UNIX_SHARED_VA   0x0000680000000000UL
-#define UNIX_SHARED_SIZE (2UL << 20) /* one 2 MiB block: the process table */
 #define CHILD_QUOTA      1024        /* at most this many pages for a forked child ... */
 #define CHILD_QUOTA_MIN  64          /* ... and at least this many (else fork fails) */
 #define SCRATCH_VA       0x00006f0000000000UL
 
 int errno;
 
-struct proc {
-    int pid, ppid, state, status;
-    uint32_t env_id;
-    char name[32];
-};
-
-struct shared {
-    uint64_t magic;
-    volatile uint32_t lock; /* protects everything in this struct */
-    int next_pid;
-    struct proc procs[NPROC];
-};
-#define SHARED_MAGIC 0x53504e4c554e4958UL
-#define SH ((struct shared *)UNIX_SHARED_VA)
-
-static int mypid;
+int unix_mypid;
+#define mypid unix_mypid
 static struct {
     int pid;
     uint32_t cap; /* our original capability of the child's env */
@@ -56,13 +40,13 @@ static struct {
 
 /* ---- the shared lock: a test-and-set that yields when taken ---- */
 
-static void sh_lock(void)
+void sh_lock(void)
 {
     while (__atomic_exchange_n(&SH->lock, 1, __ATOMIC_ACQUIRE))
         sys_yield(-1);
 }
 
-static void sh_unlock(void) { __atomic_store_n(&SH->lock, 0, __ATOMIC_RELEASE); }
+void sh_unlock(void) { __atomic_store_n(&SH->lock, 0, __ATOMIC_RELEASE); }
 
 /* ---- the page map: what this process maps, and which pages are COW ---- */
 
@@ -132,8 +116,6 @@ static void pmap_scan(void)
 /* ---- copy-on-write faults ---- */
 
 static struct proc *proc_of(int pid);
-static void sh_lock(void);
-static void sh_unlock(void);
 
 /* A fault the library OS does not resolve ends the process "by a signal". */
 static void segv(struct upcall_frame *f)
@@ -260,12 +242,15 @@ static void copy_name(char *d, const char *s)
 
 void unix_init(const char *name)
 {
-    if (!(exo_pte(UNIX_SHARED_VA) & PTE_P)) {
-        /* The first process: make the shared region and the table. */
-        long b = sys_frame_alloc_in(CAP_SELF, -1, 9);
-        if (b < 0 || exo_map(CAP_SELF, (uint32_t)b, UNIX_SHARED_VA, MMU_W) != 1) {
-            printf("unix: cannot set up the shared region (%ld)\n", b);
-            sys_exit(127);
+    int first = !(exo_pte(UNIX_SHARED_VA) & PTE_P);
+    if (first) {
+        /* The first process: make the shared region (2 MiB blocks) and the table. */
+        for (uint64_t off = 0; off < UNIX_SHARED_SIZE; off += 2UL << 20) {
+            long b = sys_frame_alloc_in(CAP_SELF, -1, 9);
+            if (b < 0 || exo_map(CAP_SELF, (uint32_t)b, UNIX_SHARED_VA + off, MMU_W) != 1) {
+                printf("unix: cannot set up the shared region (%ld)\n", b);
+                sys_exit(127);
+            }
         }
         SH->magic = SHARED_MAGIC;
         SH->next_pid = 1;
@@ -280,6 +265,10 @@ void unix_init(const char *name)
     }
     exo_set_handler(UPCALL_PAGEFAULT, on_fault);
     exo_set_handler(UPCALL_EXCEPTION, segv);
+    if (first)
+        fd_init_first();
+    else
+        fd_attach();
 }
 
 pid_t getpid(void) { return mypid; }
@@ -302,6 +291,7 @@ static volatile int fork_child_pid;
 static void child_start(void)
 {
     mypid = fork_child_pid;
+    fd_attach();
     for (int i = 0; i < NPROC; i++)
         children[i].pid = 0;
     pmap_scan();
@@ -348,6 +338,7 @@ pid_t fork(void)
     sh_unlock();
 
     fork_child_pid = pid;
+    fd_fork_prepare();
     if (exo_setjmp(fork_jb)) {
         child_start();
         return 0;
@@ -453,6 +444,7 @@ pid_t fork(void)
         sh_lock();
         p->state = PROC_FREE;
         sh_unlock();
+        fd_fork_undo();
         free_ghosts();
         errno = ENOMEM;
         return -1;
@@ -466,6 +458,7 @@ pid_t fork(void)
 
 void _exit(int status)
 {
+    fd_close_all();
     sh_lock();
     struct proc *p = proc_of(mypid);
     if (p) {
@@ -563,4 +556,21 @@ int kill(pid_t pid, int sig)
     sh_unlock();
     errno = exists ? EPERM : ESRCH;
     return -1;
+}
+
+/* ---- time ---- */
+
+int usleep(unsigned usec)
+{
+    uint64_t until = __builtin_ia32_rdtsc() + (uint64_t)usec * exo_info->tsc_per_ms / 1000;
+    while (__builtin_ia32_rdtsc() < until)
+        sys_yield(-1);
+    return 0;
+}
+
+unsigned sleep(unsigned seconds)
+{
+    for (unsigned s = 0; s < seconds; s++)
+        usleep(1000000);
+    return 0;
 }

@@ -1,0 +1,557 @@
+/* File descriptors, files, pipes and the console, for the Unix library OS.
+ *
+ * Open file descriptions (offset, flags, what they refer to) live in the
+ * shared region, so that descriptors inherited across fork share their
+ * offset as POSIX wants; each process has its own table of descriptors
+ * (private memory, inherited by fork as a copy). Files are in the shared
+ * in-memory file system (lib/unix/fs); pipes are rings in the shared region,
+ * with blocking done by yielding the CPU. */
+#include "../unix_internal.h"
+#include "../../exo/exo.h"
+#include "../../c/libc.h"
+
+struct fs unix_fs;
+static int fdtab[NOFILE]; /* descriptor -> index in SH->ofiles, -1 when closed */
+static char cwd[PATH_MAX] = "/";
+
+static void yield_cpu(void) { sys_yield(-1); }
+
+static int fail(int e)
+{
+    errno = e;
+    return -1;
+}
+
+static int fs_err(int r) { return fail(r < 0 ? -r : EIO); }
+
+/* ---- open file descriptions (shared; under sh_lock) ---- */
+
+static int ofile_new(int type, int flags)
+{
+    for (int i = 0; i < NOFILE_SYS; i++) {
+        struct ofile *o = &SH->ofiles[i];
+        if (o->type == OF_FREE) {
+            memset(o, 0, sizeof *o);
+            o->type = type;
+            o->flags = flags;
+            o->refs = 1;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Drops one reference (sh_lock held); the last one releases what it holds. */
+static void ofile_put(int i)
+{
+    struct ofile *o = &SH->ofiles[i];
+    if (--o->refs > 0)
+        return;
+    if (o->type == OF_FILE || o->type == OF_DIR) {
+        sh_unlock();
+        fs_unref(&unix_fs, o->ino);
+        sh_lock();
+    } else if (o->type == OF_PIPE_R) {
+        SH->pipes[o->pipe].readers--;
+    } else if (o->type == OF_PIPE_W) {
+        SH->pipes[o->pipe].writers--;
+    }
+    o->type = OF_FREE;
+}
+
+static int fd_alloc(int from)
+{
+    for (int fd = from; fd < NOFILE; fd++)
+        if (fdtab[fd] < 0)
+            return fd;
+    return -1;
+}
+
+static struct ofile *of(int fd)
+{
+    if (fd < 0 || fd >= NOFILE || fdtab[fd] < 0)
+        return NULL;
+    return &SH->ofiles[fdtab[fd]];
+}
+
+/* ---- set-up ---- */
+
+void fd_attach(void)
+{
+    fs_attach(&unix_fs, (void *)UNIX_FS_VA, UNIX_FS_SIZE, yield_cpu, (uint32_t)unix_mypid);
+}
+
+#define BOOT_VA 0x00006e0000000000UL
+
+void fd_init_first(void)
+{
+    for (int i = 0; i < NOFILE; i++)
+        fdtab[i] = -1;
+    if (fs_format((void *)UNIX_FS_VA, UNIX_FS_SIZE) < 0) {
+        printf("unix: cannot format the file system\n");
+        sys_exit(127);
+    }
+    fd_attach();
+    long size = sys_bootimage_map(BOOT_VA);
+    if (size > 0)
+        fs_import_cpio(&unix_fs, (const void *)BOOT_VA, (size_t)size, "/bin");
+    fs_mkdir(&unix_fs, "/tmp");
+    sh_lock();
+    int c = ofile_new(OF_CONSOLE, O_RDWR);
+    SH->ofiles[c].refs = 3;
+    sh_unlock();
+    fdtab[0] = fdtab[1] = fdtab[2] = c;
+}
+
+void fd_fork_prepare(void)
+{
+    sh_lock();
+    for (int fd = 0; fd < NOFILE; fd++)
+        if (fdtab[fd] >= 0)
+            SH->ofiles[fdtab[fd]].refs++;
+    sh_unlock();
+}
+
+void fd_fork_undo(void)
+{
+    sh_lock();
+    for (int fd = 0; fd < NOFILE; fd++)
+        if (fdtab[fd] >= 0)
+            ofile_put(fdtab[fd]);
+    sh_unlock();
+}
+
+void fd_close_all(void)
+{
+    for (int fd = 0; fd < NOFILE; fd++)
+        if (fdtab[fd] >= 0)
+            close(fd);
+}
+
+/* ---- paths ---- */
+
+/* The absolute form of path (relative ones start at the working directory). */
+static int abspath(const char *path, char *out)
+{
+    if (!path)
+        return fail(EFAULT);
+    size_t n = strlen(path);
+    if (n == 0)
+        return fail(ENOENT);
+    if (path[0] == '/') {
+        if (n >= PATH_MAX)
+            return fail(EINVAL);
+        strcpy(out, path);
+        return 0;
+    }
+    size_t c = strlen(cwd);
+    if (c + 1 + n >= PATH_MAX)
+        return fail(EINVAL);
+    strcpy(out, cwd);
+    if (c > 1)
+        out[c++] = '/';
+    strcpy(out + c, path);
+    return 0;
+}
+
+/* ---- calls ---- */
+
+int open(const char *path, int flags, ...)
+{
+    char p[PATH_MAX];
+    if (abspath(path, p) < 0)
+        return -1;
+    unsigned ff = (flags & O_CREAT ? FS_O_CREAT : 0) | (flags & O_EXCL ? FS_O_EXCL : 0) |
+                  (flags & O_TRUNC ? FS_O_TRUNC : 0) |
+                  (flags & O_DIRECTORY ? FS_O_DIRECTORY : 0);
+    int fd = fd_alloc(0);
+    if (fd < 0)
+        return fail(EMFILE);
+    int ino = fs_open(&unix_fs, p, ff); /* takes a reference */
+    if (ino < 0)
+        return fs_err(ino);
+    struct fs_stat st;
+    fs_stat(&unix_fs, (uint32_t)ino, &st);
+    if (st.type == FS_TYPE_DIR && (flags & O_ACCMODE) != O_RDONLY) {
+        fs_unref(&unix_fs, (uint32_t)ino);
+        return fail(EISDIR);
+    }
+    sh_lock();
+    int o = ofile_new(st.type == FS_TYPE_DIR ? OF_DIR : OF_FILE, flags);
+    if (o >= 0)
+        SH->ofiles[o].ino = (uint32_t)ino;
+    sh_unlock();
+    if (o < 0) {
+        fs_unref(&unix_fs, (uint32_t)ino);
+        return fail(ENOMEM);
+    }
+    fdtab[fd] = o;
+    return fd;
+}
+
+int close(int fd)
+{
+    if (!of(fd))
+        return fail(EBADF);
+    sh_lock();
+    ofile_put(fdtab[fd]);
+    sh_unlock();
+    fdtab[fd] = -1;
+    return 0;
+}
+
+/* The console: writes go out as they are; reads get a line at a time, with
+ * echo and backspace (the line discipline lives here, not in the kernel). */
+static char line[256];
+static size_t line_len, line_pos;
+
+static ssize_t console_read(char *buf, size_t n)
+{
+    if (line_pos == line_len) {
+        line_len = line_pos = 0;
+        for (;;) {
+            long c = sys_cgetc(CGETC_WAIT);
+            if (c < 0)
+                return fail(EIO);
+            if (c == 4) /* ^D */
+                break;
+            if (c == '\r')
+                c = '\n';
+            if (c == 127 || c == 8) {
+                if (line_len) {
+                    line_len--;
+                    sys_cputs("\b \b", 3);
+                }
+                continue;
+            }
+            if (line_len < sizeof line) {
+                line[line_len++] = (char)c;
+                char ch = (char)c;
+                sys_cputs(&ch, 1);
+            }
+            if (c == '\n' || line_len == sizeof line)
+                break;
+        }
+    }
+    size_t k = 0;
+    while (k < n && line_pos < line_len)
+        buf[k++] = line[line_pos++];
+    return (ssize_t)k;
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+    struct ofile *o = of(fd);
+    if (!o)
+        return fail(EBADF);
+    if ((o->flags & O_ACCMODE) == O_WRONLY)
+        return fail(EBADF);
+    exo_touch(buf, n);
+    switch (o->type) {
+    case OF_CONSOLE:
+        return console_read(buf, n);
+    case OF_DIR:
+        return fail(EISDIR);
+    case OF_FILE: {
+        int64_t r = fs_read(&unix_fs, o->ino, o->off, buf, n);
+        if (r < 0)
+            return fs_err((int)r);
+        o->off += (uint64_t)r;
+        return (ssize_t)r;
+    }
+    case OF_PIPE_R: {
+        struct pipe *p = &SH->pipes[o->pipe];
+        for (;;) {
+            sh_lock();
+            uint32_t avail = p->tail - p->head;
+            if (avail || !p->writers) {
+                size_t k = 0;
+                for (; k < n && k < avail; k++)
+                    ((char *)buf)[k] = p->buf[(p->head + k) % PIPE_SIZE];
+                p->head += (uint32_t)k;
+                sh_unlock();
+                return (ssize_t)k; /* 0: end of file, no writer left */
+            }
+            sh_unlock();
+            sys_yield(-1);
+        }
+    }
+    }
+    return fail(EBADF);
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+    struct ofile *o = of(fd);
+    if (!o)
+        return fail(EBADF);
+    if ((o->flags & O_ACCMODE) == O_RDONLY && o->type != OF_CONSOLE)
+        return fail(EBADF);
+    switch (o->type) {
+    case OF_CONSOLE:
+        for (size_t done = 0; done < n;) {
+            size_t k = n - done < (1 << 20) ? n - done : (1 << 20);
+            if (sys_cputs((const char *)buf + done, k) < 0)
+                return fail(EFAULT);
+            done += k;
+        }
+        return (ssize_t)n;
+    case OF_FILE: {
+        if (o->flags & O_APPEND) {
+            struct fs_stat st;
+            fs_stat(&unix_fs, o->ino, &st);
+            o->off = st.size;
+        }
+        int64_t r = fs_write(&unix_fs, o->ino, o->off, buf, n);
+        if (r < 0)
+            return fs_err((int)r);
+        o->off += (uint64_t)r;
+        return (ssize_t)r;
+    }
+    case OF_PIPE_W: {
+        struct pipe *p = &SH->pipes[o->pipe];
+        size_t done = 0;
+        while (done < n) {
+            sh_lock();
+            if (!p->readers) {
+                sh_unlock();
+                return done ? (ssize_t)done : fail(EPIPE);
+            }
+            uint32_t space = PIPE_SIZE - (p->tail - p->head);
+            size_t k = 0;
+            for (; done + k < n && k < space; k++)
+                p->buf[(p->tail + k) % PIPE_SIZE] = ((const char *)buf)[done + k];
+            p->tail += (uint32_t)k;
+            sh_unlock();
+            done += k;
+            if (done < n)
+                sys_yield(-1);
+        }
+        return (ssize_t)n;
+    }
+    }
+    return fail(EBADF);
+}
+
+off_t lseek(int fd, off_t off, int whence)
+{
+    struct ofile *o = of(fd);
+    if (!o)
+        return fail(EBADF);
+    if (o->type != OF_FILE)
+        return fail(ESPIPE);
+    struct fs_stat st;
+    fs_stat(&unix_fs, o->ino, &st);
+    int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)o->off
+                   : whence == SEEK_END ? (int64_t)st.size : -1;
+    if (base < 0 || base + off < 0)
+        return fail(EINVAL);
+    o->off = (uint64_t)(base + off);
+    return (off_t)o->off;
+}
+
+static void to_stat(const struct fs_stat *fst, struct stat *st)
+{
+    st->st_ino = fst->ino;
+    st->st_mode = (fst->type == FS_TYPE_DIR ? S_IFDIR : S_IFREG) | (fst->mode & 07777);
+    st->st_nlink = fst->nlink;
+    st->st_size = (int64_t)fst->size;
+}
+
+int stat(const char *path, struct stat *st)
+{
+    char p[PATH_MAX];
+    if (abspath(path, p) < 0)
+        return -1;
+    int ino = fs_lookup(&unix_fs, p);
+    if (ino < 0)
+        return fs_err(ino);
+    struct fs_stat fst;
+    int r = fs_stat(&unix_fs, (uint32_t)ino, &fst);
+    if (r < 0)
+        return fs_err(r);
+    to_stat(&fst, st);
+    return 0;
+}
+
+int fstat(int fd, struct stat *st)
+{
+    struct ofile *o = of(fd);
+    if (!o)
+        return fail(EBADF);
+    if (o->type != OF_FILE && o->type != OF_DIR) {
+        memset(st, 0, sizeof *st);
+        return 0;
+    }
+    struct fs_stat fst;
+    int r = fs_stat(&unix_fs, o->ino, &fst);
+    if (r < 0)
+        return fs_err(r);
+    to_stat(&fst, st);
+    return 0;
+}
+
+int unlink(const char *path)
+{
+    char p[PATH_MAX];
+    if (abspath(path, p) < 0)
+        return -1;
+    int r = fs_unlink(&unix_fs, p);
+    return r < 0 ? fs_err(r) : 0;
+}
+
+int mkdir(const char *path, int mode)
+{
+    (void)mode;
+    char p[PATH_MAX];
+    if (abspath(path, p) < 0)
+        return -1;
+    int r = fs_mkdir(&unix_fs, p);
+    return r < 0 ? fs_err(r) : 0;
+}
+
+int rmdir(const char *path)
+{
+    char p[PATH_MAX];
+    if (abspath(path, p) < 0)
+        return -1;
+    int r = fs_rmdir(&unix_fs, p);
+    return r < 0 ? fs_err(r) : 0;
+}
+
+int dup(int fd)
+{
+    if (!of(fd))
+        return fail(EBADF);
+    int n = fd_alloc(0);
+    if (n < 0)
+        return fail(EMFILE);
+    sh_lock();
+    SH->ofiles[fdtab[fd]].refs++;
+    sh_unlock();
+    fdtab[n] = fdtab[fd];
+    return n;
+}
+
+int dup2(int fd, int newfd)
+{
+    if (!of(fd) || newfd < 0 || newfd >= NOFILE)
+        return fail(EBADF);
+    if (fd == newfd)
+        return newfd;
+    if (fdtab[newfd] >= 0)
+        close(newfd);
+    sh_lock();
+    SH->ofiles[fdtab[fd]].refs++;
+    sh_unlock();
+    fdtab[newfd] = fdtab[fd];
+    return newfd;
+}
+
+int pipe(int fds[2])
+{
+    int r = fd_alloc(0);
+    if (r < 0)
+        return fail(EMFILE);
+    fdtab[r] = 0x7fffffff; /* reserved while we find the second */
+    int w = fd_alloc(0);
+    fdtab[r] = -1;
+    if (w < 0)
+        return fail(EMFILE);
+    sh_lock();
+    int p = -1;
+    for (int i = 0; i < NPIPE && p < 0; i++)
+        if (!SH->pipes[i].readers && !SH->pipes[i].writers)
+            p = i;
+    int or = p < 0 ? -1 : ofile_new(OF_PIPE_R, O_RDONLY);
+    int ow = or < 0 ? -1 : ofile_new(OF_PIPE_W, O_WRONLY);
+    if (ow < 0) {
+        if (or >= 0)
+            SH->ofiles[or].type = OF_FREE;
+        sh_unlock();
+        return fail(p < 0 ? EMFILE : ENOMEM);
+    }
+    struct pipe *pp = &SH->pipes[p];
+    pp->head = pp->tail = 0;
+    pp->readers = pp->writers = 1;
+    SH->ofiles[or].pipe = SH->ofiles[ow].pipe = p;
+    sh_unlock();
+    fdtab[r] = or;
+    fdtab[w] = ow;
+    fds[0] = r;
+    fds[1] = w;
+    return 0;
+}
+
+int chdir(const char *path)
+{
+    char p[PATH_MAX];
+    struct stat st;
+    if (abspath(path, p) < 0 || stat(p, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode))
+        return fail(ENOTDIR);
+    strcpy(cwd, p);
+    return 0;
+}
+
+char *getcwd(char *buf, size_t n)
+{
+    if (strlen(cwd) + 1 > n) {
+        errno = EINVAL;
+        return NULL;
+    }
+    strcpy(buf, cwd);
+    return buf;
+}
+
+struct unix_dir {
+    uint32_t ino, pos;
+    struct dirent ent;
+};
+
+DIR *opendir(const char *path)
+{
+    char p[PATH_MAX];
+    if (abspath(path, p) < 0)
+        return NULL;
+    int ino = fs_lookup(&unix_fs, p);
+    if (ino < 0) {
+        fs_err(ino);
+        return NULL;
+    }
+    struct fs_stat st;
+    fs_stat(&unix_fs, (uint32_t)ino, &st);
+    if (st.type != FS_TYPE_DIR) {
+        errno = ENOTDIR;
+        return NULL;
+    }
+    DIR *d = calloc(1, sizeof *d);
+    if (!d) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    d->ino = (uint32_t)ino;
+    return d;
+}
+
+struct dirent *readdir(DIR *d)
+{
+    struct fs_dirent fe;
+    int r = fs_readdir(&unix_fs, d->ino, &d->pos, &fe);
+    if (r <= 0)
+        return NULL;
+    d->ent.d_ino = fe.ino;
+    d->ent.d_type = fe.type == FS_TYPE_DIR ? DT_DIR : DT_REG;
+    size_t k = 0;
+    for (; fe.name[k] && k < sizeof d->ent.d_name - 1; k++)
+        d->ent.d_name[k] = fe.name[k];
+    d->ent.d_name[k] = 0;
+    return &d->ent;
+}
+
+int closedir(DIR *d)
+{
+    free(d);
+    return 0;
+}

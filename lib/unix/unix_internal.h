@@ -1,0 +1,69 @@
+/* What the components of the Unix library OS share: the layout of the
+ * memory every process maps (process table, open files, pipes, the file
+ * system), and the per-process hooks between components. */
+#ifndef LIBUNIX_INTERNAL_H
+#define LIBUNIX_INTERNAL_H
+
+#include "unix.h"
+#include "fs/fs.h"
+
+#define UNIX_SHARED_VA   0x0000680000000000UL
+#define UNIX_PROC_SIZE   (2UL << 20)            /* one 2 MiB block: tables and pipes */
+#define UNIX_FS_VA       (UNIX_SHARED_VA + UNIX_PROC_SIZE)
+#define UNIX_FS_BLOCKS   4                      /* 2 MiB blocks of file system */
+#define UNIX_FS_SIZE     (UNIX_FS_BLOCKS * (2UL << 20))
+#define UNIX_SHARED_SIZE (UNIX_PROC_SIZE + UNIX_FS_SIZE)
+
+#define NOFILE_SYS 256 /* open file descriptions, system-wide */
+#define NPIPE      16
+#define PIPE_SIZE  4096
+
+struct proc {
+    int pid, ppid, state, status;
+    uint32_t env_id;
+    char name[32];
+};
+
+enum ofile_type { OF_FREE = 0, OF_CONSOLE, OF_FILE, OF_DIR, OF_PIPE_R, OF_PIPE_W };
+
+/* An open file description, shared by the descriptors (in any process)
+ * that refer to it. */
+struct ofile {
+    int refs;
+    int type;
+    int flags;     /* O_* */
+    int pipe;      /* OF_PIPE_*: index in pipes[] */
+    uint32_t ino;  /* OF_FILE, OF_DIR */
+    uint64_t off;
+};
+
+struct pipe {
+    int readers, writers; /* open descriptions of each end */
+    uint32_t head, tail;  /* bytes read / written so far (mod 2^32) */
+    char buf[PIPE_SIZE];
+};
+
+struct shared {
+    uint64_t magic;
+    volatile uint32_t lock; /* protects everything in this struct */
+    int next_pid;
+    struct proc procs[NPROC];
+    struct ofile ofiles[NOFILE_SYS];
+    struct pipe pipes[NPIPE];
+};
+#define SHARED_MAGIC 0x53504e4c554e4958UL
+#define SH ((struct shared *)UNIX_SHARED_VA)
+
+void sh_lock(void);
+void sh_unlock(void);
+extern int unix_mypid;
+extern struct fs unix_fs;
+
+/* fd.c */
+void fd_init_first(void);   /* the first process: formats the FS, fills it, opens the console */
+void fd_attach(void);       /* every process: its handle on the file system */
+void fd_fork_prepare(void); /* before a fork's snapshot: the child will share every open file */
+void fd_fork_undo(void);    /* the fork failed */
+void fd_close_all(void);    /* exit */
+
+#endif

@@ -1,0 +1,155 @@
+/* Files, descriptors and pipes of the Unix library OS: files written and
+ * read back, unlink frees the space, descriptors inherited across fork
+ * (sharing their offset), 1 MiB through a pipe between two processes,
+ * and the bad cases: a closed descriptor, a pipe with no reader. */
+#include "../../lib/unix/unix.h"
+#include "../../lib/exo/exo.h"
+#include "check.h"
+
+static long fs_free(void)
+{
+    struct stat st;
+    return stat("/", &st) == 0 ? 0 : -1; /* (placeholder for a statfs) */
+}
+
+int main(void)
+{
+    unix_init("t_unix_files");
+    (void)fs_free;
+    /* The boot image is in /bin. */
+    struct stat st;
+    CHECK_EQ(stat("/bin/init", &st), 0);
+    CHECK_EQ(S_ISREG(st.st_mode), 1);
+    CHECK_EQ(st.st_size > 1000, 1);
+    CHECK_EQ(stat("/bin", &st), 0);
+    CHECK_EQ(S_ISDIR(st.st_mode), 1);
+    int found = 0;
+    DIR *d = opendir("/bin");
+    CHECK_EQ(d != NULL, 1);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        found += strcmp(e->d_name, "t_unix_files") == 0;
+    closedir(d);
+    CHECK_EQ(found, 1);
+
+    /* Write, read back, seek, append. */
+    int fd = open("/tmp/a", O_CREAT | O_RDWR);
+    CHECK_EQ(fd >= 3, 1);
+    static char big[100000], back[100000];
+    for (int i = 0; i < 100000; i++)
+        big[i] = (char)(i * 7 + 3);
+    CHECK_EQ(write(fd, big, sizeof big), (long)sizeof big);
+    CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+    CHECK_EQ(read(fd, back, sizeof back), (long)sizeof back);
+    CHECK_EQ(memcmp(big, back, sizeof big), 0);
+    CHECK_EQ(read(fd, back, 10), 0); /* end of file */
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_size, 100000);
+    CHECK_EQ(close(fd), 0);
+    fd = open("/tmp/a", O_WRONLY | O_APPEND);
+    CHECK_EQ(write(fd, "xyz", 3), 3);
+    close(fd);
+    CHECK_EQ(stat("/tmp/a", &st), 0);
+    CHECK_EQ(st.st_size, 100003);
+
+    /* Bad cases. */
+    CHECK_EQ(read(fd, back, 1), -1); /* closed */
+    CHECK_EQ(errno, EBADF);
+    CHECK_EQ(write(99, "x", 1), -1);
+    CHECK_EQ(errno, EBADF);
+    CHECK_EQ(open("/nope/x", O_RDONLY), -1);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(open("/tmp/a", O_CREAT | O_EXCL | O_RDWR), -1);
+    CHECK_EQ(errno, EEXIST);
+    CHECK_EQ(open("/bin", O_WRONLY), -1);
+    CHECK_EQ(errno, EISDIR);
+    CHECK_EQ(mkdir("/tmp/d", 0755), 0);
+    CHECK_EQ(mkdir("/tmp/d", 0755), -1);
+    CHECK_EQ(chdir("/tmp/d"), 0);
+    fd = open("rel", O_CREAT | O_RDWR); /* relative to the working directory */
+    close(fd);
+    CHECK_EQ(stat("/tmp/d/rel", &st), 0);
+    char cwd[64];
+    CHECK_EQ(strcmp(getcwd(cwd, sizeof cwd), "/tmp/d"), 0);
+    CHECK_EQ(rmdir("/tmp/d"), -1); /* not empty */
+    CHECK_EQ(unlink("rel"), 0);
+    CHECK_EQ(chdir("/"), 0);
+    CHECK_EQ(rmdir("/tmp/d"), 0);
+
+    /* Unlink frees the space: make and remove a big file twice. */
+    for (int round = 0; round < 3; round++) {
+        fd = open("/tmp/big", O_CREAT | O_TRUNC | O_RDWR);
+        for (int k = 0; k < 20; k++)
+            if (write(fd, big, sizeof big) != (long)sizeof big)
+                check_failures++;
+        close(fd);
+        CHECK_EQ(unlink("/tmp/big"), 0);
+    }
+    CHECK_EQ(stat("/tmp/big", &st), -1);
+
+    /* Descriptors are inherited across fork and share their offset. */
+    fd = open("/tmp/shared", O_CREAT | O_TRUNC | O_RDWR);
+    CHECK_EQ(write(fd, "parent;", 7), 7);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bad = write(fd, "child;", 6) != 6;
+        close(fd);
+        exit(bad);
+    }
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WEXITSTATUS(status), 0);
+    CHECK_EQ(write(fd, "end", 3), 3);
+    CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+    char buf[64] = {0};
+    CHECK_EQ(read(fd, buf, sizeof buf), 16);
+    CHECK_EQ(strcmp(buf, "parent;child;end"), 0);
+    close(fd);
+
+    /* 1 MiB through a pipe between two processes, unchanged. */
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        static char chunk[8192];
+        int bad = 0;
+        for (int k = 0; k < 128; k++) {
+            for (int i = 0; i < 8192; i++)
+                chunk[i] = (char)((k * 8192 + i) * 13);
+            bad += write(p[1], chunk, sizeof chunk) != (long)sizeof chunk;
+        }
+        close(p[1]);
+        exit(bad);
+    }
+    close(p[1]);
+    long total = 0, wrong = 0, r;
+    static char in[3000];
+    while ((r = read(p[0], in, sizeof in)) > 0) {
+        for (long i = 0; i < r; i++)
+            wrong += in[i] != (char)((total + i) * 13);
+        total += r;
+    }
+    CHECK_EQ(total, 1 << 20);
+    CHECK_EQ(wrong, 0);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WEXITSTATUS(status), 0);
+    close(p[0]);
+
+    /* Writing to a pipe with no reader: EPIPE. */
+    CHECK_EQ(pipe(p), 0);
+    close(p[0]);
+    CHECK_EQ(write(p[1], "x", 1), -1);
+    CHECK_EQ(errno, EPIPE);
+    close(p[1]);
+    /* dup2 */
+    fd = open("/tmp/dup", O_CREAT | O_RDWR);
+    CHECK_EQ(dup2(fd, 10), 10);
+    CHECK_EQ(write(10, "ab", 2), 2);
+    CHECK_EQ(write(fd, "cd", 2), 2);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 4); /* one offset */
+    close(10);
+    close(fd);
+    printf("t_unix_files: %d failed checks\n", check_failures);
+    return check_failures;
+}
