@@ -65,5 +65,23 @@ void fd_attach(void);       /* every process: its handle on the file system */
 void fd_fork_prepare(void); /* before a fork's snapshot: the child will share every open file */
 void fd_fork_undo(void);    /* the fork failed */
 void fd_close_all(void);    /* exit */
+void fd_export(int *fds, char *cwd); /* exec: NOFILE descriptors and PATH_MAX bytes */
+void fd_import(const int *fds, const char *cwd);
+
+/* What exec hands to the new program, on a page at EXEC_INFO_VA. */
+#define EXEC_INFO_VA 0x00006d0000000000UL
+#define EXEC_MAXARG  32
+struct exec_info {
+    uint64_t magic;
+    int pid;
+    int argc;
+    uint32_t argv_off[EXEC_MAXARG]; /* offsets of the strings in strings[] */
+    int fdtab[NOFILE];
+    char cwd[PATH_MAX];
+    int child_pid[NPROC];
+    uint32_t child_cap[NPROC];
+    char strings[1024];
+};
+#define EXEC_MAGIC 0x4558454346524f4dUL
 
 #endif

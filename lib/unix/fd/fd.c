@@ -555,3 +555,17 @@ int closedir(DIR *d)
     free(d);
     return 0;
 }
+
+/* ---- exec: descriptors and the working directory go to the new program ---- */
+
+void fd_export(int *fds, char *dir)
+{
+    memcpy(fds, fdtab, sizeof fdtab);
+    strcpy(dir, cwd);
+}
+
+void fd_import(const int *fds, const char *dir)
+{
+    memcpy(fdtab, fds, sizeof fdtab);
+    strcpy(cwd, dir);
+}

@@ -240,6 +240,8 @@ static void copy_name(char *d, const char *s)
     d[i] = 0;
 }
 
+static void exec_arrive(void);
+
 void unix_init(const char *name)
 {
     int first = !(exo_pte(UNIX_SHARED_VA) & PTE_P);
@@ -265,10 +267,12 @@ void unix_init(const char *name)
     }
     exo_set_handler(UPCALL_PAGEFAULT, on_fault);
     exo_set_handler(UPCALL_EXCEPTION, segv);
-    if (first)
+    if (first) {
         fd_init_first();
-    else
+    } else {
+        exec_arrive(); /* who we are: pid, arguments, descriptors */
         fd_attach();
+    }
 }
 
 pid_t getpid(void) { return mypid; }
@@ -573,4 +577,256 @@ unsigned sleep(unsigned seconds)
     for (unsigned s = 0; s < seconds; s++)
         usleep(1000000);
     return 0;
+}
+
+/* ---- exec ---- */
+
+#define EXEC_SCRATCH_VA 0x00006c0000000000UL
+
+struct elf_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct elf_phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+static char *exec_argv[EXEC_MAXARG + 1];
+static int exec_argc;
+
+int unix_args(char ***argv)
+{
+    *argv = exec_argv;
+    return exec_argc;
+}
+
+/* A new process image's first steps (called from unix_init). */
+static void exec_arrive(void)
+{
+    const struct exec_info *x = (const struct exec_info *)EXEC_INFO_VA;
+    if (!(exo_pte(EXEC_INFO_VA) & PTE_P) || x->magic != EXEC_MAGIC)
+        return;
+    mypid = x->pid;
+    exec_argc = x->argc;
+    for (int i = 0; i < x->argc && i < EXEC_MAXARG; i++)
+        exec_argv[i] = (char *)x->strings + x->argv_off[i];
+    exec_argv[exec_argc] = NULL;
+    for (int i = 0; i < NPROC; i++) {
+        children[i].pid = x->child_pid[i];
+        children[i].cap = x->child_cap[i];
+    }
+    fd_import(x->fdtab, x->cwd);
+}
+
+struct page_plan {
+    uint64_t va;
+    uint32_t slot; /* a frame of ours, moved to the new env at the end */
+    uint32_t perms;
+};
+
+/* Makes (or finds) the page at va in the plan and maps it at the scratch address. */
+static struct page_plan *plan_page(struct page_plan *plan, int *n, int max, uint64_t va)
+{
+    for (int i = 0; i < *n; i++)
+        if (plan[i].va == va) {
+            exo_map(CAP_SELF, plan[i].slot, EXEC_SCRATCH_VA, MMU_W);
+            return &plan[i];
+        }
+    if (*n == max)
+        return NULL;
+    long f = sys_frame_alloc(-1);
+    if (f < 0 || exo_map(CAP_SELF, (uint32_t)f, EXEC_SCRATCH_VA, MMU_W) != 1)
+        return NULL;
+    plan[*n] = (struct page_plan){va, (uint32_t)f, 0};
+    return &plan[(*n)++];
+}
+
+int execv(const char *path, char *const argv[])
+{
+    /* Read the whole program. */
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (int64_t)sizeof(struct elf_ehdr)) {
+        close(fd);
+        errno = ENOEXEC;
+        return -1;
+    }
+    uint8_t *img = malloc((size_t)st.st_size);
+    if (!img || read(fd, img, (size_t)st.st_size) != st.st_size) {
+        close(fd);
+        free(img);
+        errno = img ? EIO : ENOMEM;
+        return -1;
+    }
+    close(fd);
+    const struct elf_ehdr *eh = (const struct elf_ehdr *)img;
+    uint64_t size = (uint64_t)st.st_size;
+    if (memcmp(eh->ident, "\x7f" "ELF", 4) != 0 || eh->ident[4] != 2 || eh->type != 2 ||
+        eh->machine != 62 || eh->phentsize != sizeof(struct elf_phdr) || eh->phnum == 0 ||
+        eh->phnum > 16 || eh->phoff > size ||
+        eh->phnum * sizeof(struct elf_phdr) > size - eh->phoff) {
+        free(img);
+        errno = ENOEXEC;
+        return -1;
+    }
+    const struct elf_phdr *ph = (const struct elf_phdr *)(img + eh->phoff);
+    int argc = 0;
+    size_t strbytes = 0;
+    while (argv && argv[argc]) {
+        strbytes += strlen(argv[argc]) + 1;
+        if (++argc > EXEC_MAXARG || strbytes > 1024) {
+            free(img);
+            errno = E2BIG;
+            return -1;
+        }
+    }
+
+    long n = sys_env_create(exo_info->mem_quota - exo_info->mem_used - 256);
+    if (n < 0) {
+        free(img);
+        errno = ENOMEM;
+        return -1;
+    }
+    /* Build the new image in frames of our own. */
+    static struct page_plan plan[1024];
+    int np = 0, bad = 0;
+    for (int i = 0; i < eh->phnum && !bad; i++) {
+        if (ph[i].type != 1 || ph[i].memsz == 0)
+            continue;
+        if (ph[i].filesz > ph[i].memsz || ph[i].offset > size || ph[i].filesz > size - ph[i].offset ||
+            ph[i].vaddr < USER_MIN || ph[i].vaddr + ph[i].memsz > USER_STACK_TOP - (64 << 10)) {
+            bad = ENOEXEC;
+            break;
+        }
+        uint32_t perms = (ph[i].flags & 2 ? MMU_W : 0) | (ph[i].flags & 1 ? MMU_X : 0);
+        for (uint64_t va = ph[i].vaddr & ~4095UL; va < ph[i].vaddr + ph[i].memsz; va += 4096) {
+            struct page_plan *pp = plan_page(plan, &np, 1024, va);
+            if (!pp) {
+                bad = ENOMEM;
+                break;
+            }
+            pp->perms |= perms;
+            uint64_t lo = va > ph[i].vaddr ? va : ph[i].vaddr;
+            uint64_t hi = va + 4096 < ph[i].vaddr + ph[i].filesz ? va + 4096 : ph[i].vaddr + ph[i].filesz;
+            if (lo < hi)
+                memcpy((char *)EXEC_SCRATCH_VA + (lo - va), img + ph[i].offset + (lo - ph[i].vaddr), hi - lo);
+            exo_unmap(CAP_SELF, pp->slot);
+        }
+    }
+    free(img);
+    /* The stack, and the page that tells the new program who it is. */
+    for (int k = 1; k <= 16 && !bad; k++) {
+        struct page_plan *pp = plan_page(plan, &np, 1024, USER_STACK_TOP - (uint64_t)k * 4096);
+        if (!pp)
+            bad = ENOMEM;
+        else {
+            pp->perms = MMU_W;
+            exo_unmap(CAP_SELF, pp->slot);
+        }
+    }
+    struct page_plan *xp = bad ? NULL : plan_page(plan, &np, 1024, EXEC_INFO_VA);
+    if (!bad && !xp)
+        bad = ENOMEM;
+    if (xp) {
+        struct exec_info *x = (struct exec_info *)EXEC_SCRATCH_VA;
+        memset(x, 0, sizeof *x);
+        x->magic = EXEC_MAGIC;
+        x->pid = mypid;
+        x->argc = argc;
+        for (int i = 0, off = 0; i < argc; i++) {
+            x->argv_off[i] = (uint32_t)off;
+            strcpy(x->strings + off, argv[i]);
+            off += (int)strlen(argv[i]) + 1;
+        }
+        fd_export(x->fdtab, x->cwd);
+        /* Our children become its children. */
+        for (int i = 0; i < NPROC; i++) {
+            long s = children[i].pid && children[i].cap
+                         ? sys_cap_move(children[i].cap, (uint32_t)n) : 0;
+            x->child_pid[i] = s > 0 ? children[i].pid : 0;
+            x->child_cap[i] = s > 0 ? (uint32_t)s : 0;
+        }
+        xp->perms = MMU_W;
+        exo_unmap(CAP_SELF, xp->slot);
+    }
+    if (bad) {
+        for (int i = 0; i < np; i++)
+            sys_cap_delete(plan[i].slot);
+        sys_cap_delete((uint32_t)n);
+        errno = bad;
+        return -1;
+    }
+    /* Hand the pages over and map them in the new env. */
+    for (int i = 0; i < np && !bad; i++) {
+        long s = sys_cap_move(plan[i].slot, (uint32_t)n);
+        struct mmu_op op = {plan[i].va, (uint32_t)s, MMU_MAP | MMU_TCAP | plan[i].perms};
+        if (s < 0 || sys_mmu_update((uint32_t)n, &op, 1) != 1)
+            bad = ENOMEM;
+        else
+            plan[i].slot = 0;
+    }
+    struct upcall_frame regs;
+    memset(&regs, 0, sizeof regs);
+    regs.rip = eh->entry;
+    regs.rsp = USER_STACK_TOP;
+    if (bad || sys_env_set_regs((uint32_t)n, &regs) < 0 || sys_slot_alloc((uint32_t)n, -1) < 0) {
+        for (int i = 0; i < np; i++)
+            if (plan[i].slot)
+                sys_cap_delete(plan[i].slot);
+        sys_cap_delete((uint32_t)n);
+        errno = bad ? bad : ENOMEM;
+        return -1;
+    }
+    /* The table says who runs this pid now. */
+    struct cap_info eci = {0};
+    exo_touch(&eci, sizeof eci);
+    sys_cap_inspect((uint32_t)n, &eci);
+    sh_lock();
+    struct proc *p = proc_of(mypid);
+    if (p) {
+        p->env_id = (uint32_t)eci.object;
+        const char *base = path;
+        for (const char *c = path; *c; c++)
+            if (*c == '/')
+                base = c + 1;
+        copy_name(p->name, base);
+    }
+    sh_unlock();
+    /* The shared region last: our own capabilities move to the new env (a
+     * copy derived from ours would die with us). From here on we no longer
+     * see the shared region. */
+    static struct cap_info ci[256];
+    static struct { uint64_t va; uint32_t slot; } shared[UNIX_SHARED_SIZE >> 21];
+    int ns = 0;
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
+        exo_touch(ci, sizeof ci);
+        long cnt = sys_cap_list(base, ci, 256);
+        if (cnt < 0)
+            break;
+        for (long i = 0; i < cnt; i++)
+            if (ci[i].type == CAP_FRAME && ci[i].mapped_env == exo_info->id &&
+                ci[i].mapped_va >= UNIX_SHARED_VA &&
+                ci[i].mapped_va < UNIX_SHARED_VA + UNIX_SHARED_SIZE &&
+                ns < (int)(sizeof shared / sizeof shared[0])) {
+                shared[ns].va = ci[i].mapped_va;
+                shared[ns++].slot = base + (uint32_t)i;
+            }
+    }
+    for (int i = 0; i < ns; i++) {
+        exo_unmap(CAP_SELF, shared[i].slot);
+        long c = sys_cap_move(shared[i].slot, (uint32_t)n);
+        struct mmu_op op = {shared[i].va, (uint32_t)c, MMU_MAP | MMU_TCAP | MMU_W};
+        if (c >= 0)
+            sys_mmu_update((uint32_t)n, &op, 1);
+    }
+    sys_env_replace((uint32_t)n);
+    errno = EINVAL; /* not reached */
+    return -1;
 }

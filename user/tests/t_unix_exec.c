@@ -1,0 +1,56 @@
+/* exec in the Unix library OS: a process replaced by a program from the
+ * file system keeps its pid, parent and descriptors and gets its arguments;
+ * the parent's wait sees the new program's status; exec of a file that is
+ * not an ELF executable fails cleanly. */
+#include "../../lib/unix/unix.h"
+#include "../../lib/exo/exo.h"
+#include "check.h"
+
+int main(void)
+{
+    unix_init("t_unix_exec");
+    char **argv;
+    int argc = unix_args(&argv);
+    if (argc >= 2 && strcmp(argv[1], "child") == 0) {
+        /* The exec'd image: check what it was given, answer through fd 5. */
+        int bad = argc != 4 || strcmp(argv[2], "hello") != 0;
+        char want[16];
+        snprintf(want, sizeof want, "%d", getpid());
+        bad += strcmp(argv[3], want) != 0;   /* the same pid as before exec */
+        bad += getppid() != 1;
+        bad += write(5, "from exec\n", 10) != 10; /* an inherited descriptor */
+        exit(bad ? 100 + bad : 42);
+    }
+    CHECK_EQ(argc, 0); /* started by the kernel: no arguments */
+
+    /* Not an ELF file, not there, a directory: errors, and we go on. */
+    char *none[] = {"x", NULL};
+    CHECK_EQ(execv("/bin/tests", none), -1);
+    CHECK_EQ(errno, ENOEXEC);
+    CHECK_EQ(execv("/bin/no-such", none), -1);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(execv("/bin", none), -1);
+    CHECK_EQ(errno, ENOEXEC);
+
+    int fd = open("/tmp/out", O_CREAT | O_TRUNC | O_RDWR);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd, 5);
+        char pidstr[16];
+        snprintf(pidstr, sizeof pidstr, "%d", getpid());
+        char *args[] = {"t_unix_exec", "child", "hello", pidstr, NULL};
+        execv("/bin/t_unix_exec", args);
+        exit(99); /* exec failed */
+    }
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st), 1);
+    CHECK_EQ(WEXITSTATUS(st), 42);
+    char buf[32] = {0};
+    CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+    CHECK_EQ(read(fd, buf, sizeof buf), 10);
+    CHECK_EQ(strcmp(buf, "from exec\n"), 0);
+    close(fd);
+    printf("t_unix_exec: %d failed checks\n", check_failures);
+    return check_failures;
+}
