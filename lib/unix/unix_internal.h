@@ -20,6 +20,7 @@
 
 struct proc {
     int pid, ppid, state, status;
+    int pending; /* a signal sent by a process that is not the parent (acted on at slot start) */
     uint32_t env_id;
     char name[32];
 };

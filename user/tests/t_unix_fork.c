@@ -99,8 +99,29 @@ int main(void)
     CHECK_EQ(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, 1);
     CHECK_EQ(kill(999, SIGKILL), -1);
     CHECK_EQ(errno, ESRCH);
-    CHECK_EQ(kill(1, SIGKILL), -1);              /* ourselves: not our child */
+    CHECK_EQ(kill(1, SIGKILL), -1);              /* ourselves */
     CHECK_EQ(errno, EPERM);
+    /* A grandchild killed by a process that is not its parent. */
+    int pfd[2];
+    pipe(pfd);
+    pid = fork();
+    if (pid == 0) {
+        pid_t g = fork();
+        if (g == 0)
+            for (;;)
+                ; /* never yields */
+        write(pfd[1], &g, sizeof g);
+        int gst = 0;
+        waitpid(g, &gst, 0);
+        exit(WIFSIGNALED(gst) && WTERMSIG(gst) == SIGTERM ? 0 : 1);
+    }
+    pid_t grandchild = 0;
+    CHECK_EQ(read(pfd[0], &grandchild, sizeof grandchild), (long)sizeof grandchild);
+    CHECK_EQ(kill(grandchild, SIGTERM), 0);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st) && WEXITSTATUS(st) == 0, 1);
+    close(pfd[0]);
+    close(pfd[1]);
     CHECK_EQ(free_frames(), base);
 
     /* A fork bomb: every process forks until the quota stops it. */

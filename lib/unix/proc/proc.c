@@ -242,6 +242,22 @@ static void copy_name(char *d, const char *s)
 
 static void exec_arrive(void);
 
+/* At the start of each time slot: a pending signal ends the process. */
+static void on_prologue(struct upcall_frame *f)
+{
+    (void)f;
+    struct proc *p = proc_of(mypid); /* (read without the lock: a word) */
+    if (!p || !p->pending)
+        return;
+    int sig = p->pending;
+    fd_close_all();
+    sh_lock();
+    p->state = PROC_ZOMBIE;
+    p->status = sig;
+    sh_unlock();
+    sys_exit(128 + sig);
+}
+
 void unix_init(const char *name)
 {
     int first = !(exo_pte(UNIX_SHARED_VA) & PTE_P);
@@ -267,6 +283,7 @@ void unix_init(const char *name)
     }
     exo_set_handler(UPCALL_PAGEFAULT, on_fault);
     exo_set_handler(UPCALL_EXCEPTION, segv);
+    exo_set_handler(UPCALL_PROLOGUE, on_prologue);
     if (first) {
         fd_init_first();
     } else {
@@ -554,12 +571,23 @@ int kill(pid_t pid, int sig)
         sh_unlock();
         return 0;
     }
-    /* Other processes: only their parent holds the authority over their env. */
+    /* Another process: its parent holds the authority over its env, so the
+     * signal is left in the shared table; the process acts on it when its
+     * next time slot begins (on_prologue). */
     sh_lock();
-    int exists = proc_of(pid) != NULL;
+    struct proc *p = proc_of(pid);
+    if (p && p->state == PROC_RUNNING && pid != mypid)
+        p->pending = sig;
     sh_unlock();
-    errno = exists ? EPERM : ESRCH;
-    return -1;
+    if (!p) {
+        errno = ESRCH;
+        return -1;
+    }
+    if (pid == mypid) {
+        errno = EPERM; /* (no signal handlers: killing oneself is exit) */
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- time ---- */
