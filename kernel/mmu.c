@@ -85,7 +85,8 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
     /* Check the whole batch before touching anything. */
     for (u64 i = 0; i < count; i++) {
         u32 opc = ops[i].op & 0xff;
-        if (ops[i].op & ~(0xffu | MMU_W | MMU_X | MMU_TCAP))
+        if (ops[i].op & ~(0xffu | MMU_W | MMU_X | MMU_TCAP | MMU_CLRAD) ||
+            ((ops[i].op & MMU_CLRAD) && (ops[i].op & 0xff) != MMU_PROTECT))
             return -E_INVAL;
         struct capnode *c = cap_get(ops[i].op & MMU_TCAP ? t : e, ops[i].cap, &r);
         if (!c)
@@ -150,7 +151,8 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
             for (u64 k = 0; k < cap_pages(c); k++) {
                 pte = vm_walk(t->pml4, c->mapped_va + k * PAGE_SIZE);
                 assert(pte && PTE_ADDR(*pte) == (c->object + k) * PAGE_SIZE);
-                *pte = (*pte & ~(PTE_W | PTE_NX)) | (pte_flags(ops[i].op) & (PTE_W | PTE_NX));
+                *pte = (*pte & ~(PTE_W | PTE_NX | (ops[i].op & MMU_CLRAD ? PTE_A | PTE_D : 0))) |
+                       (pte_flags(ops[i].op) & (PTE_W | PTE_NX));
                 vm_flush_page(t, c->mapped_va + k * PAGE_SIZE);
             }
             break;

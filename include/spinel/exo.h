@@ -47,6 +47,7 @@ enum mmu_opcode { MMU_MAP = 1, MMU_UNMAP = 2, MMU_PROTECT = 3 };
 #define MMU_W 0x100 /* map writable (needs R_WRITE) */
 #define MMU_X 0x200 /* map executable (needs R_EXEC) */
 #define MMU_TCAP 0x400 /* `cap` names a slot in the target env's table, not the caller's */
+#define MMU_CLRAD 0x1000 /* with MMU_PROTECT: also clear the accessed and dirty bits */
 
 struct mmu_op {
     uint64_t va;    /* MMU_MAP: page-aligned user address; ignored otherwise */
