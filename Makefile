@@ -36,8 +36,11 @@ KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/ke
 
 LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
+SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
 UPROGS    := $(B)/user/init $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
-             $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c))
+             $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
+             $(SH_PROGS)
+SCRIPTS   := $(wildcard user/sh/*.sh)
 
 QEMU_ACCEL := $(if $(filter kvm,$(ACCEL)),-accel kvm -cpu host,-accel tcg -cpu max)
 QEMU_BASE  := $(QEMU) $(QEMU_ACCEL) -m $(MEM) -smp $(SMP) -no-reboot \
@@ -143,7 +146,15 @@ $(B)/uext/objs.S: $(UEXT)
 	 done > $@; echo '    .section .note.GNU-stack, "", @progbits' >> $@
 $(B)/uext/objs.o: $(B)/uext/objs.S
 	$(CC) -c $< -o $@
-# Programs of the Unix library OS link libunix too.
+# Programs of the Unix library OS link libunix too: the shell and its
+# utilities (user/sh), init, and the t_unix_* tests.
+$(B)/ush/%.o: user/sh/%.c | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c $< -o $@
+$(SH_PROGS): $(B)/user/%: $(B)/ush/%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
+$(B)/user/init: $(B)/user/init.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 
@@ -151,12 +162,13 @@ EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 
-$(B)/initrd.cpio: $(UPROGS) user/tests.manifest
+$(B)/initrd.cpio: $(UPROGS) user/tests.manifest $(SCRIPTS)
 	@tools/need.sh cpio:cpio
 	@rm -rf $(B)/initrd && mkdir -p $(B)/initrd
 	cp $(UPROGS) $(B)/initrd/
 	strip --strip-debug $(addprefix $(B)/initrd/,$(notdir $(UPROGS)))
 	cp user/tests.manifest $(B)/initrd/tests
+	$(if $(SCRIPTS),cp $(SCRIPTS) $(B)/initrd/)
 	cd $(B)/initrd && ls | LC_ALL=C sort | cpio --quiet -o -H newc > ../initrd.cpio
 
 # ---- running ----
@@ -204,4 +216,4 @@ format:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush -type f -name '*.d' 2>/dev/null)

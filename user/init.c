@@ -1,7 +1,9 @@
-/* init: the first user program. Until the Unix library OS and its shell
- * arrive, it offers a tiny console monitor. */
+/* init: the first user program. It starts the Unix library OS (the shared
+ * process table and file system, filled from the boot image) and runs the
+ * shell, /bin/sh; without one it offers a tiny console monitor. */
 #include "../lib/c/libc.h"
 #include "../lib/exo/exo.h"
+#include "../lib/unix/unix.h"
 
 static void info(void)
 {
@@ -47,7 +49,24 @@ static int readline(char *buf, int max)
 int main(void)
 {
     printf("init: hello from user space (ring 3)\n");
+    unix_init("init");
     info();
+    struct stat st;
+    if (stat("/bin/sh", &st) == 0) {
+        printf("init: starting /bin/sh (exit leaves the shell and stops the machine)\n");
+        pid_t pid = fork();
+        if (pid == 0) {
+            char *argv[] = {"sh", NULL};
+            execv("/bin/sh", argv);
+            printf("init: cannot run /bin/sh (errno %d)\n", errno);
+            exit(127);
+        }
+        int status = 0;
+        while (waitpid(pid, &status, 0) != pid)
+            ;
+        printf("init: the shell ended (status %d)\n", WEXITSTATUS(status));
+        return 0;
+    }
     printf("Type 'help' for commands.\n");
     char line[128];
     for (;;) {
