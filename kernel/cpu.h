@@ -43,6 +43,7 @@ struct cpu {
     u64 slot_mask;      /* bit p set when position p is owned */
     struct env *root;   /* the env sched_loop_until() watches (NULL: none) */
     struct env *fpu_owner; /* whose x87/SSE state the CPU's registers hold */
+    bool fpu_ts;           /* CR0.TS is set (the registers are not the running env's) */
     int slot_pos;       /* position of the current slot */
     u64 slot_end;       /* tick at which the current slot ends */
     u64 grace_end;      /* tick at which the epilogue grace period ends (0: none) */

@@ -46,6 +46,7 @@ struct env {
     void *cap_pages[64];        /* capability table pages (cap.c); NULL until used */
     u32 cap_hint;               /* a slot at or below the first free one */
     u8 fpu[512] __aligned(16);  /* x87/SSE state (fxsave image) while not on a CPU */
+    bool fpu_used;              /* it has used x87/SSE: switch its state eagerly */
     struct env_entries entries; /* upcall entry points (user addresses) */
     struct env_info *info;      /* the info page, also mapped read-only at ENV_INFO_VA */
     paddr_t info_pa;
@@ -67,6 +68,8 @@ struct env {
 };
 
 extern struct env envs[NENV];
+STATIC_ASSERT(offsetof(struct env, tf) % 16 == 0 && offsetof(struct env, pct_tf) % 16 == 0 &&
+              sizeof(struct env) % 16 == 0);
 
 static inline bool env_in_pct(const struct env *e) { return e->pct_caller != NULL; }
 

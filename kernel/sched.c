@@ -82,17 +82,46 @@ void cpu_set_env(struct env *e)
 {
     struct cpu *c = cpu();
     c->env = e;
+    /* (16-byte aligned: tf and pct_tf are declared so, see env.h) */
     c->utf_top = (u64)(env_in_pct(e) ? &e->pct_tf : &e->tf) + sizeof(struct trapframe);
-    assert(c->utf_top % 16 == 0);
     c->tss.rsp[0] = c->utf_top;
     env_load_cr3(e);
-    /* The x87/SSE registers follow the env (the kernel itself never uses them). */
-    if (c->fpu_owner != e) {
+    /* The x87/SSE registers follow the env. An env known to use them is
+     * switched at once; for the others CR0.TS is set while the registers
+     * hold another env's state, and the first x87/SSE instruction traps (#NM)
+     * to fpu_switch(): an env that never uses them (a PCT server, say) costs
+     * nothing. The kernel itself never uses them. */
+    if (c->fpu_owner != e && e->fpu_used) { /* a known user: switch now, no trap */
+        if (c->fpu_ts) {
+            __asm__ volatile("clts");
+            c->fpu_ts = false;
+        }
         if (c->fpu_owner)
             __asm__ volatile("fxsave64 %0" : "=m"(c->fpu_owner->fpu));
         __asm__ volatile("fxrstor64 %0" ::"m"(e->fpu));
         c->fpu_owner = e;
+        return;
     }
+    bool ts = c->fpu_owner != e;
+    if (ts != c->fpu_ts) {
+        if (ts)
+            write_cr0(read_cr0() | CR0_TS);
+        else
+            __asm__ volatile("clts");
+        c->fpu_ts = ts;
+    }
+}
+
+void fpu_switch(void)
+{
+    struct cpu *c = cpu();
+    __asm__ volatile("clts");
+    c->fpu_ts = false;
+    if (c->fpu_owner)
+        __asm__ volatile("fxsave64 %0" : "=m"(c->fpu_owner->fpu));
+    __asm__ volatile("fxrstor64 %0" ::"m"(c->env->fpu));
+    c->fpu_owner = c->env;
+    c->env->fpu_used = true; /* from now on switched eagerly */
 }
 
 void env_run(struct env *e)

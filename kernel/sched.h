@@ -18,6 +18,7 @@ void sched_slot_free(u32 cpu, u32 pos);
 void sched_forget_env(struct env *e);
 void sched_tick(struct trapframe *tf);
 bool sched_can_run(struct env *e);
+void fpu_switch(void); /* #NM: give the running env its x87/SSE registers */
 
 /* Upcalls (upcall.c): pushes an upcall frame describing the context *ctx on
  * e's exception stack and redirects *ctx to the handler. e's address space

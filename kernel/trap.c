@@ -111,6 +111,10 @@ void trap(struct trapframe *tf)
     case T_SPURIOUS:
         return;
     }
+    if (tf->vector == T_NM && trap_from_user(tf) && c->env) {
+        fpu_switch(); /* lazy x87/SSE switch (sched.c) */
+        return;
+    }
     if (tf->vector < 32) {
         if (trap_from_user(tf)) {
             user_fault(tf);

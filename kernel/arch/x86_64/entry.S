@@ -93,6 +93,8 @@ trap_common:
     ja 8f
     cmp $2, %eax
     je 8f
+    cmp $7, %eax                      /* #NM: the lazy x87/SSE switch */
+    je 8f
     cmp $8, %eax
     je 8f
     cmp $18, %eax

@@ -242,10 +242,10 @@ static void copy_name(char *d, const char *s)
 
 static void exec_arrive(void);
 
-/* At the start of each time slot: a pending signal ends the process. */
-static void on_prologue(struct upcall_frame *f)
+/* A pending signal ends the process: checked when a time slot of ours ends
+ * (the epilogue: a process that never yields) and whenever we wait. */
+static void check_signals(void)
 {
-    (void)f;
     struct proc *p = proc_of(mypid); /* (read without the lock: a word) */
     if (!p || !p->pending)
         return;
@@ -256,6 +256,13 @@ static void on_prologue(struct upcall_frame *f)
     p->status = sig;
     sh_unlock();
     sys_exit(128 + sig);
+}
+
+static void on_epilogue(struct upcall_frame *f)
+{
+    (void)f;
+    check_signals();
+    sys_yield(-1); /* within the grace period; we resume where we were */
 }
 
 void unix_init(const char *name)
@@ -283,7 +290,7 @@ void unix_init(const char *name)
     }
     exo_set_handler(UPCALL_PAGEFAULT, on_fault);
     exo_set_handler(UPCALL_EXCEPTION, segv);
-    exo_set_handler(UPCALL_PROLOGUE, on_prologue);
+    exo_set_handler(UPCALL_EPILOGUE, on_epilogue);
     if (first) {
         fd_init_first();
     } else {
@@ -544,6 +551,7 @@ pid_t waitpid(pid_t pid, int *status, int options)
         }
         if (options & WNOHANG)
             return 0;
+        check_signals();
         sys_yield(-1);
     }
 }
@@ -572,8 +580,8 @@ int kill(pid_t pid, int sig)
         return 0;
     }
     /* Another process: its parent holds the authority over its env, so the
-     * signal is left in the shared table; the process acts on it when its
-     * next time slot begins (on_prologue). */
+     * signal is left in the shared table; the process acts on it at the end
+     * of its current time slot or when it next waits (check_signals). */
     sh_lock();
     struct proc *p = proc_of(pid);
     if (p && p->state == PROC_RUNNING && pid != mypid)

@@ -1,0 +1,40 @@
+/* The x87/SSE registers belong to each env: another env using them in
+ * between (switched lazily by the kernel) does not disturb ours. */
+#include "../../lib/exo/exo.h"
+#include "check.h"
+
+/* Loads v into xmm5 and the x87 control word, yields the CPU, reads them back. */
+static uint64_t across_yield(uint64_t v, uint16_t *fcw_out)
+{
+    uint64_t out;
+    uint16_t fcw = 0x027f, got;
+    __asm__ volatile("fldcw %[cw]\n"
+                     "movq %[in], %%xmm5\n"
+                     "mov $16, %%eax\n" /* SYS_yield */
+                     "mov $-1, %%rdi\n"
+                     "syscall\n"
+                     "movq %%xmm5, %[out]\n"
+                     "fnstcw %[got]\n"
+                     : [out] "=r"(out), [got] "=m"(got)
+                     : [in] "r"(v), [cw] "m"(fcw)
+                     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "xmm5",
+                       "memory");
+    *fcw_out = got;
+    return out;
+}
+
+int main(void)
+{
+    long child = exo_spawn("t_fpu_child", 64);
+    CHECK_EQ(child > 0, 1);
+    uint16_t fcw;
+    for (uint64_t i = 0; i < 200; i++) {
+        uint64_t v = 0x1234567800000000UL + i;
+        if (across_yield(v, &fcw) != v || fcw != 0x027f)
+            check_failures++;
+    }
+    CHECK_EQ(exo_wait((uint32_t)child, 100000), ENV_STATUS(ENV_STATUS_EXIT, 0));
+    CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
+    printf("t_fpu: %d failed checks\n", check_failures);
+    return check_failures;
+}
