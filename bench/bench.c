@@ -191,6 +191,8 @@ static const struct row rows[] = {
     {"ext_pct_rt", 1000, 1, plat_ext_pct_setup, plat_ext_pct_roundtrip, plat_ext_pct_teardown},
     /* Unix: fork (copy-on-write, in the library OS on Spinel) + exit + wait. */
     {"unix_fork_exit_wait", 50, 1, plat_unix_fork_setup, plat_unix_fork_exit_wait, NULL},
+    /* Unix: 1-byte round trip through two pipes to a child process. */
+    {"unix_pipe_rt", 500, 1, plat_unix_pipe_setup, plat_unix_pipe_roundtrip, plat_unix_pipe_teardown},
     /* Threads inside one domain: Linux pthreads, Spinel's lib/unix/thread. */
     {"thread_create_join", 200, 1, NULL, plat_thread_create_join, NULL},
     {"mutex_uncontended", 2000, 1, NULL, plat_mutex_lock_unlock, NULL},

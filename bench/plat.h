@@ -147,6 +147,10 @@ void plat_thread_switch_teardown(void);
  *      fork over the exokernel interface) -------------------------------- */
 int plat_unix_fork_setup(void);
 int plat_unix_fork_exit_wait(void);
+/* Linux: the same as ipc_rt; Spinel: pipes of the Unix library OS. */
+int plat_unix_pipe_setup(void);
+int plat_unix_pipe_roundtrip(void);
+void plat_unix_pipe_teardown(void);
 
 /* ---- provided by bench.c ------------------------------------------- */
 

@@ -441,3 +441,7 @@ void plat_thread_switch_teardown(void)
 
 int plat_unix_fork_setup(void) { return PLAT_OK; }
 int plat_unix_fork_exit_wait(void) { return plat_domain_create_exit_wait(); }
+
+int plat_unix_pipe_setup(void) { return plat_ipc_setup(); }
+int plat_unix_pipe_roundtrip(void) { return plat_ipc_roundtrip(); }
+void plat_unix_pipe_teardown(void) { plat_ipc_teardown(); }

@@ -163,10 +163,44 @@ void plat_ext_pct_teardown(void)
 
 /* ---- unix_fork_exit_wait: lib/unix/proc ---- */
 #include "../lib/unix/unix.h"
+static int unix_ready;
 int plat_unix_fork_setup(void)
 {
-    unix_init("bench");
+    if (!unix_ready++)
+        unix_init("bench");
     return PLAT_OK;
+}
+
+static int to_child[2], from_child[2];
+static pid_t echo_pid;
+int plat_unix_pipe_setup(void)
+{
+    plat_unix_fork_setup();
+    if (pipe(to_child) < 0 || pipe(from_child) < 0)
+        return PLAT_ERROR;
+    echo_pid = fork();
+    if (echo_pid == 0) {
+        close(to_child[1]);
+        close(from_child[0]);
+        char c;
+        while (read(to_child[0], &c, 1) == 1)
+            write(from_child[1], &c, 1);
+        _exit(0);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    return echo_pid > 0 ? PLAT_OK : PLAT_ERROR;
+}
+int plat_unix_pipe_roundtrip(void)
+{
+    char c = 'x';
+    return write(to_child[1], &c, 1) == 1 && read(from_child[0], &c, 1) == 1 ? 0 : 1;
+}
+void plat_unix_pipe_teardown(void)
+{
+    close(to_child[1]); /* the child reads end of file and exits */
+    waitpid(echo_pid, 0, 0);
+    close(from_child[0]);
 }
 int plat_unix_fork_exit_wait(void)
 {
