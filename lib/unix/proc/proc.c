@@ -122,6 +122,8 @@ static void segv(struct upcall_frame *f)
 {
     printf("[pid %d] segmentation fault at %lx (rip %lx, vector %lu, error %lx)\n", mypid, f->addr,
            f->rip, f->vector, f->error);
+    if (!(exo_pte(UNIX_SHARED_VA) & PTE_P)) /* (no table to report to) */
+        sys_exit(128 + SIGSEGV);
     sh_lock();
     struct proc *p = proc_of(mypid);
     if (p) {
@@ -837,7 +839,9 @@ int execv(const char *path, char *const argv[])
     sh_unlock();
     /* The shared region last: our own capabilities move to the new env (a
      * copy derived from ours would die with us). From here on we no longer
-     * see the shared region. */
+     * see the shared region, so no handler of ours may look at it: the end
+     * of a slot just preempts us. */
+    exo_set_handler(UPCALL_EPILOGUE, 0);
     static struct cap_info ci[256];
     static struct { uint64_t va; uint32_t slot; } shared[UNIX_SHARED_SIZE >> 21];
     int ns = 0;
