@@ -11,6 +11,10 @@ int main(void)
     unix_init("t_unix_exec");
     char **argv;
     int argc = unix_args(&argv);
+    if (argc >= 2 && strcmp(argv[1], "leaf") == 0) { /* exec'd by an exec'd image's child */
+        int f = open("/tmp/leaf", O_CREAT | O_RDWR);
+        exit(f >= 0 && write(f, "l", 1) == 1 ? 7 : 1);
+    }
     if (argc >= 2 && strcmp(argv[1], "child") == 0) {
         /* The exec'd image: check what it was given, answer through fd 5. */
         int bad = argc != 4 || strcmp(argv[2], "hello") != 0;
@@ -19,6 +23,19 @@ int main(void)
         bad += strcmp(argv[3], want) != 0;   /* the same pid as before exec */
         bad += getppid() != 1;
         bad += write(5, "from exec\n", 10) != 10; /* an inherited descriptor */
+        /* An exec'd image forks in turn, and its child uses the files. */
+        pid_t g = fork();
+        if (g == 0) {
+            int f = open("/tmp/grandchild", O_CREAT | O_RDWR);
+            if (f < 0 || write(f, "g", 1) != 1)
+                exit(1);
+            char *leaf[] = {"t_unix_exec", "leaf", NULL};
+            execv("/bin/t_unix_exec", leaf);
+            printf("t_unix_exec: exec from a child of an exec'd image failed: errno %d\n", errno);
+            exit(2);
+        }
+        int gst = -1;
+        bad += waitpid(g, &gst, 0) != g || !WIFEXITED(gst) || WEXITSTATUS(gst) != 7;
         exit(bad ? 100 + bad : 42);
     }
     CHECK_EQ(argc, 0); /* started by the kernel: no arguments */

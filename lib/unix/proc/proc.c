@@ -25,7 +25,7 @@
 #include "../../exo/exo.h"
 #include "../../c/libc.h"
 
-#define CHILD_QUOTA      1024        /* at most this many pages for a forked child ... */
+#define CHILD_QUOTA      4096        /* at most this many pages for a forked child ... */
 #define CHILD_QUOTA_MIN  64          /* ... and at least this many (else fork fails) */
 #define SCRATCH_VA       0x00006f0000000000UL
 
@@ -344,10 +344,10 @@ pid_t fork(void)
         errno = EAGAIN;
         return -1;
     }
-    /* The child's memory comes out of ours: a quarter of what we have left,
+    /* The child's memory comes out of ours: half of what we have left,
      * within bounds. */
     uint64_t spare = exo_info->mem_quota - exo_info->mem_used;
-    uint64_t q = spare / 4 < CHILD_QUOTA ? spare / 4 : CHILD_QUOTA;
+    uint64_t q = spare / 2 < CHILD_QUOTA ? spare / 2 : CHILD_QUOTA;
     long env = q < CHILD_QUOTA_MIN ? -E_NOMEM : sys_env_create(q);
     if (env < 0) {
         sh_unlock();
@@ -726,7 +726,14 @@ int execv(const char *path, char *const argv[])
         }
     }
 
-    long n = sys_env_create(exo_info->mem_quota - exo_info->mem_used - 256);
+    /* The new env gets all our spare memory but what building its image
+     * takes meanwhile (its pages are ours until handed over) and a margin. */
+    uint64_t need = 17 + 64;
+    for (int i = 0; i < eh->phnum; i++)
+        if (ph[i].type == 1)
+            need += ph[i].memsz / 4096 + 2;
+    uint64_t spare = exo_info->mem_quota - exo_info->mem_used;
+    long n = spare > need + 16 ? sys_env_create(spare - need) : -E_NOMEM;
     if (n < 0) {
         free(img);
         errno = ENOMEM;
