@@ -1,8 +1,9 @@
 /* Upcall trampolines and user-level resume.
  *
  * The kernel enters a handler with rsp just below the upcall frame (a null
- * return address at 0(%rsp)) and rdi = &frame. exo_upcall_entry calls the C
- * handler registered for the frame's kind, then resumes the frame. */
+ * return address at 0(%rsp)) and rdi = &frame. exo_upcall_entry saves the
+ * x87/SSE state, calls the C handler registered for the frame's kind,
+ * restores that state and resumes the frame. */
 /* struct upcall_frame offsets (spinel/exo.h) */
 #define FRAME_R15 0
 #define FRAME_R14 8
@@ -29,9 +30,15 @@
 exo_upcall_entry:
     sub $8, %rsp                    /* entered as if called: realign for the call below */
     mov %rdi, %rbx                  /* callee-saved: the frame */
+    /* The frame holds only integer registers: keep the interrupted code's
+     * x87/SSE state across the C handler, which may use xmm registers
+     * (gcc copies structures with movups). */
+    sub $512, %rsp
+    fxsave64 (%rsp)
     mov FRAME_KIND(%rdi), %rax
     lea exo_handlers(%rip), %rcx
     call *(%rcx, %rax, 8)
+    fxrstor64 (%rsp)
     mov %rbx, %rdi
     /* fall through */
 
