@@ -1,13 +1,20 @@
 /* Program entry: the kernel starts a program at _start with rsp at the top of
- * its stack. Call main() and pass its result to sys_exit. */
+ * its stack. Call main() and pass its result to exit() when the program has
+ * one (the Unix library OS's closes descriptors and tells the parent), else
+ * to sys_exit. */
     .text
     .global _start
+    .weak exit
 _start:
     xor %ebp, %ebp
     and $-16, %rsp
     call main
     mov %eax, %edi
-    mov $2, %eax        /* SYS_exit */
+    mov $exit, %rax
+    test %rax, %rax
+    jz 1f
+    call *%rax
+1:  mov $2, %eax        /* SYS_exit */
     syscall
     ud2
 

@@ -25,7 +25,7 @@
 #include "../../exo/exo.h"
 #include "../../c/libc.h"
 
-#define CHILD_QUOTA      4096        /* at most this many pages for a forked child ... */
+#define CHILD_QUOTA      16384       /* at most this many pages for a forked child ... */
 #define CHILD_QUOTA_MIN  64          /* ... and at least this many (else fork fails) */
 #define SCRATCH_VA       0x00006f0000000000UL
 
@@ -177,7 +177,12 @@ static void on_fault(struct upcall_frame *f)
     }
     long g = sys_frame_alloc(-1);
     if (g < 0 || exo_map(CAP_SELF, (uint32_t)g, SCRATCH_VA, MMU_W) != 1) {
-        printf("[pid %d] out of memory breaking copy-on-write\n", mypid);
+        printf("[pid %d] out of memory breaking copy-on-write (quota %lu, used %lu)\n", mypid,
+               (unsigned long)exo_info->mem_quota, (unsigned long)exo_info->mem_used);
+        uint64_t lo, hi;
+        exo_private_range(&lo, &hi);
+        if (f->rsp >= lo && f->rsp < hi) /* the fault came from exiting: no second try */
+            sys_exit(128 + SIGSEGV);
         _exit(128 + SIGSEGV);
     }
     memcpy((void *)SCRATCH_VA, (const void *)va, 4096);
