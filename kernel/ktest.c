@@ -225,11 +225,13 @@ static const struct {
 
 /* ---- user test programs ---- */
 
-/* Runs a program as a root env with slot 0 until it ends (or its deadline). */
-int run_env(const char *name, const u8 *elf, size_t size, u64 timeout_s, struct env **out)
+/* Runs a program as a root env with `quota` pages and slot 0 until it ends
+ * (or its deadline). */
+int run_env(const char *name, const u8 *elf, size_t size, u64 quota, u64 timeout_s,
+            struct env **out)
 {
     struct env *e;
-    int r = env_alloc(name, 0, ROOT_QUOTA, &e);
+    int r = env_alloc(name, 0, quota, &e);
     if (r < 0)
         return r;
     if ((r = env_load_program(e, elf, size)) < 0) {
@@ -264,7 +266,7 @@ static void run_program(const char *name, const char *expect, u64 timeout_s)
     }
     u64 before = pmem_free_frames();
     struct env *e;
-    int r = run_env(name, f.data, f.size, timeout_s, &e);
+    int r = run_env(name, f.data, f.size, ROOT_QUOTA, timeout_s, &e);
     if (r < 0) {
         verdict(false, test, "cannot start: error %d", r);
         return;
