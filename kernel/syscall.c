@@ -243,7 +243,14 @@ s64 sys_env_replace(u64 env)
     while (c->first_child) /* copies of it go too (they would name a stale env) */
         cap_delete_node(c->first_child);
     e->orig_cap = 0;
-    env_exit(e, 0);
+    e->exit_status = 0;
+    ksnprintf(e->why, sizeof e->why, "replaced by %x", n->id);
+    env_teardown(e, STOP_EXIT);
+    /* No capability names e any more, so nobody would free its slot: do it
+     * now (a root env stays a zombie for the runner that started it). */
+    if (e->parent)
+        env_free(e);
+    sched_return_to_loop();
 }
 
 void syscall_dispatch(struct trapframe *tf)
