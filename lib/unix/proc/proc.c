@@ -25,7 +25,7 @@
 #include "../../exo/exo.h"
 #include "../../c/libc.h"
 
-#define CHILD_QUOTA      16384       /* at most this many pages for a forked child ... */
+#define CHILD_QUOTA      65536       /* at most this many pages for a forked child ... */
 #define CHILD_QUOTA_MIN  64          /* ... and at least this many (else fork fails) */
 #define SCRATCH_VA       0x00006f0000000000UL
 
@@ -610,8 +610,10 @@ int kill(pid_t pid, int sig)
 int usleep(unsigned usec)
 {
     uint64_t until = __builtin_ia32_rdtsc() + (uint64_t)usec * exo_info->tsc_per_ms / 1000;
-    while (__builtin_ia32_rdtsc() < until)
+    while (__builtin_ia32_rdtsc() < until) {
+        check_signals(); /* a kill ends a sleeping process */
         sys_yield(-1);
+    }
     return 0;
 }
 
