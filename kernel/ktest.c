@@ -1,10 +1,11 @@
 /* The in-guest test runner. First the kernel's own unit tests, then each user
  * test program named in the boot image's "tests" manifest:
  *
- *     # program   expected outcome        [timeout in seconds]
+ *     # program   expected outcome        [timeout in seconds [quota in MiB]]
  *     t_exit42    exit:42
  *     t_ud2       fault:UD
  *     t_spin      timeout                 1
+ *     t_sh        exit:0                  120 128
  *
  * One line per test with its verdict, then "N passed, M failed". Every test
  * program must also give back every frame it used. The machine then exits
@@ -255,7 +256,7 @@ static const char *const short_names[32] = {
     [12] = "SS", [13] = "GP", [14] = "PF", [16] = "MF", [17] = "AC", [19] = "XM",
 };
 
-static void run_program(const char *name, const char *expect, u64 timeout_s)
+static void run_program(const char *name, const char *expect, u64 timeout_s, u64 quota)
 {
     char test[48];
     ksnprintf(test, sizeof test, "user/%s", name);
@@ -266,7 +267,7 @@ static void run_program(const char *name, const char *expect, u64 timeout_s)
     }
     u64 before = pmem_free_frames();
     struct env *e;
-    int r = run_env(name, f.data, f.size, ROOT_QUOTA, timeout_s, &e);
+    int r = run_env(name, f.data, f.size, quota, timeout_s, &e);
     if (r < 0) {
         verdict(false, test, "cannot start: error %d", r);
         return;
@@ -308,9 +309,9 @@ static void run_manifest(const struct initrd_file *m)
         }
         i++;
         line[n] = 0;
-        char *words[3] = {0};
+        char *words[4] = {0};
         int nw = 0;
-        for (char *p = line; *p && nw < 3;) {
+        for (char *p = line; *p && nw < 4;) {
             while (*p == ' ' || *p == '\t')
                 *p++ = 0;
             if (!*p || *p == '#')
@@ -321,13 +322,19 @@ static void run_manifest(const struct initrd_file *m)
         }
         if (nw < 2)
             continue;
-        u64 timeout = 10;
-        if (nw == 3) {
+        u64 timeout = 10, quota = ROOT_QUOTA;
+        if (nw >= 3) {
             timeout = 0;
             for (char *p = words[2]; *p >= '0' && *p <= '9'; p++)
                 timeout = timeout * 10 + (*p - '0');
         }
-        run_program(words[0], words[1], timeout);
+        if (nw == 4) {
+            u64 mib = 0;
+            for (char *p = words[3]; *p >= '0' && *p <= '9' && mib < (1 << 20); p++)
+                mib = mib * 10 + (*p - '0');
+            quota = mib * 256; /* pages */
+        }
+        run_program(words[0], words[1], timeout, quota);
     }
 }
 

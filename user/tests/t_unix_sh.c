@@ -1,0 +1,62 @@
+/* The shell and the utilities (user/sh) on the Unix library OS:
+ * - `sh -c "echo hi | wc -c"` writes "3\n" to the pipe we gave it as stdout;
+ * - 80 fork+exec+wait rounds in a row (more than the kernel's 64 envs: an
+ *   exec must not leave its old env behind);
+ * - user/sh/tests.sh (44 checks of the shell and utilities) exits 0. */
+#include "../../lib/unix/unix.h"
+#include "check.h"
+
+/* Runs argv with stdout to a pipe; returns its exit status, output in out. */
+static int run(char *const argv[], char *out, size_t outsz)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execv(argv[0], argv);
+        exit(126);
+    }
+    close(p[1]);
+    size_t n = 0;
+    long r;
+    while (n + 1 < outsz && (r = read(p[0], out + n, outsz - 1 - n)) > 0)
+        n += (size_t)r;
+    out[n] = 0;
+    close(p[0]);
+    int st = -1;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+int main(void)
+{
+    unix_init("t_unix_sh");
+    static char out[16384];
+
+    char *pipeline[] = {"/bin/sh", "-c", "echo hi | wc -c", NULL};
+    CHECK_EQ(run(pipeline, out, sizeof out), 0);
+    CHECK_EQ(strcmp(out, "3\n"), 0);
+
+    char *notfound[] = {"/bin/sh", "-c", "nosuchcommand", NULL};
+    CHECK_EQ(run(notfound, out, sizeof out), 127);
+
+    int bad = 0;
+    for (int i = 0; i < 80; i++) {
+        char *t[] = {"/bin/true", NULL};
+        if (run(t, out, sizeof out) != 0)
+            bad++;
+    }
+    CHECK_EQ(bad, 0);
+
+    char *suite[] = {"/bin/sh", "/bin/tests.sh", NULL};
+    int st = run(suite, out, sizeof out);
+    printf("%s", out);
+    CHECK_EQ(st, 0);
+    printf("t_unix_sh: %d failed checks\n", check_failures);
+    return check_failures;
+}
