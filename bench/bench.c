@@ -199,7 +199,6 @@ static const struct row rows[] = {
     /* one iteration = our yield + the partner thread's (strict alternation) */
     {"thread_switch", 500, 2, plat_thread_switch_setup, plat_thread_switch,
      plat_thread_switch_teardown},
-    /* Later: libos_fork, pipe, thread_create, mutex, thread_switch, ... */
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

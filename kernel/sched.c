@@ -122,6 +122,8 @@ void fpu_switch(void)
     __asm__ volatile("fxrstor64 %0" ::"m"(c->env->fpu));
     c->fpu_owner = c->env;
     c->env->fpu_used = true; /* from now on switched eagerly */
+    if (c->env->info)
+        c->env->info->fpu_used = 1;
 }
 
 void env_run(struct env *e)

@@ -137,7 +137,11 @@ struct env_info {
     uint64_t ntaken;              /* entries in taken[] (cumulative, capped) */
     struct repossessed taken[REPOSSESS_MAX];
     uint64_t tsc_per_ms;
+    uint64_t fpu_used; /* nonzero once the env has used x87/SSE (then its state is kept
+                          across upcall handlers by libexo) */
 };
+#define ENV_INFO_FPU_USED 1640 /* offsetof(struct env_info, fpu_used), for assembly */
+_Static_assert(__builtin_offsetof(struct env_info, fpu_used) == ENV_INFO_FPU_USED, "env_info layout");
 
 /* ---- extensions (verified eBPF, ext/) ---- */
 #define EXT_MAX_OBJECT (256 * 1024) /* largest ELF object sys_ext_load takes */

@@ -24,6 +24,7 @@
 #define FRAME_RFLAGS 152
 #define FRAME_RSP 160
 #define FRAME_KIND 176
+#define ENV_INFO_VA_FPU (0x00007f7ffffff000 + 1640) /* &exo_info->fpu_used (spinel/exo.h) */
 
     .text
     .global exo_upcall_entry
@@ -34,12 +35,18 @@ exo_upcall_entry:
      * x87/SSE state across the C handler, which may use xmm registers
      * (gcc copies structures with movups). */
     sub $512, %rsp
+    mov $ENV_INFO_VA_FPU, %rax      /* an env that never used them has nothing to keep */
+    mov (%rax), %r12                /* callee-saved: the decision, for the way back */
+    test %r12, %r12
+    jz 1f
     fxsave64 (%rsp)
-    mov FRAME_KIND(%rdi), %rax
+1:  mov FRAME_KIND(%rdi), %rax
     lea exo_handlers(%rip), %rcx
     call *(%rcx, %rax, 8)
+    test %r12, %r12
+    jz 2f
     fxrstor64 (%rsp)
-    mov %rbx, %rdi
+2:  mov %rbx, %rdi
     /* fall through */
 
 /* exo_resume(frame): restore everything and continue at frame->rip with
