@@ -18,6 +18,7 @@
 #include "pmem.h"
 #include "sched.h"
 #include "ext.h"
+#include "notify.h"
 #include "cpu.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
@@ -195,6 +196,12 @@ static void release_object(struct capnode *c)
     case CAP_EXT:
     case CAP_HANDLER:
         ext_release(c->type, c->object);
+        break;
+    case CAP_NOTIFY:
+        notify_release(c->object);
+        break;
+    case CAP_DEVICE:
+        dev_release(c->object);
         break;
     }
 }

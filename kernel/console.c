@@ -42,10 +42,3 @@ void console_putc(char c)
 {
     console_write(&c, 1);
 }
-
-int console_getc(void)
-{
-    if (!(inb(COM1 + 5) & 0x01))
-        return -1;
-    return inb(COM1);
-}

@@ -157,7 +157,7 @@ void env_teardown(struct env *e, enum env_stop why)
     if (e->stop == STOP_NONE)
         e->stop = why;
     enum env_state was = e->state;
-    e->state = ENV_ZOMBIE; /* from now on env_lookup() no longer finds it */
+    e->state = ENV_ZOMBIE;         /* from now on env_lookup() no longer finds it */
     for (int i = 0; i < ncpu; i++) /* its FPU state must not be saved into a reused env */
         if (cpus[i].fpu_owner == e)
             cpus[i].fpu_owner = NULL;
@@ -189,6 +189,7 @@ void env_teardown(struct env *e, enum env_stop why)
         p->mem_quota += e->mem_quota;
         if (p->info)
             p->info->mem_quota = p->mem_quota;
+        env_post_event(p, EVENT_CHILD); /* wakes a parent waiting in sys_block */
     }
     e->mem_quota = 0;
 }

@@ -10,7 +10,6 @@
 void console_init(void);
 void console_putc(char c);
 void console_write(const char *s, size_t n);
-int console_getc(void); /* -1 if no character is waiting */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vkprintf(const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -11,6 +11,7 @@
 #include "ext.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
+#include "notify.h"
 
 #define MB_BOOT_MAGIC 0x2BADB002
 
@@ -164,6 +165,7 @@ void kmain(u32 magic, u32 mbi_pa)
     cpus[0].apic_id = lapic_id();
     kprintf("timer: %u Hz, lapic %u counts/tick, tsc %lu kHz\n", TIMER_HZ, lapic_ticks_per_period,
             tsc_per_ms);
+    dev_init();
     ext_init();
     initrd_init(initrd, initrd_size);
     if (!initrd)

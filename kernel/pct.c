@@ -128,9 +128,7 @@ s64 sys_pct_send(u64 env, u64 bits)
         return r;
     if (!bits)
         return -E_INVAL;
-    t->info->pending_events |= bits;
-    if (t->state == ENV_BLOCKED)
-        t->state = ENV_RUNNABLE;
+    env_post_event(t, bits);
     return 0;
 }
 

@@ -73,7 +73,10 @@ static struct env *run_target(struct env *e)
     return e->state == ENV_RUNNABLE && e->has_context ? e : NULL;
 }
 
-bool sched_can_run(struct env *e) { return run_target(e) == e; }
+bool sched_can_run(struct env *e)
+{
+    return run_target(e) == e;
+}
 
 /* Makes e the env this CPU runs: its address space, and its active frame
  * (the protected-entry frame while it serves a call) as the place where the
@@ -145,7 +148,10 @@ void sched_save_current(struct trapframe *tf)
         e->has_context = true;
 }
 
-void sched_return_to_loop(void) { kcontext_jump(&cpu()->sched); }
+void sched_return_to_loop(void)
+{
+    kcontext_jump(&cpu()->sched);
+}
 
 /* Before running e (not in a call): deliver pending upcalls. */
 static void slot_begin(struct env *e, bool new_slot)
@@ -153,12 +159,7 @@ static void slot_begin(struct env *e, bool new_slot)
     e->info->slots_run += new_slot;
     if (e->revoke_pending)
         revoke_deliver(e);
-    if (e->info->pending_events && e->entries.entry[UPCALL_EVENT]) {
-        u64 bits = e->info->pending_events;
-        e->info->pending_events = 0;
-        if (upcall_push(e, &e->tf, UPCALL_EVENT, 0, 0, bits) < 0)
-            e->info->pending_events |= bits;
-    }
+    upcall_deliver_events(e, &e->tf);
     if (new_slot && e->entries.entry[UPCALL_PROLOGUE])
         upcall_push(e, &e->tf, UPCALL_PROLOGUE, 0, 0, cpu()->slot_pos);
 }
@@ -171,7 +172,8 @@ static struct env *next_slot(struct cpu *c, int *pos_out)
     struct env *t = NULL;
     int pos = c->slot_pos;
     /* Positions after the current one, then from the start up to it. */
-    u64 after = c->slot_pos + 1 < NSLOTS ? c->slot_mask >> (c->slot_pos + 1) << (c->slot_pos + 1) : 0;
+    u64 after =
+        c->slot_pos + 1 < NSLOTS ? c->slot_mask >> (c->slot_pos + 1) << (c->slot_pos + 1) : 0;
     u64 parts[2] = {after, c->slot_mask & ~after};
     for (int half = 0; half < 2 && !t; half++) {
         for (u64 m = parts[half]; m && !t; m &= m - 1) {
@@ -319,8 +321,13 @@ s64 sys_block(void)
     struct cpu *c = cpu();
     struct env *e = c->env;
     c->cur_tf->rax = 0;
-    if (e->info->pending_events || e->revoke_pending)
+    if (e->info->pending_events || e->revoke_pending) {
+        /* Deliver now rather than at the next slot: the caller's loop
+         * would otherwise spin on sys_block until then. */
+        if (!env_in_pct(e))
+            upcall_deliver_events(e, c->cur_tf);
         return 0;
+    }
     sched_save_current(c->cur_tf);
     if (!env_in_pct(e))
         e->state = ENV_BLOCKED;

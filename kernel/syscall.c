@@ -18,7 +18,10 @@
 #include "kcall_table.h"
 
 /* sys_null() -> 0. Rights: none. Errors: none. */
-s64 sys_null(void) { return 0; }
+s64 sys_null(void)
+{
+    return 0;
+}
 
 /* sys_cputs(buf, len) -> len. Rights: none.
  * Errors: E_FAULT bad buffer; E_RANGE len > 1 MiB. */
@@ -40,7 +43,10 @@ s64 sys_cputs(u64 buf, u64 len)
 }
 
 /* sys_exit(status): does not return. Rights: none. */
-s64 sys_exit(u64 status) { env_exit(cpu_env(), (int)status); }
+s64 sys_exit(u64 status)
+{
+    env_exit(cpu_env(), (int)status);
+}
 
 /* sys_sysinfo(out) -> 0. Rights: none. Errors: E_ALIGN, E_FAULT. */
 s64 sys_sysinfo(u64 out)
@@ -56,22 +62,6 @@ s64 sys_sysinfo(u64 out)
         .env_id = cpu_env()->id,
     };
     return copy_to_user(out, &si, sizeof si);
-}
-
-/* sys_cgetc(flags) -> character. Rights: none. Errors: E_AGAIN, E_INVAL. */
-s64 sys_cgetc(u64 flags)
-{
-    if (flags & ~1UL)
-        return -E_INVAL;
-    for (;;) {
-        int ch = console_getc();
-        if (ch >= 0)
-            return ch;
-        if (!(flags & 1))
-            return -E_AGAIN;
-        /* Wait for the next interrupt with interrupts on, then look again. */
-        __asm__ volatile("sti; hlt; cli" ::: "memory");
-    }
 }
 
 /* sys_env_create(quota_pages) -> slot. Rights: none.
@@ -124,7 +114,10 @@ s64 sys_env_load(u64 env, u64 uname, u64 namelen)
     return r;
 }
 
-static bool user_addr(u64 a) { return a == 0 || (a >= USER_MIN && a < USER_MAP_TOP); }
+static bool user_addr(u64 a)
+{
+    return a == 0 || (a >= USER_MIN && a < USER_MAP_TOP);
+}
 
 /* sys_env_set_entries(env, entries) -> 0. Rights: R_CONTROL on env.
  * Errors: E_FAULT, E_INVAL, E_PERM. */

@@ -6,6 +6,7 @@
 #include "env.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
+#include "notify.h"
 #include "sched.h"
 #include "ext.h"
 
@@ -74,8 +75,8 @@ static void user_fault(struct trapframe *tf)
         if (tf->vector != T_PF && (e->ext_hooks & EXT_HOOK_BIT_EXCEPTION) && ext_exception(e, tf))
             return;
     }
-    int r = upcall_push(e, tf, tf->vector == T_PF ? UPCALL_PAGEFAULT : UPCALL_EXCEPTION,
-                        tf->vector, tf->error, cr2);
+    int r = upcall_push(e, tf, tf->vector == T_PF ? UPCALL_PAGEFAULT : UPCALL_EXCEPTION, tf->vector,
+                        tf->error, cr2);
     if (r == 0)
         return;
     e->fault_vector = tf->vector;
@@ -109,6 +110,10 @@ void trap(struct trapframe *tf)
         }
         return;
     case T_SPURIOUS:
+        return;
+    case T_IRQ_COM1:
+        dev_console_intr(); /* may wake an env: it runs in its next slot */
+        lapic_eoi();
         return;
     }
     if (tf->vector == T_NM && trap_from_user(tf) && c->env) {

@@ -36,6 +36,7 @@ STATIC_ASSERT(sizeof(struct trapframe) == 22 * 8);
 #define T_CP  21
 
 #define T_TIMER    32
+#define T_IRQ_COM1 36 /* ISA IRQ 4, the console's UART, through the I/O APIC */
 #define T_SPURIOUS 255
 #define T_SYSCALL  0x100 /* not a vector: marks frames built by syscall_entry */
 

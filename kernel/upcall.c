@@ -50,3 +50,35 @@ int upcall_push(struct env *e, struct trapframe *ctx, u64 kind, u64 vector, u64 
     e->info->upcalls++;
     return 0;
 }
+
+/* Events (pct_send, notifications, device interrupts): the bits wait in the
+ * info page until the env next runs, which delivers them as one event
+ * upcall; an env waiting in sys_block becomes runnable. */
+/* Whether ctx is running one of e's upcall handlers (its stack pointer is
+ * on the exception stack). */
+bool upcall_in_handler(const struct env *e, const struct trapframe *ctx)
+{
+    u64 top = e->entries.xstack_top, bottom = top - e->entries.xstack_size;
+    return top && ctx->rsp > bottom && ctx->rsp <= top;
+}
+
+/* Delivers e's pending events as one event upcall on ctx, unless e has no
+ * event entry or is in the middle of a handler (a fault handler holding
+ * its scratch page, say): events, unlike faults, wait for the handler to
+ * finish; they stay pending (and end any sys_block) until then. */
+void upcall_deliver_events(struct env *e, struct trapframe *ctx)
+{
+    u64 bits = e->info->pending_events;
+    if (!bits || !e->entries.entry[UPCALL_EVENT] || upcall_in_handler(e, ctx))
+        return;
+    e->info->pending_events = 0;
+    if (upcall_push(e, ctx, UPCALL_EVENT, 0, 0, bits) < 0)
+        e->info->pending_events |= bits;
+}
+
+void env_post_event(struct env *t, u64 bits)
+{
+    t->info->pending_events |= bits;
+    if (t->state == ENV_BLOCKED)
+        t->state = ENV_RUNNABLE;
+}

@@ -89,7 +89,9 @@ void vm_init(void)
             kmap(PHYS_MAP_BASE + p, p, PTE_P | w | PTE_G | PTE_NX, false);
         }
     }
-    /* Local APIC registers: uncached. */
+    /* Local APIC and I/O APIC registers: uncached. */
+    kmap(PHYS_MAP_BASE + 0xfec00000, 0xfec00000, PTE_P | PTE_W | PTE_G | PTE_NX | PTE_PCD | PTE_PWT,
+         false);
     kmap(PHYS_MAP_BASE + 0xfee00000, 0xfee00000, PTE_P | PTE_W | PTE_G | PTE_NX | PTE_PCD | PTE_PWT,
          false);
 

@@ -17,33 +17,16 @@ static void info(void)
            si.ticks / si.timer_hz, si.ticks % si.timer_hz);
 }
 
+/* A line from the console (the library OS echoes and edits it); -1 at ^D. */
 static int readline(char *buf, int max)
 {
-    int n = 0;
-    for (;;) {
-        long c = sys_cgetc(CGETC_WAIT);
-        if (c < 0)
-            return -1;
-        if (c == '\r' || c == '\n') {
-            sys_cputs("\n", 1);
-            buf[n] = 0;
-            return n;
-        }
-        if (c == 127 || c == 8) {
-            if (n > 0) {
-                n--;
-                sys_cputs("\b \b", 3);
-            }
-            continue;
-        }
-        if (c == 4 && n == 0) /* Ctrl-D */
-            return -1;
-        if (c >= 32 && c < 127 && n < max - 1) {
-            char ch = (char)c;
-            buf[n++] = ch;
-            sys_cputs(&ch, 1);
-        }
-    }
+    long n = read(0, buf, (size_t)max - 1);
+    if (n <= 0)
+        return -1;
+    if (buf[n - 1] == '\n')
+        n--;
+    buf[n] = 0;
+    return (int)n;
 }
 
 int main(void)

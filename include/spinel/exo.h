@@ -9,7 +9,7 @@
 /* A table holds up to NCAPSLOTS - 1 capabilities (slot 0 is CAP_SELF). It
  * grows a page (CAPS_PER_TABLE_PAGE slots) at a time, each page charged to
  * the env's memory quota and kept until the env ends. */
-#define NCAPSLOTS 4096
+#define NCAPSLOTS           4096
 #define CAPS_PER_TABLE_PAGE 64
 
 enum cap_type {
@@ -19,6 +19,8 @@ enum cap_type {
     CAP_SLOT = 3,    /* a time slot; object = cpu << 16 | position */
     CAP_EXT = 4,     /* a loaded, verified extension module */
     CAP_HANDLER = 5, /* an extension handler attached to an env's event */
+    CAP_NOTIFY = 6,  /* a notification object: NOTIFY_CHANNELS doorbells */
+    CAP_DEVICE = 7,  /* a device; object = enum dev_id */
 };
 
 #define R_READ    0x01 /* frame: may be mapped readable */
@@ -44,15 +46,15 @@ struct cap_info {
 
 /* ---- memory: batched page-table updates ---- */
 enum mmu_opcode { MMU_MAP = 1, MMU_UNMAP = 2, MMU_PROTECT = 3 };
-#define MMU_W 0x100 /* map writable (needs R_WRITE) */
-#define MMU_X 0x200 /* map executable (needs R_EXEC) */
-#define MMU_TCAP 0x400 /* `cap` names a slot in the target env's table, not the caller's */
+#define MMU_W     0x100  /* map writable (needs R_WRITE) */
+#define MMU_X     0x200  /* map executable (needs R_EXEC) */
+#define MMU_TCAP  0x400  /* `cap` names a slot in the target env's table, not the caller's */
 #define MMU_CLRAD 0x1000 /* with MMU_PROTECT: also clear the accessed and dirty bits */
 
 struct mmu_op {
-    uint64_t va;    /* MMU_MAP: page-aligned user address; ignored otherwise */
-    uint32_t cap;   /* slot of a frame capability in the caller's table */
-    uint32_t op;    /* enum mmu_opcode | MMU_W | MMU_X | MMU_TCAP */
+    uint64_t va;  /* MMU_MAP: page-aligned user address; ignored otherwise */
+    uint32_t cap; /* slot of a frame capability in the caller's table */
+    uint32_t op;  /* enum mmu_opcode | MMU_W | MMU_X | MMU_TCAP */
 };
 #define MMU_BATCH_MAX 512
 
@@ -62,7 +64,8 @@ struct mmu_op {
 #define PT_WINDOW_PTE(va)                                                                          \
     ((const volatile uint64_t *)(PT_WINDOW_BASE + ((((uint64_t)(va)) >> 9) & 0x7ffffffff8UL)))
 #define PT_WINDOW_PDE(va)                                                                          \
-    ((const volatile uint64_t *)(PT_WINDOW_BASE + (255UL << 30) + ((((uint64_t)(va)) >> 18) & 0x3ffffff8UL)))
+    ((const volatile uint64_t *)(PT_WINDOW_BASE + (255UL << 30) +                                  \
+                                 ((((uint64_t)(va)) >> 18) & 0x3ffffff8UL)))
 #define PT_WINDOW_PDPTE(va)                                                                        \
     ((const volatile uint64_t *)(PT_WINDOW_BASE + (255UL << 30) + (255UL << 21) +                  \
                                  ((((uint64_t)(va)) >> 27) & 0x1ffff8UL)))
@@ -71,22 +74,22 @@ struct mmu_op {
                                  ((((uint64_t)(va)) >> 36) & 0xff8UL)))
 #define USER_MAP_TOP PT_WINDOW_BASE /* highest mappable user address (exclusive) */
 
-#define PTE_P   (1UL << 0)
-#define PTE_W   (1UL << 1)
-#define PTE_U   (1UL << 2)
-#define PTE_A   (1UL << 5)
-#define PTE_D   (1UL << 6)
-#define PTE_NX  (1UL << 63)
+#define PTE_P  (1UL << 0)
+#define PTE_W  (1UL << 1)
+#define PTE_U  (1UL << 2)
+#define PTE_A  (1UL << 5)
+#define PTE_D  (1UL << 6)
+#define PTE_NX (1UL << 63)
 
 /* ---- upcalls ---- */
 enum upcall_kind {
     UPCALL_EXCEPTION = 0, /* any exception but a page fault */
     UPCALL_PAGEFAULT = 1,
-    UPCALL_EVENT = 2,     /* asynchronous notifications (pct_send) */
-    UPCALL_PCT = 3,       /* protected entry for sys_pct_call */
-    UPCALL_PROLOGUE = 4,  /* a time slot of this env begins */
-    UPCALL_EPILOGUE = 5,  /* a time slot ends: save state and yield within the grace period */
-    UPCALL_REVOKE = 6,    /* the kernel wants resources back (see struct env_info) */
+    UPCALL_EVENT = 2,    /* asynchronous notifications (pct_send) */
+    UPCALL_PCT = 3,      /* protected entry for sys_pct_call */
+    UPCALL_PROLOGUE = 4, /* a time slot of this env begins */
+    UPCALL_EPILOGUE = 5, /* a time slot ends: save state and yield within the grace period */
+    UPCALL_REVOKE = 6,   /* the kernel wants resources back (see struct env_info) */
     UPCALL_NKINDS = 7,
 };
 
@@ -94,7 +97,7 @@ struct env_entries {
     uint64_t entry[UPCALL_NKINDS]; /* user addresses; 0 = none */
     uint64_t xstack_top;           /* exception stack for upcall frames (16-byte aligned) */
     uint64_t xstack_size;
-    uint64_t pct_stack_top;        /* stack on which the protected entry starts */
+    uint64_t pct_stack_top; /* stack on which the protected entry starts */
 };
 
 /* Pushed on the exception stack by every upcall; the handler gets a pointer
@@ -111,14 +114,14 @@ struct upcall_frame {
 };
 
 /* ---- the env information page: read-only, at ENV_INFO_VA ---- */
-#define ENV_INFO_VA 0x00007f7ffffff000UL
+#define ENV_INFO_VA   0x00007f7ffffff000UL
 #define REPOSSESS_MAX 64
 
 struct repossessed {
-    uint32_t slot;    /* the capability slot that was emptied */
+    uint32_t slot; /* the capability slot that was emptied */
     uint32_t type;
-    uint64_t object;  /* frame number (or cpu << 16 | slot) */
-    uint64_t va;      /* where the frame was mapped, 0 if not */
+    uint64_t object; /* frame number (or cpu << 16 | slot) */
+    uint64_t va;     /* where the frame was mapped, 0 if not */
 };
 
 struct env_info {
@@ -127,25 +130,27 @@ struct env_info {
     uint64_t slots_run;           /* time slots begun */
     uint64_t overruns;            /* slots ended by force after the grace period */
     uint64_t upcalls;             /* upcalls delivered */
-    uint64_t pending_events;      /* bits sent by sys_pct_send, cleared on delivery */
+    uint64_t pending_events;      /* bits from sys_pct_send, notifications, EVENT_CHILD; cleared on
+                                     delivery */
     /* Revocation: the kernel asks for revoke_count resources of kind
      * revoke_kind (frames or time slots, any of the env's choice) by
      * revoke_deadline (TSC). sys_revoke_done() answers; otherwise the abort
      * protocol takes them and lists them in taken[] (the repossession vector). */
     uint64_t revoke_kind, revoke_count, revoke_deadline;
-    uint64_t revoke_seq;          /* increments with every request */
-    uint64_t ntaken;              /* entries in taken[] (cumulative, capped) */
+    uint64_t revoke_seq; /* increments with every request */
+    uint64_t ntaken;     /* entries in taken[] (cumulative, capped) */
     struct repossessed taken[REPOSSESS_MAX];
     uint64_t tsc_per_ms;
     uint64_t fpu_used; /* nonzero once the env has used x87/SSE (then its state is kept
                           across upcall handlers by libexo) */
 };
 #define ENV_INFO_FPU_USED 1640 /* offsetof(struct env_info, fpu_used), for assembly */
-_Static_assert(__builtin_offsetof(struct env_info, fpu_used) == ENV_INFO_FPU_USED, "env_info layout");
+_Static_assert(__builtin_offsetof(struct env_info, fpu_used) == ENV_INFO_FPU_USED,
+               "env_info layout");
 
 /* ---- extensions (verified eBPF, ext/) ---- */
 #define EXT_MAX_OBJECT (256 * 1024) /* largest ELF object sys_ext_load takes */
-#define EXT_MAX_POOL 8              /* frames a page-fault handler may be given */
+#define EXT_MAX_POOL   8            /* frames a page-fault handler may be given */
 
 /* Filled by sys_ext_load when the verifier (or the loader) refuses. */
 struct ext_verdict {
@@ -157,14 +162,33 @@ struct ext_verdict {
 
 /* sys_ext_info: one exported program of a module. */
 struct ext_prog_info {
-    char name[64]; /* its ELF section name, e.g. "event/pct/double" */
-    uint32_t hook; /* enum ext_hook_id (ext/hooks.h) */
-    uint32_t len;  /* instructions */
+    char name[64];       /* its ELF section name, e.g. "event/pct/double" */
+    uint32_t hook;       /* enum ext_hook_id (ext/hooks.h) */
+    uint32_t len;        /* instructions */
     uint64_t code_bytes; /* size of its JIT-compiled code */
 };
 
 /* sys_env_revoke kinds */
 #define REVOKE_FRAMES 1 /* give back frames (original frame capabilities) */
 #define REVOKE_SLOTS  2 /* give back time slots (slot capabilities) */
+
+/* ---- notifications and devices ---- */
+/* A notification object has NOTIFY_CHANNELS channels. A channel is bound
+ * to at most one env (sys_notify_bind, needs R_READ) and rung by anyone
+ * holding the object with R_WRITE (sys_notify_signal) or by a device's
+ * interrupt (sys_dev_irq): the bound env gets the channel's event bits (an
+ * UPCALL_EVENT, or a wake-up from sys_block). A ring on an unbound channel
+ * is kept and delivered when the channel is next bound. */
+#define NOTIFY_CHANNELS 64
+/* The kernel's own event: an env this one created has ended (its status
+ * is ready for sys_env_status). */
+#define EVENT_CHILD (1UL << 63)
+
+enum dev_id {
+    DEV_CONSOLE = 0, /* the serial console's input: sys_console_read; interrupt on input */
+    DEV_COUNT = 1,
+};
+#define DEVCTL_LOOPBACK   1 /* console: arg 1 = UART loopback on, 0 = off */
+#define DEVCTL_INTERRUPTS 2 /* console: receive interrupts taken so far */
 
 #endif

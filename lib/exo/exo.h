@@ -33,7 +33,6 @@ static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long
 
 #include <exo_calls.h>
 
-#define CGETC_WAIT 1
 
 /* sys_env_status results */
 #define ENV_STATUS_EXIT    1

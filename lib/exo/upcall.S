@@ -29,7 +29,42 @@
     .text
     .global exo_upcall_entry
 exo_upcall_entry:
-    sub $8, %rsp                    /* entered as if called: realign for the call below */
+    /* An upcall can interrupt exo_resume (an event at a slot's start, a
+     * slot ending, a copy-on-write fault on exo_resume's own variables):
+     * exo_resume is a restartable sequence. Before anything else, make the
+     * frame describe the context exo_resume was bringing back, so that
+     * resuming it finishes that resume (Bershad's restartable atomic
+     * sequences; the kernel needs to know nothing of it). */
+    mov FRAME_RIP(%rdi), %rax
+    lea exo_resume(%rip), %rcx
+    cmp %rcx, %rax
+    jb 3f
+    lea exo_resume_end(%rip), %rcx
+    cmp %rcx, %rax
+    jae 3f
+    lea exo_resume_switched(%rip), %rcx
+    cmp %rcx, %rax
+    jae 4f
+    /* Before the stack switch: rdi still points at the frame being
+     * resumed, intact above ours (we were on the exception stack): take
+     * its registers, keeping our vector, error, kind and address. */
+    mov FRAME_RDI(%rdi), %rsi
+    mov %rdi, %rdx
+    mov $15, %ecx                   /* r15 .. rax */
+    rep movsq
+    add $16, %rsi                   /* skip vector and error */
+    add $16, %rdi
+    mov $5, %ecx                    /* rip, cs, rflags, rsp, ss */
+    rep movsq
+    mov %rdx, %rdi
+    jmp 3f
+4:  /* After it: every register is the target's but rdi and rip, parked in
+     * exo_resume_rdi and exo_resume_rip. */
+    mov exo_resume_rip(%rip), %rax
+    mov %rax, FRAME_RIP(%rdi)
+    mov exo_resume_rdi(%rip), %rax
+    mov %rax, FRAME_RDI(%rdi)
+3:  sub $8, %rsp                    /* entered as if called: realign for the call below */
     mov %rdi, %rbx                  /* callee-saved: the frame */
     /* The frame holds only integer registers: keep the interrupted code's
      * x87/SSE state across the C handler, which may use xmm registers
@@ -50,20 +85,20 @@ exo_upcall_entry:
     /* fall through */
 
 /* exo_resume(frame): restore everything and continue at frame->rip with
- * frame->rsp, in user mode. The target rip is parked in exo_resume_rip
- * (one handler runs at a time per env) so no stack below the target rsp is
- * touched: the interrupted code's red zone survives.
- *
- * Known limit: the last three instructions (after rsp is switched) are not
- * reentrant; an upcall arriving exactly there (a slot ending) can clobber
- * exo_resume_rip. Handlers that may run at slot ends check for that rip
- * range (see lib/unix/thread). An iretq built on the exception stack would
- * make it atomic, but QEMU's TCG performs a user-mode iretq's stack reads
- * as supervisor accesses, which SMAP refuses. */
+ * frame->rsp, in user mode. The target rip and rdi are parked in
+ * exo_resume_rip and exo_resume_rdi (one handler runs at a time per env,
+ * nested ones complete first) so no stack below the target rsp is
+ * touched: the interrupted code's red zone survives. An upcall arriving
+ * anywhere in here is handled by exo_upcall_entry's fix-up above; an
+ * iretq built on the exception stack would be atomic, but QEMU's TCG
+ * performs a user-mode iretq's stack reads as supervisor accesses, which
+ * SMAP refuses. */
     .global exo_resume
 exo_resume:
     mov FRAME_RIP(%rdi), %rax
     mov %rax, exo_resume_rip(%rip)
+    mov FRAME_RDI(%rdi), %rax
+    mov %rax, exo_resume_rdi(%rip)
     push FRAME_RFLAGS(%rdi)
     popfq
     mov FRAME_RAX(%rdi), %rax
@@ -81,8 +116,10 @@ exo_resume:
     mov FRAME_R14(%rdi), %r14
     mov FRAME_R15(%rdi), %r15
     mov FRAME_RSP(%rdi), %rsp
-    mov FRAME_RDI(%rdi), %rdi
+exo_resume_switched:
+    mov exo_resume_rdi(%rip), %rdi
     jmp *exo_resume_rip(%rip)
+exo_resume_end:
 
 /* The protected entry: the kernel starts it with (a0, a1, a2) in rdi, rsi,
  * rdx and the caller's id in r8, on the protected-entry stack. */
@@ -101,6 +138,8 @@ exo_pct_entry:
     .align 8
     .global exo_resume_rip
 exo_resume_rip:
+    .quad 0
+exo_resume_rdi:
     .quad 0
 
 /* exo_setjmp(jb) / exo_longjmp(jb, v): callee-saved registers, rsp and the

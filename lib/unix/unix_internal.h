@@ -8,9 +8,9 @@
 #include "fs/fs.h"
 
 #define UNIX_SHARED_VA   0x0000680000000000UL
-#define UNIX_PROC_SIZE   (2UL << 20)            /* one 2 MiB block: tables and pipes */
+#define UNIX_PROC_SIZE   (2UL << 20) /* one 2 MiB block: tables and pipes */
 #define UNIX_FS_VA       (UNIX_SHARED_VA + UNIX_PROC_SIZE)
-#define UNIX_FS_BLOCKS   4                      /* 2 MiB blocks of file system */
+#define UNIX_FS_BLOCKS   4 /* 2 MiB blocks of file system */
 #define UNIX_FS_SIZE     (UNIX_FS_BLOCKS * (2UL << 20))
 #define UNIX_SHARED_SIZE (UNIX_PROC_SIZE + UNIX_FS_SIZE)
 
@@ -32,15 +32,16 @@ enum ofile_type { OF_FREE = 0, OF_CONSOLE, OF_FILE, OF_DIR, OF_PIPE_R, OF_PIPE_W
 struct ofile {
     int refs;
     int type;
-    int flags;     /* O_* */
-    int pipe;      /* OF_PIPE_*: index in pipes[] */
-    uint32_t ino;  /* OF_FILE, OF_DIR */
+    int flags;    /* O_* */
+    int pipe;     /* OF_PIPE_*: index in pipes[] */
+    uint32_t ino; /* OF_FILE, OF_DIR */
     uint64_t off;
 };
 
 struct pipe {
-    int readers, writers; /* open descriptions of each end */
-    uint32_t head, tail;  /* bytes read / written so far (mod 2^32) */
+    int readers, writers;  /* open descriptions of each end */
+    uint32_t head, tail;   /* bytes read / written so far (mod 2^32) */
+    uint64_t rwait, wwait; /* channels (procs[] indices) of processes waiting to read / write */
     char buf[PIPE_SIZE];
 };
 
@@ -51,13 +52,28 @@ struct shared {
     struct proc procs[NPROC];
     struct ofile ofiles[NOFILE_SYS];
     struct pipe pipes[NPIPE];
+    uint64_t cons_waiters; /* channels of processes waiting for console input */
 };
 #define SHARED_MAGIC 0x53504e4c554e4958UL
-#define SH ((struct shared *)UNIX_SHARED_VA)
+#define SH           ((struct shared *)UNIX_SHARED_VA)
 
 void sh_lock(void);
 void sh_unlock(void);
 extern int unix_mypid;
+
+/* Wake-ups (proc.c). The first process creates one notification object;
+ * every process holds a copy and has its own channel on it, its index in
+ * SH->procs, bound to itself. A process that must wait (an empty pipe, no
+ * console input, a child still running) notes its channel where the
+ * other side will look (under sh_lock), then sleeps in unix_block; the
+ * other side rings the noted channels (unix_ring). A ring that comes
+ * before the sleep ends it at once, so none is lost. */
+extern uint32_t unix_doorbell; /* slot of our copy of the notification object */
+extern uint32_t unix_console;  /* slot of our copy of the console's device capability (0: none) */
+extern int unix_chan;          /* our channel */
+#define UNIX_CHAN_BIT (1UL << unix_chan)
+void unix_ring(uint64_t chans); /* rings every channel in the mask */
+void unix_block(void);          /* sleeps until rung (or any event); acts on signals */
 extern struct fs unix_fs;
 
 /* fd.c */

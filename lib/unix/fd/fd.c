@@ -4,8 +4,12 @@
  * shared region, so that descriptors inherited across fork share their
  * offset as POSIX wants; each process has its own table of descriptors
  * (private memory, inherited by fork as a copy). Files are in the shared
- * in-memory file system (lib/unix/fs); pipes are rings in the shared region,
- * with blocking done by yielding the CPU. */
+ * in-memory file system (lib/unix/fs); pipes are rings in the shared region.
+ * A reader of an empty pipe (a writer of a full one, a reader of the
+ * console) notes its channel and sleeps until the other side rings it
+ * (unix_block / unix_ring, proc.c); console input comes from the kernel's
+ * queue through the console's device capability, its interrupt routed to
+ * the waiting reader's channel. */
 #include "../unix_internal.h"
 #include "../../exo/exo.h"
 #include "../../c/libc.h"
@@ -14,7 +18,10 @@ struct fs unix_fs;
 static int fdtab[NOFILE]; /* descriptor -> index in SH->ofiles, -1 when closed */
 static char cwd[PATH_MAX] = "/";
 
-static void yield_cpu(void) { sys_yield(-1); }
+static void yield_cpu(void)
+{
+    sys_yield(-1);
+}
 
 static int fail(int e)
 {
@@ -22,7 +29,10 @@ static int fail(int e)
     return -1;
 }
 
-static int fs_err(int r) { return fail(r < 0 ? -r : EIO); }
+static int fs_err(int r)
+{
+    return fail(r < 0 ? -r : EIO);
+}
 
 /* ---- open file descriptions (shared; under sh_lock) ---- */
 
@@ -52,9 +62,17 @@ static void ofile_put(int i)
         fs_unref(&unix_fs, o->ino);
         sh_lock();
     } else if (o->type == OF_PIPE_R) {
-        SH->pipes[o->pipe].readers--;
+        struct pipe *p = &SH->pipes[o->pipe];
+        if (--p->readers == 0) { /* writers waiting for room get EPIPE */
+            unix_ring(p->wwait);
+            p->wwait = 0;
+        }
     } else if (o->type == OF_PIPE_W) {
-        SH->pipes[o->pipe].writers--;
+        struct pipe *p = &SH->pipes[o->pipe];
+        if (--p->writers == 0) { /* readers waiting for data get end of file */
+            unix_ring(p->rwait);
+            p->rwait = 0;
+        }
     }
     o->type = OF_FREE;
 }
@@ -162,8 +180,7 @@ int open(const char *path, int flags, ...)
     if (abspath(path, p) < 0)
         return -1;
     unsigned ff = (flags & O_CREAT ? FS_O_CREAT : 0) | (flags & O_EXCL ? FS_O_EXCL : 0) |
-                  (flags & O_TRUNC ? FS_O_TRUNC : 0) |
-                  (flags & O_DIRECTORY ? FS_O_DIRECTORY : 0);
+                  (flags & O_TRUNC ? FS_O_TRUNC : 0) | (flags & O_DIRECTORY ? FS_O_DIRECTORY : 0);
     int fd = fd_alloc(0);
     if (fd < 0)
         return fail(EMFILE);
@@ -205,12 +222,62 @@ int close(int fd)
 static char line[256];
 static size_t line_len, line_pos;
 
+/* One byte of console input: from what we read ahead, else from the
+ * kernel's queue; when that is empty, route the console's interrupt to our
+ * channel, look once more, and sleep until a byte comes. Other readers
+ * waiting meanwhile are rung once we have our byte, so that one of them
+ * routes the interrupt to itself again. */
+static char cin[64];
+static size_t cin_len, cin_pos;
+
+static long console_getc(void)
+{
+    if (cin_pos < cin_len)
+        return (unsigned char)cin[cin_pos++];
+    if (!unix_console)
+        return -1;
+    for (int routed = 0;;) {
+        long r = sys_console_read(unix_console, cin, sizeof cin);
+        if (r > 0) {
+            cin_len = (size_t)r;
+            cin_pos = 1;
+            if (routed) {
+                sh_lock();
+                SH->cons_waiters &= ~UNIX_CHAN_BIT;
+                uint64_t others = SH->cons_waiters;
+                SH->cons_waiters = 0;
+                sh_unlock();
+                unix_ring(others);
+            }
+            return (unsigned char)cin[0];
+        }
+        if (r != -E_AGAIN)
+            return -1;
+        if (!routed) {
+            sh_lock();
+            SH->cons_waiters |= UNIX_CHAN_BIT;
+            sh_unlock();
+            sys_dev_irq(unix_console, unix_doorbell, (uint32_t)unix_chan);
+            routed = 1;
+            continue; /* a byte may have come before the routing */
+        }
+        unix_block();
+        sys_dev_irq(unix_console, unix_doorbell,
+                    (uint32_t)unix_chan); /* (another reader may have taken it) */
+    }
+}
+
+/* The console: writes go out as they are; reads get a line at a time, with
+ * echo and backspace (the line discipline lives here, not in the kernel). */
+static char line[256];
+static size_t line_len, line_pos;
+
 static ssize_t console_read(char *buf, size_t n)
 {
     if (line_pos == line_len) {
         line_len = line_pos = 0;
         for (;;) {
-            long c = sys_cgetc(CGETC_WAIT);
+            long c = console_getc();
             if (c < 0)
                 return fail(EIO);
             if (c == 4) /* ^D */
@@ -269,11 +336,17 @@ ssize_t read(int fd, void *buf, size_t n)
                 for (; k < n && k < avail; k++)
                     ((char *)buf)[k] = p->buf[(p->head + k) % PIPE_SIZE];
                 p->head += (uint32_t)k;
+                p->rwait &= ~UNIX_CHAN_BIT;
+                uint64_t wake = k ? p->wwait : 0; /* room for waiting writers */
+                if (k)
+                    p->wwait = 0;
                 sh_unlock();
+                unix_ring(wake);
                 return (ssize_t)k; /* 0: end of file, no writer left */
             }
+            p->rwait |= UNIX_CHAN_BIT;
             sh_unlock();
-            sys_yield(-1);
+            unix_block();
         }
     }
     }
@@ -322,10 +395,18 @@ ssize_t write(int fd, const void *buf, size_t n)
             for (; done + k < n && k < space; k++)
                 p->buf[(p->tail + k) % PIPE_SIZE] = ((const char *)buf)[done + k];
             p->tail += (uint32_t)k;
-            sh_unlock();
+            uint64_t wake = k ? p->rwait : 0; /* data for waiting readers */
+            if (k)
+                p->rwait = 0;
             done += k;
             if (done < n)
-                sys_yield(-1);
+                p->wwait |= UNIX_CHAN_BIT; /* full: wait for a reader to make room */
+            else
+                p->wwait &= ~UNIX_CHAN_BIT;
+            sh_unlock();
+            unix_ring(wake);
+            if (done < n)
+                unix_block();
         }
         return (ssize_t)n;
     }
@@ -342,8 +423,10 @@ off_t lseek(int fd, off_t off, int whence)
         return fail(ESPIPE);
     struct fs_stat st;
     fs_stat(&unix_fs, o->ino, &st);
-    int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)o->off
-                   : whence == SEEK_END ? (int64_t)st.size : -1;
+    int64_t base = whence == SEEK_SET   ? 0
+                   : whence == SEEK_CUR ? (int64_t)o->off
+                   : whence == SEEK_END ? (int64_t)st.size
+                                        : -1;
     if (base < 0 || base + off < 0)
         return fail(EINVAL);
     o->off = (uint64_t)(base + off);
@@ -473,10 +556,11 @@ int pipe(int fds[2])
     }
     struct pipe *pp = &SH->pipes[p];
     pp->head = pp->tail = 0;
+    pp->rwait = pp->wwait = 0;
     pp->readers = pp->writers = 1;
     SH->ofiles[or].pipe = SH->ofiles[ow].pipe = p;
     sh_unlock();
-    fdtab[r] = or;
+    fdtab[r] = or ;
     fdtab[w] = ow;
     fds[0] = r;
     fds[1] = w;

@@ -25,9 +25,9 @@
 #include "../../exo/exo.h"
 #include "../../c/libc.h"
 
-#define CHILD_QUOTA      65536       /* at most this many pages for a forked child ... */
-#define CHILD_QUOTA_MIN  64          /* ... and at least this many (else fork fails) */
-#define SCRATCH_VA       0x00006f0000000000UL
+#define CHILD_QUOTA     65536 /* at most this many pages for a forked child ... */
+#define CHILD_QUOTA_MIN 64    /* ... and at least this many (else fork fails) */
+#define SCRATCH_VA      0x00006f0000000000UL
 
 int errno;
 
@@ -46,14 +46,17 @@ void sh_lock(void)
         sys_yield(-1);
 }
 
-void sh_unlock(void) { __atomic_store_n(&SH->lock, 0, __ATOMIC_RELEASE); }
+void sh_unlock(void)
+{
+    __atomic_store_n(&SH->lock, 0, __ATOMIC_RELEASE);
+}
 
 /* ---- the page map: what this process maps, and which pages are COW ---- */
 
 #define PM_COW 1
 struct pmap_entry {
-    uint64_t vpn;   /* 0: empty */
-    uint32_t slot;  /* capability mapped there, in this process's table */
+    uint64_t vpn;  /* 0: empty */
+    uint32_t slot; /* capability mapped there, in this process's table */
     uint32_t flags;
 };
 static struct pmap_entry *pmap;
@@ -175,10 +178,12 @@ static void on_fault(struct upcall_frame *f)
         p->slot = (uint32_t)slot;
         return;
     }
-    long g = sys_frame_alloc(-1);
-    if (g < 0 || exo_map(CAP_SELF, (uint32_t)g, SCRATCH_VA, MMU_W) != 1) {
-        printf("[pid %d] out of memory breaking copy-on-write (quota %lu, used %lu)\n", mypid,
-               (unsigned long)exo_info->mem_quota, (unsigned long)exo_info->mem_used);
+    long g = sys_frame_alloc(-1), m = 0;
+    if (g < 0 || (m = exo_map(CAP_SELF, (uint32_t)g, SCRATCH_VA, MMU_W)) != 1) {
+        printf("[pid %d] out of memory breaking copy-on-write (quota %lu, used %lu; %ld %ld %lx at "
+               "%lx rip %lx)\n",
+               mypid, (unsigned long)exo_info->mem_quota, (unsigned long)exo_info->mem_used, g, m,
+               exo_pte(SCRATCH_VA), f->addr, f->rip);
         uint64_t lo, hi;
         exo_private_range(&lo, &hi);
         if (f->rsp >= lo && f->rsp < hi) /* the fault came from exiting: no second try */
@@ -272,6 +277,55 @@ static void on_epilogue(struct upcall_frame *f)
     sys_yield(-1); /* within the grace period; we resume where we were */
 }
 
+/* ---- wake-ups: the doorbell (see unix_internal.h) ---- */
+
+uint32_t unix_doorbell, unix_console;
+int unix_chan = -1;
+/* Events only wake us (sys_block returns); what to do is decided by the
+ * code that waited, which looks again at what it waited for. The handler
+ * writes nothing: in a forked child that could be a copy-on-write fault. */
+static void on_event(struct upcall_frame *f)
+{
+    (void)f;
+}
+
+void unix_ring(uint64_t chans)
+{
+    for (; chans; chans &= chans - 1)
+        sys_notify_signal(unix_doorbell, (uint32_t)__builtin_ctzl(chans));
+}
+
+void unix_block(void)
+{
+    check_signals();
+    sys_block(); /* returns once rung, or at once if a ring came meanwhile */
+    check_signals();
+}
+
+/* Finds our copies of the doorbell and the console (their slots differ from
+ * one process to the next) and binds our channel to us. */
+static void doorbell_attach(void)
+{
+    static struct cap_info ci[256];
+    unix_doorbell = unix_console = 0;
+    for (uint32_t base = 0; base < NCAPSLOTS && !(unix_doorbell && unix_console); base += 256) {
+        exo_touch(ci, sizeof ci);
+        long n = sys_cap_list(base, ci, 256);
+        if (n < 0)
+            break;
+        for (long i = 0; i < n; i++) {
+            if (ci[i].type == CAP_NOTIFY && !unix_doorbell)
+                unix_doorbell = base + (uint32_t)i;
+            if (ci[i].type == CAP_DEVICE && ci[i].object % 256 == DEV_CONSOLE && !unix_console)
+                unix_console = base + (uint32_t)i;
+        }
+    }
+    struct proc *p = proc_of(mypid);
+    unix_chan = p ? (int)(p - SH->procs) : -1;
+    if (unix_doorbell && unix_chan >= 0)
+        sys_notify_bind(unix_doorbell, (uint32_t)unix_chan, 1);
+}
+
 void unix_init(const char *name)
 {
     int first = !(exo_pte(UNIX_SHARED_VA) & PTE_P);
@@ -298,15 +352,24 @@ void unix_init(const char *name)
     exo_set_handler(UPCALL_PAGEFAULT, on_fault);
     exo_set_handler(UPCALL_EXCEPTION, segv);
     exo_set_handler(UPCALL_EPILOGUE, on_epilogue);
+    exo_set_handler(UPCALL_EVENT, on_event);
     if (first) {
+        /* The doorbell, and the console (a root env may take it). */
+        if (sys_notify_create() < 0 || sys_dev_open(DEV_CONSOLE) < 0)
+            printf("unix: no doorbell or console capability: waits will spin\n");
+        doorbell_attach();
         fd_init_first();
     } else {
         exec_arrive(); /* who we are: pid, arguments, descriptors */
+        doorbell_attach();
         fd_attach();
     }
 }
 
-pid_t getpid(void) { return mypid; }
+pid_t getpid(void)
+{
+    return mypid;
+}
 
 pid_t getppid(void)
 {
@@ -326,6 +389,7 @@ static volatile int fork_child_pid;
 static void child_start(void)
 {
     mypid = fork_child_pid;
+    doorbell_attach();
     fd_attach();
     for (int i = 0; i < NPROC; i++)
         children[i].pid = 0;
@@ -410,6 +474,13 @@ pid_t fork(void)
     uint64_t priv_lo, priv_hi;
     exo_private_range(&priv_lo, &priv_hi);
     int fail = 0;
+    /* The child's copies of the doorbell and the console (it finds them in
+     * its table, doorbell_attach). */
+    if (unix_doorbell &&
+        sys_cap_derive(unix_doorbell, R_READ | R_WRITE | R_GRANT, (uint32_t)env) < 0)
+        fail = 1;
+    if (unix_console && sys_cap_derive(unix_console, R_READ | R_GRANT, (uint32_t)env) < 0)
+        fail = 1;
     for (uint32_t base = 0; base < NCAPSLOTS && !fail; base += 256) {
         exo_touch(ci, sizeof ci);
         long n = sys_cap_list(base, ci, 256);
@@ -504,7 +575,10 @@ void _exit(int status)
     sys_exit(status);
 }
 
-void exit(int status) { _exit(status); }
+void exit(int status)
+{
+    _exit(status);
+}
 
 /* The wait status of an ended child env, from the kernel's account. */
 static int status_of(long st)
@@ -558,12 +632,14 @@ pid_t waitpid(pid_t pid, int *status, int options)
         }
         if (options & WNOHANG)
             return 0;
-        check_signals();
-        sys_yield(-1);
+        unix_block(); /* the kernel's EVENT_CHILD wakes us when a child ends */
     }
 }
 
-pid_t wait(int *status) { return waitpid(-1, status, 0); }
+pid_t wait(int *status)
+{
+    return waitpid(-1, status, 0);
+}
 
 int kill(pid_t pid, int sig)
 {
@@ -591,8 +667,10 @@ int kill(pid_t pid, int sig)
      * of its current time slot or when it next waits (check_signals). */
     sh_lock();
     struct proc *p = proc_of(pid);
-    if (p && p->state == PROC_RUNNING && pid != mypid)
+    if (p && p->state == PROC_RUNNING && pid != mypid) {
         p->pending = sig;
+        unix_ring(1UL << (p - SH->procs)); /* wakes it if it sleeps */
+    }
     sh_unlock();
     if (!p) {
         errno = ESRCH;
@@ -698,7 +776,8 @@ int execv(const char *path, char *const argv[])
     if (fd < 0)
         return -1;
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (int64_t)sizeof(struct elf_ehdr)) {
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        st.st_size < (int64_t)sizeof(struct elf_ehdr)) {
         close(fd);
         errno = ENOEXEC;
         return -1;
@@ -713,10 +792,13 @@ int execv(const char *path, char *const argv[])
     close(fd);
     const struct elf_ehdr *eh = (const struct elf_ehdr *)img;
     uint64_t size = (uint64_t)st.st_size;
-    if (memcmp(eh->ident, "\x7f" "ELF", 4) != 0 || eh->ident[4] != 2 || eh->type != 2 ||
-        eh->machine != 62 || eh->phentsize != sizeof(struct elf_phdr) || eh->phnum == 0 ||
-        eh->phnum > 16 || eh->phoff > size ||
-        eh->phnum * sizeof(struct elf_phdr) > size - eh->phoff) {
+    if (memcmp(eh->ident,
+               "\x7f"
+               "ELF",
+               4) != 0 ||
+        eh->ident[4] != 2 || eh->type != 2 || eh->machine != 62 ||
+        eh->phentsize != sizeof(struct elf_phdr) || eh->phnum == 0 || eh->phnum > 16 ||
+        eh->phoff > size || eh->phnum * sizeof(struct elf_phdr) > size - eh->phoff) {
         free(img);
         errno = ENOEXEC;
         return -1;
@@ -752,8 +834,9 @@ int execv(const char *path, char *const argv[])
     for (int i = 0; i < eh->phnum && !bad; i++) {
         if (ph[i].type != 1 || ph[i].memsz == 0)
             continue;
-        if (ph[i].filesz > ph[i].memsz || ph[i].offset > size || ph[i].filesz > size - ph[i].offset ||
-            ph[i].vaddr < USER_MIN || ph[i].vaddr + ph[i].memsz > USER_STACK_TOP - (64 << 10)) {
+        if (ph[i].filesz > ph[i].memsz || ph[i].offset > size ||
+            ph[i].filesz > size - ph[i].offset || ph[i].vaddr < USER_MIN ||
+            ph[i].vaddr + ph[i].memsz > USER_STACK_TOP - (64 << 10)) {
             bad = ENOEXEC;
             break;
         }
@@ -766,9 +849,11 @@ int execv(const char *path, char *const argv[])
             }
             pp->perms |= perms;
             uint64_t lo = va > ph[i].vaddr ? va : ph[i].vaddr;
-            uint64_t hi = va + 4096 < ph[i].vaddr + ph[i].filesz ? va + 4096 : ph[i].vaddr + ph[i].filesz;
+            uint64_t hi =
+                va + 4096 < ph[i].vaddr + ph[i].filesz ? va + 4096 : ph[i].vaddr + ph[i].filesz;
             if (lo < hi)
-                memcpy((char *)EXEC_SCRATCH_VA + (lo - va), img + ph[i].offset + (lo - ph[i].vaddr), hi - lo);
+                memcpy((char *)EXEC_SCRATCH_VA + (lo - va), img + ph[i].offset + (lo - ph[i].vaddr),
+                       hi - lo);
             exo_unmap(CAP_SELF, pp->slot);
         }
     }
@@ -800,8 +885,8 @@ int execv(const char *path, char *const argv[])
         fd_export(x->fdtab, x->cwd);
         /* Our children become its children. */
         for (int i = 0; i < NPROC; i++) {
-            long s = children[i].pid && children[i].cap
-                         ? sys_cap_move(children[i].cap, (uint32_t)n) : 0;
+            long s =
+                children[i].pid && children[i].cap ? sys_cap_move(children[i].cap, (uint32_t)n) : 0;
             x->child_pid[i] = s > 0 ? children[i].pid : 0;
             x->child_cap[i] = s > 0 ? (uint32_t)s : 0;
         }
@@ -857,7 +942,10 @@ int execv(const char *path, char *const argv[])
      * of a slot just preempts us. */
     exo_set_handler(UPCALL_EPILOGUE, 0);
     static struct cap_info ci[256];
-    static struct { uint64_t va; uint32_t slot; } shared[UNIX_SHARED_SIZE >> 21];
+    static struct {
+        uint64_t va;
+        uint32_t slot;
+    } shared[UNIX_SHARED_SIZE >> 21];
     int ns = 0;
     for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
         exo_touch(ci, sizeof ci);
@@ -873,6 +961,10 @@ int execv(const char *path, char *const argv[])
                 shared[ns++].slot = base + (uint32_t)i;
             }
     }
+    if (unix_doorbell)
+        sys_cap_move(unix_doorbell, (uint32_t)n);
+    if (unix_console)
+        sys_cap_move(unix_console, (uint32_t)n);
     for (int i = 0; i < ns; i++) {
         exo_unmap(CAP_SELF, shared[i].slot);
         long c = sys_cap_move(shared[i].slot, (uint32_t)n);

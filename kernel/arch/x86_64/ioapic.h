@@ -1,0 +1,14 @@
+#ifndef ARCH_IOAPIC_H
+#define ARCH_IOAPIC_H
+
+#include "../../types.h"
+
+#define IOAPIC_PA 0xfec00000UL /* where PC firmware (and QEMU) puts the first I/O APIC */
+
+/* Masks every input; false if no I/O APIC answers at IOAPIC_PA. */
+bool ioapic_init(void);
+/* Delivers ISA interrupt `irq` (edge, active high) as `vector` to the local
+ * APIC `apic_id`, or masks it. */
+void ioapic_route(u32 irq, u32 vector, u32 apic_id, bool enable);
+
+#endif
