@@ -9,7 +9,7 @@
 #include "trap.h"
 #include <spinel/exo.h>
 
-#define NENV 64
+#define NENV          64
 #define ENV_MIN_QUOTA 16
 
 enum env_state {
@@ -24,21 +24,21 @@ enum env_state {
 enum env_stop { STOP_NONE, STOP_EXIT, STOP_FAULT, STOP_TIMEOUT, STOP_KILLED };
 
 struct env {
-    u32 id;             /* index in envs[] | generation << 8; never 0 */
+    u32 id; /* index in envs[] | generation << 8; never 0 */
     enum env_state state;
     char name[32];
-    u32 parent;         /* id of the env that created it (0: the kernel) */
-    u32 orig_cap;       /* node of the original capability naming it (0: none) */
+    u32 parent;   /* id of the env that created it (0: the kernel) */
+    u32 orig_cap; /* node of the original capability naming it (0: none) */
     paddr_t pml4;
-    u16 pcid;           /* 0 when the CPU has no PCIDs */
-    bool tlb_stale;     /* page tables changed while not loaded: flush on next switch */
+    u16 pcid;       /* 0 when the CPU has no PCIDs */
+    bool tlb_stale; /* page tables changed while not loaded: flush on next switch */
 
     /* Saved user contexts. tf is the env's own context; pct_tf the context of
      * its protected entry while it serves a call. Entries from user mode save
      * straight into the active one, so both end on a 16-byte boundary (the
      * CPU aligns the stack before pushing an interrupt frame). */
     struct trapframe tf __aligned(16);
-    bool has_context;   /* tf holds a context to resume */
+    bool has_context; /* tf holds a context to resume */
     struct trapframe pct_tf __aligned(16);
     struct env *pct_caller; /* serving a protected call from this env */
     struct env *pct_callee; /* waiting for this env's reply */
@@ -50,17 +50,18 @@ struct env {
     struct env_entries entries; /* upcall entry points (user addresses) */
     struct env_info *info;      /* the info page, also mapped read-only at ENV_INFO_VA */
     paddr_t info_pa;
-    u64 mem_quota, mem_used;    /* pages */
-    u32 foreign_maps;           /* mappings in this env made through other envs' capabilities */
-    u32 ext_hooks;              /* bit per ext hook id with a verified handler attached */
-    u8 ext_n;                   /* handlers attached to this env's events ... */
-    u8 ext_h[8];                /* ... their indices in ext.c's handlers[] */
-    u64 revoke_target;          /* mem_used must drop to this to satisfy a request */
+    u64 mem_quota, mem_used; /* pages */
+    u32 foreign_maps;        /* mappings in this env made through other envs' capabilities */
+    u32 ext_hooks;           /* bit per ext hook id with a verified handler attached */
+    u8 ext_n;                /* handlers attached to this env's events ... */
+    u8 ext_h[8];             /* ... their indices in ext.c's handlers[] */
+    u64 revoke_target;       /* mem_used must drop to this to satisfy a request */
     bool revoke_pending;
-    bool revoke_upcalled;       /* the upcall for the pending request was delivered */
+    bool revoke_upcalled; /* the upcall for the pending request was delivered */
+    bool in_block;        /* asleep in sys_block: its wake-up returns the pending events */
 
     /* For the one that created it (and the test runner). */
-    u64 deadline_tsc;           /* killed past this TSC value (0: none) */
+    u64 deadline_tsc; /* killed past this TSC value (0: none) */
     enum env_stop stop;
     int exit_status;
     u64 fault_vector;
@@ -71,7 +72,10 @@ extern struct env envs[NENV];
 STATIC_ASSERT(offsetof(struct env, tf) % 16 == 0 && offsetof(struct env, pct_tf) % 16 == 0 &&
               sizeof(struct env) % 16 == 0);
 
-static inline bool env_in_pct(const struct env *e) { return e->pct_caller != NULL; }
+static inline bool env_in_pct(const struct env *e)
+{
+    return e->pct_caller != NULL;
+}
 
 /* Lifecycle (env.c). */
 int env_alloc(const char *name, u32 parent, u64 quota, struct env **out);
@@ -80,11 +84,11 @@ struct env *env_lookup(u32 id);     /* a live (not free, not zombie) env by id *
 struct env *env_lookup_any(u32 id); /* live or zombie */
 int env_map_new_frame(struct env *e, vaddr_t va, u64 flags);
 void env_teardown(struct env *e, enum env_stop why); /* release everything, become a zombie */
-void env_free(struct env *e);                         /* zombie -> free */
+void env_free(struct env *e);                        /* zombie -> free */
 void env_exit(struct env *e, int status) __noreturn;
 void env_kill(struct env *e, enum env_stop why, const char *fmt, ...) __noreturn
     __attribute__((format(printf, 3, 4)));
-int env_charge(struct env *e, u64 pages);  /* 0 or -E_NOMEM */
+int env_charge(struct env *e, u64 pages); /* 0 or -E_NOMEM */
 void env_uncharge(struct env *e, u64 pages);
 void env_load_cr3(struct env *e);
 
@@ -92,7 +96,7 @@ void env_load_cr3(struct env *e);
 void env_run(struct env *e);
 void sched_save_current(struct trapframe *tf); /* copy the entry frame into the env */
 __noreturn void sched_return_to_loop(void);
-void cpu_set_env(struct env *e);               /* switch this CPU to e (donation, PCT) */
+void cpu_set_env(struct env *e); /* switch this CPU to e (donation, PCT) */
 
 int elf_load(struct env *e, const u8 *elf, size_t size, u64 *entry);
 

@@ -125,6 +125,8 @@ s64 sys_notify_bind(u64 slot, u64 chan, u64 bits)
     struct notify *n;
     if (chan >= NOTIFY_CHANNELS)
         return -E_INVAL;
+    if (bits > EVENT_BITS_MAX)
+        return -E_INVAL;
     int r = notify_get(cpu_env(), slot, R_READ, &n);
     if (r < 0)
         return r;

@@ -126,7 +126,7 @@ s64 sys_pct_send(u64 env, u64 bits)
     int r = cap_env(cpu_env(), env, R_CALL, &t);
     if (r < 0)
         return r;
-    if (!bits)
+    if (!bits || bits > EVENT_BITS_MAX)
         return -E_INVAL;
     env_post_event(t, bits);
     return 0;

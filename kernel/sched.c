@@ -157,9 +157,15 @@ void sched_return_to_loop(void)
 static void slot_begin(struct env *e, bool new_slot)
 {
     e->info->slots_run += new_slot;
+    if (e->in_block) { /* woken in sys_block: it returns the events */
+        e->in_block = false;
+        e->tf.rax = e->info->pending_events;
+        e->info->pending_events = 0;
+    }
     if (e->revoke_pending)
         revoke_deliver(e);
-    upcall_deliver_events(e, &e->tf);
+    if (e->info->pending_events)
+        upcall_deliver_events(e, &e->tf);
     if (new_slot && e->entries.entry[UPCALL_PROLOGUE])
         upcall_push(e, &e->tf, UPCALL_PROLOGUE, 0, 0, cpu()->slot_pos);
 }
@@ -320,17 +326,17 @@ s64 sys_block(void)
 {
     struct cpu *c = cpu();
     struct env *e = c->env;
-    c->cur_tf->rax = 0;
     if (e->info->pending_events || e->revoke_pending) {
-        /* Deliver now rather than at the next slot: the caller's loop
-         * would otherwise spin on sys_block until then. */
-        if (!env_in_pct(e))
-            upcall_deliver_events(e, c->cur_tf);
-        return 0;
+        u64 bits = e->info->pending_events; /* the events are the answer: no upcall */
+        e->info->pending_events = 0;
+        return (s64)bits;
     }
+    c->cur_tf->rax = 0;
     sched_save_current(c->cur_tf);
-    if (!env_in_pct(e))
+    if (!env_in_pct(e)) {
         e->state = ENV_BLOCKED;
+        e->in_block = true; /* slot_begin hands it the events that woke it */
+    }
     sched_return_to_loop();
 }
 

@@ -182,7 +182,8 @@ struct ext_prog_info {
 #define NOTIFY_CHANNELS 64
 /* The kernel's own event: an env this one created has ended (its status
  * is ready for sys_env_status). */
-#define EVENT_CHILD (1UL << 63)
+#define EVENT_CHILD (1UL << 62)
+#define EVENT_BITS_MAX ((1UL << 63) - 1) /* bit 63 is not an event (sys_block returns them) */
 
 enum dev_id {
     DEV_CONSOLE = 0, /* the serial console's input: sys_console_read; interrupt on input */

@@ -37,13 +37,10 @@ exo_upcall_entry:
      * sequences; the kernel needs to know nothing of it). */
     mov FRAME_RIP(%rdi), %rax
     lea exo_resume(%rip), %rcx
-    cmp %rcx, %rax
-    jb 3f
-    lea exo_resume_end(%rip), %rcx
-    cmp %rcx, %rax
-    jae 3f
-    lea exo_resume_switched(%rip), %rcx
-    cmp %rcx, %rax
+    sub %rcx, %rax                  /* offset into exo_resume (huge if below it) */
+    cmp $(exo_resume_end - exo_resume), %rax
+    jae 3f                          /* the common case: not in exo_resume */
+    cmp $(exo_resume_switched - exo_resume), %rax
     jae 4f
     /* Before the stack switch: rdi still points at the frame being
      * resumed, intact above ours (we were on the exception stack): take

@@ -6,19 +6,22 @@ static volatile uint64_t events;
 
 static uint64_t serve(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller)
 {
-    if (a0 == 0xe7e7)  /* "how many event bits have you seen?" */
+    if (a0 == 0xe7e7) /* "how many event bits have you seen?" */
         return events;
-    if (a0 == 0xdead)  /* fault inside the protected entry */
+    if (a0 == 0xdead) /* fault inside the protected entry */
         *(volatile int *)0 = 1;
     return a0 * 3 + a1 * 5 + a2 * 7 + (caller ? 1 : 0);
 }
 
-static void on_event(struct upcall_frame *f) { events |= f->addr; }
+static void on_event(struct upcall_frame *f)
+{
+    events |= f->addr;
+}
 
 int main(void)
 {
     exo_set_pct_entry(serve);
     exo_set_handler(UPCALL_EVENT, on_event);
     for (;;)
-        sys_block();
+        events |= (uint64_t)sys_block(); /* events that wake it come back from sys_block */
 }
