@@ -127,6 +127,7 @@ static void segv(struct upcall_frame *f)
     sh_lock();
     struct proc *p = proc_of(mypid);
     if (p) {
+        shm_drop_locked(p);
         p->state = PROC_ZOMBIE;
         p->status = SIGSEGV;
     }
@@ -259,6 +260,7 @@ static void check_signals(void)
     int sig = p->pending;
     fd_close_all();
     sh_lock();
+    shm_drop_locked(p);
     p->state = PROC_ZOMBIE;
     p->status = sig;
     sh_unlock();
@@ -369,6 +371,8 @@ pid_t fork(void)
     p->env_id = (uint32_t)eci.object;
     struct proc *me = proc_of(mypid);
     copy_name(p->name, me ? me->name : "?");
+    if (me)
+        shm_fork_locked(me, p); /* the child's attachments count from now on */
     int pid = p->pid;
     sh_unlock();
 
@@ -477,6 +481,7 @@ pid_t fork(void)
         sys_env_start((uint32_t)env) < 0) {
         sys_cap_delete((uint32_t)env);
         sh_lock();
+        shm_drop_locked(p);
         p->state = PROC_FREE;
         sh_unlock();
         fd_fork_undo();
@@ -497,6 +502,7 @@ void _exit(int status)
     sh_lock();
     struct proc *p = proc_of(mypid);
     if (p) {
+        shm_drop_locked(p);
         p->state = PROC_ZOMBIE;
         p->status = (status & 0xff) << 8;
     }
@@ -542,8 +548,10 @@ pid_t waitpid(pid_t pid, int *status, int options)
                 s = killed; /* we killed it */
             }
             sh_lock();
-            if (p)
+            if (p) {
+                shm_drop_locked(p); /* (nothing left unless it was killed) */
                 p->state = PROC_FREE;
+            }
             sh_unlock();
             pid_t done = children[i].pid;
             children[i].pid = 0;
@@ -580,6 +588,7 @@ int kill(pid_t pid, int sig)
         sh_lock();
         struct proc *p = proc_of(pid);
         if (p) {
+            shm_drop_locked(p); /* it ran no exit of its own */
             p->state = PROC_ZOMBIE;
             p->status = sig;
         }
@@ -843,6 +852,7 @@ int execv(const char *path, char *const argv[])
     sh_lock();
     struct proc *p = proc_of(mypid);
     if (p) {
+        shm_drop_locked(p); /* the new image starts with no segments attached */
         p->env_id = (uint32_t)eci.object;
         const char *base = path;
         for (const char *c = path; *c; c++)
