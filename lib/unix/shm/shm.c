@@ -12,10 +12,14 @@
  * the bitmap of arena pages in use, and the attachment counts of each
  * process (by its slot in the process table). Keeping the latter shared
  * lets whoever frees a process slot drop what that process left attached
- * (a child killed by its parent never runs its own exit). A segment is
- * zero-filled when it is created, so nothing of an earlier segment shows
- * through; after IPC_RMID its key is free at once and its pages go back to
- * the arena when the last attachment goes. */
+ * (a child killed by its parent never runs its own exit). Not covered: a
+ * child that dies with its parent (its env goes with the parent's
+ * capabilities) is never waited for, so its attachments stay counted, as
+ * its open files stay open.
+ *
+ * A segment is zero-filled when it is created, so nothing of an earlier
+ * segment shows through; after IPC_RMID its key is free at once and its
+ * pages go back to the arena when the last attachment goes. */
 #include "../unix_internal.h"
 #include "../../c/libc.h"
 
