@@ -34,7 +34,7 @@ KASMS := $(wildcard kernel/arch/x86_64/*.S)
 EXT_KSRCS := ext/bpf_elf.c ext/verifier.c ext/jit_x86_64.c ext/hooks.c
 KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/kernel/ext/%.o)
 
-LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o
+LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o $(B)/lib/unix/shm/shm.o
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
 SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
 UPROGS    := $(B)/user/init $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \

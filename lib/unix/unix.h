@@ -126,6 +126,39 @@ DIR *opendir(const char *path);
 struct dirent *readdir(DIR *d);
 int closedir(DIR *d);
 
+/* System V shared memory (lib/unix/shm), with Linux's values. Segments are
+ * carved from the region every process of this library OS maps at the same
+ * address, so a segment has the same address in every process; attachments
+ * are inherited by fork and dropped at exec and exit. No permissions: the
+ * processes of the library OS trust each other (mode is kept, not checked). */
+typedef int key_t;
+#define IPC_PRIVATE ((key_t)0)
+#define IPC_CREAT   01000
+#define IPC_EXCL    02000
+#define IPC_RMID    0
+#define IPC_STAT    2
+#define SHM_DEST    01000 /* shm_perm.mode: removed, freed at the last detach */
+struct ipc_perm {
+    union {
+        key_t __key; /* (glibc's name) */
+        key_t key;
+    };
+    uint32_t uid, gid, cuid, cgid; /* always 0 */
+    unsigned short mode;           /* the low 9 bits of shmget's flags, and SHM_DEST */
+};
+typedef unsigned long shmatt_t;
+struct shmid_ds {
+    struct ipc_perm shm_perm;
+    size_t shm_segsz;    /* as asked for at creation (pages are whole) */
+    pid_t shm_cpid;      /* creator */
+    pid_t shm_lpid;      /* last to attach or detach */
+    shmatt_t shm_nattch; /* attachments, in every process */
+};
+int shmget(key_t key, size_t size, int flags);
+void *shmat(int id, const void *addr, int flags); /* addr NULL, flags 0; (void *)-1 on error */
+int shmdt(const void *addr);
+int shmctl(int id, int cmd, struct shmid_ds *buf);
+
 /* Programs. exec replaces the calling process by the program at path (an
  * ELF file in the file system), keeping its pid and descriptors. */
 int execv(const char *path, char *const argv[]);

@@ -45,17 +45,50 @@ struct pipe {
     char buf[PIPE_SIZE];
 };
 
+/* Shared memory segments (lib/unix/shm): pages of the arena, the rest of
+ * the first 2 MiB block after struct shared. */
+#define NSHM            32
+#define SHM_ARENA_OFF   (256UL << 10)
+#define SHM_ARENA_VA    (UNIX_SHARED_VA + SHM_ARENA_OFF)
+#define SHM_ARENA_PAGES ((UNIX_PROC_SIZE - SHM_ARENA_OFF) >> 12) /* 448 */
+#define SHM_MAP_WORDS   ((SHM_ARENA_PAGES + 63) / 64)
+
+enum shm_state { SHM_FREE = 0, SHM_USED, SHM_REMOVED };
+struct shm_seg {
+    int state;       /* enum shm_state; SHM_REMOVED: no key, freed when nattch drops to 0 */
+    int id;          /* slot + NSHM * generation: a stale id names nothing */
+    key_t key;       /* IPC_PRIVATE: found by id only */
+    int mode;        /* the low 9 bits of shmget's flags */
+    pid_t cpid;      /* creator */
+    pid_t lpid;      /* last to attach or detach */
+    size_t size;     /* as asked for */
+    uint32_t first;  /* first page in the arena */
+    uint32_t npages; /* pages in the arena */
+    int nattch;      /* the sum of shm_att[*][slot] */
+};
+
 struct shared {
     uint64_t magic;
-    volatile uint32_t lock; /* protects everything in this struct */
+    /* The lock protects everything in this struct: the process table, open
+     * files, pipes, the segment table, the arena bitmap and the attachment
+     * counts (not the segments' contents: those are the programs' own). */
+    volatile uint32_t lock;
     int next_pid;
     struct proc procs[NPROC];
     struct ofile ofiles[NOFILE_SYS];
     struct pipe pipes[NPIPE];
     uint64_t cons_waiters; /* channels of processes waiting for console input */
+    struct shm_seg shm[NSHM];
+    uint64_t shm_map[SHM_MAP_WORDS]; /* arena pages in use */
+    /* Attachments of each process (by its slot in procs[]) to each segment:
+     * kept here rather than in private memory so that whoever frees a slot
+     * can drop what a killed process left behind. */
+    uint16_t shm_att[NPROC][NSHM];
 };
 #define SHARED_MAGIC 0x53504e4c554e4958UL
 #define SH           ((struct shared *)UNIX_SHARED_VA)
+_Static_assert(sizeof(struct shared) <= SHM_ARENA_OFF, "struct shared overlaps the shm arena");
+_Static_assert(SHM_ARENA_OFF % 4096 == 0 && SHM_ARENA_OFF < UNIX_PROC_SIZE, "shm arena");
 
 void sh_lock(void);
 void sh_unlock(void);
@@ -84,6 +117,12 @@ void fd_fork_undo(void);    /* the fork failed */
 void fd_close_all(void);    /* exit */
 void fd_export(int *fds, char *cwd); /* exec: NOFILE descriptors and PATH_MAX bytes */
 void fd_import(const int *fds, const char *cwd);
+
+/* shm.c: attachments follow the process-table slot (sh_lock held for both). */
+void shm_fork_locked(const struct proc *parent, const struct proc *child); /* child inherits */
+/* Every attachment of p goes: exit, exec, a fatal fault, kill, a failed
+ * fork, wait. */
+void shm_drop_locked(const struct proc *p);
 
 /* What exec hands to the new program, on a page at EXEC_INFO_VA. */
 #define EXEC_INFO_VA 0x00006d0000000000UL

@@ -130,6 +130,7 @@ static void segv(struct upcall_frame *f)
     sh_lock();
     struct proc *p = proc_of(mypid);
     if (p) {
+        shm_drop_locked(p);
         p->state = PROC_ZOMBIE;
         p->status = SIGSEGV;
     }
@@ -178,19 +179,24 @@ static void on_fault(struct upcall_frame *f)
         p->slot = (uint32_t)slot;
         return;
     }
+    /* The copy goes through a scratch page of this handler's own: a fault
+     * handler can be interrupted (its slot ends) and the interrupting
+     * handler can fault in turn (its first write to a copy-on-write page),
+     * so each nesting level, told apart by where its frame lies on the
+     * exception stack, has its scratch address. */
+    uint64_t scratch = SCRATCH_VA + ((exo_entries()->xstack_top - (uint64_t)f) >> 9 << 12);
     long g = sys_frame_alloc(-1), m = 0;
-    if (g < 0 || (m = exo_map(CAP_SELF, (uint32_t)g, SCRATCH_VA, MMU_W)) != 1) {
-        printf("[pid %d] out of memory breaking copy-on-write (quota %lu, used %lu; %ld %ld %lx at "
-               "%lx rip %lx)\n",
-               mypid, (unsigned long)exo_info->mem_quota, (unsigned long)exo_info->mem_used, g, m,
-               exo_pte(SCRATCH_VA), f->addr, f->rip);
+    if (g < 0 || (m = exo_map(CAP_SELF, (uint32_t)g, scratch, MMU_W)) != 1) {
+        printf("[pid %d] out of memory breaking copy-on-write (quota %lu, used %lu; frame %ld, map "
+               "%ld)\n",
+               mypid, (unsigned long)exo_info->mem_quota, (unsigned long)exo_info->mem_used, g, m);
         uint64_t lo, hi;
         exo_private_range(&lo, &hi);
         if (f->rsp >= lo && f->rsp < hi) /* the fault came from exiting: no second try */
             sys_exit(128 + SIGSEGV);
         _exit(128 + SIGSEGV);
     }
-    memcpy((void *)SCRATCH_VA, (const void *)va, 4096);
+    memcpy((void *)scratch, (const void *)va, 4096);
     uint32_t exec = exo_pte(va) & PTE_NX ? 0 : MMU_X;
     struct mmu_op ops[2] = {{0, (uint32_t)g, MMU_UNMAP}, {0, (uint32_t)slot, MMU_UNMAP}};
     sys_mmu_update(CAP_SELF, ops, 2);
@@ -264,6 +270,7 @@ static void check_signals(void)
     int sig = p->pending;
     fd_close_all();
     sh_lock();
+    shm_drop_locked(p);
     p->state = PROC_ZOMBIE;
     p->status = sig;
     sh_unlock();
@@ -433,6 +440,8 @@ pid_t fork(void)
     p->env_id = (uint32_t)eci.object;
     struct proc *me = proc_of(mypid);
     copy_name(p->name, me ? me->name : "?");
+    if (me)
+        shm_fork_locked(me, p); /* the child's attachments count from now on */
     int pid = p->pid;
     sh_unlock();
 
@@ -548,6 +557,7 @@ pid_t fork(void)
         sys_env_start((uint32_t)env) < 0) {
         sys_cap_delete((uint32_t)env);
         sh_lock();
+        shm_drop_locked(p);
         p->state = PROC_FREE;
         sh_unlock();
         fd_fork_undo();
@@ -568,6 +578,7 @@ void _exit(int status)
     sh_lock();
     struct proc *p = proc_of(mypid);
     if (p) {
+        shm_drop_locked(p);
         p->state = PROC_ZOMBIE;
         p->status = (status & 0xff) << 8;
     }
@@ -616,8 +627,10 @@ pid_t waitpid(pid_t pid, int *status, int options)
                 s = killed; /* we killed it */
             }
             sh_lock();
-            if (p)
+            if (p) {
+                shm_drop_locked(p); /* (nothing left unless it was killed) */
                 p->state = PROC_FREE;
+            }
             sh_unlock();
             pid_t done = children[i].pid;
             children[i].pid = 0;
@@ -656,6 +669,7 @@ int kill(pid_t pid, int sig)
         sh_lock();
         struct proc *p = proc_of(pid);
         if (p) {
+            shm_drop_locked(p); /* it ran no exit of its own */
             p->state = PROC_ZOMBIE;
             p->status = sig;
         }
@@ -928,6 +942,7 @@ int execv(const char *path, char *const argv[])
     sh_lock();
     struct proc *p = proc_of(mypid);
     if (p) {
+        shm_drop_locked(p); /* the new image starts with no segments attached */
         p->env_id = (uint32_t)eci.object;
         const char *base = path;
         for (const char *c = path; *c; c++)
