@@ -6,15 +6,24 @@ exo_pct_fn exo_pct_handler;
 extern void exo_upcall_entry(void);
 extern void exo_pct_entry(void);
 
-#define XSTACK_SIZE (16 * 1024)
+#define XSTACK_SIZE   (16 * 1024)
 #define PCTSTACK_SIZE (16 * 1024)
-/* The exception stack and the protected-entry stack, on pages of their own:
- * every env needs private ones (a forked child gets fresh pages here). */
-static struct {
+/* The exception stack, the protected-entry stack and exo_resume's parking
+ * spots, on pages of their own: every env needs private ones (a forked
+ * child gets fresh pages here), and exo_resume must never take a
+ * copy-on-write fault of its own. */
+struct exo_private_area {
     uint8_t x[XSTACK_SIZE];
     uint8_t p[PCTSTACK_SIZE];
-} stacks __attribute__((aligned(4096)));
-#define xstack (stacks.x)
+    uint64_t resume_rip, resume_rdi; /* upcall.S: EXO_RESUME_RIP, EXO_RESUME_RDI */
+} __attribute__((aligned(4096)));    /* whole pages: nothing else may share them */
+struct exo_private_area exo_private_area;
+#define stacks exo_private_area
+_Static_assert(__builtin_offsetof(struct exo_private_area, resume_rip) == 32768 &&
+                   __builtin_offsetof(struct exo_private_area, resume_rdi) == 32776,
+               "upcall.S's offsets");
+_Static_assert(sizeof(struct exo_private_area) % 4096 == 0, "private pages");
+#define xstack   (stacks.x)
 #define pctstack (stacks.p)
 
 void exo_private_range(uint64_t *lo, uint64_t *hi)
@@ -32,7 +41,10 @@ static int install(void)
     return (int)sys_env_set_entries(CAP_SELF, &entries);
 }
 
-const struct env_entries *exo_entries(void) { return &entries; }
+const struct env_entries *exo_entries(void)
+{
+    return &entries;
+}
 
 int exo_set_handler(int kind, exo_handler_t handler)
 {

@@ -24,6 +24,9 @@
 #define FRAME_RFLAGS 152
 #define FRAME_RSP 160
 #define FRAME_KIND 176
+/* exo_resume's parking spots, in libexo's private pages (exo.c) */
+#define EXO_RESUME_RIP (exo_private_area + 32768)
+#define EXO_RESUME_RDI (exo_private_area + 32776)
 #define ENV_INFO_VA_FPU (0x00007f7ffffff000 + 1640) /* &exo_info->fpu_used (spinel/exo.h) */
 
     .text
@@ -57,9 +60,9 @@ exo_upcall_entry:
     jmp 3f
 4:  /* After it: every register is the target's but rdi and rip, parked in
      * exo_resume_rdi and exo_resume_rip. */
-    mov exo_resume_rip(%rip), %rax
+    mov EXO_RESUME_RIP(%rip), %rax
     mov %rax, FRAME_RIP(%rdi)
-    mov exo_resume_rdi(%rip), %rax
+    mov EXO_RESUME_RDI(%rip), %rax
     mov %rax, FRAME_RDI(%rdi)
 3:  sub $8, %rsp                    /* entered as if called: realign for the call below */
     mov %rdi, %rbx                  /* callee-saved: the frame */
@@ -83,7 +86,7 @@ exo_upcall_entry:
 
 /* exo_resume(frame): restore everything and continue at frame->rip with
  * frame->rsp, in user mode. The target rip and rdi are parked in
- * exo_resume_rip and exo_resume_rdi (one handler runs at a time per env,
+ * EXO_RESUME_RIP and EXO_RESUME_RDI (one handler runs at a time per env,
  * nested ones complete first) so no stack below the target rsp is
  * touched: the interrupted code's red zone survives. An upcall arriving
  * anywhere in here is handled by exo_upcall_entry's fix-up above; an
@@ -93,9 +96,9 @@ exo_upcall_entry:
     .global exo_resume
 exo_resume:
     mov FRAME_RIP(%rdi), %rax
-    mov %rax, exo_resume_rip(%rip)
+    mov %rax, EXO_RESUME_RIP(%rip)
     mov FRAME_RDI(%rdi), %rax
-    mov %rax, exo_resume_rdi(%rip)
+    mov %rax, EXO_RESUME_RDI(%rip)
     push FRAME_RFLAGS(%rdi)
     popfq
     mov FRAME_RAX(%rdi), %rax
@@ -114,8 +117,8 @@ exo_resume:
     mov FRAME_R15(%rdi), %r15
     mov FRAME_RSP(%rdi), %rsp
 exo_resume_switched:
-    mov exo_resume_rdi(%rip), %rdi
-    jmp *exo_resume_rip(%rip)
+    mov EXO_RESUME_RDI(%rip), %rdi
+    jmp *EXO_RESUME_RIP(%rip)
 exo_resume_end:
 
 /* The protected entry: the kernel starts it with (a0, a1, a2) in rdi, rsi,
@@ -131,13 +134,6 @@ exo_pct_entry:
     syscall
     ud2
 
-    .bss
-    .align 8
-    .global exo_resume_rip
-exo_resume_rip:
-    .quad 0
-exo_resume_rdi:
-    .quad 0
 
 /* exo_setjmp(jb) / exo_longjmp(jb, v): callee-saved registers, rsp and the
  * return address; used by the Unix library OS's fork to start the child

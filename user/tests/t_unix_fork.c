@@ -43,23 +43,23 @@ int main(void)
         bad += getpid() == 1;
         bad += getppid() != 1;
         for (int i = 0; i < 4096; i++)
-            bad += data[i] != i;                  /* the parent's data, as at fork */
+            bad += data[i] != i; /* the parent's data, as at fork */
         bad += strcmp(h, "parent heap") != 0;
         for (int i = 0; i < 4096; i++)
-            data[i] = -i;                         /* now ours alone */
+            data[i] = -i; /* now ours alone */
         strcpy(h, "child heap");
         for (int i = 0; i < 4096; i++)
             bad += data[i] != -i;
         exit(bad ? 100 + bad : 7);
     }
     CHECK_EQ(pid > 1, 1);
-    data[5] = 555;                               /* the parent's own copy */
+    data[5] = 555; /* the parent's own copy */
     int st = 0;
     CHECK_EQ(waitpid(pid, &st, 0), pid);
     CHECK_EQ(WIFEXITED(st), 1);
     CHECK_EQ(WEXITSTATUS(st), 7);
     CHECK_EQ(data[5], 555);
-    CHECK_EQ(data[6], 6);                        /* the child's writes did not reach us */
+    CHECK_EQ(data[6], 6); /* the child's writes did not reach us */
     CHECK_EQ(strcmp(h, "parent heap"), 0);
     CHECK_EQ(waitpid(pid, &st, 0), -1);
     CHECK_EQ(errno, ECHILD);
@@ -99,7 +99,7 @@ int main(void)
     CHECK_EQ(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, 1);
     CHECK_EQ(kill(999, SIGKILL), -1);
     CHECK_EQ(errno, ESRCH);
-    CHECK_EQ(kill(1, SIGKILL), -1);              /* ourselves */
+    CHECK_EQ(kill(1, SIGKILL), -1); /* ourselves */
     CHECK_EQ(errno, EPERM);
     /* A grandchild killed by a process that is not its parent. */
     int pfd[2];
@@ -122,6 +122,34 @@ int main(void)
     CHECK_EQ(WIFEXITED(st) && WEXITSTATUS(st) == 0, 1);
     close(pfd[0]);
     close(pfd[1]);
+    CHECK_EQ(free_frames(), base);
+
+    /* Copy on write three generations deep: a child breaks away from a page
+     * its own child still shares with it (its copy of the page must stay
+     * for the grandchild, which still reads the old contents). */
+    static volatile int gen3[1024] __attribute__((aligned(4096))); /* a page of its own */
+    gen3[0] = 11;
+    int gq[2];
+    pipe(gq);
+    pid = fork();
+    if (pid == 0) {
+        pid_t g = fork();
+        if (g == 0) {
+            char go;
+            read(gq[0], &go, 1); /* until the middle one has written */
+            exit(gen3[0] == 11 ? 0 : 1);
+        }
+        gen3[0] = 22; /* copy-on-write fault in the middle generation */
+        write(gq[1], "x", 1);
+        int gst = -1;
+        waitpid(g, &gst, 0);
+        exit(WIFEXITED(gst) && WEXITSTATUS(gst) == 0 && gen3[0] == 22 ? 0 : 1);
+    }
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st) && WEXITSTATUS(st) == 0, 1);
+    CHECK_EQ(gen3[0], 11);
+    close(gq[0]);
+    close(gq[1]);
     CHECK_EQ(free_frames(), base);
 
     /* A fork bomb: every process forks until the quota stops it. */

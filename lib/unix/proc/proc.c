@@ -201,14 +201,19 @@ static void on_fault(struct upcall_frame *f)
     struct mmu_op ops[2] = {{0, (uint32_t)g, MMU_UNMAP}, {0, (uint32_t)slot, MMU_UNMAP}};
     sys_mmu_update(CAP_SELF, ops, 2);
     exo_map(CAP_SELF, (uint32_t)g, va, MMU_W | exec);
-    /* Our copy goes; an original with copies still in use stays (a ghost). */
-    if (!(ci.rights & R_WRITE) || ci.depth)
+    /* The old capability goes, unless copies were derived from it (our
+     * children's, or theirs): deleting it would delete those and unmap the
+     * page under them. Then it stays, unmapped, as a ghost until they are
+     * gone (free_ghosts). This holds for a copy (we are a forked child
+     * ourselves) as much as for an original. */
+    if (ci.children == 0)
         sys_cap_delete((uint32_t)slot);
     p->flags &= ~PM_COW; /* (the map itself may fault here: the nested fault breaks it first) */
     p->slot = (uint32_t)g;
 }
 
-/* Frees originals we no longer map and nobody holds a copy of. */
+/* Frees the frame capabilities we no longer map and nobody holds a copy
+ * of (ghosts left by copy-on-write faults). */
 static void free_ghosts(void)
 {
     static struct cap_info ci[256];
@@ -218,8 +223,7 @@ static void free_ghosts(void)
         if (n < 0)
             break;
         for (long i = 0; i < n; i++)
-            if (ci[i].type == CAP_FRAME && !ci[i].mapped_env && !ci[i].depth && !ci[i].children &&
-                !ci[i].order)
+            if (ci[i].type == CAP_FRAME && !ci[i].mapped_env && !ci[i].children && !ci[i].order)
                 sys_cap_delete(base + (uint32_t)i);
     }
 }
@@ -403,9 +407,25 @@ static void child_start(void)
     pmap_scan();
 }
 
+/* fork walks the capability table while it gives the child its pages; a
+ * copy-on-write fault in the middle of that walk would change the table
+ * under it (a fresh frame in a slot already passed, a deleted copy ahead).
+ * So everything the walk writes is written once beforehand: the page map,
+ * its buffers (exo_touch), and a stretch of stack below us. (libexo's own
+ * upcall state is on private pages.) */
+static __attribute__((noinline)) void fork_pretouch(void)
+{
+    volatile char pad[16384];
+    for (size_t i = 0; i < sizeof pad; i += 1024)
+        pad[i] = 0;
+    pad[sizeof pad - 1] = 0;
+    exo_touch(pmap, pmap_cap * sizeof *pmap);
+}
+
 pid_t fork(void)
 {
     pmap_scan();
+    fork_pretouch();
     sh_lock();
     struct proc *p = NULL;
     for (int i = 0; i < NPROC && !p; i++)
