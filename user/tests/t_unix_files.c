@@ -71,6 +71,20 @@ int main(void)
     CHECK_EQ(stat("/tmp/d/rel", &st), 0);
     char cwd[64];
     CHECK_EQ(strcmp(getcwd(cwd, sizeof cwd), "/tmp/d"), 0);
+    /* "." and ".." anywhere in a path, relative or not. */
+    CHECK_EQ(stat("./rel", &st), 0);
+    CHECK_EQ(stat("../d/./rel", &st), 0);
+    CHECK_EQ(stat("/tmp/d/../../tmp//d/rel", &st), 0);
+    CHECK_EQ(stat("/../../tmp/d/rel", &st), 0); /* ".." of "/" is "/" */
+    CHECK_EQ(chdir(".."), 0);
+    CHECK_EQ(strcmp(getcwd(cwd, sizeof cwd), "/tmp"), 0);
+    CHECK_EQ(chdir("d/."), 0);
+    CHECK_EQ(strcmp(getcwd(cwd, sizeof cwd), "/tmp/d"), 0);
+    CHECK_EQ(chdir("../../.."), 0);
+    CHECK_EQ(strcmp(getcwd(cwd, sizeof cwd), "/"), 0);
+    CHECK_EQ(chdir("tmp/d"), 0);
+    CHECK_EQ(stat("..", &st), 0);
+    CHECK_EQ(S_ISDIR(st.st_mode), 1);
     CHECK_EQ(rmdir("/tmp/d"), -1); /* not empty */
     CHECK_EQ(unlink("rel"), 0);
     CHECK_EQ(chdir("/"), 0);

@@ -148,7 +148,10 @@ void fd_close_all(void)
 
 /* ---- paths ---- */
 
-/* The absolute form of path (relative ones start at the working directory). */
+/* The absolute form of path (relative ones start at the working directory),
+ * with "." and ".." components and repeated slashes resolved (the file
+ * system has no symbolic links, so this can be done on the text; ".." of
+ * "/" is "/"). */
 static int abspath(const char *path, char *out)
 {
     if (!path)
@@ -156,19 +159,40 @@ static int abspath(const char *path, char *out)
     size_t n = strlen(path);
     if (n == 0)
         return fail(ENOENT);
-    if (path[0] == '/') {
-        if (n >= PATH_MAX)
-            return fail(EINVAL);
-        strcpy(out, path);
-        return 0;
-    }
-    size_t c = strlen(cwd);
-    if (c + 1 + n >= PATH_MAX)
+    char full[2 * PATH_MAX];
+    size_t c = path[0] == '/' ? 0 : strlen(cwd);
+    if (c + 1 + n >= sizeof full)
         return fail(EINVAL);
-    strcpy(out, cwd);
-    if (c > 1)
-        out[c++] = '/';
-    strcpy(out + c, path);
+    memcpy(full, cwd, c);
+    full[c] = '/';
+    strcpy(full + c + 1, path);
+    size_t o = 0; /* out holds "/a/b" without a trailing slash ("" for the root) */
+    for (const char *q = full; *q;) {
+        while (*q == '/')
+            q++;
+        const char *e = q;
+        while (*e && *e != '/')
+            e++;
+        size_t len = (size_t)(e - q);
+        if (len == 0 || (len == 1 && q[0] == '.')) {
+            /* nothing */
+        } else if (len == 2 && q[0] == '.' && q[1] == '.') {
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--; /* the slash before it */
+        } else {
+            if (o + 1 + len >= PATH_MAX)
+                return fail(EINVAL);
+            out[o++] = '/';
+            memcpy(out + o, q, len);
+            o += len;
+        }
+        q = e;
+    }
+    if (o == 0)
+        out[o++] = '/';
+    out[o] = 0;
     return 0;
 }
 
