@@ -59,6 +59,7 @@ struct env {
     bool revoke_pending;
     bool revoke_upcalled; /* the upcall for the pending request was delivered */
     bool in_block;        /* asleep in sys_block: its wake-up returns the pending events */
+    u64 wake_tsc;         /* ... and it wakes by itself at this TSC value (0: never) */
 
     /* For the one that created it (and the test runner). */
     u64 deadline_tsc; /* killed past this TSC value (0: none) */

@@ -68,8 +68,9 @@ static struct env *run_target(struct env *e)
         return NULL;
     if (env_in_pct(e))
         return e;
-    if (e->state == ENV_BLOCKED && (e->info->pending_events || e->revoke_pending))
-        e->state = ENV_RUNNABLE; /* woken by an event or a revocation request */
+    if (e->state == ENV_BLOCKED &&
+        (e->info->pending_events || e->revoke_pending || (e->wake_tsc && rdtsc() >= e->wake_tsc)))
+        e->state = ENV_RUNNABLE; /* woken by an event, a revocation request or its timeout */
     return e->state == ENV_RUNNABLE && e->has_context ? e : NULL;
 }
 
@@ -159,6 +160,7 @@ static void slot_begin(struct env *e, bool new_slot)
     e->info->slots_run += new_slot;
     if (e->in_block) { /* woken in sys_block: it returns the events */
         e->in_block = false;
+        e->wake_tsc = 0;
         e->tf.rax = e->info->pending_events;
         e->info->pending_events = 0;
     }
@@ -321,11 +323,13 @@ s64 sys_yield(u64 env)
     sched_return_to_loop();
 }
 
-/* sys_block(): sleep until an event or a revocation request. */
-s64 sys_block(void)
+/* sys_block(timeout_us): see kernel/kcalls.tbl. */
+s64 sys_block(u64 timeout_us)
 {
     struct cpu *c = cpu();
     struct env *e = c->env;
+    if (timeout_us > BLOCK_TIMEOUT_MAX)
+        return -E_INVAL;
     if (e->info->pending_events || e->revoke_pending) {
         u64 bits = e->info->pending_events; /* the events are the answer: no upcall */
         e->info->pending_events = 0;
@@ -336,6 +340,7 @@ s64 sys_block(void)
     if (!env_in_pct(e)) {
         e->state = ENV_BLOCKED;
         e->in_block = true; /* slot_begin hands it the events that woke it */
+        e->wake_tsc = timeout_us ? rdtsc() + timeout_us * tsc_per_ms / 1000 + 1 : 0;
     }
     sched_return_to_loop();
 }

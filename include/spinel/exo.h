@@ -183,6 +183,7 @@ struct ext_prog_info {
 /* The kernel's own event: an env this one created has ended (its status
  * is ready for sys_env_status). */
 #define EVENT_CHILD (1UL << 62)
+#define BLOCK_TIMEOUT_MAX (1UL << 40) /* sys_block: longest timeout, in microseconds */
 #define EVENT_BITS_MAX ((1UL << 63) - 1) /* bit 63 is not an event (sys_block returns them) */
 
 enum dev_id {

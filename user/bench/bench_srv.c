@@ -9,5 +9,5 @@ int main(void)
 {
     exo_set_pct_entry(echo);
     for (;;)
-        sys_block();
+        sys_block(0);
 }

@@ -6,5 +6,5 @@
 int main(void)
 {
     for (;;)
-        sys_block();
+        sys_block(0);
 }

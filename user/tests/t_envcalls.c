@@ -74,7 +74,7 @@ int main(void)
     CHECK_EQ(sys_pct_send(CAP_SELF, 4), 0);
     CHECK_EQ(sys_pct_send(CAP_SELF, 1UL << 63), -E_INVAL); /* not an event bit */
     CHECK_EQ(exo_info->pending_events & 4, 4);
-    CHECK_EQ(sys_block() & 4, 4); /* and consumes them */
+    CHECK_EQ(sys_block(0) & 4, 4); /* and consumes them */
     CHECK_EQ(exo_info->pending_events & 4, 0);
     CHECK_EQ(sys_cap_delete((uint32_t)frame), 0);
     printf("t_envcalls: %d failed checks\n", check_failures);

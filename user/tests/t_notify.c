@@ -16,7 +16,7 @@ static struct cap_info ci;
 static int wait_events(uint64_t bits)
 {
     for (int i = 0; i < 1000 && !(events & bits); i++)
-        events |= (uint64_t)sys_block(); /* (events that come while we run are upcalls) */
+        events |= (uint64_t)sys_block(0); /* (events that come while we run are upcalls) */
     return (events & bits) != 0;
 }
 
@@ -90,6 +90,24 @@ static void notifications(void)
     CHECK_EQ(sys_cap_delete((uint32_t)r), 0);
 }
 
+/* sys_block with a time limit. */
+static void timeouts(void)
+{
+    CHECK_EQ(sys_block(BLOCK_TIMEOUT_MAX + 1), -E_INVAL);
+    CHECK_EQ(sys_block(~0UL), -E_INVAL);
+    for (int i = 0; i < 100 && sys_block(1) != 0; i++) /* (no events left over) */
+        ;
+    uint64_t t0 = __builtin_ia32_rdtsc(), s0 = exo_info->slots_run;
+    CHECK_EQ(sys_block(20000), 0); /* 20 ms, nothing comes */
+    uint64_t dt = __builtin_ia32_rdtsc() - t0;
+    CHECK_EQ(dt >= 20 * exo_info->tsc_per_ms, 1);
+    CHECK_EQ(dt < 2000 * exo_info->tsc_per_ms, 1);
+    CHECK_EQ(exo_info->slots_run - s0 <= 2, 1);
+    /* An event ends it early and is returned. */
+    CHECK_EQ(sys_pct_send(CAP_SELF, 0x8), 0);
+    CHECK_EQ(sys_block(5000000), 0x8);
+}
+
 /* Another env sleeps until we ring it; we sleep until it ends (EVENT_CHILD). */
 static void cross_env(void)
 {
@@ -103,7 +121,7 @@ static void cross_env(void)
     CHECK_EQ(sys_notify_signal((uint32_t)n, 5), 1);
     long st = -E_AGAIN;
     for (int i = 0; i < 1000 && (st = sys_env_status((uint32_t)child)) == -E_AGAIN; i++)
-        events |= (uint64_t)sys_block(); /* woken by EVENT_CHILD, not by polling */
+        events |= (uint64_t)sys_block(0); /* woken by EVENT_CHILD, not by polling */
     CHECK_EQ(st, ENV_STATUS_EXIT << 8 | 42);
     CHECK_EQ((events & EVENT_CHILD) != 0, 1);
     CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
@@ -198,6 +216,7 @@ int main(void)
     sys_sysinfo(&si);
     uint64_t before = si.free_frames;
     cross_env();
+    timeouts();
     console_device();
     sys_sysinfo(&si);
     CHECK_EQ(si.free_frames, before);

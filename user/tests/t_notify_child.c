@@ -27,6 +27,6 @@ int main(void)
     ok &= sys_notify_signal(n, 5) == -E_PERM; /* the parent gave R_READ only */
     ok &= sys_notify_bind(n, 5, 0x20) >= 0;
     while (!(events & 0x20))
-        events |= (uint64_t)sys_block();
+        events |= (uint64_t)sys_block(0);
     sys_exit(ok ? 42 : 1);
 }

@@ -23,5 +23,5 @@ int main(void)
     exo_set_pct_entry(serve);
     exo_set_handler(UPCALL_EVENT, on_event);
     for (;;)
-        events |= (uint64_t)sys_block(); /* events that wake it come back from sys_block */
+        events |= (uint64_t)sys_block(0); /* events that wake it come back from sys_block */
 }

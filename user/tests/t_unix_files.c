@@ -4,7 +4,20 @@
  * and the bad cases: a closed descriptor, a pipe with no reader. */
 #include "../../lib/unix/unix.h"
 #include "../../lib/exo/exo.h"
+#include "../../lib/unix/thread/thread.h"
 #include "check.h"
+
+/* A thread that writes to a pipe after the main thread has started to
+ * wait on it: the wait must let it run rather than put the env to sleep. */
+static int tpipe[2];
+static void *late_writer(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 20; i++)
+        pthread_yield();
+    write(tpipe[1], "late", 4);
+    return NULL;
+}
 
 static long fs_free(void)
 {
@@ -119,6 +132,17 @@ int main(void)
     CHECK_EQ(read(fd, buf, sizeof buf), 16);
     CHECK_EQ(strcmp(buf, "parent;child;end"), 0);
     close(fd);
+
+    /* A pipe between two threads of one process. */
+    CHECK_EQ(pipe(tpipe), 0);
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, late_writer, NULL), 0);
+    char late[8] = {0};
+    CHECK_EQ(read(tpipe[0], late, sizeof late), 4); /* empty until the thread writes */
+    CHECK_EQ(memcmp(late, "late", 4), 0);
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    close(tpipe[0]);
+    close(tpipe[1]);
 
     /* 1 MiB through a pipe between two processes, unchanged. */
     int p[2];

@@ -174,6 +174,12 @@ int main(void)
     CHECK_EQ(waitpid(pid, &st, 0), pid);
     CHECK_EQ(WIFEXITED(st) && WEXITSTATUS(st) == 0, 1);
     CHECK_EQ(free_frames(), base);
+    /* sleep sleeps: the time passes, and the process is not scheduled
+     * meanwhile (a yielding loop would run in every slot). */
+    uint64_t s0 = exo_info->slots_run, t0 = __builtin_ia32_rdtsc();
+    CHECK_EQ(usleep(50000), 0);
+    CHECK_EQ(__builtin_ia32_rdtsc() - t0 >= 50 * exo_info->tsc_per_ms, 1);
+    CHECK_EQ(exo_info->slots_run - s0 <= 3, 1);
     printf("t_unix_fork: %d failed checks\n", check_failures);
     return check_failures;
 }

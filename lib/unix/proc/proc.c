@@ -24,6 +24,7 @@
 #include "../unix_internal.h"
 #include "../../exo/exo.h"
 #include "../../c/libc.h"
+#include "../thread/thread.h"
 
 #define CHILD_QUOTA     65536 /* at most this many pages for a forked child ... */
 #define CHILD_QUOTA_MIN 64    /* ... and at least this many (else fork fails) */
@@ -309,7 +310,10 @@ void unix_ring(uint64_t chans)
 void unix_block(void)
 {
     check_signals();
-    sys_block(); /* returns once rung, or at once if a ring came meanwhile */
+    if (strand_others_ready())
+        strand_yield(); /* our other threads run meanwhile; the caller looks again */
+    else
+        sys_block(0); /* returns once rung, or at once if a ring came meanwhile */
     check_signals();
 }
 
@@ -722,10 +726,12 @@ int kill(pid_t pid, int sig)
 int usleep(unsigned usec)
 {
     uint64_t until = __builtin_ia32_rdtsc() + (uint64_t)usec * exo_info->tsc_per_ms / 1000;
-    while (__builtin_ia32_rdtsc() < until) {
-        check_signals(); /* a kill ends a sleeping process */
-        sys_yield(-1);
+    for (uint64_t now; (now = __builtin_ia32_rdtsc()) < until;) {
+        check_signals(); /* a kill ends a sleeping process (it rings us) */
+        uint64_t left = (until - now) * 1000 / exo_info->tsc_per_ms;
+        sys_block(left ? left : 1); /* asleep: no CPU time until then */
     }
+    check_signals();
     return 0;
 }
 

@@ -517,6 +517,11 @@ strand_t strand_self(void)
     return strand_current;
 }
 
+int strand_others_ready(void)
+{
+    return runq.head != NULL;
+}
+
 void strand_yield(void)
 {
     enter();

@@ -93,6 +93,9 @@ int strand_detach(strand_t t);
 strand_t strand_self(void);
 /* Moves the caller behind the other runnable strands (if any). */
 void strand_yield(void);
+/* Whether another strand is ready to run (a library OS call that must wait
+ * lets it run instead of putting the whole env to sleep). */
+int strand_others_ready(void);
 void strand_block(void);
 int strand_unblock(strand_t t); /* 0, or ESRCH if t has exited */
 enum strand_state strand_state(strand_t t);
