@@ -27,7 +27,6 @@
 STATIC_ASSERT(CAP_PAGES <= sizeof(((struct env *)0)->cap_pages) / sizeof(void *));
 STATIC_ASSERT(CAP_MAX_SLOT == NCAPSLOTS && CAPS_PER_PAGE == CAPS_PER_TABLE_PAGE && NENV <= 256);
 
-
 struct capnode *cap_get(struct env *e, u64 slot, int *err)
 {
     if (slot == CAP_SELF || slot >= CAP_MAX_SLOT) {
@@ -134,13 +133,14 @@ void cap_unmap(struct capnode *c)
         c->mapped_va = 0;
         return;
     }
+    u64 *pte = NULL;
     for (u64 i = 0; i < cap_pages(c); i++) {
-        u64 *pte = vm_walk(t->pml4, c->mapped_va + i * PAGE_SIZE);
-        if (pte && PTE_ADDR(*pte) == (c->object + i) * PAGE_SIZE) {
+        vaddr_t a = c->mapped_va + i * PAGE_SIZE;
+        pte = !pte || (a & 0x1fffff) == 0 ? vm_pte_slot(t->pml4, a, false, NULL) : pte + 1;
+        if (pte && (*pte & PTE_P) && PTE_ADDR(*pte) == (c->object + i) * PAGE_SIZE)
             *pte = 0;
-            vm_flush_page(t, c->mapped_va + i * PAGE_SIZE);
-        }
     }
+    vm_flush_range(t, c->mapped_va, cap_pages(c));
     if (c->owner != t->id)
         t->foreign_maps--;
     c->mapped_env = 0;

@@ -37,8 +37,8 @@ static s64 frame_alloc_in(struct env *t, s64 pfn, u64 order)
         env_uncharge(t, n);
         return r;
     }
-    int slot = cap_insert(t, CAP_FRAME, R_READ | R_WRITE | R_EXEC | R_GRANT | R_REVOKE,
-                          pa / PAGE_SIZE, 0);
+    int slot =
+        cap_insert(t, CAP_FRAME, R_READ | R_WRITE | R_EXEC | R_GRANT | R_REVOKE, pa / PAGE_SIZE, 0);
     if (slot < 0) {
         for (u64 k = 0; k < n; k++)
             frame_free(pa + k * PAGE_SIZE);
@@ -50,7 +50,10 @@ static s64 frame_alloc_in(struct env *t, s64 pfn, u64 order)
 }
 
 /* sys_frame_alloc(pfn): see kernel/kcalls.tbl. */
-s64 sys_frame_alloc(u64 pfn) { return frame_alloc_in(cpu_env(), (s64)pfn, 0); }
+s64 sys_frame_alloc(u64 pfn)
+{
+    return frame_alloc_in(cpu_env(), (s64)pfn, 0);
+}
 
 /* sys_frame_alloc_in(env, pfn, order): see kernel/kcalls.tbl. */
 s64 sys_frame_alloc_in(u64 env, u64 pfn, u64 order)
@@ -104,9 +107,16 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
                 return -E_INVAL;
             if (c->mapped_env)
                 return -E_BUSY;
-            for (u64 k = 0; k < size; k += PAGE_SIZE)
-                if (vm_walk(t->pml4, ops[i].va + k))
-                    return -E_INVAL;
+            /* Every page free: one walk per page table, not per page. */
+            for (u64 k = 0; k < size;) {
+                vaddr_t a = ops[i].va + k;
+                u64 *pte = vm_pte_slot(t->pml4, a, false, NULL);
+                u64 span = MIN(size - k, 0x200000 - (a & 0x1fffff)); /* to the table's end */
+                for (u64 p = 0; pte && p < span; p += PAGE_SIZE, pte++)
+                    if (*pte & PTE_P)
+                        return -E_INVAL;
+                k += span;
+            }
             break;
         }
         case MMU_UNMAP:
@@ -128,16 +138,20 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
         u64 *pte;
         switch (ops[i].op & 0xff) {
         case MMU_MAP:
+            pte = NULL;
             for (u64 k = 0; k < cap_pages(c); k++) {
-                r = vm_map(t->pml4, ops[i].va + k * PAGE_SIZE, (c->object + k) * PAGE_SIZE,
-                           pte_flags(ops[i].op), t);
-                if (r < 0) { /* undo this operation's part; earlier ones stay */
-                    while (k--) {
+                vaddr_t a = ops[i].va + k * PAGE_SIZE;
+                if (!pte || (a & 0x1fffff) == 0)
+                    pte = vm_pte_slot(t->pml4, a, true, t);
+                else
+                    pte++;
+                if (!pte) { /* no page table (quota): undo this operation's part */
+                    while (k--)
                         *vm_walk(t->pml4, ops[i].va + k * PAGE_SIZE) = 0;
-                        vm_flush_page(t, ops[i].va + k * PAGE_SIZE);
-                    }
-                    return i ? (s64)i : r;
+                    vm_flush_range(t, ops[i].va, cap_pages(c));
+                    return i ? (s64)i : -E_NOMEM;
                 }
+                *pte = (c->object + k) * PAGE_SIZE | pte_flags(ops[i].op) | PTE_P;
             }
             c->mapped_env = t->id;
             c->mapped_va = ops[i].va;
@@ -148,13 +162,15 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
             cap_unmap(c);
             break;
         case MMU_PROTECT:
+            pte = NULL;
             for (u64 k = 0; k < cap_pages(c); k++) {
-                pte = vm_walk(t->pml4, c->mapped_va + k * PAGE_SIZE);
+                vaddr_t a = c->mapped_va + k * PAGE_SIZE;
+                pte = !pte || (a & 0x1fffff) == 0 ? vm_walk(t->pml4, a) : pte + 1;
                 assert(pte && PTE_ADDR(*pte) == (c->object + k) * PAGE_SIZE);
                 *pte = (*pte & ~(PTE_W | PTE_NX | (ops[i].op & MMU_CLRAD ? PTE_A | PTE_D : 0))) |
                        (pte_flags(ops[i].op) & (PTE_W | PTE_NX));
-                vm_flush_page(t, c->mapped_va + k * PAGE_SIZE);
             }
+            vm_flush_range(t, c->mapped_va, cap_pages(c));
             break;
         }
     }

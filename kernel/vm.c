@@ -139,6 +139,25 @@ void vm_flush_page(struct env *e, vaddr_t va)
         e->tlb_stale = true;
 }
 
+void vm_flush_range(struct env *e, vaddr_t va, u64 n)
+{
+    if ((read_cr3() & PTE_ADDR_MASK) != e->pml4) {
+        e->tlb_stale = true;
+        return;
+    }
+    if (n > 32) { /* cheaper than 32 invlpgs: drop this address space's entries */
+        write_cr3(read_cr3() & ~(1UL << 63));
+        return;
+    }
+    for (u64 i = 0; i < n; i++)
+        invlpg(va + i * PAGE_SIZE);
+}
+
+u64 *vm_pte_slot(paddr_t pml4, vaddr_t va, bool create, struct env *charge)
+{
+    return walk_charged(pml4, va, 0, create, PTE_P | PTE_W | PTE_U, charge);
+}
+
 int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags, struct env *charge)
 {
     u64 tflags = PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);

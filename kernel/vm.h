@@ -29,6 +29,12 @@ void vm_init(void);
 int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags, struct env *charge);
 /* The leaf entry for va (4 KiB mappings only), or NULL. */
 u64 *vm_walk(paddr_t pml4, vaddr_t va);
+/* The page-table entry slot for user address va, present or not; with
+ * `create`, the tables above it are made (charged to `charge`). NULL if a
+ * table is missing (or cannot be made). Entries of one page table are
+ * contiguous: callers walking a range step the pointer until va crosses a
+ * 2 MiB boundary, and walk again there. */
+u64 *vm_pte_slot(paddr_t pml4, vaddr_t va, bool create, struct env *charge);
 /* Creates the page tables down to the page table covering va; false if no memory. */
 bool vm_prepare(paddr_t pml4, vaddr_t va);
 /* A new address space: kernel half shared, user half empty. 0 if no memory. */
@@ -38,6 +44,8 @@ paddr_t vm_new_space(struct env *charge);
 u64 vm_free_space(paddr_t pml4);
 /* Invalidates a user page's TLB entry after its PTE changed. */
 void vm_flush_page(struct env *e, vaddr_t va);
+/* Flushes [va, va + n pages) of e's translations (one CR3 reload for big ranges). */
+void vm_flush_range(struct env *e, vaddr_t va, u64 n);
 void vm_switch(paddr_t pml4);
 /* Checks that no kernel mapping is both writable and executable; returns the
  * number of offending pages. */
