@@ -43,6 +43,7 @@ extern int errno;
 #define WTERMSIG(s)    ((s) & 0x7f)
 #define WNOHANG 1
 
+#define SIGINT  2
 #define SIGKILL 9
 #define SIGSEGV 11
 #define SIGTERM 15
@@ -115,6 +116,14 @@ off_t lseek(int fd, off_t off, int whence);
 int stat(const char *path, struct stat *st);
 int fstat(int fd, struct stat *st);
 int unlink(const char *path);
+/* The console's foreground job: ^C typed on the console sends SIGINT to
+ * these processes (n = 0: none; then ^C just cancels the line being typed).
+ * The shell sets it around the jobs it waits for. */
+#define TTY_MAXFG 16 /* processes of a foreground job */
+int tty_set_foreground(const pid_t *pids, int n);
+/* waitpid for a foreground job: meanwhile console input is read ahead into
+ * the terminal's buffer, so that ^C is seen even when nobody reads. */
+pid_t tty_waitpid(pid_t pid, int *status);
 int mkdir(const char *path, int mode);
 int rmdir(const char *path);
 int dup(int fd);

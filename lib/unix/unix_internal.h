@@ -16,6 +16,7 @@
 
 #define NOFILE_SYS 256 /* open file descriptions, system-wide */
 #define NPIPE      16
+#define TTY_BUF    1024 /* console input read ahead */
 #define PIPE_SIZE  4096
 
 struct proc {
@@ -78,6 +79,15 @@ struct shared {
     struct ofile ofiles[NOFILE_SYS];
     struct pipe pipes[NPIPE];
     uint64_t cons_waiters; /* channels of processes waiting for console input */
+    /* The terminal: console input taken from the kernel but not read yet
+     * (shared, so that what one process read ahead is not lost when it
+     * exits), and the foreground job that ^C interrupts. */
+    struct {
+        uint32_t head, tail; /* bytes read / queued (mod 2^32) */
+        char buf[TTY_BUF];
+        int nfg;
+        pid_t fg[TTY_MAXFG];
+    } tty;
     struct shm_seg shm[NSHM];
     uint64_t shm_map[SHM_MAP_WORDS]; /* arena pages in use */
     /* Attachments of each process (by its slot in procs[]) to each segment:
@@ -106,6 +116,7 @@ extern uint32_t unix_console;  /* slot of our copy of the console's device capab
 extern int unix_chan;          /* our channel */
 #define UNIX_CHAN_BIT (1UL << unix_chan)
 void unix_ring(uint64_t chans); /* rings every channel in the mask */
+__attribute__((noreturn)) void unix_die(int sig); /* ends this process "by signal sig" */
 void unix_block(void);          /* sleeps until rung (or any event); acts on signals */
 extern struct fs unix_fs;
 

@@ -731,13 +731,16 @@ static int run_pipeline(const struct tok *t, int i, int j, int bg)
         }
         return started == n ? 0 : 1;
     }
+    /* A foreground job: ^C on the console interrupts it. */
     int r = 0;
+    tty_set_foreground(pids, started < TTY_MAXFG ? started : TTY_MAXFG);
     for (int k = 0; k < started; k++) {
         int st = 0;
-        if (waitpid(pids[k], &st, 0) < 0)
+        if (tty_waitpid(pids[k], &st) < 0)
             st = 1 << 8;
         r = status_of(st);
     }
+    tty_set_foreground(NULL, 0);
     return started == n ? r : 1;
 }
 

@@ -241,53 +241,115 @@ int close(int fd)
     return 0;
 }
 
-/* The console: writes go out as they are; reads get a line at a time, with
- * echo and backspace (the line discipline lives here, not in the kernel). */
-static char line[256];
-static size_t line_len, line_pos;
+/* ---- the terminal ----
+ * Console input goes from the kernel's queue into the terminal's buffer in
+ * the shared region (tty_pull), whoever pulls it: the process reading, or
+ * the shell while it waits for a foreground job. ^C is taken out there: with
+ * a foreground job it becomes SIGINT for that job; without one it stays in
+ * the input, where the line discipline cancels the line being typed. */
 
-/* One byte of console input: from what we read ahead, else from the
- * kernel's queue; when that is empty, route the console's interrupt to our
- * channel, look once more, and sleep until a byte comes. Other readers
- * waiting meanwhile are rung once we have our byte, so that one of them
- * routes the interrupt to itself again. */
-static char cin[64];
-static size_t cin_len, cin_pos;
+/* Takes what the kernel has queued; 1 if anything came. */
+static int tty_pull(void)
+{
+    if (!unix_console)
+        return 0;
+    char in[64];
+    long n = sys_console_read(unix_console, in, sizeof in);
+    if (n <= 0)
+        return 0;
+    pid_t intr[TTY_MAXFG];
+    int nintr = 0;
+    sh_lock();
+    for (long i = 0; i < n; i++) {
+        if (in[i] == 3 && SH->tty.nfg > 0) {
+            nintr = SH->tty.nfg;
+            memcpy(intr, SH->tty.fg, sizeof intr);
+            continue;
+        }
+        if (SH->tty.tail - SH->tty.head < TTY_BUF)
+            SH->tty.buf[SH->tty.tail++ % TTY_BUF] = in[i];
+    }
+    uint64_t readers = SH->cons_waiters; /* they look again */
+    SH->cons_waiters = 0;
+    sh_unlock();
+    unix_ring(readers & ~UNIX_CHAN_BIT);
+    if (nintr) {
+        sys_cputs("^C\n", 3);
+        int me = 0;
+        for (int i = 0; i < nintr; i++) {
+            if (intr[i] == unix_mypid)
+                me = 1;
+            else if (intr[i] > 0)
+                kill(intr[i], SIGINT);
+        }
+        if (me)
+            unix_die(SIGINT);
+    }
+    return 1;
+}
 
+/* Routes the console's interrupt to us (and notes that we wait for it). */
+static void tty_route(void)
+{
+    sh_lock();
+    SH->cons_waiters |= UNIX_CHAN_BIT;
+    sh_unlock();
+    sys_dev_irq(unix_console, unix_doorbell, (uint32_t)unix_chan);
+}
+
+/* One byte of console input, waiting for it (-1: no console). */
 static long console_getc(void)
 {
-    if (cin_pos < cin_len)
-        return (unsigned char)cin[cin_pos++];
     if (!unix_console)
         return -1;
     for (int routed = 0;;) {
-        long r = sys_console_read(unix_console, cin, sizeof cin);
-        if (r > 0) {
-            cin_len = (size_t)r;
-            cin_pos = 1;
-            if (routed) {
-                sh_lock();
-                SH->cons_waiters &= ~UNIX_CHAN_BIT;
-                uint64_t others = SH->cons_waiters;
-                SH->cons_waiters = 0;
-                sh_unlock();
-                unix_ring(others);
-            }
-            return (unsigned char)cin[0];
-        }
-        if (r != -E_AGAIN)
-            return -1;
-        if (!routed) {
-            sh_lock();
-            SH->cons_waiters |= UNIX_CHAN_BIT;
+        sh_lock();
+        if (SH->tty.head != SH->tty.tail) {
+            long c = (unsigned char)SH->tty.buf[SH->tty.head++ % TTY_BUF];
+            SH->cons_waiters &= ~UNIX_CHAN_BIT;
             sh_unlock();
-            sys_dev_irq(unix_console, unix_doorbell, (uint32_t)unix_chan);
+            return c;
+        }
+        sh_unlock();
+        if (tty_pull())
+            continue;
+        if (!routed) {
+            tty_route();
             routed = 1;
             continue; /* a byte may have come before the routing */
         }
         unix_block();
-        sys_dev_irq(unix_console, unix_doorbell,
-                    (uint32_t)unix_chan); /* (another reader may have taken it) */
+        tty_route(); /* (another reader may have taken the interrupt) */
+    }
+}
+
+int tty_set_foreground(const pid_t *pids, int n)
+{
+    if (n < 0 || n > TTY_MAXFG || (n && !pids))
+        return fail(EINVAL);
+    sh_lock();
+    SH->tty.nfg = n;
+    for (int i = 0; i < TTY_MAXFG; i++)
+        SH->tty.fg[i] = i < n ? pids[i] : 0;
+    sh_unlock();
+    return 0;
+}
+
+pid_t tty_waitpid(pid_t pid, int *status)
+{
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r != 0 || !unix_console)
+            return r ? r : waitpid(pid, status, 0);
+        /* Asleep until the child ends (EVENT_CHILD) or a key comes. */
+        tty_route();
+        if (!tty_pull()) {
+            r = waitpid(pid, status, WNOHANG);
+            if (r != 0)
+                return r;
+            unix_block();
+            tty_pull();
+        }
     }
 }
 
@@ -295,6 +357,7 @@ static long console_getc(void)
  * echo and backspace (the line discipline lives here, not in the kernel). */
 static char line[256];
 static size_t line_len, line_pos;
+static int last_cr; /* the last byte was a CR */
 
 static ssize_t console_read(char *buf, size_t n)
 {
@@ -306,6 +369,17 @@ static ssize_t console_read(char *buf, size_t n)
                 return fail(EIO);
             if (c == 4) /* ^D */
                 break;
+            if (c == 3) { /* ^C with no foreground job: the line is dropped */
+                sys_cputs("^C\n", 3);
+                line[0] = '\n';
+                line_len = 1;
+                break;
+            }
+            if (c == '\n' && last_cr) { /* CR LF is one line end */
+                last_cr = 0;
+                continue;
+            }
+            last_cr = c == '\r';
             if (c == '\r')
                 c = '\n';
             if (c == 127 || c == 8) {

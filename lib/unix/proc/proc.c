@@ -267,19 +267,25 @@ static void exec_arrive(void);
 
 /* A pending signal ends the process: checked when a time slot of ours ends
  * (the epilogue: a process that never yields) and whenever we wait. */
+void unix_die(int sig)
+{
+    fd_close_all();
+    sh_lock();
+    struct proc *p = proc_of(mypid);
+    if (p) {
+        shm_drop_locked(p);
+        p->state = PROC_ZOMBIE;
+        p->status = sig;
+    }
+    sh_unlock();
+    sys_exit(128 + sig);
+}
+
 static void check_signals(void)
 {
     struct proc *p = proc_of(mypid); /* (read without the lock: a word) */
-    if (!p || !p->pending)
-        return;
-    int sig = p->pending;
-    fd_close_all();
-    sh_lock();
-    shm_drop_locked(p);
-    p->state = PROC_ZOMBIE;
-    p->status = sig;
-    sh_unlock();
-    sys_exit(128 + sig);
+    if (p && p->pending)
+        unix_die(p->pending);
 }
 
 static void on_epilogue(struct upcall_frame *f)
@@ -680,7 +686,7 @@ pid_t wait(int *status)
 
 int kill(pid_t pid, int sig)
 {
-    if (sig != SIGKILL && sig != SIGTERM) {
+    if (sig != SIGKILL && sig != SIGTERM && sig != SIGINT) {
         errno = EINVAL;
         return -1;
     }
