@@ -23,7 +23,6 @@
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
 
-#define MAX_DEPTH 8
 STATIC_ASSERT(CAP_PAGES <= sizeof(((struct env *)0)->cap_pages) / sizeof(void *));
 STATIC_ASSERT(CAP_MAX_SLOT == NCAPSLOTS && CAPS_PER_PAGE == CAPS_PER_TABLE_PAGE && NENV <= 256);
 
@@ -133,14 +132,28 @@ void cap_unmap(struct capnode *c)
         c->mapped_va = 0;
         return;
     }
-    u64 *pte = NULL;
-    for (u64 i = 0; i < cap_pages(c); i++) {
-        vaddr_t a = c->mapped_va + i * PAGE_SIZE;
-        pte = !pte || (a & 0x1fffff) == 0 ? vm_pte_slot(t->pml4, a, false, NULL) : pte + 1;
-        if (pte && (*pte & PTE_P) && PTE_ADDR(*pte) == (c->object + i) * PAGE_SIZE)
+    if (cap_pages(c) == 1) {
+        u64 *pte = vm_walk(t->pml4, c->mapped_va);
+        if (pte && PTE_ADDR(*pte) == c->object * PAGE_SIZE) {
             *pte = 0;
+            vm_flush_page(t, c->mapped_va);
+        }
+        goto done;
     }
-    vm_flush_range(t, c->mapped_va, cap_pages(c));
+    /* One page table at a time; only entries that still map our frames. */
+    const vaddr_t va = c->mapped_va;
+    const u64 n = cap_pages(c);
+    const paddr_t pa = c->object * PAGE_SIZE;
+    for (u64 i = 0; i < n;) {
+        u64 *pte = vm_pte_slot(t->pml4, va + i * PAGE_SIZE, false, NULL);
+        u64 span = MIN(n - i, 512 - ((va / PAGE_SIZE + i) & 511));
+        for (u64 j = 0; pte && j < span; j++)
+            if ((pte[j] & (PTE_ADDR_MASK | PTE_P)) == ((pa + (i + j) * PAGE_SIZE) | PTE_P))
+                pte[j] = 0;
+        i += span;
+    }
+    vm_flush_range(t, va, n);
+done:
     if (c->owner != t->id)
         t->foreign_maps--;
     c->mapped_env = 0;
@@ -301,7 +314,7 @@ s64 sys_cap_derive(u64 slot, u64 rights, u64 dest_env)
         return -E_PERM;
     if (dest != e && !(c->rights & R_GRANT))
         return -E_PERM;
-    if (c->depth >= MAX_DEPTH)
+    if (c->depth >= CAP_MAX_DEPTH)
         return -E_NOMEM;
     return cap_insert(dest, c->type, (u8)rights, c->object, cap_index(c));
 }

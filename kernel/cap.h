@@ -8,19 +8,22 @@
 #include <spinel/exo.h>
 #include "env.h"
 
+#define CAP_MAX_DEPTH 8 /* generations of copies below an original */
+
 struct capnode {
-    u8 type;       /* enum cap_type; CAP_NONE when free */
+    u8 type; /* enum cap_type; CAP_NONE when free */
     u8 rights;
     u8 depth;
-    u8 order;      /* CAP_FRAME: the block is 2^order contiguous frames from object */
-    u32 owner;     /* env id holding it */
-    u32 slot;      /* its slot in the owner's table */
+    u8 order;  /* CAP_FRAME: the block is 2^order contiguous frames from object */
+    u32 owner; /* env id holding it */
+    u32 slot;  /* its slot in the owner's table */
     u32 parent, first_child, next_sibling, prev_sibling; /* node indices, 0 = none */
     u64 object;
     u32 mapped_env; /* CAP_FRAME: env whose page tables map it (0: not mapped) */
     u32 id;         /* this node's name: owner's index in envs[] << 16 | slot */
     u64 mapped_va;
-} __aligned(64);    /* 64 to a page: slot arithmetic is shifts */
+    u32 batch;   /* mmu.c: the sys_mmu_update batch that last named it */
+} __aligned(64); /* 64 to a page: slot arithmetic is shifts */
 
 /* An env's table is a set of pages of nodes, allocated as it grows and
  * charged to its memory quota; slot s lives in page s / CAPS_PER_PAGE. */
@@ -49,14 +52,21 @@ void cap_free_table(struct env *e);
 struct capnode *cap_get(struct env *e, u64 slot, int *err);
 /* Looks up an env capability (CAP_SELF = e itself, all rights) with `need` rights. */
 int cap_env(struct env *e, u64 slot, u8 need, struct env **out);
-/* Creates a capability in a free slot of e; parent 0 = an original. Returns the slot or -E_NOMEM. */
+/* Creates a capability in a free slot of e; parent 0 = an original. Returns the slot or -E_NOMEM.
+ */
 int cap_insert(struct env *e, u8 type, u8 rights, u64 object, u32 parent);
 /* Deletes node n and everything derived from it, releasing what originals own. */
 void cap_delete_node(u32 n);
 /* Deletes every node derived from n; returns how many. */
 u64 cap_revoke_children(u32 n);
-static inline u32 cap_index(const struct capnode *c) { return c->id; }
-static inline u64 cap_pages(const struct capnode *c) { return 1UL << c->order; }
+static inline u32 cap_index(const struct capnode *c)
+{
+    return c->id;
+}
+static inline u64 cap_pages(const struct capnode *c)
+{
+    return 1UL << c->order;
+}
 /* Breaks the mapping of a frame capability, if any. */
 void cap_unmap(struct capnode *c);
 void cap_describe(const struct capnode *c, struct cap_info *ci);

@@ -72,6 +72,34 @@ static u64 pte_flags(u32 op)
     return PTE_U | (op & MMU_W ? PTE_W : 0) | (op & MMU_X ? 0 : PTE_NX);
 }
 
+/* Duplicate detection for one batch (one CPU runs kernel calls today, as
+ * for the ops copy below): page addresses claimed in this batch. */
+STATIC_ASSERT(MMU_BATCH_MAX == 512); /* va_claim hashes to 10 bits */
+static u32 batch_no;
+static struct {
+    u64 va;
+    u32 batch;
+} va_set[2 * MMU_BATCH_MAX];
+struct range {
+    u64 va, end;
+};
+static struct range blocks[MMU_BATCH_MAX];
+
+/* Claims va for the current batch; false if an earlier op claimed it. */
+static bool va_claim(u64 va)
+{
+    u64 h = (va >> 12) * 0x9e3779b97f4a7c15UL >> 54; /* 10 bits: 2 * MMU_BATCH_MAX */
+    for (;; h = (h + 1) % (2 * MMU_BATCH_MAX)) {
+        if (va_set[h].batch != batch_no) {
+            va_set[h].batch = batch_no;
+            va_set[h].va = va;
+            return true;
+        }
+        if (va_set[h].va == va)
+            return false;
+    }
+}
+
 /* sys_mmu_update(env, ops, count): see kernel/kcalls.tbl. */
 s64 sys_mmu_update(u64 env, u64 uops, u64 count)
 {
@@ -86,11 +114,16 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
         return -E_FAULT;
 
     /* Check the whole batch before touching anything. */
+    int nblocks = 0;
+    if (++batch_no == 0) /* (a stamp of 0 would match fresh nodes) */
+        batch_no = 1;
     for (u64 i = 0; i < count; i++) {
         u32 opc = ops[i].op & 0xff;
         if (ops[i].op & ~(0xffu | MMU_W | MMU_X | MMU_TCAP | MMU_CLRAD) ||
             ((ops[i].op & MMU_CLRAD) && (ops[i].op & 0xff) != MMU_PROTECT))
             return -E_INVAL;
+        if (opc == MMU_COPY && (ops[i].op & MMU_TCAP))
+            return -E_INVAL; /* a copy is made of the caller's own */
         struct capnode *c = cap_get(ops[i].op & MMU_TCAP ? t : e, ops[i].cap, &r);
         if (!c)
             return r;
@@ -98,17 +131,24 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
             ((ops[i].op & MMU_W) && !(c->rights & R_WRITE)) ||
             ((ops[i].op & MMU_X) && !(c->rights & R_EXEC)))
             return -E_PERM;
+        if (opc == MMU_COPY && t != e && !(c->rights & R_GRANT))
+            return -E_PERM;
+        if (opc == MMU_COPY && c->depth >= CAP_MAX_DEPTH)
+            return -E_NOMEM;
         switch (opc) {
+        case MMU_COPY:
         case MMU_MAP: {
             u64 size = cap_pages(c) * PAGE_SIZE;
             if (ops[i].va % PAGE_SIZE || ops[i].va < USER_MIN || ops[i].va >= USER_MAP_TOP ||
                 size > USER_MAP_TOP - ops[i].va ||
                 (ops[i].va <= ENV_INFO_VA && ENV_INFO_VA < ops[i].va + size))
                 return -E_INVAL;
-            if (c->mapped_env)
+            if (c->mapped_env && opc == MMU_MAP)
                 return -E_BUSY;
             /* Every page free: one walk per page table, not per page. */
-            for (u64 k = 0; k < size;) {
+            if (size == PAGE_SIZE && vm_walk(t->pml4, ops[i].va))
+                return -E_INVAL;
+            for (u64 k = 0; size > PAGE_SIZE && k < size;) {
                 vaddr_t a = ops[i].va + k;
                 u64 *pte = vm_pte_slot(t->pml4, a, false, NULL);
                 u64 span = MIN(size - k, 0x200000 - (a & 0x1fffff)); /* to the table's end */
@@ -127,37 +167,78 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
         default:
             return -E_INVAL;
         }
-        for (u64 j = 0; j < i; j++)
-            if ((ops[j].cap == ops[i].cap && ((ops[j].op ^ ops[i].op) & MMU_TCAP) == 0) ||
-                (opc == MMU_MAP && (ops[j].op & 0xff) == MMU_MAP && ops[j].va == ops[i].va))
+        /* No capability twice, no address twice: in linear time (a batch
+         * stamp on the node, a hash set of page addresses; blocks, rare,
+         * are compared as ranges). */
+        if (count == 1)
+            break; /* (nothing to compare with) */
+        if (c->batch == batch_no)
+            return -E_INVAL;
+        c->batch = batch_no;
+        if (opc == MMU_MAP || opc == MMU_COPY) {
+            u64 size = cap_pages(c) * PAGE_SIZE;
+            for (int b = 0; b < nblocks; b++)
+                if (ops[i].va < blocks[b].end && blocks[b].va < ops[i].va + size)
+                    return -E_INVAL;
+            if (size > PAGE_SIZE) {
+                for (u64 j = 0; j < i; j++)
+                    if (((ops[j].op & 0xff) == MMU_MAP || (ops[j].op & 0xff) == MMU_COPY) &&
+                        ops[j].va >= ops[i].va && ops[j].va < ops[i].va + size)
+                        return -E_INVAL;
+                blocks[nblocks++] = (struct range){ops[i].va, ops[i].va + size};
+            } else if (!va_claim(ops[i].va)) {
                 return -E_INVAL;
+            }
+        }
     }
 
     for (u64 i = 0; i < count; i++) {
         struct capnode *c = cap_slot(ops[i].op & MMU_TCAP ? t : e, ops[i].cap);
         u64 *pte;
         switch (ops[i].op & 0xff) {
-        case MMU_MAP:
-            pte = NULL;
-            for (u64 k = 0; k < cap_pages(c); k++) {
-                vaddr_t a = ops[i].va + k * PAGE_SIZE;
-                if (!pte || (a & 0x1fffff) == 0)
-                    pte = vm_pte_slot(t->pml4, a, true, t);
-                else
-                    pte++;
+        case MMU_COPY: {
+            /* The copy carries the rights its mapping needs (and R_GRANT if
+             * the original has it); then it is mapped like MMU_MAP. */
+            u8 rights = R_READ | (c->rights & R_GRANT) | (ops[i].op & MMU_W ? R_WRITE : 0) |
+                        (ops[i].op & MMU_X ? R_EXEC : 0);
+            int slot = cap_insert(t, CAP_FRAME, rights, c->object, cap_index(c));
+            if (slot < 0)
+                return i ? (s64)i : slot;
+            c = cap_slot(t, (u64)slot);
+        }
+            /* fall through */
+        case MMU_MAP: {
+            /* One page table at a time; the entries of one table in a
+             * tight loop (a 2 MiB block is 512 of them). */
+            const vaddr_t va = ops[i].va;
+            const u64 n = cap_pages(c), flags = pte_flags(ops[i].op) | PTE_P;
+            const paddr_t pa = c->object * PAGE_SIZE;
+            if (n == 1 && (r = vm_map(t->pml4, va, pa, flags, t)) < 0) {
+                if ((ops[i].op & 0xff) == MMU_COPY)
+                    cap_delete_node(cap_index(c));
+                return i ? (s64)i : r;
+            }
+            for (u64 k = 0; n > 1 && k < n;) {
+                pte = vm_pte_slot(t->pml4, va + k * PAGE_SIZE, true, t);
                 if (!pte) { /* no page table (quota): undo this operation's part */
                     while (k--)
-                        *vm_walk(t->pml4, ops[i].va + k * PAGE_SIZE) = 0;
-                    vm_flush_range(t, ops[i].va, cap_pages(c));
+                        *vm_walk(t->pml4, va + k * PAGE_SIZE) = 0;
+                    vm_flush_range(t, va, n);
+                    if ((ops[i].op & 0xff) == MMU_COPY)
+                        cap_delete_node(cap_index(c));
                     return i ? (s64)i : -E_NOMEM;
                 }
-                *pte = (c->object + k) * PAGE_SIZE | pte_flags(ops[i].op) | PTE_P;
+                u64 span = MIN(n - k, 512 - ((va / PAGE_SIZE + k) & 511));
+                for (u64 j = 0; j < span; j++)
+                    pte[j] = (pa + (k + j) * PAGE_SIZE) | flags;
+                k += span;
             }
             c->mapped_env = t->id;
-            c->mapped_va = ops[i].va;
+            c->mapped_va = va;
             if (c->owner != t->id)
                 t->foreign_maps++;
             break;
+        }
         case MMU_UNMAP:
             cap_unmap(c);
             break;

@@ -45,7 +45,10 @@ struct cap_info {
 #define FRAME_MAX_ORDER 9 /* blocks up to 2 MiB */
 
 /* ---- memory: batched page-table updates ---- */
-enum mmu_opcode { MMU_MAP = 1, MMU_UNMAP = 2, MMU_PROTECT = 3 };
+/* MMU_COPY: derive a copy of the caller's frame capability into the target
+ * env's table and map it there (how a library OS gives a forked child its
+ * pages in one call per batch). */
+enum mmu_opcode { MMU_MAP = 1, MMU_UNMAP = 2, MMU_PROTECT = 3, MMU_COPY = 4 };
 #define MMU_W     0x100  /* map writable (needs R_WRITE) */
 #define MMU_X     0x200  /* map executable (needs R_EXEC) */
 #define MMU_TCAP  0x400  /* `cap` names a slot in the target env's table, not the caller's */
@@ -182,9 +185,9 @@ struct ext_prog_info {
 #define NOTIFY_CHANNELS 64
 /* The kernel's own event: an env this one created has ended (its status
  * is ready for sys_env_status). */
-#define EVENT_CHILD (1UL << 62)
-#define BLOCK_TIMEOUT_MAX (1UL << 40) /* sys_block: longest timeout, in microseconds */
-#define EVENT_BITS_MAX ((1UL << 63) - 1) /* bit 63 is not an event (sys_block returns them) */
+#define EVENT_CHILD       (1UL << 62)
+#define BLOCK_TIMEOUT_MAX (1UL << 40)       /* sys_block: longest timeout, in microseconds */
+#define EVENT_BITS_MAX    ((1UL << 63) - 1) /* bit 63 is not an event (sys_block returns them) */
 
 enum dev_id {
     DEV_CONSOLE = 0, /* the serial console's input: sys_console_read; interrupt on input */

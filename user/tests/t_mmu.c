@@ -132,11 +132,24 @@ static void bad_args(uint32_t a)
 static void bad_vas(uint32_t a)
 {
     static const uint64_t bad[] = {
-        R1 + 8, R1 + PG - 1, 0, PG, USER_MIN - PG, USER_MIN + 1,
+        R1 + 8,
+        R1 + PG - 1,
+        0,
+        PG,
+        USER_MIN - PG,
+        USER_MIN + 1,
         ENV_INFO_VA, /* the information page */
-        USER_MAP_TOP, USER_MAP_TOP + PG, PT_WINDOW_BASE + (255UL << 30), USER_TOP - PG, USER_TOP,
-        0x0000800000000000UL, 0x00ff000000000000UL, /* non-canonical */
-        PHYS_MAP_BASE, KERNEL_BASE, KERNEL_TEXT, ~0UL & ~(PG - 1),
+        USER_MAP_TOP,
+        USER_MAP_TOP + PG,
+        PT_WINDOW_BASE + (255UL << 30),
+        USER_TOP - PG,
+        USER_TOP,
+        0x0000800000000000UL,
+        0x00ff000000000000UL, /* non-canonical */
+        PHYS_MAP_BASE,
+        KERNEL_BASE,
+        KERNEL_TEXT,
+        ~0UL & ~(PG - 1),
     };
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         long r = exo_map(CAP_SELF, a, bad[i], 0);
@@ -164,6 +177,54 @@ static void bad_vas(uint32_t a)
 }
 
 /* A batch with one bad operation applies nothing. */
+/* MMU_COPY: a copy of our capability put in a table and mapped there. */
+static void copies(void)
+{
+    const uint64_t V = R1 + 40 * PG, W = R1 + 41 * PG;
+    uint32_t f = frame();
+    CHECK_EQ(exo_map(CAP_SELF, f, V, MMU_W), 1);
+    *(volatile uint64_t *)V = 0x5eed;
+    /* Into our own table: the same frame at a second address. */
+    set_op(0, W, f, MMU_COPY);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 1), 1);
+    CHECK_EQ(*(volatile uint64_t *)W, 0x5eed);
+    CHECK_EQ(exo_pte(W) & 0x000ffffffffff000UL, exo_pte(V) & 0x000ffffffffff000UL);
+    CHECK_EQ(exo_pte(W) & PTE_W, 0); /* read-only: not asked for */
+    CHECK_EQ(insp(f), 0);
+    CHECK_EQ(ci.children, 1);
+    /* Into a child's table, writable; its rights are what the mapping needs. */
+    long child = sys_env_create(64);
+    CHECK_EQ(child > 0, 1);
+    set_op(0, V, f, MMU_COPY | MMU_W);
+    CHECK_EQ(sys_mmu_update((uint32_t)child, ops, 1), 1);
+    CHECK_EQ(insp(f), 0);
+    CHECK_EQ(ci.children, 2);
+    /* Bad: at a used address, W without R_WRITE, no R_GRANT for another
+     * env, too deep; none of them applies anything. */
+    CHECK_EQ(sys_mmu_update((uint32_t)child, ops, 1), -E_INVAL); /* V is mapped there now */
+    long ro = sys_cap_derive(f, R_READ | R_GRANT, CAP_SELF);
+    set_op(0, R1 + 42 * PG, (uint32_t)ro, MMU_COPY | MMU_W);
+    CHECK_EQ(sys_mmu_update((uint32_t)child, ops, 1), -E_PERM);
+    long nogrant = sys_cap_derive(f, R_READ, CAP_SELF);
+    set_op(0, R1 + 42 * PG, (uint32_t)nogrant, MMU_COPY);
+    CHECK_EQ(sys_mmu_update((uint32_t)child, ops, 1), -E_PERM);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 1), 1); /* our own table needs no R_GRANT */
+    uint32_t deep = (uint32_t)ro;
+    for (int d = 2; d <= 8; d++)
+        deep = (uint32_t)sys_cap_derive(deep, R_READ | R_GRANT, CAP_SELF);
+    CHECK_EQ(insp(deep), 0);
+    CHECK_EQ(ci.depth, 8);
+    set_op(0, R1 + 43 * PG, deep, MMU_COPY);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 1), -E_NOMEM);
+    CHECK_EQ(exo_pte(R1 + 43 * PG), 0);
+    /* Deleting the original takes every copy and its mappings. */
+    CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
+    CHECK_EQ(sys_cap_delete(f), 0);
+    CHECK_EQ(exo_pte(V), 0);
+    CHECK_EQ(exo_pte(W), 0);
+    CHECK_EQ(exo_pte(R1 + 42 * PG), 0);
+}
+
 static void batches(uint32_t a, uint32_t b, uint32_t c)
 {
     uint64_t X = R1, Y = R1 + PG, Z = R1 + 2 * PG;
@@ -192,8 +253,8 @@ static void batches(uint32_t a, uint32_t b, uint32_t c)
         CHECK_EQ(ci.mapped_va, 0);
     }
     /* Unknown opcodes. */
-    static const uint32_t badop[] = {0, 4, 0xff, MMU_MAP | 0x800, MMU_MAP | 0x80000000u,
-                                     MMU_W, MMU_X};
+    static const uint32_t badop[] = {
+        0, 5, 0xff, MMU_COPY | MMU_TCAP, MMU_MAP | 0x800, MMU_MAP | 0x80000000u, MMU_W, MMU_X};
     for (unsigned i = 0; i < sizeof badop / sizeof badop[0]; i++) {
         set_op(0, X, a, badop[i]);
         CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 1), -E_INVAL);
@@ -376,10 +437,13 @@ static void batch64(void)
 /* The page-table window and the information page are read-only. */
 static void readonly_windows(void)
 {
-    uint64_t targets[] = {(uint64_t)PT_WINDOW_PTE(USER_MIN), (uint64_t)PT_WINDOW_PTE(R2),
+    uint64_t targets[] = {(uint64_t)PT_WINDOW_PTE(USER_MIN),
+                          (uint64_t)PT_WINDOW_PTE(R2),
                           (uint64_t)PT_WINDOW_PTE((uint64_t)&targets),
-                          (uint64_t)PT_WINDOW_PML4E(0), (uint64_t)PT_WINDOW_PDE(USER_MIN),
-                          ENV_INFO_VA, ENV_INFO_VA + 16};
+                          (uint64_t)PT_WINDOW_PML4E(0),
+                          (uint64_t)PT_WINDOW_PDE(USER_MIN),
+                          ENV_INFO_VA,
+                          ENV_INFO_VA + 16};
     for (unsigned i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         uint64_t t = targets[i];
         uint64_t old = *(volatile uint64_t *)t;
@@ -403,7 +467,7 @@ static void frames(void)
     uint64_t pfn = pfn_of(f);
     uint64_t used = exo_info->mem_used;
     CHECK_EQ(sys_frame_alloc((int64_t)pfn), -E_BUSY); /* ours */
-    CHECK_EQ(sys_frame_alloc(0x200), -E_BUSY);         /* the kernel image at 2 MiB */
+    CHECK_EQ(sys_frame_alloc(0x200), -E_BUSY);        /* the kernel image at 2 MiB */
     CHECK_EQ(sys_frame_alloc(1L << 40), -E_INVAL);
     CHECK_EQ(sys_frame_alloc(1L << 62), -E_INVAL);
     CHECK_EQ(sys_frame_alloc(-2), -E_INVAL);
@@ -515,6 +579,7 @@ int main(void)
     bad_args(a);
     bad_vas(a);
     batches(a, b, c);
+    copies();
     copy_rights(a);
     other_env(a);
     batch64();

@@ -531,7 +531,6 @@ pid_t fork(void)
                 continue;
             uint64_t va = ci[i].mapped_va;
             uint32_t slot = base + (uint32_t)i, perms;
-            uint32_t rights = R_READ | R_GRANT | (ci[i].rights & R_EXEC);
             if (va >= priv_lo && va < priv_hi) { /* the child's own, fresh */
                 long f = sys_frame_alloc_in((uint32_t)env, -1, 0);
                 if (f < 0) {
@@ -542,8 +541,7 @@ pid_t fork(void)
                 continue;
             }
             if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
-                rights |= R_WRITE; /* shared, not copied */
-                perms = MMU_W;
+                perms = MMU_W; /* shared, not copied */
             } else {
                 uint64_t pte = exo_pte(va);
                 perms = pte & PTE_NX ? 0 : MMU_X;
@@ -556,12 +554,9 @@ pid_t fork(void)
                     prot[nprot++] = slot | (perms & MMU_X ? 0x80000000u : 0);
                 }
             }
-            long c = sys_cap_derive(slot, rights, (uint32_t)env);
-            if (c < 0) {
-                fail = 1;
-                break;
-            }
-            cops[nc++] = (struct mmu_op){va, (uint32_t)c, MMU_MAP | MMU_TCAP | perms};
+            /* A copy of our capability, in the child's table, mapped there
+             * (read-only unless shared: copy on write on both sides). */
+            cops[nc++] = (struct mmu_op){va, slot, MMU_COPY | perms};
         }
         if (nc && sys_mmu_update((uint32_t)env, cops, (uint64_t)nc) != nc)
             fail = 1;
