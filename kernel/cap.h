@@ -8,7 +8,6 @@
 #include <spinel/exo.h>
 #include "env.h"
 
-#define CAP_MAX_DEPTH 8 /* generations of copies below an original */
 
 struct capnode {
     u8 type; /* enum cap_type; CAP_NONE when free */

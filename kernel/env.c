@@ -27,9 +27,39 @@ struct env *env_lookup(u32 id)
     return e && e->state != ENV_ZOMBIE ? e : NULL;
 }
 
+/* Makes sure e has `pages` of quota to spare, drawing on the credit its
+ * creator gave it (sys_env_credit) if it must: quota moves from the creator,
+ * which may draw on its own creator's credit in turn. The moved quota is
+ * e's from then on (it goes back up when e ends). */
+bool env_reserve(struct env *e, u64 pages)
+{
+    if (e->mem_quota - e->mem_used >= pages)
+        return true;
+    u64 need = pages - (e->mem_quota - e->mem_used);
+    struct env *p = e->parent ? env_lookup(e->parent) : NULL;
+    if (need > e->credit || !p || p->revoke_pending || e->revoke_pending)
+        return false;
+    /* Borrow a little more than needed, so as not to come back at every
+     * page; the lender keeps what it asked to keep. */
+    u64 want = MIN(e->credit, MAX(need, 64));
+    if (e->credit_keep > ~0UL / 2 || !env_reserve(p, want + e->credit_keep)) {
+        want = need;
+        if (e->credit_keep > ~0UL / 2 || !env_reserve(p, want + e->credit_keep))
+            return false;
+    }
+    p->mem_quota -= want;
+    if (p->info)
+        p->info->mem_quota = p->mem_quota;
+    e->mem_quota += want;
+    e->credit -= want;
+    if (e->info)
+        e->info->mem_quota = e->mem_quota;
+    return true;
+}
+
 int env_charge(struct env *e, u64 pages)
 {
-    if (e->mem_used + pages > e->mem_quota ||
+    if ((e->mem_used + pages > e->mem_quota && !env_reserve(e, pages)) ||
         (e->revoke_pending && e->mem_used + pages > e->revoke_target))
         return -E_NOMEM; /* over quota, or asked to shrink and not done yet */
     e->mem_used += pages;
@@ -220,4 +250,20 @@ void env_kill(struct env *e, enum env_stop why, const char *fmt, ...)
         sched_return_to_loop();
     /* Not reached for the running env; callers killing another env use env_teardown. */
     panic("env_kill of a non-running env");
+}
+
+/* sys_env_credit(env, pages): see kernel/kcalls.tbl. */
+s64 sys_env_credit(u64 env, u64 pages, u64 keep)
+{
+    struct env *e = cpu_env(), *t;
+    if (env == CAP_SELF)
+        return -E_INVAL;
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (t->parent != e->id)
+        return -E_PERM;
+    t->credit = pages;
+    t->credit_keep = keep;
+    return 0;
 }

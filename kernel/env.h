@@ -51,6 +51,8 @@ struct env {
     struct env_info *info;      /* the info page, also mapped read-only at ENV_INFO_VA */
     paddr_t info_pa;
     u64 mem_quota, mem_used; /* pages */
+    u64 credit;              /* pages it may still draw from its creator's quota (env_reserve) */
+    u64 credit_keep;         /* ... as long as the creator keeps this many spare */
     u32 foreign_maps;        /* mappings in this env made through other envs' capabilities */
     u32 ext_hooks;           /* bit per ext hook id with a verified handler attached */
     u8 ext_n;                /* handlers attached to this env's events ... */
@@ -89,7 +91,8 @@ void env_free(struct env *e);                        /* zombie -> free */
 void env_exit(struct env *e, int status) __noreturn;
 void env_kill(struct env *e, enum env_stop why, const char *fmt, ...) __noreturn
     __attribute__((format(printf, 3, 4)));
-int env_charge(struct env *e, u64 pages); /* 0 or -E_NOMEM */
+int env_charge(struct env *e, u64 pages);   /* 0 or -E_NOMEM */
+bool env_reserve(struct env *e, u64 pages); /* e has `pages` of quota spare (may borrow) */
 void env_uncharge(struct env *e, u64 pages);
 void env_load_cr3(struct env *e);
 

@@ -71,7 +71,7 @@ s64 sys_env_create(u64 quota)
     struct env *e = cpu_env(), *child;
     if (quota < ENV_MIN_QUOTA)
         return -E_INVAL;
-    if (quota > e->mem_quota - e->mem_used)
+    if (quota > e->mem_quota - e->mem_used && !env_reserve(e, quota))
         return -E_NOMEM;
     e->mem_quota -= quota; /* given back when the child is torn down */
     e->info->mem_quota = e->mem_quota;
@@ -229,6 +229,8 @@ s64 sys_env_replace(u64 env)
     cap_rename_tree(mine->id, e->id, n->id);
     n->orig_cap = mine->id;
     n->parent = e->parent;
+    n->credit = e->credit; /* what its creator lent the caller, it lends n */
+    n->credit_keep = e->credit_keep;
     if (n->info)
         n->info->parent = e->parent;
     /* Drop the original of n held here without destroying n. */

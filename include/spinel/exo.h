@@ -11,6 +11,7 @@
  * the env's memory quota and kept until the env ends. */
 #define NCAPSLOTS           4096
 #define CAPS_PER_TABLE_PAGE 64
+#define CAP_MAX_DEPTH 32 /* generations of copies below an original */
 
 enum cap_type {
     CAP_NONE = 0,

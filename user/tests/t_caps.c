@@ -295,11 +295,11 @@ static void zombie(uint32_t f)
     CHECK_EQ(free_frames(), before);
 }
 
-/* Copies of copies: at most 8 generations. */
+/* Copies of copies: at most CAP_MAX_DEPTH generations. */
 static void depth_limit(uint32_t f)
 {
     uint32_t cur = f;
-    for (uint32_t d = 1; d <= 8; d++) {
+    for (uint32_t d = 1; d <= CAP_MAX_DEPTH; d++) {
         long n = sys_cap_derive(cur, R_READ | R_GRANT | R_REVOKE, CAP_SELF);
         CHECK_EQ(n > 0, 1);
         if (n <= 0)
@@ -312,7 +312,7 @@ static void depth_limit(uint32_t f)
     long child = sys_env_create(16);
     CHECK_EQ(sys_cap_derive(cur, R_READ, (uint32_t)child), -E_NOMEM);
     CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
-    CHECK_EQ(sys_cap_revoke(f), 8);
+    CHECK_EQ(sys_cap_revoke(f), CAP_MAX_DEPTH);
 }
 
 /* Fill our table, then another env's, with copies of one capability. */

@@ -210,10 +210,10 @@ static void copies(void)
     CHECK_EQ(sys_mmu_update((uint32_t)child, ops, 1), -E_PERM);
     CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 1), 1); /* our own table needs no R_GRANT */
     uint32_t deep = (uint32_t)ro;
-    for (int d = 2; d <= 8; d++)
+    for (int d = 2; d <= CAP_MAX_DEPTH; d++)
         deep = (uint32_t)sys_cap_derive(deep, R_READ | R_GRANT, CAP_SELF);
     CHECK_EQ(insp(deep), 0);
-    CHECK_EQ(ci.depth, 8);
+    CHECK_EQ(ci.depth, CAP_MAX_DEPTH);
     set_op(0, R1 + 43 * PG, deep, MMU_COPY);
     CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 1), -E_NOMEM);
     CHECK_EQ(exo_pte(R1 + 43 * PG), 0);

@@ -144,6 +144,51 @@ static void env_table(void)
     printf("t_quota: %d envs filled the table\n", n);
 }
 
+/* A child started with `quota` pages and the given credit on ours; returns
+ * how many of its 100 frames it got. */
+static long run_credit_child(uint64_t quota, uint64_t credit, uint64_t keep)
+{
+    long w = sys_env_create(quota);
+    CHECK_EQ(w > 0, 1);
+    CHECK_EQ(sys_env_load((uint32_t)w, "t_credit_child", 14), 0);
+    CHECK_EQ(sys_env_credit((uint32_t)w, credit, keep), 0);
+    CHECK_EQ(sys_slot_alloc((uint32_t)w, -1) >= 0, 1);
+    CHECK_EQ(sys_env_start((uint32_t)w), 0);
+    long st = exo_wait((uint32_t)w, 1000000);
+    CHECK_EQ(st >> 8, ENV_STATUS_EXIT);
+    CHECK_EQ(sys_cap_delete((uint32_t)w), 0);
+    return st & 0xff;
+}
+
+/* sys_env_credit: a child draws quota from ours on demand, within its
+ * credit and what we keep; it all comes back when it ends. */
+static void credit(void)
+{
+    long before = free_frames();
+    uint64_t q0 = exo_info->mem_quota;
+    long without = run_credit_child(64, 0, 0);
+    CHECK_EQ(without < 100, 1); /* 64 pages, some of them its own image */
+    CHECK_EQ(run_credit_child(64, 1000, 0), 100);
+    CHECK_EQ(exo_info->mem_quota, q0); /* lent, and back */
+    long some = run_credit_child(64, 20, 0);
+    CHECK_EQ(some > without && some < 100, 1);
+    CHECK_EQ(run_credit_child(64, 1000, exo_info->mem_quota), without); /* we keep it all */
+    CHECK_EQ(exo_info->mem_quota, q0);
+    CHECK_EQ(free_frames(), before);
+    /* Bad input. */
+    CHECK_EQ(sys_env_credit(CAP_SELF, 10, 0), -E_INVAL);
+    CHECK_EQ(sys_env_credit(NCAPSLOTS, 10, 0), -E_INVAL);
+    CHECK_EQ(sys_env_credit(4000, 10, 0), -E_NOENT);
+    long f = sys_frame_alloc(-1);
+    CHECK_EQ(sys_env_credit((uint32_t)f, 10, 0), -E_PERM);
+    long w = sys_env_create(16);
+    long weak = sys_cap_derive((uint32_t)w, R_CALL, CAP_SELF);
+    CHECK_EQ(sys_env_credit((uint32_t)weak, 10, 0), -E_PERM);
+    CHECK_EQ(sys_env_credit((uint32_t)w, 10, 0), 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)w), 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)f), 0);
+}
+
 int main(void)
 {
     CHECK_EQ(exo_info->mem_quota, 8192);
@@ -153,6 +198,7 @@ int main(void)
     child_exhausts();
     charged_to_target();
     env_table();
+    credit();
     /* Everything came back but the capability table's pages, which stay. */
     uint64_t grown = exo_info->mem_used - start_mem;
     CHECK_EQ(grown <= 2, 1);

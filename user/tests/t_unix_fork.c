@@ -152,6 +152,36 @@ int main(void)
     close(gq[1]);
     CHECK_EQ(free_frames(), base);
 
+    /* Sixteen generations, each with 64 KiB of its own, in this test's
+     * 32 MiB: deeper than halving the quota at every fork would allow (and
+     * than the 8 generations of copies the kernel once allowed); each one
+     * draws what it needs from its ancestors' quota (sys_env_credit). */
+    pid = fork();
+    if (pid == 0) {
+        int depth = 0;
+        for (; depth < 16; depth++) {
+            char *mine = malloc(65536);
+            if (!mine) {
+                printf("depth %d: no memory (quota %lu, used %lu)\n", depth, exo_info->mem_quota,
+                       exo_info->mem_used);
+                exit(10);
+            }
+            memset(mine, depth, 65536);
+            pid_t c = fork();
+            if (c < 0)
+                exit(11);
+            if (c > 0) {
+                int cst = -1;
+                waitpid(c, &cst, 0);
+                exit(WIFEXITED(cst) && mine[65535] == depth ? WEXITSTATUS(cst) : 12);
+            }
+        }
+        exit(depth == 16 ? 0 : 13);
+    }
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st), 0);
+    CHECK_EQ(free_frames(), base);
+
     /* A fork bomb: every process forks until the quota stops it. */
     pid = fork();
     if (pid == 0) {

@@ -26,8 +26,10 @@
 #include "../../c/libc.h"
 #include "../thread/thread.h"
 
-#define CHILD_QUOTA     65536 /* at most this many pages for a forked child ... */
-#define CHILD_QUOTA_MIN 64    /* ... and at least this many (else fork fails) */
+#define CHILD_QUOTA     65536 /* at most this many pages for a forked child to start with ... */
+#define CHILD_QUOTA_MIN 64    /* ... and at least this many */
+#define CHILD_CREDIT    (1UL << 30) /* then it draws more from ours (and our parent's) on demand, */
+#define PARENT_KEEP     128         /* while we keep this much for ourselves (512 KiB) */
 #define SCRATCH_VA      0x00006f0000000000UL
 
 int errno;
@@ -454,7 +456,11 @@ pid_t fork(void)
      * within bounds. */
     uint64_t spare = exo_info->mem_quota - exo_info->mem_used;
     uint64_t q = spare / 2 < CHILD_QUOTA ? spare / 2 : CHILD_QUOTA;
-    long env = q < CHILD_QUOTA_MIN ? -E_NOMEM : sys_env_create(q);
+    if (q < CHILD_QUOTA_MIN)
+        q = CHILD_QUOTA_MIN; /* the kernel draws on our credit for it, if it can */
+    long env = sys_env_create(q);
+    if (env >= 0)
+        sys_env_credit((uint32_t)env, CHILD_CREDIT, PARENT_KEEP);
     if (env < 0) {
         sh_unlock();
         errno = env == -E_NOMEM ? ENOMEM : EAGAIN;
@@ -863,7 +869,8 @@ int execv(const char *path, char *const argv[])
         if (ph[i].type == 1)
             need += ph[i].memsz / 4096 + 2;
     uint64_t spare = exo_info->mem_quota - exo_info->mem_used;
-    long n = spare > need + 16 ? sys_env_create(spare - need) : -E_NOMEM;
+    long n = sys_env_create(spare > 2 * need + 256 ? spare - need
+                                                   : need + 256); /* (may draw on our credit) */
     if (n < 0) {
         free(img);
         errno = ENOMEM;
