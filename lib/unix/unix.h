@@ -65,6 +65,7 @@ struct proc_info {
     int state;        /* enum proc_state */
     int status;       /* wait status once a zombie */
     uint32_t env_id;  /* the env that runs it */
+    int sleeping;     /* waiting (for a child, a pipe, a key, time), not runnable */
     char name[32];
 };
 /* Copies entry i (0 <= i < NPROC) of the table; 0, or -1 if out of range. */

@@ -22,6 +22,7 @@
 struct proc {
     int pid, ppid, state, status;
     int pending; /* a signal sent by a process that is not the parent (acted on at slot start) */
+    volatile int sleeping; /* asleep in sys_block (for ps; written by the process itself) */
     uint32_t env_id;
     char name[32];
 };

@@ -1,4 +1,4 @@
-/* kill [-9 | -15 | -KILL | -TERM] PID...: sends the signal (SIGTERM by
+/* kill [-2 | -9 | -15 | -INT | -KILL | -TERM] PID...: sends the signal (SIGTERM by
  * default) to each process. Exit status 1 if any could not be signalled. */
 #include "util.h"
 
@@ -15,6 +15,8 @@ int main(void)
             sig = SIGKILL;
         else if (strcmp(s, "TERM") == 0 || strcmp(s, "SIGTERM") == 0)
             sig = SIGTERM;
+        else if (strcmp(s, "INT") == 0 || strcmp(s, "SIGINT") == 0)
+            sig = SIGINT;
         else if (parse_int(s, &v) == 0 && v > 0)
             sig = (int)v;
         else {

@@ -13,9 +13,10 @@ int main(void)
         memcpy(name, pi.name, sizeof pi.name);
         name[sizeof pi.name] = 0;
         fdprintf(1, "%d %d %s %s\n", pi.pid, pi.ppid,
-                 pi.state == PROC_RUNNING  ? "running"
-                 : pi.state == PROC_ZOMBIE ? "zombie"
-                                           : "?",
+                 pi.state == PROC_RUNNING && pi.sleeping ? "sleeping"
+                 : pi.state == PROC_RUNNING              ? "running"
+                 : pi.state == PROC_ZOMBIE               ? "zombie"
+                                                         : "?",
                  name);
     }
     return 0;

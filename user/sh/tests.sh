@@ -5,7 +5,7 @@
 # printed at the end with a summary. The exit status is 0 only if every
 # test passed. Uses files /tmp/sh_*.
 > /tmp/sh_res
-echo 1..44
+echo 1..46
 
 # echo
 echo "# echo"
@@ -95,6 +95,8 @@ sleep 0.1 & wait $!; echo $? | grep -qx 0 && echo ok 41 - "background job, wait"
 ps | grep -q "running ps" && echo ok 42 - ps >> /tmp/sh_res || echo not ok 42 - ps >> /tmp/sh_res
 sleep 30 & kill $!; wait $!; echo $? | grep -qx 143 && echo ok 43 - "kill" >> /tmp/sh_res || echo not ok 43 - "kill" >> /tmp/sh_res
 sleep 30 & kill -9 $!; wait $!; echo $? | grep -qx 137 && echo ok 44 - "kill -9" >> /tmp/sh_res || echo not ok 44 - "kill -9" >> /tmp/sh_res
+sleep 30 & sleep 0.1; ps | grep -q "sleeping sleep" && echo ok 45 - "ps: a sleeping process" >> /tmp/sh_res || echo not ok 45 - "ps: a sleeping process" >> /tmp/sh_res
+kill -INT $!; wait $!; echo $? | grep -qx 130 && echo ok 46 - "kill -INT" >> /tmp/sh_res || echo not ok 46 - "kill -INT" >> /tmp/sh_res
 
 # results and summary
 cat /tmp/sh_res

@@ -2,7 +2,7 @@
  * - `sh -c "echo hi | wc -c"` writes "3\n" to the pipe we gave it as stdout;
  * - 80 fork+exec+wait rounds in a row (more than the kernel's 64 envs: an
  *   exec must not leave its old env behind);
- * - user/sh/tests.sh (44 checks of the shell and utilities) exits 0. */
+ * - user/sh/tests.sh (46 checks of the shell and utilities) exits 0. */
 #include "../../lib/unix/unix.h"
 #include "check.h"
 

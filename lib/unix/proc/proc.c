@@ -252,6 +252,7 @@ int proc_get(int i, struct proc_info *out)
     out->state = p->state;
     out->status = p->status;
     out->env_id = p->env_id;
+    out->sleeping = p->sleeping;
     memcpy(out->name, p->name, sizeof out->name);
     sh_unlock();
     return 0;
@@ -318,10 +319,16 @@ void unix_ring(uint64_t chans)
 void unix_block(void)
 {
     check_signals();
-    if (strand_others_ready())
+    if (strand_others_ready()) {
         strand_yield(); /* our other threads run meanwhile; the caller looks again */
-    else
+    } else {
+        struct proc *me = unix_chan >= 0 ? &SH->procs[unix_chan] : NULL;
+        if (me)
+            me->sleeping = 1;
         sys_block(0); /* returns once rung, or at once if a ring came meanwhile */
+        if (me)
+            me->sleeping = 0;
+    }
     check_signals();
 }
 
@@ -736,7 +743,12 @@ int usleep(unsigned usec)
     for (uint64_t now; (now = __builtin_ia32_rdtsc()) < until;) {
         check_signals(); /* a kill ends a sleeping process (it rings us) */
         uint64_t left = (until - now) * 1000 / exo_info->tsc_per_ms;
+        struct proc *me = unix_chan >= 0 ? &SH->procs[unix_chan] : NULL;
+        if (me)
+            me->sleeping = 1;
         sys_block(left ? left : 1); /* asleep: no CPU time until then */
+        if (me)
+            me->sleeping = 0;
     }
     check_signals();
     return 0;
