@@ -55,7 +55,7 @@ int main(void)
 
     char *suite[] = {"/bin/sh", "/bin/tests.sh", NULL};
     int st = run(suite, out, sizeof out);
-    printf("%s", out);
+    write(1, out, strlen(out)); /* (printf stops at its buffer size) */
     CHECK_EQ(st, 0);
     printf("t_unix_sh: %d failed checks\n", check_failures);
     return check_failures;
