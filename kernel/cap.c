@@ -82,6 +82,7 @@ int cap_insert(struct env *e, u8 type, u8 rights, u64 object, u32 parent)
     if (slot >= CAP_MAX_SLOT)
         return -E_NOMEM;
     e->cap_hint = (u32)slot + 1;
+    e->cap_top = MAX(e->cap_top, (u32)slot + 1);
     memset(c, 0, sizeof *c);
     c->type = type;
     c->rights = rights;
@@ -332,17 +333,21 @@ s64 sys_cap_list(u64 start, u64 uout, u64 n)
     n = MIN(n, CAP_MAX_SLOT - start);
     if (!user_range_ok(uout, n * sizeof(struct cap_info)))
         return -E_FAULT;
+    /* Described in chunks, copied out a chunk at a time; slots at or above
+     * cap_top have never been used: they go out as zeros without a look. */
     u64 last = 0;
-    for (u64 i = 0; i < n; i++) {
-        struct cap_info ci;
-        struct capnode *c = start + i == CAP_SELF ? NULL : cap_slot(e, start + i);
-        if (c && c->type != CAP_NONE) {
-            cap_describe(c, &ci);
-            last = i + 1;
-        } else {
-            memset(&ci, 0, sizeof ci);
+    struct cap_info buf[32];
+    for (u64 i = 0; i < n; i += ARRAY_SIZE(buf)) {
+        u64 m = MIN(n - i, ARRAY_SIZE(buf));
+        memset(buf, 0, m * sizeof buf[0]);
+        for (u64 k = 0; k < m && start + i + k < e->cap_top; k++) {
+            struct capnode *c = start + i + k == CAP_SELF ? NULL : cap_slot(e, start + i + k);
+            if (c && c->type != CAP_NONE) {
+                cap_describe(c, &buf[k]);
+                last = i + k + 1;
+            }
         }
-        if (copy_to_user(uout + i * sizeof ci, &ci, sizeof ci) < 0)
+        if (copy_to_user(uout + i * sizeof buf[0], buf, m * sizeof buf[0]) < 0)
             return -E_FAULT;
     }
     return (s64)last;

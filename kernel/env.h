@@ -45,6 +45,7 @@ struct env {
 
     void *cap_pages[64];        /* capability table pages (cap.c); NULL until used */
     u32 cap_hint;               /* a slot at or below the first free one */
+    u32 cap_top;                /* above every slot ever used (cap_list stops there) */
     u8 fpu[512] __aligned(16);  /* x87/SSE state (fxsave image) while not on a CPU */
     bool fpu_used;              /* it has used x87/SSE: switch its state eagerly */
     struct env_entries entries; /* upcall entry points (user addresses) */
