@@ -88,7 +88,10 @@ int main(void)
     CHECK_EQ(stat("./rel", &st), 0);
     CHECK_EQ(stat("../d/./rel", &st), 0);
     CHECK_EQ(stat("/tmp/d/../../tmp//d/rel", &st), 0);
-    CHECK_EQ(stat("/../../tmp/d/rel", &st), 0); /* ".." of "/" is "/" */
+    CHECK_EQ(stat("/../../tmp/d/rel", &st), 0);    /* ".." of "/" is "/" */
+    CHECK_EQ(stat("../nosuch/../d/rel", &st), -1); /* each component must exist */
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(stat("rel/", &st), -1); /* a trailing slash wants a directory */
     CHECK_EQ(chdir(".."), 0);
     CHECK_EQ(strcmp(getcwd(cwd, sizeof cwd), "/tmp"), 0);
     CHECK_EQ(chdir("d/."), 0);

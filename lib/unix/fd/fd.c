@@ -148,10 +148,9 @@ void fd_close_all(void)
 
 /* ---- paths ---- */
 
-/* The absolute form of path (relative ones start at the working directory),
- * with "." and ".." components and repeated slashes resolved (the file
- * system has no symbolic links, so this can be done on the text; ".." of
- * "/" is "/"). */
+/* The absolute form of path: a relative one starts at the working
+ * directory. "." and ".." are left to the file system, which resolves them
+ * component by component (so "a/nosuch/.." is ENOENT, as POSIX wants). */
 static int abspath(const char *path, char *out)
 {
     if (!path)
@@ -159,41 +158,44 @@ static int abspath(const char *path, char *out)
     size_t n = strlen(path);
     if (n == 0)
         return fail(ENOENT);
-    char full[2 * PATH_MAX];
     size_t c = path[0] == '/' ? 0 : strlen(cwd);
-    if (c + 1 + n >= sizeof full)
+    if (c + 1 + n >= PATH_MAX)
         return fail(EINVAL);
-    memcpy(full, cwd, c);
-    full[c] = '/';
-    strcpy(full + c + 1, path);
-    size_t o = 0; /* out holds "/a/b" without a trailing slash ("" for the root) */
-    for (const char *q = full; *q;) {
+    memcpy(out, cwd, c);
+    if (c > 1)
+        out[c++] = '/';
+    strcpy(out + c, path);
+    return 0;
+}
+
+/* An absolute path known to name a directory, with ".", ".." and repeated
+ * slashes taken out (the file system has no symbolic links, so this is
+ * exact): the working directory as chdir keeps it and getcwd shows it. */
+static void tidy(char *path)
+{
+    size_t o = 0; /* path[0..o) is "/a/b" so far ("" for the root) */
+    for (const char *q = path; *q;) {
         while (*q == '/')
             q++;
         const char *e = q;
         while (*e && *e != '/')
             e++;
         size_t len = (size_t)(e - q);
-        if (len == 0 || (len == 1 && q[0] == '.')) {
-            /* nothing */
-        } else if (len == 2 && q[0] == '.' && q[1] == '.') {
-            while (o > 0 && out[o - 1] != '/')
+        if (len == 2 && q[0] == '.' && q[1] == '.') {
+            while (o > 0 && path[o - 1] != '/')
                 o--;
             if (o > 0)
                 o--; /* the slash before it */
-        } else {
-            if (o + 1 + len >= PATH_MAX)
-                return fail(EINVAL);
-            out[o++] = '/';
-            memcpy(out + o, q, len);
-            o += len;
+        } else if (len > 0 && !(len == 1 && q[0] == '.')) {
+            path[o++] = '/';
+            for (size_t k = 0; k < len; k++) /* (o <= q - path: a forward copy is safe) */
+                path[o++] = q[k];
         }
         q = e;
     }
     if (o == 0)
-        out[o++] = '/';
-    out[o] = 0;
-    return 0;
+        path[o++] = '/';
+    path[o] = 0;
 }
 
 /* ---- calls ---- */
@@ -673,6 +675,7 @@ int chdir(const char *path)
         return -1;
     if (!S_ISDIR(st.st_mode))
         return fail(ENOTDIR);
+    tidy(p);
     strcpy(cwd, p);
     return 0;
 }
