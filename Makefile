@@ -84,7 +84,7 @@ $(B)/kernel/%.o: kernel/%.c | $(GEN)
 $(B)/kernel/ext/%.o: ext/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c $< -o $@
-$(B)/kernel/%.o: kernel/%.S
+$(B)/kernel/%.o: kernel/%.S | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(KASFLAGS) -c $< -o $@
 

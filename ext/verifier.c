@@ -580,12 +580,22 @@ static bool check_insn_encoding(struct env *e, uint32_t pc)
         if (BPF_SRC(code) == BPF_X && op != BPF_END && op != BPF_NEG && in->src > 10)
             return reject(e, pc, "invalid source register R%u", (unsigned)in->src);
         if (op == BPF_END) {
+            /* The source bit picks the byte order; imm is the width. */
             if (in->imm != 16 && in->imm != 32 && in->imm != 64)
                 return reject(e, pc, "invalid byte swap width %d", in->imm);
             if (is64 && BPF_SRC(code) != 0)
                 return reject(e, pc, "invalid ALU opcode 0x%u", code);
-        } else if (op == BPF_NEG && BPF_SRC(code) != BPF_K) {
-            return reject(e, pc, "invalid ALU opcode 0x%u", code);
+            if (in->src)
+                return reject(e, pc, "reserved field not zero (src of byte swap)");
+        } else if (op == BPF_NEG) {
+            if (BPF_SRC(code) != BPF_K)
+                return reject(e, pc, "invalid ALU opcode 0x%u", code);
+            if (in->src || in->imm)
+                return reject(e, pc, "reserved field not zero (src/imm of neg)");
+        } else if (BPF_SRC(code) == BPF_K && in->src) {
+            return reject(e, pc, "reserved field not zero (src of immediate form)");
+        } else if (BPF_SRC(code) == BPF_X && in->imm) {
+            return reject(e, pc, "reserved field not zero (imm of register form)");
         }
         bool off_ok = in->off == 0;
         if ((op == BPF_DIV || op == BPF_MOD) && in->off == 1)
@@ -648,7 +658,9 @@ static bool check_insn_encoding(struct env *e, uint32_t pc)
         if (BPF_MODE(code) != BPF_MEM)
             return reject(e, pc, "invalid store mode 0x%u", code);
         if (cls == BPF_STX && in->imm)
-            return reject(e, pc, "reserved field not zero");
+            return reject(e, pc, "reserved field not zero (imm of stx)");
+        if (cls == BPF_ST && in->src)
+            return reject(e, pc, "reserved field not zero (src of st)");
         return true;
     case BPF_JMP:
     case BPF_JMP32:
@@ -675,8 +687,10 @@ static bool check_insn_encoding(struct env *e, uint32_t pc)
             return true;
         }
         if (op == BPF_JA) {
-            if (BPF_SRC(code) || in->dst || in->src)
-                return reject(e, pc, "reserved field not zero");
+            /* ja uses off, the JMP32 form (gotol) imm; the other is unused. */
+            if (BPF_SRC(code) || in->dst || in->src ||
+                (cls == BPF_JMP32 ? in->off != 0 : in->imm != 0))
+                return reject(e, pc, "reserved field not zero (ja)");
             int64_t t = (int64_t)pc + 1 + (cls == BPF_JMP32 ? in->imm : in->off);
             return jump_target_ok(e, pc, t);
         }
@@ -684,6 +698,10 @@ static bool check_insn_encoding(struct env *e, uint32_t pc)
             return reject(e, pc, "invalid jump opcode 0x%u", code);
         if (in->dst > 10 || in->src > 10)
             return reject(e, pc, "invalid register");
+        if (BPF_SRC(code) == BPF_K && in->src)
+            return reject(e, pc, "reserved field not zero (src of immediate jump)");
+        if (BPF_SRC(code) == BPF_X && in->imm)
+            return reject(e, pc, "reserved field not zero (imm of register jump)");
         return jump_target_ok(e, pc, (int64_t)pc + 1 + in->off);
     default:
         return reject(e, pc, "invalid opcode 0x%u", code);

@@ -646,6 +646,94 @@ static void alu_cases(void)
            BPF_ALU64_IMM(BPF_SUB, 3, 1), LDXDW(2, 1, 96), MOVR(4, 2), ADDR(4, 3), RET0);
 }
 
+/* RFC 9669: fields an instruction does not use must be zero. One program per
+ * field and opcode: r0 = 1; r2 = 1; <insn>; exit, rejected at insn 2 (and the
+ * same instruction with the field zero is accepted, so the test is not vacuous). */
+static void reserved_check(const char *what, struct bpf_insn bad, struct bpf_insn good)
+{
+    char name[96];
+    const struct bpf_insn p0[] = {MOV(0, 1), MOV(2, 1), bad, EXIT};
+    const struct bpf_insn p1[] = {MOV(0, 1), MOV(2, 1), good, EXIT};
+    snprintf(name, sizeof(name), "reserved %s (code 0x%02x)", what, bad.code);
+    vcheck_full(name, H_TIMER, p0, N(p0), false, 2, "reserved field not zero", NULL, 0, 0);
+    snprintf(name, sizeof(name), "reserved %s zero (code 0x%02x)", what, good.code);
+    vcheck_full(name, H_TIMER, p1, N(p1), true, 0, NULL, NULL, 0, 0);
+}
+
+static void reserved_field_cases(void)
+{
+    static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,  BPF_AND,
+                                      BPF_LSH, BPF_RSH, BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH};
+    static const uint8_t jmp_ops[] = {BPF_JEQ,  BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT,
+                                      BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE};
+    /* ALU and ALU64: src of the immediate forms, imm of the register forms. */
+    for (int c = 0; c < 2; c++) {
+        uint8_t cls = c ? BPF_ALU64 : BPF_ALU;
+        for (size_t i = 0; i < N(alu_ops); i++) {
+            uint8_t k = cls | alu_ops[i] | BPF_K, x = cls | alu_ops[i] | BPF_X;
+            reserved_check("src of alu imm", BPF_INSN(k, 0, 3, 0, 1), BPF_INSN(k, 0, 0, 0, 1));
+            reserved_check("imm of alu reg", BPF_INSN(x, 0, 2, 0, 1), BPF_INSN(x, 0, 2, 0, 0));
+        }
+        /* neg: src and imm unused. */
+        reserved_check("src of neg", BPF_INSN(cls | BPF_NEG, 0, 2, 0, 0),
+                       BPF_INSN(cls | BPF_NEG, 0, 0, 0, 0));
+        reserved_check("imm of neg", BPF_INSN(cls | BPF_NEG, 0, 0, 0, 5),
+                       BPF_INSN(cls | BPF_NEG, 0, 0, 0, 0));
+        /* byte swaps: src unused (the width is imm, checked elsewhere). */
+        reserved_check("src of byte swap", BPF_INSN(cls | BPF_END, 0, 2, 0, 32),
+                       BPF_INSN(cls | BPF_END, 0, 0, 0, 32));
+    }
+    reserved_check("src of be swap", BPF_INSN(BPF_ALU | BPF_END | BPF_TO_BE, 0, 1, 0, 64),
+                   BPF_INSN(BPF_ALU | BPF_END | BPF_TO_BE, 0, 0, 0, 64));
+    /* Signed division and sign-extending moves take an offset, but still no imm. */
+    reserved_check("imm of sdiv reg", BPF_INSN(BPF_ALU64 | BPF_DIV | BPF_X, 0, 2, 1, 3),
+                   BPF_INSN(BPF_ALU64 | BPF_DIV | BPF_X, 0, 2, 1, 0));
+    reserved_check("imm of movsx", BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 0, 2, 16, 1),
+                   BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 0, 2, 16, 0));
+    /* LDX: imm unused. */
+    reserved_check("imm of ldx", BPF_INSN(BPF_LDX | BPF_MEM | BPF_DW, 3, 1, 0, 1),
+                   BPF_INSN(BPF_LDX | BPF_MEM | BPF_DW, 3, 1, 0, 0));
+    reserved_check("imm of ldxsx", BPF_INSN(BPF_LDX | BPF_MEMSX | BPF_W, 3, 1, 24, 1),
+                   BPF_INSN(BPF_LDX | BPF_MEMSX | BPF_W, 3, 1, 24, 0));
+    /* ST: src unused; STX: imm unused. */
+    for (int sz = 0; sz < 4; sz++) {
+        uint8_t st = BPF_ST | BPF_MEM | (uint8_t)(sz << 3),
+                stx = BPF_STX | BPF_MEM | (uint8_t)(sz << 3);
+        reserved_check("src of st", BPF_INSN(st, 10, 2, -8, 7), BPF_INSN(st, 10, 0, -8, 7));
+        reserved_check("imm of stx", BPF_INSN(stx, 10, 2, -8, 7), BPF_INSN(stx, 10, 2, -8, 0));
+    }
+    /* JMP and JMP32: src of immediate compares, imm of register compares. */
+    for (int c = 0; c < 2; c++) {
+        uint8_t cls = c ? BPF_JMP32 : BPF_JMP;
+        for (size_t i = 0; i < N(jmp_ops); i++) {
+            uint8_t k = cls | jmp_ops[i] | BPF_K, x = cls | jmp_ops[i] | BPF_X;
+            reserved_check("src of jump imm", BPF_INSN(k, 0, 2, 0, 1), BPF_INSN(k, 0, 0, 0, 1));
+            reserved_check("imm of jump reg", BPF_INSN(x, 0, 2, 0, 1), BPF_INSN(x, 0, 2, 0, 0));
+        }
+    }
+    /* ja: JMP uses off (imm unused), JMP32 (gotol) uses imm (off unused);
+     * src and dst unused. */
+    reserved_check("imm of ja", BPF_INSN(BPF_JMP | BPF_JA, 0, 0, 0, 1),
+                   BPF_INSN(BPF_JMP | BPF_JA, 0, 0, 0, 0));
+    reserved_check("off of gotol", BPF_INSN(BPF_JMP32 | BPF_JA, 0, 0, 1, 0),
+                   BPF_INSN(BPF_JMP32 | BPF_JA, 0, 0, 0, 0));
+    reserved_check("dst of ja", BPF_INSN(BPF_JMP | BPF_JA, 1, 0, 0, 0),
+                   BPF_INSN(BPF_JMP | BPF_JA, 0, 0, 0, 0));
+    reserved_check("src of ja", BPF_INSN(BPF_JMP | BPF_JA, 0, 1, 0, 0),
+                   BPF_INSN(BPF_JMP | BPF_JA, 0, 0, 0, 0));
+    /* call: dst and off unused; exit: everything. */
+    reserved_check("dst of call", BPF_INSN(BPF_JMP | BPF_CALL, 1, 0, 0, EXT_HELPER_KTIME),
+                   BPF_INSN(BPF_JMP | BPF_CALL, 0, 0, 0, EXT_HELPER_KTIME));
+    reserved_check("off of call", BPF_INSN(BPF_JMP | BPF_CALL, 0, 0, 1, EXT_HELPER_KTIME),
+                   BPF_INSN(BPF_JMP | BPF_CALL, 0, 0, 0, EXT_HELPER_KTIME));
+    reserved_check("dst of exit", BPF_INSN(BPF_JMP | BPF_EXIT, 1, 0, 0, 0),
+                   BPF_INSN(BPF_JMP | BPF_JA, 0, 0, 0, 0));
+    reserved_check("src of exit", BPF_INSN(BPF_JMP | BPF_EXIT, 0, 1, 0, 0),
+                   BPF_INSN(BPF_JMP | BPF_JA, 0, 0, 0, 0));
+    reserved_check("off of exit", BPF_INSN(BPF_JMP | BPF_EXIT, 0, 0, 1, 0),
+                   BPF_INSN(BPF_JMP | BPF_JA, 0, 0, 0, 0));
+}
+
 void test_verifier(void)
 {
     for (size_t i = 0; i < sizeof(test_packet); i++)
@@ -663,4 +751,5 @@ void test_verifier(void)
     call_cases();
     atomic_cases();
     alu_cases();
+    reserved_field_cases();
 }
