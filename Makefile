@@ -59,11 +59,11 @@ deps:
 
 # ---- generated from the kernel-call table ----
 GEN := $(B)/gen/spinel/kcall_nums.h $(B)/gen/kcall_table.h $(B)/gen/exo_calls.h $(B)/gen/asm-offsets.h
-$(B)/gen/asm-offsets.h: kernel/asm-offsets.c kernel/cpu.h kernel/env.h kernel/trap.h include/spinel/exo.h $(B)/gen/spinel/kcall_nums.h
+$(B)/gen/asm-offsets.h: kernel/asm-offsets.c kernel/cpu.h kernel/env.h kernel/trap.h kernel/arch/x86_64/x86.h include/spinel/exo.h include/spinel/errno.h $(B)/gen/spinel/kcall_nums.h
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -S $< -o $(B)/gen/asm-offsets.s
 	@{ echo "/* Generated from kernel/asm-offsets.c. Do not edit. */"; \
-	   sed -n 's/.*->\([A-Z_0-9]*\) \$$\{0,1\}\([0-9]*\).*/#define \1 \2/p' $(B)/gen/asm-offsets.s; } > $@
+	   sed -n 's/.*->\([A-Z_0-9]*\) \$$\{0,1\}\(-\{0,1\}[0-9]*\).*/#define \1 \2/p' $(B)/gen/asm-offsets.s; } > $@
 $(B)/gen/spinel/kcall_nums.h: kernel/kcalls.tbl tools/kcalls.awk
 	@mkdir -p $(@D)
 	awk -v out=nums -f tools/kcalls.awk $< > $@

@@ -51,10 +51,6 @@ struct cpu {
     struct tss tss __aligned(16);
 };
 
-#define CPU_OFF_KSTACK  8
-#define CPU_OFF_SCRATCH 16
-#define CPU_OFF_UTF_TOP 24
-
 extern struct cpu cpus[MAX_CPUS];
 extern int ncpu;
 

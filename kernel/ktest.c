@@ -22,6 +22,7 @@
 #include "cap.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
+#include "trap.h"
 
 static int passed, failed;
 
@@ -265,7 +266,7 @@ static void run_program(const char *name, const char *expect, u64 timeout_s, u64
         verdict(false, test, "program not in the boot image");
         return;
     }
-    u64 before = pmem_free_frames();
+    u64 before = pmem_free_frames(), ac_before = trap_ac_entries;
     struct env *e;
     int r = run_env(name, f.data, f.size, quota, timeout_s, &e);
     if (r < 0) {
@@ -289,6 +290,9 @@ static void run_program(const char *name, const char *expect, u64 timeout_s, u64
     u64 after = pmem_free_frames();
     if (strcmp(got, expect) != 0)
         verdict(false, test, "expected %s, got %s (%s)", expect, got, why);
+    else if (trap_ac_entries != ac_before)
+        verdict(false, test, "%s, but the kernel handled %lu traps with RFLAGS.AC set (SMAP off)",
+                got, trap_ac_entries - ac_before);
     else if (after != before)
         verdict(false, test, "%s, but leaked %ld frames", got, (long)(before - after));
     else

@@ -96,9 +96,20 @@ static void user_fault(struct trapframe *tf)
              tf->error);
 }
 
+/* Entries into a handler with RFLAGS.AC set, i.e. with SMAP off in the
+ * kernel (entry.S clears AC first: this stays 0; the test runner checks). */
+u64 trap_ac_entries;
+
+static void check_ac(void)
+{
+    if (unlikely(read_rflags() & RFLAGS_AC))
+        trap_ac_entries++;
+}
+
 void trap(struct trapframe *tf)
 {
     struct cpu *c = cpu();
+    check_ac();
     switch (tf->vector) {
     case T_TIMER:
         c->ticks++;

@@ -52,6 +52,7 @@ void trap(struct trapframe *tf);
 void syscall_dispatch(struct trapframe *tf);
 void return_to_user(void) __noreturn; /* entry.S: resume this CPU's env from its frame */
 const char *trap_name(u64 vector);
+extern u64 trap_ac_entries; /* handlers entered with RFLAGS.AC set (SMAP off): must stay 0 */
 bool trap_from_user(const struct trapframe *tf);
 
 /* Exception table: an instruction that may fault on a user address, and where

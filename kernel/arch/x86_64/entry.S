@@ -1,17 +1,22 @@
 /* Kernel entry and exit: exception/interrupt stubs, the syscall entry, and
- * the return to user mode. The frame layout is struct trapframe (trap.h). */
-#define SEL_KCODE 0x08
-#define SEL_UDATA (0x20 | 3)
-#define SEL_UCODE (0x28 | 3)
-#define CPU_OFF_KSTACK  8
-#define CPU_OFF_SCRATCH 16
-#define CPU_OFF_UTF_TOP 24
-#define T_SYSCALL 0x100
-#define TF_SIZE   176
-#define TF_VECTOR 120
-#define TF_RSP    160
+ * the return to user mode. The frame layout is struct trapframe (trap.h);
+ * offsets, selectors and constants come from the generated asm-offsets.h
+ * (kernel/asm-offsets.c). */
 #include <asm-offsets.h>
 #include <spinel/kcall_nums.h>
+
+/* SMAP stays on in the kernel: every entry clears RFLAGS.AC, which user code
+ * may have set with popf (syscall clears it through SFMASK; exceptions and
+ * interrupts do not). clac is #UD without SMAP, hence the test. Changes the
+ * arithmetic flags only. An entry from kernel mode clears it too: a fault
+ * inside a stac/clac window is handled with SMAP on, and iretq gives the
+ * window its AC back. */
+.macro CLEAR_AC
+    cmpb $0, cpu_has_smap(%rip)
+    je .Lno_clac\@
+    clac
+.Lno_clac\@:
+.endm
 
 .macro PUSH_GPRS
     push %rax
@@ -74,7 +79,8 @@ vector_table_start:
  * (cpu->utf_top): the whole frame lands in the env, so saving a context
  * never copies it. The C handler then runs on the CPU's kernel stack. */
 trap_common:
-    cmpq $SEL_KCODE, 24(%rsp)
+    CLEAR_AC
+    cmpq $SEL_KCODE, TF_CS - TF_VECTOR(%rsp)
     je 1f
     swapgs
     PUSH_GPRS
@@ -189,9 +195,9 @@ return_to_user:
     cmpq $T_SYSCALL, TF_VECTOR(%rsp)
     jne 2f
     POP_GPRS
-    mov 16(%rsp), %rcx         /* rip: always canonical, user code lies below USER_MAP_TOP */
-    mov 32(%rsp), %r11         /* rflags */
-    mov 40(%rsp), %rsp         /* user rsp */
+    mov TF_RIP - TF_VECTOR(%rsp), %rcx       /* rip: always canonical, user code lies below USER_MAP_TOP */
+    mov TF_RFLAGS - TF_VECTOR(%rsp), %r11    /* rflags */
+    mov TF_RSP - TF_VECTOR(%rsp), %rsp       /* user rsp */
     swapgs
     sysretq
 2:  POP_GPRS

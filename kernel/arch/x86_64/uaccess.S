@@ -2,7 +2,7 @@
  * marked instruction resumes at its fixup, which returns -E_FAULT (see the
  * exception table lookup in trap.c). The caller has already checked that the
  * user range lies below USER_TOP. */
-#define E_FAULT 2
+#include <asm-offsets.h>
 
     .text
 /* long uaccess_copy(void *dst, const void *src, size_t n) */
@@ -27,7 +27,7 @@ uaccess_copy:
 uaccess_upcall_frame:
     mov %rdx, %r8
     mov %rcx, %r9
-    mov $22, %ecx
+    mov $TF_SIZE / 8, %ecx
 4:  movq $0, -8(%rdi)
 5:  rep movsq
 6:  mov %r8, (%rdi)
