@@ -6,8 +6,14 @@
 #include "types.h"
 
 #define MAX_CPUS       16
-#define KSTACK_SIZE    (16 * 1024)
-#define IST_STACK_SIZE (8 * 1024)
+
+/* Kernel stacks. Each sits just above a guard page that the kernel's page
+ * tables leave unmapped (vm_init), so an overflow faults at once; the fault
+ * cannot be delivered on the overflowing stack and becomes a double fault,
+ * handled on its own IST stack, which reports "kernel stack overflow". */
+#define KSTACK_SIZE     (16 * 1024) /* per CPU: entries from user mode */
+#define IST_STACK_SIZE  (8 * 1024)  /* per CPU: #DF, NMI, #MC */
+#define BOOT_STACK_SIZE (32 * 1024) /* the boot CPU's: kmain and the env runner (boot.S) */
 
 struct tss {
     u32 reserved0;
@@ -65,6 +71,9 @@ static inline struct env *cpu_env(void) { return cpu()->env; }
 
 void cpu_init_bsp(void);
 void gdt_init(struct cpu *c);
+/* The name of the kernel stack whose guard page holds va ("cpu 0 kernel
+ * stack", ...), or NULL if va is in no guard page. */
+const char *kstack_guard_name(u64 va);
 
 /* entry.S: like setjmp/longjmp for kernel contexts. kcontext_save returns 0;
  * a later kcontext_jump to the same context makes it return 1. */

@@ -22,6 +22,7 @@
 #include "cap.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/ioapic.h"
 #include "trap.h"
 
 static int passed, failed;
@@ -216,6 +217,42 @@ static bool t_initrd(char *why, size_t whylen)
     return true;
 }
 
+/* NMIs that arrive while user code runs are the machine's: the kernel counts
+ * them and resumes the env untouched. The PIT (channel 0, rate generator at
+ * ~1 kHz) drives I/O APIC input 2 (ISA IRQ 0) delivered as NMI while t_nmi
+ * spins checking its registers; most NMIs land in user mode. */
+static bool t_nmi_user(char *why, size_t whylen)
+{
+    struct initrd_file f;
+    CHECK(initrd_find("t_nmi", &f));
+    u64 n0 = nmi_count, u0 = nmi_user, before = pmem_free_frames();
+    const u16 count = 1193; /* 1193182 Hz / 1193: ~1 kHz */
+    nmi_quiet = true;
+    outb(0x43, 0x34); /* channel 0, lo/hi byte, mode 2 (rate generator) */
+    outb(0x40, count & 0xff);
+    outb(0x40, count >> 8);
+    ioapic_route_nmi(2, cpu()->apic_id, true);
+    struct env *e;
+    int r = run_env("t_nmi", f.data, f.size, ROOT_QUOTA, 10, &e);
+    ioapic_route_nmi(2, cpu()->apic_id, false);
+    outb(0x43, 0x30); /* channel 0, mode 0, no count written: stopped */
+    nmi_quiet = false;
+    CHECK(r == 0);
+    /* t_nmi exits 0 only if its registers never changed and it took no upcall. */
+    bool exited = e->stop == STOP_EXIT;
+    int status = e->exit_status;
+    if (!exited || status != 0)
+        kprintf("t_nmi: %s\n", e->why);
+    env_free(e);
+    CHECK(exited && status == 0);
+    CHECK(nmi_count - n0 >= 10);
+    CHECK(nmi_user - u0 >= 5);
+    CHECK(pmem_free_frames() == before);
+    ksnprintf(why, whylen, "%lu NMIs, %lu in user mode; the env ran on untouched", nmi_count - n0,
+              nmi_user - u0);
+    return true;
+}
+
 static const struct {
     const char *name;
     bool (*fn)(char *why, size_t whylen);
@@ -223,6 +260,7 @@ static const struct {
     {"kernel/printf", t_printf},         {"kernel/frames", t_frames},   {"kernel/no-wx", t_wx},
     {"kernel/ksyms", t_ksyms},           {"kernel/uaccess", t_uaccess}, {"kernel/timer", t_timer},
     {"kernel/elf-reject", t_elf_reject}, {"kernel/initrd", t_initrd}, {"kernel/caps", t_caps},
+    {"kernel/nmi-from-user", t_nmi_user},
 };
 
 /* ---- user test programs ---- */

@@ -116,6 +116,21 @@ static __attribute__((noinline)) void panic_selftest(void)
     *(volatile u64 *)0xffff8fff00000000UL = 1;
 }
 
+/* Overflows the kernel stack on purpose, so that the test harness can check
+ * that the guard page turns it into a clear panic ("kernel stack overflow"
+ * and a backtrace naming this function) instead of silent corruption. */
+static volatile u64 overflow_depth_limit = ~0UL;
+static __attribute__((noinline)) u64 stack_overflow_selftest(u64 depth)
+{
+    volatile u8 pad[512];
+    pad[depth % sizeof pad] = (u8)depth;
+    if (depth == 0)
+        kprintf("stack-overflow-test: recursing until the kernel stack overflows\n");
+    if (depth >= overflow_depth_limit)
+        return 0;
+    return stack_overflow_selftest(depth + 1) + pad[depth % sizeof pad];
+}
+
 void kmain(u32 magic, u32 mbi_pa)
 {
     cpu_init_bsp();
@@ -173,6 +188,8 @@ void kmain(u32 magic, u32 mbi_pa)
 
     if (cmdline_has("panic-test"))
         panic_selftest();
+    if (cmdline_has("stack-overflow-test"))
+        stack_overflow_selftest(0);
     if (boot_test_mode)
         ktest_run();
     run_init(cmdline_has("bench") ? "bench" : "init");

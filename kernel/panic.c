@@ -92,8 +92,8 @@ void panic_trap(struct trapframe *tf, const char *why)
     if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
         for (;;)
             hlt();
-    kprintf("\nKERNEL PANIC on cpu %d: %s in kernel mode (vector %lu, error %lx)\n", cpu()->id, why,
-            tf->vector, tf->error);
+    kprintf("\nKERNEL PANIC on cpu %d: %s in %s mode (vector %lu, error %lx)\n", cpu()->id, why,
+            (tf->cs & 3) ? "user" : "kernel", tf->vector, tf->error);
     kprintf("  rip %016lx  cs %04lx  rflags %016lx\n", tf->rip, tf->cs, tf->rflags);
     kprintf("  rsp %016lx  ss %04lx  cr2 %016lx  cr3 %016lx\n", tf->rsp, tf->ss, read_cr2(),
             read_cr3());

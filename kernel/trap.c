@@ -106,6 +106,46 @@ static void check_ac(void)
         trap_ac_entries++;
 }
 
+/* NMIs taken (from user mode: nmi_user), and how many the log has reported.
+ * Written only by nmi_trap (NMIs do not nest); read by the timer tick. */
+volatile u64 nmi_count, nmi_user;
+static u64 nmi_logged;
+bool nmi_quiet; /* a test sends NMIs on purpose: do not log them */
+
+/* An NMI, from user or kernel mode (entry.S, on the NMI stack): the
+ * machine's event, not the env's. Nothing here may use cpu() (GS may be the
+ * user's), take a lock or touch an env; it is counted, the next timer tick
+ * logs it, and the interrupted code resumes untouched. */
+void nmi_trap(struct trapframe *tf)
+{
+    check_ac();
+    nmi_count++;
+    if (trap_from_user(tf))
+        nmi_user++;
+}
+
+/* A double fault (entry.S, on its own stack): fatal. A page fault on a
+ * kernel stack's guard page is a kernel stack overflow. */
+void double_fault(struct trapframe *tf)
+{
+    const char *stack = kstack_guard_name(read_cr2());
+    if (!stack)
+        stack = kstack_guard_name(tf->rsp);
+    if (stack) {
+        static char why[96];
+        ksnprintf(why, sizeof why, "kernel stack overflow (%s)", stack);
+        panic_trap(tf, why);
+    }
+    panic_trap(tf, trap_name(T_DF));
+}
+
+/* A machine check (entry.S, on its own stack), from user or kernel mode: the
+ * hardware's error, never an env's fault. */
+void machine_check(struct trapframe *tf)
+{
+    panic_trap(tf, trap_name(T_MC));
+}
+
 void trap(struct trapframe *tf)
 {
     struct cpu *c = cpu();
@@ -113,6 +153,11 @@ void trap(struct trapframe *tf)
     switch (tf->vector) {
     case T_TIMER:
         c->ticks++;
+        if (unlikely(nmi_count != nmi_logged) && !nmi_quiet) {
+            kprintf("nmi: %lu NMI(s) received (%lu in user mode), ignored\n",
+                    nmi_count - nmi_logged, nmi_user);
+            nmi_logged = nmi_count;
+        }
         lapic_eoi();
         if (trap_from_user(tf) && c->env) {
             if (c->env->deadline_tsc && rdtsc() >= c->env->deadline_tsc)
@@ -132,7 +177,8 @@ void trap(struct trapframe *tf)
         return;
     }
     if (tf->vector < 32) {
-        if (trap_from_user(tf)) {
+        /* NMI, #DF and #MC have entries of their own and never come here. */
+        if (trap_from_user(tf) && tf->vector != T_NMI && tf->vector != T_DF && tf->vector != T_MC) {
             user_fault(tf);
             return;
         }

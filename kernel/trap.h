@@ -52,7 +52,13 @@ void trap(struct trapframe *tf);
 void syscall_dispatch(struct trapframe *tf);
 void return_to_user(void) __noreturn; /* entry.S: resume this CPU's env from its frame */
 const char *trap_name(u64 vector);
+/* The machine's own events (entry.S, IST stacks). */
+void nmi_trap(struct trapframe *tf);
+void double_fault(struct trapframe *tf) __noreturn;
+void machine_check(struct trapframe *tf) __noreturn;
 extern u64 trap_ac_entries; /* handlers entered with RFLAGS.AC set (SMAP off): must stay 0 */
+extern volatile u64 nmi_count, nmi_user; /* NMIs taken, and those from user mode */
+extern bool nmi_quiet;                   /* set by a test that sends NMIs: do not log them */
 bool trap_from_user(const struct trapframe *tf);
 
 /* Exception table: an instruction that may fault on a user address, and where

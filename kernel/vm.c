@@ -4,12 +4,13 @@
  * every address space: a direct map of all physical memory at PHYS_MAP_BASE
  * (NX, 2 MiB pages except around the kernel image, whose alias is read-only),
  * and the kernel image at KERNEL_BASE with 4 KiB pages: text read+execute,
- * rodata read-only NX, data/bss read-write NX. No page is writable and
- * executable. */
+ * rodata read-only NX, data/bss read-write NX, the guard page below each
+ * kernel stack not mapped. No page is writable and executable. */
 #include "kernel.h"
 #include "vm.h"
 #include "pmem.h"
 #include "env.h"
+#include "cpu.h"
 #include "arch/x86_64/x86.h"
 
 paddr_t kernel_pml4;
@@ -95,8 +96,10 @@ void vm_init(void)
     kmap(PHYS_MAP_BASE + 0xfee00000, 0xfee00000, PTE_P | PTE_W | PTE_G | PTE_NX | PTE_PCD | PTE_PWT,
          false);
 
-    /* Kernel image. */
+    /* Kernel image. The guard page below each kernel stack stays unmapped. */
     for (vaddr_t va = (vaddr_t)_text; va < (vaddr_t)_kernel_end; va += PAGE_SIZE) {
+        if (kstack_guard_name(va))
+            continue;
         u64 f = PTE_P | PTE_G;
         if (va >= (vaddr_t)_etext)
             f |= PTE_NX;

@@ -60,11 +60,28 @@ check_panic() {
     return 1
 }
 
+# A kernel stack overflow: the guard page below the stack must turn it into a
+# panic naming it (through the double-fault stack), with a symbolized
+# backtrace, not a silent corruption or a reset.
+check_stack_overflow() {
+    local plog=build/test-stack-overflow.log
+    timeout --foreground -k 5 60 ${qemu_cmd/-append test/-append stack-overflow-test} < /dev/null > "$plog"
+    local pstatus=$?
+    if [ $pstatus = 5 ] && grep -aq 'KERNEL PANIC.*kernel stack overflow' "$plog" &&
+        grep -aq 'stack_overflow_selftest.*+0x' "$plog"; then
+        echo "PASS host/stack-overflow: guard page, panic on the double-fault stack (see $plog)"
+        return 0
+    fi
+    echo "FAIL host/stack-overflow: status $pstatus; see $plog"
+    return 1
+}
+
 case $status in
 1) check_panic || { echo "make test: FAILED (panic report)"; exit 1; }
+   check_stack_overflow || { echo "make test: FAILED (kernel stack overflow report)"; exit 1; }
    guest_pass=${summary%% passed*}
-   echo "make test: OK (ext host: $ext_line; fs host: $fs_line; in guest: $summary; panic report: 1 passed)"
-   echo "total: $((ext_pass + fs_pass + guest_pass + 1)) passed, $ext_fail failed"
+   echo "make test: OK (ext host: $ext_line; fs host: $fs_line; in guest: $summary; panic report: 1 passed; stack overflow report: 1 passed)"
+   echo "total: $((ext_pass + fs_pass + guest_pass + 2)) passed, $ext_fail failed"
    exit 0 ;;
 3) echo "make test: FAILED ($summary)" ;;
 5) echo "make test: FAILED (kernel panic)" ;;

@@ -9,6 +9,8 @@
  * enable long mode and jump to the higher-half kernel. kmain() later replaces
  * these tables by ones with precise permissions. */
 
+#include <asm-offsets.h>
+
 #define MB_MAGIC  0x1BADB002
 #define MB_FLAGS  ((1 << 0) | (1 << 1) | (1 << 16)) /* align modules, memory map, a.out kludge */
 
@@ -126,11 +128,16 @@ start64:
 5:  hlt
     jmp 5b
 
-    /* The boot CPU's kernel stack (kmain and the env runner run on it). */
+    /* The boot CPU's kernel stack (kmain and the env runner run on it),
+     * BOOT_STACK_SIZE (cpu.h) above its guard page, which vm_init leaves
+     * unmapped. */
     .section .bss
-    .align 16
+    .align PAGE_SIZE
+    .global kernel_boot_stack_guard
+kernel_boot_stack_guard:
+    .skip PAGE_SIZE
 kernel_boot_stack:
-    .skip 32768
+    .skip BOOT_STACK_SIZE
 kernel_boot_stack_top:
 
     .section .boot.data, "aw"

@@ -97,13 +97,7 @@ trap_common:
     mov TF_VECTOR(%rdi), %rax
     cmp $31, %rax
     ja 8f
-    cmp $2, %eax
-    je 8f
     cmp $7, %eax                      /* #NM: the lazy x87/SSE switch */
-    je 8f
-    cmp $8, %eax
-    je 8f
-    cmp $18, %eax
     je 8f
     mov %gs:CPU_ENV, %rcx
     cmpl $0, ENV_EXT_HOOKS(%rcx)
@@ -184,6 +178,68 @@ trap_common:
     POP_GPRS
     add $16, %rsp
     iretq
+
+/* NMI (IST2 stack), from user or kernel mode: the machine's, never the
+ * env's. nmi_trap counts it and touches neither GS nor any env, so no swapgs
+ * is needed (an NMI may arrive on the instructions around the entries'
+ * swapgs), and iretq resumes the interrupted code, user or kernel, exactly
+ * as it was: the env is not charged a fault and its frame is untouched. */
+    .global nmi_entry
+    .align 16
+nmi_entry:
+    pushq $0
+    pushq $T_NMI
+    PUSH_GPRS
+    cld
+    CLEAR_AC
+    mov %rsp, %rdi
+    call nmi_trap
+    POP_GPRS
+    add $16, %rsp
+    iretq
+
+/* Load the kernel's GS base if it is not loaded (the CPU may have been in
+ * user mode, or in an entry before its swapgs): kernel GS bases are kernel
+ * addresses (negative), user ones never are. For the entries that never
+ * return (they panic), so the swap is not undone. */
+.macro KERNEL_GS
+    mov $MSR_GS_BASE, %ecx
+    rdmsr
+    test %edx, %edx
+    js .Lkgs\@
+    swapgs
+.Lkgs\@:
+.endm
+
+/* Double fault (IST1, with an error code): always fatal. A kernel stack
+ * overflow ends here (the page fault on the guard page cannot be delivered
+ * on the overflowing stack); double_fault names the stack. */
+    .global df_entry
+    .align 16
+df_entry:
+    pushq $T_DF
+    PUSH_GPRS
+    cld
+    CLEAR_AC
+    KERNEL_GS
+    mov %rsp, %rdi
+    call double_fault
+    ud2
+
+/* Machine check (IST3), from user or kernel mode: a hardware error, the
+ * machine's and never the env's: machine_check panics. */
+    .global mc_entry
+    .align 16
+mc_entry:
+    pushq $0
+    pushq $T_MC
+    PUSH_GPRS
+    cld
+    CLEAR_AC
+    KERNEL_GS
+    mov %rsp, %rdi
+    call machine_check
+    ud2
 
 /* return_to_user: resume the current env of this CPU from its frame (which
  * the handler may have changed, or replaced by switching env). Frames made

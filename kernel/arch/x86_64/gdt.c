@@ -8,8 +8,45 @@
 #include "../../cpu.h"
 #include "x86.h"
 
-static u8 ist_stacks[MAX_CPUS][3][IST_STACK_SIZE] __aligned(16);
-u8 kstacks[MAX_CPUS][KSTACK_SIZE] __aligned(16);
+/* Every kernel stack is preceded by its guard page (left unmapped by
+ * vm_init): page-aligned, and the sizes are page multiples, so each guard
+ * starts a page. */
+static struct {
+    u8 guard[PAGE_SIZE];
+    u8 stack[IST_STACK_SIZE];
+} ist_stacks[MAX_CPUS][3] __aligned(PAGE_SIZE);
+static struct {
+    u8 guard[PAGE_SIZE];
+    u8 stack[KSTACK_SIZE];
+} kstacks[MAX_CPUS] __aligned(PAGE_SIZE);
+extern u8 kernel_boot_stack_guard[]; /* boot.S: a page, then the boot stack */
+STATIC_ASSERT(KSTACK_SIZE % PAGE_SIZE == 0 && IST_STACK_SIZE % PAGE_SIZE == 0);
+
+static bool in_page(u64 va, const void *page)
+{
+    return va >= (u64)page && va < (u64)page + PAGE_SIZE;
+}
+
+const char *kstack_guard_name(u64 va)
+{
+    static const char *const ist_names[3] = {"double-fault stack", "NMI stack",
+                                             "machine-check stack"};
+    static char name[48];
+    if (in_page(va, kernel_boot_stack_guard))
+        return "boot stack";
+    for (int c = 0; c < MAX_CPUS; c++) {
+        if (in_page(va, kstacks[c].guard)) {
+            ksnprintf(name, sizeof name, "cpu %d kernel stack", c);
+            return name;
+        }
+        for (int i = 0; i < 3; i++)
+            if (in_page(va, ist_stacks[c][i].guard)) {
+                ksnprintf(name, sizeof name, "cpu %d %s", c, ist_names[i]);
+                return name;
+            }
+    }
+    return NULL;
+}
 
 extern void syscall_entry(void);
 
@@ -28,11 +65,11 @@ void gdt_init(struct cpu *c)
 
     memset(&c->tss, 0, sizeof c->tss);
     c->tss.iomap_base = sizeof c->tss; /* no I/O permission bitmap: user port I/O faults */
-    c->kstack_top = (u64)&kstacks[c->id][KSTACK_SIZE];
+    c->kstack_top = (u64)&kstacks[c->id].stack[KSTACK_SIZE];
     c->tss.rsp[0] = c->kstack_top; /* until an env runs: then its frame (cpu_set_env) */
     c->utf_top = c->kstack_top;
     for (int i = 0; i < 3; i++) /* IST1 #DF, IST2 NMI, IST3 #MC */
-        c->tss.ist[i] = (u64)&ist_stacks[c->id][i][IST_STACK_SIZE];
+        c->tss.ist[i] = (u64)&ist_stacks[c->id][i].stack[IST_STACK_SIZE];
 
     struct {
         u16 limit;

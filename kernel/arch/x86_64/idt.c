@@ -1,6 +1,7 @@
 /* The interrupt descriptor table: every vector goes to its stub in entry.S.
  * All gates but #BP and #OF have DPL 0, so `int n` from user mode raises #GP
- * instead of entering the kernel. NMI, #DF and #MC run on their own (IST) stacks. */
+ * instead of entering the kernel. NMI, #DF and #MC have entries of their own
+ * (entry.S) and run on their own (IST) stacks. */
 #include "../../kernel.h"
 #include "../../trap.h"
 #include "x86.h"
@@ -14,6 +15,7 @@ struct idt_gate {
 
 static struct idt_gate idt[256] __aligned(16);
 extern char vector_table_start[];
+extern char nmi_entry[], df_entry[], mc_entry[]; /* entry.S: the machine's own events */
 
 static void set_gate(int v, u64 addr, int ist, int dpl)
 {
@@ -33,9 +35,11 @@ void idt_init(void)
     if (!built) {
         for (int v = 0; v < 256; v++)
             set_gate(v, (u64)vector_table_start + 16 * v, 0, 0);
-        set_gate(T_DF, (u64)vector_table_start + 16 * T_DF, 1, 0);
-        set_gate(T_NMI, (u64)vector_table_start + 16 * T_NMI, 2, 0);
-        set_gate(T_MC, (u64)vector_table_start + 16 * T_MC, 3, 0);
+        /* Never an env's fault: their own entries, on their own stacks
+         * (IST, so that they never run on an overflowed or user-chosen stack). */
+        set_gate(T_DF, (u64)df_entry, 1, 0);
+        set_gate(T_NMI, (u64)nmi_entry, 2, 0);
+        set_gate(T_MC, (u64)mc_entry, 3, 0);
         /* int3 and into may be used by user code (debuggers, checks). */
         set_gate(T_BP, (u64)vector_table_start + 16 * T_BP, 0, 3);
         set_gate(T_OF, (u64)vector_table_start + 16 * T_OF, 0, 3);

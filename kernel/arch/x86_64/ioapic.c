@@ -13,6 +13,7 @@
 #define IOAPICVER   0x01
 #define IOREDTBL(n) (0x10 + 2 * (n))
 #define RTE_MASKED  (1u << 16)
+#define RTE_NMI     (4u << 8) /* delivery mode NMI */
 
 static volatile u32 *ioapic;
 static u32 ninputs;
@@ -54,4 +55,14 @@ void ioapic_route(u32 irq, u32 vector, u32 apic_id, bool enable)
     wr(IOREDTBL(irq) + 1, apic_id << 24);
     /* fixed delivery, physical destination, active high, edge triggered */
     wr(IOREDTBL(irq), (vector & 0xff) | (enable ? 0 : RTE_MASKED));
+}
+
+/* Delivers input irq to the local APIC apic_id as an NMI (edge triggered;
+ * the vector is ignored), or masks it again. For tests of the NMI path. */
+void ioapic_route_nmi(u32 irq, u32 apic_id, bool enable)
+{
+    if (!ioapic || irq >= ninputs)
+        return;
+    wr(IOREDTBL(irq) + 1, apic_id << 24);
+    wr(IOREDTBL(irq), RTE_NMI | (enable ? 0 : RTE_MASKED));
 }

@@ -10,5 +10,7 @@ bool ioapic_init(void);
 /* Delivers ISA interrupt `irq` (edge, active high) as `vector` to the local
  * APIC `apic_id`, or masks it. */
 void ioapic_route(u32 irq, u32 vector, u32 apic_id, bool enable);
+/* Delivers input `irq` (edge) as an NMI to the local APIC `apic_id`, or masks it. */
+void ioapic_route_nmi(u32 irq, u32 apic_id, bool enable);
 
 #endif
