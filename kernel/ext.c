@@ -4,8 +4,9 @@
  * (sys_ext_load). Every program in it is verified (ext/verifier.c) against
  * the context type of the hook its section names, then compiled to x86-64
  * (ext/jit_x86_64.c) into kernel pages mapped read+execute at EXT_TEXT_BASE
- * (written through the non-executable direct map: no page is W+X). The
- * module is a capability. A program is attached, with an optional guard (a
+ * (written first through the non-executable direct map, whose alias of the
+ * page is then read-only while the code lives: no frame is writable anywhere
+ * while it is executable somewhere). The module is a capability. A program is attached, with an optional guard (a
  * verified predicate from the same module), to an event of an env the caller
  * controls (sys_ext_attach): page fault, exception, slot start, or PCT
  * arrival. When the event happens the kernel runs the attached handlers
@@ -86,6 +87,7 @@ struct ext_handler {
     u64 runs, handled; /* statistics */
 };
 
+u64 ext_wx_checks, ext_wx_bad; /* W^X checks run by loads in test mode, and their findings */
 static struct ext_module modules[MAX_MODULES];
 static struct ext_handler handlers[MAX_HANDLERS];
 static u8 *arena;           /* ARENA_PAGES contiguous pages, allocated at boot */
@@ -206,6 +208,8 @@ static void module_free(struct ext_module *m)
         if (pte)
             *pte = 0;
         invlpg(m->text_va + p * PAGE_SIZE);
+        /* No longer executable anywhere: writable again through the direct map. */
+        vm_direct_protect(m->code[p], false);
         frame_free(m->code[p]);
     }
     if (m->data_page)
@@ -367,16 +371,22 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
         u64 va = EXT_TEXT_BASE + (text_next + m->text_pages) * PAGE_SIZE;
         if (!m->text_pages)
             m->text_va = va;
+        /* Each code page is written through the direct map, whose alias is
+         * then made read-only before the page is mapped executable: no frame
+         * is ever writable somewhere and executable somewhere else. */
         for (u64 k = 0; k < pages; k++) {
             paddr_t pa = frame_alloc();
-            if (!pa || vm_map(kernel_pml4, va + k * PAGE_SIZE, pa, PTE_G, NULL) < 0) {
-                if (pa)
-                    frame_free(pa);
+            if (!pa)
+                goto fail;
+            memcpy(P2V(pa), work + scratch + k * PAGE_SIZE,
+                   MIN(PAGE_SIZE, code_size - k * PAGE_SIZE));
+            if (vm_direct_protect(pa, true) < 0 ||
+                vm_map(kernel_pml4, va + k * PAGE_SIZE, pa, PTE_G, NULL) < 0) {
+                vm_direct_protect(pa, false);
+                frame_free(pa);
                 goto fail;
             }
             m->code[m->text_pages++] = pa;
-            memcpy(P2V(pa), work + scratch + k * PAGE_SIZE,
-                   MIN(PAGE_SIZE, code_size - k * PAGE_SIZE));
         }
         struct ext_prog *xp = &m->progs[m->nprogs++];
         strlcpy(xp->name, o.progs[i].name, sizeof xp->name);
@@ -405,6 +415,13 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
     /* Code pages come right after each other: the whole module advances the
      * region by its page count. */
     text_next += m->text_pages;
+    if (boot_test_mode) { /* the test runner's W^X check, while this code lives */
+        u64 bad = vm_check_wx();
+        if (bad != ~0UL) { /* ~0: no memory to check with */
+            ext_wx_checks++;
+            ext_wx_bad += bad;
+        }
+    }
     slot = cap_insert(e, CAP_EXT, R_GRANT | R_REVOKE | R_CONTROL, (u64)m->gen << 8 | (u64)(m - modules),
                       0);
     if (slot >= 0)

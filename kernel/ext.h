@@ -15,6 +15,9 @@ bool ext_pct(struct env *callee, struct env *caller, u64 a0, u64 a1, u64 a2, u64
 u64 ext_slot_start(struct env *e, int pos, u64 quantum_ticks);
 
 void ext_init(void);
+/* In test mode every extension load runs vm_check_wx while its code lives
+ * (ktest.c reports): how many checks ran, and the offending pages found. */
+extern u64 ext_wx_checks, ext_wx_bad;
 void ext_release(u8 type, u64 object); /* an original CAP_EXT / CAP_HANDLER went away */
 void ext_forget_env(struct env *e);
 void ext_handler_free(int i);

@@ -24,6 +24,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/ioapic.h"
 #include "trap.h"
+#include "ext.h"
 
 static int passed, failed;
 
@@ -394,6 +395,11 @@ void ktest_run(void)
         run_manifest(&m);
     else
         verdict(false, "manifest", "no \"tests\" file in the boot image");
+    /* Every extension load checked W^X over all physical aliases while its
+     * code lived (ext.c, in test mode). */
+    verdict(ext_wx_checks > 0 && ext_wx_bad == 0, "kernel/no-wx-jit-aliases",
+            "%lu checks with JIT'd code loaded, %lu frames writable and executable", ext_wx_checks,
+            ext_wx_bad);
     u64 end_free = pmem_free_frames();
     verdict(end_free == start_free, "kernel/no-leaks", "free frames %lu before, %lu after",
             start_free, end_free);

@@ -5,7 +5,10 @@
  * (NX, 2 MiB pages except around the kernel image, whose alias is read-only),
  * and the kernel image at KERNEL_BASE with 4 KiB pages: text read+execute,
  * rodata read-only NX, data/bss read-write NX, the guard page below each
- * kernel stack not mapped. No page is writable and executable. */
+ * kernel stack not mapped. No page is writable and executable, and no frame
+ * is executable at one address and writable at another: the direct-map alias
+ * of a frame of JIT'd extension code is made read-only while the code lives
+ * (vm_direct_protect; vm_check_wx checks all of this). */
 #include "kernel.h"
 #include "vm.h"
 #include "pmem.h"
@@ -220,28 +223,115 @@ u64 vm_free_space(paddr_t pml4)
     return n;
 }
 
-static u64 check_wx(paddr_t t, int lvl, u64 inherited_nx)
+/* The direct map's PD entry for physical address pa (2 MiB granule). */
+static u64 *direct_pde(paddr_t pa)
 {
-    u64 bad = 0, *e = table(t);
+    return walk(kernel_pml4, PHYS_MAP_BASE + pa, 1, false, 0);
+}
+
+/* A 2 MiB region of the direct map that vm_init mapped as one large page
+ * (not one around the kernel image, nor the APIC windows). */
+static bool direct_large_region(paddr_t pa)
+{
+    paddr_t r = ROUNDDOWN(pa, 0x200000);
+    return r + 0x200000 <= V2P(_text) || r >= ROUNDUP(V2P(_kernel_end), 0x200000);
+}
+
+int vm_direct_protect(paddr_t pa, bool ro)
+{
+    u64 *pde = direct_pde(pa);
+    if (!pde || !(*pde & PTE_P))
+        return -E_INVAL;
+    if (*pde & PTE_PS) {
+        if (!ro)
+            return 0; /* a large page is writable already */
+        /* Split it: the same frames and flags in 512 small pages. */
+        paddr_t pt = frame_alloc();
+        if (!pt)
+            return -E_NOMEM;
+        u64 base = PTE_ADDR(*pde), flags = *pde & (PTE_W | PTE_G | PTE_NX | PTE_PCD | PTE_PWT);
+        for (int i = 0; i < 512; i++)
+            table(pt)[i] = (base + (u64)i * PAGE_SIZE) | PTE_P | flags;
+        *pde = pt | PTE_P | PTE_W;
+        invlpg((vaddr_t)P2V(base)); /* drops the large page's TLB entry */
+    }
+    u64 *pt = table(PTE_ADDR(*pde)), *pte = &pt[IDX(PHYS_MAP_BASE + pa, 0)];
+    *pte = ro ? *pte & ~PTE_W : *pte | PTE_W;
+    invlpg((vaddr_t)P2V(pa));
+    if (ro || !direct_large_region(pa))
+        return 0;
+    /* Every page of a region split here is writable again: back to one
+     * large page, and the page table is freed (no frame is kept for it). */
+    for (int i = 0; i < 512; i++)
+        if (!(pt[i] & PTE_W))
+            return 0;
+    paddr_t ptpa = PTE_ADDR(*pde);
+    *pde = PTE_ADDR(pt[0]) | PTE_P | PTE_W | PTE_G | PTE_NX | PTE_PS;
+    invlpg((vaddr_t)P2V(ROUNDDOWN(pa, 0x200000)));
+    for (int i = 0; i < 512; i++) /* every small entry's TLB entry too */
+        invlpg((vaddr_t)P2V(ROUNDDOWN(pa, 0x200000) + (u64)i * PAGE_SIZE));
+    frame_free(ptpa);
+    return 0;
+}
+
+/* Checks of the kernel half of the page tables. mark() visits every leaf:
+ * pass 0 counts W+X pages and records executable frames in `exec`, pass 1
+ * counts the frames of `exec` mapped writable anywhere (each once). */
+struct wx_walk {
+    int pass;
+    u64 *exec, *seen, nframes; /* bitmaps of nframes bits */
+    u64 bad;
+};
+
+static bool bit(u64 *map, u64 f)
+{
+    return map[f / 64] & (1UL << (f % 64));
+}
+
+static void mark(struct wx_walk *w, u64 pte, u64 nx, u64 bytes)
+{
+    u64 first = PTE_ADDR(pte) / PAGE_SIZE, n = bytes / PAGE_SIZE;
+    if (w->pass == 0 && (pte & PTE_W) && !nx)
+        w->bad++; /* writable and executable at the same address */
+    for (u64 f = first; f < first + n && f < w->nframes; f++) {
+        if (w->pass == 0 && !nx)
+            w->exec[f / 64] |= 1UL << (f % 64);
+        else if (w->pass == 1 && (pte & PTE_W) && bit(w->exec, f) && !bit(w->seen, f)) {
+            w->seen[f / 64] |= 1UL << (f % 64);
+            w->bad++; /* executable at one address, writable at another */
+        }
+    }
+}
+
+static void check_wx(struct wx_walk *w, paddr_t t, int lvl, u64 inherited_nx)
+{
+    u64 *e = table(t);
     for (int i = 0; i < 512; i++) {
         if (!(e[i] & PTE_P))
             continue;
         u64 nx = inherited_nx | (e[i] & PTE_NX);
-        if (lvl == 0 || (e[i] & PTE_PS)) {
-            if ((e[i] & PTE_W) && !nx)
-                bad++;
-        } else {
-            bad += check_wx(PTE_ADDR(e[i]), lvl - 1, nx);
-        }
+        if (lvl == 0 || (e[i] & PTE_PS))
+            mark(w, e[i] & ~(lvl ? 0x1000UL : 0), nx, PAGE_SIZE << (9 * lvl)); /* PAT bit */
+        else
+            check_wx(w, PTE_ADDR(e[i]), lvl - 1, nx);
     }
-    return bad;
 }
 
 u64 vm_check_wx(void)
 {
-    u64 bad = 0, *e = table(kernel_pml4);
-    for (int i = 256; i < 512; i++)
-        if (e[i] & PTE_P)
-            bad += check_wx(PTE_ADDR(e[i]), 2, e[i] & PTE_NX);
-    return bad;
+    struct wx_walk w = {.nframes = pmem_max_addr() / PAGE_SIZE};
+    u64 words = (w.nframes + 63) / 64, pages = ROUNDUP(words * 8, PAGE_SIZE) / PAGE_SIZE;
+    paddr_t maps = frame_alloc_contig(2 * pages);
+    if (!maps)
+        return ~0UL; /* cannot check: not a pass */
+    w.exec = P2V(maps);
+    w.seen = P2V(maps + pages * PAGE_SIZE);
+    u64 *e = table(kernel_pml4);
+    for (w.pass = 0; w.pass < 2; w.pass++)
+        for (int i = 256; i < 512; i++)
+            if (e[i] & PTE_P)
+                check_wx(&w, PTE_ADDR(e[i]), 2, e[i] & PTE_NX);
+    for (u64 p = 0; p < 2 * pages; p++)
+        frame_free(maps + p * PAGE_SIZE);
+    return w.bad;
 }

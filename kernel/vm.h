@@ -47,8 +47,14 @@ void vm_flush_page(struct env *e, vaddr_t va);
 /* Flushes [va, va + n pages) of e's translations (one CR3 reload for big ranges). */
 void vm_flush_range(struct env *e, vaddr_t va, u64 n);
 void vm_switch(paddr_t pml4);
-/* Checks that no kernel mapping is both writable and executable; returns the
- * number of offending pages. */
+/* Checks the kernel half of the page tables: no page is both writable and
+ * executable, and no physical frame is executable at one address and
+ * writable at another (its direct-map alias, say). Returns the number of
+ * offending pages plus frames (~0 if it had no memory to check). */
 u64 vm_check_wx(void);
+/* Makes the direct-map alias of frame pa read-only (ro) or writable again,
+ * splitting the 2 MiB page that holds it the first time (and joining it
+ * again once every page of it is writable). 0, -E_NOMEM or -E_INVAL. */
+int vm_direct_protect(paddr_t pa, bool ro);
 
 #endif
