@@ -14,6 +14,10 @@
 #define DEFINE(sym, val)      SYM(#sym, val)
 #define OFF(sym, type, field) SYM(#sym, __builtin_offsetof(type, field))
 
+/* The upcall frame is a trap frame followed by kind and addr: the entry
+ * code copies the one and appends the other two. */
+STATIC_ASSERT(__builtin_offsetof(struct upcall_frame, kind) == sizeof(struct trapframe));
+
 void asm_offsets(void);
 void asm_offsets(void)
 {
@@ -28,6 +32,16 @@ void asm_offsets(void)
     OFF(ENV_INFO, struct env, info);
     OFF(INFO_UPCALLS, struct env_info, upcalls);
     DEFINE(UPCALL_FRAME_SIZE, sizeof(struct upcall_frame));
+    OFF(UF_KIND, struct upcall_frame, kind);
+    OFF(UF_ADDR, struct upcall_frame, addr);
+    OFF(KC_RSP, struct kcontext, rsp);
+    OFF(KC_RBX, struct kcontext, rbx);
+    OFF(KC_RBP, struct kcontext, rbp);
+    OFF(KC_R12, struct kcontext, r12);
+    OFF(KC_R13, struct kcontext, r13);
+    OFF(KC_R14, struct kcontext, r14);
+    OFF(KC_R15, struct kcontext, r15);
+    OFF(KC_RIP, struct kcontext, rip);
 
     DEFINE(TF_SIZE, sizeof(struct trapframe));
     OFF(TF_VECTOR, struct trapframe, vector);

@@ -25,7 +25,7 @@ struct tss {
     u16 iomap_base;
 } __packed;
 
-/* Callee-saved registers of a kernel context (see switch.S). */
+/* Callee-saved registers of a kernel context (kcontext_save in entry.S). */
 struct kcontext {
     u64 rsp, rbx, rbp, r12, r13, r14, r15, rip;
 };

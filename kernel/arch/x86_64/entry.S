@@ -134,8 +134,8 @@ trap_common:
     mov %rax, %rdi                    /* ... to the exception stack */
     mov $TF_SIZE / 8, %ecx
 5:  rep movsq
-6:  mov %rdx, (%rdi)                  /* kind */
-7:  mov %r10, 8(%rdi)                 /* addr */
+6:  mov %rdx, UF_KIND - TF_SIZE(%rdi)         /* kind (the frame is a trap frame, then these) */
+7:  mov %r10, UF_ADDR - TF_SIZE(%rdi)         /* addr */
 10: movq $0, -8(%rax)                 /* a null return address */
     cmpb $0, cpu_has_smap(%rip)
     je 11f
@@ -379,28 +379,28 @@ kcall_full:
     .global kcontext_save
 kcontext_save:
     mov (%rsp), %rax
-    mov %rax, 56(%rdi)
+    mov %rax, KC_RIP(%rdi)
     lea 8(%rsp), %rax
-    mov %rax, 0(%rdi)
-    mov %rbx, 8(%rdi)
-    mov %rbp, 16(%rdi)
-    mov %r12, 24(%rdi)
-    mov %r13, 32(%rdi)
-    mov %r14, 40(%rdi)
-    mov %r15, 48(%rdi)
+    mov %rax, KC_RSP(%rdi)
+    mov %rbx, KC_RBX(%rdi)
+    mov %rbp, KC_RBP(%rdi)
+    mov %r12, KC_R12(%rdi)
+    mov %r13, KC_R13(%rdi)
+    mov %r14, KC_R14(%rdi)
+    mov %r15, KC_R15(%rdi)
     xor %eax, %eax
     ret
 
     .global kcontext_jump
 kcontext_jump:
-    mov 8(%rdi), %rbx
-    mov 16(%rdi), %rbp
-    mov 24(%rdi), %r12
-    mov 32(%rdi), %r13
-    mov 40(%rdi), %r14
-    mov 48(%rdi), %r15
-    mov 0(%rdi), %rsp
+    mov KC_RBX(%rdi), %rbx
+    mov KC_RBP(%rdi), %rbp
+    mov KC_R12(%rdi), %r12
+    mov KC_R13(%rdi), %r13
+    mov KC_R14(%rdi), %r14
+    mov KC_R15(%rdi), %r15
+    mov KC_RSP(%rdi), %rsp
     mov $1, %eax
-    jmp *56(%rdi)
+    jmp *KC_RIP(%rdi)
 
     .section .note.GNU-stack, "", @progbits

@@ -30,8 +30,8 @@ uaccess_upcall_frame:
     mov $TF_SIZE / 8, %ecx
 4:  movq $0, -8(%rdi)
 5:  rep movsq
-6:  mov %r8, (%rdi)
-7:  mov %r9, 8(%rdi)
+6:  mov %r8, UF_KIND - TF_SIZE(%rdi)
+7:  mov %r9, UF_ADDR - TF_SIZE(%rdi)
     xor %eax, %eax
     ret
 
