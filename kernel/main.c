@@ -48,7 +48,8 @@ void cpu_init_bsp(void)
 }
 
 /* Control-register features: write protection in ring 0, SSE for user code,
- * global pages, and SMEP/SMAP/UMIP when the CPU has them. */
+ * global pages, and SMEP/SMAP/UMIP and machine-check exceptions when the CPU
+ * has them. */
 static void cpu_features(void)
 {
     u32 a, b, c, d;
@@ -64,6 +65,8 @@ static void cpu_features(void)
     if (c & (1 << 2))
         cr4 |= CR4_UMIP;
     cpuid(1, 0, &a, &b, &c, &d);
+    if (d & (1 << 7)) /* machine checks raise #MC (a panic) instead of shutting the CPU down */
+        cr4 |= CR4_MCE;
     if (c & (1 << 17)) {
         cr4 |= CR4_PCIDE;
         cpu_has_pcid = true;
@@ -190,6 +193,17 @@ void kmain(u32 magic, u32 mbi_pa)
         panic_selftest();
     if (cmdline_has("stack-overflow-test"))
         stack_overflow_selftest(0);
+    if (cmdline_has("mce-test")) {
+        /* The test harness injects a machine check (QEMU monitor) while a
+         * user program spins: it must end in a panic, not an upcall. */
+        struct initrd_file f;
+        struct env *e;
+        if (!initrd_find("t_spin", &f))
+            panic("mce-test: no t_spin in the boot image");
+        kprintf("mce-test: ready\n");
+        run_env("t_spin", f.data, f.size, ROOT_QUOTA, 60, &e);
+        panic("mce-test: no machine check arrived");
+    }
     if (boot_test_mode)
         ktest_run();
     run_init(cmdline_has("bench") ? "bench" : "init");

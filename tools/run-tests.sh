@@ -76,12 +76,43 @@ check_stack_overflow() {
     return 1
 }
 
+# A machine check while a user program runs is the machine's error, not the
+# program's: injected through QEMU's monitor (on a pair of FIFOs), it must
+# end in the kernel's panic, not in an upcall or a reset.
+check_machine_check() {
+    local plog=build/test-mce.log mon=build/test-mce-mon
+    rm -f $mon.in $mon.out && mkfifo $mon.in $mon.out || return 1
+    timeout --foreground -k 5 60 ${qemu_cmd/-append test/-append mce-test} \
+        -monitor pipe:$mon < /dev/null > "$plog" &
+    local qpid=$!
+    cat $mon.out > /dev/null &
+    local cpid=$!
+    for _ in $(seq 1 300); do
+        grep -aq 'mce-test: ready' "$plog" && break
+        sleep 0.1
+    done
+    sleep 0.2
+    # bank 0: valid, uncorrected, enabled, context corrupt; MCG_STATUS: MCIP, EIPV
+    echo "mce 0 0 0xb200000000000000 0x6 0 0" > $mon.in
+    wait $qpid
+    local pstatus=$?
+    kill $cpid 2> /dev/null
+    rm -f $mon.in $mon.out
+    if [ $pstatus = 5 ] && grep -aq 'KERNEL PANIC.*machine check (#MC) in user mode' "$plog"; then
+        echo "PASS host/machine-check: #MC in user mode is a kernel panic (see $plog)"
+        return 0
+    fi
+    echo "FAIL host/machine-check: status $pstatus; see $plog"
+    return 1
+}
+
 case $status in
 1) check_panic || { echo "make test: FAILED (panic report)"; exit 1; }
    check_stack_overflow || { echo "make test: FAILED (kernel stack overflow report)"; exit 1; }
+   check_machine_check || { echo "make test: FAILED (machine check)"; exit 1; }
    guest_pass=${summary%% passed*}
-   echo "make test: OK (ext host: $ext_line; fs host: $fs_line; in guest: $summary; panic report: 1 passed; stack overflow report: 1 passed)"
-   echo "total: $((ext_pass + fs_pass + guest_pass + 2)) passed, $ext_fail failed"
+   echo "make test: OK (ext host: $ext_line; fs host: $fs_line; in guest: $summary; panic report: 1 passed; stack overflow report: 1 passed; machine check: 1 passed)"
+   echo "total: $((ext_pass + fs_pass + guest_pass + 3)) passed, $ext_fail failed"
    exit 0 ;;
 3) echo "make test: FAILED ($summary)" ;;
 5) echo "make test: FAILED (kernel panic)" ;;

@@ -131,6 +131,7 @@ static inline void clac(void)
 #define CR0_TS (1UL << 3)
 #define CR0_WP (1UL << 16)
 
+#define CR4_MCE        (1UL << 6)
 #define CR4_PGE        (1UL << 7)
 #define CR4_OSFXSR     (1UL << 9)
 #define CR4_OSXMMEXCPT (1UL << 10)
