@@ -6,10 +6,10 @@
  * (ext/jit_x86_64.c) into kernel pages mapped read+execute at EXT_TEXT_BASE
  * (written first through the non-executable direct map, whose alias of the
  * page is then read-only while the code lives: no frame is writable anywhere
- * while it is executable somewhere). The module is a capability. A program is attached, with an optional guard (a
- * verified predicate from the same module), to an event of an env the caller
- * controls (sys_ext_attach): page fault, exception, slot start, or PCT
- * arrival. When the event happens the kernel runs the attached handlers
+ * while it is executable somewhere). The module is a capability. A program
+ * is attached, with an optional guard (a verified predicate from the same
+ * module), to an event of an env the caller controls (sys_ext_attach): page
+ * fault, exception, slot start, or PCT arrival. When the event happens the kernel runs the attached handlers
  * whose guard holds, in the kernel, on that env's behalf; a handler that
  * handles the event (resolves the fault, answers the call) spares the upcall.
  *
