@@ -21,8 +21,10 @@ WARN     := -Wall -Wextra -Werror
 COMMON   := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pie \
             -fno-asynchronous-unwind-tables -Iinclude -I$(B)/gen
 
+# No kernel stack frame may be big enough to step over a stack's 4 KiB guard
+# page (kernel/cpu.h): -Wframe-larger-than keeps them well below.
 KCFLAGS  := $(COMMON) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
-            -fno-omit-frame-pointer -fno-builtin -MMD -MP
+            -fno-omit-frame-pointer -fno-builtin -Wframe-larger-than=2048 -MMD -MP
 KASFLAGS := -g -MMD -MP -Iinclude -I$(B)/gen
 UCFLAGS  := $(COMMON) -fno-builtin -fno-tree-loop-distribute-patterns -MMD -MP
 ULDFLAGS := -static -nostdlib -no-pie -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
