@@ -91,7 +91,7 @@ check_machine_check() {
         grep -aq 'mce-test: ready' "$plog" && break
         sleep 0.1
     done
-    sleep 0.2
+    sleep 1 # t_spin is running by then (it spins for up to 60 s)
     # bank 0: valid, uncorrected, enabled, context corrupt; MCG_STATUS: MCIP, EIPV
     echo "mce 0 0 0xb200000000000000 0x6 0 0" > $mon.in
     wait $qpid
