@@ -93,7 +93,7 @@ check_machine_check() {
     done
     sleep 1 # t_spin is running by then (it spins for up to 60 s)
     # bank 0: valid, uncorrected, enabled, context corrupt; MCG_STATUS: MCIP, EIPV
-    echo "mce 0 0 0xb200000000000000 0x6 0 0" > $mon.in
+    timeout 5 sh -c "echo 'mce 0 0 0xb200000000000000 0x6 0 0' > $mon.in" # QEMU may be gone
     wait $qpid
     local pstatus=$?
     kill $cpid 2> /dev/null
