@@ -117,6 +117,34 @@ static bool t_stack_guards(char *why, size_t whylen)
     return true;
 }
 
+/* A real SMAP violation is caught in the handlers of a program that set
+ * RFLAGS.AC: t_smap_ac sets it, spins through timer interrupts and ends with
+ * ud2, while every trap handler from user mode reads a user page without
+ * stac (trap.c); each read must fault. */
+static bool t_smap_probe(char *why, size_t whylen)
+{
+    if (!cpu_has_smap) {
+        ksnprintf(why, whylen, "no SMAP on this CPU: nothing to check");
+        return true;
+    }
+    struct initrd_file f;
+    CHECK(initrd_find("t_smap_ac", &f));
+    u64 faulted = smap_probe_faulted, read = smap_probe_read;
+    struct env *e;
+    smap_probe = true;
+    int r = run_env("t_smap_ac", f.data, f.size, ROOT_QUOTA, 10, &e);
+    smap_probe = false;
+    CHECK(r == 0);
+    bool ud = e->stop == STOP_FAULT && e->fault_vector == T_UD;
+    env_free(e);
+    CHECK(ud);
+    CHECK(smap_probe_read == read);
+    CHECK(smap_probe_faulted > faulted);
+    ksnprintf(why, whylen, "%lu reads of user memory from handlers, all caught by SMAP",
+              smap_probe_faulted - faulted);
+    return true;
+}
+
 extern void kmain(u32, u32);
 
 static bool t_ksyms(char *why, size_t whylen)
@@ -284,6 +312,7 @@ static const struct {
     {"kernel/ksyms", t_ksyms},           {"kernel/uaccess", t_uaccess}, {"kernel/timer", t_timer},
     {"kernel/elf-reject", t_elf_reject}, {"kernel/initrd", t_initrd}, {"kernel/caps", t_caps},
     {"kernel/nmi-from-user", t_nmi_user}, {"kernel/stack-guards", t_stack_guards},
+    {"kernel/smap-probe", t_smap_probe},
 };
 
 /* ---- user test programs ---- */

@@ -9,6 +9,7 @@
 #include "notify.h"
 #include "sched.h"
 #include "ext.h"
+#include "uaccess.h"
 
 static const char *const names[32] = {
     "divide error (#DE)",
@@ -146,10 +147,23 @@ void machine_check(struct trapframe *tf)
     panic_trap(tf, trap_name(T_MC));
 }
 
+/* The SMAP test (kernel/smap-probe in ktest.c): while smap_probe is set,
+ * every trap from user mode reads the env's info page (a user page) without
+ * stac. With SMAP on in the handler the read faults (and the exception table
+ * catches it); a read that works means the kernel ran with SMAP off. */
+bool smap_probe;
+u64 smap_probe_faulted, smap_probe_read;
+
 void trap(struct trapframe *tf)
 {
     struct cpu *c = cpu();
     check_ac();
+    if (unlikely(smap_probe) && trap_from_user(tf)) {
+        if (uaccess_probe(ENV_INFO_VA) == 0)
+            smap_probe_read++;
+        else
+            smap_probe_faulted++;
+    }
     switch (tf->vector) {
     case T_TIMER:
         c->ticks++;

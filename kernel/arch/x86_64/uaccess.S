@@ -35,7 +35,17 @@ uaccess_upcall_frame:
     xor %eax, %eax
     ret
 
+/* long uaccess_probe(u64 addr): reads the u64 at addr WITHOUT stac: 0 if
+ * the read worked, -E_FAULT if it faulted. Only for the SMAP test
+ * (kernel/smap-probe in ktest.c): on a user address it must fault. */
+    .global uaccess_probe
+uaccess_probe:
+8:  mov (%rdi), %rax
+    xor %eax, %eax
+    ret
+
     .section __ex_table, "a"
+    .quad 8b, 2b
     .quad 4b, 2b
     .quad 5b, 2b
     .quad 6b, 2b
