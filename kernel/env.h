@@ -34,14 +34,39 @@ struct env {
     bool tlb_stale; /* page tables changed while not loaded: flush on next switch */
 
     /* Saved user contexts. tf is the env's own context; pct_tf the context of
-     * its protected entry while it serves a call. Entries from user mode save
+     * its protected entry while it serves a call (in_pct). Entries from user mode save
      * straight into the active one, so both end on a 16-byte boundary (the
      * CPU aligns the stack before pushing an interrupt frame). */
     struct trapframe tf __aligned(16);
     bool has_context; /* tf holds a context to resume */
     struct trapframe pct_tf __aligned(16);
-    struct env *pct_caller; /* serving a protected call from this env */
-    struct env *pct_callee; /* waiting for this env's reply */
+
+    /* Protected control transfer (pct.c). The state machine and its
+     * invariants (interrupts off; one CPU runs envs today):
+     *
+     *   in_pct      it runs its protected entry: pct_tf is its active
+     *               frame (cpu_set_env). Set by the call that enters it,
+     *               cleared by its own reply or its own teardown, and by
+     *               nothing else: another env's death never changes which
+     *               frame an env saves into, even while it runs.
+     *   pct_caller  the env whose call it serves; NULL when it serves
+     *               none, or when that caller has died (an orphaned call:
+     *               it finishes in its own time, its reply goes nowhere).
+     *   pct_callee  the env whose reply it waits for; NULL if none.
+     *
+     * I1: e->pct_callee == t  <=>  t->pct_caller == e (both set or neither).
+     * I2: pct_caller != NULL  =>  in_pct.
+     * I3: a call enters only an env with !in_pct and no pct_callee, so
+     *     chains (head -> ... -> tail along pct_callee) never loop, and an
+     *     env serves at most one call.
+     * I4: an env with a pct_callee does not run; a chain runs its tail, in
+     *     the slots of its head (run_target) or of the tail's own.
+     * I5: a zombie or free env has in_pct false and no links
+     *     (pct_abandon, at the start of teardown, cuts them: its caller
+     *     gets E_NOENT, its callee's call is orphaned). */
+    bool in_pct;
+    struct env *pct_caller;
+    struct env *pct_callee;
 
     void *cap_pages[64];        /* capability table pages (cap.c); NULL until used */
     u32 cap_hint;               /* a slot at or below the first free one */
@@ -76,9 +101,10 @@ extern struct env envs[NENV];
 STATIC_ASSERT(offsetof(struct env, tf) % 16 == 0 && offsetof(struct env, pct_tf) % 16 == 0 &&
               sizeof(struct env) % 16 == 0);
 
+/* e runs its protected entry (pct_tf is its active frame): see in_pct. */
 static inline bool env_in_pct(const struct env *e)
 {
-    return e->pct_caller != NULL;
+    return e->in_pct;
 }
 
 /* Lifecycle (env.c). */

@@ -2,7 +2,13 @@
  * protected entry, with the caller's time slice, and its reply; and an
  * asynchronous notification. The callee starts on its protected-entry stack
  * with only the arguments in registers (nothing else of the caller leaks);
- * the caller gets back only the two reply words. */
+ * the caller gets back only the two reply words.
+ *
+ * The state machine (in_pct, pct_caller, pct_callee) and its invariants are
+ * described in env.h. Each side has one implementation shared by the fast
+ * path (entry.S: kcall_pct_call, kcall_pct_reply) and the full one: the call
+ * side's checks are pct_callee_ready() and pct_ext_answer(), the reply is
+ * pct_reply(), every answer a caller gets goes through pct_answer(). */
 #include "kernel.h"
 #include "sched.h"
 #include "env.h"
@@ -11,11 +17,45 @@
 #include "ext.h"
 #include "arch/x86_64/x86.h"
 
-/* Enters t's protected entry on behalf of e; the caller's frame is saved. */
+/* Puts an answer (reply words, or an error and 0) in a's active frame, the
+ * one its call was made from. The other caller-saved registers are not kept
+ * across a call: they are cleared, so nothing of the callee or of the
+ * kernel reaches a whichever path saved the frame. */
+static void pct_answer(struct env *a, u64 r0, u64 r1)
+{
+    struct trapframe *ctx = env_in_pct(a) ? &a->pct_tf : &a->tf;
+    ctx->rax = r0;
+    ctx->rdx = r1;
+    ctx->rdi = ctx->rsi = ctx->r8 = ctx->r9 = ctx->r10 = 0;
+}
+
+/* Whether e may enter t's protected entry now: 0, or the error (I3). */
+static int pct_callee_ready(struct env *e, struct env *t)
+{
+    if (!t->entries.entry[UPCALL_PCT] || !t->entries.pct_stack_top)
+        return -E_INVAL;
+    if (t == e || t->in_pct || t->pct_callee)
+        return -E_AGAIN; /* serving a call (or an orphaned one), or waiting on one */
+    return 0;
+}
+
+/* A verified handler of t may answer in the kernel without entering t:
+ * true if it did (the answer is in e's active frame). */
+static bool pct_ext_answer(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
+{
+    u64 r0, r1;
+    if (!(t->ext_hooks & EXT_HOOK_BIT_PCT) || t == e || !ext_pct(t, e, a0, a1, a2, &r0, &r1))
+        return false;
+    pct_answer(e, r0, r1);
+    return true;
+}
+
+/* Enters t's protected entry on behalf of e, whose frame is saved. */
 static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
 {
     e->pct_callee = t;
     t->pct_caller = e;
+    t->in_pct = true;
     /* The callee's entry frame. Registers not set here hold the callee's own
      * values from its previous call: nothing of the caller leaks. */
     struct trapframe *n = &t->pct_tf;
@@ -29,54 +69,28 @@ static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
     n->ss = SEL_UDATA;
     n->rflags = RFLAGS_IF | 0x2;
     n->vector = T_SYSCALL;
-    cpu_set_env(t);
+    cpu_set_env(t); /* t's active frame is now pct_tf */
 }
 
-/* The fast path (entry.S kcall_pct_call): the common case only, every check
- * in one place; returns nonzero to fall back to sys_pct_call. */
+/* The fast path (entry.S kcall_pct_call) of sys_pct_call: the common case
+ * only, with the same checks; returns nonzero to fall back to
+ * sys_pct_call, which makes them again and answers the error. */
 int pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
 {
     struct env *e = cpu_env();
+    /* cap_env() inline: an env capability with R_CALL naming a live env. */
     struct capnode *c = env == CAP_SELF ? NULL : cap_slot(e, env);
-    if (unlikely(!c))
-        return 1;
-    if (unlikely(c->type != CAP_ENV || !(c->rights & R_CALL)))
+    if (unlikely(!c || c->type != CAP_ENV || !(c->rights & R_CALL)))
         return 1;
     struct env *t = &envs[c->object & 0xff];
-    if (unlikely(t->id != (u32)c->object || t->state == ENV_ZOMBIE || t->state == ENV_FREE ||
-                 t == e))
+    if (unlikely(t->id != (u32)c->object || t->state == ENV_ZOMBIE || t->state == ENV_FREE))
         return 1;
-    /* Answered in the kernel by a verified handler: straight back to the caller. */
-    u64 r0, r1;
-    if ((t->ext_hooks & EXT_HOOK_BIT_PCT) && ext_pct(t, e, a0, a1, a2, &r0, &r1)) {
-        struct trapframe *tf = env_in_pct(e) ? &e->pct_tf : &e->tf;
-        tf->rax = r0;
-        tf->rdx = r1;
-        tf->rdi = tf->rsi = tf->r8 = tf->r9 = tf->r10 = 0;
-        return 0;
-    }
-    if (unlikely(t->pct_caller || t->pct_callee || !t->entries.entry[UPCALL_PCT] ||
-                 !t->entries.pct_stack_top))
+    /* The entry checks before the handler, so that a failure falls back
+     * before it ran (the full path runs it): it runs once per call. */
+    if (unlikely(pct_callee_ready(e, t) < 0))
         return 1;
-    pct_enter(e, t, a0, a1, a2);
-    return 0;
-}
-
-/* The reply fast path: 0 if the CPU now runs the caller, else an error. */
-s64 pct_fast_reply(u64 r0, u64 r1)
-{
-    struct env *t = cpu_env(), *a = t->pct_caller;
-    if (unlikely(!a))
-        return -E_INVAL;
-    t->pct_caller = NULL;
-    a->pct_callee = NULL;
-    struct trapframe *ctx = env_in_pct(a) ? &a->pct_tf : &a->tf;
-    ctx->rax = r0;
-    ctx->rdx = r1;
-    /* Caller-saved registers other than the reply are not kept across the
-     * call: clear them so nothing of the callee reaches the caller. */
-    ctx->rdi = ctx->rsi = ctx->r8 = ctx->r9 = ctx->r10 = 0;
-    cpu_set_env(a);
+    if (!pct_ext_answer(e, t, a0, a1, a2))
+        pct_enter(e, t, a0, a1, a2);
     return 0;
 }
 
@@ -88,35 +102,45 @@ s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
     int r = cap_env(e, env, R_CALL, &t);
     if (r < 0)
         return r;
-    /* A verified handler in the kernel may answer without entering t. */
-    u64 r0, r1;
-    if ((t->ext_hooks & EXT_HOOK_BIT_PCT) && t != e && ext_pct(t, e, a0, a1, a2, &r0, &r1)) {
-        c->cur_tf->rdx = r1;
-        return (s64)r0;
-    }
-    if (!t->entries.entry[UPCALL_PCT] || !t->entries.pct_stack_top)
-        return -E_INVAL;
-    if (t == e || env_in_pct(t) || t->pct_callee)
-        return -E_AGAIN;
-
+    if (pct_ext_answer(e, t, a0, a1, a2))
+        return (s64)c->cur_tf->rax; /* (cur_tf is e's active frame) */
+    if ((r = pct_callee_ready(e, t)) < 0)
+        return r;
     sched_save_current(c->cur_tf);
     pct_enter(e, t, a0, a1, a2);
     return 0; /* the return path now resumes t; the reply sets the caller's rax */
 }
 
+/* The reply of the running env t, for both paths: 0 when the CPU now runs
+ * the caller, -E_INVAL if t serves no call. The call ends either way; if
+ * its caller has died (an orphaned call), the reply goes nowhere and the CPU
+ * goes back to the slot vector: the time t ran on was the dead caller's. */
+static s64 pct_reply(struct env *t, u64 r0, u64 r1)
+{
+    if (unlikely(!t->in_pct))
+        return -E_INVAL;
+    struct env *a = t->pct_caller;
+    t->in_pct = false; /* its entry context is dropped: the next call starts afresh */
+    t->pct_caller = NULL;
+    if (unlikely(!a))
+        sched_return_to_loop();
+    a->pct_callee = NULL;
+    pct_answer(a, r0, r1);
+    cpu_set_env(a);
+    return 0;
+}
+
+/* The reply fast path (entry.S kcall_pct_reply): 0 if the CPU now runs the
+ * caller, else the error, which returns the usual way. */
+s64 pct_fast_reply(u64 r0, u64 r1)
+{
+    return pct_reply(cpu_env(), r0, r1);
+}
+
 /* sys_pct_reply(r0, r1): see kernel/kcalls.tbl. */
 s64 sys_pct_reply(u64 r0, u64 r1)
 {
-    struct env *t = cpu_env(), *a = t->pct_caller;
-    if (!a)
-        return -E_INVAL;
-    t->pct_caller = NULL;
-    a->pct_callee = NULL;
-    struct trapframe *ctx = env_in_pct(a) ? &a->pct_tf : &a->tf;
-    ctx->rax = r0;
-    ctx->rdx = r1;
-    cpu_set_env(a);
-    return 0;
+    return pct_reply(cpu_env(), r0, r1);
 }
 
 /* sys_pct_send(env, bits): see kernel/kcalls.tbl. */
@@ -132,19 +156,18 @@ s64 sys_pct_send(u64 env, u64 bits)
     return 0;
 }
 
-/* e is going away: undo the calls it is part of. */
+/* e is going away (the start of its teardown): cut it out of the chain it
+ * is part of, keeping the invariants of env.h. Touches no other env's
+ * in_pct, so the env running on this CPU (if not e) keeps its frame. */
 void pct_abandon(struct env *e)
 {
-    if (e->pct_caller) { /* serving a call: the caller gets -E_NOENT */
-        struct env *a = e->pct_caller;
+    struct env *a = e->pct_caller, *t = e->pct_callee;
+    if (a) { /* serving a call: the caller (waiting, I4) gets -E_NOENT */
         a->pct_callee = NULL;
-        struct trapframe *ctx = env_in_pct(a) ? &a->pct_tf : &a->tf;
-        ctx->rax = (u64)-E_NOENT;
-        ctx->rdx = 0;
-        e->pct_caller = NULL;
+        pct_answer(a, (u64)-E_NOENT, 0);
     }
-    if (e->pct_callee) { /* waiting on a callee: its reply has nowhere to go */
-        e->pct_callee->pct_caller = NULL;
-        e->pct_callee = NULL;
-    }
+    if (t) /* waiting on a callee: its call is orphaned, it finishes in its own time */
+        t->pct_caller = NULL;
+    e->pct_caller = e->pct_callee = NULL;
+    e->in_pct = false;
 }

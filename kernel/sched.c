@@ -297,7 +297,11 @@ s64 sys_yield(u64 env)
         int r = cap_env(e, env, R_CALL, &t);
         if (r < 0)
             return r;
-        if (t == e || !sched_can_run(t) || env_in_pct(t))
+        /* An env serving a live call runs on its caller's time. Otherwise
+         * the time goes to what runs when t's turn comes: t, or the end of
+         * the chain of calls it waits on (so an orphaned call, see env.h,
+         * can be given time to finish even if its env has no slot). */
+        if (t->pct_caller || !(t = run_target(t)) || t == e)
             return -E_AGAIN;
     }
     c->cur_tf->rax = 0;
@@ -305,7 +309,8 @@ s64 sys_yield(u64 env)
     c->grace_end = 0;
     if (t) {
         env_load_cr3(t);
-        slot_begin(t, false);
+        if (!env_in_pct(t))
+            slot_begin(t, false);
         cpu_set_env(t);
         return 0; /* into t: the syscall return path resumes the CPU's env */
     }

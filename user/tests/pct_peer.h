@@ -1,0 +1,24 @@
+/* The commands t_pct_death gives t_pct_peer through sys_pct_call(peer, cmd, a1, a2). */
+#ifndef USER_TESTS_PCT_PEER_H
+#define USER_TESTS_PCT_PEER_H
+
+enum {
+    PEER_ECHO = 1, /* -> a1 + 1 */
+    PEER_QUERY,  /* a1 = 0: last nested result, 1: last delete result, 2: errands, 3: calls finished
+                  */
+    PEER_CALL,   /* call slot a1 with the command packed in a2 (PEER_CMD); -> its result */
+    PEER_DELETE, /* delete slot a1, then sys_yield (a full kernel entry); -> 77 */
+    PEER_DELETE_SPIN, /* delete slot a1, then spin 35 ms (preempted); -> 77 */
+    PEER_SPIN,        /* spin a1 ms; -> 78 */
+    PEER_YIELDS,      /* yield a1 times; -> 79 */
+    PEER_EXIT,        /* sys_exit(a1) */
+    PEER_FAULT,       /* a null write, no handler: dies */
+    PEER_ERRAND,      /* the main context calls slot a1 with command a2 (as PEER_CALL); -> 0 */
+};
+
+/* A command for a nested call: cmd with arguments a1 (< 2^24) and a2 (< 2^32). */
+#define PEER_CMD(cmd, a1, a2) ((uint64_t)(cmd) | (uint64_t)(a1) << 8 | (uint64_t)(a2) << 32)
+#define PEER_CMD_CALL(slot, cmd)                                                                   \
+    sys_pct_call((uint32_t)(slot), (cmd)&0xff, ((cmd) >> 8) & 0xffffff, (cmd) >> 32)
+
+#endif

@@ -1,0 +1,83 @@
+/* Helper for t_pct_death (not in the manifest): a protected-entry server
+ * that does, inside a call, what it is told: call another env, delete a
+ * capability, exit, fault, spin across slots. Its main context runs
+ * errands the entry hands it (so that a call can start from an env's own
+ * context, not only from a protected entry) and otherwise sleeps. */
+#include "../../lib/exo/exo.h"
+#include "pct_peer.h"
+
+static volatile uint64_t errand, errand_arg, errand_arg2;
+static volatile long last_nested = 1, last_delete = 1, errands_done, finished;
+
+/* Spins (preemptible: no kernel call) for about ms milliseconds. */
+static void spin_ms(uint64_t ms)
+{
+    uint64_t t0 = __builtin_ia32_rdtsc();
+    while (__builtin_ia32_rdtsc() - t0 < ms * exo_info->tsc_per_ms)
+        __asm__ volatile("pause");
+}
+
+static uint64_t serve(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller)
+{
+    (void)caller;
+    long r = 0;
+    switch (a0) {
+    case PEER_ECHO:
+        return a1 + 1;
+    case PEER_QUERY: /* what happened to the earlier commands */
+        return a1 == 0   ? (uint64_t)last_nested
+               : a1 == 1 ? (uint64_t)last_delete
+               : a1 == 2 ? (uint64_t)errands_done
+                         : (uint64_t)finished;
+    case PEER_CALL: /* a nested call: slot a1, command a2 */
+        r = PEER_CMD_CALL(a1, a2);
+        last_nested = r;
+        finished++;
+        return (uint64_t)r;
+    case PEER_DELETE: /* delete slot a1, then enter the kernel the full way */
+        last_delete = sys_cap_delete((uint32_t)a1);
+        sys_yield(-1);
+        finished++;
+        return 77;
+    case PEER_DELETE_SPIN: /* delete slot a1, then be preempted a few times */
+        last_delete = sys_cap_delete((uint32_t)a1);
+        spin_ms(35);
+        finished++;
+        return 77;
+    case PEER_SPIN: /* stay in the call across several slots */
+        spin_ms(a1);
+        finished++;
+        return 78;
+    case PEER_YIELDS: /* stay in the call across a1 yields */
+        for (uint64_t i = 0; i < a1; i++)
+            sys_yield(-1);
+        finished++;
+        return 79;
+    case PEER_EXIT:
+        sys_exit((int)a1);
+        break;
+    case PEER_FAULT:
+        *(volatile int *)0 = 1;
+        break;
+    case PEER_ERRAND: /* for the main context: call slot a1 with a2 */
+        errand_arg = a1;
+        errand_arg2 = a2;
+        errand = 1;
+        sys_pct_send(CAP_SELF, 1); /* wakes the main context */
+        return 0;
+    }
+    return (uint64_t)-1;
+}
+
+int main(void)
+{
+    exo_set_pct_entry(serve);
+    for (;;) {
+        if (errand) {
+            errand = 0;
+            last_nested = PEER_CMD_CALL(errand_arg, errand_arg2);
+            errands_done++;
+        }
+        sys_block(0);
+    }
+}
