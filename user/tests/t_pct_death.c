@@ -137,12 +137,37 @@ static void orphan_without_slot(void)
     CHECK_EQ(sys_cap_delete((uint32_t)b), 0);
 }
 
+/* A call with every argument register set; returns rax and how many of
+ * rdi, rsi, r8, r9, r10 came back nonzero. Whatever ends the call (a
+ * reply, the callee's death), the caller gets the two answer words and
+ * nothing else: the other caller-saved registers come back cleared. */
+static long raw_call(uint32_t env, uint64_t a0, uint64_t a1, uint64_t a2, int *dirty)
+{
+    long ret = SYS_pct_call;
+    register long rdi __asm__("rdi") = (long)env;
+    register long rsi __asm__("rsi") = (long)a0;
+    register long rdx __asm__("rdx") = (long)a1;
+    register long r10 __asm__("r10") = (long)a2;
+    register long r8 __asm__("r8") = 0x8888;
+    register long r9 __asm__("r9") = 0x9999;
+    __asm__ volatile("syscall"
+                     : "+a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     :
+                     : "rcx", "r11", "memory");
+    *dirty = (rdi != 0) + (rsi != 0) + (r8 != 0) + (r9 != 0) + (r10 != 0);
+    return ret;
+}
+
 /* The callee exits or faults inside the call: directly, and one call down
  * (root -> A -> B: A gets E_NOENT and answers it). */
 static void callee_dies(void)
 {
     long b = spawn();
-    CHECK_EQ(sys_pct_call((uint32_t)b, PEER_EXIT, 5, 0), -E_NOENT);
+    int dirty = -1;
+    CHECK_EQ(raw_call((uint32_t)b, PEER_ECHO, 7, 7, &dirty), 8);
+    CHECK_EQ(dirty, 0);
+    CHECK_EQ(raw_call((uint32_t)b, PEER_EXIT, 5, 5, &dirty), -E_NOENT);
+    CHECK_EQ(dirty, 0);
     CHECK_EQ(sys_env_status((uint32_t)b), ENV_STATUS(ENV_STATUS_EXIT, 5));
     CHECK_EQ(sys_cap_delete((uint32_t)b), 0);
 
