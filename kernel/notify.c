@@ -2,8 +2,10 @@
  * interrupts reach a library OS.
  *
  * An object has NOTIFY_CHANNELS channels. Each channel is bound to at most
- * one env with the event bits it wants (sys_notify_bind); ringing the
- * channel (sys_notify_signal, or an interrupt routed to it by sys_dev_irq)
+ * one env with the event bits it wants (sys_notify_bind; a bound channel
+ * stays its binder's until it unbinds or ends, unless a holder with
+ * R_CONTROL on the object takes it over); ringing the channel
+ * (sys_notify_signal, or an interrupt routed to it by sys_dev_irq)
  * ORs those bits into that env's pending events, which it gets as an event
  * upcall or as the end of its sys_block. A ring on an unbound channel (or
  * one whose env has ended) is remembered and delivered by the next bind, so
@@ -44,8 +46,9 @@ static struct notify *notify_of(u64 object)
     return (object & 0xff) < NNOTIFY && n->used && n->gen == (u32)(object >> 8) ? n : NULL;
 }
 
-/* The object behind slot of e, with rights `need`. */
-static int notify_get(struct env *e, u64 slot, u8 need, struct notify **out)
+/* The object behind slot of e, with rights `need`; *rights (if not NULL)
+ * gets all the rights of e's capability. */
+static int notify_get(struct env *e, u64 slot, u8 need, struct notify **out, u8 *rights)
 {
     int err;
     struct capnode *c = cap_get(e, slot, &err);
@@ -57,6 +60,8 @@ static int notify_get(struct env *e, u64 slot, u8 need, struct notify **out)
     if (!n)
         return -E_NOENT;
     *out = n;
+    if (rights)
+        *rights = c->rights;
     return 0;
 }
 
@@ -82,8 +87,8 @@ int notify_ring(u64 object, u32 chan)
 
 int notify_object(struct env *e, u64 slot, u8 need, u64 *object)
 {
-    struct notify *n;
-    int r = notify_get(e, slot, need, &n);
+    struct notify *n = NULL;
+    int r = notify_get(e, slot, need, &n, NULL);
     if (r < 0)
         return r;
     *object = (u64)n->gen << 8 | (u64)(n - notifies);
@@ -112,7 +117,7 @@ s64 sys_notify_create(void)
     memset(n, 0, sizeof *n);
     n->gen = gen;
     n->used = true;
-    int slot = cap_insert(cpu_env(), CAP_NOTIFY, R_READ | R_WRITE | R_GRANT | R_REVOKE,
+    int slot = cap_insert(cpu_env(), CAP_NOTIFY, R_READ | R_WRITE | R_GRANT | R_REVOKE | R_CONTROL,
                           (u64)gen << 8 | (u64)(n - notifies), 0);
     if (slot < 0)
         n->used = false;
@@ -122,15 +127,23 @@ s64 sys_notify_create(void)
 /* sys_notify_bind(notify, chan, bits): see kernel/kcalls.tbl. */
 s64 sys_notify_bind(u64 slot, u64 chan, u64 bits)
 {
-    struct notify *n;
+    struct env *e = cpu_env();
+    struct notify *n = NULL;
+    u8 rights;
     if (chan >= NOTIFY_CHANNELS)
         return -E_INVAL;
-    if (bits > EVENT_BITS_MAX)
-        return -E_INVAL;
-    int r = notify_get(cpu_env(), slot, R_READ, &n);
+    if (bits > EVENT_USER_MAX)
+        return -E_INVAL; /* the kernel's events are the kernel's to raise */
+    int r = notify_get(e, slot, R_READ, &n, &rights);
     if (r < 0)
         return r;
-    n->chan[chan].env = bits ? cpu_env()->id : 0;
+    /* A bound channel belongs to its binder until it unbinds or ends:
+     * taking it over (or unbinding it) needs R_CONTROL on the object, so a
+     * holder with R_READ cannot steal another env's wake-ups. */
+    u32 owner = n->chan[chan].env;
+    if (owner && owner != e->id && env_lookup(owner) && !(rights & R_CONTROL))
+        return -E_BUSY;
+    n->chan[chan].env = bits ? e->id : 0;
     n->chan[chan].bits = bits;
     if (bits && (n->pending & (1UL << chan))) {
         n->pending &= ~(1UL << chan);
@@ -142,10 +155,10 @@ s64 sys_notify_bind(u64 slot, u64 chan, u64 bits)
 /* sys_notify_signal(notify, chan): see kernel/kcalls.tbl. */
 s64 sys_notify_signal(u64 slot, u64 chan)
 {
-    struct notify *n;
+    struct notify *n = NULL;
     if (chan >= NOTIFY_CHANNELS)
         return -E_INVAL;
-    int r = notify_get(cpu_env(), slot, R_WRITE, &n);
+    int r = notify_get(cpu_env(), slot, R_WRITE, &n, NULL);
     if (r < 0)
         return r;
     return ring(n, (u32)chan);

@@ -150,8 +150,8 @@ s64 sys_pct_send(u64 env, u64 bits)
     int r = cap_env(cpu_env(), env, R_CALL, &t);
     if (r < 0)
         return r;
-    if (!bits || bits > EVENT_BITS_MAX)
-        return -E_INVAL;
+    if (!bits || bits > EVENT_USER_MAX)
+        return -E_INVAL; /* the kernel's events (EVENT_CHILD) are the kernel's to raise */
     env_post_event(t, bits);
     return 0;
 }

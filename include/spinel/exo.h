@@ -30,7 +30,9 @@ enum cap_type {
 #define R_GRANT   0x08 /* may derive copies into another env's table */
 #define R_REVOKE  0x10 /* may revoke the copies derived from it */
 #define R_CALL    0x20 /* env: protected control transfer (call, send) */
-#define R_CONTROL 0x40 /* env: map into it, set its entries, start, revoke from, destroy it */
+/* R_CONTROL: env: map into it, set its entries, start, revoke from, destroy
+ * it; notify: take over a channel another env has bound. */
+#define R_CONTROL 0x40
 #define R_ALL     0x7f
 
 struct cap_info {
@@ -178,17 +180,22 @@ struct ext_prog_info {
 
 /* ---- notifications and devices ---- */
 /* A notification object has NOTIFY_CHANNELS channels. A channel is bound
- * to at most one env (sys_notify_bind, needs R_READ) and rung by anyone
+ * to at most one env (sys_notify_bind, needs R_READ; a channel bound to
+ * another env that has not ended needs R_CONTROL) and rung by anyone
  * holding the object with R_WRITE (sys_notify_signal) or by a device's
  * interrupt (sys_dev_irq): the bound env gets the channel's event bits (an
  * UPCALL_EVENT, or a wake-up from sys_block). A ring on an unbound channel
  * is kept and delivered when the channel is next bound. */
 #define NOTIFY_CHANNELS 64
 /* The kernel's own event: an env this one created has ended (its status
- * is ready for sys_env_status). */
+ * is ready for sys_env_status). Kernel events are raised by the kernel
+ * only: sys_pct_send and notification channels carry user events, bits 0
+ * to 61 (up to EVENT_USER_MAX); bit 62 is EVENT_CHILD, bit 63 is not an
+ * event (sys_block returns the bits). */
 #define EVENT_CHILD       (1UL << 62)
+#define EVENT_USER_MAX    ((1UL << 62) - 1) /* the user event bits */
+#define EVENT_BITS_MAX    ((1UL << 63) - 1) /* every event bit, user and kernel */
 #define BLOCK_TIMEOUT_MAX (1UL << 40)       /* sys_block: longest timeout, in microseconds */
-#define EVENT_BITS_MAX    ((1UL << 63) - 1) /* bit 63 is not an event (sys_block returns them) */
 
 enum dev_id {
     DEV_CONSOLE = 0, /* the serial console's input: sys_console_read; interrupt on input */

@@ -26,7 +26,7 @@ static void notifications(void)
     CHECK_EQ(n > 0, 1);
     CHECK_EQ(sys_cap_inspect((uint32_t)n, &ci), 0);
     CHECK_EQ(ci.type, CAP_NOTIFY);
-    CHECK_EQ(ci.rights, R_READ | R_WRITE | R_GRANT | R_REVOKE);
+    CHECK_EQ(ci.rights, R_READ | R_WRITE | R_GRANT | R_REVOKE | R_CONTROL);
 
     /* A ring on an unbound channel is kept for the next binding. */
     CHECK_EQ(sys_notify_signal((uint32_t)n, 3), 0);
@@ -53,6 +53,16 @@ static void notifications(void)
     CHECK_EQ(sys_notify_bind((uint32_t)n, NOTIFY_CHANNELS, 1), -E_INVAL);
     CHECK_EQ(sys_notify_bind((uint32_t)n, ~0U, 1), -E_INVAL);
     CHECK_EQ(sys_notify_bind((uint32_t)n, 1, 1UL << 63), -E_INVAL);
+    /* Only the kernel raises its events: no channel carries them, and no
+     * env sends them. */
+    CHECK_EQ(sys_notify_bind((uint32_t)n, 1, EVENT_CHILD), -E_INVAL);
+    CHECK_EQ(sys_notify_bind((uint32_t)n, 1, EVENT_CHILD | 1), -E_INVAL);
+    CHECK_EQ(sys_pct_send(CAP_SELF, EVENT_CHILD), -E_INVAL);
+    CHECK_EQ(sys_pct_send(CAP_SELF, EVENT_CHILD | 2), -E_INVAL);
+    CHECK_EQ(sys_pct_send(CAP_SELF, 1UL << 63), -E_INVAL);
+    CHECK_EQ(exo_info->pending_events & EVENT_CHILD, 0);
+    CHECK_EQ(sys_pct_send(CAP_SELF, EVENT_USER_MAX), 0); /* every user bit */
+    CHECK_EQ(sys_block(0), EVENT_USER_MAX);
     CHECK_EQ(sys_notify_signal(CAP_SELF, 0), -E_INVAL);
     CHECK_EQ(sys_notify_signal(NCAPSLOTS, 0), -E_INVAL);
     CHECK_EQ(sys_notify_signal(~0U, 0), -E_INVAL);
@@ -115,15 +125,31 @@ static void cross_env(void)
     long child = exo_spawn("t_notify_child", 64);
     CHECK_EQ(child > 0, 1);
     CHECK_EQ(sys_cap_derive((uint32_t)n, R_READ, (uint32_t)child) > 0, 1);
-    for (int i = 0; i < 20; i++) /* let it bind and go to sleep */
+    long r = 0;
+    for (int i = 0; i < 1000 && (r = sys_notify_signal((uint32_t)n, 6)) != 1; i++)
+        sys_yield(-1); /* until it has bound 5, then 6 */
+    CHECK_EQ(r, 1);
+    for (int i = 0; i < 20; i++) /* let it go to sleep */
         sys_yield(-1);
+    /* Its channels are its own: a copy without R_CONTROL can neither take
+     * them over nor unbind them; the original (R_CONTROL) can. */
+    long rw = sys_cap_derive((uint32_t)n, R_READ | R_WRITE, CAP_SELF);
+    CHECK_EQ(rw > 0, 1);
+    CHECK_EQ(sys_notify_bind((uint32_t)rw, 5, 0x1), -E_BUSY);
+    CHECK_EQ(sys_notify_bind((uint32_t)rw, 5, 0), -E_BUSY);
+    CHECK_EQ(sys_notify_bind((uint32_t)rw, 6, 0x1), -E_BUSY);
     events = 0;
-    CHECK_EQ(sys_notify_signal((uint32_t)n, 5), 1);
+    CHECK_EQ(sys_notify_bind((uint32_t)n, 6, 0x200), 0);
+    CHECK_EQ(sys_notify_signal((uint32_t)rw, 6), 1);
+    CHECK_EQ(wait_events(0x200), 1);
+    events = 0;
+    CHECK_EQ(sys_notify_signal((uint32_t)rw, 5), 1); /* still the child's */
     long st = -E_AGAIN;
     for (int i = 0; i < 1000 && (st = sys_env_status((uint32_t)child)) == -E_AGAIN; i++)
         events |= (uint64_t)sys_block(0); /* woken by EVENT_CHILD, not by polling */
     CHECK_EQ(st, ENV_STATUS_EXIT << 8 | 42);
     CHECK_EQ((events & EVENT_CHILD) != 0, 1);
+    CHECK_EQ(sys_notify_bind((uint32_t)rw, 5, 0x1), 0); /* its binder has ended */
     CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
     CHECK_EQ(sys_cap_delete((uint32_t)n), 0);
 }

@@ -33,6 +33,7 @@ int main(void)
     CHECK_EQ(sys_pct_call(CAP_SELF, 1, 2, 3), -E_INVAL); /* no protected entry here */
     CHECK_EQ(sys_pct_reply(1, 2), -E_INVAL);             /* not serving a call */
     CHECK_EQ(sys_pct_send((uint32_t)srv, 0), -E_INVAL);
+    CHECK_EQ(sys_pct_send((uint32_t)srv, EVENT_CHILD), -E_INVAL); /* the kernel's event */
 
     /* Notifications arrive as event upcalls when the server next runs. */
     CHECK_EQ(sys_pct_send((uint32_t)srv, 0x5), 0);
