@@ -8,8 +8,8 @@ enum {
                   */
     PEER_CALL,   /* call slot a1 with the command packed in a2 (PEER_CMD); -> its result */
     PEER_DELETE, /* delete slot a1, then sys_yield (a full kernel entry); -> 77 */
-    PEER_DELETE_SPIN, /* delete slot a1, then spin 35 ms (preempted); -> 77 */
-    PEER_SPIN,        /* spin a1 ms; -> 78 */
+    PEER_DELETE_SPIN, /* delete slot a1, then spin 35 ticks (preempted); -> 77 */
+    PEER_SPIN,        /* spin a1 timer ticks (preempted); -> 78 */
     PEER_YIELDS,      /* yield a1 times; -> 79 */
     PEER_EXIT,        /* sys_exit(a1) */
     PEER_FAULT,       /* a null write, no handler: dies */

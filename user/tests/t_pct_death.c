@@ -105,7 +105,7 @@ static void waiting_caller_killed(void)
 {
     long a = spawn(), b = spawn();
     long b_in_a = sys_cap_derive((uint32_t)b, R_CALL, (uint32_t)a);
-    CHECK_EQ(sys_pct_call((uint32_t)a, PEER_ERRAND, (uint64_t)b_in_a, PEER_CMD(PEER_SPIN, 40, 0)),
+    CHECK_EQ(sys_pct_call((uint32_t)a, PEER_ERRAND, (uint64_t)b_in_a, PEER_CMD(PEER_SPIN, 60, 0)),
              0);
     CHECK_EQ(wait_busy(b), 1);
     CHECK_EQ(sys_cap_delete((uint32_t)a), 0);
@@ -126,7 +126,7 @@ static void orphan_without_slot(void)
         sys_yield((uint64_t)b); /* its own context runs on donated time only */
     CHECK_EQ(r, 2);
     long b_in_a = sys_cap_derive((uint32_t)b, R_CALL, (uint32_t)a);
-    CHECK_EQ(sys_pct_call((uint32_t)a, PEER_ERRAND, (uint64_t)b_in_a, PEER_CMD(PEER_SPIN, 40, 0)),
+    CHECK_EQ(sys_pct_call((uint32_t)a, PEER_ERRAND, (uint64_t)b_in_a, PEER_CMD(PEER_SPIN, 60, 0)),
              0);
     CHECK_EQ(wait_busy(b), 1);
     CHECK_EQ(sys_cap_delete((uint32_t)a), 0);
@@ -213,7 +213,7 @@ static void chain(int victim, int tail_kills)
         CHECK_EQ(sys_pct_call((uint32_t)b_ctl, PEER_ECHO, 1, 0), -E_NOENT);
     } else { /* A's own context -> B -> C */
         CHECK_EQ(sys_pct_call((uint32_t)a, PEER_ERRAND, (uint64_t)b_in_a,
-                              PEER_CMD(PEER_CALL, c_in_b, PEER_CMD(PEER_SPIN, 40, 0))),
+                              PEER_CMD(PEER_CALL, c_in_b, PEER_CMD(PEER_SPIN, 60, 0))),
                  0);
         CHECK_EQ(wait_busy(c), 1);
         CHECK_EQ(sys_cap_delete((uint32_t)(victim == 0 ? a : b)), 0);

@@ -9,11 +9,15 @@
 static volatile uint64_t errand, errand_arg, errand_arg2;
 static volatile long last_nested = 1, last_delete = 1, errands_done, finished;
 
-/* Spins (preemptible: no kernel call) for about ms milliseconds. */
-static void spin_ms(uint64_t ms)
+/* Spins (preemptible: no full kernel entry) for n timer ticks of the
+ * whole machine, so that the call spans other envs' slots whatever the
+ * host's load (a time-stamp counter would not: the host may stop us). */
+static void spin_ticks(uint64_t n)
 {
-    uint64_t t0 = __builtin_ia32_rdtsc();
-    while (__builtin_ia32_rdtsc() - t0 < ms * exo_info->tsc_per_ms)
+    struct sys_info si;
+    sys_sysinfo(&si);
+    uint64_t end = si.ticks + n;
+    while (sys_sysinfo(&si) == 0 && si.ticks < end)
         __asm__ volatile("pause");
 }
 
@@ -41,11 +45,11 @@ static uint64_t serve(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller)
         return 77;
     case PEER_DELETE_SPIN: /* delete slot a1, then be preempted a few times */
         last_delete = sys_cap_delete((uint32_t)a1);
-        spin_ms(35);
+        spin_ticks(35);
         finished++;
         return 77;
-    case PEER_SPIN: /* stay in the call across several slots */
-        spin_ms(a1);
+    case PEER_SPIN: /* stay in the call across several slots: a1 ticks */
+        spin_ticks(a1);
         finished++;
         return 78;
     case PEER_YIELDS: /* stay in the call across a1 yields */
