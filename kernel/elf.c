@@ -73,7 +73,7 @@ int elf_load(struct env *e, const u8 *elf, size_t size, u64 *entry)
     if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phnum > 64 ||
         eh->phoff > size || (u64)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
         return -E_INVAL;
-    if (eh->entry < USER_MIN || eh->entry >= USER_TOP)
+    if (eh->entry < USER_MIN || eh->entry >= USER_MAP_TOP) /* where user code can be mapped */
         return -E_INVAL;
     const struct elf64_phdr *ph = (const void *)(elf + eh->phoff);
     int loaded = 0;

@@ -137,8 +137,9 @@ static u64 h_csum(u64 buf, u64 len, u64 seed, u64 a4, u64 a5)
 }
 
 /* map_frame(ctx, va, pool_idx, flags): maps pool frame pool_idx of the
- * running page-fault handler at va in the faulting env. Returns 0 or a
- * negative error; every argument is checked here. */
+ * running page-fault handler at va in the faulting env, readable (the
+ * capability needs R_READ) and writable if flags bit 0 asks and it has
+ * R_WRITE. Returns 0 or a negative error; every argument is checked here. */
 static u64 h_map_frame(u64 ctx, u64 va, u64 idx, u64 flags, u64 a5)
 {
     (void)ctx, (void)a5;
@@ -152,6 +153,8 @@ static u64 h_map_frame(u64 ctx, u64 va, u64 idx, u64 flags, u64 a5)
     struct capnode *c = cap_node(h->pool_node[idx]);
     if (c->type != CAP_FRAME || c->order || c->owner != e->id || c->mapped_env)
         return (u64)-E_INVAL; /* the env deleted or mapped it meanwhile */
+    if (!(c->rights & R_READ))
+        return (u64)-E_PERM; /* a user mapping is readable: as sys_mmu_update, R_READ */
     u64 pte = PTE_U | PTE_NX | ((flags & 1) && (c->rights & R_WRITE) ? PTE_W : 0);
     int r = vm_map(e->pml4, va, c->object * PAGE_SIZE, pte, e);
     if (r < 0)

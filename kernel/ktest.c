@@ -212,6 +212,23 @@ static bool t_elf_reject(char *why, size_t whylen)
     memcpy(hdr, f.data, sizeof hdr);
     *(u64 *)(hdr + 24) = KERNEL_BASE;
     CHECK(try_load(hdr, sizeof hdr) == -E_INVAL);
+    /* The real thing, with its entry point moved: it must lie where user
+     * code can be mapped (below USER_MAP_TOP, not in the page-table window
+     * up to USER_TOP). */
+    u64 npages = ROUNDUP(f.size, PAGE_SIZE) / PAGE_SIZE;
+    paddr_t copy = frame_alloc_contig(npages);
+    CHECK(copy);
+    u8 *img = P2V(copy);
+    static const u64 bad_entry[] = {USER_MAP_TOP, USER_TOP - PAGE_SIZE, USER_TOP - 1, USER_MIN - 1};
+    bool refused = true;
+    for (size_t i = 0; i < ARRAY_SIZE(bad_entry); i++) {
+        memcpy(img, f.data, f.size);
+        *(u64 *)(img + 24) = bad_entry[i];
+        refused &= try_load(img, f.size) == -E_INVAL;
+    }
+    for (u64 i = 0; i < npages; i++)
+        frame_free(copy + i * PAGE_SIZE);
+    CHECK(refused);
     /* The real thing loads; a quota too small for it fails cleanly. */
     CHECK(try_load(f.data, f.size) == 0);
     struct env *e;

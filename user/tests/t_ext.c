@@ -126,6 +126,20 @@ int main(void)
     CHECK_EQ(ci.mapped_va >= POOL_VA && ci.mapped_va < POOL_VA + 4 * 4096, 1);
     for (int i = 0; i < 6; i++)
         CHECK_EQ(*(volatile uint64_t *)(POOL_VA + (uint64_t)i * 4096), (uint64_t)i + 1);
+    /* A pool frame the env may not read (a copy with R_WRITE only) is not
+     * mapped by the handler: the fault goes on to our own handler. */
+    CHECK_EQ(sys_cap_delete((uint32_t)phnd), 0);
+    long wf = sys_frame_alloc(-1);
+    uint32_t wo_pool[1] = {(uint32_t)sys_cap_derive((uint32_t)wf, R_WRITE, CAP_SELF)};
+    CHECK_EQ(wo_pool[0] > 0, 1);
+    phnd = sys_ext_attach((uint32_t)pmod, 0, -1, CAP_SELF, wo_pool, 1);
+    CHECK_EQ(phnd > 0, 1);
+    CHECK_EQ(*(volatile uint64_t *)(POOL_VA + 8 * 4096), 0);
+    CHECK_EQ(user_faults, 3);
+    CHECK_EQ(sys_cap_inspect(wo_pool[0], &ci), 0);
+    CHECK_EQ(ci.mapped_va, 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)phnd), 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)wf), 0);
 
     /* An exception handler: ud2 skipped in the kernel, no upcall at all. */
     long smod = load_x_skip(&v);
