@@ -39,12 +39,14 @@ static int pct_callee_ready(struct env *e, struct env *t)
     return 0;
 }
 
-/* A verified handler of t may answer in the kernel without entering t:
- * true if it did (the answer is in e's active frame). */
-static bool pct_ext_answer(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
+/* A verified handler of t (one is attached: EXT_HOOK_BIT_PCT) may answer
+ * in the kernel without entering t: true if it did (the answer is in e's
+ * active frame). */
+static inline __attribute__((always_inline)) bool pct_ext_answer(struct env *e, struct env *t,
+                                                                 u64 a0, u64 a1, u64 a2)
 {
     u64 r0, r1;
-    if (!(t->ext_hooks & EXT_HOOK_BIT_PCT) || t == e || !ext_pct(t, e, a0, a1, a2, &r0, &r1))
+    if (t == e || !ext_pct(t, e, a0, a1, a2, &r0, &r1))
         return false;
     pct_answer(e, r0, r1);
     return true;
@@ -74,7 +76,8 @@ static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
 
 /* The fast path (entry.S kcall_pct_call) of sys_pct_call: the common case
  * only, with the same checks; returns nonzero to fall back to
- * sys_pct_call, which makes them again and answers the error. */
+ * sys_pct_call, which makes them again and answers the error (except once
+ * a handler has run: see below). */
 int pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
 {
     struct env *e = cpu_env();
@@ -85,12 +88,19 @@ int pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
     struct env *t = &envs[c->object & 0xff];
     if (unlikely(t->id != (u32)c->object || t->state == ENV_ZOMBIE || t->state == ENV_FREE))
         return 1;
-    /* The entry checks before the handler, so that a failure falls back
-     * before it ran (the full path runs it): it runs once per call. */
-    if (unlikely(pct_callee_ready(e, t) < 0))
-        return 1;
-    if (!pct_ext_answer(e, t, a0, a1, a2))
-        pct_enter(e, t, a0, a1, a2);
+    bool ext = t->ext_hooks & EXT_HOOK_BIT_PCT;
+    if (unlikely(ext) && pct_ext_answer(e, t, a0, a1, a2))
+        return 0;
+    int r = pct_callee_ready(e, t);
+    if (unlikely(r < 0)) {
+        if (!ext)
+            return 1;
+        /* Falling back would run the handler a second time: answer here,
+         * as the full path would. */
+        pct_answer(e, (u64)r, 0);
+        return 0;
+    }
+    pct_enter(e, t, a0, a1, a2);
     return 0;
 }
 
@@ -102,7 +112,7 @@ s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
     int r = cap_env(e, env, R_CALL, &t);
     if (r < 0)
         return r;
-    if (pct_ext_answer(e, t, a0, a1, a2))
+    if ((t->ext_hooks & EXT_HOOK_BIT_PCT) && pct_ext_answer(e, t, a0, a1, a2))
         return (s64)c->cur_tf->rax; /* (cur_tf is e's active frame) */
     if ((r = pct_callee_ready(e, t)) < 0)
         return r;
