@@ -238,6 +238,7 @@ void sched_loop_until(struct env *root)
         env_run(t);
     }
     c->root = NULL;
+    pct_check_invariants(); /* whatever died on the way, the chains are whole */
 }
 
 /* Timer tick while user code runs. */

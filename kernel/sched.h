@@ -32,6 +32,7 @@ void env_post_event(struct env *t, u64 bits);
 
 /* Protected control transfer (pct.c). */
 void pct_abandon(struct env *e);
+void pct_check_invariants(void); /* panics if a chain of calls is inconsistent (env.h) */
 
 /* Revocation (revoke.c). */
 void revoke_check_deadlines(void);
