@@ -60,7 +60,8 @@ struct env {
      *     chains (head -> ... -> tail along pct_callee) never loop, and an
      *     env serves at most one call.
      * I4: an env with a pct_callee does not run; a chain runs its tail, in
-     *     the slots of its head (run_target) or of the tail's own.
+     *     the slots of its head (run_target), in the tail's own, or on time
+     *     donated to the head (sys_yield).
      * I5: a zombie or free env has in_pct false and no links
      *     (pct_abandon, at the start of teardown, cuts them: its caller
      *     gets E_NOENT, its callee's call is orphaned). */

@@ -19,8 +19,8 @@
 
 /* Puts an answer (reply words, or an error and 0) in a's active frame, the
  * one its call was made from. The other caller-saved registers are not kept
- * across a call: they are cleared, so nothing of the callee or of the
- * kernel reaches a whichever path saved the frame. */
+ * across a call: they are cleared, so that nothing of the callee or of the
+ * kernel reaches a, whichever path saved its frame. */
 static void pct_answer(struct env *a, u64 r0, u64 r1)
 {
     struct trapframe *ctx = env_in_pct(a) ? &a->pct_tf : &a->tf;
