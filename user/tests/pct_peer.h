@@ -7,13 +7,22 @@ enum {
     PEER_QUERY,  /* a1 = 0: last nested result, 1: last delete result, 2: errands, 3: calls finished
                   */
     PEER_CALL,   /* call slot a1 with the command packed in a2 (PEER_CMD); -> its result */
-    PEER_DELETE, /* delete slot a1, then sys_yield (a full kernel entry); -> 77 */
-    PEER_DELETE_SPIN, /* delete slot a1, then spin 35 ticks (preempted); -> 77 */
-    PEER_SPIN,        /* spin a1 timer ticks (preempted); -> 78 */
-    PEER_YIELDS,      /* yield a1 times; -> 79 */
-    PEER_EXIT,        /* sys_exit(a1) */
-    PEER_FAULT,       /* a null write, no handler: dies */
-    PEER_ERRAND,      /* the main context calls slot a1 with command a2 (as PEER_CALL); -> 0 */
+    PEER_DELETE, /* delete slot a1, then (a2) THEN_*; -> 77 */
+    PEER_SPIN,   /* spin a1 timer ticks (preempted); -> 78 */
+    PEER_YIELDS, /* yield a1 times; -> 79 */
+    PEER_EXIT,   /* sys_exit(a1) */
+    PEER_FAULT,  /* a null write, no handler: dies */
+    PEER_ERRAND, /* the main context calls slot a1 with command a2 (as PEER_CALL); -> 0 */
+};
+
+/* What PEER_DELETE does after the deletion. */
+enum {
+    THEN_YIELD, /* sys_yield: a full kernel entry */
+    THEN_SPIN,  /* spin 35 ticks: preempted by the timer */
+    THEN_REPLY, /* reply at once (the fast path) */
+    THEN_EXIT,  /* sys_exit(9) */
+    THEN_FAULT, /* a null write, no handler */
+    THEN_COUNT
 };
 
 /* A command for a nested call: cmd with arguments a1 (< 2^24) and a2 (< 2^32). */

@@ -73,8 +73,9 @@ static void check_alive(long p, long calls, int line)
 /* The issue's case: the root moves A's original into B's table and gives A
  * a call capability to B; A calls B (from its own context, or from its
  * protected entry, the root calling A); B deletes A inside the call, then
- * enters the kernel the full way (or is preempted). */
-static void callee_deletes_caller(int how)
+ * enters the kernel the full way, is preempted, replies at once, exits or
+ * faults (`then`). */
+static void callee_deletes_caller(int from_main, int then)
 {
     long a = spawn(), b = spawn();
     long b_in_a = sys_cap_derive((uint32_t)b, R_CALL, (uint32_t)a);
@@ -82,18 +83,22 @@ static void callee_deletes_caller(int how)
     CHECK_EQ(b_in_a > 0 && a_ctl > 0, 1);
     long a_in_b = sys_cap_move((uint32_t)a, (uint32_t)b);
     CHECK_EQ(a_in_b > 0, 1);
-    int cmd = how == 2 ? PEER_DELETE_SPIN : PEER_DELETE;
-    if (how == 0) { /* A's own context calls */
-        CHECK_EQ(
-            sys_pct_call((uint32_t)a_ctl, PEER_ERRAND, (uint64_t)b_in_a, PEER_CMD(cmd, a_in_b, 0)),
-            0);
+    uint64_t cmd = PEER_CMD(PEER_DELETE, a_in_b, then);
+    if (from_main) { /* A's own context calls */
+        CHECK_EQ(sys_pct_call((uint32_t)a_ctl, PEER_ERRAND, (uint64_t)b_in_a, cmd), 0);
     } else { /* root -> A -> B: the root is told its callee died */
-        CHECK_EQ(
-            sys_pct_call((uint32_t)a_ctl, PEER_CALL, (uint64_t)b_in_a, PEER_CMD(cmd, a_in_b, 0)),
-            -E_NOENT);
+        CHECK_EQ(sys_pct_call((uint32_t)a_ctl, PEER_CALL, (uint64_t)b_in_a, cmd), -E_NOENT);
     }
-    check_alive(b, 1, __LINE__);
-    CHECK_EQ(query(b, 1), 0); /* its sys_cap_delete worked */
+    if (then == THEN_EXIT || then == THEN_FAULT) {
+        long st = -E_AGAIN;
+        for (int i = 0; i < 3000 && (st = sys_env_status((uint32_t)b)) == -E_AGAIN; i++)
+            sys_yield(-1);
+        CHECK_EQ(st, then == THEN_EXIT ? ENV_STATUS(ENV_STATUS_EXIT, 9)
+                                       : ENV_STATUS(ENV_STATUS_FAULT, 0));
+    } else {
+        check_alive(b, 1, __LINE__);
+        CHECK_EQ(query(b, 1), 0); /* its sys_cap_delete worked */
+    }
     CHECK_EQ(sys_pct_call((uint32_t)a_ctl, PEER_ECHO, 1, 0), -E_NOENT); /* A and its copies went */
     CHECK_EQ(sys_cap_delete((uint32_t)b), 0);
 }
@@ -203,9 +208,10 @@ static void chain(int victim, int tail_kills)
         long b_ctl = sys_cap_derive((uint32_t)b, R_CALL, CAP_SELF);
         long b_in_c = sys_cap_move((uint32_t)b, (uint32_t)c);
         CHECK_EQ(b_in_c > 0, 1);
-        CHECK_EQ(sys_pct_call((uint32_t)a, PEER_CALL, (uint64_t)b_in_a,
-                              PEER_CMD(PEER_CALL, c_in_b, PEER_CMD(PEER_DELETE, b_in_c, 0))),
-                 -E_NOENT);
+        CHECK_EQ(
+            sys_pct_call((uint32_t)a, PEER_CALL, (uint64_t)b_in_a,
+                         PEER_CMD(PEER_CALL, c_in_b, PEER_CMD(PEER_DELETE, b_in_c, THEN_YIELD))),
+            -E_NOENT);
         CHECK_EQ(query(a, 0), -E_NOENT);
         check_alive(a, 1, __LINE__);
         check_alive(c, 1, __LINE__);
@@ -238,8 +244,9 @@ int main(void)
     struct sys_info si;
     CHECK_EQ(sys_sysinfo(&si), 0);
     free0 = si.free_frames;
-    for (int how = 0; how < 3; how++)
-        callee_deletes_caller(how);
+    for (int from_main = 0; from_main < 2; from_main++)
+        for (int then = 0; then < THEN_COUNT; then++)
+            callee_deletes_caller(from_main, then);
     waiting_caller_killed();
     orphan_without_slot();
     callee_dies();

@@ -38,14 +38,16 @@ static uint64_t serve(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller)
         last_nested = r;
         finished++;
         return (uint64_t)r;
-    case PEER_DELETE: /* delete slot a1, then enter the kernel the full way */
+    case PEER_DELETE: /* delete slot a1, then go on as a2 says */
         last_delete = sys_cap_delete((uint32_t)a1);
-        sys_yield(-1);
-        finished++;
-        return 77;
-    case PEER_DELETE_SPIN: /* delete slot a1, then be preempted a few times */
-        last_delete = sys_cap_delete((uint32_t)a1);
-        spin_ticks(35);
+        if (a2 == THEN_YIELD)
+            sys_yield(-1);
+        else if (a2 == THEN_SPIN)
+            spin_ticks(35);
+        else if (a2 == THEN_EXIT)
+            sys_exit(9);
+        else if (a2 == THEN_FAULT)
+            *(volatile int *)0 = 1;
         finished++;
         return 77;
     case PEER_SPIN: /* stay in the call across several slots: a1 ticks */
