@@ -7,8 +7,9 @@
  * The state machine (in_pct, pct_caller, pct_callee) and its invariants are
  * described in env.h. Each side has one implementation shared by the fast
  * path (entry.S: kcall_pct_call, kcall_pct_reply) and the full one: the call
- * side's checks are pct_callee_ready() and pct_ext_answer(), the reply is
- * pct_reply(), every answer a caller gets goes through pct_answer(). */
+ * side's checks are pct_target(), pct_ext_answer() and pct_callee_ready(),
+ * the reply is pct_reply(), every answer a caller gets goes through
+ * pct_answer(). */
 #include "kernel.h"
 #include "sched.h"
 #include "env.h"
@@ -27,6 +28,30 @@ static void pct_answer(struct env *a, u64 r0, u64 r1)
     ctx->rax = r0;
     ctx->rdx = r1;
     ctx->rdi = ctx->rsi = ctx->r8 = ctx->r9 = ctx->r10 = 0;
+}
+
+/* The callee named by slot of e: cap_env(e, slot, R_CALL, out), inline for
+ * the fast path (the same checks and errors). */
+static inline __attribute__((always_inline)) int pct_target(struct env *e, u64 slot,
+                                                            struct env **out)
+{
+    if (slot == CAP_SELF) {
+        *out = e;
+        return 0;
+    }
+    if (slot >= CAP_MAX_SLOT)
+        return -E_INVAL;
+    struct capnode *c = cap_slot(e, slot);
+    if (!c || c->type == CAP_NONE)
+        return -E_NOENT;
+    if (c->type != CAP_ENV || !(c->rights & R_CALL))
+        return -E_PERM;
+    struct env *t = &envs[c->object & 0xff];
+    if ((c->object & 0xff) >= NENV || t->id != (u32)c->object || t->state == ENV_ZOMBIE ||
+        t->state == ENV_FREE)
+        return -E_NOENT; /* it has ended */
+    *out = t;
+    return 0;
 }
 
 /* Whether e may enter t's protected entry now: 0, or the error (I3). */
@@ -80,13 +105,8 @@ static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
  * a handler has run: see below). */
 int pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
 {
-    struct env *e = cpu_env();
-    /* cap_env() inline: an env capability with R_CALL naming a live env. */
-    struct capnode *c = env == CAP_SELF ? NULL : cap_slot(e, env);
-    if (unlikely(!c || c->type != CAP_ENV || !(c->rights & R_CALL)))
-        return 1;
-    struct env *t = &envs[c->object & 0xff];
-    if (unlikely(t->id != (u32)c->object || t->state == ENV_ZOMBIE || t->state == ENV_FREE))
+    struct env *e = cpu_env(), *t;
+    if (unlikely(pct_target(e, env, &t) < 0))
         return 1;
     bool ext = t->ext_hooks & EXT_HOOK_BIT_PCT;
     if (unlikely(ext) && pct_ext_answer(e, t, a0, a1, a2))
@@ -109,7 +129,7 @@ s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
 {
     struct cpu *c = cpu();
     struct env *e = c->env, *t;
-    int r = cap_env(e, env, R_CALL, &t);
+    int r = pct_target(e, env, &t);
     if (r < 0)
         return r;
     if ((t->ext_hooks & EXT_HOOK_BIT_PCT) && pct_ext_answer(e, t, a0, a1, a2))
