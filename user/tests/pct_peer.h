@@ -8,12 +8,25 @@ enum {
                   */
     PEER_CALL,   /* call slot a1 with the command packed in a2 (PEER_CMD); -> its result */
     PEER_DELETE, /* delete slot a1, then (a2) THEN_*; -> 77 */
-    PEER_SPIN,   /* spin a1 timer ticks (preempted); -> 78 */
+    PEER_SPIN,   /* spin until released, or a1 timer ticks (preempted); -> 78 */
     PEER_YIELDS, /* yield a1 times; -> 79 */
     PEER_EXIT,   /* sys_exit(a1) */
     PEER_FAULT,  /* a null write, no handler: dies */
     PEER_ERRAND, /* the main context calls slot a1 with command a2 (as PEER_CALL); -> 0 */
+    PEER_SET_NEXT, /* the next hop of PEER_RELAY: slot a1 (0: none, this is the tail) */
+    PEER_RELAY,    /* call the next hop with the same command; the tail does RELAY_* a1 */
 };
+
+/* What the tail of a PEER_RELAY chain does. */
+enum {
+    RELAY_SPIN,   /* spin until released, or a2 ticks; -> 78 */
+    RELAY_EXIT,   /* sys_exit(3) */
+    RELAY_DELETE, /* delete slot a2, spin 20 ticks; -> 77 */
+};
+
+/* The event (sys_pct_send) that ends a spin: whoever waits for the spinning
+ * call to be under way can then do its deed and let it finish. */
+#define PEER_RELEASE 0x100
 
 /* What PEER_DELETE does after the deletion. */
 enum {

@@ -110,10 +110,11 @@ static void waiting_caller_killed(void)
 {
     long a = spawn(), b = spawn();
     long b_in_a = sys_cap_derive((uint32_t)b, R_CALL, (uint32_t)a);
-    CHECK_EQ(sys_pct_call((uint32_t)a, PEER_ERRAND, (uint64_t)b_in_a, PEER_CMD(PEER_SPIN, 60, 0)),
+    CHECK_EQ(sys_pct_call((uint32_t)a, PEER_ERRAND, (uint64_t)b_in_a, PEER_CMD(PEER_SPIN, 3000, 0)),
              0);
     CHECK_EQ(wait_busy(b), 1);
     CHECK_EQ(sys_cap_delete((uint32_t)a), 0);
+    CHECK_EQ(sys_pct_send((uint32_t)b, PEER_RELEASE), 0);
     check_alive(b, 1, __LINE__);
     CHECK_EQ(sys_cap_delete((uint32_t)b), 0);
 }
@@ -131,10 +132,11 @@ static void orphan_without_slot(void)
         sys_yield((uint64_t)b); /* its own context runs on donated time only */
     CHECK_EQ(r, 2);
     long b_in_a = sys_cap_derive((uint32_t)b, R_CALL, (uint32_t)a);
-    CHECK_EQ(sys_pct_call((uint32_t)a, PEER_ERRAND, (uint64_t)b_in_a, PEER_CMD(PEER_SPIN, 60, 0)),
+    CHECK_EQ(sys_pct_call((uint32_t)a, PEER_ERRAND, (uint64_t)b_in_a, PEER_CMD(PEER_SPIN, 3000, 0)),
              0);
     CHECK_EQ(wait_busy(b), 1);
     CHECK_EQ(sys_cap_delete((uint32_t)a), 0);
+    CHECK_EQ(sys_pct_send((uint32_t)b, PEER_RELEASE), 0);
     for (int i = 0; i < 100 && (r = sys_pct_call((uint32_t)b, PEER_QUERY, 3, 0)) == -E_AGAIN; i++)
         CHECK_EQ(sys_yield((uint64_t)b), 0);
     CHECK_EQ(r, 1);
@@ -219,10 +221,11 @@ static void chain(int victim, int tail_kills)
         CHECK_EQ(sys_pct_call((uint32_t)b_ctl, PEER_ECHO, 1, 0), -E_NOENT);
     } else { /* A's own context -> B -> C */
         CHECK_EQ(sys_pct_call((uint32_t)a, PEER_ERRAND, (uint64_t)b_in_a,
-                              PEER_CMD(PEER_CALL, c_in_b, PEER_CMD(PEER_SPIN, 60, 0))),
+                              PEER_CMD(PEER_CALL, c_in_b, PEER_CMD(PEER_SPIN, 3000, 0))),
                  0);
         CHECK_EQ(wait_busy(c), 1);
         CHECK_EQ(sys_cap_delete((uint32_t)(victim == 0 ? a : b)), 0);
+        CHECK_EQ(sys_pct_send((uint32_t)c, PEER_RELEASE), 0);
         if (victim == 0) { /* B's call goes on: C answers B, B answers nobody */
             check_alive(b, 1, __LINE__);
             CHECK_EQ(query(b, 0), 78);
@@ -236,6 +239,72 @@ static void chain(int victim, int tail_kills)
     sys_cap_delete((uint32_t)a);
     sys_cap_delete((uint32_t)b);
     CHECK_EQ(sys_cap_delete((uint32_t)c), 0);
+}
+
+/* Random chains P0 (its own context) -> P1 -> ... -> Pk-1 (2 to 5 envs)
+ * and a random death while the tail serves: the root deletes any of them,
+ * the tail deletes any env above it (whose original was moved to it), or
+ * the tail exits. Then every survivor finishes what it was doing and
+ * answers again, and P0, if alive and not the victim, was told E_NOENT. */
+static uint64_t seed = 0x5eed;
+static uint32_t rnd(uint32_t n)
+{
+    seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+    return (uint32_t)(seed >> 33) % n;
+}
+
+static void random_chains(int rounds)
+{
+    for (int round = 0; round < rounds; round++) {
+        int k = 2 + (int)rnd(4), method = (int)rnd(3), v = 0, fails = check_failures;
+        long p[5], ctl[5], hop[5] = {0};
+        for (int i = 0; i < k; i++) {
+            p[i] = spawn();
+            ctl[i] = sys_cap_derive((uint32_t)p[i], R_CALL, CAP_SELF);
+        }
+        for (int i = 0; i + 1 < k; i++) {
+            hop[i] = sys_cap_derive((uint32_t)p[i + 1], R_CALL, (uint32_t)p[i]);
+            if (i > 0)
+                CHECK_EQ(sys_pct_call((uint32_t)p[i], PEER_SET_NEXT, (uint64_t)hop[i], 0), 0);
+        }
+        uint64_t action = RELAY_SPIN, arg = 3000;
+        if (method == 0) {
+            v = (int)rnd((uint32_t)k);
+        } else if (method == 1) {
+            v = (int)rnd((uint32_t)k - 1);
+            long m = sys_cap_move((uint32_t)p[v], (uint32_t)p[k - 1]);
+            CHECK_EQ(m > 0, 1);
+            action = RELAY_DELETE;
+            arg = (uint64_t)m;
+        } else {
+            v = k - 1;
+            action = RELAY_EXIT;
+        }
+        CHECK_EQ(sys_pct_call((uint32_t)ctl[0], PEER_ERRAND, (uint64_t)hop[0],
+                              PEER_CMD(PEER_RELAY, action, arg)),
+                 0);
+        if (method == 0) {
+            CHECK_EQ(wait_busy(ctl[k - 1]), 1);
+            CHECK_EQ(sys_cap_delete((uint32_t)p[v]), 0);
+            if (v != k - 1)
+                CHECK_EQ(sys_pct_send((uint32_t)ctl[k - 1], PEER_RELEASE), 0);
+        }
+        for (int i = 0; i < k; i++) {
+            if (i == v)
+                continue;
+            long e = -E_AGAIN;
+            for (int t = 0;
+                 t < 3000 && (e = sys_pct_call((uint32_t)ctl[i], PEER_ECHO, 41, 0)) != 42; t++)
+                sys_yield(-1);
+            CHECK_EQ(e, 42);
+        }
+        if (v != 0)
+            CHECK_EQ(query_until(ctl[0], 0, -E_NOENT), -E_NOENT);
+        if (check_failures != fails)
+            printf("  in round %d: %d envs, method %d, victim %d\n", round, k, method, v);
+        for (int i = 0; i < k; i++)
+            sys_cap_delete((uint32_t)p[i]); /* (gone already if it was the victim) */
+    }
 }
 
 int main(void)
@@ -253,6 +322,7 @@ int main(void)
     chain(0, 0);
     chain(1, 0);
     chain(1, 1);
+    random_chains(24);
     CHECK_EQ(sys_sysinfo(&si), 0);
     CHECK_EQ(si.free_frames, free0);
     printf("t_pct_death: %d failed checks\n", check_failures);

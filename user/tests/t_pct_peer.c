@@ -8,6 +8,7 @@
 
 static volatile uint64_t errand, errand_arg, errand_arg2;
 static volatile long last_nested = 1, last_delete = 1, errands_done, finished;
+static volatile uint64_t next_hop;
 
 /* Spins (preemptible: no full kernel entry) for n timer ticks of the
  * whole machine, so that the call spans other envs' slots whatever the
@@ -18,6 +19,17 @@ static void spin_ticks(uint64_t n)
     sys_sysinfo(&si);
     uint64_t end = si.ticks + n;
     while (sys_sysinfo(&si) == 0 && si.ticks < end)
+        __asm__ volatile("pause");
+}
+
+/* The same, until PEER_RELEASE is pending (it stays pending while we
+ * serve: events reach us when our own context runs). */
+static void spin_until_released(uint64_t max_ticks)
+{
+    struct sys_info si;
+    sys_sysinfo(&si);
+    uint64_t end = si.ticks + max_ticks;
+    while (!(exo_info->pending_events & PEER_RELEASE) && sys_sysinfo(&si) == 0 && si.ticks < end)
         __asm__ volatile("pause");
 }
 
@@ -51,7 +63,7 @@ static uint64_t serve(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller)
         finished++;
         return 77;
     case PEER_SPIN: /* stay in the call across several slots: a1 ticks */
-        spin_ticks(a1);
+        spin_until_released(a1);
         finished++;
         return 78;
     case PEER_YIELDS: /* stay in the call across a1 yields */
@@ -65,6 +77,25 @@ static uint64_t serve(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller)
     case PEER_FAULT:
         *(volatile int *)0 = 1;
         break;
+    case PEER_SET_NEXT:
+        next_hop = a1;
+        return 0;
+    case PEER_RELAY:
+        if (next_hop) {
+            r = sys_pct_call((uint32_t)next_hop, PEER_RELAY, a1, a2);
+            last_nested = r;
+        } else if (a1 == RELAY_EXIT) {
+            sys_exit(3);
+        } else if (a1 == RELAY_DELETE) {
+            last_delete = sys_cap_delete((uint32_t)a2);
+            spin_ticks(20);
+            r = 77;
+        } else {
+            spin_until_released(a2);
+            r = 78;
+        }
+        finished++;
+        return (uint64_t)r;
     case PEER_ERRAND: /* for the main context: call slot a1 with a2 */
         errand_arg = a1;
         errand_arg2 = a2;
