@@ -44,6 +44,15 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* Markers for the cost-model plugin (tools/bench/model.c): multi-byte NOPs
+ * with a tag in the displacement, the same instruction on every platform and
+ * harmless without the plugin.  START/STOP bracket each timed batch, ROW
+ * starts a row (the plugin numbers its records by row and batch). */
+#define MARK_START "0x53504201"
+#define MARK_STOP  "0x53504202"
+#define MARK_ROW   "0x53504203"
+#define MARK(tag)  __asm__ volatile("nopl " tag "(%%rax)" : : : "memory")
+
 /* Format v in decimal into buf (at least 21 bytes); returns buf. */
 static char *fmt_u64(char *buf, uint64_t v)
 {
@@ -56,19 +65,6 @@ static char *fmt_u64(char *buf, uint64_t v)
     for (int i = 0; i < n; i++)
         buf[i] = tmp[n - 1 - i];
     buf[n] = '\0';
-    return buf;
-}
-
-/* Format v/100 with two decimals (v is a fixed-point value * 100). */
-static char *fmt_centi(char *buf, uint64_t v)
-{
-    char *p = fmt_u64(buf, v / 100);
-    while (*p)
-        p++;
-    *p++ = '.';
-    *p++ = (char)('0' + (v / 10) % 10);
-    *p++ = (char)('0' + v % 10);
-    *p = '\0';
     return buf;
 }
 
@@ -153,12 +149,115 @@ static int op_map_touch_unmap(void)
     return plat_unmap_page(p);
 }
 
-/* yield: the partner's yield count is reported as BENCH-INFO. */
-static uint64_t yield_partner_count;
+/* yield: the partner adds 1 to *yield_counter after each of its yields, so
+ * strict alternation means every one of our yields sees it grow by exactly
+ * one; anything else (a dead partner, a yield that came back to us at once)
+ * fails the row. */
+static volatile uint64_t *yield_counter;
 
-static void teardown_yield(void)
+static int setup_yield(void)
 {
-    plat_yield_teardown(&yield_partner_count);
+    return plat_yield_setup(&yield_counter);
+}
+
+static int op_yield(void)
+{
+    uint64_t c = *yield_counter;
+    if (plat_yield() != 0)
+        return -1;
+    return *yield_counter == c + 1 ? 0 : -1;
+}
+
+/* ---- model check rows: known cases for the cost model ---------------------
+ * A pointer chase through a random cycle over the lines of 1 KiB, 64 KiB and
+ * 8 MiB (L1-resident, L2-resident, bigger than L2), 256 dependent loads per
+ * operation; and one write to each of 1,000 pages (fits the STLB, not the
+ * L1 TLB), alone and after a yield to another domain (an address-space
+ * switch: CR3 writes flush the user entries). */
+#define CHASE_STEPS 256
+#define MODEL_BYTES (8u << 20)
+#define TLB_PAGES   1000
+static uint8_t *model_buf;
+static void **chase_pos;
+
+static uint64_t lcg_state = 0x9e3779b97f4a7c15ull;
+static uint64_t lcg(void)
+{
+    lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
+    return lcg_state >> 33;
+}
+
+/* Link the first 'bytes' of model_buf, one pointer per 64-byte line, into
+ * one random cycle (Sattolo's shuffle). */
+static int setup_chase(uint32_t bytes)
+{
+    if (model_buf == NULL && (model_buf = plat_alloc(MODEL_BYTES)) == NULL)
+        return PLAT_ERROR;
+    uint64_t n = bytes / 64;
+    uint64_t *idx = (uint64_t *)model_buf; /* line k's first word: its successor */
+    for (uint64_t k = 0; k < n; k++)
+        idx[k * 8] = k;
+    for (uint64_t k = n - 1; k > 0; k--) {
+        uint64_t j = lcg() % k;
+        uint64_t t = idx[k * 8];
+        idx[k * 8] = idx[j * 8];
+        idx[j * 8] = t;
+    }
+    for (uint64_t k = 0; k < n; k++)
+        *(void **)(model_buf + k * 64) = model_buf + idx[k * 8] * 64;
+    chase_pos = (void **)model_buf;
+    return PLAT_OK;
+}
+static int setup_chase_1k(void)
+{
+    return setup_chase(1024);
+}
+static int setup_chase_64k(void)
+{
+    return setup_chase(64 * 1024);
+}
+static int setup_chase_8m(void)
+{
+    return setup_chase(MODEL_BYTES);
+}
+
+static int op_chase(void)
+{
+    void **p = chase_pos;
+    for (int i = 0; i < CHASE_STEPS; i++)
+        p = (void **)*(void *volatile *)p;
+    chase_pos = p;
+    return 0;
+}
+
+static int setup_tlb(void)
+{
+    if (model_buf == NULL && (model_buf = plat_alloc(MODEL_BYTES)) == NULL)
+        return PLAT_ERROR;
+    return PLAT_OK;
+}
+
+/* One byte in each of TLB_PAGES pages, at a different line offset in each
+ * page so that the lines spread over the cache sets. */
+static int op_tlb_touch(void)
+{
+    for (uint32_t i = 0; i < TLB_PAGES; i++)
+        model_buf[(uint64_t)i * 4096 + (i * 64) % 4096] = (uint8_t)i;
+    return 0;
+}
+
+static int setup_tlb_cr3(void)
+{
+    if (setup_tlb() != PLAT_OK)
+        return PLAT_ERROR;
+    return setup_yield();
+}
+
+static int op_tlb_touch_cr3(void)
+{
+    if (op_yield() != 0)
+        return -1;
+    return op_tlb_touch();
 }
 
 struct row {
@@ -179,38 +278,53 @@ static const struct row rows[] = {
     {"null_call", 2000, 1, NULL, op_null_call, NULL},
     {"exception_rt", 500, 1, plat_exception_setup, op_exception, plat_exception_teardown},
     {"prot_fault", 300, 1, setup_prot_fault, op_prot_fault, teardown_prot_fault},
-    {"ipc_rt", 1000, 1, plat_ipc_setup, plat_ipc_roundtrip, plat_ipc_teardown},
-    {"map_touch_unmap", 1000, 1, plat_map_setup, op_map_touch_unmap, NULL},
+    /* a protected control transfer round trip (Linux has none: n/a) */
+    {"pct_rt", 1000, 1, plat_pct_setup, plat_pct_roundtrip, plat_pct_teardown},
+    {"map_touch_unmap", 1000, 1, plat_map_setup, op_map_touch_unmap, plat_map_teardown},
     /* one iteration = our yield + the partner's yield (strict alternation) */
-    {"yield", 500, 2, plat_yield_setup, plat_yield, teardown_yield},
+    {"yield", 500, 2, setup_yield, op_yield, plat_yield_teardown},
     {"domain_create", 50, 1, plat_domain_setup, plat_domain_create_exit_wait, plat_domain_teardown},
     /* Extensions: the same events handled by a verified handler in the
      * kernel instead of an upcall (compare with exception_rt and ipc_rt). */
     {"ext_exception_rt", 500, 1, plat_ext_exception_setup, op_exception,
      plat_ext_exception_teardown},
     {"ext_pct_rt", 1000, 1, plat_ext_pct_setup, plat_ext_pct_roundtrip, plat_ext_pct_teardown},
+    /* Linux: the kernel's fork; Spinel: the Unix library OS's
+     * copy-on-write fork (user space). */
     /* Unix: fork (copy-on-write, in the library OS on Spinel) + exit + wait. */
     {"unix_fork_exit_wait", 50, 1, plat_unix_fork_setup, plat_unix_fork_exit_wait, NULL},
     /* Unix: 1-byte round trip through two pipes to a child process. */
-    {"unix_pipe_rt", 500, 1, plat_unix_pipe_setup, plat_unix_pipe_roundtrip, plat_unix_pipe_teardown},
+    {"unix_pipe_rt", 500, 1, plat_unix_pipe_setup, plat_unix_pipe_roundtrip,
+     plat_unix_pipe_teardown},
     /* Threads inside one domain: Linux pthreads, Spinel's lib/unix/thread. */
     {"thread_create_join", 200, 1, NULL, plat_thread_create_join, NULL},
     {"mutex_uncontended", 2000, 1, NULL, plat_mutex_lock_unlock, NULL},
     /* one iteration = our yield + the partner thread's (strict alternation) */
     {"thread_switch", 500, 2, plat_thread_switch_setup, plat_thread_switch,
      plat_thread_switch_teardown},
+    /* Known cases for the cost model (docs/benchmarks.md, "Model checks"). */
+    {"model_chase_1k", 200, 1, setup_chase_1k, op_chase, NULL},
+    {"model_chase_64k", 200, 1, setup_chase_64k, op_chase, NULL},
+    {"model_chase_8m", 50, 1, setup_chase_8m, op_chase, NULL},
+    {"model_tlb_1000", 20, 1, setup_tlb, op_tlb_touch, NULL},
+    {"model_tlb_1000_cr3", 20, 1, setup_tlb_cr3, op_tlb_touch_cr3, plat_yield_teardown},
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
-/* Run one batch of n iterations; 0 and *ticks on success. */
+/* Run one batch of n iterations; 0 and *ticks on success.  The cost-model
+ * plugin (tools/bench/model.c) counts between MARK_START and MARK_STOP. */
 static int run_batch(int (*op)(void), uint32_t n, uint64_t *ticks)
 {
     uint64_t t0 = rdtsc();
+    MARK(MARK_START);
     for (uint32_t i = 0; i < n; i++) {
-        if (op() != 0)
+        if (op() != 0) {
+            MARK(MARK_STOP);
             return -1;
+        }
     }
+    MARK(MARK_STOP);
     uint64_t t1 = rdtsc();
     *ticks = t1 - t0;
     return 0;
@@ -232,6 +346,8 @@ static void sort_u64(uint64_t *v, int n)
 static void run_row(const struct row *r)
 {
     char a[24], b[24], c[24];
+
+    MARK(MARK_ROW);
 
     if (r->setup != NULL) {
         int st = r->setup();
@@ -293,17 +409,8 @@ void bench_main(void)
         say("BENCH-INFO harness_overhead_per_op=", fmt_u64(a, div_round(t, 1000)), NULL, NULL, NULL,
             NULL, NULL, NULL);
 
-    for (unsigned i = 0; i < NROWS; i++) {
+    for (unsigned i = 0; i < NROWS; i++)
         run_row(&rows[i]);
-        if (rows[i].op == plat_yield && yield_partner_count != 0) {
-            /* partner yields per iteration (warm-up included); 1.00
-             * means strict alternation */
-            uint64_t iters = (uint64_t)(BATCHES + 1) * rows[i].iters;
-            say("BENCH-INFO yield partner_yields_per_iteration=",
-                fmt_centi(a, div_round(yield_partner_count * 100, iters)), NULL, NULL, NULL, NULL,
-                NULL, NULL);
-        }
-    }
     plat_print("BENCH-END\n");
     plat_exit(0);
 }

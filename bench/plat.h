@@ -75,13 +75,15 @@ int plat_prot_fault_setup(void **page);
 int plat_page_protect_ro(void *page);
 void plat_prot_fault_teardown(void *page);
 
-/* ---- ipc_rt: 1-byte round trip to a partner domain/process ---------- */
+/* ---- pct_rt: protected control transfer round trip ------------------- */
 
-/* Create a partner that echoes every byte it receives. */
-int plat_ipc_setup(void);
-/* Send one byte to the partner and wait for its echo. */
-int plat_ipc_roundtrip(void);
-void plat_ipc_teardown(void);
+/* Create a partner domain with a protected entry that returns its argument
+ * (one register word in, one out, no buffer).  Linux has no such primitive
+ * (a synchronous call into another address space): PLAT_UNSUPPORTED. */
+int plat_pct_setup(void);
+/* Call the partner with one word and check the echo. */
+int plat_pct_roundtrip(void);
+void plat_pct_teardown(void);
 
 /* ---- map_touch_unmap ------------------------------------------------ */
 
@@ -90,28 +92,36 @@ void plat_ipc_teardown(void);
  * bench.c's write is what touches it. */
 void *plat_map_page(void);
 int plat_unmap_page(void *page);
-/* Called once before the row: PLAT_UNSUPPORTED hides the row. */
+/* Called once before the row: PLAT_UNSUPPORTED hides the row.  A platform
+ * that pages on demand in user space (Spinel's library OS) installs its
+ * page-fault handler here and removes it in plat_map_teardown. */
 int plat_map_setup(void);
+void plat_map_teardown(void);
 
 /* ---- yield ---------------------------------------------------------- */
 
-/* Create a second runnable domain/process that yields in a loop.  The two
- * must alternate strictly: each plat_yield switches to the partner, whose
- * yield switches back.  bench.c therefore counts one iteration as TWO
- * yields (each = yield call + switch to the other domain). */
-int plat_yield_setup(void);
+/* Create a second runnable domain/process that yields in a loop and adds
+ * 1 to a 64-bit counter shared with the caller after each of its yields
+ * returns; store the counter's address in *counter.  The two must
+ * alternate strictly: each plat_yield switches to the partner, whose yield
+ * switches back.  bench.c checks that the counter grew by exactly one
+ * across every plat_yield (and fails the row otherwise), and counts one
+ * iteration as TWO yields (each = yield call + switch to the other
+ * domain). */
+int plat_yield_setup(volatile uint64_t **counter);
 /* Give up the CPU once (to the partner). */
 int plat_yield(void);
-/* Stop the partner.  If the platform can tell, store in *partner_yields
- * how many times the partner yielded while the row ran (including the
- * warm-up); store 0 if unknown. */
-void plat_yield_teardown(uint64_t *partner_yields);
+/* Stop the partner. */
+void plat_yield_teardown(void);
 
 /* ---- domain_create: create a domain/process that exits at once, and
  *      wait for it ---------------------------------------------------- */
 
 int plat_domain_setup(void);
-/* Linux: fork(); the child calls _exit(0); the parent waitpid()s. */
+/* Linux: vfork() + execve() of a 3-instruction static binary that calls
+ * exit(0) (/bin/exit0 in the initramfs), waitpid().  Spinel: spawn a tiny
+ * env from the boot image, which exits, and wait for it.  (The fork row is
+ * unix_fork_exit_wait.) */
 int plat_domain_create_exit_wait(void);
 void plat_domain_teardown(void);
 
@@ -147,10 +157,17 @@ void plat_thread_switch_teardown(void);
  *      fork over the exokernel interface) -------------------------------- */
 int plat_unix_fork_setup(void);
 int plat_unix_fork_exit_wait(void);
-/* Linux: the same as ipc_rt; Spinel: pipes of the Unix library OS. */
+/* 1-byte round trip through two pipes to a forked child (Linux: kernel
+ * pipes; Spinel: pipes of the Unix library OS). */
 int plat_unix_pipe_setup(void);
 int plat_unix_pipe_roundtrip(void);
 void plat_unix_pipe_teardown(void);
+
+/* ---- model checks ---------------------------------------------------- */
+
+/* 'bytes' (a multiple of 4096) of zero-filled writable memory for the cost
+ * model's known cases; NULL on failure.  Never freed. */
+void *plat_alloc(size_t bytes);
 
 /* ---- provided by bench.c ------------------------------------------- */
 

@@ -166,65 +166,36 @@ void plat_prot_fault_teardown(void *page)
     munmap(page, PAGE);
 }
 
-/* ---- ipc_rt: pipe ping-pong with a child process -------------------- */
-
-static int ipc_to_child = -1, ipc_from_child = -1;
-static pid_t ipc_pid = -1;
-
-int plat_ipc_setup(void)
+/* ---- pct_rt ------------------------------------------------------------
+ *
+ * Linux has no protected control transfer: no system call runs code in
+ * another address space and returns its answer (the closest things, a pipe
+ * or futex round trip between two processes, go through the scheduler,
+ * which a PCT does not; unix_pipe_rt measures the pipe one).  n/a.
+ */
+int plat_pct_setup(void)
 {
-    int down[2], up[2];
-    if (pipe(down) != 0)
-        return PLAT_ERROR;
-    if (pipe(up) != 0) {
-        close(down[0]);
-        close(down[1]);
-        return PLAT_ERROR;
-    }
-    pid_t pid = fork();
-    if (pid < 0)
-        return PLAT_ERROR;
-    if (pid == 0) {
-        close(down[1]);
-        close(up[0]);
-        char b;
-        while (read(down[0], &b, 1) == 1) {
-            if (write(up[1], &b, 1) != 1)
-                break;
-        }
-        _exit(0);
-    }
-    close(down[0]);
-    close(up[1]);
-    ipc_to_child = down[1];
-    ipc_from_child = up[0];
-    ipc_pid = pid;
-    return PLAT_OK;
+    return PLAT_UNSUPPORTED;
 }
-
-int plat_ipc_roundtrip(void)
+int plat_pct_roundtrip(void)
 {
-    char b = 'x';
-    if (write(ipc_to_child, &b, 1) != 1)
-        return -1;
-    if (read(ipc_from_child, &b, 1) != 1)
-        return -1;
-    return 0;
+    return -1;
 }
-
-void plat_ipc_teardown(void)
-{
-    close(ipc_to_child); /* child sees EOF and exits */
-    close(ipc_from_child);
-    waitpid(ipc_pid, NULL, 0);
-    ipc_pid = -1;
-}
+void plat_pct_teardown(void) {}
 
 /* ---- map_touch_unmap ------------------------------------------------ */
 
 int plat_map_setup(void)
 {
     return PLAT_OK;
+}
+
+void plat_map_teardown(void) {}
+
+void *plat_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
 }
 
 void *plat_map_page(void)
@@ -253,7 +224,7 @@ static pid_t yield_pid = -1;
 static volatile uint64_t *yield_counter; /* shared with the partner */
 static int yield_fifo;
 
-int plat_yield_setup(void)
+int plat_yield_setup(volatile uint64_t **counter)
 {
     void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
@@ -280,9 +251,9 @@ int plat_yield_setup(void)
         }
     }
     yield_pid = pid;
-    /* Let the partner reach its loop, then count from here on. */
+    /* Let the partner reach its loop. */
     sched_yield();
-    *yield_counter = 0;
+    *counter = yield_counter;
     return PLAT_OK;
 }
 
@@ -291,9 +262,8 @@ int plat_yield(void)
     return sched_yield();
 }
 
-void plat_yield_teardown(uint64_t *partner_yields)
+void plat_yield_teardown(void)
 {
-    *partner_yields = *yield_counter;
     kill(yield_pid, SIGKILL);
     waitpid(yield_pid, NULL, 0);
     yield_pid = -1;
@@ -306,14 +276,39 @@ void plat_yield_teardown(uint64_t *partner_yields)
     yield_counter = NULL;
 }
 
-/* ---- domain_create: fork + _exit + waitpid -------------------------- */
+/* ---- domain_create: vfork + execve of a tiny static binary + waitpid ----
+ *
+ * /bin/exit0 (built by tools/bench/run.sh) is three instructions: mov $60,
+ * %eax; xor %edi, %edi; syscall (exit(0)).  vfork + execve is how a Unix
+ * creates a new address space running another program without copying the
+ * parent's; the fork row is unix_fork_exit_wait.
+ */
+#define EXIT0 "/bin/exit0"
 
 int plat_domain_setup(void)
 {
-    return PLAT_OK;
+    return access(EXIT0, X_OK) == 0 ? PLAT_OK : PLAT_UNSUPPORTED;
 }
 
 int plat_domain_create_exit_wait(void)
+{
+    static char *const argv[] = {EXIT0, NULL};
+    static char *const envp[] = {NULL};
+    pid_t pid = vfork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        execve(EXIT0, argv, envp);
+        _exit(127);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return -1;
+    return 0;
+}
+
+/* fork + _exit + waitpid */
+static int fork_exit_wait(void)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -361,10 +356,19 @@ int main(void)
 
 /* Linux has no way to run a user-supplied handler for a user fault or an
  * IPC inside the kernel (eBPF cannot answer a signal or a pipe write). */
-int plat_ext_exception_setup(void) { return PLAT_UNSUPPORTED; }
+int plat_ext_exception_setup(void)
+{
+    return PLAT_UNSUPPORTED;
+}
 void plat_ext_exception_teardown(void) {}
-int plat_ext_pct_setup(void) { return PLAT_UNSUPPORTED; }
-int plat_ext_pct_roundtrip(void) { return -1; }
+int plat_ext_pct_setup(void)
+{
+    return PLAT_UNSUPPORTED;
+}
+int plat_ext_pct_roundtrip(void)
+{
+    return -1;
+}
 void plat_ext_pct_teardown(void) {}
 
 /* ---- threads: pthreads ----------------------------------------------
@@ -439,9 +443,65 @@ void plat_thread_switch_teardown(void)
     }
 }
 
-int plat_unix_fork_setup(void) { return PLAT_OK; }
-int plat_unix_fork_exit_wait(void) { return plat_domain_create_exit_wait(); }
+int plat_unix_fork_setup(void)
+{
+    return PLAT_OK;
+}
+int plat_unix_fork_exit_wait(void)
+{
+    return fork_exit_wait();
+}
 
-int plat_unix_pipe_setup(void) { return plat_ipc_setup(); }
-int plat_unix_pipe_roundtrip(void) { return plat_ipc_roundtrip(); }
-void plat_unix_pipe_teardown(void) { plat_ipc_teardown(); }
+/* ---- unix_pipe_rt: pipe ping-pong with a child process -------------- */
+
+static int pipe_to_child = -1, pipe_from_child = -1;
+static pid_t pipe_pid = -1;
+
+int plat_unix_pipe_setup(void)
+{
+    int down[2], up[2];
+    if (pipe(down) != 0)
+        return PLAT_ERROR;
+    if (pipe(up) != 0) {
+        close(down[0]);
+        close(down[1]);
+        return PLAT_ERROR;
+    }
+    pid_t pid = fork();
+    if (pid < 0)
+        return PLAT_ERROR;
+    if (pid == 0) {
+        close(down[1]);
+        close(up[0]);
+        char b;
+        while (read(down[0], &b, 1) == 1) {
+            if (write(up[1], &b, 1) != 1)
+                break;
+        }
+        _exit(0);
+    }
+    close(down[0]);
+    close(up[1]);
+    pipe_to_child = down[1];
+    pipe_from_child = up[0];
+    pipe_pid = pid;
+    return PLAT_OK;
+}
+
+int plat_unix_pipe_roundtrip(void)
+{
+    char b = 'x';
+    if (write(pipe_to_child, &b, 1) != 1)
+        return -1;
+    if (read(pipe_from_child, &b, 1) != 1)
+        return -1;
+    return 0;
+}
+
+void plat_unix_pipe_teardown(void)
+{
+    close(pipe_to_child); /* child sees EOF and exits */
+    close(pipe_from_child);
+    waitpid(pipe_pid, NULL, 0);
+    pipe_pid = -1;
+}

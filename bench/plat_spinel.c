@@ -5,18 +5,27 @@
  *   exception_rt     ud2 -> exception upcall -> handler -> user-level resume
  *   prot_fault       MMU_PROTECT read-only, write, page-fault upcall whose
  *                    handler makes the page writable (mmu_update), resume
- *   ipc_rt           PCT call into a server env's protected entry and reply
- *   map_touch_unmap  frame_alloc + mmu_update map, write, unmap + cap_delete
- *   yield            sys_yield between two envs with a slot each
+ *   pct_rt           PCT call into a server env's protected entry and reply
+ *   map_touch_unmap  demand paging in the library OS: nothing is mapped; the
+ *                    write faults, the page-fault upcall's handler does
+ *                    frame_alloc (a zeroed frame) + mmu_update map and the
+ *                    write restarts; then unmap + cap_delete
+ *   yield            sys_yield between two envs with a slot each; the
+ *                    partner counts its yields in a page both map
  *   domain_create    env_create + env_load + slot + start, the child exits,
  *                    the parent waits and deletes the env capability */
 #include "plat.h"
 #include "../lib/exo/exo.h"
 
-#define PROT_VA 0x0000200000000000UL
-#define MAP_VA  0x0000210000000000UL
+#define PROT_VA  0x0000200000000000UL
+#define MAP_VA   0x0000210000000000UL
+#define MODEL_VA 0x0000220000000000UL
+#define YIELD_VA 0x0000230000000000UL /* the yield counter; bench_yield.c */
 
-int plat_init(void) { return PLAT_OK; }
+int plat_init(void)
+{
+    return PLAT_OK;
+}
 void plat_print(const char *s)
 {
     size_t n = 0;
@@ -24,18 +33,33 @@ void plat_print(const char *s)
         n++;
     sys_cputs(s, n);
 }
-const char *plat_name(void) { return "spinel"; }
-_Noreturn void plat_exit(int code) { sys_exit(code); }
+const char *plat_name(void)
+{
+    return "spinel";
+}
+_Noreturn void plat_exit(int code)
+{
+    sys_exit(code);
+}
 
-int plat_null_call(void) { return (int)sys_null(); }
+int plat_null_call(void)
+{
+    return (int)sys_null();
+}
 
 /* ---- exception_rt ---- */
-static void on_ud(struct upcall_frame *f) { f->rip += 2; }
+static void on_ud(struct upcall_frame *f)
+{
+    f->rip += 2;
+}
 int plat_exception_setup(void)
 {
     return exo_set_handler(UPCALL_EXCEPTION, on_ud) == 0 ? PLAT_OK : PLAT_ERROR;
 }
-void plat_exception_teardown(void) { exo_set_handler(UPCALL_EXCEPTION, 0); }
+void plat_exception_teardown(void)
+{
+    exo_set_handler(UPCALL_EXCEPTION, 0);
+}
 
 /* ---- prot_fault ---- */
 static long prot_cap;
@@ -65,9 +89,9 @@ void plat_prot_fault_teardown(void *page)
     sys_cap_delete((uint32_t)prot_cap);
 }
 
-/* ---- ipc_rt ---- */
+/* ---- pct_rt ---- */
 static long ipc_srv;
-int plat_ipc_setup(void)
+int plat_pct_setup(void)
 {
     ipc_srv = exo_spawn("bench_srv", 128);
     if (ipc_srv < 0)
@@ -79,43 +103,95 @@ int plat_ipc_setup(void)
     }
     return PLAT_ERROR;
 }
-int plat_ipc_roundtrip(void) { return sys_pct_call((uint32_t)ipc_srv, 7, 0, 0) == 7 ? 0 : 1; }
-void plat_ipc_teardown(void) { sys_cap_delete((uint32_t)ipc_srv); }
-
-/* ---- map_touch_unmap ---- */
-static long map_cap;
-int plat_map_setup(void) { return PLAT_OK; }
-void *plat_map_page(void)
+int plat_pct_roundtrip(void)
 {
+    return sys_pct_call((uint32_t)ipc_srv, 7, 0, 0) == 7 ? 0 : 1;
+}
+void plat_pct_teardown(void)
+{
+    sys_cap_delete((uint32_t)ipc_srv);
+}
+
+/* ---- map_touch_unmap: demand paging ---- */
+static long map_cap = -1;
+static void on_demand(struct upcall_frame *f)
+{
+    if ((f->addr & ~4095UL) != MAP_VA || map_cap >= 0)
+        sys_exit(90); /* not the page this row pages in */
     map_cap = sys_frame_alloc(-1);
     if (map_cap < 0 || exo_map(CAP_SELF, (uint32_t)map_cap, MAP_VA, MMU_W) != 1)
-        return 0;
-    return (void *)MAP_VA;
+        sys_exit(91);
 }
+int plat_map_setup(void)
+{
+    return exo_set_handler(UPCALL_PAGEFAULT, on_demand) == 0 ? PLAT_OK : PLAT_ERROR;
+}
+void plat_map_teardown(void)
+{
+    exo_set_handler(UPCALL_PAGEFAULT, 0);
+}
+void *plat_map_page(void)
+{
+    return (void *)MAP_VA;
+} /* maps nothing */
 int plat_unmap_page(void *page)
 {
     (void)page;
-    if (exo_unmap(CAP_SELF, (uint32_t)map_cap) != 1)
+    if (map_cap < 0 || exo_unmap(CAP_SELF, (uint32_t)map_cap) != 1)
         return 1;
-    return sys_cap_delete((uint32_t)map_cap) == 0 ? 0 : 1;
+    long r = sys_cap_delete((uint32_t)map_cap);
+    map_cap = -1;
+    return r == 0 ? 0 : 1;
+}
+
+/* ---- model checks: 2 MiB blocks of zeroed frames ---- */
+void *plat_alloc(size_t bytes)
+{
+    static uint64_t next = MODEL_VA;
+    uint64_t va = next;
+    for (size_t off = 0; off < bytes; off += 2UL << 20) {
+        long b = sys_frame_alloc_in(CAP_SELF, -1, 9);
+        if (b < 0 || exo_map(CAP_SELF, (uint32_t)b, next, MMU_W) != 1)
+            return 0;
+        next += 2UL << 20;
+    }
+    return (void *)va;
 }
 
 /* ---- yield ---- */
-static long yield_partner;
-int plat_yield_setup(void)
+static long yield_partner, yield_page;
+int plat_yield_setup(volatile uint64_t **counter)
 {
+    yield_page = exo_page_alloc_map(YIELD_VA, true);
+    if (yield_page < 0)
+        return PLAT_ERROR;
     yield_partner = exo_spawn("bench_yield", 64);
-    return yield_partner < 0 ? PLAT_ERROR : PLAT_OK;
+    if (yield_partner < 0)
+        return PLAT_ERROR;
+    /* The partner waits until the page is mapped in its space too. */
+    struct mmu_op op = {.va = YIELD_VA, .cap = (uint32_t)yield_page, .op = MMU_COPY | MMU_W};
+    if (sys_mmu_update((uint32_t)yield_partner, &op, 1) != 1)
+        return PLAT_ERROR;
+    *counter = (volatile uint64_t *)YIELD_VA;
+    sys_yield(-1); /* let the partner reach its loop */
+    return PLAT_OK;
 }
-int plat_yield(void) { return (int)sys_yield(-1); }
-void plat_yield_teardown(uint64_t *partner_yields)
+int plat_yield(void)
 {
-    *partner_yields = 0;
+    return (int)sys_yield(-1);
+}
+void plat_yield_teardown(void)
+{
     sys_cap_delete((uint32_t)yield_partner);
+    exo_unmap(CAP_SELF, (uint32_t)yield_page);
+    sys_cap_delete((uint32_t)yield_page);
 }
 
 /* ---- domain_create ---- */
-int plat_domain_setup(void) { return PLAT_OK; }
+int plat_domain_setup(void)
+{
+    return PLAT_OK;
+}
 int plat_domain_create_exit_wait(void)
 {
     long env = exo_spawn("bench_exit", 64);
@@ -133,7 +209,8 @@ static long skip_mod, pct_mod, pct_srv;
 
 int plat_ext_exception_setup(void)
 {
-    skip_mod = sys_ext_load(ext_obj_x_skip, (uint64_t)(ext_obj_x_skip_end - ext_obj_x_skip), 0, 0, 0);
+    skip_mod =
+        sys_ext_load(ext_obj_x_skip, (uint64_t)(ext_obj_x_skip_end - ext_obj_x_skip), 0, 0, 0);
     long g = exo_ext_find((uint32_t)skip_mod, "event/exception/is_ud");
     long h = exo_ext_find((uint32_t)skip_mod, "event/exception/skip");
     if (skip_mod < 0 || g < 0 || h < 0 ||
@@ -141,7 +218,10 @@ int plat_ext_exception_setup(void)
         return PLAT_ERROR;
     return PLAT_OK;
 }
-void plat_ext_exception_teardown(void) { sys_cap_delete((uint32_t)skip_mod); }
+void plat_ext_exception_teardown(void)
+{
+    sys_cap_delete((uint32_t)skip_mod);
+}
 
 int plat_ext_pct_setup(void)
 {
@@ -154,7 +234,10 @@ int plat_ext_pct_setup(void)
         return PLAT_ERROR;
     return PLAT_OK;
 }
-int plat_ext_pct_roundtrip(void) { return sys_pct_call((uint32_t)pct_srv, 7, 0, 0) == 14 ? 0 : 1; }
+int plat_ext_pct_roundtrip(void)
+{
+    return sys_pct_call((uint32_t)pct_srv, 7, 0, 0) == 14 ? 0 : 1;
+}
 void plat_ext_pct_teardown(void)
 {
     sys_cap_delete((uint32_t)pct_srv);
@@ -211,12 +294,18 @@ int plat_unix_fork_exit_wait(void)
     return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? 0 : 1;
 }
 
-int main(void) { bench_main(); }
+int main(void)
+{
+    bench_main();
+}
 
 /* ---- threads: the Unix library OS's strands (lib/unix/thread) ---- */
 #include "../lib/unix/thread/thread.h"
 
-static void *thread_returns(void *arg) { return arg; }
+static void *thread_returns(void *arg)
+{
+    return arg;
+}
 int plat_thread_create_join(void)
 {
     pthread_t t;
@@ -249,7 +338,10 @@ int plat_thread_switch_setup(void)
     sched_yield(); /* let the partner reach its loop */
     return PLAT_OK;
 }
-int plat_thread_switch(void) { return sched_yield(); }
+int plat_thread_switch(void)
+{
+    return sched_yield();
+}
 void plat_thread_switch_teardown(void)
 {
     switch_stop = 1;

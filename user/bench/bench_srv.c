@@ -1,4 +1,4 @@
-/* The PCT partner of the ipc_rt benchmark row: echoes its first argument. */
+/* The PCT partner of the pct_rt benchmark row: echoes its first argument. */
 #include "../../lib/exo/exo.h"
 static uint64_t echo(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller)
 {
