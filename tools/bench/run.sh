@@ -20,7 +20,9 @@
 #                        lines on stdout; unset or failing -> Spinel n/a.
 #                        It sees BENCH_QEMU_ACCEL (the accel options above,
 #                        as one string), BENCH_QEMU_MEM and BENCH_QEMU_RTC.
-#   BENCH_TIMEOUT        seconds per QEMU boot before it is killed (300)
+#   BENCH_MODEL=0        do not load the cost-model plugin (tools/bench/model.c;
+#                        on by default under TCG, off with KVM)
+#   BENCH_TIMEOUT        seconds per QEMU boot before it is killed (600)
 #   BENCH_LINUX_APPEND   Linux command line (console=ttyS0 quiet norandmaps)
 #
 # Files: build/bench-cache/ (downloaded .debs, extracted kernel, busybox),
@@ -68,13 +70,15 @@ QEMU_MEM=512M
 # wall clock, and a different seed means a different address-space layout
 # and different counts.
 QEMU_RTC="base=2025-01-01T00:00:00,clock=vm"
-TIMEOUT=${BENCH_TIMEOUT:-300}
+TIMEOUT=${BENCH_TIMEOUT:-600}
 # norandmaps: see docs/benchmarks.md (layout-dependent page-table costs).
 LINUX_APPEND=${BENCH_LINUX_APPEND:-"console=ttyS0 quiet norandmaps"}
 export BENCH_QEMU_ACCEL="${QEMU_ACCEL[*]}" BENCH_QEMU_MEM=$QEMU_MEM \
     BENCH_QEMU_RTC=$QEMU_RTC
 
 CFLAGS=(-std=c11 -O2 -Wall -Wextra -Werror)
+MODEL=${BENCH_MODEL:-1}
+[ "$ACCEL" = tcg ] || MODEL=0
 
 # ---- Linux kernel and busybox from Debian -------------------------------
 # Prints the name of the real kernel package behind the metapackage.
@@ -159,15 +163,40 @@ prepare_linux() {
     gcc "${CFLAGS[@]}" ${BENCH_CFLAGS:-} -static -o "$OUT/bench-linux" \
         "$ROOT/bench/bench.c" "$ROOT/bench/plat_linux.c"
     gcc "${CFLAGS[@]}" -o "$OUT/mkcpio" "$ROOT/tools/bench/mkcpio.c"
+    # /bin/exit0 for domain_create: a static binary of three instructions
+    # (exit(0)), started with vfork + execve.
+    printf '%s\n' '.globl _start' '_start:' '    mov $60, %eax' \
+        '    xor %edi, %edi' '    syscall' >"$OUT/exit0.S"
+    gcc -nostdlib -static -Wl,--build-id=none -o "$OUT/exit0" "$OUT/exit0.S"
     "$OUT/mkcpio" dir:dev:0755 nod:dev/console:0600:c:5:1 \
         dir:proc:0755 dir:sys:0755 dir:tmp:1777 dir:bin:0755 \
         "file:bin/busybox:0755:$busybox" slink:bin/sh:busybox \
+        "file:bin/exit0:0755:$OUT/exit0" \
         "file:init:0755:$OUT/bench-linux" |
         gzip -9n >"$OUT/initramfs-linux.gz"
 }
 
+# The cost model: a TCG plugin built against the installed QEMU's
+# qemu-plugin.h (from Debian's source package, into the cache).
+prepare_model() {
+    [ "$MODEL" = 1 ] || return 0
+    "$ROOT/tools/bench/plugin-header.sh" "$CACHE" ||
+        die "no qemu-plugin.h (set BENCH_MODEL=0 to run without the model)"
+    gcc "${CFLAGS[@]}" -shared -fPIC -I "$CACHE" -o "$OUT/model.so" \
+        "$ROOT/tools/bench/model.c"
+}
+
+# plugin_opts NAME I -> PLUGIN array: QEMU options that load the model for
+# one boot (records in $OUT/NAME-runI.model).
+plugin_opts() {
+    PLUGIN=()
+    rm -f "$OUT/$1-run$2.model"
+    [ "$MODEL" = 1 ] || return 0
+    PLUGIN=(-plugin "$OUT/model.so,out=$OUT/$1-run$2.model")
+}
+
 linux_qemu_cmd() { # append-line -> QEMU_CMD array
-    QEMU_CMD=(qemu-system-x86_64 "${QEMU_ACCEL[@]}" -smp 1 -m "$QEMU_MEM"
+    QEMU_CMD=(qemu-system-x86_64 "${QEMU_ACCEL[@]}" "${PLUGIN[@]}" -smp 1 -m "$QEMU_MEM"
               -rtc "$QEMU_RTC" -nic none
               -kernel "$VMLINUZ" -initrd "$OUT/initramfs-linux.gz"
               -append "$1" -nographic -no-reboot)
@@ -182,6 +211,48 @@ extract_bench() {
         true
 }
 
+# model_rows NAME I: append to $OUT/NAME-runI.txt one line per row,
+#   MODELROW <row> <cycles/op> insns=.. l1i=.. l1d=.. l2=.. tlb=.. walk=..
+# (per operation, from the batch with the median modelled cycles; the
+# plugin numbers rows as bench.c prints them, batch 0 is the warm-up).
+model_rows() {
+    local logf=$OUT/$1-run$2.log mf=$OUT/$1-run$2.model res=$OUT/$1-run$2.txt
+    [ -s "$mf" ] && [ -s "$res" ] || return 0
+    tr -d '\r' <"$logf" |
+        grep -aoE 'BENCH( [A-Za-z0-9_]+ ([0-9]+|n/a)$|-INFO [A-Za-z0-9_]+ ops=[0-9]+)' |
+        awk -v MF="$mf" '
+        $1 == "BENCH" { name[n++] = $2 }
+        $1 == "BENCH-INFO" { sub(/^ops=/, "", $3); ops[$2] = $3 }
+        END {
+            while ((getline line < MF) > 0) {
+                m = split(line, f, " ")
+                if (f[1] != "MODEL" || f[2] < 0 || f[3] < 1) continue
+                r = f[2]; b = f[3]; if (b > nb[r]) nb[r] = b
+                for (i = 4; i <= m; i++) {
+                    split(f[i], kv, "="); v[r, b, kv[1]] = kv[2]
+                }
+            }
+            for (r = 0; r < n; r++) {
+                o = ops[name[r]]
+                if (o == "" || nb[r] < 1) continue
+                k = 0
+                for (b = 1; b <= nb[r]; b++) idx[++k] = b
+                for (i = 2; i <= k; i++) {  # insertion sort by cycles
+                    x = idx[i]
+                    for (j = i - 1; j >= 1 && v[r, idx[j], "cycles"] + 0 > v[r, x, "cycles"] + 0; j--)
+                        idx[j + 1] = idx[j]
+                    idx[j + 1] = x
+                }
+                b = idx[int((k + 1) / 2)]
+                printf "MODELROW %s %d", name[r], v[r, b, "cycles"] / o + 0.5
+                split("insns l1i l1d l2 tlb walk", keys, " ")
+                for (i = 1; i <= 6; i++)
+                    printf " %s=%.1f", keys[i], v[r, b, keys[i]] / o
+                printf "\n"
+            }
+        }' >>"$res"
+}
+
 # run_side NAME I CMD... : one boot, log in $OUT/NAME-runI.log,
 # results in $OUT/NAME-runI.txt.  A run counts if it printed BENCH-END (the
 # exit status is only reported: QEMU's isa-debug-exit, for one, makes it
@@ -194,6 +265,7 @@ run_side() {
     nice -n 10 timeout -k 10 "$TIMEOUT" "$@" </dev/null >"$logf" 2>&1 ||
         rc=$?
     extract_bench "$logf" >"$res"
+    model_rows "$name" "$i"
     log "$name run $i: $((SECONDS - t0)) s, exit status $rc," \
         "$(grep -c '^BENCH ' "$res" || true) rows"
     if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
@@ -217,9 +289,11 @@ compare_runs() {
     for ((i = 2; i <= RUNS; i++)); do
         if ! cmp -s "$OUT/$name-run1.txt" "$OUT/$name-run$i.txt"; then
             diffs+=$(join -j 1 -a 1 -a 2 -e - -o 0,1.2,2.2 \
-                <(awk '$1 == "BENCH" { print $2, $3 }' \
+                <(awk '$1 == "BENCH" { print $2, $3 }
+                       $1 == "MODELROW" { print "model:" $2, $3 }' \
                      "$OUT/$name-run1.txt" | sort) \
-                <(awk '$1 == "BENCH" { print $2, $3 }' \
+                <(awk '$1 == "BENCH" { print $2, $3 }
+                       $1 == "MODELROW" { print "model:" $2, $3 }' \
                      "$OUT/$name-run$i.txt" | sort) |
                 awk -v r="$i" '$2 != $3 { printf " %s: %s vs %s (run %s);",
                                           $1, $2, $3, r }')
@@ -235,6 +309,8 @@ compare_runs() {
 # ---- main -----------------------------------------------------------------
 cd "$ROOT"
 prepare_linux
+prepare_model
+PLUGIN=()
 linux_qemu_cmd "$LINUX_APPEND"
 
 if [ $SHELL_MODE = 1 ]; then
@@ -250,6 +326,8 @@ echo >>"$OUT/linux-qemu-cmd.txt"
 
 LINUX_OK=1
 for ((i = 1; i <= RUNS; i++)); do
+    plugin_opts linux "$i"
+    linux_qemu_cmd "$LINUX_APPEND"
     run_side linux "$i" "${QEMU_CMD[@]}" || LINUX_OK=0
 done
 LINUX_DET=$(compare_runs linux)
@@ -261,7 +339,9 @@ SPINEL_DET="not run"
 if [ $SPINEL = 1 ] && [ -n "${SPINEL_BENCH_CMD:-}" ]; then
     SPINEL_OK=1
     for ((i = 1; i <= RUNS; i++)); do
-        run_side spinel "$i" bash -c "$SPINEL_BENCH_CMD" || SPINEL_OK=0
+        plugin_opts spinel "$i"
+        run_side spinel "$i" env BENCH_QEMU_ACCEL="${QEMU_ACCEL[*]} ${PLUGIN[*]}" \
+            bash -c "$SPINEL_BENCH_CMD" || SPINEL_OK=0
     done
     SPINEL_DET=$(compare_runs spinel)
     [ $SPINEL_OK = 1 ] ||
@@ -280,6 +360,7 @@ TABLE=$(awk '
         if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
         v[side, $2] = $3
     }
+    $1 == "MODELROW" { c[side, $2] = $3 }
     function fmt(x,   t) {   # thousands separators for readability
         if (x !~ /^[0-9]+$/) return x
         t = ""
@@ -289,19 +370,78 @@ TABLE=$(awk '
         }
         return x t
     }
+    function get(a, s, r) { return ((s, r) in a) ? a[s, r] : "n/a" }
+    function ratio(l, s) {
+        return (s ~ /^[0-9.]+$/ && l ~ /^[0-9.]+$/ && s + 0 > 0) ? sprintf("%.2f", l / s) : "n/a"
+    }
+    BEGIN {
+        note["pct_rt"] = "seL4 fast path: 457 ticks [^sel4]; Linux has no PCT [^pct]"
+        note["map_touch_unmap"] = "both take a demand-zero fault on the write [^map]"
+        note["yield"] = "strict alternation checked on both sides"
+        note["domain_create"] = "Spinel: spawn tiny env; Linux: vfork + execve of a 3-instruction binary [^dom]"
+        note["unix_fork_exit_wait"] = "Spinel: library-OS copy-on-write fork; Linux: kernel fork"
+        note["unix_pipe_rt"] = "Spinel: library-OS pipes; Linux: kernel pipes"
+        note["thread_create_join"] = "threads: Spinel user-level strands, Linux kernel threads [^thr]"
+        note["mutex_uncontended"] = note["thread_create_join"]
+        note["thread_switch"] = note["thread_create_join"]
+        note["ext_exception_rt"] = "in-kernel verified handler; compare exception_rt"
+        note["ext_pct_rt"] = "in-kernel verified handler; compare pct_rt"
+        note["model_chase_1k"] = "model check: 256 dependent loads in 1 KiB"
+        note["model_chase_64k"] = "model check: 256 dependent loads in 64 KiB"
+        note["model_chase_8m"] = "model check: 256 dependent loads in 8 MiB"
+        note["model_tlb_1000"] = "model check: 1,000 pages written"
+        note["model_tlb_1000_cr3"] = "model check: a yield (CR3 writes), then 1,000 pages written"
+    }
     END {
-        print "| benchmark | Spinel ticks | Linux ticks | Linux/Spinel |"
-        print "|---|---:|---:|---:|"
+        print "| benchmark | Spinel ticks | Spinel cycles | Linux ticks | Linux cycles | Linux/Spinel ticks | Linux/Spinel cycles | notes |"
+        print "|---|---:|---:|---:|---:|---:|---:|---|"
         for (i = 1; i <= n; i++) {
             r = order[i]
-            s = (("S", r) in v) ? v["S", r] : "n/a"
-            l = (("L", r) in v) ? v["L", r] : "n/a"
-            ratio = "n/a"
-            if (s ~ /^[0-9.]+$/ && l ~ /^[0-9.]+$/ && s + 0 > 0)
-                ratio = sprintf("%.2f", l / s)
-            printf "| %s | %s | %s | %s |\n", r, fmt(s), fmt(l), ratio
+            st = get(v, "S", r); lt = get(v, "L", r)
+            sc = get(c, "S", r); lc = get(c, "L", r)
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r, fmt(st), fmt(sc),
+                fmt(lt), fmt(lc), ratio(lt, st), ratio(lc, sc), note[r]
         }
     }' "$OUT/linux-run1.txt" "$OUT/spinel-run1.txt")
+
+# The model's counters per operation, both sides (the figures behind the
+# cycles column, and the model checks), in bench.c order.
+DETAIL=$(awk '
+    FNR == 1 { side = (FILENAME == ARGV[1]) ? "Spinel" : "Linux" }
+    $1 == "MODELROW" {
+        if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
+        for (i = 4; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+        line[$2, side] = sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", $2, side,
+            f["insns"], f["l1i"], f["l1d"], f["l2"], f["tlb"], f["walk"], $3)
+    }
+    END {
+        for (i = 1; i <= n; i++)
+            for (k = 1; k <= 2; k++) {
+                s = (k == 1) ? "Spinel" : "Linux"
+                if ((order[i], s) in line) print line[order[i], s]
+            }
+    }' "$OUT/spinel-run1.txt" "$OUT/linux-run1.txt")
+
+FOOTNOTES=$(cat <<'EOF'
+[^sel4]: seL4 (sel4bench, release build, fast path): Call + ReplyRecv round
+  trip between two address spaces, zero-length message, measured earlier
+  under the same method (QEMU TCG, icount shift=0, 1 vCPU); a reference
+  figure, not rerun by this script, and without a modelled-cycles figure.
+[^pct]: Linux has no protected control transfer (a system call that runs
+  code in another address space and returns its answer without going
+  through the scheduler); its closest primitives, a pipe or futex round trip
+  between two processes, go through the scheduler: see `unix_pipe_rt`.
+[^map]: Linux: `mmap` + write (demand-zero fault) + `munmap`.  Spinel: the
+  library OS maps nothing; the write faults, the page-fault upcall maps a
+  zeroed frame, the write restarts; then unmap and free the frame.
+[^dom]: Spinel: create an env, load a tiny ELF from the boot image, give it
+  a slot, start it; it exits; wait; delete it.  Linux: `vfork` + `execve`
+  of a static binary of three instructions (exit(0)) + `waitpid`.  The fork
+  comparison is `unix_fork_exit_wait`.
+[^thr]: Spinel's threads (lib/unix/thread) are user-level strands in one
+  env; Linux's pthreads are kernel threads (1:1).  Both run on one CPU here.
+EOF
+)
 
 ELAPSED=$(( $(date +%s) - START ))
 REPORT=$(cat <<EOF
@@ -311,8 +451,21 @@ REPORT=$(cat <<EOF
 - Linux: Debian $KVER, append "$LINUX_APPEND", -m $QEMU_MEM -smp 1.
 - Linux runs: $LINUX_DET.
 - Spinel runs: $SPINEL_DET.
+- Cycles = modelled cycles per operation from the cost-model plugin
+  (tools/bench/model.c; docs/benchmarks.md, "The cost model"), same batch
+  method; n/a when the model was off.
 
 $TABLE
+
+$FOOTNOTES
+
+Model counters per operation (median batch by modelled cycles): L1I/L1D/L2
+= cache misses, TLB = L1 TLB misses (ITLB + DTLB), walk = page-walk memory
+references.
+
+| row | side | insns | L1I | L1D | L2 | TLB | walk | cycles |
+|---|---|---:|---:|---:|---:|---:|---:|---:|
+$DETAIL
 EOF
 )
 echo
