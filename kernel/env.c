@@ -1,5 +1,6 @@
 /* Environment lifecycle: allocation with a memory quota, loading a program
- * from the boot image, teardown and freeing. */
+ * from the boot image, teardown and freeing; and the env kernel calls
+ * (create, load, entries, start, status, registers, replace, credit). */
 #include "kernel.h"
 #include "env.h"
 #include "cap.h"
@@ -8,6 +9,8 @@
 #include "pmem.h"
 #include "sched.h"
 #include "ext.h"
+#include "initrd.h"
+#include "uaccess.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 
@@ -250,6 +253,182 @@ void env_kill(struct env *e, enum env_stop why, const char *fmt, ...)
         sched_return_to_loop();
     /* Not reached for the running env; callers killing another env use env_teardown. */
     panic("env_kill of a non-running env");
+}
+
+/* ---- kernel calls ---- */
+
+/* sys_env_create(quota_pages) -> slot. Rights: none.
+ * Errors: E_INVAL quota below ENV_MIN_QUOTA; E_NOMEM. */
+s64 sys_env_create(u64 quota)
+{
+    struct env *e = cpu_env(), *child;
+    if (quota < ENV_MIN_QUOTA)
+        return -E_INVAL;
+    if (quota > e->mem_quota - e->mem_used && !env_reserve(e, quota))
+        return -E_NOMEM;
+    e->mem_quota -= quota; /* given back when the child is torn down */
+    e->info->mem_quota = e->mem_quota;
+    int r = env_alloc("child", e->id, quota, &child);
+    if (r < 0) {
+        e->mem_quota += quota;
+        e->info->mem_quota = e->mem_quota;
+        return r;
+    }
+    int slot = cap_insert(e, CAP_ENV, R_ALL, child->id, 0);
+    if (slot < 0) {
+        env_teardown(child, STOP_KILLED);
+        env_free(child);
+        return slot;
+    }
+    child->orig_cap = cap_slot(e, (u64)slot)->id;
+    return slot;
+}
+
+/* sys_env_load(env, name, namelen) -> 0. Rights: R_CONTROL on env.
+ * Errors: E_NOENT, E_INVAL, E_FAULT, E_PERM, E_NOMEM. */
+s64 sys_env_load(u64 env, u64 uname, u64 namelen)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    char name[32];
+    if (namelen == 0 || namelen >= sizeof name)
+        return -E_NOENT;
+    if (copy_from_user(name, uname, namelen) < 0)
+        return -E_FAULT;
+    name[namelen] = 0;
+    struct initrd_file f;
+    if (!initrd_find(name, &f))
+        return -E_NOENT;
+    r = env_load_program(t, f.data, f.size);
+    if (r == 0)
+        strlcpy(t->name, name, sizeof t->name);
+    return r;
+}
+
+static bool user_addr(u64 a)
+{
+    return a == 0 || (a >= USER_MIN && a < USER_MAP_TOP);
+}
+
+/* sys_env_set_entries(env, entries) -> 0. Rights: R_CONTROL on env.
+ * Errors: E_FAULT, E_INVAL, E_PERM. */
+s64 sys_env_set_entries(u64 env, u64 uentries)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    struct env_entries en;
+    if (copy_from_user(&en, uentries, sizeof en) < 0)
+        return -E_FAULT;
+    for (int k = 0; k < UPCALL_NKINDS; k++)
+        if (!user_addr(en.entry[k]))
+            return -E_INVAL;
+    if (!user_addr(en.xstack_top) || !user_addr(en.pct_stack_top) || en.xstack_top % 16 ||
+        en.pct_stack_top % 16)
+        return -E_INVAL;
+    /* An exception stack, if any, lies in user space and holds a frame. */
+    if (en.xstack_top && (en.xstack_size < 512 || en.xstack_size > en.xstack_top ||
+                          en.xstack_top - en.xstack_size < USER_MIN))
+        return -E_INVAL;
+    t->entries = en;
+    return 0;
+}
+
+/* sys_env_start(env): see kernel/kcalls.tbl. */
+s64 sys_env_start(u64 env)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (!t->has_context)
+        return -E_INVAL;
+    if (t->state == ENV_EMPTY)
+        t->state = ENV_RUNNABLE;
+    return 0;
+}
+
+/* sys_env_status(env): see kernel/kcalls.tbl. Works on zombies too. */
+s64 sys_env_status(u64 env)
+{
+    struct env *e = cpu_env();
+    int err;
+    struct capnode *c = cap_get(e, env, &err);
+    if (!c)
+        return env == CAP_SELF ? -E_AGAIN : err;
+    if (c->type != CAP_ENV || !(c->rights & R_CONTROL))
+        return -E_PERM;
+    struct env *t = env_lookup_any((u32)c->object);
+    if (!t || t->state != ENV_ZOMBIE)
+        return -E_AGAIN;
+    return (s64)t->stop << 8 | (t->exit_status & 0xff);
+}
+
+/* sys_env_set_regs(env, regs): see kernel/kcalls.tbl. */
+s64 sys_env_set_regs(u64 env, u64 uregs)
+{
+    struct env *e = cpu_env(), *t;
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (t == e)
+        return -E_PERM;
+    if (t->state != ENV_EMPTY)
+        return -E_INVAL;
+    struct upcall_frame f;
+    if (copy_from_user(&f, uregs, sizeof f) < 0)
+        return -E_FAULT;
+    if (f.rip < USER_MIN || f.rip >= USER_MAP_TOP || f.rsp < USER_MIN || f.rsp > USER_MAP_TOP)
+        return -E_INVAL;
+    STATIC_ASSERT(sizeof(struct trapframe) <= sizeof f);
+    memcpy(&t->tf, &f, sizeof t->tf); /* the same layout (upcall.c) */
+    t->tf.cs = SEL_UCODE;
+    t->tf.ss = SEL_UDATA;
+    t->tf.rflags = (f.rflags & 0xcd5) | RFLAGS_IF | 0x2; /* arithmetic flags, DF; IF always */
+    t->tf.vector = 0;
+    t->has_context = true;
+    return 0;
+}
+
+/* sys_env_replace(env): see kernel/kcalls.tbl. */
+s64 sys_env_replace(u64 env)
+{
+    struct env *e = cpu_env(), *n;
+    int err;
+    struct capnode *c = cap_get(e, env, &err);
+    if (!c)
+        return err;
+    if (c->type != CAP_ENV || c->parent || !(n = env_lookup((u32)c->object)) || n == e)
+        return -E_PERM;
+    if (!n->has_context || !e->orig_cap)
+        return -E_INVAL;
+    if (n->state == ENV_EMPTY)
+        n->state = ENV_RUNNABLE; /* it takes over now */
+    /* Every capability naming e now names n. */
+    struct capnode *mine = cap_node(e->orig_cap);
+    cap_rename_tree(mine->id, e->id, n->id);
+    n->orig_cap = mine->id;
+    n->parent = e->parent;
+    n->credit = e->credit; /* what its creator lent the caller, it lends n */
+    n->credit_keep = e->credit_keep;
+    if (n->info)
+        n->info->parent = e->parent;
+    /* Drop the original of n held here without destroying n. */
+    c->type = CAP_NONE;
+    while (c->first_child) /* copies of it go too (they would name a stale env) */
+        cap_delete_node(c->first_child);
+    e->orig_cap = 0;
+    e->exit_status = 0;
+    ksnprintf(e->why, sizeof e->why, "replaced by %x", n->id);
+    env_teardown(e, STOP_EXIT);
+    /* No capability names e any more, so nobody would free its slot: do it
+     * now (a root env stays a zombie for the runner that started it). */
+    if (e->parent)
+        env_free(e);
+    sched_return_to_loop();
 }
 
 /* sys_env_credit(env, pages): see kernel/kcalls.tbl. */

@@ -350,17 +350,3 @@ s64 sys_block(u64 timeout_us)
     }
     sched_return_to_loop();
 }
-
-/* sys_env_start(env): see kernel/kcalls.tbl. */
-s64 sys_env_start(u64 env)
-{
-    struct env *t;
-    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
-    if (r < 0)
-        return r;
-    if (!t->has_context)
-        return -E_INVAL;
-    if (t->state == ENV_EMPTY)
-        t->state = ENV_RUNNABLE;
-    return 0;
-}
