@@ -197,11 +197,8 @@ static void release_object(struct capnode *c)
         break;
     case CAP_ENV: {
         struct env *t = env_lookup_any((u32)c->object);
-        if (t) {
-            if (t->state != ENV_ZOMBIE)
-                env_teardown(t, STOP_KILLED);
-            env_free(t);
-        }
+        if (t)
+            env_destroy(t); /* (queued if a teardown is in progress: see env.c) */
         break;
     }
     case CAP_SLOT:
@@ -220,52 +217,85 @@ static void release_object(struct capnode *c)
     }
 }
 
-void cap_delete_node(u32 n)
+/* Deletes node k, which has no children: unlinks it from its derivation
+ * tree, frees its slot and, for an original, releases its object. */
+static void cap_free_leaf(u32 k)
 {
-    struct capnode *c = cap_node(n);
-    while (c->first_child)
-        cap_delete_node(c->first_child);
+    struct capnode *c = cap_node(k);
     cap_unmap(c);
     /* Unlink from the derivation tree first, so that releasing the object
      * (which may tear down envs) never sees it again. */
-    struct env *owner = &envs[(n >> 16) & 0xff];
+    struct env *owner = &envs[(k >> 16) & 0xff];
     if (c->slot < owner->cap_hint)
         owner->cap_hint = c->slot;
     if (c->parent) {
         struct capnode *p = cap_node(c->parent);
-        if (p->first_child == n)
+        if (p->first_child == k)
             p->first_child = c->next_sibling;
         if (c->prev_sibling)
             cap_node(c->prev_sibling)->next_sibling = c->next_sibling;
         if (c->next_sibling)
             cap_node(c->next_sibling)->prev_sibling = c->prev_sibling;
-    } else {
-        struct capnode copy = *c;
         c->type = CAP_NONE;
-        release_object(&copy);
         return;
     }
+    struct capnode copy = *c;
     c->type = CAP_NONE;
+    release_object(&copy);
+}
+
+/* Deletes every node derived from n (not n), leaves first, and returns how
+ * many. No recursion: go down to a leaf, delete it, go back up to its
+ * parent, and again; each step deletes a node or goes down one level, so
+ * the walk is linear in the size of the tree whatever its depth. The nodes
+ * below n are copies: none releases an object. */
+static u64 cap_delete_below(u32 n)
+{
+    u64 count = 0;
+    for (u32 k = n;;) {
+        struct capnode *c = cap_node(k);
+        if (c->first_child) {
+            k = c->first_child;
+            continue;
+        }
+        if (k == n)
+            return count;
+        u32 up = c->parent;
+        cap_free_leaf(k);
+        count++;
+        k = up;
+    }
+}
+
+void cap_delete_node(u32 n)
+{
+    cap_delete_below(n);
+    cap_free_leaf(n);
 }
 
 u64 cap_revoke_children(u32 n)
 {
-    u64 count = 0;
-    while (cap_node(n)->first_child) {
-        u32 k = cap_node(n)->first_child;
-        count += 1 + cap_revoke_children(k);
-        cap_delete_node(k);
-    }
-    return count;
+    return cap_delete_below(n);
 }
 
+/* Preorder, without recursion: down to the first child, else on to the
+ * next sibling of the nearest node (up from here, below n) that has one. */
 void cap_rename_tree(u32 n, u32 from, u32 to)
 {
-    struct capnode *c = cap_node(n);
-    if (c->type == CAP_ENV && c->object == from)
-        c->object = to;
-    for (u32 k = c->first_child; k; k = cap_node(k)->next_sibling)
-        cap_rename_tree(k, from, to);
+    for (u32 k = n;;) {
+        struct capnode *c = cap_node(k);
+        if (c->type == CAP_ENV && c->object == from)
+            c->object = to;
+        if (c->first_child) {
+            k = c->first_child;
+            continue;
+        }
+        while (k != n && !cap_node(k)->next_sibling)
+            k = cap_node(k)->parent;
+        if (k == n)
+            return;
+        k = cap_node(k)->next_sibling;
+    }
 }
 
 void cap_describe(const struct capnode *c, struct cap_info *ci)
@@ -371,6 +401,12 @@ s64 sys_cap_move(u64 slot, u64 dest_env)
         return -E_BUSY;
     if (dest == e)
         return (s64)slot;
+    /* An env's original may not go into that env or below it: see env_below. */
+    if (c->type == CAP_ENV && !c->parent) {
+        struct env *t = env_lookup_any((u32)c->object);
+        if (t && env_below(dest, t))
+            return -E_PERM;
+    }
     u64 pages = c->type == CAP_FRAME && !c->parent ? cap_pages(c) : 0;
     if (pages && env_charge(dest, pages) < 0)
         return -E_NOMEM;
@@ -423,13 +459,24 @@ s64 sys_cap_revoke(u64 slot)
     return (s64)cap_revoke_children(cap_index(c));
 }
 
-/* sys_cap_delete(slot): delete the capability and its copies. */
+/* sys_cap_delete(slot): delete the capability and its copies.
+ *
+ * A register-only (fast-path) call, though deleting an env's original
+ * destroys that env and every env below it in the tree of originals: the
+ * caller is never among them, since that would take it to hold its own
+ * original or one above it, a cycle sys_cap_move and sys_env_replace refuse
+ * (env_below). Should it ever happen all the same, the caller is not
+ * resumed: the CPU goes back to its loop (nothing of the fast path's frame
+ * is needed for an env that is gone). */
 s64 sys_cap_delete(u64 slot)
 {
+    struct env *e = cpu_env();
     int err;
-    struct capnode *c = cap_get(cpu_env(), slot, &err);
+    struct capnode *c = cap_get(e, slot, &err);
     if (!c)
         return err;
     cap_delete_node(cap_index(c));
+    if (unlikely(e->state == ENV_ZOMBIE || e->state == ENV_FREE))
+        sched_return_to_loop();
     return 0;
 }

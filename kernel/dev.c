@@ -102,7 +102,7 @@ static int console_cap(struct env *e, u64 slot, u8 need)
 s64 sys_dev_open(u64 dev)
 {
     struct env *e = cpu_env();
-    if (e->parent != 0)
+    if (!e->root)
         return -E_PERM;
     if (dev >= DEV_COUNT)
         return -E_INVAL;

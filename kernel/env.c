@@ -30,42 +30,79 @@ struct env *env_lookup(u32 id)
     return e && e->state != ENV_ZOMBIE ? e : NULL;
 }
 
-/* Makes sure e has `pages` of quota to spare, drawing on the credit its
- * creator gave it (sys_env_credit) if it must: quota moves from the creator,
- * which may draw on its own creator's credit in turn. The moved quota is
- * e's from then on (it goes back up when e ends). */
+/* The longest creator chain: envs are fewer than NENV. */
+#define CHAIN_MAX NENV
+
+/* Plans how e gets `pages` of quota to spare by drawing on the credit its
+ * creator gave it (sys_env_credit): at each level the borrower takes `want`
+ * from its creator, which must then have want + credit_keep to spare and may
+ * borrow in turn. Iterative, at most CHAIN_MAX levels (the creator chain has
+ * no cycle, see env_teardown and sys_env_replace; the bound makes that
+ * harmless anyway), every sum checked for overflow. Fills want[] and returns
+ * the number of levels that borrow, or -1 if it cannot be done. With
+ * `extra`, each level borrows a little more than it needs (so as not to come
+ * back at every page) when its credit allows. */
+static int reserve_plan(struct env *e, u64 pages, bool extra, u64 want[CHAIN_MAX])
+{
+    struct env *b = e;
+    u64 wanted = pages; /* what b must have to spare */
+    for (int n = 0; n < CHAIN_MAX; n++) {
+        u64 spare = env_spare(b);
+        if (spare >= wanted)
+            return n;
+        /* Asked to give memory back: it borrows nothing until it has. */
+        if (b->revoke_pending)
+            return -1;
+        u64 need = wanted - spare;
+        struct env *p = b->parent ? env_lookup(b->parent) : NULL;
+        if (!p || p->revoke_pending || need > b->credit)
+            return -1;
+        want[n] = extra ? MIN(b->credit, MAX(need, 64)) : need;
+        u64 q;
+        if (__builtin_add_overflow(b->mem_quota, want[n], &q) ||
+            __builtin_add_overflow(want[n], b->credit_keep, &wanted))
+            return -1;
+        b = p;
+    }
+    return -1;
+}
+
+/* Makes sure e has `pages` of quota to spare, drawing on its credit if it
+ * must: quota moves down the creator chain, and is the borrower's from then
+ * on (it goes back up when the borrower ends). */
 bool env_reserve(struct env *e, u64 pages)
 {
-    if (e->mem_quota - e->mem_used >= pages)
-        return true;
-    u64 need = pages - (e->mem_quota - e->mem_used);
-    struct env *p = e->parent ? env_lookup(e->parent) : NULL;
-    if (need > e->credit || !p || p->revoke_pending || e->revoke_pending)
+    u64 want[CHAIN_MAX];
+    int n = reserve_plan(e, pages, true, want);
+    if (n < 0)
+        n = reserve_plan(e, pages, false, want);
+    if (n < 0)
         return false;
-    /* Borrow a little more than needed, so as not to come back at every
-     * page; the lender keeps what it asked to keep. */
-    u64 want = MIN(e->credit, MAX(need, 64));
-    if (e->credit_keep > ~0UL / 2 || !env_reserve(p, want + e->credit_keep)) {
-        want = need;
-        if (e->credit_keep > ~0UL / 2 || !env_reserve(p, want + e->credit_keep))
-            return false;
+    /* From the top down, so that every lender has the quota it lends. */
+    for (int i = n - 1; i >= 0; i--) {
+        struct env *b = e;
+        for (int k = 0; k < i; k++)
+            b = env_lookup(b->parent);
+        struct env *p = env_lookup(b->parent);
+        p->mem_quota -= want[i];
+        if (p->info)
+            p->info->mem_quota = p->mem_quota;
+        b->mem_quota += want[i];
+        b->credit -= want[i];
+        if (b->info)
+            b->info->mem_quota = b->mem_quota;
     }
-    p->mem_quota -= want;
-    if (p->info)
-        p->info->mem_quota = p->mem_quota;
-    e->mem_quota += want;
-    e->credit -= want;
-    if (e->info)
-        e->info->mem_quota = e->mem_quota;
     return true;
 }
 
 int env_charge(struct env *e, u64 pages)
 {
-    if ((e->mem_used + pages > e->mem_quota && !env_reserve(e, pages)) ||
-        (e->revoke_pending && e->mem_used + pages > e->revoke_target))
+    u64 used;
+    if (__builtin_add_overflow(e->mem_used, pages, &used) ||
+        (used > e->mem_quota && !env_reserve(e, pages)) ||
+        (e->revoke_pending && used > e->revoke_target))
         return -E_NOMEM; /* over quota, or asked to shrink and not done yet */
-    e->mem_used += pages;
+    e->mem_used = used;
     if (e->info)
         e->info->mem_used = e->mem_used;
     return 0;
@@ -101,6 +138,7 @@ int env_alloc(const char *name, u32 parent, u64 quota, struct env **out)
     *(u16 *)&e->fpu[0] = 0x037f;  /* FCW */
     *(u32 *)&e->fpu[24] = 0x1f80; /* MXCSR */
     e->parent = parent;
+    e->root = parent == 0;
     e->mem_quota = quota;
     e->pcid = cpu_has_pcid ? (u16)((e - envs) + 1) : 0;
     e->tlb_stale = true;
@@ -128,6 +166,10 @@ int env_alloc(const char *name, u32 parent, u64 quota, struct env **out)
     *out = e;
     return 0;
 fail:
+    /* The quota was never handed over: the caller keeps it (teardown must
+     * not give it back to the creator too). */
+    e->mem_quota = 0;
+    e->parent = 0;
     env_teardown(e, STOP_KILLED);
     env_free(e);
     return r;
@@ -182,19 +224,31 @@ int env_map_new_frame(struct env *e, vaddr_t va, u64 flags)
     return 0;
 }
 
-/* Releases everything e holds and makes it a zombie. Safe on a partly built env. */
-void env_teardown(struct env *e, enum env_stop why)
+/* Tearing down. An env to tear down is made a zombie at once (env_lookup()
+ * no longer finds it) and put in a list; the first call in drains the list,
+ * one env at a time. Tearing an env down deletes the capabilities it holds,
+ * and deleting the original of an env (release_object in cap.c) tears that
+ * env down in turn: it only joins the list. So destroying a tree of envs of
+ * any depth is a loop with a constant kernel stack, not a recursion.
+ *
+ * Quotas are conserved: an env's quota goes back to its creator when it is
+ * torn down, including what its children gave back to it. Its creator may be
+ * in the list too (still a zombie not yet torn down: it passes the quota on
+ * when its turn comes); a creator that has been torn down hands its
+ * remaining children to its own creator (reparent), so an env never names a
+ * creator that is gone.
+ *
+ * Locking: interrupts are off and one CPU runs envs (see cap.c); the list
+ * is that CPU's work in one kernel entry. */
+static struct env *doomed; /* head of the list */
+static struct env **doomed_tail = &doomed;
+static bool draining; /* a teardown is in progress up the stack */
+
+static void teardown_one(struct env *e)
 {
-    if (e->state == ENV_ZOMBIE || e->state == ENV_FREE)
-        return;
-    if (e->stop == STOP_NONE)
-        e->stop = why;
-    enum env_state was = e->state;
-    e->state = ENV_ZOMBIE;         /* from now on env_lookup() no longer finds it */
     for (int i = 0; i < ncpu; i++) /* its FPU state must not be saved into a reused env */
         if (cpus[i].fpu_owner == e)
             cpus[i].fpu_owner = NULL;
-    (void)was;
 
     /* Protected calls in progress: a caller waiting on e gets -E_NOENT; a
      * callee serving e finishes into the void. */
@@ -216,21 +270,97 @@ void env_teardown(struct env *e, enum env_stop why)
         e->pml4 = 0;
     }
     assert(e->mem_used == 0);
-    /* Give the quota back to the parent. */
-    struct env *p = env_lookup(e->parent);
-    if (p && e->parent) {
+    /* Give the quota back to the creator: a live env, or one in the list
+     * (never one torn down already: see reparenting below). */
+    struct env *p = e->parent ? env_lookup_any(e->parent) : NULL;
+    if (p) {
+        assert(p->state != ENV_ZOMBIE || p->tearing);
         p->mem_quota += e->mem_quota;
         if (p->info)
             p->info->mem_quota = p->mem_quota;
-        env_post_event(p, EVENT_CHILD); /* wakes a parent waiting in sys_block */
+        if (p->state != ENV_ZOMBIE)
+            env_post_event(p, EVENT_CHILD); /* wakes a parent waiting in sys_block */
     }
     e->mem_quota = 0;
+    /* Children that outlive e (their originals are held elsewhere) are its
+     * creator's from now on; the credit e gave them is e's no more. */
+    for (int i = 0; i < NENV; i++) {
+        struct env *c = &envs[i];
+        if (c != e && c->state != ENV_FREE && c->parent == e->id) {
+            c->parent = e->parent;
+            c->credit = 0;
+            c->credit_keep = 0;
+            if (c->info)
+                c->info->parent = c->parent;
+        }
+    }
+}
+
+/* Releases everything e holds and makes it a zombie (kept until its original
+ * capability is deleted). Safe on a partly built env. */
+void env_teardown(struct env *e, enum env_stop why)
+{
+    if (e->state == ENV_ZOMBIE || e->state == ENV_FREE)
+        return;
+    if (e->stop == STOP_NONE)
+        e->stop = why;
+    e->state = ENV_ZOMBIE; /* from now on env_lookup() no longer finds it */
+    e->tearing = true;
+    e->doom_next = NULL;
+    *doomed_tail = e;
+    doomed_tail = &e->doom_next;
+    if (draining)
+        return; /* the loop below, up the stack, gets to it */
+    draining = true;
+    while (doomed) {
+        struct env *t = doomed;
+        doomed = t->doom_next;
+        if (!doomed)
+            doomed_tail = &doomed;
+        teardown_one(t);
+        t->tearing = false;
+        if (t->free_when_torn)
+            env_free(t);
+    }
+    draining = false;
 }
 
 void env_free(struct env *e)
 {
-    assert(e->state == ENV_ZOMBIE);
+    assert(e->state == ENV_ZOMBIE && !e->tearing);
     e->state = ENV_FREE;
+}
+
+/* Its original capability was deleted: nothing names it any more. */
+void env_destroy(struct env *t)
+{
+    if (t->state != ENV_ZOMBIE) {
+        t->free_when_torn = true;
+        env_teardown(t, STOP_KILLED); /* freed when torn down (perhaps later, in the list) */
+    } else if (t->tearing) {
+        t->free_when_torn = true; /* being torn down (it held its own original, say) */
+    } else {
+        env_free(t); /* it had ended already */
+    }
+}
+
+/* Whether x is t, or lies below t in the tree of originals: t holds x's
+ * original, or the original of an env that holds it, and so on up. Holding
+ * an original is owning: putting t's original into such an x would make an
+ * env own itself (it could never be destroyed, or would destroy itself), so
+ * sys_cap_move and sys_env_replace refuse it. The walk is bounded (fewer
+ * than NENV holders); a longer one would be a cycle already, and counts as
+ * below. */
+bool env_below(struct env *x, struct env *t)
+{
+    for (int hops = 0; hops <= NENV; hops++) {
+        if (x == t)
+            return true;
+        if (!x->orig_cap)
+            return false; /* a root env: the kernel holds it */
+        x = &envs[(x->orig_cap >> 16) & 0xff];
+    }
+    return true;
 }
 
 void env_exit(struct env *e, int status)
@@ -257,31 +387,42 @@ void env_kill(struct env *e, enum env_stop why, const char *fmt, ...)
 
 /* ---- kernel calls ---- */
 
-/* sys_env_create(quota_pages) -> slot. Rights: none.
- * Errors: E_INVAL quota below ENV_MIN_QUOTA; E_NOMEM. */
-s64 sys_env_create(u64 quota)
+/* Creates a child of `creator` with `quota` pages of its quota; returns the
+ * slot of the child's original in creator's table, or an error. */
+int env_create(struct env *creator, u64 quota)
 {
-    struct env *e = cpu_env(), *child;
+    struct env *e = creator, *child;
     if (quota < ENV_MIN_QUOTA)
         return -E_INVAL;
-    if (quota > e->mem_quota - e->mem_used && !env_reserve(e, quota))
+    /* Asked to give memory back: no quota leaves it until it has. */
+    if ((e->revoke_pending && e->info->revoke_kind == REVOKE_FRAMES) || !env_reserve(e, quota))
         return -E_NOMEM;
     e->mem_quota -= quota; /* given back when the child is torn down */
-    e->info->mem_quota = e->mem_quota;
-    int r = env_alloc("child", e->id, quota, &child);
-    if (r < 0) {
-        e->mem_quota += quota;
+    if (e->info)
         e->info->mem_quota = e->mem_quota;
+    int r = env_alloc("child", e->id, quota, &child);
+    if (r < 0) { /* (env_alloc gave nothing back) */
+        e->mem_quota += quota;
+        if (e->info)
+            e->info->mem_quota = e->mem_quota;
         return r;
     }
     int slot = cap_insert(e, CAP_ENV, R_ALL, child->id, 0);
     if (slot < 0) {
-        env_teardown(child, STOP_KILLED);
+        env_teardown(child, STOP_KILLED); /* gives the quota back to e */
         env_free(child);
         return slot;
     }
     child->orig_cap = cap_slot(e, (u64)slot)->id;
     return slot;
+}
+
+/* sys_env_create(quota_pages) -> slot. Rights: none.
+ * Errors: E_INVAL quota below ENV_MIN_QUOTA; E_NOMEM (also while a
+ * revocation asks the caller for memory). */
+s64 sys_env_create(u64 quota)
+{
+    return env_create(cpu_env(), quota);
 }
 
 /* sys_env_load(env, name, namelen) -> 0. Rights: R_CONTROL on env.
@@ -405,10 +546,22 @@ s64 sys_env_replace(u64 env)
         return -E_PERM;
     if (!n->has_context || !e->orig_cap)
         return -E_INVAL;
+    /* n takes e's place in both trees: whoever holds e's original holds n's
+     * from now on, and e's creator is n's. Neither may be n itself or below
+     * it (n would own, or have created, itself). Without cycles before there
+     * are none after (n lies below e); checked all the same. */
+    struct capnode *mine = cap_node(e->orig_cap);
+    struct env *holder = &envs[(mine->id >> 16) & 0xff], *creator = env_lookup_any(e->parent);
+    if (env_below(holder, n))
+        return -E_PERM;
+    for (int hops = 0; creator; hops++) {
+        if (creator == n || hops > NENV)
+            return -E_PERM;
+        creator = creator->parent ? env_lookup_any(creator->parent) : NULL;
+    }
     if (n->state == ENV_EMPTY)
         n->state = ENV_RUNNABLE; /* it takes over now */
     /* Every capability naming e now names n. */
-    struct capnode *mine = cap_node(e->orig_cap);
     cap_rename_tree(mine->id, e->id, n->id);
     n->orig_cap = mine->id;
     n->parent = e->parent;
@@ -417,16 +570,18 @@ s64 sys_env_replace(u64 env)
     if (n->info)
         n->info->parent = e->parent;
     /* Drop the original of n held here without destroying n. */
-    c->type = CAP_NONE;
     while (c->first_child) /* copies of it go too (they would name a stale env) */
         cap_delete_node(c->first_child);
+    c->type = CAP_NONE;
+    if (c->slot < e->cap_hint)
+        e->cap_hint = c->slot;
     e->orig_cap = 0;
     e->exit_status = 0;
     ksnprintf(e->why, sizeof e->why, "replaced by %x", n->id);
     env_teardown(e, STOP_EXIT);
     /* No capability names e any more, so nobody would free its slot: do it
      * now (a root env stays a zombie for the runner that started it). */
-    if (e->parent)
+    if (!e->root)
         env_free(e);
     sched_return_to_loop();
 }

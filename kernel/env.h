@@ -27,8 +27,15 @@ struct env {
     u32 id; /* index in envs[] | generation << 8; never 0 */
     enum env_state state;
     char name[32];
-    u32 parent;   /* id of the env that created it (0: the kernel) */
+    u32 parent;   /* id of the env that created it, or that env's creator once it ended
+                     (its quota goes there when it ends); 0: none (the kernel) */
     u32 orig_cap; /* node of the original capability naming it (0: none) */
+    bool root;    /* started by the kernel: no creator, no original capability */
+    /* Teardown (env.c): envs to tear down wait in a list, so that destroying
+     * a tree of envs is a loop, not a recursion. */
+    bool tearing;          /* in that list, or being torn down */
+    bool free_when_torn;   /* its original is gone: free it once torn down */
+    struct env *doom_next; /* next in the list */
     paddr_t pml4;
     u16 pcid;       /* 0 when the CPU has no PCIDs */
     bool tlb_stale; /* page tables changed while not loaded: flush on next switch */
@@ -108,6 +115,13 @@ static inline bool env_in_pct(const struct env *e)
     return e->in_pct;
 }
 
+/* Quota it has to spare. Never negative: a revocation lowers the quota at
+ * once, possibly below what the env still uses. */
+static inline u64 env_spare(const struct env *e)
+{
+    return e->mem_quota > e->mem_used ? e->mem_quota - e->mem_used : 0;
+}
+
 /* Lifecycle (env.c). */
 int env_alloc(const char *name, u32 parent, u64 quota, struct env **out);
 int env_load_program(struct env *e, const u8 *elf, size_t size);
@@ -116,6 +130,9 @@ struct env *env_lookup_any(u32 id); /* live or zombie */
 int env_map_new_frame(struct env *e, vaddr_t va, u64 flags);
 void env_teardown(struct env *e, enum env_stop why); /* release everything, become a zombie */
 void env_free(struct env *e);                        /* zombie -> free */
+void env_destroy(struct env *t); /* its original was deleted: tear it down and free it */
+bool env_below(struct env *x, struct env *t);   /* x is t or holds an original under t */
+int env_create(struct env *creator, u64 quota); /* sys_env_create for creator: its slot */
 void env_exit(struct env *e, int status) __noreturn;
 void env_kill(struct env *e, enum env_stop why, const char *fmt, ...) __noreturn
     __attribute__((format(printf, 3, 4)));

@@ -267,6 +267,261 @@ static bool t_caps(char *why, size_t whylen)
     return true;
 }
 
+/* ---- env lifecycle: deep trees, cycles, failures half way ---- */
+
+/* How much kernel stack fn(arg) takes: the stack below is painted, fn runs,
+ * and the lowest byte it changed tells (STACK_PAINT or more reads as
+ * STACK_PAINT; the boot stack has room for it). Interrupts are off. */
+#define STACK_PAINT 8192
+static __attribute__((noinline)) u64 stack_use(void (*fn)(struct env *, u32), struct env *e,
+                                               u32 arg)
+{
+    u64 rsp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
+    u8 *low = (u8 *)(rsp - 256 - STACK_PAINT);
+    memset(low, 0x5a, STACK_PAINT);
+    fn(e, arg);
+    u64 i = 0;
+    while (i < STACK_PAINT && low[i] == 0x5a)
+        i++;
+    return rsp - (u64)&low[i]; /* from this frame down */
+}
+
+static struct env *chain[NENV];
+static u32 chain_orig[NENV]; /* node of chain[i]'s original (held by chain[i - 1], or the root) */
+
+/* From root r, each env creates the next as long as the env table and the
+ * quotas allow (each keeping 12 pages for itself): a chain of envs, each
+ * holding the next one's original, created by it. With `depth`, a frame of
+ * r has copies derived one from the other down the chain, up to
+ * CAP_MAX_DEPTH generations. Returns the length (at most `max`). */
+static int build_chain(struct env *r, int max, int depth)
+{
+    struct env *p = r;
+    int n = 0;
+    while (n < max && env_spare(p) >= ENV_MIN_QUOTA + 12) {
+        int slot = env_create(p, env_spare(p) - 12);
+        if (slot < 0)
+            break;
+        struct capnode *o = cap_slot(p, (u64)slot);
+        chain_orig[n] = o->id;
+        chain[n++] = p = env_lookup((u32)o->object);
+    }
+    if (depth && n) {
+        paddr_t pa = frame_alloc();
+        if (!pa || env_charge(r, 1) < 0)
+            return -1;
+        int s = cap_insert(r, CAP_FRAME, R_ALL & ~R_CALL & ~R_CONTROL, pa / PAGE_SIZE, 0);
+        u32 prev = cap_slot(r, (u64)s)->id;
+        for (int i = 0; i < depth && i < CAP_MAX_DEPTH; i++) {
+            struct env *h = chain[i % n];
+            s = cap_insert(h, CAP_FRAME, R_READ | R_GRANT, pa / PAGE_SIZE, prev);
+            if (s < 0)
+                return -1;
+            prev = cap_slot(h, (u64)s)->id;
+        }
+    }
+    return n;
+}
+
+static void del_node(struct env *e, u32 n)
+{
+    (void)e;
+    cap_delete_node(n);
+}
+static void del_bottom_up(struct env *e, u32 n)
+{
+    (void)e;
+    for (int i = (int)n - 1; i >= 0; i--)
+        cap_delete_node(chain_orig[i]);
+}
+static void kill_env(struct env *e, u32 unused)
+{
+    (void)unused;
+    env_teardown(e, STOP_KILLED);
+}
+/* The frame original of the root (the one with copies), then the chain. */
+static void del_frames_then_top(struct env *r, u32 unused)
+{
+    (void)unused;
+    for (u64 s = 1; s < r->cap_top; s++) {
+        struct capnode *c = cap_slot(r, s);
+        if (c && c->type == CAP_FRAME && c->first_child) {
+            cap_revoke_children(c->id);
+            cap_delete_node(c->id);
+            break;
+        }
+    }
+    cap_delete_node(chain_orig[0]);
+}
+
+/* Deep chains torn down in several orders: quotas and frames come back
+ * whole, and the kernel stack used does not grow with the depth. */
+static bool t_env_chains(char *why, size_t whylen)
+{
+    u64 before = pmem_free_frames();
+    struct env *r;
+    CHECK(env_alloc("chainroot", 0, 4000, &r) == 0);
+    u64 q0 = r->mem_quota;
+    /* A short chain, for the stack it takes. */
+    int n = build_chain(r, 2, 2);
+    CHECK(n == 2);
+    u64 shallow = stack_use(del_node, r, chain_orig[0]);
+    CHECK(r->mem_quota == q0 && chain[0]->state == ENV_FREE && chain[1]->state == ENV_FREE);
+    u64 worst = 0;
+    for (int order = 0; order < 6; order++) {
+        n = build_chain(r, NENV, CAP_MAX_DEPTH);
+        CHECK(n >= NENV - 4); /* the table is the limit, not the quota */
+        u64 used = 0;
+        switch (order) {
+        case 0: /* the top first: the whole chain with it */
+            used = stack_use(del_node, r, chain_orig[0]);
+            break;
+        case 1: /* the bottom first, up to the top */
+            used = stack_use(del_bottom_up, r, (u32)n);
+            break;
+        case 2: /* the middle first, then the top */
+            used = stack_use(del_node, r, chain_orig[n / 2]);
+            CHECK(chain[n / 2 - 1]->state != ENV_FREE && chain[n / 2]->state == ENV_FREE);
+            cap_delete_node(chain_orig[0]);
+            break;
+        case 3: /* the derivation chain first (revoked, then deleted) */
+            used = stack_use(del_frames_then_top, r, 0);
+            break;
+        case 4: /* the top env killed (a zombie until its original goes) */
+            used = stack_use(kill_env, chain[0], 0);
+            CHECK(chain[0]->state == ENV_ZOMBIE && chain[1]->state == ENV_FREE);
+            cap_delete_node(chain_orig[0]);
+            break;
+        case 5: /* a leaf killed, then the top */
+            used = stack_use(kill_env, chain[n - 1], 0);
+            CHECK(chain[n - 1]->state == ENV_ZOMBIE && chain[n - 2]->state == ENV_EMPTY);
+            cap_delete_node(chain_orig[0]);
+            break;
+        }
+        worst = MAX(worst, used);
+        for (int i = 0; i < n; i++)
+            CHECK(chain[i]->state == ENV_FREE);
+        CHECK(r->mem_quota == q0);
+    }
+    ksnprintf(why, whylen, "%d envs deep: %lu bytes of stack at most (2 deep: %lu)", n, worst,
+              shallow);
+    if (worst >= 3072 || worst > shallow + 512)
+        return false; /* (why says how much) */
+    /* The root itself ends with a chain under it. */
+    CHECK(build_chain(r, NENV, CAP_MAX_DEPTH) >= NENV - 4);
+    CHECK(stack_use(kill_env, r, 0) < 3072);
+    CHECK(chain[0]->state == ENV_FREE);
+    env_free(r);
+    CHECK(pmem_free_frames() == before);
+    return true;
+}
+
+/* The original of `t`, held by its creator, goes to `holder` (as a
+ * sys_cap_move would, without its cycle check). */
+static void force_move(struct env *t, struct env *holder)
+{
+    struct capnode *o = cap_node(t->orig_cap);
+    int s = cap_insert(holder, CAP_ENV, R_ALL, t->id, 0);
+    o->type = CAP_NONE;
+    t->orig_cap = cap_slot(holder, (u64)s)->id;
+}
+
+/* Envs that own themselves (the cycles sys_cap_move refuses) are torn down
+ * all the same, without a panic, and their quota goes back. */
+static bool t_env_cycles(char *why, size_t whylen)
+{
+    u64 before = pmem_free_frames();
+    struct env *r;
+    CHECK(env_alloc("cycleroot", 0, 1000, &r) == 0);
+    u64 q0 = r->mem_quota;
+    /* One that holds its own original: it exits. */
+    int s = env_create(r, 100);
+    CHECK(s > 0);
+    struct env *a = env_lookup((u32)cap_slot(r, (u64)s)->object);
+    force_move(a, a);
+    CHECK(env_below(a, a));
+    /* Frames after it in its table: released once its original is gone. */
+    CHECK(env_map_new_frame(a, USER_MIN, PTE_W | PTE_NX) == 0);
+    CHECK(env_map_new_frame(a, USER_MIN + PAGE_SIZE, PTE_W | PTE_NX) == 0);
+    env_teardown(a, STOP_EXIT);
+    CHECK(a->state == ENV_FREE && r->mem_quota == q0);
+    /* Two that hold each other's, and a third below one of them: killed. */
+    int sa = env_create(r, 100), sb = env_create(r, 100);
+    CHECK(sa > 0 && sb > 0);
+    a = env_lookup((u32)cap_slot(r, (u64)sa)->object);
+    struct env *b = env_lookup((u32)cap_slot(r, (u64)sb)->object);
+    int sc = env_create(b, 30);
+    CHECK(sc > 0);
+    struct env *c = env_lookup((u32)cap_slot(b, (u64)sc)->object);
+    force_move(b, a);
+    force_move(a, b);
+    CHECK(env_map_new_frame(a, USER_MIN, PTE_W | PTE_NX) == 0);
+    CHECK(env_map_new_frame(b, USER_MIN, PTE_W | PTE_NX) == 0);
+    CHECK(env_below(a, b) && env_below(b, a) && env_below(c, a));
+    env_teardown(b, STOP_KILLED);
+    CHECK(a->state == ENV_FREE && b->state == ENV_FREE && c->state == ENV_FREE);
+    CHECK(r->mem_quota == q0);
+    env_teardown(r, STOP_KILLED);
+    env_free(r);
+    CHECK(pmem_free_frames() == before);
+    return true;
+}
+
+/* sys_env_create failing half way (out of frames at each step of building
+ * the env in turn) gives the creator back exactly its quota. */
+static bool t_env_create_fail(char *why, size_t whylen)
+{
+    u64 before = pmem_free_frames();
+    struct env *r;
+    CHECK(env_alloc("failroot", 0, 200, &r) == 0);
+    const u64 q0 = r->mem_quota;
+    /* Take every free frame, chained through themselves. */
+    paddr_t hoard = 0, pa;
+    while ((pa = frame_alloc()) != 0) {
+        *(paddr_t *)P2V(pa) = hoard;
+        hoard = pa;
+    }
+    int made = 0, k, bad = 0;
+    for (k = 0; k < 12 && !made && !bad; k++) {
+        /* k frames free for it: not enough, until it is. */
+        for (int i = 0; i < k && hoard; i++) {
+            paddr_t next = *(paddr_t *)P2V(hoard);
+            frame_free(hoard);
+            hoard = next;
+        }
+        int slot = env_create(r, 50);
+        if (slot > 0) {
+            made = 1;
+            cap_delete_node(cap_slot(r, (u64)slot)->id);
+        } else if (slot != -E_NOMEM) {
+            bad = 1;
+        }
+        if (r->mem_quota != q0)
+            bad = 2;
+        /* Whatever it left free goes back to the hoard for the next try. */
+        while ((pa = frame_alloc()) != 0) {
+            *(paddr_t *)P2V(pa) = hoard;
+            hoard = pa;
+        }
+    }
+    while (hoard) {
+        paddr_t next = *(paddr_t *)P2V(hoard);
+        frame_free(hoard);
+        hoard = next;
+    }
+    if (bad == 2)
+        ksnprintf(why, whylen, "with %d frames free: quota %lu, was %lu", k - 1, r->mem_quota, q0);
+    if (bad)
+        return false;
+    ksnprintf(why, whylen, "made with %d frames free", k - 1);
+    CHECK(made && k > 3);
+    env_teardown(r, STOP_KILLED);
+    env_free(r);
+    CHECK(pmem_free_frames() == before);
+    return true;
+}
+
 static bool t_initrd(char *why, size_t whylen)
 {
     struct initrd_file f;
@@ -330,6 +585,8 @@ static const struct {
     {"kernel/elf-reject", t_elf_reject}, {"kernel/initrd", t_initrd}, {"kernel/caps", t_caps},
     {"kernel/nmi-from-user", t_nmi_user}, {"kernel/stack-guards", t_stack_guards},
     {"kernel/smap-probe", t_smap_probe},
+    {"kernel/env-chains", t_env_chains}, {"kernel/env-cycles", t_env_cycles},
+    {"kernel/env-create-fail", t_env_create_fail},
 };
 
 /* ---- user test programs ---- */

@@ -71,7 +71,7 @@ s64 sys_bootimage_map(u64 va)
     struct env *e = cpu_env();
     u64 size;
     const u8 *base = initrd_bytes(&size);
-    if (e->parent != 0)
+    if (!e->root)
         return -E_PERM;
     u64 pages = ROUNDUP(size, PAGE_SIZE) / PAGE_SIZE;
     if (va % PAGE_SIZE || va < USER_MIN || va >= USER_MAP_TOP ||
