@@ -51,11 +51,11 @@ static int reserve_plan(struct env *e, u64 pages, bool extra, u64 want[CHAIN_MAX
         if (spare >= wanted)
             return n;
         /* Asked to give memory back: it borrows nothing until it has. */
-        if (b->revoke_pending)
+        if (env_shrinking(b))
             return -1;
         u64 need = wanted - spare;
         struct env *p = b->parent ? env_lookup(b->parent) : NULL;
-        if (!p || p->revoke_pending || need > b->credit)
+        if (!p || env_shrinking(p) || need > b->credit)
             return -1;
         want[n] = extra ? MIN(b->credit, MAX(need, 64)) : need;
         u64 q;
@@ -100,7 +100,7 @@ int env_charge(struct env *e, u64 pages)
     u64 used;
     if (__builtin_add_overflow(e->mem_used, pages, &used) ||
         (used > e->mem_quota && !env_reserve(e, pages)) ||
-        (e->revoke_pending && used > e->revoke_target))
+        (env_shrinking(e) && used > e->revoke_target))
         return -E_NOMEM; /* over quota, or asked to shrink and not done yet */
     e->mem_used = used;
     if (e->info)
@@ -395,7 +395,7 @@ int env_create(struct env *creator, u64 quota)
     if (quota < ENV_MIN_QUOTA)
         return -E_INVAL;
     /* Asked to give memory back: no quota leaves it until it has. */
-    if ((e->revoke_pending && e->info->revoke_kind == REVOKE_FRAMES) || !env_reserve(e, quota))
+    if (env_shrinking(e) || !env_reserve(e, quota))
         return -E_NOMEM;
     e->mem_quota -= quota; /* given back when the child is torn down */
     if (e->info)

@@ -122,6 +122,13 @@ static inline u64 env_spare(const struct env *e)
     return e->mem_quota > e->mem_used ? e->mem_quota - e->mem_used : 0;
 }
 
+/* A revocation asks it for frames: until it has given them back it takes no
+ * more memory, lends none and gives no quota to new children. */
+static inline bool env_shrinking(const struct env *e)
+{
+    return e->revoke_pending && e->info && e->info->revoke_kind == REVOKE_FRAMES;
+}
+
 /* Lifecycle (env.c). */
 int env_alloc(const char *name, u32 parent, u64 quota, struct env **out);
 int env_load_program(struct env *e, const u8 *elf, size_t size);

@@ -468,6 +468,48 @@ static bool t_env_cycles(char *why, size_t whylen)
     return true;
 }
 
+/* Children that outlive their creator (their originals held elsewhere)
+ * pass to its creator, without the credit it gave them; their quota comes
+ * back to it when they end. */
+static bool t_env_orphans(char *why, size_t whylen)
+{
+    u64 before = pmem_free_frames();
+    struct env *r;
+    CHECK(env_alloc("orphanroot", 0, 1000, &r) == 0);
+    const u64 q0 = r->mem_quota;
+    int sp = env_create(r, 400), sq = env_create(r, 100);
+    CHECK(sp > 0 && sq > 0);
+    struct env *p = env_lookup((u32)cap_slot(r, (u64)sp)->object);
+    struct env *q = env_lookup((u32)cap_slot(r, (u64)sq)->object);
+    int sx = env_create(p, 100), sy = env_create(p, 100);
+    CHECK(sx > 0 && sy > 0);
+    struct env *x = env_lookup((u32)cap_slot(p, (u64)sx)->object);
+    struct env *y = env_lookup((u32)cap_slot(p, (u64)sy)->object);
+    int sz = env_create(y, 30); /* a grandchild, under y */
+    CHECK(sz > 0);
+    struct env *z = env_lookup((u32)cap_slot(y, (u64)sz)->object);
+    x->credit = y->credit = 1000;
+    force_move(x, q); /* q holds x; y stays p's */
+    force_move(y, q);
+    env_teardown(p, STOP_EXIT);
+    CHECK(x->state == ENV_EMPTY && y->state == ENV_EMPTY && z->state == ENV_EMPTY);
+    CHECK(x->parent == r->id && y->parent == r->id && z->parent == y->id);
+    CHECK(x->credit == 0 && y->credit == 0);
+    CHECK(r->mem_quota == q0 - 400 - 100 + (400 - 200));
+    /* y ends first (z with it), then q with x. */
+    env_teardown(y, STOP_EXIT);
+    CHECK(z->state == ENV_FREE && r->mem_quota == q0 - 100 - 100);
+    cap_delete_node(cap_slot(r, (u64)sq)->id);
+    CHECK(x->state == ENV_FREE && y->state == ENV_FREE && q->state == ENV_FREE);
+    cap_delete_node(cap_slot(r, (u64)sp)->id);
+    CHECK(p->state == ENV_FREE);
+    CHECK(r->mem_quota == q0);
+    env_teardown(r, STOP_KILLED);
+    env_free(r);
+    CHECK(pmem_free_frames() == before);
+    return true;
+}
+
 /* sys_env_create failing half way (out of frames at each step of building
  * the env in turn) gives the creator back exactly its quota. */
 static bool t_env_create_fail(char *why, size_t whylen)
@@ -586,7 +628,7 @@ static const struct {
     {"kernel/nmi-from-user", t_nmi_user}, {"kernel/stack-guards", t_stack_guards},
     {"kernel/smap-probe", t_smap_probe},
     {"kernel/env-chains", t_env_chains}, {"kernel/env-cycles", t_env_cycles},
-    {"kernel/env-create-fail", t_env_create_fail},
+    {"kernel/env-orphans", t_env_orphans}, {"kernel/env-create-fail", t_env_create_fail},
 };
 
 /* ---- user test programs ---- */

@@ -1,7 +1,8 @@
 /* Env lifecycle under attack: quotas, capability cycles, trees of envs.
  *
  * - A child whose quota a revocation lowered below its use tries to create
- *   children with the spare quota that would wrap around (issue 10, item 1).
+ *   children with the spare quota that would wrap around (issue 10, item 1);
+ *   one asked for its time slot may still take memory.
  * - A child with credit of huge `pages` and `keep` asks for amounts that
  *   would make the kernel's sums wrap (item 11).
  * - An env's original may not go into that env, or below it (item 3).
@@ -24,25 +25,32 @@ static long free_frames(void)
     return (long)si.free_frames;
 }
 
-/* Item 1: spare quota below zero. */
-static void quota_escape(void)
+/* Item 1: spare quota below zero. With `kind` REVOKE_SLOTS the request is
+ * for its time slot instead, which must not stop it taking memory. */
+static void quota_escape(uint64_t kind)
 {
     const uint64_t q0 = exo_info->mem_quota;
     const long before = free_frames();
-    long w = sys_env_create(150);
+    long w = sys_env_create(kind == REVOKE_FRAMES ? 150 : 200);
     CHECK_EQ(w > 0, 1);
     CHECK_EQ(sys_env_load((uint32_t)w, "t_lc_revoke_child", 17), 0);
     CHECK_EQ(sys_slot_alloc((uint32_t)w, -1) >= 0, 1);
     CHECK_EQ(sys_env_start((uint32_t)w), 0);
-    /* Once it holds 100 frames, ask for them all back (within 5 s). */
-    long r = -E_INVAL;
-    for (long i = 0; i < 100000 && r == -E_INVAL; i++) {
-        r = sys_env_revoke((uint32_t)w, REVOKE_FRAMES, 100, 5000);
-        if (r == -E_INVAL)
-            sys_yield(-1);
+    long r;
+    if (kind == REVOKE_FRAMES) {
+        /* Once it holds 100 frames (asking for 100 is no longer E_INVAL),
+         * ask for them all back within 5 s. */
+        r = -E_INVAL;
+        for (long i = 0; i < 100000 && r == -E_INVAL; i++) {
+            r = sys_env_revoke((uint32_t)w, REVOKE_FRAMES, 100, 5000);
+            if (r == -E_INVAL)
+                sys_yield(-1);
+        }
+        CHECK_EQ(exo_info->mem_quota, q0 - 150 + 100);
+    } else {
+        r = sys_env_revoke((uint32_t)w, REVOKE_SLOTS, 1, 5000);
     }
     CHECK_EQ(r, 0);
-    CHECK_EQ(exo_info->mem_quota, q0 - 150 + 100);
     CHECK_EQ(exo_wait((uint32_t)w, 1000000), ENV_STATUS(ENV_STATUS_EXIT, 0));
     CHECK_EQ(sys_cap_delete((uint32_t)w), 0);
     CHECK_EQ(exo_info->mem_quota, q0);
@@ -221,7 +229,8 @@ int main(void)
     const uint64_t q0 = exo_info->mem_quota, used0 = exo_info->mem_used;
     const long start = free_frames();
 
-    quota_escape();
+    quota_escape(REVOKE_FRAMES);
+    quota_escape(REVOKE_SLOTS);
     credit_overflow();
     cycles();
 
