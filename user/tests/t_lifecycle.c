@@ -9,7 +9,8 @@
  * - Chains of envs (t_tree_child), as deep as the derivation depth allows,
  *   each created by the one above, torn down in every order: the top first,
  *   the leaf first, the middle first, by deleting an original, by exit, by
- *   replacement; our quota and the free frames come back whole every time
+ *   replacement, and a creator ending while its child lives on in another
+ *   env's table; our quota and the free frames come back whole every time
  *   (item 11: a child's quota was lost when its creator had ended first).
  *
  * After each scenario: our quota and the machine's free frames are back. */
@@ -162,14 +163,31 @@ static long build(uint64_t levels, uint64_t quota, int *depth)
     return top;
 }
 
-enum order { TOP_EXIT, LEAF_FIRST, MIDDLE_EXIT, KILL_MIDDLE, DELETE_TOP, REPLACE_MIDDLE, NORDERS };
-static const char *const order_names[] = {"top exits",     "leaf first",  "middle exits",
-                                          "middle killed", "top deleted", "middle replaced"};
+enum order {
+    TOP_EXIT,
+    LEAF_FIRST,
+    MIDDLE_EXIT,
+    KILL_MIDDLE,
+    DELETE_TOP,
+    REPLACE_MIDDLE,
+    ORPHAN,
+    NORDERS
+};
+static const char *const order_names[] = {"top exits",
+                                          "leaf first",
+                                          "middle exits",
+                                          "middle killed",
+                                          "top deleted",
+                                          "middle replaced",
+                                          "creator ends before child"};
 
 static void tree(enum order o, uint64_t levels)
 {
     const uint64_t q0 = exo_info->mem_quota;
     const long before = free_frames();
+    /* For ORPHAN: an env of ours that will hold level 2's original. */
+    long holder = o == ORPHAN ? sys_env_create(64) : 0;
+    CHECK_EQ(holder >= 0, 1);
     int d;
     long top = build(levels, 6000, &d);
     CHECK_EQ(d >= 4, 1);
@@ -207,12 +225,29 @@ static void tree(enum order o, uint64_t levels)
         CHECK_EQ(page->done[mid], 1 + ENV_STATUS(ENV_STATUS_EXIT, mid));
         page->cmd[1] = CMD_EXIT;
         break;
+    case ORPHAN:
+        /* Level 1 gives level 2's original to `holder`, then exits: level 2
+         * outlives its creator (it loses the page, derived from level 1's
+         * copy, and dies of the fault, taking the levels below with it). Its
+         * quota, and what came back to it, must reach us when `holder` goes. */
+        CHECK_EQ(sys_cap_derive((uint32_t)holder, R_CONTROL, (uint32_t)top) > 0, 1);
+        page->cmd[1] = CMD_GIVE;
+        CHECK_EQ(WAIT_FOR(page->done[2] != 0), 1);
+        CHECK_EQ(page->done[2], 1 + 0x61);
+        page->cmd[1] = CMD_EXIT;
+        break;
     default:
         break;
     }
     if (o != DELETE_TOP)
         CHECK_EQ(exo_wait((uint32_t)top, 2000000), ENV_STATUS(ENV_STATUS_EXIT, 1));
     CHECK_EQ(sys_cap_delete((uint32_t)top), 0);
+    if (holder) {
+        CHECK_EQ(exo_info->mem_quota < q0, 1); /* level 2 lives on in holder */
+        for (int i = 0; i < 1000; i++)         /* (the levels below it die meanwhile) */
+            sys_yield(-1);
+        CHECK_EQ(sys_cap_delete((uint32_t)holder), 0);
+    }
     long got = free_frames();
     CHECK_EQ(exo_info->mem_quota, q0);
     CHECK_EQ(got, before);

@@ -2,8 +2,8 @@
  * envs, each created by the one above and holding the original of the one
  * below. It creates the next level (all its quota but TREE_KEEP pages),
  * then does what t_lifecycle tells it through the shared page (tree.h):
- * exit, delete its child's original, or replace itself by a fresh env. It
- * reports its child's end in the page. */
+ * exit, delete its child's original, replace itself by a fresh env, or give
+ * its child's original away. It reports its child's end in the page. */
 #include "../../lib/exo/exo.h"
 #include "tree.h"
 
@@ -81,6 +81,18 @@ int main(void)
             sys_cap_delete((uint32_t)child);
             child = -1;
             page->done[level + 1] = 1 + 0xdead;
+        }
+        if (cmd == CMD_GIVE && child > 0) {
+            /* The env capability we did not create: a copy (depth 1). */
+            long dest = -1;
+            for (long s = 1; s < 256 && dest < 0; s++)
+                if (sys_cap_inspect((uint32_t)s, &ci) == 0 && ci.type == CAP_ENV && ci.depth > 0 &&
+                    (ci.rights & R_CONTROL))
+                    dest = s;
+            if (dest > 0 && sys_cap_move((uint32_t)child, (uint32_t)dest) > 0) {
+                child = -1; /* not ours any more */
+                page->done[level + 1] = 1 + 0x61;
+            }
         }
         if (cmd == CMD_REPLACE) {
             /* The replacement gets our copy of the page itself (a copy

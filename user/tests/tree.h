@@ -10,7 +10,9 @@
 #define TREE_LEVELS 64
 #define TREE_KEEP   80 /* pages each env keeps for itself (and a replacement) */
 
-enum { CMD_NONE, CMD_EXIT, CMD_KILLCHILD, CMD_REPLACE };
+/* CMD_GIVE: move its child's original to the env it was given a copy of
+ * (the child then outlives it, in another env's table). */
+enum { CMD_NONE, CMD_EXIT, CMD_KILLCHILD, CMD_REPLACE, CMD_GIVE };
 
 struct tree_page {
     volatile uint64_t max_level;          /* envs at this level create no child */
