@@ -80,7 +80,7 @@ struct env {
     u64 mem_quota, mem_used; /* pages */
     u64 credit;              /* pages it may still draw from its creator's quota (env_reserve) */
     u64 credit_keep;         /* ... as long as the creator keeps this many spare */
-    u32 foreign_maps;        /* mappings in this env made through other envs' capabilities */
+    u32 fmap_head;           /* first node of the list of other envs' capabilities mapped here */
     u32 ext_hooks;           /* bit per ext hook id with a verified handler attached */
     u8 ext_n;                /* handlers attached to this env's events ... */
     u8 ext_h[8];             /* ... their indices in ext.c's handlers[] */

@@ -267,6 +267,94 @@ static bool t_caps(char *why, size_t whylen)
     return true;
 }
 
+/* Bounded work with interrupts off (issue 10, item 9): the abort protocol
+ * takes an env's slots in one pass over its table, however full. The worst
+ * case: a full table (4095 capabilities) whose slot originals sit at the
+ * bottom, so the pass walks it all. Prints the work and the time (TSC ticks). */
+static bool t_revoke_linear(char *why, size_t whylen)
+{
+    struct env *v, *p;
+    u64 before = pmem_free_frames();
+    CHECK(env_alloc("victim", 0, 256, &v) == 0);
+    CHECK(env_alloc("policy", 0, 64, &p) == 0);
+    int pos[2];
+    int orig[2];
+    for (int i = 0; i < 2; i++) {
+        pos[i] = sched_slot_alloc(v, -1);
+        CHECK(pos[i] >= 0);
+        orig[i] =
+            cap_insert(v, CAP_SLOT, R_GRANT | R_REVOKE, sched_slot_object(cpu()->id, pos[i]), 0);
+        CHECK(orig[i] > 0);
+    }
+    u32 parent = cap_slot(v, (u64)orig[0])->id;
+    int n = 0;
+    while (cap_insert(v, CAP_SLOT, R_GRANT, cap_node(parent)->object, parent) > 0)
+        n++;
+    CHECK(n == NCAPSLOTS - 1 - 2);
+    CHECK(revoke_request(p, v, REVOKE_SLOTS, 2, 0) == 0);
+    u64 steps = revoke_steps, t0 = rdtsc();
+    revoke_check_deadlines();
+    u64 ticks = rdtsc() - t0;
+    steps = revoke_steps - steps;
+    CHECK(!v->revoke_pending && v->info->ntaken == 2);
+    CHECK(!(cpu()->slot_mask & (1UL << pos[0])) && !(cpu()->slot_mask & (1UL << pos[1])));
+    CHECK(steps <= 2 * NCAPSLOTS);
+    env_teardown(v, STOP_KILLED);
+    env_free(v);
+    env_teardown(p, STOP_KILLED);
+    env_free(p);
+    CHECK(pmem_free_frames() == before);
+    ksnprintf(why, whylen, "full table: %lu slots visited, %lu TSC ticks", steps, ticks);
+    return true;
+}
+
+/* Tearing down an env forgets the other envs' capabilities mapped in it by
+ * walking its list of them: the work is what it forgets, not every table
+ * of every env. The figures: one foreign mapping among a full table, then
+ * 4000 foreign mappings. */
+static bool t_forget_linear(char *why, size_t whylen)
+{
+    struct env *a, *b;
+    u64 before = pmem_free_frames();
+    CHECK(env_alloc("mapper", 0, 128, &b) == 0);
+    paddr_t pa = frame_alloc();
+    CHECK(pa);
+    CHECK(env_charge(b, 1) == 0);
+    int f = cap_insert(b, CAP_FRAME, R_ALL, pa / PAGE_SIZE, 0);
+    CHECK(f > 0);
+    u32 fid = cap_slot(b, (u64)f)->id;
+    u64 ticks = 0, steps = 0;
+    for (int round = 0; round < 2; round++) {
+        u32 nmaps = round == 0 ? 1 : 4000;
+        CHECK(env_alloc("mapped", 0, 64, &a) == 0);
+        for (u32 i = 0; i < nmaps; i++) {
+            int k = cap_insert(b, CAP_FRAME, R_READ, pa / PAGE_SIZE, fid);
+            CHECK(k > 0);
+            vaddr_t va = USER_MIN + (u64)i * PAGE_SIZE;
+            CHECK(vm_map(a->pml4, va, pa, PTE_U | PTE_NX, a) == 0);
+            cap_set_mapping(cap_slot(b, (u64)k), a, va);
+        }
+        while (round == 0 && cap_insert(b, CAP_FRAME, R_READ, pa / PAGE_SIZE, fid) > 0)
+            ; /* fill b's table: the old scan walked it all */
+        u64 s0 = cap_forget_steps, t0 = rdtsc();
+        cap_forget_mappings_in(a);
+        ticks = rdtsc() - t0;
+        steps = cap_forget_steps - s0;
+        CHECK(steps == nmaps);
+        for (u32 k = cap_node(fid)->first_child; k; k = cap_node(k)->next_sibling)
+            CHECK(cap_node(k)->mapped_env == 0);
+        env_teardown(a, STOP_KILLED);
+        env_free(a);
+        cap_revoke_children(fid);
+    }
+    env_teardown(b, STOP_KILLED);
+    env_free(b);
+    CHECK(pmem_free_frames() == before);
+    ksnprintf(why, whylen, "4000 foreign mappings forgotten in %lu TSC ticks", ticks);
+    (void)steps;
+    return true;
+}
+
 static bool t_initrd(char *why, size_t whylen)
 {
     struct initrd_file f;
@@ -330,6 +418,7 @@ static const struct {
     {"kernel/elf-reject", t_elf_reject}, {"kernel/initrd", t_initrd}, {"kernel/caps", t_caps},
     {"kernel/nmi-from-user", t_nmi_user}, {"kernel/stack-guards", t_stack_guards},
     {"kernel/smap-probe", t_smap_probe},
+    {"kernel/revoke-linear", t_revoke_linear}, {"kernel/forget-linear", t_forget_linear},
 };
 
 /* ---- user test programs ---- */

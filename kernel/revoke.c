@@ -20,12 +20,15 @@
  * deadlines only when it is not zero. */
 static u32 revocations_pending;
 
-/* Originals of the given type in e's table. */
+u64 revoke_steps; /* table slots visited by held() and take_by_force (a unit test reads it) */
+
+/* Originals of the given type in e's table: one pass over the table. */
 static u64 held(struct env *e, u8 type)
 {
     u64 n = 0;
     for (u64 s = 1; s < CAP_MAX_SLOT; s++) {
         struct capnode *c = cap_slot(e, s);
+        revoke_steps++;
         if (!c)
             s += CAPS_PER_PAGE - 1 - s % CAPS_PER_PAGE;
         else if (c->type == type && !c->parent)
@@ -34,11 +37,17 @@ static u64 held(struct env *e, u8 type)
     return n;
 }
 
-static bool satisfied(struct env *e)
+/* Whether e has given back enough, `slots` being the slot originals it holds. */
+static bool satisfied_with(struct env *e, u64 slots)
 {
     if (e->info->revoke_kind == REVOKE_SLOTS)
-        return held(e, CAP_SLOT) <= e->revoke_target;
+        return slots <= e->revoke_target;
     return e->mem_used <= e->revoke_target;
+}
+
+static bool satisfied(struct env *e)
+{
+    return satisfied_with(e, e->info->revoke_kind == REVOKE_SLOTS ? held(e, CAP_SLOT) : 0);
 }
 
 static void close_request(struct env *e)
@@ -48,13 +57,9 @@ static void close_request(struct env *e)
     e->info->revoke_count = 0;
 }
 
-/* sys_env_revoke(env, kind, count, deadline_ms): see kernel/kcalls.tbl. */
-s64 sys_env_revoke(u64 env, u64 kind, u64 count, u64 deadline_ms)
+/* Starts a revocation request on t for requester e (see sys_env_revoke). */
+int revoke_request(struct env *e, struct env *t, u64 kind, u64 count, u64 deadline_ms)
 {
-    struct env *e = cpu_env(), *t;
-    int r = cap_env(e, env, R_CONTROL, &t);
-    if (r < 0)
-        return r;
     u8 type = kind == REVOKE_FRAMES ? CAP_FRAME : CAP_SLOT;
     if (t == e || (kind != REVOKE_FRAMES && kind != REVOKE_SLOTS) || count == 0 ||
         count > held(t, type) || deadline_ms > 60000)
@@ -81,6 +86,16 @@ s64 sys_env_revoke(u64 env, u64 kind, u64 count, u64 deadline_ms)
     return 0;
 }
 
+/* sys_env_revoke(env, kind, count, deadline_ms): see kernel/kcalls.tbl. */
+s64 sys_env_revoke(u64 env, u64 kind, u64 count, u64 deadline_ms)
+{
+    struct env *e = cpu_env(), *t;
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    return revoke_request(e, t, kind, count, deadline_ms);
+}
+
 /* sys_revoke_done(): see kernel/kcalls.tbl. */
 s64 sys_revoke_done(void)
 {
@@ -103,13 +118,17 @@ void revoke_deliver(struct env *e)
         e->revoke_upcalled = true;
 }
 
-/* The abort protocol. */
+/* The abort protocol. One pass down the table: the slot originals held are
+ * counted once and then as they go (deleting a slot or frame original
+ * deletes only copies, never another original of e), so the work is linear
+ * in the table's size with interrupts off. */
 static void take_by_force(struct env *e)
 {
     u8 type = e->info->revoke_kind == REVOKE_SLOTS ? CAP_SLOT : CAP_FRAME;
-    u64 taken = 0;
-    for (u64 s = CAP_MAX_SLOT - 1; s > 0 && !satisfied(e); s--) {
+    u64 taken = 0, slots = type == CAP_SLOT ? held(e, CAP_SLOT) : 0;
+    for (u64 s = CAP_MAX_SLOT - 1; s > 0 && !satisfied_with(e, slots); s--) {
         struct capnode *c = cap_slot(e, s);
+        revoke_steps++;
         if (!c || c->type != type || c->parent)
             continue;
         struct repossessed *rp = &e->info->taken[e->info->ntaken % REPOSSESS_MAX];
@@ -119,6 +138,7 @@ static void take_by_force(struct env *e)
         rp->va = c->mapped_env == e->id ? c->mapped_va : 0;
         e->info->ntaken++;
         taken++;
+        slots -= type == CAP_SLOT;
         cap_delete_node(c->id);
     }
     kprintf("[env %x %s] revocation deadline passed: %lu %s taken by force\n", e->id, e->name,
@@ -126,7 +146,10 @@ static void take_by_force(struct env *e)
     close_request(e);
 }
 
-bool revoke_any_pending(void) { return revocations_pending != 0; }
+bool revoke_any_pending(void)
+{
+    return revocations_pending != 0;
+}
 
 /* An env going away with a request pending. */
 void revoke_forget(struct env *e)

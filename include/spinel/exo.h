@@ -17,7 +17,7 @@ enum cap_type {
     CAP_NONE = 0,
     CAP_FRAME = 1,   /* a physical page frame; object = frame number */
     CAP_ENV = 2,     /* an environment; object = env id */
-    CAP_SLOT = 3,    /* a time slot; object = cpu << 16 | position */
+    CAP_SLOT = 3,    /* a time slot; object = generation << 32 | cpu << 16 | position */
     CAP_EXT = 4,     /* a loaded, verified extension module */
     CAP_HANDLER = 5, /* an extension handler attached to an env's event */
     CAP_NOTIFY = 6,  /* a notification object: NOTIFY_CHANNELS doorbells */
