@@ -19,6 +19,7 @@
 #include "sched.h"
 #include "ext.h"
 #include "notify.h"
+#include "quota.h"
 #include "cpu.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
@@ -59,7 +60,20 @@ int cap_env(struct env *e, u64 slot, u8 need, struct env **out)
     return 0;
 }
 
+static int insert_node(struct env *e, u8 type, u8 rights, u64 object, u32 parent);
+
+/* An original is charged to its holder's object quota (quota.c) first. */
 int cap_insert(struct env *e, u8 type, u8 rights, u64 object, u32 parent)
+{
+    if (!parent && quota_charge_cap(e, type, object) < 0)
+        return -E_NOMEM;
+    int slot = insert_node(e, type, rights, object, parent);
+    if (slot < 0 && !parent)
+        quota_uncharge_cap(e, type, object);
+    return slot;
+}
+
+static int insert_node(struct env *e, u8 type, u8 rights, u64 object, u32 parent)
 {
     u64 slot = MAX(e->cap_hint, 1);
     struct capnode *c = NULL;
@@ -218,6 +232,7 @@ void cap_forget_mappings_in(struct env *e)
 /* Releases what an original owns. */
 static void release_object(struct capnode *c)
 {
+    quota_uncharge_cap(env_lookup_any(c->owner), c->type, c->object);
     switch (c->type) {
     case CAP_FRAME:
         for (u64 i = 0; i < cap_pages(c); i++)
@@ -410,6 +425,9 @@ s64 sys_cap_move(u64 slot, u64 dest_env)
         return nslot;
     }
     c = cap_slot(e, slot); /* (cap_insert cannot move it, but be plain about it) */
+    /* cap_insert charged dest as for an original: an original's charge
+     * moves from e, a copy's is undone. */
+    quota_uncharge_cap(c->parent ? dest : e, c->type, c->object);
     struct capnode *n = cap_slot(dest, (u64)nslot);
     u32 id = n->id;
     /* Take the old node's place in the tree. */

@@ -8,6 +8,7 @@
 #include "pmem.h"
 #include "sched.h"
 #include "ext.h"
+#include "quota.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 
@@ -122,6 +123,7 @@ int env_alloc(const char *name, u32 parent, u64 quota, struct env **out)
     e->info->mem_quota = quota;
     e->info->mem_used = e->mem_used;
     e->info->tsc_per_ms = tsc_per_ms;
+    quota_init(e);
     *out = e;
     return 0;
 fail:
@@ -213,6 +215,7 @@ void env_teardown(struct env *e, enum env_stop why)
         e->pml4 = 0;
     }
     assert(e->mem_used == 0);
+    quota_return(e); /* its object quota goes back to its keeper */
     /* Give the quota back to the parent. */
     struct env *p = env_lookup(e->parent);
     if (p && e->parent) {

@@ -13,6 +13,7 @@
 #include "cap.h"
 #include "cpu.h"
 #include "vm.h"
+#include "quota.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 
@@ -37,17 +38,17 @@ static u64 held(struct env *e, u8 type)
     return n;
 }
 
-/* Whether e has given back enough, `slots` being the slot originals it holds. */
-static bool satisfied_with(struct env *e, u64 slots)
+/* Slot originals e holds: its object quota counts them (quota.c). */
+static u64 slots_held(struct env *e)
 {
-    if (e->info->revoke_kind == REVOKE_SLOTS)
-        return slots <= e->revoke_target;
-    return e->mem_used <= e->revoke_target;
+    return e->objq.used[OBJ_SLOT];
 }
 
 static bool satisfied(struct env *e)
 {
-    return satisfied_with(e, e->info->revoke_kind == REVOKE_SLOTS ? held(e, CAP_SLOT) : 0);
+    if (e->info->revoke_kind == REVOKE_SLOTS)
+        return slots_held(e) <= e->revoke_target;
+    return e->mem_used <= e->revoke_target;
 }
 
 static void close_request(struct env *e)
@@ -60,9 +61,8 @@ static void close_request(struct env *e)
 /* Starts a revocation request on t for requester e (see sys_env_revoke). */
 int revoke_request(struct env *e, struct env *t, u64 kind, u64 count, u64 deadline_ms)
 {
-    u8 type = kind == REVOKE_FRAMES ? CAP_FRAME : CAP_SLOT;
     if (t == e || (kind != REVOKE_FRAMES && kind != REVOKE_SLOTS) || count == 0 ||
-        count > held(t, type) || deadline_ms > 60000)
+        count > (kind == REVOKE_FRAMES ? held(t, CAP_FRAME) : slots_held(t)) || deadline_ms > 60000)
         return -E_INVAL;
     if (t->revoke_pending)
         return -E_BUSY;
@@ -74,7 +74,13 @@ int revoke_request(struct env *e, struct env *t, u64 kind, u64 count, u64 deadli
         e->info->mem_quota = e->mem_quota;
         t->revoke_target = t->mem_used - count;
     } else {
-        t->revoke_target = held(t, CAP_SLOT) - count;
+        /* Likewise its slot quota (count <= slots held <= quota). */
+        t->revoke_target = slots_held(t) - count;
+        u32 q = (u32)MIN(count, t->objq.quota[OBJ_SLOT]);
+        t->objq.quota[OBJ_SLOT] -= q;
+        e->objq.quota[OBJ_SLOT] += q;
+        quota_publish(t);
+        quota_publish(e);
     }
     t->revoke_pending = true;
     revocations_pending++;
@@ -118,15 +124,15 @@ void revoke_deliver(struct env *e)
         e->revoke_upcalled = true;
 }
 
-/* The abort protocol. One pass down the table: the slot originals held are
- * counted once and then as they go (deleting a slot or frame original
- * deletes only copies, never another original of e), so the work is linear
- * in the table's size with interrupts off. */
+/* The abort protocol. One pass down the table; whether enough was taken is
+ * known at once (the slot originals held are counted by the object quota,
+ * the frames by mem_used), so the work is linear in the table's size with
+ * interrupts off. */
 static void take_by_force(struct env *e)
 {
     u8 type = e->info->revoke_kind == REVOKE_SLOTS ? CAP_SLOT : CAP_FRAME;
-    u64 taken = 0, slots = type == CAP_SLOT ? held(e, CAP_SLOT) : 0;
-    for (u64 s = CAP_MAX_SLOT - 1; s > 0 && !satisfied_with(e, slots); s--) {
+    u64 taken = 0;
+    for (u64 s = CAP_MAX_SLOT - 1; s > 0 && !satisfied(e); s--) {
         struct capnode *c = cap_slot(e, s);
         revoke_steps++;
         if (!c || c->type != type || c->parent)
@@ -138,7 +144,6 @@ static void take_by_force(struct env *e)
         rp->va = c->mapped_env == e->id ? c->mapped_va : 0;
         e->info->ntaken++;
         taken++;
-        slots -= type == CAP_SLOT;
         cap_delete_node(c->id);
     }
     kprintf("[env %x %s] revocation deadline passed: %lu %s taken by force\n", e->id, e->name,

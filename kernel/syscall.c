@@ -10,6 +10,7 @@
 #include "sched.h"
 #include "initrd.h"
 #include "vm.h"
+#include "quota.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
@@ -234,6 +235,7 @@ s64 sys_env_replace(u64 env)
     if (n->info)
         n->info->parent = e->parent;
     /* Drop the original of n held here without destroying n. */
+    quota_replaced(e, n);
     c->type = CAP_NONE;
     while (c->first_child) /* copies of it go too (they would name a stale env) */
         cap_delete_node(c->first_child);

@@ -119,6 +119,22 @@ struct upcall_frame {
     uint64_t addr;                     /* faulting address, event bits, frames asked for, ... */
 };
 
+/* ---- object quotas ---- */
+/* Every kernel object an env can create is charged, one unit, to the env
+ * holding its original capability, against a quota its keeper (the holder
+ * of its own original) gave it with sys_env_quota; moving an original moves
+ * the charge. A combined extension module costs 1 plus what its parts cost.
+ * A root env (started by the kernel) has the whole system's objects. */
+enum obj_kind {
+    OBJ_SLOT = 0,    /* time slots (CAP_SLOT) */
+    OBJ_ENV = 1,     /* envs (CAP_ENV) */
+    OBJ_NOTIFY = 2,  /* notification objects (CAP_NOTIFY) */
+    OBJ_EXTMOD = 3,  /* extension modules (CAP_EXT) */
+    OBJ_HANDLER = 4, /* extension handlers (CAP_HANDLER) */
+    OBJ_KINDS = 5,
+};
+#define OBJ_ALL ((1u << OBJ_KINDS) - 1) /* every kind, for sys_env_quota's mask */
+
 /* ---- the env information page: read-only, at ENV_INFO_VA ---- */
 #define ENV_INFO_VA   0x00007f7ffffff000UL
 #define REPOSSESS_MAX 64
@@ -149,8 +165,11 @@ struct env_info {
     uint64_t tsc_per_ms;
     uint64_t fpu_used; /* nonzero once the env has used x87/SSE (then its state is kept
                           across upcall handlers by libexo) */
+    uint32_t obj_quota[OBJ_KINDS]; /* object quotas (sys_env_quota), by enum obj_kind */
+    uint32_t obj_used[OBJ_KINDS];  /* ... and the originals it holds of each kind */
 };
 #define ENV_INFO_FPU_USED 1640 /* offsetof(struct env_info, fpu_used), for assembly */
+
 _Static_assert(__builtin_offsetof(struct env_info, fpu_used) == ENV_INFO_FPU_USED,
                "env_info layout");
 

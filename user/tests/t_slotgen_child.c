@@ -1,5 +1,6 @@
 /* t_slotgen's child: takes a time slot for itself, moves its capability to
- * the env whose capability its creator gave it, and ends. */
+ * the env whose capability its creator gave it, and ends with the slot's
+ * position as its status (100 if something failed). */
 #include "../../lib/exo/exo.h"
 
 int main(void)
@@ -10,7 +11,9 @@ int main(void)
         if (ci[i].type == CAP_ENV)
             dest = i;
     long s = sys_slot_alloc(CAP_SELF, -1);
-    if (dest < 0 || s < 0 || sys_cap_move((uint32_t)s, (uint32_t)dest) < 0)
-        return 1;
-    return 0;
+    struct cap_info si;
+    if (dest < 0 || s < 0 || sys_cap_inspect((uint32_t)s, &si) < 0 ||
+        sys_cap_move((uint32_t)s, (uint32_t)dest) < 0)
+        return 100;
+    return (int)(si.object & 0xffff);
 }
