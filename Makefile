@@ -160,7 +160,8 @@ $(B)/user/init: $(B)/user/init.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 
-EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota $(B)/user/t_objquota_child
+EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota $(B)/user/t_objquota_child \
+             $(B)/user/t_extbound
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 

@@ -352,6 +352,10 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
         off += ROUNDUP(o.data[d].size, 8);
     }
 
+    /* The verifier's work is bounded per load, not per program: the kernel
+     * runs it with interrupts off, so one object of 16 costly programs
+     * must not cost 16 times the budget. */
+    u64 steps_left = EXT_LOAD_MAX_STEPS;
     for (u32 i = 0; i < o.nprogs; i++) {
         struct bpf_prog p;
         bpf_elf_get_prog(&o, i, &p);
@@ -360,10 +364,16 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
             return refuse(uverdict, i, 0, o.progs[i].name, "no hook has this section name");
         }
         struct bpf_verify_result res;
-        if (!bpf_verify(&p, NULL, work, work_size, &res)) {
+        memset(&res, 0, sizeof res);
+        struct bpf_verify_opts vo = {.max_steps = (u32)steps_left};
+        if (!steps_left || !bpf_verify(&p, &vo, work, work_size, &res)) {
             module_put(m);
+            if (!steps_left || res.steps >= steps_left)
+                return refuse(uverdict, i, steps_left ? res.insn : 0, o.progs[i].name,
+                              "verification budget of one load exhausted (EXT_LOAD_MAX_STEPS)");
             return refuse(uverdict, i, res.insn, o.progs[i].name, res.reason);
         }
+        steps_left -= MIN(res.steps, steps_left);
         /* Compile into the work area, then copy into fresh code pages. */
         size_t code_size, scratch = BPF_JIT_SCRATCH_SIZE(p.len);
         if (scratch > work_size / 2 ||

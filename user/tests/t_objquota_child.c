@@ -20,7 +20,7 @@ static long made[OBJ_KINDS][128];
 int main(void)
 {
     struct cap_info ci;
-    for (uint32_t s = 1; s < 64; s++)
+    for (uint32_t s = 1; s < NCAPSLOTS; s++) /* (the copy of the shared page) */
         if (sys_cap_inspect(s, &ci) == 0 && ci.type == CAP_FRAME && ci.depth == 1)
             exo_map(CAP_SELF, s, SHARE_VA, MMU_W);
     struct share *sh = (struct share *)SHARE_VA;
