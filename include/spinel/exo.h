@@ -177,7 +177,7 @@ _Static_assert(__builtin_offsetof(struct env_info, fpu_used) == ENV_INFO_FPU_USE
 #define EXT_MAX_OBJECT (128 * 1024) /* largest ELF object sys_ext_load takes */
 /* The verifier explores at most this many instructions in one sys_ext_load,
  * all its programs together (it runs with interrupts off). */
-#define EXT_LOAD_MAX_STEPS 50000
+#define EXT_LOAD_MAX_STEPS 25000
 #define EXT_MAX_POOL   8            /* frames a page-fault handler may be given */
 
 /* Filled by sys_ext_load when the verifier (or the loader) refuses. */

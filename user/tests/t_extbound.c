@@ -37,7 +37,7 @@ int main(void)
 {
     struct ext_verdict v;
     uint64_t per_ms = exo_info->tsc_per_ms;
-    /* Four programs that pass alone (30,000 steps each): together they are
+    /* Four programs that pass alone (15,000 steps each): together they are
      * more than one load may verify. */
     CHECK_EQ(timed_load(ext_obj_x_slow, ext_obj_x_slow_end, &v), -E_VERIFY);
     CHECK_EQ(contains(v.reason, "budget"), 1);
