@@ -65,10 +65,11 @@ static int insert_node(struct env *e, u8 type, u8 rights, u64 object, u32 parent
 /* An original is charged to its holder's object quota (quota.c) first. */
 int cap_insert(struct env *e, u8 type, u8 rights, u64 object, u32 parent)
 {
-    if (!parent && quota_charge_cap(e, type, object) < 0)
+    bool charged = !parent && quota_counted(type);
+    if (charged && quota_charge_cap(e, type, object) < 0)
         return -E_NOMEM;
     int slot = insert_node(e, type, rights, object, parent);
-    if (slot < 0 && !parent)
+    if (slot < 0 && charged)
         quota_uncharge_cap(e, type, object);
     return slot;
 }
@@ -149,8 +150,8 @@ static bool fmap_foreign(const struct capnode *c)
 
 static void fmap_unlink(struct capnode *c)
 {
-    struct env *t = env_lookup_any(c->mapped_env);
-    if (!t || !fmap_foreign(c))
+    struct env *t = fmap_foreign(c) ? env_lookup_any(c->mapped_env) : NULL;
+    if (!t)
         return;
     if (c->fmap_prev)
         cap_node(c->fmap_prev)->fmap_next = c->fmap_next;
@@ -232,7 +233,8 @@ void cap_forget_mappings_in(struct env *e)
 /* Releases what an original owns. */
 static void release_object(struct capnode *c)
 {
-    quota_uncharge_cap(env_lookup_any(c->owner), c->type, c->object);
+    if (quota_counted(c->type))
+        quota_uncharge_cap(env_lookup_any(c->owner), c->type, c->object);
     switch (c->type) {
     case CAP_FRAME:
         for (u64 i = 0; i < cap_pages(c); i++)
@@ -427,7 +429,8 @@ s64 sys_cap_move(u64 slot, u64 dest_env)
     c = cap_slot(e, slot); /* (cap_insert cannot move it, but be plain about it) */
     /* cap_insert charged dest as for an original: an original's charge
      * moves from e, a copy's is undone. */
-    quota_uncharge_cap(c->parent ? dest : e, c->type, c->object);
+    if (quota_counted(c->type))
+        quota_uncharge_cap(c->parent ? dest : e, c->type, c->object);
     struct capnode *n = cap_slot(dest, (u64)nslot);
     u32 id = n->id;
     /* Take the old node's place in the tree. */

@@ -4,8 +4,17 @@
 #define KERNEL_QUOTA_H
 
 #include "types.h"
+#include <spinel/exo.h>
 
 struct env;
+
+/* Whether an original capability of `type` costs its holder object quota
+ * (time slots, envs, modules, handlers, notification objects). */
+static inline bool quota_counted(u8 type)
+{
+    return type == CAP_SLOT || type == CAP_ENV || type == CAP_EXT || type == CAP_HANDLER ||
+           type == CAP_NOTIFY;
+}
 
 /* A new env: a root env (parent 0) gets the whole system's objects. */
 void quota_init(struct env *e);
