@@ -142,11 +142,17 @@ $(B)/uext/%.o: user/ext/%.bpf.c ext/ext_ctx.h
 	@tools/need.sh clang:clang
 	@mkdir -p $(@D)
 	clang -O2 -target bpf -Wall -Werror -Iext -c $< -o $@
+# The large ones (user/ext/big: the tests of bounded loading, t_objquota and
+# t_extbound) go into an object of their own, so that the other programs
+# (the benchmark's fork copies its whole image) do not carry them.
+UEXT_BIG := $(patsubst user/ext/%.bpf.c,$(B)/uext/%.o,$(wildcard user/ext/big/*.bpf.c))
 $(B)/uext/objs.S: $(UEXT)
-	@for o in $(UEXT); do n=$$(basename $$o .o); \
+$(B)/uext/bigobjs.S: $(UEXT_BIG)
+$(B)/uext/objs.S $(B)/uext/bigobjs.S:
+	@for o in $^; do n=$$(basename $$o .o); \
 	  printf '    .section .rodata\n    .balign 8\n    .global ext_obj_%s, ext_obj_%s_end\next_obj_%s:\n    .incbin "%s"\next_obj_%s_end:\n' $$n $$n $$n $$o $$n; \
 	 done > $@; echo '    .section .note.GNU-stack, "", @progbits' >> $@
-$(B)/uext/objs.o: $(B)/uext/objs.S
+$(B)/uext/objs.o $(B)/uext/bigobjs.o: $(B)/uext/%.o: $(B)/uext/%.S
 	$(CC) -c $< -o $@
 # Programs of the Unix library OS link libunix too: the shell and its
 # utilities (user/sh), init, and the t_unix_* tests.
@@ -160,9 +166,12 @@ $(B)/user/init: $(B)/user/init.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 
-EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod
+EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
+EXT_BIG_PROGS := $(B)/user/t_objquota $(B)/user/t_extbound
+$(EXT_BIG_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o $(B)/uext/bigobjs.o
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o $(B)/uext/bigobjs.o
 
 $(B)/initrd.cpio: $(UPROGS) user/tests.manifest $(SCRIPTS)
 	@tools/need.sh cpio:cpio

@@ -19,6 +19,7 @@
 #include "sched.h"
 #include "ext.h"
 #include "notify.h"
+#include "quota.h"
 #include "cpu.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
@@ -59,7 +60,21 @@ int cap_env(struct env *e, u64 slot, u8 need, struct env **out)
     return 0;
 }
 
+static int insert_node(struct env *e, u8 type, u8 rights, u64 object, u32 parent);
+
+/* An original is charged to its holder's object quota (quota.c) first. */
 int cap_insert(struct env *e, u8 type, u8 rights, u64 object, u32 parent)
+{
+    bool charged = !parent && quota_counted(type);
+    if (charged && quota_charge_cap(e, type, object) < 0)
+        return -E_NOMEM;
+    int slot = insert_node(e, type, rights, object, parent);
+    if (slot < 0 && charged)
+        quota_uncharge_cap(e, type, object);
+    return slot;
+}
+
+static int insert_node(struct env *e, u8 type, u8 rights, u64 object, u32 parent)
 {
     u64 slot = MAX(e->cap_hint, 1);
     struct capnode *c = NULL;
@@ -123,10 +138,49 @@ void cap_free_table(struct env *e)
     }
 }
 
+/* The list of foreign mappings of an env: the capabilities of other envs
+ * mapped in its address space, linked through fmap_next / fmap_prev (node
+ * ids) from env.fmap_head. A node is on the list of mapped_env exactly while
+ * it is mapped there and its owner is another env; cap_set_mapping links it,
+ * fmap_unlink (from cap_unmap, or cap_forget_mappings_in) takes it off. */
+static bool fmap_foreign(const struct capnode *c)
+{
+    return c->mapped_env && c->mapped_env != c->owner;
+}
+
+static void fmap_unlink(struct capnode *c)
+{
+    struct env *t = fmap_foreign(c) ? env_lookup_any(c->mapped_env) : NULL;
+    if (!t)
+        return;
+    if (c->fmap_prev)
+        cap_node(c->fmap_prev)->fmap_next = c->fmap_next;
+    else
+        t->fmap_head = c->fmap_next;
+    if (c->fmap_next)
+        cap_node(c->fmap_next)->fmap_prev = c->fmap_prev;
+    c->fmap_next = c->fmap_prev = 0;
+}
+
+void cap_set_mapping(struct capnode *c, struct env *t, vaddr_t va)
+{
+    assert(!c->mapped_env);
+    c->mapped_env = t->id;
+    c->mapped_va = va;
+    if (fmap_foreign(c)) {
+        c->fmap_prev = 0;
+        c->fmap_next = t->fmap_head;
+        if (t->fmap_head)
+            cap_node(t->fmap_head)->fmap_prev = c->id;
+        t->fmap_head = c->id;
+    }
+}
+
 void cap_unmap(struct capnode *c)
 {
     if (c->type != CAP_FRAME || !c->mapped_env)
         return;
+    fmap_unlink(c);
     struct env *t = env_lookup(c->mapped_env);
     if (!t) { /* zombie or gone: its page tables were freed already */
         c->mapped_env = 0;
@@ -155,40 +209,32 @@ void cap_unmap(struct capnode *c)
     }
     vm_flush_range(t, va, n);
 done:
-    if (c->owner != t->id)
-        t->foreign_maps--;
     c->mapped_env = 0;
     c->mapped_va = 0;
 }
 
+u64 cap_forget_steps; /* nodes visited by cap_forget_mappings_in (a unit test reads it) */
+
 void cap_forget_mappings_in(struct env *e)
 {
     /* Only capabilities of other envs can still name a mapping in e (its
-     * own were deleted first); skip the scan when there are none. */
-    if (!e->foreign_maps)
-        return;
-    u32 env_id = e->id;
-    e->foreign_maps = 0;
-    for (int i = 0; i < NENV; i++) {
-        if (envs[i].state == ENV_FREE)
-            continue;
-        for (u64 s = 1; s < CAP_MAX_SLOT; s++) {
-            struct capnode *c = cap_slot(&envs[i], s);
-            if (!c) {
-                s += CAPS_PER_PAGE - 1 - s % CAPS_PER_PAGE;
-                continue;
-            }
-            if (c->type == CAP_FRAME && c->mapped_env == env_id) {
-                c->mapped_env = 0;
-                c->mapped_va = 0;
-            }
-        }
+     * own were deleted first), and they are all on its list. */
+    for (u32 k = e->fmap_head, next; k; k = next) {
+        struct capnode *c = cap_node(k);
+        cap_forget_steps++;
+        next = c->fmap_next;
+        c->fmap_next = c->fmap_prev = 0;
+        c->mapped_env = 0;
+        c->mapped_va = 0;
     }
+    e->fmap_head = 0;
 }
 
 /* Releases what an original owns. */
 static void release_object(struct capnode *c)
 {
+    if (quota_counted(c->type))
+        quota_uncharge_cap(env_lookup_any(c->owner), c->type, c->object);
     switch (c->type) {
     case CAP_FRAME:
         for (u64 i = 0; i < cap_pages(c); i++)
@@ -197,12 +243,18 @@ static void release_object(struct capnode *c)
         break;
     case CAP_ENV: {
         struct env *t = env_lookup_any((u32)c->object);
+        if (t && t->orig_cap == c->id) {
+            /* Its original is gone: its object quota goes back to the env
+             * that held it (quota.c), even once that env's table is freed. */
+            t->orig_cap = 0;
+            t->objq.heir = c->owner;
+        }
         if (t)
             env_destroy(t); /* (queued if a teardown is in progress: see env.c) */
         break;
     }
     case CAP_SLOT:
-        sched_slot_free((u32)(c->object >> 16), (u32)(c->object & 0xffff));
+        sched_slot_release(c->object); /* (a no-op if the position was freed since) */
         break;
     case CAP_EXT:
     case CAP_HANDLER:
@@ -417,6 +469,10 @@ s64 sys_cap_move(u64 slot, u64 dest_env)
         return nslot;
     }
     c = cap_slot(e, slot); /* (cap_insert cannot move it, but be plain about it) */
+    /* cap_insert charged dest as for an original: an original's charge
+     * moves from e, a copy's is undone. */
+    if (quota_counted(c->type))
+        quota_uncharge_cap(c->parent ? dest : e, c->type, c->object);
     struct capnode *n = cap_slot(dest, (u64)nslot);
     u32 id = n->id;
     /* Take the old node's place in the tree. */

@@ -17,12 +17,15 @@ struct capnode {
     u32 owner; /* env id holding it */
     u32 slot;  /* its slot in the owner's table */
     u32 parent, first_child, next_sibling, prev_sibling; /* node indices, 0 = none */
+    u32 fmap_next; /* mapped in another env than its owner: that env's list (cap_set_mapping) */
     u64 object;
     u32 mapped_env; /* CAP_FRAME: env whose page tables map it (0: not mapped) */
     u32 id;         /* this node's name: owner's index in envs[] << 16 | slot */
     u64 mapped_va;
     u32 batch;   /* mmu.c: the sys_mmu_update batch that last named it */
+    u32 fmap_prev; /* ... and the previous node on that list (0: the head) */
 } __aligned(64); /* 64 to a page: slot arithmetic is shifts */
+STATIC_ASSERT(sizeof(struct capnode) == 64);
 
 /* An env's table is a set of pages of nodes, allocated as it grows and
  * charged to its memory quota; slot s lives in page s / CAPS_PER_PAGE. */
@@ -71,7 +74,11 @@ void cap_unmap(struct capnode *c);
 void cap_describe(const struct capnode *c, struct cap_info *ci);
 /* Makes node n and its copies that name env `from` name env `to`. */
 void cap_rename_tree(u32 n, u32 from, u32 to);
-/* Forgets mappings into env id (its page tables are going away). */
+/* Records that frame capability c is mapped at va in t (c must not be mapped):
+ * a capability of another env goes on t's list of foreign mappings. */
+void cap_set_mapping(struct capnode *c, struct env *t, vaddr_t va);
+/* Forgets mappings into env id (its page tables are going away): walks e's
+ * list of foreign mappings, so it costs what it forgets. */
 void cap_forget_mappings_in(struct env *e);
 
 #endif

@@ -11,6 +11,7 @@
 #include "ext.h"
 #include "initrd.h"
 #include "uaccess.h"
+#include "quota.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 
@@ -163,6 +164,7 @@ int env_alloc(const char *name, u32 parent, u64 quota, struct env **out)
     e->info->mem_quota = quota;
     e->info->mem_used = e->mem_used;
     e->info->tsc_per_ms = tsc_per_ms;
+    quota_init(e);
     *out = e;
     return 0;
 fail:
@@ -270,6 +272,7 @@ static void teardown_one(struct env *e)
         e->pml4 = 0;
     }
     assert(e->mem_used == 0);
+    quota_return(e); /* its object quota goes back to its keeper */
     /* Give the quota back to the creator: a live env, or one in the list
      * (never one torn down already: see reparenting below). */
     struct env *p = e->parent ? env_lookup_any(e->parent) : NULL;
@@ -282,6 +285,7 @@ static void teardown_one(struct env *e)
             env_post_event(p, EVENT_CHILD); /* wakes a parent waiting in sys_block */
     }
     e->mem_quota = 0;
+    quota_pass_heirs(e);
     /* Children that outlive e (their originals are held elsewhere) are its
      * creator's from now on; the credit e gave them is e's no more. */
     for (int i = 0; i < NENV; i++) {
@@ -569,6 +573,7 @@ s64 sys_env_replace(u64 env)
     n->credit_keep = e->credit_keep;
     if (n->info)
         n->info->parent = e->parent;
+    quota_replaced(e, n); /* e's object quota goes to n when e ends */
     /* Drop the original of n held here without destroying n. */
     while (c->first_child) /* copies of it go too (they would name a stale env) */
         cap_delete_node(c->first_child);

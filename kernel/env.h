@@ -87,7 +87,13 @@ struct env {
     u64 mem_quota, mem_used; /* pages */
     u64 credit;              /* pages it may still draw from its creator's quota (env_reserve) */
     u64 credit_keep;         /* ... as long as the creator keeps this many spare */
-    u32 foreign_maps;        /* mappings in this env made through other envs' capabilities */
+    u32 fmap_head;           /* first node of the list of other envs' capabilities mapped here */
+    struct obj_quota {       /* object quotas (quota.c), by enum obj_kind */
+        u32 quota[OBJ_KINDS], used[OBJ_KINDS];
+        u32 credit[OBJ_KINDS], keep[OBJ_KINDS]; /* may draw on its keeper's (sys_env_quota) */
+        u32 heir; /* with no original (orig_cap 0): who gets its quota back (the env that
+                   * held its deleted original, or replaced it: sys_env_replace) */
+    } objq;
     u32 ext_hooks;           /* bit per ext hook id with a verified handler attached */
     u8 ext_n;                /* handlers attached to this env's events ... */
     u8 ext_h[8];             /* ... their indices in ext.c's handlers[] */

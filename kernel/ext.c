@@ -35,14 +35,18 @@
 #include "../ext/jit_x86_64.h"
 #include "../ext/hooks.h"
 
-#define EXT_TEXT_BASE  0xffffffffc0000000UL /* JIT code, read+execute */
-#define EXT_TEXT_PAGES 16384                /* 64 MiB of addresses */
-#define ARENA_PAGES    1024                 /* 4 MiB: object copy, loader arena, verifier */
+#define MAX_MODULES    EXT_NMODULES
+#define MAX_HANDLERS   EXT_NHANDLERS
+#define MAX_CODE_PAGES 64 /* per module */
+/* The code region: module i's code lives in its own window of
+ * MAX_CODE_PAGES pages at EXT_TEXT_BASE + i * MAX_CODE_PAGES pages, so the
+ * space a freed module leaves is the next one's in that entry of modules[]:
+ * no allocation, no fragmentation, load/delete cycles run forever. */
+#define EXT_TEXT_BASE  0xffffffffc0000000UL           /* JIT code, read+execute */
+#define EXT_TEXT_PAGES (MAX_MODULES * MAX_CODE_PAGES) /* 8 MiB of addresses */
+#define ARENA_PAGES    1024 /* 4 MiB: object copy, loader arena, verifier */
 #define OBJ_BYTES      EXT_MAX_OBJECT
 #define LOAD_BYTES     (512 * 1024)
-#define MAX_MODULES    32
-#define MAX_HANDLERS   64
-#define MAX_CODE_PAGES 64 /* per module */
 
 struct ext_prog {
     char name[BPF_ELF_NAME_MAX];
@@ -72,6 +76,7 @@ struct ext_module {
     paddr_t code[MAX_CODE_PAGES];
     paddr_t data_page;             /* .rodata/.data/.bss of the object, one page */
     paddr_t state_page;            /* the EXT_STATE_SIZE region handlers share */
+    u64 cost_units, cost_pages;    /* what its original costs its holder (ext_cost) */
 };
 
 struct ext_handler {
@@ -90,8 +95,7 @@ struct ext_handler {
 u64 ext_wx_checks, ext_wx_bad; /* W^X checks run by loads in test mode, and their findings */
 static struct ext_module modules[MAX_MODULES];
 static struct ext_handler handlers[MAX_HANDLERS];
-static u8 *arena;           /* ARENA_PAGES contiguous pages, allocated at boot */
-static u64 text_next;       /* next free page index in the code region */
+static u8 *arena; /* ARENA_PAGES contiguous pages, allocated at boot */
 
 /* The handler being run, for helpers that act on its env (map_frame). */
 static struct ext_handler *running;
@@ -348,6 +352,10 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
         off += ROUNDUP(o.data[d].size, 8);
     }
 
+    /* The verifier's work is bounded per load, not per program: the kernel
+     * runs it with interrupts off, so one object of 16 costly programs
+     * must not cost 16 times the budget. */
+    u64 steps_left = EXT_LOAD_MAX_STEPS;
     for (u32 i = 0; i < o.nprogs; i++) {
         struct bpf_prog p;
         bpf_elf_get_prog(&o, i, &p);
@@ -356,10 +364,16 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
             return refuse(uverdict, i, 0, o.progs[i].name, "no hook has this section name");
         }
         struct bpf_verify_result res;
-        if (!bpf_verify(&p, NULL, work, work_size, &res)) {
+        memset(&res, 0, sizeof res);
+        struct bpf_verify_opts vo = {.max_steps = (u32)steps_left};
+        if (!steps_left || !bpf_verify(&p, &vo, work, work_size, &res)) {
             module_put(m);
+            if (!steps_left || res.steps >= steps_left)
+                return refuse(uverdict, i, steps_left ? res.insn : 0, o.progs[i].name,
+                              "verification budget of one load exhausted (EXT_LOAD_MAX_STEPS)");
             return refuse(uverdict, i, res.insn, o.progs[i].name, res.reason);
         }
+        steps_left -= MIN(res.steps, steps_left);
         /* Compile into the work area, then copy into fresh code pages. */
         size_t code_size, scratch = BPF_JIT_SCRATCH_SIZE(p.len);
         if (scratch > work_size / 2 ||
@@ -369,11 +383,10 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
             return refuse(uverdict, i, 0, o.progs[i].name, "the JIT could not compile it");
         }
         u64 pages = ROUNDUP(code_size, PAGE_SIZE) / PAGE_SIZE;
-        if (m->text_pages + pages > MAX_CODE_PAGES || text_next + pages > EXT_TEXT_PAGES)
+        if (m->text_pages + pages > MAX_CODE_PAGES)
             goto fail;
-        u64 va = EXT_TEXT_BASE + (text_next + m->text_pages) * PAGE_SIZE;
-        if (!m->text_pages)
-            m->text_va = va;
+        m->text_va = EXT_TEXT_BASE + (u64)(m - modules) * MAX_CODE_PAGES * PAGE_SIZE;
+        u64 va = m->text_va + m->text_pages * PAGE_SIZE;
         /* Each code page is written through the direct map, whose alias is
          * then made read-only before the page is mapped executable: no frame
          * is ever writable somewhere and executable somewhere else. */
@@ -415,9 +428,6 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
         off += o.exports[k].len * 8;
     }
     m->nexports = o.nexports;
-    /* Code pages come right after each other: the whole module advances the
-     * region by its page count. */
-    text_next += m->text_pages;
     if (boot_test_mode) { /* the test runner's W^X check, while this code lives */
         u64 bad = vm_check_wx();
         if (bad != ~0UL) { /* ~0: no memory to check with */
@@ -425,6 +435,10 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
             ext_wx_bad += bad;
         }
     }
+    /* Its pages are charged to the loader's memory quota with its capability
+     * (cap_insert, quota.c). */
+    m->cost_units = 1;
+    m->cost_pages = m->text_pages + 2 + (m->export_page ? 1 : 0);
     slot = cap_insert(e, CAP_EXT, R_GRANT | R_REVOKE | R_CONTROL, (u64)m->gen << 8 | (u64)(m - modules),
                       0);
     if (slot >= 0)
@@ -461,6 +475,7 @@ s64 sys_ext_combine(u64 a, u64 b)
     if (!m)
         return -E_NOMEM;
     struct ext_module *parts[2] = {ma, mb};
+    m->cost_units = 1;
     for (int p = 0; p < 2; p++) {
         for (u32 i = 0; i < parts[p]->nprogs; i++)
             m->progs[m->nprogs++] = parts[p]->progs[i];
@@ -471,12 +486,23 @@ s64 sys_ext_combine(u64 a, u64 b)
         }
         m->parts[p] = (u8)(parts[p] - modules);
         parts[p]->refs++;
+        /* It keeps its parts alive: its holder pays for them too. */
+        m->cost_units += parts[p]->cost_units;
+        m->cost_pages += parts[p]->cost_pages;
     }
     int slot = cap_insert(e, CAP_EXT, R_GRANT | R_REVOKE | R_CONTROL,
                           (u64)m->gen << 8 | (u64)(m - modules), 0);
     if (slot < 0)
         module_put(m);
     return slot;
+}
+
+void ext_cost(u64 object, u64 *units, u64 *pages)
+{
+    struct ext_module *m = &modules[object & 0xff];
+    bool live = (object & 0xff) < MAX_MODULES && m->used && m->gen == (u32)(object >> 8);
+    *units = live ? m->cost_units : 1;
+    *pages = live ? m->cost_pages : 0;
 }
 
 static struct ext_module *module_of(struct capnode *c)

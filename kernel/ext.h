@@ -14,10 +14,16 @@ bool ext_pct(struct env *callee, struct env *caller, u64 a0, u64 a1, u64 a2, u64
 /* Slot start: returns the slot's length in ticks (handlers may change it). */
 u64 ext_slot_start(struct env *e, int pos, u64 quantum_ticks);
 
+#define EXT_NMODULES  32 /* extension modules, system-wide (object quota OBJ_EXTMOD) */
+#define EXT_NHANDLERS 64 /* attached handlers, system-wide (OBJ_HANDLER) */
+
 void ext_init(void);
 /* In test mode every extension load runs vm_check_wx while its code lives
  * (ktest.c reports): how many checks ran, and the offending pages found. */
 extern u64 ext_wx_checks, ext_wx_bad;
+/* What an original module capability costs its holder (quota.c): object
+ * units (1, plus its parts' for a combined module) and pages of memory. */
+void ext_cost(u64 object, u64 *units, u64 *pages);
 void ext_release(u8 type, u64 object); /* an original CAP_EXT / CAP_HANDLER went away */
 void ext_forget_env(struct env *e);
 void ext_handler_free(int i);

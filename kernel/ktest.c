@@ -25,6 +25,7 @@
 #include "arch/x86_64/ioapic.h"
 #include "trap.h"
 #include "ext.h"
+#include "quota.h"
 
 static int passed, failed;
 
@@ -287,6 +288,20 @@ static __attribute__((noinline)) u64 stack_use(void (*fn)(struct env *, u32), st
     return rsp - (u64)&low[i]; /* from this frame down */
 }
 
+/* env_create, and the child may draw on all of p's object quotas (as
+ * sys_env_quota(child, OBJ_ALL, 0, ~0, 0) gives it): these tests are about
+ * memory quotas and trees, not object counts. */
+static int env_create_c(struct env *p, u64 quota)
+{
+    int slot = env_create(p, quota);
+    if (slot >= 0) {
+        struct env *c = env_lookup((u32)cap_slot(p, (u64)slot)->object);
+        for (int k = 0; k < OBJ_KINDS; k++)
+            c->objq.credit[k] = ~0u;
+    }
+    return slot;
+}
+
 static struct env *chain[NENV];
 static u32 chain_orig[NENV]; /* node of chain[i]'s original (held by chain[i - 1], or the root) */
 
@@ -300,7 +315,7 @@ static int build_chain(struct env *r, int max, int depth)
     struct env *p = r;
     int n = 0;
     while (n < max && env_spare(p) >= ENV_MIN_QUOTA + 12) {
-        int slot = env_create(p, env_spare(p) - 12);
+        int slot = env_create_c(p, env_spare(p) - 12);
         if (slot < 0)
             break;
         struct capnode *o = cap_slot(p, (u64)slot);
@@ -422,7 +437,9 @@ static bool t_env_chains(char *why, size_t whylen)
 static void force_move(struct env *t, struct env *holder)
 {
     struct capnode *o = cap_node(t->orig_cap);
-    int s = cap_insert(holder, CAP_ENV, R_ALL, t->id, 0);
+    int s = cap_insert(holder, CAP_ENV, R_ALL, t->id, 0); /* (charged to holder) */
+    assert(s > 0);
+    quota_uncharge_cap(env_lookup_any(o->owner), CAP_ENV, t->id);
     o->type = CAP_NONE;
     t->orig_cap = cap_slot(holder, (u64)s)->id;
 }
@@ -436,7 +453,7 @@ static bool t_env_cycles(char *why, size_t whylen)
     CHECK(env_alloc("cycleroot", 0, 1000, &r) == 0);
     u64 q0 = r->mem_quota;
     /* One that holds its own original: it exits. */
-    int s = env_create(r, 100);
+    int s = env_create_c(r, 100);
     CHECK(s > 0);
     struct env *a = env_lookup((u32)cap_slot(r, (u64)s)->object);
     force_move(a, a);
@@ -447,11 +464,11 @@ static bool t_env_cycles(char *why, size_t whylen)
     env_teardown(a, STOP_EXIT);
     CHECK(a->state == ENV_FREE && r->mem_quota == q0);
     /* Two that hold each other's, and a third below one of them: killed. */
-    int sa = env_create(r, 100), sb = env_create(r, 100);
+    int sa = env_create_c(r, 100), sb = env_create_c(r, 100);
     CHECK(sa > 0 && sb > 0);
     a = env_lookup((u32)cap_slot(r, (u64)sa)->object);
     struct env *b = env_lookup((u32)cap_slot(r, (u64)sb)->object);
-    int sc = env_create(b, 30);
+    int sc = env_create_c(b, 30);
     CHECK(sc > 0);
     struct env *c = env_lookup((u32)cap_slot(b, (u64)sc)->object);
     force_move(b, a);
@@ -477,15 +494,15 @@ static bool t_env_orphans(char *why, size_t whylen)
     struct env *r;
     CHECK(env_alloc("orphanroot", 0, 1000, &r) == 0);
     const u64 q0 = r->mem_quota;
-    int sp = env_create(r, 400), sq = env_create(r, 100);
+    int sp = env_create_c(r, 400), sq = env_create_c(r, 100);
     CHECK(sp > 0 && sq > 0);
     struct env *p = env_lookup((u32)cap_slot(r, (u64)sp)->object);
     struct env *q = env_lookup((u32)cap_slot(r, (u64)sq)->object);
-    int sx = env_create(p, 100), sy = env_create(p, 100);
+    int sx = env_create_c(p, 100), sy = env_create_c(p, 100);
     CHECK(sx > 0 && sy > 0);
     struct env *x = env_lookup((u32)cap_slot(p, (u64)sx)->object);
     struct env *y = env_lookup((u32)cap_slot(p, (u64)sy)->object);
-    int sz = env_create(y, 30); /* a grandchild, under y */
+    int sz = env_create_c(y, 30); /* a grandchild, under y */
     CHECK(sz > 0);
     struct env *z = env_lookup((u32)cap_slot(y, (u64)sz)->object);
     x->credit = y->credit = 1000;
@@ -532,7 +549,7 @@ static bool t_env_create_fail(char *why, size_t whylen)
             frame_free(hoard);
             hoard = next;
         }
-        int slot = env_create(r, 50);
+        int slot = env_create_c(r, 50);
         if (slot > 0) {
             made = 1;
             cap_delete_node(cap_slot(r, (u64)slot)->id);
@@ -561,6 +578,94 @@ static bool t_env_create_fail(char *why, size_t whylen)
     env_teardown(r, STOP_KILLED);
     env_free(r);
     CHECK(pmem_free_frames() == before);
+    return true;
+}
+
+/* Bounded work with interrupts off (issue 10, item 9): the abort protocol
+ * takes an env's slots in one pass over its table, however full. The worst
+ * case: a full table (4095 capabilities) whose slot originals sit at the
+ * bottom, so the pass walks it all. Prints the work and the time (TSC ticks). */
+static bool t_revoke_linear(char *why, size_t whylen)
+{
+    struct env *v, *p;
+    u64 before = pmem_free_frames();
+    CHECK(env_alloc("victim", 0, 256, &v) == 0);
+    CHECK(env_alloc("policy", 0, 64, &p) == 0);
+    int pos[2];
+    int orig[2];
+    for (int i = 0; i < 2; i++) {
+        pos[i] = sched_slot_alloc(v, -1);
+        CHECK(pos[i] >= 0);
+        orig[i] =
+            cap_insert(v, CAP_SLOT, R_GRANT | R_REVOKE, sched_slot_object(cpu()->id, pos[i]), 0);
+        CHECK(orig[i] > 0);
+    }
+    u32 parent = cap_slot(v, (u64)orig[0])->id;
+    int n = 0;
+    while (cap_insert(v, CAP_SLOT, R_GRANT, cap_node(parent)->object, parent) > 0)
+        n++;
+    CHECK(n == NCAPSLOTS - 1 - 2);
+    CHECK(revoke_request(p, v, REVOKE_SLOTS, 2, 0) == 0);
+    u64 steps = revoke_steps, t0 = rdtsc();
+    revoke_check_deadlines();
+    u64 ticks = rdtsc() - t0;
+    steps = revoke_steps - steps;
+    CHECK(!v->revoke_pending && v->info->ntaken == 2);
+    CHECK(!(cpu()->slot_mask & (1UL << pos[0])) && !(cpu()->slot_mask & (1UL << pos[1])));
+    CHECK(steps <= 2 * NCAPSLOTS);
+    env_teardown(v, STOP_KILLED);
+    env_free(v);
+    env_teardown(p, STOP_KILLED);
+    env_free(p);
+    CHECK(pmem_free_frames() == before);
+    ksnprintf(why, whylen, "full table: %lu slots visited, %lu TSC ticks", steps, ticks);
+    return true;
+}
+
+/* Tearing down an env forgets the other envs' capabilities mapped in it by
+ * walking its list of them: the work is what it forgets, not every table
+ * of every env. The figures: one foreign mapping among a full table, then
+ * 4000 foreign mappings. */
+static bool t_forget_linear(char *why, size_t whylen)
+{
+    struct env *a, *b;
+    u64 before = pmem_free_frames();
+    CHECK(env_alloc("mapper", 0, 128, &b) == 0);
+    paddr_t pa = frame_alloc();
+    CHECK(pa);
+    CHECK(env_charge(b, 1) == 0);
+    int f = cap_insert(b, CAP_FRAME, R_ALL, pa / PAGE_SIZE, 0);
+    CHECK(f > 0);
+    u32 fid = cap_slot(b, (u64)f)->id;
+    u64 ticks = 0, steps = 0;
+    for (int round = 0; round < 2; round++) {
+        u32 nmaps = round == 0 ? 1 : 4000;
+        CHECK(env_alloc("mapped", 0, 64, &a) == 0);
+        for (u32 i = 0; i < nmaps; i++) {
+            int k = cap_insert(b, CAP_FRAME, R_READ, pa / PAGE_SIZE, fid);
+            CHECK(k > 0);
+            vaddr_t va = USER_MIN + (u64)i * PAGE_SIZE;
+            CHECK(vm_map(a->pml4, va, pa, PTE_U | PTE_NX, a) == 0);
+            cap_set_mapping(cap_slot(b, (u64)k), a, va);
+        }
+        while (round == 0 && cap_insert(b, CAP_FRAME, R_READ, pa / PAGE_SIZE, fid) > 0)
+            ; /* fill b's table: the old scan walked it all */
+        u64 s0 = cap_forget_steps, t0 = rdtsc();
+        cap_forget_mappings_in(a);
+        ticks = rdtsc() - t0;
+        steps = cap_forget_steps - s0;
+        CHECK(steps == nmaps);
+        for (u32 k = cap_node(fid)->first_child; k; k = cap_node(k)->next_sibling)
+            CHECK(cap_node(k)->mapped_env == 0);
+        env_teardown(a, STOP_KILLED);
+        env_free(a);
+        cap_revoke_children(fid);
+    }
+    env_teardown(b, STOP_KILLED);
+    env_free(b);
+    CHECK(pmem_free_frames() == before);
+    ksnprintf(why, whylen, "4000 foreign mappings forgotten in %lu TSC ticks", ticks);
+    (void)steps;
     return true;
 }
 
@@ -629,6 +734,7 @@ static const struct {
     {"kernel/smap-probe", t_smap_probe},
     {"kernel/env-chains", t_env_chains}, {"kernel/env-cycles", t_env_cycles},
     {"kernel/env-orphans", t_env_orphans}, {"kernel/env-create-fail", t_env_create_fail},
+    {"kernel/revoke-linear", t_revoke_linear}, {"kernel/forget-linear", t_forget_linear},
 };
 
 /* ---- user test programs ---- */

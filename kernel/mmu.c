@@ -233,10 +233,7 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
                     pte[j] = (pa + (k + j) * PAGE_SIZE) | flags;
                 k += span;
             }
-            c->mapped_env = t->id;
-            c->mapped_va = va;
-            if (c->owner != t->id)
-                t->foreign_maps++;
+            cap_set_mapping(c, t, va);
             break;
         }
         case MMU_UNMAP:

@@ -13,6 +13,7 @@
 #include "cap.h"
 #include "cpu.h"
 #include "vm.h"
+#include "quota.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 
@@ -20,12 +21,15 @@
  * deadlines only when it is not zero. */
 static u32 revocations_pending;
 
-/* Originals of the given type in e's table. */
+u64 revoke_steps; /* table slots visited by held() and take_by_force (a unit test reads it) */
+
+/* Originals of the given type in e's table: one pass over the table. */
 static u64 held(struct env *e, u8 type)
 {
     u64 n = 0;
     for (u64 s = 1; s < CAP_MAX_SLOT; s++) {
         struct capnode *c = cap_slot(e, s);
+        revoke_steps++;
         if (!c)
             s += CAPS_PER_PAGE - 1 - s % CAPS_PER_PAGE;
         else if (c->type == type && !c->parent)
@@ -34,10 +38,16 @@ static u64 held(struct env *e, u8 type)
     return n;
 }
 
+/* Slot originals e holds: its object quota counts them (quota.c). */
+static u64 slots_held(struct env *e)
+{
+    return e->objq.used[OBJ_SLOT];
+}
+
 static bool satisfied(struct env *e)
 {
     if (e->info->revoke_kind == REVOKE_SLOTS)
-        return held(e, CAP_SLOT) <= e->revoke_target;
+        return slots_held(e) <= e->revoke_target;
     return e->mem_used <= e->revoke_target;
 }
 
@@ -48,16 +58,11 @@ static void close_request(struct env *e)
     e->info->revoke_count = 0;
 }
 
-/* sys_env_revoke(env, kind, count, deadline_ms): see kernel/kcalls.tbl. */
-s64 sys_env_revoke(u64 env, u64 kind, u64 count, u64 deadline_ms)
+/* Starts a revocation request on t for requester e (see sys_env_revoke). */
+int revoke_request(struct env *e, struct env *t, u64 kind, u64 count, u64 deadline_ms)
 {
-    struct env *e = cpu_env(), *t;
-    int r = cap_env(e, env, R_CONTROL, &t);
-    if (r < 0)
-        return r;
-    u8 type = kind == REVOKE_FRAMES ? CAP_FRAME : CAP_SLOT;
     if (t == e || (kind != REVOKE_FRAMES && kind != REVOKE_SLOTS) || count == 0 ||
-        count > held(t, type) || deadline_ms > 60000)
+        count > (kind == REVOKE_FRAMES ? held(t, CAP_FRAME) : slots_held(t)) || deadline_ms > 60000)
         return -E_INVAL;
     if (t->revoke_pending)
         return -E_BUSY;
@@ -69,7 +74,13 @@ s64 sys_env_revoke(u64 env, u64 kind, u64 count, u64 deadline_ms)
         e->info->mem_quota = e->mem_quota;
         t->revoke_target = t->mem_used - count;
     } else {
-        t->revoke_target = held(t, CAP_SLOT) - count;
+        /* Likewise its slot quota (count <= slots held <= quota). */
+        t->revoke_target = slots_held(t) - count;
+        u32 q = (u32)MIN(count, t->objq.quota[OBJ_SLOT]);
+        t->objq.quota[OBJ_SLOT] -= q;
+        e->objq.quota[OBJ_SLOT] += q;
+        quota_publish(t);
+        quota_publish(e);
     }
     t->revoke_pending = true;
     revocations_pending++;
@@ -79,6 +90,16 @@ s64 sys_env_revoke(u64 env, u64 kind, u64 count, u64 deadline_ms)
     t->info->revoke_seq++;
     t->revoke_upcalled = false;
     return 0;
+}
+
+/* sys_env_revoke(env, kind, count, deadline_ms): see kernel/kcalls.tbl. */
+s64 sys_env_revoke(u64 env, u64 kind, u64 count, u64 deadline_ms)
+{
+    struct env *e = cpu_env(), *t;
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    return revoke_request(e, t, kind, count, deadline_ms);
 }
 
 /* sys_revoke_done(): see kernel/kcalls.tbl. */
@@ -103,13 +124,17 @@ void revoke_deliver(struct env *e)
         e->revoke_upcalled = true;
 }
 
-/* The abort protocol. */
+/* The abort protocol. One pass down the table; whether enough was taken is
+ * known at once (the slot originals held are counted by the object quota,
+ * the frames by mem_used), so the work is linear in the table's size with
+ * interrupts off. */
 static void take_by_force(struct env *e)
 {
     u8 type = e->info->revoke_kind == REVOKE_SLOTS ? CAP_SLOT : CAP_FRAME;
     u64 taken = 0;
     for (u64 s = CAP_MAX_SLOT - 1; s > 0 && !satisfied(e); s--) {
         struct capnode *c = cap_slot(e, s);
+        revoke_steps++;
         if (!c || c->type != type || c->parent)
             continue;
         struct repossessed *rp = &e->info->taken[e->info->ntaken % REPOSSESS_MAX];
@@ -126,7 +151,10 @@ static void take_by_force(struct env *e)
     close_request(e);
 }
 
-bool revoke_any_pending(void) { return revocations_pending != 0; }
+bool revoke_any_pending(void)
+{
+    return revocations_pending != 0;
+}
 
 /* An env going away with a request pending. */
 void revoke_forget(struct env *e)

@@ -41,10 +41,25 @@ int sched_slot_alloc(struct env *e, int pos)
 
 void sched_slot_free(u32 cpu_id, u32 pos)
 {
-    if (cpu_id < MAX_CPUS && pos < NSLOTS) {
+    if (cpu_id < MAX_CPUS && pos < NSLOTS && cpus[cpu_id].slot_owner[pos]) {
         cpus[cpu_id].slot_owner[pos] = 0;
         cpus[cpu_id].slot_mask &= ~(1UL << pos);
+        cpus[cpu_id].slot_gen[pos]++; /* capabilities naming this tenure are stale now */
     }
+}
+
+u64 sched_slot_object(u32 cpu_id, int pos)
+{
+    return (u64)cpus[cpu_id].slot_gen[pos] << 32 | (u64)cpu_id << 16 | (u64)pos;
+}
+
+/* An original slot capability went away (cap.c): frees its position if the
+ * capability still names the current tenure. */
+void sched_slot_release(u64 object)
+{
+    u32 cpu_id = (u32)(object >> 16) & 0xffff, pos = (u32)object & 0xffff;
+    if (cpu_id < MAX_CPUS && pos < NSLOTS && cpus[cpu_id].slot_gen[pos] == (u32)(object >> 32))
+        sched_slot_free(cpu_id, pos);
 }
 
 void sched_forget_env(struct env *e)
@@ -283,7 +298,7 @@ s64 sys_slot_alloc(u64 env, u64 position)
         return r;
     /* The capability goes to the env that runs in the slot: the slot lives
      * as long as that env (or until it deletes the capability). */
-    int slot = cap_insert(t, CAP_SLOT, R_GRANT | R_REVOKE, (u64)cpu()->id << 16 | (u64)r, 0);
+    int slot = cap_insert(t, CAP_SLOT, R_GRANT | R_REVOKE, sched_slot_object(cpu()->id, r), 0);
     if (slot < 0)
         sched_slot_free(cpu()->id, (u32)r);
     return slot;

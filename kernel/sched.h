@@ -15,6 +15,11 @@ struct env;
 void sched_loop_until(struct env *root);
 int sched_slot_alloc(struct env *e, int pos); /* position or -E_xxx */
 void sched_slot_free(u32 cpu, u32 pos);
+/* A slot capability's object: gen << 32 | cpu << 16 | position, the
+ * generation being the position's now; freeing through it is a no-op once
+ * the position was freed (and perhaps reallocated) since. */
+u64 sched_slot_object(u32 cpu, int pos);
+void sched_slot_release(u64 object);
 void sched_forget_env(struct env *e);
 void sched_tick(struct trapframe *tf);
 bool sched_can_run(struct env *e);
@@ -39,5 +44,8 @@ void revoke_check_deadlines(void);
 void revoke_deliver(struct env *e);
 void revoke_forget(struct env *e);
 bool revoke_any_pending(void);
+int revoke_request(struct env *e, struct env *t, u64 kind, u64 count, u64 deadline_ms);
+extern u64 revoke_steps; /* work counters, for the unit tests of bounded work */
+extern u64 cap_forget_steps;
 
 #endif

@@ -10,6 +10,7 @@
 #include "sched.h"
 #include "initrd.h"
 #include "vm.h"
+#include "quota.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"

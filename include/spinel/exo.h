@@ -17,7 +17,7 @@ enum cap_type {
     CAP_NONE = 0,
     CAP_FRAME = 1,   /* a physical page frame; object = frame number */
     CAP_ENV = 2,     /* an environment; object = env id */
-    CAP_SLOT = 3,    /* a time slot; object = cpu << 16 | position */
+    CAP_SLOT = 3,    /* a time slot; object = generation << 32 | cpu << 16 | position */
     CAP_EXT = 4,     /* a loaded, verified extension module */
     CAP_HANDLER = 5, /* an extension handler attached to an env's event */
     CAP_NOTIFY = 6,  /* a notification object: NOTIFY_CHANNELS doorbells */
@@ -119,6 +119,22 @@ struct upcall_frame {
     uint64_t addr;                     /* faulting address, event bits, frames asked for, ... */
 };
 
+/* ---- object quotas ---- */
+/* Every kernel object an env can create is charged, one unit, to the env
+ * holding its original capability, against a quota its keeper (the holder
+ * of its own original) gave it with sys_env_quota; moving an original moves
+ * the charge. A combined extension module costs 1 plus what its parts cost.
+ * A root env (started by the kernel) has the whole system's objects. */
+enum obj_kind {
+    OBJ_SLOT = 0,    /* time slots (CAP_SLOT) */
+    OBJ_ENV = 1,     /* envs (CAP_ENV) */
+    OBJ_NOTIFY = 2,  /* notification objects (CAP_NOTIFY) */
+    OBJ_EXTMOD = 3,  /* extension modules (CAP_EXT) */
+    OBJ_HANDLER = 4, /* extension handlers (CAP_HANDLER) */
+    OBJ_KINDS = 5,
+};
+#define OBJ_ALL ((1u << OBJ_KINDS) - 1) /* every kind, for sys_env_quota's mask */
+
 /* ---- the env information page: read-only, at ENV_INFO_VA ---- */
 #define ENV_INFO_VA   0x00007f7ffffff000UL
 #define REPOSSESS_MAX 64
@@ -149,13 +165,19 @@ struct env_info {
     uint64_t tsc_per_ms;
     uint64_t fpu_used; /* nonzero once the env has used x87/SSE (then its state is kept
                           across upcall handlers by libexo) */
+    uint32_t obj_quota[OBJ_KINDS]; /* object quotas (sys_env_quota), by enum obj_kind */
+    uint32_t obj_used[OBJ_KINDS];  /* ... and the originals it holds of each kind */
 };
 #define ENV_INFO_FPU_USED 1640 /* offsetof(struct env_info, fpu_used), for assembly */
+
 _Static_assert(__builtin_offsetof(struct env_info, fpu_used) == ENV_INFO_FPU_USED,
                "env_info layout");
 
 /* ---- extensions (verified eBPF, ext/) ---- */
-#define EXT_MAX_OBJECT (256 * 1024) /* largest ELF object sys_ext_load takes */
+#define EXT_MAX_OBJECT (128 * 1024) /* largest ELF object sys_ext_load takes */
+/* The verifier explores at most this many instructions in one sys_ext_load,
+ * all its programs together (it runs with interrupts off). */
+#define EXT_LOAD_MAX_STEPS 25000
 #define EXT_MAX_POOL   8            /* frames a page-fault handler may be given */
 
 /* Filled by sys_ext_load when the verifier (or the loader) refuses. */

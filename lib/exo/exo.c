@@ -109,7 +109,11 @@ long exo_spawn(const char *name, uint64_t quota)
     long env = sys_env_create(quota);
     if (env < 0)
         return env;
-    long r = sys_env_load((uint32_t)env, name, n);
+    /* Its time slot, and whatever objects it makes, come out of our object
+     * quotas as it needs them. */
+    long r = sys_env_quota((uint32_t)env, OBJ_ALL, 0, ~0UL, 0);
+    if (r >= 0)
+        r = sys_env_load((uint32_t)env, name, n);
     if (r >= 0)
         r = sys_slot_alloc((uint32_t)env, -1);
     if (r >= 0)

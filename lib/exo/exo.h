@@ -113,8 +113,10 @@ uint64_t exo_pte(uint64_t va);
 
 /* ---- envs ---- */
 /* Creates an env running the boot-image program `name` with `quota` pages of
- * memory and one time slot (whose capability stays with the caller). Returns
- * the env capability's slot; deleting it destroys the env. */
+ * memory and one time slot (whose capability is in the env's table), with a
+ * credit on all the caller's object quotas (sys_env_quota, keeping none): its
+ * slot and whatever objects it makes come out of the caller's. Returns the
+ * env capability's slot; deleting it destroys the env. */
 long exo_spawn(const char *name, uint64_t quota);
 /* Yields until env has ended (at most max_yields times; -1: no limit); returns
  * sys_env_status's answer. */

@@ -157,6 +157,7 @@ static void rights(uint32_t f)
     CHECK_EQ(sys_cap_derive((uint32_t)ro, FRAME_RIGHTS, CAP_SELF), -E_PERM);
 
     long child = sys_env_create(16);
+    sys_env_quota((uint32_t)child, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(child > 0, 1);
     long nogrant = sys_cap_derive(f, R_READ | R_WRITE | R_REVOKE, CAP_SELF);
     CHECK_EQ(nogrant > 0, 1);
@@ -310,6 +311,7 @@ static void depth_limit(uint32_t f)
     }
     CHECK_EQ(sys_cap_derive(cur, R_READ, CAP_SELF), -E_NOMEM);
     long child = sys_env_create(16);
+    sys_env_quota((uint32_t)child, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(sys_cap_derive(cur, R_READ, (uint32_t)child), -E_NOMEM);
     CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
     CHECK_EQ(sys_cap_revoke(f), CAP_MAX_DEPTH);
@@ -361,6 +363,7 @@ static void full_table(uint32_t f)
 
     /* Another env's table: every slot but CAP_SELF (its pages are charged to it). */
     long child = sys_env_create(16 + NCAPSLOTS / CAPS_PER_TABLE_PAGE);
+    sys_env_quota((uint32_t)child, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(child > 0, 1);
     n = 0;
     while ((r = sys_cap_derive(f, R_READ, (uint32_t)child)) > 0)
@@ -403,6 +406,7 @@ static void slot_caps(void)
     CHECK_EQ(sys_cap_delete((uint32_t)s0), 0);
     /* Freed: an empty env gets it (the lowest free position). */
     long e1 = sys_env_create(16);
+    sys_env_quota((uint32_t)e1, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(e1 > 0, 1);
     long s1 = sys_slot_alloc((uint32_t)e1, -1);
     CHECK_EQ(s1 > 0, 1);
@@ -417,6 +421,7 @@ static void slot_caps(void)
 
     /* Into a full table: no capability, and no time slot lost. */
     long child = sys_env_create(16);
+    sys_env_quota((uint32_t)child, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     long f = sys_frame_alloc(-1);
     CHECK_EQ(child > 0 && f > 0, 1);
     long r;

@@ -15,6 +15,7 @@ int main(void)
 
     /* "fork": a child env gets a read-only copy of the frame capability. */
     long child = sys_env_create(256);
+    sys_env_quota((uint32_t)child, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(child > 0, 1);
     CHECK_EQ(sys_env_load((uint32_t)child, "t_cow_child", 11), 0);
     long shared = sys_cap_derive((uint32_t)orig, R_READ, (uint32_t)child);

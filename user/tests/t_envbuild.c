@@ -58,6 +58,7 @@ int main(void)
     /* A child made by hand: one code page in its own table, mapped executable
      * with MMU_TCAP, registers set with env_set_regs. */
     long c = sys_env_create(64);
+    sys_env_quota((uint32_t)c, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     long code = sys_frame_alloc_in((uint32_t)c, -1, 0);
     CHECK_EQ(code > 0, 1);
     (void)code; /* a frame of its own it could fill later; here we grant ours */
@@ -94,6 +95,7 @@ int main(void)
 
     /* cap_move: ownership (and the charge) goes with an original. */
     long d = sys_env_create(64);
+    sys_env_quota((uint32_t)d, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     long f = sys_frame_alloc_in(CAP_SELF, -1, 2);
     long nogrant = sys_cap_derive((uint32_t)f, R_READ, CAP_SELF);
     long weakd = sys_cap_derive((uint32_t)d, R_CALL, CAP_SELF);

@@ -6,6 +6,7 @@
 int main(void)
 {
     long c = sys_env_create(64);
+    sys_env_quota((uint32_t)c, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(c > 0, 1);
     long weak = sys_cap_derive((uint32_t)c, R_CALL, CAP_SELF);
     long frame = sys_frame_alloc(-1);

@@ -34,6 +34,7 @@ static void quota_escape(uint64_t kind)
     const long before = free_frames();
     long w = sys_env_create(kind == REVOKE_FRAMES ? 150 : 200);
     CHECK_EQ(w > 0, 1);
+    CHECK_EQ(sys_env_quota((uint32_t)w, OBJ_ALL, 0, ~0UL, 0), 0); /* objects: drawn from ours */
     CHECK_EQ(sys_env_load((uint32_t)w, "t_lc_revoke_child", 17), 0);
     CHECK_EQ(sys_slot_alloc((uint32_t)w, -1) >= 0, 1);
     CHECK_EQ(sys_env_start((uint32_t)w), 0);
@@ -69,6 +70,7 @@ static void credit_overflow(void)
     for (unsigned i = 0; i < sizeof terms / sizeof terms[0]; i++) {
         long w = sys_env_create(64);
         CHECK_EQ(w > 0, 1);
+        CHECK_EQ(sys_env_quota((uint32_t)w, OBJ_ALL, 0, ~0UL, 0), 0);
         CHECK_EQ(sys_env_load((uint32_t)w, "t_lc_credit_child", 17), 0);
         CHECK_EQ(sys_env_credit((uint32_t)w, terms[i][0], terms[i][1]), 0);
         CHECK_EQ(sys_slot_alloc((uint32_t)w, -1) >= 0, 1);
@@ -89,6 +91,10 @@ static void cycles(void)
     const long before = free_frames();
     long a = sys_env_create(64), b = sys_env_create(64), c = sys_env_create(64);
     CHECK_EQ(a > 0 && b > 0 && c > 0, 1);
+    /* Holding an env's original takes one of the holder's env quota. */
+    CHECK_EQ(sys_env_quota((uint32_t)a, OBJ_ALL, 0, ~0UL, 0), 0);
+    CHECK_EQ(sys_env_quota((uint32_t)b, OBJ_ALL, 0, ~0UL, 0), 0);
+    CHECK_EQ(sys_env_quota((uint32_t)c, OBJ_ALL, 0, ~0UL, 0), 0);
     /* Copies we keep to reach them once their originals have moved. */
     long ka = sys_cap_derive((uint32_t)a, R_CONTROL | R_GRANT, CAP_SELF);
     long kb = sys_cap_derive((uint32_t)b, R_CONTROL | R_GRANT, CAP_SELF);
@@ -113,6 +119,7 @@ static void cycles(void)
     CHECK_EQ(sys_cap_move((uint32_t)f, (uint32_t)kc) > 0, 1);
     /* A fresh env d: its original may go below a (d is not above a). */
     long d = sys_env_create(32);
+    CHECK_EQ(sys_env_quota((uint32_t)d, OBJ_ALL, 0, ~0UL, 0), 0);
     long kd = sys_cap_derive((uint32_t)d, R_CONTROL | R_GRANT, CAP_SELF);
     CHECK_EQ(sys_cap_move((uint32_t)d, (uint32_t)kc) > 0, 1);
     /* ... and then a's may not go into d. */
@@ -147,6 +154,7 @@ static long build(uint64_t levels, uint64_t quota, int *depth)
     page->max_level = levels;
     long top = sys_env_create(quota);
     CHECK_EQ(top > 0, 1);
+    CHECK_EQ(sys_env_quota((uint32_t)top, OBJ_ALL, 0, ~0UL, 0), 0);
     struct mmu_op op = {.va = TREE_VA, .cap = (uint32_t)shared_cap, .op = MMU_COPY | MMU_W};
     CHECK_EQ(sys_env_load((uint32_t)top, "t_tree_child", 12), 0);
     CHECK_EQ(sys_mmu_update((uint32_t)top, &op, 1), 1);
@@ -181,13 +189,26 @@ static const char *const order_names[] = {"top exits",
                                           "middle replaced",
                                           "creator ends before child"};
 
+/* Our object quotas and what we hold of each kind, to compare. */
+static void objq_get(uint32_t q[OBJ_KINDS], uint32_t u[OBJ_KINDS])
+{
+    for (int k = 0; k < OBJ_KINDS; k++) {
+        q[k] = exo_info->obj_quota[k];
+        u[k] = exo_info->obj_used[k];
+    }
+}
+
 static void tree(enum order o, uint64_t levels)
 {
+    uint32_t oq0[OBJ_KINDS], ou0[OBJ_KINDS], oq[OBJ_KINDS], ou[OBJ_KINDS];
+    objq_get(oq0, ou0);
     const uint64_t q0 = exo_info->mem_quota;
     const long before = free_frames();
     /* For ORPHAN: an env of ours that will hold level 2's original. */
     long holder = o == ORPHAN ? sys_env_create(64) : 0;
     CHECK_EQ(holder >= 0, 1);
+    if (holder) /* it will hold level 2's original: one of its env quota */
+        CHECK_EQ(sys_env_quota((uint32_t)holder, OBJ_ALL, 0, ~0UL, 0), 0);
     int d;
     long top = build(levels, 6000, &d);
     CHECK_EQ(d >= 4, 1);
@@ -251,6 +272,11 @@ static void tree(enum order o, uint64_t levels)
     long got = free_frames();
     CHECK_EQ(exo_info->mem_quota, q0);
     CHECK_EQ(got, before);
+    objq_get(oq, ou); /* the object quotas come back whole too */
+    for (int k = 0; k < OBJ_KINDS; k++) {
+        CHECK_EQ(oq[k], oq0[k]);
+        CHECK_EQ(ou[k], ou0[k]);
+    }
     printf("t_lifecycle: %d deep, %s: quota %ld, frames %ld\n", d, order_names[o],
            (long)(exo_info->mem_quota - q0), got - before);
 }

@@ -149,6 +149,7 @@ static void env_table(void)
 static long run_credit_child(uint64_t quota, uint64_t credit, uint64_t keep)
 {
     long w = sys_env_create(quota);
+    sys_env_quota((uint32_t)w, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(w > 0, 1);
     CHECK_EQ(sys_env_load((uint32_t)w, "t_credit_child", 14), 0);
     CHECK_EQ(sys_env_credit((uint32_t)w, credit, keep), 0);
@@ -182,6 +183,7 @@ static void credit(void)
     long f = sys_frame_alloc(-1);
     CHECK_EQ(sys_env_credit((uint32_t)f, 10, 0), -E_PERM);
     long w = sys_env_create(16);
+    sys_env_quota((uint32_t)w, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     long weak = sys_cap_derive((uint32_t)w, R_CALL, CAP_SELF);
     CHECK_EQ(sys_env_credit((uint32_t)weak, 10, 0), -E_PERM);
     CHECK_EQ(sys_env_credit((uint32_t)w, 10, 0), 0);

@@ -11,6 +11,7 @@ static const uint8_t exit_55[] = {0xbf, 0x37, 0x00, 0x00, 0x00,  /* mov $55, %ed
 int main(void)
 {
     long g = sys_env_create(32);
+    sys_env_quota((uint32_t)g, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     long f = sys_frame_alloc(-1);
     if (g < 0 || f < 0 || exo_map(CAP_SELF, (uint32_t)f, CODE_VA, MMU_W) != 1)
         return 1;

@@ -11,6 +11,7 @@ static long spawn_balloon(const char *name, size_t len)
 {
     long page = exo_page_alloc_map(READY_VA, true);
     long child = sys_env_create(256);
+    sys_env_quota((uint32_t)child, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     if (page < 0 || child < 0 || sys_env_load((uint32_t)child, name, len) < 0 ||
         sys_cap_derive((uint32_t)page, R_READ | R_WRITE, (uint32_t)child) < 0 ||
         sys_slot_alloc((uint32_t)child, -1) < 0 || sys_env_start((uint32_t)child) < 0)
@@ -38,6 +39,7 @@ int main(void)
 
     /* Bad requests. */
     long idle = sys_env_create(64);
+    sys_env_quota((uint32_t)idle, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(sys_env_revoke((uint32_t)idle, 99, 1, 10), -E_INVAL);
     CHECK_EQ(sys_env_revoke((uint32_t)idle, REVOKE_FRAMES, 0, 10), -E_INVAL);
     CHECK_EQ(sys_env_revoke((uint32_t)idle, REVOKE_FRAMES, 1, 10), -E_INVAL); /* holds none */

@@ -8,6 +8,7 @@ int main(void)
 {
     long page = exo_page_alloc_map(READY_VA, true);
     long child = sys_env_create(128);
+    sys_env_quota((uint32_t)child, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(sys_env_load((uint32_t)child, "t_slotrevoke_child", 18), 0);
     CHECK_EQ(sys_cap_derive((uint32_t)page, R_READ | R_WRITE, (uint32_t)child) > 0, 1);
     CHECK_EQ(sys_slot_alloc((uint32_t)child, -1) > 0, 1);

@@ -11,6 +11,7 @@ int main(void)
     long f = exo_page_alloc_map(SHARED_VA, true);
     *(volatile uint64_t *)SHARED_VA = 0x5eed;
     long child = sys_env_create(64);
+    sys_env_quota((uint32_t)child, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(sys_env_load((uint32_t)child, "t_tcap_child", 12), 0);
     long s = sys_cap_derive((uint32_t)f, R_READ | R_WRITE, (uint32_t)child);
     CHECK_EQ(s > 0, 1);

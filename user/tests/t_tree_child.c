@@ -27,6 +27,7 @@ static long spawn(long shared, uint64_t quota)
     long c = sys_env_create(quota);
     if (c < 0)
         return c;
+    sys_env_quota((uint32_t)c, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     struct mmu_op op = {.va = TREE_VA, .cap = (uint32_t)shared, .op = MMU_COPY | MMU_W};
     if (sys_env_load((uint32_t)c, self, sizeof self - 1) < 0 ||
         sys_mmu_update((uint32_t)c, &op, 1) != 1 || sys_slot_alloc((uint32_t)c, -1) < 0) {
@@ -100,6 +101,8 @@ int main(void)
              * level; from here on we cannot report. */
             page->replacing = level;
             long n = sys_env_create(TREE_KEEP - 20);
+            if (n > 0)
+                sys_env_quota((uint32_t)n, OBJ_ALL, 0, ~0UL, 0);
             if (n < 0 || sys_env_load((uint32_t)n, self, sizeof self - 1) < 0 ||
                 exo_unmap(CAP_SELF, (uint32_t)shared) != 1)
                 sys_exit(98);

@@ -39,6 +39,11 @@ int main(void)
         exit(bad ? 100 + bad : 42);
     }
     CHECK_EQ(argc, 0); /* started by the kernel: no arguments */
+    uint32_t q0[OBJ_KINDS], u0[OBJ_KINDS]; /* object quotas: they come back whole */
+    for (int k = 0; k < OBJ_KINDS; k++) {
+        q0[k] = exo_info->obj_quota[k];
+        u0[k] = exo_info->obj_used[k];
+    }
 
     /* Not an ELF file, not there, a directory: errors, and we go on. */
     char *none[] = {"x", NULL};
@@ -68,6 +73,12 @@ int main(void)
     CHECK_EQ(read(fd, buf, sizeof buf), 10);
     CHECK_EQ(strcmp(buf, "from exec\n"), 0);
     close(fd);
+    /* The children drew on our object quotas (through exec and fork): it is
+     * all back, nothing made or lost across replace and teardown. */
+    for (int k = 0; k < OBJ_KINDS; k++) {
+        CHECK_EQ(exo_info->obj_quota[k], q0[k]);
+        CHECK_EQ(exo_info->obj_used[k], u0[k]);
+    }
     printf("t_unix_exec: %d failed checks\n", check_failures);
     return check_failures;
 }

@@ -20,6 +20,11 @@ int main(void)
 {
     unix_init("t_unix_fork");
     CHECK_EQ(getpid(), 1);
+    uint32_t q0[OBJ_KINDS], u0[OBJ_KINDS]; /* object quotas: they come back whole */
+    for (int k = 0; k < OBJ_KINDS; k++) {
+        q0[k] = exo_info->obj_quota[k];
+        u0[k] = exo_info->obj_used[k];
+    }
     for (int i = 0; i < 4096; i++)
         data[i] = i;
     char *h = malloc(10000);
@@ -210,6 +215,12 @@ int main(void)
     CHECK_EQ(usleep(50000), 0);
     CHECK_EQ(__builtin_ia32_rdtsc() - t0 >= 50 * exo_info->tsc_per_ms, 1);
     CHECK_EQ(exo_info->slots_run - s0 <= 3, 1);
+    /* Every child drew its time slot (and the chain its envs) from our
+     * object quotas: all back now. */
+    for (int k = 0; k < OBJ_KINDS; k++) {
+        CHECK_EQ(exo_info->obj_quota[k], q0[k]);
+        CHECK_EQ(exo_info->obj_used[k], u0[k]);
+    }
     printf("t_unix_fork: %d failed checks\n", check_failures);
     return check_failures;
 }

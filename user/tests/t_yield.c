@@ -10,6 +10,7 @@ int main(void)
     CHECK_EQ(page > 0, 1);
     volatile uint64_t *counter = (volatile uint64_t *)SHARED_VA;
     long child = sys_env_create(64);
+    sys_env_quota((uint32_t)child, OBJ_ALL, 0, ~0UL, 0); /* objects: drawn from ours */
     CHECK_EQ(sys_env_load((uint32_t)child, "t_yield_child", 13), 0);
     CHECK_EQ(sys_cap_derive((uint32_t)page, R_READ | R_WRITE, (uint32_t)child) > 0, 1);
     /* Not started yet: nothing to donate to. */

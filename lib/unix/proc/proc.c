@@ -30,6 +30,7 @@
 #define CHILD_QUOTA_MIN 64    /* ... and at least this many */
 #define CHILD_CREDIT    (1UL << 30) /* then it draws more from ours (and our parent's) on demand, */
 #define PARENT_KEEP     128         /* while we keep this much for ourselves (512 KiB) */
+#define PARENT_KEEP_OBJS 1          /* and one of each kind of kernel object (sys_env_quota) */
 #define SCRATCH_VA      0x00006f0000000000UL
 
 int errno;
@@ -466,8 +467,11 @@ pid_t fork(void)
     if (q < CHILD_QUOTA_MIN)
         q = CHILD_QUOTA_MIN; /* the kernel draws on our credit for it, if it can */
     long env = sys_env_create(q);
-    if (env >= 0)
+    if (env >= 0) {
         sys_env_credit((uint32_t)env, CHILD_CREDIT, PARENT_KEEP);
+        /* Objects (its time slot, its own children...) likewise. */
+        sys_env_quota((uint32_t)env, OBJ_ALL, 0, ~0UL, PARENT_KEEP_OBJS);
+    }
     if (env < 0) {
         sh_unlock();
         errno = env == -E_NOMEM ? ENOMEM : EAGAIN;
@@ -888,6 +892,9 @@ int execv(const char *path, char *const argv[])
         errno = ENOMEM;
         return -1;
     }
+    /* It takes our place: its objects come out of ours (and what we have
+     * left goes to it when we end). */
+    sys_env_quota((uint32_t)n, OBJ_ALL, 0, ~0UL, 0);
     /* Build the new image in frames of our own. */
     static struct page_plan plan[1024];
     int np = 0, bad = 0;
