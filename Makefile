@@ -39,7 +39,7 @@ KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/ke
 LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o $(B)/lib/unix/shm/shm.o
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
 SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
-UPROGS    := $(B)/user/init $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
+UPROGS    := $(B)/user/init $(B)/user/unixd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
              $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
              $(SH_PROGS)
 SCRIPTS   := $(wildcard user/sh/*.sh)
@@ -161,6 +161,9 @@ $(B)/ush/%.o: user/sh/%.c | $(GEN)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(SH_PROGS): $(B)/user/%: $(B)/ush/%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
+# unixd: the library OS's server (the only writer of the shared state).
+$(B)/user/unixd: $(B)/lib/unix/srv/srv.o $(B)/lib/unix/fs/fs.o $(LIBC_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(B)/lib/unix/srv/srv.o $(B)/lib/unix/fs/fs.o
 $(B)/user/init: $(B)/user/init.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)

@@ -220,3 +220,22 @@ void pct_check_invariants(void)
             assert(++hops < NENV);
     }
 }
+
+/* sys_pct_give(slot, rights): see kernel/kcalls.tbl. The only way a
+ * capability reaches an env without its creator's R_CONTROL: the env asked
+ * for it by calling, and gets it from the env it called. */
+s64 sys_pct_give(u64 slot, u64 rights)
+{
+    struct env *t = cpu_env(), *a = t->pct_caller;
+    if (!a)
+        return -E_INVAL;
+    int err;
+    struct capnode *c = cap_get(t, slot, &err);
+    if (!c)
+        return err;
+    if ((rights & ~(u64)c->rights) || !(c->rights & R_GRANT))
+        return -E_PERM;
+    if (c->depth >= CAP_MAX_DEPTH)
+        return -E_NOMEM;
+    return cap_insert(a, c->type, (u8)rights, c->object, cap_index(c));
+}

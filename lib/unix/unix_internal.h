@@ -7,8 +7,13 @@
 #include "unix.h"
 #include "fs/fs.h"
 
+/* The shared state: the process table and the other tables of struct
+ * shared (a 256 KiB block), then the file system (2 MiB blocks). Every
+ * process maps it read-only; only the library OS's server (unixd, below)
+ * maps it writable. */
 #define UNIX_SHARED_VA   0x0000680000000000UL
-#define UNIX_PROC_SIZE   (2UL << 20) /* one 2 MiB block: tables and pipes */
+#define UNIX_PROC_ORDER  6           /* 2^6 frames: struct shared */
+#define UNIX_PROC_SIZE   (2UL << 20) /* address space kept for it */
 #define UNIX_FS_VA       (UNIX_SHARED_VA + UNIX_PROC_SIZE)
 #define UNIX_FS_BLOCKS   4 /* 2 MiB blocks of file system */
 #define UNIX_FS_SIZE     (UNIX_FS_BLOCKS * (2UL << 20))
@@ -21,9 +26,9 @@
 
 struct proc {
     int pid, ppid, state, status;
-    int pending; /* a signal sent by a process that is not the parent (acted on at slot start) */
-    volatile int sleeping; /* asleep in sys_block (for ps; written by the process itself) */
-    uint32_t env_id;
+    int pending;  /* a signal sent by a process that is not the parent (acted on at slot start) */
+    int sleeping; /* asleep in sys_block (for ps; the process says so, U_SLEEP) */
+    uint32_t env_id; /* 0: forked, not bound to the server yet */
     char name[32];
 };
 
@@ -47,12 +52,12 @@ struct pipe {
     char buf[PIPE_SIZE];
 };
 
-/* Shared memory segments (lib/unix/shm): pages of the arena, the rest of
- * the first 2 MiB block after struct shared. */
+/* Shared memory segments (lib/unix/shm): pages of the arena, a 2 MiB
+ * block of its own that every process maps writable (segment contents are
+ * the programs' own; only the segment table is the server's). */
 #define NSHM            32
-#define SHM_ARENA_OFF   (256UL << 10)
-#define SHM_ARENA_VA    (UNIX_SHARED_VA + SHM_ARENA_OFF)
-#define SHM_ARENA_PAGES ((UNIX_PROC_SIZE - SHM_ARENA_OFF) >> 12) /* 448 */
+#define SHM_ARENA_VA    0x0000690000000000UL
+#define SHM_ARENA_PAGES 448
 #define SHM_MAP_WORDS   ((SHM_ARENA_PAGES + 63) / 64)
 
 enum shm_state { SHM_FREE = 0, SHM_USED, SHM_REMOVED };
@@ -71,12 +76,16 @@ struct shm_seg {
 
 struct shared {
     uint64_t magic;
-    /* The lock protects everything in this struct: the process table, open
-     * files, pipes, the segment table, the arena bitmap and the attachment
-     * counts (not the segments' contents: those are the programs' own). */
-    volatile uint32_t lock;
+    /* Written by the server only, which makes seq odd while it updates
+     * anything here or in the file system and even again after (a seqlock):
+     * a reader copies what it wants, then retries if seq changed or was
+     * odd (sh_read_begin / sh_read_retry). */
+    volatile uint64_t seq;
+    uint32_t srv_env; /* the server's env id (clients find their call capability by it) */
     int next_pid;
     struct proc procs[NPROC];
+    /* Each process's descriptors (by its slot in procs): index in ofiles, or -1. */
+    int16_t fdtab[NPROC][NOFILE];
     struct ofile ofiles[NOFILE_SYS];
     struct pipe pipes[NPIPE];
     uint64_t cons_waiters; /* channels of processes waiting for console input */
@@ -98,43 +107,88 @@ struct shared {
 };
 #define SHARED_MAGIC 0x53504e4c554e4958UL
 #define SH           ((struct shared *)UNIX_SHARED_VA)
-_Static_assert(sizeof(struct shared) <= SHM_ARENA_OFF, "struct shared overlaps the shm arena");
-_Static_assert(SHM_ARENA_OFF % 4096 == 0 && SHM_ARENA_OFF < UNIX_PROC_SIZE, "shm arena");
+_Static_assert(sizeof(struct shared) <= (4096UL << UNIX_PROC_ORDER), "struct shared too big");
 
-void sh_lock(void);
-void sh_unlock(void);
+/* Consistent reads of the shared state (proc.c): copy, then check. */
+uint64_t sh_read_begin(void);
+int sh_read_retry(uint64_t seq);
 extern int unix_mypid;
+
+/* ---- the server (lib/unix/srv) and its bindings ----
+ * Every update of the shared state is a protected call into the server,
+ * on the caller's time (sys_pct_call): op in a0, two arguments in a1 and
+ * a2; the rest (paths, data, extra results) on the caller's argument page,
+ * a page only the caller and the server map (given at U_BIND with
+ * sys_pct_give). The server knows the caller by the env id the kernel
+ * passes, never by what the page says. It answers a value >= 0 or
+ * -(UNIX_EBASE + errno) (kernel errors of the call itself are small). */
+#define UNIX_ARG_VA   0x00006b0000000000UL /* a client's argument page */
+#define SRV_ARGS_VA   0x00006a0000000000UL /* server: the page of slot i at + i * 4096 */
+#define UNIX_ARG_DATA (4096 - 64)
+struct unix_arg {
+    int64_t x[8]; /* extra arguments and results */
+    char data[UNIX_ARG_DATA];
+};
+#define UNIX_ARG    ((struct unix_arg *)UNIX_ARG_VA)
+#define UNIX_EBASE  0x10000
+#define UNIX_ERR(e) (-(int64_t)(UNIX_EBASE + (e)))
+enum unix_op {
+    U_NOP = 0,
+    U_BIND, /* a1: token (0: the caller is in the table already); -> slot of the page's capability
+             */
+    U_FORK, /* -> child pid; x[0]: the child's token */
+    U_FORK_UNDO, /* a1: pid of a child that never bound */
+    U_EXIT,      /* a1: wait status */
+    U_REAP,      /* a1: pid of an ended child */
+    U_KILLED,    /* a1: pid of a child we destroyed, a2: signal */
+    U_SIGNAL,    /* a1: pid, a2: signal */
+    U_SLEEP,     /* a1: asleep (any later call clears it) */
+    U_EXEC,      /* data: program name; -> x[0]: the new image's token */
+    U_OPEN,      /* a1: O_ flags; data: absolute path -> fd */
+    U_CLOSE,     /* a1: fd */
+    U_DUP,       /* a1: fd, a2: new fd or -1 -> fd */
+    U_PIPE,      /* -> read fd; x[0]: write fd */
+    U_READ,      /* a1: fd of a pipe, a2: bytes -> bytes, in data */
+    U_WRITE,     /* a1: fd, a2: bytes in data -> bytes written */
+    U_SEEK,      /* a1: fd, a2: offset -> offset */
+    U_UNLINK,    /* data: path */
+    U_MKDIR,     /* data: path */
+    U_RMDIR,     /* data: path */
+    U_TTY_READ,  /* -> a byte of console input; x[0]: pids to interrupt, in data */
+    U_TTY_PULL,  /* -> 1 if input came; x[0], data as for U_TTY_READ */
+    U_TTY_FG,    /* a1: n; data: pids */
+    U_SHMGET,    /* a1: key, a2: size, x[0]: flags -> id */
+    U_SHMAT,     /* a1: id -> first page in the arena */
+    U_SHMDT,     /* a1: address -> 0 */
+    U_SHMRM,     /* a1: id -> 0 */
+    U_NOPS
+};
+/* A call to the server (proc.c); retried while the server serves another. */
+int64_t unix_call(uint64_t op, uint64_t a1, uint64_t a2);
+extern uint32_t unix_srv; /* slot of our call capability to the server */
 
 /* Wake-ups (proc.c). The first process creates one notification object;
  * every process holds a copy and has its own channel on it, its index in
  * SH->procs, bound to itself. A process that must wait (an empty pipe, no
  * console input, a child still running) notes its channel where the
- * other side will look (under sh_lock), then sleeps in unix_block; the
+ * other side will look (the server notes it), then sleeps in unix_block; the
  * other side rings the noted channels (unix_ring). A ring that comes
  * before the sleep ends it at once, so none is lost. */
 extern uint32_t unix_doorbell; /* slot of our copy of the notification object */
 extern uint32_t unix_console;  /* slot of our copy of the console's device capability (0: none) */
 extern int unix_chan;          /* our channel */
 #define UNIX_CHAN_BIT (1UL << unix_chan)
-void unix_ring(uint64_t chans); /* rings every channel in the mask */
+void unix_ring(uint64_t chans);                   /* rings every channel in the mask */
 __attribute__((noreturn)) void unix_die(int sig); /* ends this process "by signal sig" */
-void unix_block(void);          /* sleeps until rung (or any event); acts on signals */
+void unix_block(void); /* sleeps until rung (or any event); acts on signals */
 extern struct fs unix_fs;
 
 /* fd.c */
-void fd_init_first(void);   /* the first process: formats the FS, fills it, opens the console */
-void fd_attach(void);       /* every process: its handle on the file system */
-void fd_fork_prepare(void); /* before a fork's snapshot: the child will share every open file */
-void fd_fork_undo(void);    /* the fork failed */
-void fd_close_all(void);    /* exit */
-void fd_export(int *fds, char *cwd); /* exec: NOFILE descriptors and PATH_MAX bytes */
-void fd_import(const int *fds, const char *cwd);
-
-/* shm.c: attachments follow the process-table slot (sh_lock held for both). */
-void shm_fork_locked(const struct proc *parent, const struct proc *child); /* child inherits */
-/* Every attachment of p goes: exit, exec, a fatal fault, kill, a failed
- * fork, wait. */
-void shm_drop_locked(const struct proc *p);
+void fd_init_first(
+    void);            /* the first process, before the server starts: formats the FS, fills it */
+void fd_attach(void); /* every process: its (read-only) handle on the file system */
+void fd_export(char *cwd); /* exec: PATH_MAX bytes (descriptors stay with the pid) */
+void fd_import(const char *cwd);
 
 /* What exec hands to the new program, on a page at EXEC_INFO_VA. */
 #define EXEC_INFO_VA 0x00006d0000000000UL
@@ -144,7 +198,7 @@ struct exec_info {
     int pid;
     int argc;
     uint32_t argv_off[EXEC_MAXARG]; /* offsets of the strings in strings[] */
-    int fdtab[NOFILE];
+    uint64_t token;                 /* presented to the server at U_BIND */
     char cwd[PATH_MAX];
     int child_pid[NPROC];
     uint32_t child_cap[NPROC];

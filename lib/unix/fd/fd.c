@@ -1,27 +1,24 @@
 /* File descriptors, files, pipes and the console, for the Unix library OS.
  *
- * Open file descriptions (offset, flags, what they refer to) live in the
- * shared region, so that descriptors inherited across fork share their
- * offset as POSIX wants; each process has its own table of descriptors
- * (private memory, inherited by fork as a copy). Files are in the shared
- * in-memory file system (lib/unix/fs); pipes are rings in the shared region.
- * A reader of an empty pipe (a writer of a full one, a reader of the
- * console) notes its channel and sleeps until the other side rings it
- * (unix_block / unix_ring, proc.c); console input comes from the kernel's
- * queue through the console's device capability, its interrupt routed to
- * the waiting reader's channel. */
+ * Open file descriptions (offset, flags, what they refer to) and each
+ * process's table of descriptors live in the shared state, so that
+ * descriptors inherited across fork share their offset as POSIX wants.
+ * Files are in the shared in-memory file system (lib/unix/fs); pipes are
+ * rings in the shared state. All of it is read here directly (read-only
+ * mappings, consistent by the server's sequence count) and changed only by
+ * the server (lib/unix/srv), through a protected call: open, close, dup,
+ * pipe, writes (their data through our argument page), pipe reads (the
+ * data comes back on it), the offset after a read. A reader of an empty
+ * pipe (a writer of a full one, a reader of the console) is noted by the
+ * server and sleeps until the other side rings it (unix_block, proc.c);
+ * console input comes from the kernel's queue into the server's buffer,
+ * the console's interrupt routed to the waiting reader's channel. */
 #include "../unix_internal.h"
 #include "../../exo/exo.h"
 #include "../../c/libc.h"
 
-struct fs unix_fs;
-static int fdtab[NOFILE]; /* descriptor -> index in SH->ofiles, -1 when closed */
+struct fs unix_fs; /* a reader's handle: takes no lock (reads are checked against seq) */
 static char cwd[PATH_MAX] = "/";
-
-static void yield_cpu(void)
-{
-    sys_yield(-1);
-}
 
 static int fail(int e)
 {
@@ -34,116 +31,44 @@ static int fs_err(int r)
     return fail(r < 0 ? -r : EIO);
 }
 
-/* ---- open file descriptions (shared; under sh_lock) ---- */
-
-static int ofile_new(int type, int flags)
+/* The description behind our descriptor fd (read-only), or NULL. */
+static const struct ofile *of(int fd)
 {
-    for (int i = 0; i < NOFILE_SYS; i++) {
-        struct ofile *o = &SH->ofiles[i];
-        if (o->type == OF_FREE) {
-            memset(o, 0, sizeof *o);
-            o->type = type;
-            o->flags = flags;
-            o->refs = 1;
-            return i;
-        }
-    }
-    return -1;
-}
-
-/* Drops one reference (sh_lock held); the last one releases what it holds. */
-static void ofile_put(int i)
-{
-    struct ofile *o = &SH->ofiles[i];
-    if (--o->refs > 0)
-        return;
-    if (o->type == OF_FILE || o->type == OF_DIR) {
-        sh_unlock();
-        fs_unref(&unix_fs, o->ino);
-        sh_lock();
-    } else if (o->type == OF_PIPE_R) {
-        struct pipe *p = &SH->pipes[o->pipe];
-        if (--p->readers == 0) { /* writers waiting for room get EPIPE */
-            unix_ring(p->wwait);
-            p->wwait = 0;
-        }
-    } else if (o->type == OF_PIPE_W) {
-        struct pipe *p = &SH->pipes[o->pipe];
-        if (--p->writers == 0) { /* readers waiting for data get end of file */
-            unix_ring(p->rwait);
-            p->rwait = 0;
-        }
-    }
-    o->type = OF_FREE;
-}
-
-static int fd_alloc(int from)
-{
-    for (int fd = from; fd < NOFILE; fd++)
-        if (fdtab[fd] < 0)
-            return fd;
-    return -1;
-}
-
-static struct ofile *of(int fd)
-{
-    if (fd < 0 || fd >= NOFILE || fdtab[fd] < 0)
+    if (fd < 0 || fd >= NOFILE || unix_chan < 0)
         return NULL;
-    return &SH->ofiles[fdtab[fd]];
+    int o = SH->fdtab[unix_chan][fd];
+    return o >= 0 && o < NOFILE_SYS ? &SH->ofiles[o] : NULL;
 }
 
 /* ---- set-up ---- */
 
 void fd_attach(void)
 {
-    fs_attach(&unix_fs, (void *)UNIX_FS_VA, UNIX_FS_SIZE, yield_cpu, (uint32_t)unix_mypid);
+    fs_attach(&unix_fs, (void *)UNIX_FS_VA, UNIX_FS_SIZE, NULL, 0);
 }
 
 #define BOOT_VA 0x00006e0000000000UL
 
+/* The first process, before the server takes the shared state over (it is
+ * still writable here): the file system, filled from the boot image, and
+ * descriptors 0, 1, 2 on the console. */
 void fd_init_first(void)
 {
-    for (int i = 0; i < NOFILE; i++)
-        fdtab[i] = -1;
-    if (fs_format((void *)UNIX_FS_VA, UNIX_FS_SIZE) < 0) {
+    static struct fs w;
+    if (fs_format((void *)UNIX_FS_VA, UNIX_FS_SIZE) < 0 ||
+        fs_attach(&w, (void *)UNIX_FS_VA, UNIX_FS_SIZE, NULL, 1) < 0) {
         printf("unix: cannot format the file system\n");
         sys_exit(127);
     }
-    fd_attach();
     long size = sys_bootimage_map(BOOT_VA);
     if (size > 0)
-        fs_import_cpio(&unix_fs, (const void *)BOOT_VA, (size_t)size, "/bin");
-    fs_mkdir(&unix_fs, "/tmp");
-    sh_lock();
-    int c = ofile_new(OF_CONSOLE, O_RDWR);
-    SH->ofiles[c].refs = 3;
-    sh_unlock();
-    fdtab[0] = fdtab[1] = fdtab[2] = c;
-}
-
-void fd_fork_prepare(void)
-{
-    sh_lock();
-    for (int fd = 0; fd < NOFILE; fd++)
-        if (fdtab[fd] >= 0)
-            SH->ofiles[fdtab[fd]].refs++;
-    sh_unlock();
-}
-
-void fd_fork_undo(void)
-{
-    sh_lock();
-    for (int fd = 0; fd < NOFILE; fd++)
-        if (fdtab[fd] >= 0)
-            ofile_put(fdtab[fd]);
-    sh_unlock();
-}
-
-void fd_close_all(void)
-{
-    for (int fd = 0; fd < NOFILE; fd++)
-        if (fdtab[fd] >= 0)
-            close(fd);
+        fs_import_cpio(&w, (const void *)BOOT_VA, (size_t)size, "/bin");
+    fs_mkdir(&w, "/tmp");
+    struct ofile *c = &SH->ofiles[0];
+    c->type = OF_CONSOLE;
+    c->flags = O_RDWR;
+    c->refs = 3;
+    SH->fdtab[0][0] = SH->fdtab[0][1] = SH->fdtab[0][2] = 0;
 }
 
 /* ---- paths ---- */
@@ -200,102 +125,79 @@ static void tidy(char *path)
 
 /* ---- calls ---- */
 
-int open(const char *path, int flags, ...)
+/* Consistent reads of the file system: again while the server updated it. */
+#define FS_READ(r, expr)                                                                           \
+    do {                                                                                           \
+        uint64_t seq_;                                                                             \
+        do {                                                                                       \
+            seq_ = sh_read_begin();                                                                \
+            (r) = (expr);                                                                          \
+        } while (sh_read_retry(seq_));                                                             \
+    } while (0)
+
+/* A call that takes a path: it goes on the argument page. */
+static int path_call(uint64_t op, const char *path, uint64_t a1)
 {
     char p[PATH_MAX];
     if (abspath(path, p) < 0)
         return -1;
-    unsigned ff = (flags & O_CREAT ? FS_O_CREAT : 0) | (flags & O_EXCL ? FS_O_EXCL : 0) |
-                  (flags & O_TRUNC ? FS_O_TRUNC : 0) | (flags & O_DIRECTORY ? FS_O_DIRECTORY : 0);
-    int fd = fd_alloc(0);
-    if (fd < 0)
-        return fail(EMFILE);
-    int ino = fs_open(&unix_fs, p, ff); /* takes a reference */
-    if (ino < 0)
-        return fs_err(ino);
-    struct fs_stat st;
-    fs_stat(&unix_fs, (uint32_t)ino, &st);
-    if (st.type == FS_TYPE_DIR && (flags & O_ACCMODE) != O_RDONLY) {
-        fs_unref(&unix_fs, (uint32_t)ino);
-        return fail(EISDIR);
-    }
-    sh_lock();
-    int o = ofile_new(st.type == FS_TYPE_DIR ? OF_DIR : OF_FILE, flags);
-    if (o >= 0)
-        SH->ofiles[o].ino = (uint32_t)ino;
-    sh_unlock();
-    if (o < 0) {
-        fs_unref(&unix_fs, (uint32_t)ino);
-        return fail(ENOMEM);
-    }
-    fdtab[fd] = o;
-    return fd;
+    memcpy(UNIX_ARG->data, p, strlen(p) + 1);
+    return (int)unix_call(op, a1, 0);
+}
+
+/* ---- calls ---- */
+
+int open(const char *path, int flags, ...)
+{
+    return path_call(U_OPEN, path, (uint64_t)flags); /* (the server checks everything) */
 }
 
 int close(int fd)
 {
-    if (!of(fd))
-        return fail(EBADF);
-    sh_lock();
-    ofile_put(fdtab[fd]);
-    sh_unlock();
-    fdtab[fd] = -1;
-    return 0;
+    return unix_call(U_CLOSE, (uint64_t)fd, 0) < 0 ? -1 : 0;
 }
 
 /* ---- the terminal ----
  * Console input goes from the kernel's queue into the terminal's buffer in
- * the shared region (tty_pull), whoever pulls it: the process reading, or
- * the shell while it waits for a foreground job. ^C is taken out there: with
- * a foreground job it becomes SIGINT for that job; without one it stays in
- * the input, where the line discipline cancels the line being typed. */
+ * the shared state, taken by the server for whoever asks: the process
+ * reading, or the shell while it waits for a foreground job. ^C is taken
+ * out there: with a foreground job the server hands its pids to the caller,
+ * which sends them SIGINT; without one it stays in the input, where the
+ * line discipline cancels the line being typed. */
 
-/* Takes what the kernel has queued; 1 if anything came. */
+/* ^C came for a foreground job: its pids are on our argument page. */
+static void tty_interrupt(void)
+{
+    int n = (int)UNIX_ARG->x[0];
+    if (n <= 0 || n > TTY_MAXFG)
+        return;
+    pid_t intr[TTY_MAXFG];
+    memcpy(intr, UNIX_ARG->data, sizeof intr);
+    sys_cputs("^C\n", 3);
+    int me = 0;
+    for (int i = 0; i < n; i++) {
+        if (intr[i] == unix_mypid)
+            me = 1;
+        else if (intr[i] > 0)
+            kill(intr[i], SIGINT);
+    }
+    if (me)
+        unix_die(SIGINT);
+}
+
+/* Has the server take what the kernel has queued; 1 if anything came. */
 static int tty_pull(void)
 {
     if (!unix_console)
         return 0;
-    char in[64];
-    long n = sys_console_read(unix_console, in, sizeof in);
-    if (n <= 0)
-        return 0;
-    pid_t intr[TTY_MAXFG];
-    int nintr = 0;
-    sh_lock();
-    for (long i = 0; i < n; i++) {
-        if (in[i] == 3 && SH->tty.nfg > 0) {
-            nintr = SH->tty.nfg;
-            memcpy(intr, SH->tty.fg, sizeof intr);
-            continue;
-        }
-        if (SH->tty.tail - SH->tty.head < TTY_BUF)
-            SH->tty.buf[SH->tty.tail++ % TTY_BUF] = in[i];
-    }
-    uint64_t readers = SH->cons_waiters; /* they look again */
-    SH->cons_waiters = 0;
-    sh_unlock();
-    unix_ring(readers & ~UNIX_CHAN_BIT);
-    if (nintr) {
-        sys_cputs("^C\n", 3);
-        int me = 0;
-        for (int i = 0; i < nintr; i++) {
-            if (intr[i] == unix_mypid)
-                me = 1;
-            else if (intr[i] > 0)
-                kill(intr[i], SIGINT);
-        }
-        if (me)
-            unix_die(SIGINT);
-    }
-    return 1;
+    int64_t r = unix_call(U_TTY_PULL, 0, 0);
+    tty_interrupt();
+    return r > 0;
 }
 
-/* Routes the console's interrupt to us (and notes that we wait for it). */
+/* Routes the console's interrupt to us. */
 static void tty_route(void)
 {
-    sh_lock();
-    SH->cons_waiters |= UNIX_CHAN_BIT;
-    sh_unlock();
     sys_dev_irq(unix_console, unix_doorbell, (uint32_t)unix_chan);
 }
 
@@ -305,16 +207,13 @@ static long console_getc(void)
     if (!unix_console)
         return -1;
     for (int routed = 0;;) {
-        sh_lock();
-        if (SH->tty.head != SH->tty.tail) {
-            long c = (unsigned char)SH->tty.buf[SH->tty.head++ % TTY_BUF];
-            SH->cons_waiters &= ~UNIX_CHAN_BIT;
-            sh_unlock();
+        int64_t c = unix_call(U_TTY_READ, 0, 0); /* (notes us as a waiter if none) */
+        int e = errno;
+        tty_interrupt();
+        if (c >= 0)
             return c;
-        }
-        sh_unlock();
-        if (tty_pull())
-            continue;
+        if (e != EAGAIN)
+            return -1;
         if (!routed) {
             tty_route();
             routed = 1;
@@ -329,12 +228,9 @@ int tty_set_foreground(const pid_t *pids, int n)
 {
     if (n < 0 || n > TTY_MAXFG || (n && !pids))
         return fail(EINVAL);
-    sh_lock();
-    SH->tty.nfg = n;
-    for (int i = 0; i < TTY_MAXFG; i++)
-        SH->tty.fg[i] = i < n ? pids[i] : 0;
-    sh_unlock();
-    return 0;
+    memset(UNIX_ARG->data, 0, TTY_MAXFG * sizeof(pid_t));
+    memcpy(UNIX_ARG->data, pids, (size_t)n * sizeof(pid_t));
+    return unix_call(U_TTY_FG, (uint64_t)n, 0) < 0 ? -1 : 0;
 }
 
 pid_t tty_waitpid(pid_t pid, int *status)
@@ -408,60 +304,58 @@ static ssize_t console_read(char *buf, size_t n)
 
 ssize_t read(int fd, void *buf, size_t n)
 {
-    struct ofile *o = of(fd);
+    const struct ofile *o = of(fd);
     if (!o)
         return fail(EBADF);
     if ((o->flags & O_ACCMODE) == O_WRONLY)
         return fail(EBADF);
-    exo_touch(buf, n);
     switch (o->type) {
     case OF_CONSOLE:
         return console_read(buf, n);
     case OF_DIR:
         return fail(EISDIR);
     case OF_FILE: {
-        int64_t r = fs_read(&unix_fs, o->ino, o->off, buf, n);
+        /* Straight from the file system; then the server moves the offset. */
+        int64_t r;
+        uint64_t off;
+        uint32_t ino;
+        uint64_t seq;
+        do {
+            seq = sh_read_begin();
+            off = o->off;
+            ino = o->ino;
+            r = fs_read(&unix_fs, ino, off, buf, n);
+        } while (sh_read_retry(seq));
         if (r < 0)
             return fs_err((int)r);
-        o->off += (uint64_t)r;
+        if (r > 0 && unix_call(U_SEEK, (uint64_t)fd, off + (uint64_t)r) < 0)
+            return -1;
         return (ssize_t)r;
     }
-    case OF_PIPE_R: {
-        struct pipe *p = &SH->pipes[o->pipe];
+    case OF_PIPE_R:
         for (;;) {
-            sh_lock();
-            uint32_t avail = p->tail - p->head;
-            if (avail || !p->writers) {
-                size_t k = 0;
-                for (; k < n && k < avail; k++)
-                    ((char *)buf)[k] = p->buf[(p->head + k) % PIPE_SIZE];
-                p->head += (uint32_t)k;
-                p->rwait &= ~UNIX_CHAN_BIT;
-                uint64_t wake = k ? p->wwait : 0; /* room for waiting writers */
-                if (k)
-                    p->wwait = 0;
-                sh_unlock();
-                unix_ring(wake);
-                return (ssize_t)k; /* 0: end of file, no writer left */
+            size_t k = n < UNIX_ARG_DATA ? n : UNIX_ARG_DATA;
+            int64_t r = unix_call(U_READ, (uint64_t)fd, k);
+            if (r >= 0) {
+                memcpy(buf, UNIX_ARG->data, (size_t)r);
+                return (ssize_t)r; /* 0: end of file, no writer left */
             }
-            p->rwait |= UNIX_CHAN_BIT;
-            sh_unlock();
-            unix_block();
+            if (errno != EAGAIN)
+                return -1;
+            unix_block(); /* the server noted us: a writer rings us */
         }
-    }
     }
     return fail(EBADF);
 }
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
-    struct ofile *o = of(fd);
+    const struct ofile *o = of(fd);
     if (!o)
         return fail(EBADF);
     if ((o->flags & O_ACCMODE) == O_RDONLY && o->type != OF_CONSOLE)
         return fail(EBADF);
-    switch (o->type) {
-    case OF_CONSOLE:
+    if (o->type == OF_CONSOLE) {
         for (size_t done = 0; done < n;) {
             size_t k = n - done < (1 << 20) ? n - done : (1 << 20);
             if (sys_cputs((const char *)buf + done, k) < 0)
@@ -469,68 +363,50 @@ ssize_t write(int fd, const void *buf, size_t n)
             done += k;
         }
         return (ssize_t)n;
-    case OF_FILE: {
-        if (o->flags & O_APPEND) {
-            struct fs_stat st;
-            fs_stat(&unix_fs, o->ino, &st);
-            o->off = st.size;
+    }
+    if (o->type != OF_FILE && o->type != OF_PIPE_W)
+        return fail(EBADF);
+    /* Through the argument page, a page at a time. */
+    size_t done = 0;
+    while (done < n) {
+        size_t k = n - done < UNIX_ARG_DATA ? n - done : UNIX_ARG_DATA;
+        memcpy(UNIX_ARG->data, (const char *)buf + done, k);
+        int64_t r = unix_call(U_WRITE, (uint64_t)fd, k);
+        if (r < 0 && errno == EAGAIN) {
+            unix_block(); /* a full pipe: the server noted us, a reader rings us */
+            continue;
         }
-        int64_t r = fs_write(&unix_fs, o->ino, o->off, buf, n);
-        if (r < 0)
-            return fs_err((int)r);
-        o->off += (uint64_t)r;
-        return (ssize_t)r;
+        if (r <= 0)
+            return done ? (ssize_t)done : (r < 0 ? -1 : 0);
+        done += (size_t)r;
+        if (o->type == OF_FILE && (size_t)r < k)
+            break; /* the file system is full */
     }
-    case OF_PIPE_W: {
-        struct pipe *p = &SH->pipes[o->pipe];
-        size_t done = 0;
-        while (done < n) {
-            sh_lock();
-            if (!p->readers) {
-                sh_unlock();
-                return done ? (ssize_t)done : fail(EPIPE);
-            }
-            uint32_t space = PIPE_SIZE - (p->tail - p->head);
-            size_t k = 0;
-            for (; done + k < n && k < space; k++)
-                p->buf[(p->tail + k) % PIPE_SIZE] = ((const char *)buf)[done + k];
-            p->tail += (uint32_t)k;
-            uint64_t wake = k ? p->rwait : 0; /* data for waiting readers */
-            if (k)
-                p->rwait = 0;
-            done += k;
-            if (done < n)
-                p->wwait |= UNIX_CHAN_BIT; /* full: wait for a reader to make room */
-            else
-                p->wwait &= ~UNIX_CHAN_BIT;
-            sh_unlock();
-            unix_ring(wake);
-            if (done < n)
-                unix_block();
-        }
-        return (ssize_t)n;
-    }
-    }
-    return fail(EBADF);
+    return (ssize_t)done;
 }
 
 off_t lseek(int fd, off_t off, int whence)
 {
-    struct ofile *o = of(fd);
+    const struct ofile *o = of(fd);
     if (!o)
         return fail(EBADF);
     if (o->type != OF_FILE)
         return fail(ESPIPE);
     struct fs_stat st;
-    fs_stat(&unix_fs, o->ino, &st);
+    int64_t cur;
+    uint64_t seq;
+    do {
+        seq = sh_read_begin();
+        cur = (int64_t)o->off;
+        fs_stat(&unix_fs, o->ino, &st);
+    } while (sh_read_retry(seq));
     int64_t base = whence == SEEK_SET   ? 0
-                   : whence == SEEK_CUR ? (int64_t)o->off
+                   : whence == SEEK_CUR ? cur
                    : whence == SEEK_END ? (int64_t)st.size
                                         : -1;
     if (base < 0 || base + off < 0)
         return fail(EINVAL);
-    o->off = (uint64_t)(base + off);
-    return (off_t)o->off;
+    return (off_t)unix_call(U_SEEK, (uint64_t)fd, (uint64_t)(base + off));
 }
 
 static void to_stat(const struct fs_stat *fst, struct stat *st)
@@ -541,16 +417,27 @@ static void to_stat(const struct fs_stat *fst, struct stat *st)
     st->st_size = (int64_t)fst->size;
 }
 
+/* lookup and stat in one consistent read */
+static int lookup_stat(const char *p, struct fs_stat *fst)
+{
+    int r;
+    uint64_t seq;
+    do {
+        seq = sh_read_begin();
+        r = fs_lookup(&unix_fs, p);
+        if (r >= 0)
+            r = fs_stat(&unix_fs, (uint32_t)r, fst);
+    } while (sh_read_retry(seq));
+    return r;
+}
+
 int stat(const char *path, struct stat *st)
 {
     char p[PATH_MAX];
     if (abspath(path, p) < 0)
         return -1;
-    int ino = fs_lookup(&unix_fs, p);
-    if (ino < 0)
-        return fs_err(ino);
     struct fs_stat fst;
-    int r = fs_stat(&unix_fs, (uint32_t)ino, &fst);
+    int r = lookup_stat(p, &fst);
     if (r < 0)
         return fs_err(r);
     to_stat(&fst, st);
@@ -559,7 +446,7 @@ int stat(const char *path, struct stat *st)
 
 int fstat(int fd, struct stat *st)
 {
-    struct ofile *o = of(fd);
+    const struct ofile *o = of(fd);
     if (!o)
         return fail(EBADF);
     if (o->type != OF_FILE && o->type != OF_DIR) {
@@ -567,7 +454,8 @@ int fstat(int fd, struct stat *st)
         return 0;
     }
     struct fs_stat fst;
-    int r = fs_stat(&unix_fs, o->ino, &fst);
+    int r;
+    FS_READ(r, fs_stat(&unix_fs, o->ino, &fst));
     if (r < 0)
         return fs_err(r);
     to_stat(&fst, st);
@@ -576,94 +464,39 @@ int fstat(int fd, struct stat *st)
 
 int unlink(const char *path)
 {
-    char p[PATH_MAX];
-    if (abspath(path, p) < 0)
-        return -1;
-    int r = fs_unlink(&unix_fs, p);
-    return r < 0 ? fs_err(r) : 0;
+    return path_call(U_UNLINK, path, 0) < 0 ? -1 : 0;
 }
 
 int mkdir(const char *path, int mode)
 {
     (void)mode;
-    char p[PATH_MAX];
-    if (abspath(path, p) < 0)
-        return -1;
-    int r = fs_mkdir(&unix_fs, p);
-    return r < 0 ? fs_err(r) : 0;
+    return path_call(U_MKDIR, path, 0) < 0 ? -1 : 0;
 }
 
 int rmdir(const char *path)
 {
-    char p[PATH_MAX];
-    if (abspath(path, p) < 0)
-        return -1;
-    int r = fs_rmdir(&unix_fs, p);
-    return r < 0 ? fs_err(r) : 0;
+    return path_call(U_RMDIR, path, 0) < 0 ? -1 : 0;
 }
 
 int dup(int fd)
 {
-    if (!of(fd))
-        return fail(EBADF);
-    int n = fd_alloc(0);
-    if (n < 0)
-        return fail(EMFILE);
-    sh_lock();
-    SH->ofiles[fdtab[fd]].refs++;
-    sh_unlock();
-    fdtab[n] = fdtab[fd];
-    return n;
+    return (int)unix_call(U_DUP, (uint64_t)fd, (uint64_t)-1);
 }
 
 int dup2(int fd, int newfd)
 {
-    if (!of(fd) || newfd < 0 || newfd >= NOFILE)
+    if (newfd < 0 || newfd >= NOFILE)
         return fail(EBADF);
-    if (fd == newfd)
-        return newfd;
-    if (fdtab[newfd] >= 0)
-        close(newfd);
-    sh_lock();
-    SH->ofiles[fdtab[fd]].refs++;
-    sh_unlock();
-    fdtab[newfd] = fdtab[fd];
-    return newfd;
+    return (int)unix_call(U_DUP, (uint64_t)fd, (uint64_t)newfd);
 }
 
 int pipe(int fds[2])
 {
-    int r = fd_alloc(0);
+    int64_t r = unix_call(U_PIPE, 0, 0);
     if (r < 0)
-        return fail(EMFILE);
-    fdtab[r] = 0x7fffffff; /* reserved while we find the second */
-    int w = fd_alloc(0);
-    fdtab[r] = -1;
-    if (w < 0)
-        return fail(EMFILE);
-    sh_lock();
-    int p = -1;
-    for (int i = 0; i < NPIPE && p < 0; i++)
-        if (!SH->pipes[i].readers && !SH->pipes[i].writers)
-            p = i;
-    int or = p < 0 ? -1 : ofile_new(OF_PIPE_R, O_RDONLY);
-    int ow = or < 0 ? -1 : ofile_new(OF_PIPE_W, O_WRONLY);
-    if (ow < 0) {
-        if (or >= 0)
-            SH->ofiles[or].type = OF_FREE;
-        sh_unlock();
-        return fail(p < 0 ? EMFILE : ENOMEM);
-    }
-    struct pipe *pp = &SH->pipes[p];
-    pp->head = pp->tail = 0;
-    pp->rwait = pp->wwait = 0;
-    pp->readers = pp->writers = 1;
-    SH->ofiles[or].pipe = SH->ofiles[ow].pipe = p;
-    sh_unlock();
-    fdtab[r] = or ;
-    fdtab[w] = ow;
-    fds[0] = r;
-    fds[1] = w;
+        return -1;
+    fds[0] = (int)r;
+    fds[1] = (int)UNIX_ARG->x[0];
     return 0;
 }
 
@@ -700,13 +533,12 @@ DIR *opendir(const char *path)
     char p[PATH_MAX];
     if (abspath(path, p) < 0)
         return NULL;
-    int ino = fs_lookup(&unix_fs, p);
-    if (ino < 0) {
-        fs_err(ino);
+    struct fs_stat st;
+    int r = lookup_stat(p, &st);
+    if (r < 0) {
+        fs_err(r);
         return NULL;
     }
-    struct fs_stat st;
-    fs_stat(&unix_fs, (uint32_t)ino, &st);
     if (st.type != FS_TYPE_DIR) {
         errno = ENOTDIR;
         return NULL;
@@ -716,14 +548,17 @@ DIR *opendir(const char *path)
         errno = ENOMEM;
         return NULL;
     }
-    d->ino = (uint32_t)ino;
+    d->ino = st.ino;
     return d;
 }
 
 struct dirent *readdir(DIR *d)
 {
     struct fs_dirent fe;
-    int r = fs_readdir(&unix_fs, d->ino, &d->pos, &fe);
+    int r;
+    uint32_t pos;
+    FS_READ(r, (pos = d->pos, fs_readdir(&unix_fs, d->ino, &pos, &fe)));
+    d->pos = pos;
     if (r <= 0)
         return NULL;
     d->ent.d_ino = fe.ino;
@@ -741,16 +576,14 @@ int closedir(DIR *d)
     return 0;
 }
 
-/* ---- exec: descriptors and the working directory go to the new program ---- */
+/* ---- exec: the working directory goes to the new program ---- */
 
-void fd_export(int *fds, char *dir)
+void fd_export(char *dir)
 {
-    memcpy(fds, fdtab, sizeof fdtab);
     strcpy(dir, cwd);
 }
 
-void fd_import(const int *fds, const char *dir)
+void fd_import(const char *dir)
 {
-    memcpy(fdtab, fds, sizeof fdtab);
     strcpy(cwd, dir);
 }

@@ -135,8 +135,13 @@ static size_t path_len(const char *p)
 /* ------------------------------------------------------------------ */
 /* Lock                                                                */
 
+/* A reader's handle (owner 0) takes no lock: its region may be mapped
+ * read-only, and the embedder makes its reads consistent otherwise (the
+ * Unix library OS: a sequence count its server bumps around updates). */
 static void fs_lock(struct fs *fs)
 {
+    if (!fs->owner)
+        return;
     uint32_t *w = &fs->sb->lock;
     for (;;) {
         uint32_t expected = 0;
@@ -154,6 +159,8 @@ static void fs_lock(struct fs *fs)
 
 static void fs_unlock(struct fs *fs)
 {
+    if (!fs->owner)
+        return;
     __atomic_store_n(&fs->sb->lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -1289,7 +1296,7 @@ int fs_format(void *base, size_t size)
 
 int fs_attach(struct fs *fs, void *base, size_t size, void (*yield)(void), uint32_t owner)
 {
-    if (!fs || !base || ((uintptr_t)base & 7) || owner == 0 || size < MIN_BLOCKS * BS)
+    if (!fs || !base || ((uintptr_t)base & 7) || size < MIN_BLOCKS * BS)
         return -FS_EINVAL;
     struct fs_super *sb = base;
     if (__atomic_load_n(&sb->magic, __ATOMIC_ACQUIRE) != FS_MAGIC || sb->version != FS_VERSION ||

@@ -60,7 +60,7 @@ struct fs {
     uint8_t *base;
     size_t size;
     void (*yield)(void); /* called while the lock is contended */
-    uint32_t owner;      /* lock owner id of this process, != 0 */
+    uint32_t owner;      /* lock owner id of this process; 0: a reader (no lock) */
 };
 
 struct fs_stat {
@@ -89,7 +89,12 @@ int fs_format(void *base, size_t size);
 /* Fills *fs for this process.  Checks the magic and the layout against
  * size (the size of the mapping).  yield may be NULL (then a contended lock
  * spins); owner identifies this process in the lock word and must be
- * non-zero and unique among live processes.  Returns 0 or -FS_EINVAL. */
+ * unique among live processes.  Owner 0 makes a reader's handle: it takes
+ * no lock, so the region may be mapped read-only, and only the calls that
+ * read (lookup, stat, readdir, read, free counts) may be used through it;
+ * their consistency against a concurrent writer is the caller's business
+ * (the Unix library OS checks a sequence count around them).  Returns 0 or
+ * -FS_EINVAL. */
 int fs_attach(struct fs *fs, void *base, size_t size, void (*yield)(void), uint32_t owner);
 
 /* If the lock is held by dead_owner (a process that died), takes it over,

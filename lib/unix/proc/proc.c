@@ -26,12 +26,12 @@
 #include "../../c/libc.h"
 #include "../thread/thread.h"
 
-#define CHILD_QUOTA     65536 /* at most this many pages for a forked child to start with ... */
-#define CHILD_QUOTA_MIN 64    /* ... and at least this many */
-#define CHILD_CREDIT    (1UL << 30) /* then it draws more from ours (and our parent's) on demand, */
-#define PARENT_KEEP     128         /* while we keep this much for ourselves (512 KiB) */
-#define PARENT_KEEP_OBJS 1          /* and one of each kind of kernel object (sys_env_quota) */
-#define SCRATCH_VA      0x00006f0000000000UL
+#define CHILD_QUOTA      65536 /* at most this many pages for a forked child to start with ... */
+#define CHILD_QUOTA_MIN  64    /* ... and at least this many */
+#define CHILD_CREDIT     (1UL << 30) /* then it draws more from ours (and our parent's) on demand, */
+#define PARENT_KEEP      128         /* while we keep this much for ourselves (512 KiB) */
+#define PARENT_KEEP_OBJS 1           /* and one of each kind of kernel object (sys_env_quota) */
+#define SCRATCH_VA       0x00006f0000000000UL
 
 int errno;
 
@@ -42,17 +42,57 @@ static struct {
     uint32_t cap; /* our original capability of the child's env */
 } children[NPROC];
 
-/* ---- the shared lock: a test-and-set that yields when taken ---- */
+/* ---- the shared state: read directly, updated by the server ---- */
 
-void sh_lock(void)
+/* A consistent read: wait while an update is under way (seq odd: its
+ * caller's time slot will finish it), then copy, then check seq held. */
+uint64_t sh_read_begin(void)
 {
-    while (__atomic_exchange_n(&SH->lock, 1, __ATOMIC_ACQUIRE))
+    uint64_t s;
+    for (int n = 0; (s = __atomic_load_n(&SH->seq, __ATOMIC_ACQUIRE)) & 1; n++) {
         sys_yield(-1);
+        if (n % 64 == 63 && unix_srv)
+            unix_call(U_NOP, 0, 0); /* (an update cut short: the server repairs it) */
+    }
+    return s;
 }
 
-void sh_unlock(void)
+int sh_read_retry(uint64_t s)
 {
-    __atomic_store_n(&SH->lock, 0, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return __atomic_load_n(&SH->seq, __ATOMIC_RELAXED) != s;
+}
+
+uint32_t unix_srv;
+
+/* A protected call to the server (unix_internal.h): again while it serves
+ * someone else. Errors come back in errno. */
+int64_t unix_call(uint64_t op, uint64_t a1, uint64_t a2)
+{
+    for (;;) {
+        uint64_t r1;
+        long r = exo_pct_call2(unix_srv, op, a1, a2, &r1);
+        if (r == -E_AGAIN) {
+            sys_yield(-1);
+            continue;
+        }
+        if (r < 0) {
+            errno = r <= -UNIX_EBASE ? (int)(-r - UNIX_EBASE) : EIO;
+            return -1;
+        }
+        return r;
+    }
+}
+
+/* The argument page the server gives us (U_BIND), mapped at UNIX_ARG_VA. */
+static int unix_bind(uint64_t token)
+{
+    int64_t s = unix_call(U_BIND, token, 0);
+    if (s < 0 || exo_map(CAP_SELF, (uint32_t)s, UNIX_ARG_VA, MMU_W) != 1) {
+        printf("unix: cannot bind to the server (errno %d)\n", errno);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- the page map: what this process maps, and which pages are COW ---- */
@@ -129,16 +169,8 @@ static void segv(struct upcall_frame *f)
 {
     printf("[pid %d] segmentation fault at %lx (rip %lx, vector %lu, error %lx)\n", mypid, f->addr,
            f->rip, f->vector, f->error);
-    if (!(exo_pte(UNIX_SHARED_VA) & PTE_P)) /* (no table to report to) */
-        sys_exit(128 + SIGSEGV);
-    sh_lock();
-    struct proc *p = proc_of(mypid);
-    if (p) {
-        shm_drop_locked(p);
-        p->state = PROC_ZOMBIE;
-        p->status = SIGSEGV;
-    }
-    sh_unlock();
+    if ((exo_pte(UNIX_ARG_VA) & PTE_P) && unix_srv) /* (else no table to report to) */
+        unix_call(U_EXIT, SIGSEGV, 0);
     sys_exit(128 + SIGSEGV);
 }
 
@@ -246,16 +278,18 @@ int proc_get(int i, struct proc_info *out)
 {
     if (i < 0 || i >= NPROC)
         return -1;
-    sh_lock();
     struct proc *p = &SH->procs[i];
-    out->pid = p->pid;
-    out->ppid = p->ppid;
-    out->state = p->state;
-    out->status = p->status;
-    out->env_id = p->env_id;
-    out->sleeping = p->sleeping;
-    memcpy(out->name, p->name, sizeof out->name);
-    sh_unlock();
+    uint64_t s;
+    do {
+        s = sh_read_begin();
+        out->pid = p->pid;
+        out->ppid = p->ppid;
+        out->state = p->state;
+        out->status = p->status;
+        out->env_id = p->env_id;
+        out->sleeping = p->sleeping;
+        memcpy(out->name, p->name, sizeof out->name);
+    } while (sh_read_retry(s));
     return 0;
 }
 
@@ -267,21 +301,13 @@ static void copy_name(char *d, const char *s)
     d[i] = 0;
 }
 
-static void exec_arrive(void);
+static uint64_t exec_arrive(void);
 
 /* A pending signal ends the process: checked when a time slot of ours ends
  * (the epilogue: a process that never yields) and whenever we wait. */
 void unix_die(int sig)
 {
-    fd_close_all();
-    sh_lock();
-    struct proc *p = proc_of(mypid);
-    if (p) {
-        shm_drop_locked(p);
-        p->state = PROC_ZOMBIE;
-        p->status = sig;
-    }
-    sh_unlock();
+    unix_call(U_EXIT, (uint64_t)sig, 0); /* (the server closes our descriptors) */
     sys_exit(128 + sig);
 }
 
@@ -323,23 +349,21 @@ void unix_block(void)
     if (strand_others_ready()) {
         strand_yield(); /* our other threads run meanwhile; the caller looks again */
     } else {
-        struct proc *me = unix_chan >= 0 ? &SH->procs[unix_chan] : NULL;
-        if (me)
-            me->sleeping = 1;
-        sys_block(0); /* returns once rung, or at once if a ring came meanwhile */
-        if (me)
-            me->sleeping = 0;
+        unix_call(U_SLEEP, 1, 0); /* (for ps; our next call clears it) */
+        sys_block(0);             /* returns once rung, or at once if a ring came meanwhile */
     }
     check_signals();
 }
 
-/* Finds our copies of the doorbell and the console (their slots differ from
- * one process to the next) and binds our channel to us. */
+/* Finds our copies of the doorbell, the console and the server's call
+ * capability (their slots differ from one process to the next) and binds
+ * our channel to us. */
 static void doorbell_attach(void)
 {
     static struct cap_info ci[256];
-    unix_doorbell = unix_console = 0;
-    for (uint32_t base = 0; base < NCAPSLOTS && !(unix_doorbell && unix_console); base += 256) {
+    unix_doorbell = unix_console = unix_srv = 0;
+    for (uint32_t base = 0; base < NCAPSLOTS && !(unix_doorbell && unix_console && unix_srv);
+         base += 256) {
         exo_touch(ci, sizeof ci);
         long n = sys_cap_list(base, ci, 256);
         if (n < 0)
@@ -349,6 +373,9 @@ static void doorbell_attach(void)
                 unix_doorbell = base + (uint32_t)i;
             if (ci[i].type == CAP_DEVICE && ci[i].object % 256 == DEV_CONSOLE && !unix_console)
                 unix_console = base + (uint32_t)i;
+            if (ci[i].type == CAP_ENV && (uint32_t)ci[i].object == SH->srv_env &&
+                (ci[i].rights & R_CALL) && !unix_srv)
+                unix_srv = base + (uint32_t)i;
         }
     }
     struct proc *p = proc_of(mypid);
@@ -357,42 +384,111 @@ static void doorbell_attach(void)
         sys_notify_bind(unix_doorbell, (uint32_t)unix_chan, 1);
 }
 
+/* The first process starts the server: an env of its own running unixd
+ * from the boot image. The shared state's frames (struct shared and the
+ * file system) move to it, mapped writable there; we keep read-only copies
+ * (R_READ | R_GRANT: what forked children and new images get). The shm
+ * arena stays ours, writable by every process, with a writable copy for
+ * the server (it zeroes new segments). */
+static uint32_t srv_original;
+
+static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks, uint32_t arena)
+{
+    long srv = sys_env_create(((UNIX_FS_SIZE + UNIX_PROC_SIZE) >> 12) + 512);
+    if (srv < 0 || sys_env_load((uint32_t)srv, "unixd", 5) < 0)
+        return -1;
+    struct cap_info eci = {0};
+    sys_cap_inspect((uint32_t)srv, &eci);
+    SH->srv_env = (uint32_t)eci.object;
+    for (int i = 0; i < nblocks; i++) {
+        long ro = sys_cap_derive(blocks[i], R_READ | R_GRANT, CAP_SELF);
+        if (ro < 0 || exo_unmap(CAP_SELF, blocks[i]) != 1)
+            return -1;
+        long m = sys_cap_move(blocks[i], (uint32_t)srv);
+        struct mmu_op op = {vas[i], (uint32_t)m, MMU_MAP | MMU_TCAP | MMU_W};
+        if (m < 0 || sys_mmu_update((uint32_t)srv, &op, 1) != 1 ||
+            exo_map(CAP_SELF, (uint32_t)ro, vas[i], 0) != 1)
+            return -1;
+    }
+    long c = sys_cap_derive(arena, R_READ | R_WRITE, (uint32_t)srv);
+    struct mmu_op op = {SHM_ARENA_VA, (uint32_t)c, MMU_MAP | MMU_TCAP | MMU_W};
+    if (c < 0 || sys_mmu_update((uint32_t)srv, &op, 1) != 1)
+        return -1;
+    if (unix_doorbell && sys_cap_derive(unix_doorbell, R_READ | R_WRITE, (uint32_t)srv) < 0)
+        return -1;
+    if (unix_console && sys_cap_derive(unix_console, R_READ, (uint32_t)srv) < 0)
+        return -1;
+    /* Its one kernel object of its own: its time slot (sys_env_quota). */
+    long call = sys_cap_derive((uint32_t)srv, R_CALL | R_GRANT, CAP_SELF);
+    if (call < 0 || sys_env_quota((uint32_t)srv, 1u << OBJ_SLOT, 1, 0, 0) < 0 ||
+        sys_slot_alloc((uint32_t)srv, -1) < 0 || sys_env_start((uint32_t)srv) < 0)
+        return -1;
+    srv_original = (uint32_t)srv;
+    unix_srv = (uint32_t)call;
+    /* It takes calls once its main has run. */
+    uint64_t r1;
+    while (exo_pct_call2(unix_srv, U_NOP, 0, 0, &r1) == -E_INVAL)
+        sys_yield(-1);
+    return unix_bind(0);
+}
+
 void unix_init(const char *name)
 {
     int first = !(exo_pte(UNIX_SHARED_VA) & PTE_P);
+    uint32_t blocks[1 + UNIX_FS_BLOCKS], arena = 0;
+    uint64_t vas[1 + UNIX_FS_BLOCKS];
     if (first) {
-        /* The first process: make the shared region (2 MiB blocks) and the table. */
-        for (uint64_t off = 0; off < UNIX_SHARED_SIZE; off += 2UL << 20) {
-            long b = sys_frame_alloc_in(CAP_SELF, -1, 9);
-            if (b < 0 || exo_map(CAP_SELF, (uint32_t)b, UNIX_SHARED_VA + off, MMU_W) != 1) {
+        /* The first process: make the shared state (struct shared, the file
+         * system's 2 MiB blocks) and the shm arena, writable until the
+         * server takes them over. */
+        for (int i = 0; i <= UNIX_FS_BLOCKS; i++) {
+            vas[i] = i == 0 ? UNIX_SHARED_VA : UNIX_FS_VA + (uint64_t)(i - 1) * (2UL << 20);
+            long b = sys_frame_alloc_in(CAP_SELF, -1, i == 0 ? UNIX_PROC_ORDER : 9);
+            if (b < 0 || exo_map(CAP_SELF, (uint32_t)b, vas[i], MMU_W) != 1) {
                 printf("unix: cannot set up the shared region (%ld)\n", b);
                 sys_exit(127);
             }
+            blocks[i] = (uint32_t)b;
         }
+        long b = sys_frame_alloc_in(CAP_SELF, -1, 9);
+        if (b < 0 || exo_map(CAP_SELF, (uint32_t)b, SHM_ARENA_VA, MMU_W) != 1) {
+            printf("unix: cannot set up the shm arena (%ld)\n", b);
+            sys_exit(127);
+        }
+        arena = (uint32_t)b;
         SH->magic = SHARED_MAGIC;
         SH->next_pid = 1;
-        sh_lock();
+        memset(SH->fdtab, 0xff, sizeof SH->fdtab); /* (-1: closed) */
         struct proc *p = &SH->procs[0];
         p->pid = SH->next_pid++;
         p->state = PROC_RUNNING;
         p->env_id = exo_info->id;
         copy_name(p->name, name);
         mypid = p->pid;
-        sh_unlock();
+    }
+    if (first) {
+        /* The doorbell, and the console (a root env may take it). Our
+         * handlers come after the server's start: the table is not mapped
+         * for a moment there, and the end of a slot looks at it. */
+        if (sys_notify_create() < 0 || sys_dev_open(DEV_CONSOLE) < 0)
+            printf("unix: no doorbell or console capability: waits will spin\n");
+        doorbell_attach();
+        fd_init_first();
+        if (start_server(blocks, vas, 1 + UNIX_FS_BLOCKS, arena) < 0) {
+            printf("unix: cannot start the server (unixd)\n");
+            sys_exit(127);
+        }
+        fd_attach();
     }
     exo_set_handler(UPCALL_PAGEFAULT, on_fault);
     exo_set_handler(UPCALL_EXCEPTION, segv);
     exo_set_handler(UPCALL_EPILOGUE, on_epilogue);
     exo_set_handler(UPCALL_EVENT, on_event);
-    if (first) {
-        /* The doorbell, and the console (a root env may take it). */
-        if (sys_notify_create() < 0 || sys_dev_open(DEV_CONSOLE) < 0)
-            printf("unix: no doorbell or console capability: waits will spin\n");
+    if (!first) {
+        uint64_t token = exec_arrive(); /* who we are: pid, arguments */
         doorbell_attach();
-        fd_init_first();
-    } else {
-        exec_arrive(); /* who we are: pid, arguments, descriptors */
-        doorbell_attach();
+        if (unix_bind(token) < 0)
+            sys_exit(127);
         fd_attach();
     }
 }
@@ -404,10 +500,13 @@ pid_t getpid(void)
 
 pid_t getppid(void)
 {
-    sh_lock();
-    struct proc *p = proc_of(mypid);
-    int pp = p ? p->ppid : 0;
-    sh_unlock();
+    int pp;
+    uint64_t s;
+    do {
+        s = sh_read_begin();
+        struct proc *p = proc_of(mypid);
+        pp = p ? p->ppid : 0;
+    } while (sh_read_retry(s));
     return pp;
 }
 
@@ -415,12 +514,16 @@ pid_t getppid(void)
 
 static exo_jmp_buf fork_jb;
 static volatile int fork_child_pid;
+static volatile uint64_t fork_child_token;
 
-/* In the child, right after exo_longjmp: its own slots in the page map. */
+/* In the child, right after exo_longjmp: its binding to the server, its
+ * own slots in the page map. */
 static void child_start(void)
 {
     mypid = fork_child_pid;
     doorbell_attach();
+    if (unix_bind(fork_child_token) < 0)
+        sys_exit(127);
     fd_attach();
     for (int i = 0; i < NPROC; i++)
         children[i].pid = 0;
@@ -446,20 +549,20 @@ pid_t fork(void)
 {
     pmap_scan();
     fork_pretouch();
-    sh_lock();
-    struct proc *p = NULL;
-    for (int i = 0; i < NPROC && !p; i++)
-        if (SH->procs[i].state == PROC_FREE)
-            p = &SH->procs[i];
     int slot_in_children = -1;
     for (int i = 0; i < NPROC && slot_in_children < 0; i++)
         if (!children[i].pid)
             slot_in_children = i;
-    if (!p || slot_in_children < 0) {
-        sh_unlock();
+    if (slot_in_children < 0) {
         errno = EAGAIN;
         return -1;
     }
+    /* The server makes the child's entry (pid, descriptors, attachments)
+     * and a token the child presents when it binds. */
+    int64_t pid = unix_call(U_FORK, 0, 0);
+    if (pid < 0)
+        return -1;
+    fork_child_token = (uint64_t)UNIX_ARG->x[0];
     /* The child's memory comes out of ours: half of what we have left,
      * within bounds. */
     uint64_t spare = exo_info->mem_quota - exo_info->mem_used;
@@ -473,27 +576,11 @@ pid_t fork(void)
         sys_env_quota((uint32_t)env, OBJ_ALL, 0, ~0UL, PARENT_KEEP_OBJS);
     }
     if (env < 0) {
-        sh_unlock();
+        unix_call(U_FORK_UNDO, (uint64_t)pid, 0);
         errno = env == -E_NOMEM ? ENOMEM : EAGAIN;
         return -1;
     }
-    memset(p, 0, sizeof *p);
-    p->pid = SH->next_pid++;
-    p->ppid = mypid;
-    p->state = PROC_RUNNING;
-    struct cap_info eci = {0};
-    exo_touch(&eci, sizeof eci);
-    sys_cap_inspect((uint32_t)env, &eci);
-    p->env_id = (uint32_t)eci.object;
-    struct proc *me = proc_of(mypid);
-    copy_name(p->name, me ? me->name : "?");
-    if (me)
-        shm_fork_locked(me, p); /* the child's attachments count from now on */
-    int pid = p->pid;
-    sh_unlock();
-
-    fork_child_pid = pid;
-    fd_fork_prepare();
+    fork_child_pid = (int)pid;
     if (exo_setjmp(fork_jb)) {
         child_start();
         return 0;
@@ -530,8 +617,10 @@ pid_t fork(void)
     uint64_t priv_lo, priv_hi;
     exo_private_range(&priv_lo, &priv_hi);
     int fail = 0;
-    /* The child's copies of the doorbell and the console (it finds them in
-     * its table, doorbell_attach). */
+    /* The child's copies of the doorbell, the console and the server's call
+     * capability (it finds them in its table, doorbell_attach). */
+    if (sys_cap_derive(unix_srv, R_CALL | R_GRANT, (uint32_t)env) < 0)
+        fail = 1;
     if (unix_doorbell &&
         sys_cap_derive(unix_doorbell, R_READ | R_WRITE | R_GRANT, (uint32_t)env) < 0)
         fail = 1;
@@ -548,6 +637,8 @@ pid_t fork(void)
                 continue;
             uint64_t va = ci[i].mapped_va;
             uint32_t slot = base + (uint32_t)i, perms;
+            if (va == UNIX_ARG_VA) /* ours alone: the child binds its own */
+                continue;
             if (va >= priv_lo && va < priv_hi) { /* the child's own, fresh */
                 long f = sys_frame_alloc_in((uint32_t)env, -1, 0);
                 if (f < 0) {
@@ -558,6 +649,8 @@ pid_t fork(void)
                 continue;
             }
             if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
+                perms = 0; /* shared, read-only (the server writes it) */
+            } else if (va == SHM_ARENA_VA) {
                 perms = MMU_W; /* shared, not copied */
             } else {
                 uint64_t pte = exo_pte(va);
@@ -598,33 +691,21 @@ pid_t fork(void)
         sys_env_set_regs((uint32_t)env, &regs) < 0 || sys_slot_alloc((uint32_t)env, -1) < 0 ||
         sys_env_start((uint32_t)env) < 0) {
         sys_cap_delete((uint32_t)env);
-        sh_lock();
-        shm_drop_locked(p);
-        p->state = PROC_FREE;
-        sh_unlock();
-        fd_fork_undo();
+        unix_call(U_FORK_UNDO, (uint64_t)pid, 0);
         free_ghosts();
         errno = ENOMEM;
         return -1;
     }
-    children[slot_in_children].pid = pid;
+    children[slot_in_children].pid = (int)pid;
     children[slot_in_children].cap = (uint32_t)env;
-    return pid;
+    return (int)pid;
 }
 
 /* ---- exit and wait ---- */
 
 void _exit(int status)
 {
-    fd_close_all();
-    sh_lock();
-    struct proc *p = proc_of(mypid);
-    if (p) {
-        shm_drop_locked(p);
-        p->state = PROC_ZOMBIE;
-        p->status = (status & 0xff) << 8;
-    }
-    sh_unlock();
+    unix_call(U_EXIT, (uint64_t)((status & 0xff) << 8), 0); /* (descriptors, attachments) */
     sys_exit(status);
 }
 
@@ -652,28 +733,26 @@ pid_t waitpid(pid_t pid, int *status, int options)
             if (!children[i].pid || (pid > 0 && children[i].pid != pid))
                 continue;
             have = 1;
-            int s;
-            sh_lock();
-            struct proc *p = proc_of(children[i].pid);
-            int killed = p ? p->status : SIGKILL;
-            sh_unlock();
+            int s, killed, zombie;
+            uint64_t seq;
+            do {
+                seq = sh_read_begin();
+                struct proc *p = proc_of(children[i].pid);
+                killed = p ? p->status : SIGKILL;
+                zombie = p && p->state == PROC_ZOMBIE;
+            } while (sh_read_retry(seq));
             if (children[i].cap) {
                 long st = sys_env_status(children[i].cap);
                 if (st == -E_AGAIN)
                     continue;
                 s = st < 0 ? SIGKILL : status_of(st);
-                if (p && p->state == PROC_ZOMBIE && WIFSIGNALED(killed) && killed)
+                if (zombie && WIFSIGNALED(killed) && killed)
                     s = killed; /* it ended by a signal (its fault handler said so) */
                 sys_cap_delete(children[i].cap);
             } else {
                 s = killed; /* we killed it */
             }
-            sh_lock();
-            if (p) {
-                shm_drop_locked(p); /* (nothing left unless it was killed) */
-                p->state = PROC_FREE;
-            }
-            sh_unlock();
+            unix_call(U_REAP, (uint64_t)children[i].pid, 0); /* its entry is free again */
             pid_t done = children[i].pid;
             children[i].pid = 0;
             free_ghosts();
@@ -708,35 +787,14 @@ int kill(pid_t pid, int sig)
         /* Our child: deleting our original of its env ends it at once. */
         sys_cap_delete(children[i].cap);
         children[i].cap = 0;
-        sh_lock();
-        struct proc *p = proc_of(pid);
-        if (p) {
-            shm_drop_locked(p); /* it ran no exit of its own */
-            p->state = PROC_ZOMBIE;
-            p->status = sig;
-        }
-        sh_unlock();
+        unix_call(U_KILLED, (uint64_t)pid, (uint64_t)sig); /* it ran no exit of its own */
         return 0;
     }
     /* Another process: its parent holds the authority over its env, so the
-     * signal is left in the shared table; the process acts on it at the end
-     * of its current time slot or when it next waits (check_signals). */
-    sh_lock();
-    struct proc *p = proc_of(pid);
-    if (p && p->state == PROC_RUNNING && pid != mypid) {
-        p->pending = sig;
-        unix_ring(1UL << (p - SH->procs)); /* wakes it if it sleeps */
-    }
-    sh_unlock();
-    if (!p) {
-        errno = ESRCH;
-        return -1;
-    }
-    if (pid == mypid) {
-        errno = EPERM; /* (no signal handlers: killing oneself is exit) */
-        return -1;
-    }
-    return 0;
+     * server leaves the signal in the table (and rings it); the process acts
+     * on it at the end of its current time slot or when it next waits
+     * (check_signals). Killing oneself is EPERM (no signal handlers). */
+    return unix_call(U_SIGNAL, (uint64_t)pid, (uint64_t)sig) < 0 ? -1 : 0;
 }
 
 /* ---- time ---- */
@@ -747,13 +805,10 @@ int usleep(unsigned usec)
     for (uint64_t now; (now = __builtin_ia32_rdtsc()) < until;) {
         check_signals(); /* a kill ends a sleeping process (it rings us) */
         uint64_t left = (until - now) * 1000 / exo_info->tsc_per_ms;
-        struct proc *me = unix_chan >= 0 ? &SH->procs[unix_chan] : NULL;
-        if (me)
-            me->sleeping = 1;
+        unix_call(U_SLEEP, 1, 0);
         sys_block(left ? left : 1); /* asleep: no CPU time until then */
-        if (me)
-            me->sleeping = 0;
     }
+    unix_call(U_SLEEP, 0, 0);
     check_signals();
     return 0;
 }
@@ -792,11 +847,11 @@ int unix_args(char ***argv)
 }
 
 /* A new process image's first steps (called from unix_init). */
-static void exec_arrive(void)
+static uint64_t exec_arrive(void)
 {
     const struct exec_info *x = (const struct exec_info *)EXEC_INFO_VA;
     if (!(exo_pte(EXEC_INFO_VA) & PTE_P) || x->magic != EXEC_MAGIC)
-        return;
+        return 0;
     mypid = x->pid;
     exec_argc = x->argc;
     for (int i = 0; i < x->argc && i < EXEC_MAXARG; i++)
@@ -806,7 +861,8 @@ static void exec_arrive(void)
         children[i].pid = x->child_pid[i];
         children[i].cap = x->child_cap[i];
     }
-    fd_import(x->fdtab, x->cwd);
+    fd_import(x->cwd);
+    return x->token;
 }
 
 struct page_plan {
@@ -949,7 +1005,7 @@ int execv(const char *path, char *const argv[])
             strcpy(x->strings + off, argv[i]);
             off += (int)strlen(argv[i]) + 1;
         }
-        fd_export(x->fdtab, x->cwd);
+        fd_export(x->cwd); /* (descriptors stay with the pid, in the server's table) */
         /* Our children become its children. */
         for (int i = 0; i < NPROC; i++) {
             long s =
@@ -967,6 +1023,24 @@ int execv(const char *path, char *const argv[])
         errno = bad;
         return -1;
     }
+    /* The server renames us, drops our segments (the new image starts with
+     * none attached) and gives the token the new image binds with. (From
+     * here on a failure for want of memory leaves them so.) */
+    const char *base = path;
+    for (const char *c = path; *c; c++)
+        if (*c == '/')
+            base = c + 1;
+    size_t bl = strlen(base) < 31 ? strlen(base) : 31;
+    memcpy(UNIX_ARG->data, base, bl);
+    UNIX_ARG->data[bl] = 0;
+    if (unix_call(U_EXEC, 0, 0) < 0 || exo_map(CAP_SELF, xp->slot, EXEC_SCRATCH_VA, MMU_W) != 1) {
+        for (int i = 0; i < np; i++)
+            sys_cap_delete(plan[i].slot);
+        sys_cap_delete((uint32_t)n);
+        return -1;
+    }
+    ((struct exec_info *)EXEC_SCRATCH_VA)->token = (uint64_t)UNIX_ARG->x[0];
+    exo_unmap(CAP_SELF, xp->slot);
     /* Hand the pages over and map them in the new env. */
     for (int i = 0; i < np && !bad; i++) {
         long s = sys_cap_move(plan[i].slot, (uint32_t)n);
@@ -988,32 +1062,18 @@ int execv(const char *path, char *const argv[])
         errno = bad ? bad : ENOMEM;
         return -1;
     }
-    /* The table says who runs this pid now. */
-    struct cap_info eci = {0};
-    exo_touch(&eci, sizeof eci);
-    sys_cap_inspect((uint32_t)n, &eci);
-    sh_lock();
-    struct proc *p = proc_of(mypid);
-    if (p) {
-        shm_drop_locked(p); /* the new image starts with no segments attached */
-        p->env_id = (uint32_t)eci.object;
-        const char *base = path;
-        for (const char *c = path; *c; c++)
-            if (*c == '/')
-                base = c + 1;
-        copy_name(p->name, base);
-    }
-    sh_unlock();
-    /* The shared region last: our own capabilities move to the new env (a
-     * copy derived from ours would die with us). From here on we no longer
-     * see the shared region, so no handler of ours may look at it: the end
-     * of a slot just preempts us. */
+    /* The shared region last: our own (read-only) capabilities move to the
+     * new env (a copy derived from ours would die with us), and so does our
+     * call capability to the server; the new image binds with the token
+     * (its entry in the table names it from then on). From here on we no
+     * longer see the shared region, so no handler of ours may look at it:
+     * the end of a slot just preempts us. */
     exo_set_handler(UPCALL_EPILOGUE, 0);
     static struct cap_info ci[256];
     static struct {
         uint64_t va;
         uint32_t slot;
-    } shared[UNIX_SHARED_SIZE >> 21];
+    } shared[(UNIX_SHARED_SIZE >> 21) + 1];
     int ns = 0;
     for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
         exo_touch(ci, sizeof ci);
@@ -1022,8 +1082,9 @@ int execv(const char *path, char *const argv[])
             break;
         for (long i = 0; i < cnt; i++)
             if (ci[i].type == CAP_FRAME && ci[i].mapped_env == exo_info->id &&
-                ci[i].mapped_va >= UNIX_SHARED_VA &&
-                ci[i].mapped_va < UNIX_SHARED_VA + UNIX_SHARED_SIZE &&
+                ((ci[i].mapped_va >= UNIX_SHARED_VA &&
+                  ci[i].mapped_va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) ||
+                 ci[i].mapped_va == SHM_ARENA_VA) &&
                 ns < (int)(sizeof shared / sizeof shared[0])) {
                 shared[ns].va = ci[i].mapped_va;
                 shared[ns++].slot = base + (uint32_t)i;
@@ -1033,10 +1094,14 @@ int execv(const char *path, char *const argv[])
         sys_cap_move(unix_doorbell, (uint32_t)n);
     if (unix_console)
         sys_cap_move(unix_console, (uint32_t)n);
+    sys_cap_move(unix_srv, (uint32_t)n);
+    if (srv_original) /* (the first process: the server lives as long as it) */
+        sys_cap_move(srv_original, (uint32_t)n);
     for (int i = 0; i < ns; i++) {
         exo_unmap(CAP_SELF, shared[i].slot);
         long c = sys_cap_move(shared[i].slot, (uint32_t)n);
-        struct mmu_op op = {shared[i].va, (uint32_t)c, MMU_MAP | MMU_TCAP | MMU_W};
+        uint32_t w = shared[i].va == SHM_ARENA_VA ? MMU_W : 0;
+        struct mmu_op op = {shared[i].va, (uint32_t)c, MMU_MAP | MMU_TCAP | w};
         if (c >= 0)
             sys_mmu_update((uint32_t)n, &op, 1);
     }

@@ -1,0 +1,779 @@
+/* unixd: the Unix library OS's server. It alone maps the shared state
+ * (struct shared and the file system) writable; every process maps it
+ * read-only and asks for each update with a protected call (sys_pct_call),
+ * which runs this code on the caller's time. See README.md.
+ *
+ * Calls are serialized by the kernel (a call into a server that serves
+ * another gets E_AGAIN and the client retries), so nothing here needs a
+ * lock: the server's state is touched by one call at a time. Readers in the
+ * processes see updates through a sequence count (seq, odd while an update
+ * is under way).
+ *
+ * Trust: the caller is the process whose table entry has the env id the
+ * kernel passes (r8), never what the argument page says. Every descriptor,
+ * pid, offset, length and page index is checked against the caller's own
+ * entries; the argument page is the caller's, so it may change under us
+ * only by the caller's own hand (its threads are stopped while it calls). */
+#include "../unix_internal.h"
+#include "../../exo/exo.h"
+#include "../../c/libc.h"
+
+#define PAGE 4096UL
+
+static struct fs fs; /* the writer's handle */
+static uint32_t doorbell, console;
+
+/* Per process slot: the secret a new image or forked child presents at
+ * U_BIND, and the argument page (our original, mapped at SRV_ARGS_VA). */
+static struct {
+    uint64_t token;
+    uint32_t page; /* capability slot, 0: none */
+} bind[NPROC];
+static uint64_t token_state;
+
+#define ARG(i) ((struct unix_arg *)(SRV_ARGS_VA + (uint64_t)(i)*PAGE))
+
+int errno; /* (libc's printf wants one) */
+
+static void ring(uint64_t chans)
+{
+    for (; chans; chans &= chans - 1)
+        sys_notify_signal(doorbell, (uint32_t)__builtin_ctzl(chans));
+}
+
+/* A token no other process can guess: a mix of a counter and the time
+ * stamp counter, through splitmix64's finalizer. Never 0. */
+static uint64_t new_token(void)
+{
+    uint64_t z = (token_state += 0x9e3779b97f4a7c15UL) ^ __builtin_ia32_rdtsc();
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+    z ^= z >> 31;
+    return z ? z : 1;
+}
+
+/* A path from the argument page into buf: bounded and terminated; only
+ * absolute paths (the client joins its working directory). */
+static int get_path(int me, char *buf)
+{
+    memcpy(buf, ARG(me)->data, PATH_MAX);
+    buf[PATH_MAX - 1] = 0;
+    return buf[0] == '/' ? 0 : UNIX_ERR(EINVAL);
+}
+
+static int fs_errno(int r)
+{
+    return r < 0 ? (int)UNIX_ERR(-r) : (int)UNIX_ERR(EIO);
+}
+
+/* ---- open file descriptions ---- */
+
+static int ofile_new(int type, int flags)
+{
+    for (int i = 0; i < NOFILE_SYS; i++) {
+        struct ofile *o = &SH->ofiles[i];
+        if (o->type == OF_FREE) {
+            memset(o, 0, sizeof *o);
+            o->type = type;
+            o->flags = flags;
+            o->refs = 1;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Drops one reference; the last one releases what it holds. */
+static void ofile_put(int i)
+{
+    struct ofile *o = &SH->ofiles[i];
+    if (--o->refs > 0)
+        return;
+    if (o->type == OF_FILE || o->type == OF_DIR) {
+        fs_unref(&fs, o->ino);
+    } else if (o->type == OF_PIPE_R) {
+        struct pipe *p = &SH->pipes[o->pipe];
+        if (--p->readers == 0) { /* writers waiting for room get EPIPE */
+            ring(p->wwait);
+            p->wwait = 0;
+        }
+    } else if (o->type == OF_PIPE_W) {
+        struct pipe *p = &SH->pipes[o->pipe];
+        if (--p->writers == 0) { /* readers waiting for data get end of file */
+            ring(p->rwait);
+            p->rwait = 0;
+        }
+    }
+    o->type = OF_FREE;
+}
+
+/* The description behind descriptor fd of process slot me, or NULL. */
+static struct ofile *of(int me, int64_t fd)
+{
+    if (fd < 0 || fd >= NOFILE || SH->fdtab[me][fd] < 0)
+        return NULL;
+    return &SH->ofiles[SH->fdtab[me][fd]];
+}
+
+static int fd_alloc(int me)
+{
+    for (int fd = 0; fd < NOFILE; fd++)
+        if (SH->fdtab[me][fd] < 0)
+            return fd;
+    return -1;
+}
+
+static void close_all(int me)
+{
+    for (int fd = 0; fd < NOFILE; fd++)
+        if (SH->fdtab[me][fd] >= 0) {
+            ofile_put(SH->fdtab[me][fd]);
+            SH->fdtab[me][fd] = -1;
+        }
+}
+
+/* ---- shared memory segments (the table; contents are the programs') ---- */
+
+static int page_used(uint32_t i)
+{
+    return (SH->shm_map[i / 64] >> (i % 64)) & 1;
+}
+
+static void mark_pages(uint32_t first, uint32_t n, int used)
+{
+    for (uint32_t i = first; i < first + n; i++) {
+        if (used)
+            SH->shm_map[i / 64] |= 1UL << (i % 64);
+        else
+            SH->shm_map[i / 64] &= ~(1UL << (i % 64));
+    }
+}
+
+static long first_fit(uint32_t n)
+{
+    uint32_t run = 0;
+    for (uint32_t i = 0; i < SHM_ARENA_PAGES; i++) {
+        run = page_used(i) ? 0 : run + 1;
+        if (run == n)
+            return (long)(i + 1 - n);
+    }
+    return -1;
+}
+
+static struct shm_seg *seg_of(int64_t id)
+{
+    if (id < 0 || id > INT32_MAX)
+        return NULL;
+    struct shm_seg *s = &SH->shm[id % NSHM];
+    return s->state != SHM_FREE && s->id == id ? s : NULL;
+}
+
+/* A removed segment nobody has attached any more: its pages go back. */
+static void seg_release(struct shm_seg *s)
+{
+    if (s->state != SHM_REMOVED || s->nattch > 0)
+        return;
+    mark_pages(s->first, s->npages, 0);
+    s->state = SHM_FREE;
+}
+
+static int64_t shm_get(int me, int64_t key, int64_t size, int flags)
+{
+    if (key != IPC_PRIVATE) {
+        for (int i = 0; i < NSHM; i++) {
+            struct shm_seg *s = &SH->shm[i];
+            if (s->state != SHM_USED || s->key != key)
+                continue;
+            if ((flags & IPC_CREAT) && (flags & IPC_EXCL))
+                return UNIX_ERR(EEXIST);
+            if ((uint64_t)size > s->size)
+                return UNIX_ERR(EINVAL);
+            return s->id;
+        }
+        if (!(flags & IPC_CREAT))
+            return UNIX_ERR(ENOENT);
+    }
+    if (size <= 0 || (uint64_t)size > SHM_ARENA_PAGES * PAGE)
+        return UNIX_ERR(EINVAL);
+    int slot = -1;
+    for (int i = 0; i < NSHM && slot < 0; i++)
+        if (SH->shm[i].state == SHM_FREE)
+            slot = i;
+    if (slot < 0)
+        return UNIX_ERR(ENOSPC);
+    uint32_t n = (uint32_t)(((uint64_t)size + PAGE - 1) / PAGE);
+    long first = first_fit(n);
+    if (first < 0)
+        return UNIX_ERR(ENOMEM);
+    struct shm_seg *s = &SH->shm[slot];
+    int gen = s->id / NSHM + 1; /* the slot's next generation */
+    if (gen >= (1 << 24))
+        gen = 1;
+    memset(s, 0, sizeof *s);
+    s->state = SHM_USED;
+    s->id = gen * NSHM + slot;
+    s->key = (key_t)key;
+    s->mode = flags & 0777;
+    s->cpid = SH->procs[me].pid;
+    s->size = (size_t)size;
+    s->first = (uint32_t)first;
+    s->npages = n;
+    mark_pages(s->first, n, 1);
+    memset((void *)(SHM_ARENA_VA + s->first * PAGE), 0, n * PAGE);
+    return s->id;
+}
+
+static int64_t shm_at(int me, int64_t id)
+{
+    struct shm_seg *s = seg_of(id);
+    if (!s || s->state != SHM_USED)
+        return UNIX_ERR(EINVAL);
+    if (SH->shm_att[me][id % NSHM] == UINT16_MAX)
+        return UNIX_ERR(EMFILE);
+    SH->shm_att[me][id % NSHM]++;
+    s->nattch++;
+    s->lpid = SH->procs[me].pid;
+    return s->first;
+}
+
+static int64_t shm_dt(int me, uint64_t addr)
+{
+    for (int i = 0; i < NSHM; i++) {
+        struct shm_seg *s = &SH->shm[i];
+        if (s->state == SHM_FREE || SHM_ARENA_VA + s->first * PAGE != addr || !SH->shm_att[me][i])
+            continue;
+        SH->shm_att[me][i]--;
+        s->nattch--;
+        s->lpid = SH->procs[me].pid;
+        seg_release(s);
+        return 0;
+    }
+    return UNIX_ERR(EINVAL);
+}
+
+static int64_t shm_rm(int64_t id)
+{
+    struct shm_seg *s = seg_of(id);
+    if (!s)
+        return UNIX_ERR(EINVAL);
+    s->state = SHM_REMOVED;
+    s->key = IPC_PRIVATE;
+    seg_release(s);
+    return 0;
+}
+
+/* Every attachment of slot i goes (exit, exec, kill, wait). */
+static void shm_drop(int i)
+{
+    uint16_t *att = SH->shm_att[i];
+    for (int k = 0; k < NSHM; k++) {
+        if (!att[k])
+            continue;
+        SH->shm[k].nattch -= att[k];
+        att[k] = 0;
+        seg_release(&SH->shm[k]);
+    }
+}
+
+/* ---- processes ---- */
+
+static void copy_name(char *d, const char *s, size_t max)
+{
+    size_t i = 0;
+    for (; i < max && s[i] && i < 31; i++)
+        d[i] = s[i];
+    d[i] = 0;
+}
+
+/* The slot of pid if it is a child of slot me (any state but free), or -1. */
+static int child_of(int me, int64_t pid)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (SH->procs[i].state != PROC_FREE && SH->procs[i].pid == pid &&
+            SH->procs[i].ppid == SH->procs[me].pid && i != me)
+            return i;
+    return -1;
+}
+
+/* The argument page of slot i goes (the process ended or re-binds). */
+static void unbind(int i)
+{
+    if (bind[i].page)
+        sys_cap_delete(bind[i].page); /* (unmaps it here and in the client) */
+    bind[i].page = 0;
+}
+
+/* A slot is free again: what the process left is released. */
+static void proc_free(int i)
+{
+    close_all(i);
+    shm_drop(i);
+    unbind(i);
+    bind[i].token = 0;
+    SH->procs[i].state = PROC_FREE;
+    /* Its children died with it (the kernel ends the envs an env made when
+     * it ends) or never bound: nobody will wait for them, so they go too.
+     * (Depth at most NPROC: each level frees a slot.) */
+    int pid = SH->procs[i].pid;
+    for (int j = 0; j < NPROC; j++)
+        if (SH->procs[j].state != PROC_FREE && SH->procs[j].ppid == pid)
+            proc_free(j);
+}
+
+static int64_t do_bind(int me, uint64_t token, uint32_t caller)
+{
+    if (me < 0) {
+        for (int i = 0; i < NPROC && me < 0; i++)
+            if (token && bind[i].token == token && SH->procs[i].state == PROC_RUNNING)
+                me = i;
+        if (me < 0)
+            return UNIX_ERR(EPERM);
+        SH->procs[me].env_id = caller;
+        bind[me].token = 0;
+    }
+    unbind(me);
+    long f = sys_frame_alloc(-1);
+    if (f < 0)
+        return UNIX_ERR(ENOMEM);
+    if (exo_map(CAP_SELF, (uint32_t)f, (uint64_t)ARG(me), MMU_W) != 1) {
+        sys_cap_delete((uint32_t)f);
+        return UNIX_ERR(ENOMEM);
+    }
+    bind[me].page = (uint32_t)f;
+    long s = sys_pct_give((uint32_t)f, R_READ | R_WRITE);
+    return s < 0 ? UNIX_ERR(ENOMEM) : s;
+}
+
+/* A forked child's entry, before the child runs. (Entries of children that
+ * never bind, like those of a fork bomb's, fill the table until their
+ * parent is reaped: no per-process limit.) */
+static int64_t do_fork(int me)
+{
+    int c = -1;
+    for (int i = 0; i < NPROC && c < 0; i++)
+        if (SH->procs[i].state == PROC_FREE)
+            c = i;
+    if (c < 0)
+        return UNIX_ERR(EAGAIN);
+    struct proc *p = &SH->procs[c], *parent = &SH->procs[me];
+    memset(p, 0, sizeof *p);
+    p->pid = SH->next_pid++;
+    p->ppid = parent->pid;
+    p->state = PROC_RUNNING;
+    p->env_id = 0; /* until the child binds */
+    memcpy(p->name, parent->name, sizeof p->name);
+    for (int k = 0; k < NSHM; k++) { /* the child inherits every attachment ... */
+        SH->shm_att[c][k] = SH->shm_att[me][k];
+        SH->shm[k].nattch += SH->shm_att[me][k];
+    }
+    for (int fd = 0; fd < NOFILE; fd++) { /* ... and every open file */
+        SH->fdtab[c][fd] = SH->fdtab[me][fd];
+        if (SH->fdtab[c][fd] >= 0)
+            SH->ofiles[SH->fdtab[c][fd]].refs++;
+    }
+    bind[c].token = new_token();
+    ARG(me)->x[0] = (int64_t)bind[c].token;
+    return p->pid;
+}
+
+static int64_t do_signal(int me, int64_t pid, int64_t sig)
+{
+    if (sig != SIGKILL && sig != SIGTERM && sig != SIGINT)
+        return UNIX_ERR(EINVAL);
+    if (pid == SH->procs[me].pid)
+        return UNIX_ERR(EPERM);
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *p = &SH->procs[i];
+        if (p->state == PROC_FREE || p->pid != pid)
+            continue;
+        if (p->state == PROC_RUNNING) {
+            p->pending = (int)sig;
+            ring(1UL << i); /* wakes it if it sleeps */
+        }
+        return 0;
+    }
+    return UNIX_ERR(ESRCH);
+}
+
+/* ---- pipes ---- */
+
+static int64_t pipe_read(int me, struct ofile *o, uint64_t n)
+{
+    struct pipe *p = &SH->pipes[o->pipe];
+    uint32_t avail = p->tail - p->head;
+    if (!avail && p->writers) {
+        p->rwait |= 1UL << me; /* the writer rings us */
+        return UNIX_ERR(EAGAIN);
+    }
+    if (n > UNIX_ARG_DATA)
+        n = UNIX_ARG_DATA;
+    uint64_t k = 0;
+    for (; k < n && k < avail; k++)
+        ARG(me)->data[k] = p->buf[(p->head + k) % PIPE_SIZE];
+    p->head += (uint32_t)k;
+    p->rwait &= ~(1UL << me);
+    if (k) { /* room for waiting writers */
+        ring(p->wwait);
+        p->wwait = 0;
+    }
+    return (int64_t)k; /* 0: end of file, no writer left */
+}
+
+static int64_t pipe_write(int me, struct ofile *o, uint64_t n)
+{
+    struct pipe *p = &SH->pipes[o->pipe];
+    if (!p->readers)
+        return UNIX_ERR(EPIPE);
+    uint32_t space = PIPE_SIZE - (p->tail - p->head);
+    if (!space) {
+        p->wwait |= 1UL << me; /* a reader rings us when it makes room */
+        return UNIX_ERR(EAGAIN);
+    }
+    uint64_t k = 0;
+    for (; k < n && k < space; k++)
+        p->buf[(p->tail + k) % PIPE_SIZE] = ARG(me)->data[k];
+    p->tail += (uint32_t)k;
+    p->wwait &= ~(1UL << me);
+    ring(p->rwait); /* data for waiting readers */
+    p->rwait = 0;
+    return (int64_t)k;
+}
+
+static int64_t do_pipe(int me)
+{
+    int r = fd_alloc(me);
+    if (r < 0)
+        return UNIX_ERR(EMFILE);
+    SH->fdtab[me][r] = 0; /* reserved while we find the second */
+    int w = fd_alloc(me);
+    SH->fdtab[me][r] = -1;
+    if (w < 0)
+        return UNIX_ERR(EMFILE);
+    int pi = -1;
+    for (int i = 0; i < NPIPE && pi < 0; i++)
+        if (!SH->pipes[i].readers && !SH->pipes[i].writers)
+            pi = i;
+    int or = pi < 0 ? -1 : ofile_new(OF_PIPE_R, O_RDONLY);
+    int ow = or < 0 ? -1 : ofile_new(OF_PIPE_W, O_WRONLY);
+    if (ow < 0) {
+        if (or >= 0)
+            SH->ofiles[or].type = OF_FREE;
+        return UNIX_ERR(pi < 0 ? EMFILE : ENOMEM);
+    }
+    struct pipe *pp = &SH->pipes[pi];
+    pp->head = pp->tail = 0;
+    pp->rwait = pp->wwait = 0;
+    pp->readers = pp->writers = 1;
+    SH->ofiles[or].pipe = SH->ofiles[ow].pipe = pi;
+    SH->fdtab[me][r] = (int16_t) or ;
+    SH->fdtab[me][w] = (int16_t)ow;
+    ARG(me)->x[0] = w;
+    return r;
+}
+
+/* ---- files ---- */
+
+static int64_t do_open(int me, int64_t flags)
+{
+    char path[PATH_MAX];
+    int e = get_path(me, path);
+    if (e < 0)
+        return e;
+    unsigned ff = (flags & O_CREAT ? FS_O_CREAT : 0) | (flags & O_EXCL ? FS_O_EXCL : 0) |
+                  (flags & O_TRUNC ? FS_O_TRUNC : 0) | (flags & O_DIRECTORY ? FS_O_DIRECTORY : 0);
+    int fd = fd_alloc(me);
+    if (fd < 0)
+        return UNIX_ERR(EMFILE);
+    int ino = fs_open(&fs, path, ff); /* takes a reference */
+    if (ino < 0)
+        return fs_errno(ino);
+    struct fs_stat st;
+    fs_stat(&fs, (uint32_t)ino, &st);
+    if (st.type == FS_TYPE_DIR && (flags & O_ACCMODE) != O_RDONLY) {
+        fs_unref(&fs, (uint32_t)ino);
+        return UNIX_ERR(EISDIR);
+    }
+    int o = ofile_new(st.type == FS_TYPE_DIR ? OF_DIR : OF_FILE, (int)flags);
+    if (o < 0) {
+        fs_unref(&fs, (uint32_t)ino);
+        return UNIX_ERR(ENOMEM);
+    }
+    SH->ofiles[o].ino = (uint32_t)ino;
+    SH->fdtab[me][fd] = (int16_t)o;
+    return fd;
+}
+
+static int64_t do_write(int me, int64_t fd, uint64_t n)
+{
+    struct ofile *o = of(me, fd);
+    if (!o || (o->flags & O_ACCMODE) == O_RDONLY)
+        return UNIX_ERR(EBADF);
+    if (n > UNIX_ARG_DATA)
+        return UNIX_ERR(EINVAL);
+    if (o->type == OF_PIPE_W)
+        return pipe_write(me, o, n);
+    if (o->type != OF_FILE)
+        return UNIX_ERR(EBADF);
+    if (o->flags & O_APPEND) {
+        struct fs_stat st;
+        fs_stat(&fs, o->ino, &st);
+        o->off = st.size;
+    }
+    int64_t r = fs_write(&fs, o->ino, o->off, ARG(me)->data, n);
+    if (r < 0)
+        return fs_errno((int)r);
+    o->off += (uint64_t)r;
+    return r;
+}
+
+static int64_t do_dup(int me, int64_t fd, int64_t nfd)
+{
+    struct ofile *o = of(me, fd);
+    if (!o || nfd < -1 || nfd >= NOFILE)
+        return UNIX_ERR(EBADF);
+    if (nfd == fd)
+        return nfd;
+    if (nfd < 0 && (nfd = fd_alloc(me)) < 0)
+        return UNIX_ERR(EMFILE);
+    int oi = SH->fdtab[me][fd];
+    SH->ofiles[oi].refs++;
+    if (SH->fdtab[me][nfd] >= 0)
+        ofile_put(SH->fdtab[me][nfd]);
+    SH->fdtab[me][nfd] = (int16_t)oi;
+    return nfd;
+}
+
+/* ---- the terminal ---- */
+
+/* Takes what the kernel has queued into the buffer (^C with a foreground
+ * job: its pids go back to the caller, which interrupts them); 1 if
+ * anything came. */
+static int tty_pull(int me)
+{
+    ARG(me)->x[0] = 0;
+    if (!console)
+        return 0;
+    char in[64];
+    long n = sys_console_read(console, in, sizeof in);
+    if (n <= 0)
+        return 0;
+    for (long i = 0; i < n; i++) {
+        if (in[i] == 3 && SH->tty.nfg > 0) {
+            ARG(me)->x[0] = SH->tty.nfg;
+            memcpy(ARG(me)->data, SH->tty.fg, sizeof SH->tty.fg);
+            continue;
+        }
+        if (SH->tty.tail - SH->tty.head < TTY_BUF)
+            SH->tty.buf[SH->tty.tail++ % TTY_BUF] = in[i];
+    }
+    uint64_t readers = SH->cons_waiters & ~(1UL << me); /* they look again */
+    SH->cons_waiters = 0;
+    ring(readers);
+    return 1;
+}
+
+static int64_t tty_read(int me)
+{
+    tty_pull(me);
+    if (SH->tty.head != SH->tty.tail) {
+        SH->cons_waiters &= ~(1UL << me);
+        return (unsigned char)SH->tty.buf[SH->tty.head++ % TTY_BUF];
+    }
+    SH->cons_waiters |= 1UL << me; /* whoever pulls input next rings us */
+    return UNIX_ERR(EAGAIN);
+}
+
+static int64_t tty_fg(int me, int64_t n)
+{
+    if (n < 0 || n > TTY_MAXFG)
+        return UNIX_ERR(EINVAL);
+    pid_t pids[TTY_MAXFG];
+    memcpy(pids, ARG(me)->data, sizeof pids);
+    SH->tty.nfg = (int)n;
+    for (int i = 0; i < TTY_MAXFG; i++)
+        SH->tty.fg[i] = i < n ? pids[i] : 0;
+    return 0;
+}
+
+/* ---- the protected entry ---- */
+
+static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
+{
+    struct proc *p = &SH->procs[me];
+    char path[PATH_MAX];
+    int e;
+    switch (op) {
+    case U_NOP:
+        return 0;
+    case U_FORK:
+        return do_fork(me);
+    case U_FORK_UNDO: {
+        int c = child_of(me, a1);
+        if (c < 0 || SH->procs[c].env_id)
+            return UNIX_ERR(ESRCH);
+        proc_free(c);
+        return 0;
+    }
+    case U_EXIT:
+        close_all(me);
+        shm_drop(me);
+        p->state = PROC_ZOMBIE;
+        p->status = (int)a1;
+        return 0;
+    case U_REAP: {
+        int c = child_of(me, a1);
+        if (c < 0)
+            return UNIX_ERR(ECHILD);
+        proc_free(c);
+        return 0;
+    }
+    case U_KILLED: {
+        int c = child_of(me, a1);
+        if (c < 0 || SH->procs[c].state != PROC_RUNNING)
+            return UNIX_ERR(ESRCH);
+        close_all(c);
+        shm_drop(c);
+        unbind(c);
+        SH->procs[c].state = PROC_ZOMBIE;
+        SH->procs[c].status = (int)(a2 & 0x7f);
+        return 0;
+    }
+    case U_SIGNAL:
+        return do_signal(me, a1, a2);
+    case U_SLEEP:
+        p->sleeping = a1 != 0;
+        return 0;
+    case U_EXEC:
+        shm_drop(me); /* the new image starts with no segments attached */
+        copy_name(p->name, ARG(me)->data, sizeof ARG(me)->data);
+        bind[me].token = new_token();
+        ARG(me)->x[0] = (int64_t)bind[me].token;
+        return 0;
+    case U_OPEN:
+        return do_open(me, a1);
+    case U_CLOSE: {
+        if (!of(me, a1))
+            return UNIX_ERR(EBADF);
+        ofile_put(SH->fdtab[me][a1]);
+        SH->fdtab[me][a1] = -1;
+        return 0;
+    }
+    case U_DUP:
+        return do_dup(me, a1, a2);
+    case U_PIPE:
+        return do_pipe(me);
+    case U_READ: {
+        struct ofile *o = of(me, a1);
+        if (!o || o->type != OF_PIPE_R)
+            return UNIX_ERR(EBADF);
+        return pipe_read(me, o, (uint64_t)a2);
+    }
+    case U_WRITE:
+        return do_write(me, a1, (uint64_t)a2);
+    case U_SEEK: {
+        struct ofile *o = of(me, a1);
+        if (!o)
+            return UNIX_ERR(EBADF);
+        if (o->type != OF_FILE)
+            return UNIX_ERR(ESPIPE);
+        if (a2 < 0)
+            return UNIX_ERR(EINVAL);
+        o->off = (uint64_t)a2;
+        return a2;
+    }
+    case U_UNLINK:
+    case U_MKDIR:
+    case U_RMDIR:
+        if ((e = get_path(me, path)) < 0)
+            return e;
+        e = op == U_UNLINK  ? fs_unlink(&fs, path)
+            : op == U_MKDIR ? fs_mkdir(&fs, path)
+                            : fs_rmdir(&fs, path);
+        return e < 0 ? fs_errno(e) : 0;
+    case U_TTY_READ:
+        return tty_read(me);
+    case U_TTY_PULL:
+        return tty_pull(me);
+    case U_TTY_FG:
+        return tty_fg(me, a1);
+    case U_SHMGET:
+        return shm_get(me, a1, a2, (int)ARG(me)->x[0]);
+    case U_SHMAT:
+        return shm_at(me, a1);
+    case U_SHMDT:
+        return shm_dt(me, (uint64_t)a1);
+    case U_SHMRM:
+        return shm_rm(a1);
+    }
+    return UNIX_ERR(ENOSYS);
+}
+
+static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
+{
+    /* An odd count here means a call was cut short (its caller destroyed
+     * in the middle): the file system is checked and repaired, and the
+     * count made even again, before anything else. */
+    if (SH->seq & 1) {
+        fs_break_lock(&fs, 1);
+        __atomic_store_n(&SH->seq, SH->seq + 1, __ATOMIC_RELEASE);
+    }
+    int me = -1;
+    for (int i = 0; i < NPROC && me < 0; i++)
+        if (SH->procs[i].state == PROC_RUNNING && SH->procs[i].env_id == caller)
+            me = i;
+    if (op != U_BIND && (me < 0 || !bind[me].page))
+        return (uint64_t)UNIX_ERR(EPERM); /* not a process of ours, or not bound */
+    __atomic_store_n(&SH->seq, SH->seq + 1, __ATOMIC_RELEASE); /* odd: readers retry */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    int64_t r;
+    if (op == U_BIND) {
+        r = do_bind(me, a1, caller);
+    } else {
+        SH->procs[me].sleeping = 0;
+        r = dispatch(me, op, (int64_t)a1, (int64_t)a2);
+    }
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n(&SH->seq, SH->seq + 1, __ATOMIC_RELEASE);
+    return (uint64_t)r;
+}
+
+/* The first process made us and mapped the shared state here before
+ * starting us; we find our copies of the doorbell and the console, open
+ * the file system and wait for calls. */
+int main(void)
+{
+    static struct cap_info ci[256];
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
+        long n = sys_cap_list(base, ci, 256);
+        if (n < 0)
+            break;
+        for (long i = 0; i < n; i++) {
+            if (ci[i].type == CAP_NOTIFY && !doorbell)
+                doorbell = base + (uint32_t)i;
+            if (ci[i].type == CAP_DEVICE && ci[i].object % 256 == DEV_CONSOLE && !console)
+                console = base + (uint32_t)i;
+        }
+    }
+    if (SH->magic != SHARED_MAGIC ||
+        fs_attach(&fs, (void *)UNIX_FS_VA, UNIX_FS_SIZE, NULL, 1) < 0) {
+        printf("unixd: no shared state\n");
+        return 1;
+    }
+    /* Grow our capability table and the page table of the argument pages
+     * once, to what NPROC bindings need: both stay as long as we do, so
+     * binding more processes later takes no frame that does not come back
+     * when they end. */
+    static uint32_t pre[NPROC + 8];
+    for (int i = 0; i < NPROC + 8; i++)
+        pre[i] = (uint32_t)sys_frame_alloc(-1);
+    exo_map(CAP_SELF, pre[0], (uint64_t)ARG(0), MMU_W);
+    for (int i = 0; i < NPROC + 8; i++)
+        sys_cap_delete(pre[i]);
+    token_state = __builtin_ia32_rdtsc();
+    for (int i = 0; i < NPROC; i++)
+        if (SH->procs[i].state != PROC_FREE) /* the first process: it binds by its env id */
+            bind[i].token = 0;
+    exo_set_pct_entry(serve);
+    for (;;)
+        sys_block(0); /* calls still enter */
+}
