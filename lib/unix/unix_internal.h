@@ -26,8 +26,7 @@
 
 struct proc {
     int pid, ppid, state, status;
-    int pending;  /* a signal sent by a process that is not the parent (acted on at slot start) */
-    int sleeping; /* asleep in sys_block (for ps; the process says so, U_SLEEP) */
+    int pending; /* a signal sent by a process that is not the parent (acted on at slot start) */
     uint32_t env_id; /* 0: forked, not bound to the server yet */
     char name[32];
 };
@@ -126,7 +125,11 @@ extern int unix_mypid;
 #define SRV_ARGS_VA   0x00006a0000000000UL /* server: the page of slot i at + i * 4096 */
 #define UNIX_ARG_DATA (4096 - 64)
 struct unix_arg {
-    int64_t x[8]; /* extra arguments and results */
+    int64_t x[7]; /* extra arguments and results */
+    /* 1 while the process sleeps in sys_block: written by the process
+     * itself, read by the server for ps (U_ASLEEP), so sleeping costs no
+     * call (a process can only lie about itself). */
+    volatile int64_t asleep;
     char data[UNIX_ARG_DATA];
 };
 #define UNIX_ARG    ((struct unix_arg *)UNIX_ARG_VA)
@@ -142,7 +145,7 @@ enum unix_op {
     U_REAP,      /* a1: pid of an ended child */
     U_KILLED,    /* a1: pid of a child we destroyed, a2: signal */
     U_SIGNAL,    /* a1: pid, a2: signal */
-    U_SLEEP,     /* a1: asleep (any later call clears it) */
+    U_ASLEEP,    /* a1: a slot in procs -> 1 if that process says it sleeps (ARG_ASLEEP) */
     U_EXEC,      /* data: program name; -> x[0]: the new image's token */
     U_OPEN,      /* a1: O_ flags; data: absolute path -> fd */
     U_CLOSE,     /* a1: fd */

@@ -287,9 +287,11 @@ int proc_get(int i, struct proc_info *out)
         out->state = p->state;
         out->status = p->status;
         out->env_id = p->env_id;
-        out->sleeping = p->sleeping;
         memcpy(out->name, p->name, sizeof out->name);
     } while (sh_read_retry(s));
+    /* Whether it sleeps is on its argument page: the server looks. */
+    out->sleeping =
+        out->state == PROC_RUNNING && unix_srv && unix_call(U_ASLEEP, (uint64_t)i, 0) > 0;
     return 0;
 }
 
@@ -349,8 +351,9 @@ void unix_block(void)
     if (strand_others_ready()) {
         strand_yield(); /* our other threads run meanwhile; the caller looks again */
     } else {
-        unix_call(U_SLEEP, 1, 0); /* (for ps; our next call clears it) */
-        sys_block(0);             /* returns once rung, or at once if a ring came meanwhile */
+        UNIX_ARG->asleep = 1; /* (for ps) */
+        sys_block(0);         /* returns once rung, or at once if a ring came meanwhile */
+        UNIX_ARG->asleep = 0;
     }
     check_signals();
 }
@@ -805,10 +808,10 @@ int usleep(unsigned usec)
     for (uint64_t now; (now = __builtin_ia32_rdtsc()) < until;) {
         check_signals(); /* a kill ends a sleeping process (it rings us) */
         uint64_t left = (until - now) * 1000 / exo_info->tsc_per_ms;
-        unix_call(U_SLEEP, 1, 0);
+        UNIX_ARG->asleep = 1;
         sys_block(left ? left : 1); /* asleep: no CPU time until then */
+        UNIX_ARG->asleep = 0;
     }
-    unix_call(U_SLEEP, 0, 0);
     check_signals();
     return 0;
 }

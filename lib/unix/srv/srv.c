@@ -30,6 +30,7 @@ static struct {
     uint32_t page; /* capability slot, 0: none */
 } bind[NPROC];
 static uint64_t token_state;
+static uint8_t slot_hint[256]; /* env index (low byte of its id) -> its slot in procs, a guess */
 
 #define ARG(i) ((struct unix_arg *)(SRV_ARGS_VA + (uint64_t)(i)*PAGE))
 
@@ -411,7 +412,12 @@ static int64_t pipe_read(int me, struct ofile *o, uint64_t n)
     for (; k < n && k < avail; k++)
         ARG(me)->data[k] = p->buf[(p->head + k) % PIPE_SIZE];
     p->head += (uint32_t)k;
-    p->rwait &= ~(1UL << me);
+    /* Emptied with writers left: the caller stays noted, so that its next
+     * read can find the pipe empty and sleep without calling us first. */
+    if (p->head == p->tail && p->writers)
+        p->rwait |= 1UL << me;
+    else
+        p->rwait &= ~(1UL << me);
     if (k) { /* room for waiting writers */
         ring(p->wwait);
         p->wwait = 0;
@@ -640,9 +646,10 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
     }
     case U_SIGNAL:
         return do_signal(me, a1, a2);
-    case U_SLEEP:
-        p->sleeping = a1 != 0;
-        return 0;
+    case U_ASLEEP:
+        if (a1 < 0 || a1 >= NPROC || SH->procs[a1].state != PROC_RUNNING || !bind[a1].page)
+            return 0;
+        return ARG(a1)->asleep != 0;
     case U_EXEC:
         shm_drop(me); /* the new image starts with no segments attached */
         copy_name(p->name, ARG(me)->data, sizeof ARG(me)->data);
@@ -717,22 +724,30 @@ static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
         fs_break_lock(&fs, 1);
         __atomic_store_n(&SH->seq, SH->seq + 1, __ATOMIC_RELEASE);
     }
-    int me = -1;
-    for (int i = 0; i < NPROC && me < 0; i++)
-        if (SH->procs[i].state == PROC_RUNNING && SH->procs[i].env_id == caller)
-            me = i;
+    /* The caller's entry: the one we saw it in last (by its env's index,
+     * the low byte of its id), checked, else a search. */
+    int me = slot_hint[caller & 0xff];
+    if (SH->procs[me].state != PROC_RUNNING || SH->procs[me].env_id != caller) {
+        me = -1;
+        for (int i = 0; i < NPROC && me < 0; i++)
+            if (SH->procs[i].state == PROC_RUNNING && SH->procs[i].env_id == caller)
+                me = i;
+        if (me >= 0)
+            slot_hint[caller & 0xff] = (uint8_t)me;
+    }
     if (op != U_BIND && (me < 0 || !bind[me].page))
         return (uint64_t)UNIX_ERR(EPERM); /* not a process of ours, or not bound */
-    __atomic_store_n(&SH->seq, SH->seq + 1, __ATOMIC_RELEASE); /* odd: readers retry */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    /* Odd: readers retry. (x86 keeps stores in order and loads in order,
+     * so the count and the data need only the compiler's barriers.) */
+    __atomic_store_n(&SH->seq, SH->seq + 1, __ATOMIC_RELEASE);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     int64_t r;
     if (op == U_BIND) {
         r = do_bind(me, a1, caller);
     } else {
-        SH->procs[me].sleeping = 0;
         r = dispatch(me, op, (int64_t)a1, (int64_t)a2);
     }
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     __atomic_store_n(&SH->seq, SH->seq + 1, __ATOMIC_RELEASE);
     return (uint64_t)r;
 }
