@@ -752,6 +752,26 @@ static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
     return (uint64_t)r;
 }
 
+/* Waiting for calls (they enter on the protected-entry stack). */
+static __attribute__((noreturn)) void idle(void)
+{
+    for (;;)
+        sys_block(0);
+}
+
+/* A reply that finds its caller gone (ended in the middle of the call)
+ * returns to libexo's entry, which traps: we go back to waiting instead of
+ * dying with every process's state. Any other exception is a bug of ours:
+ * the same, after a word on the console. */
+static char idle_stack[4096] __attribute__((aligned(16)));
+static void on_exception(struct upcall_frame *f)
+{
+    if (f->vector != 6) /* (#UD: the trap after a failed sys_pct_reply) */
+        printf("unixd: exception %lu at %lx\n", f->vector, f->rip);
+    f->rip = (uint64_t)idle;
+    f->rsp = (uint64_t)(idle_stack + sizeof idle_stack) - 8;
+}
+
 /* The first process made us and mapped the shared state here before
  * starting us; we find our copies of the doorbell and the console, open
  * the file system and wait for calls. */
@@ -788,7 +808,7 @@ int main(void)
     for (int i = 0; i < NPROC; i++)
         if (SH->procs[i].state != PROC_FREE) /* the first process: it binds by its env id */
             bind[i].token = 0;
+    exo_set_handler(UPCALL_EXCEPTION, on_exception);
     exo_set_pct_entry(serve);
-    for (;;)
-        sys_block(0); /* calls still enter */
+    idle();
 }
