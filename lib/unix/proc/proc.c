@@ -361,12 +361,13 @@ void unix_block(void)
 /* Finds our copies of the doorbell, the console and the server's call
  * capability (their slots differ from one process to the next) and binds
  * our channel to us. */
+static uint32_t srv_original; /* the first process's: the server's original capability */
+
 static void doorbell_attach(void)
 {
     static struct cap_info ci[256];
-    unix_doorbell = unix_console = unix_srv = 0;
-    for (uint32_t base = 0; base < NCAPSLOTS && !(unix_doorbell && unix_console && unix_srv);
-         base += 256) {
+    unix_doorbell = unix_console = unix_srv = srv_original = 0;
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
         exo_touch(ci, sizeof ci);
         long n = sys_cap_list(base, ci, 256);
         if (n < 0)
@@ -376,9 +377,14 @@ static void doorbell_attach(void)
                 unix_doorbell = base + (uint32_t)i;
             if (ci[i].type == CAP_DEVICE && ci[i].object % 256 == DEV_CONSOLE && !unix_console)
                 unix_console = base + (uint32_t)i;
-            if (ci[i].type == CAP_ENV && (uint32_t)ci[i].object == SH->srv_env &&
-                (ci[i].rights & R_CALL) && !unix_srv)
-                unix_srv = base + (uint32_t)i;
+            /* The server: our call capability, and (the first process,
+             * after an exec) its original, which must go on with us. */
+            if (ci[i].type == CAP_ENV && (uint32_t)ci[i].object == SH->srv_env) {
+                if ((ci[i].rights & R_CONTROL) && !srv_original)
+                    srv_original = base + (uint32_t)i;
+                else if ((ci[i].rights & R_CALL) && !unix_srv)
+                    unix_srv = base + (uint32_t)i;
+            }
         }
     }
     struct proc *p = proc_of(mypid);
@@ -393,8 +399,6 @@ static void doorbell_attach(void)
  * (R_READ | R_GRANT: what forked children and new images get). The shm
  * arena stays ours, writable by every process, with a writable copy for
  * the server (it zeroes new segments). */
-static uint32_t srv_original;
-
 static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks, uint32_t arena)
 {
     long srv = sys_env_create(((UNIX_FS_SIZE + UNIX_PROC_SIZE) >> 12) + 512);
