@@ -137,11 +137,11 @@ struct dirent *readdir(DIR *d);
 int closedir(DIR *d);
 
 /* System V shared memory (lib/unix/shm), with Linux's values. Segments are
- * carved from the region every process of this library OS maps at the same
- * address, so a segment has the same address in every process; attachments
- * are inherited by fork and dropped at exec and exit. No permissions: any
- * process can write any segment (mode is kept, not checked); the segment
- * table itself is the server's (lib/unix/srv). */
+ * carved from an address range that is the same in every process of this
+ * library OS, so a segment has the same address in every process; a
+ * process maps it while attached. Attachments are inherited by fork and
+ * dropped at exec and exit. No permissions: any process may attach any
+ * segment (mode is kept, not checked). */
 typedef int key_t;
 #define IPC_PRIVATE ((key_t)0)
 #define IPC_CREAT   01000

@@ -51,9 +51,9 @@ struct pipe {
     char buf[PIPE_SIZE];
 };
 
-/* Shared memory segments (lib/unix/shm): pages of the arena, a 2 MiB
- * block of its own that every process maps writable (segment contents are
- * the programs' own; only the segment table is the server's). */
+/* Shared memory segments (lib/unix/shm): pages of the arena, an address
+ * range where each segment has its place; a process maps a segment's
+ * pages (the server's frames) only while it is attached. */
 #define NSHM            32
 #define SHM_ARENA_VA    0x0000690000000000UL
 #define SHM_ARENA_PAGES 448
@@ -161,9 +161,10 @@ enum unix_op {
     U_TTY_PULL,  /* -> 1 if input came; x[0], data as for U_TTY_READ */
     U_TTY_FG,    /* a1: n; data: pids */
     U_SHMGET,    /* a1: key, a2: size, x[0]: flags -> id */
-    U_SHMAT,     /* a1: id -> first page in the arena */
-    U_SHMDT,     /* a1: address -> 0 */
+    U_SHMAT,     /* a1: id -> first page in the arena; x[0]: capabilities given, slots in data */
+    U_SHMDT,     /* a1: address -> attachments left here; x[0], x[1]: first page, pages */
     U_SHMRM,     /* a1: id -> 0 */
+    U_SHMMAP,    /* a1: id of an inherited attachment -> as U_SHMAT, not counted again */
     U_NOPS
 };
 /* A call to the server (proc.c); retried while the server serves another. */
@@ -192,6 +193,9 @@ void fd_init_first(
 void fd_attach(void); /* every process: its (read-only) handle on the file system */
 void fd_export(char *cwd); /* exec: PATH_MAX bytes (descriptors stay with the pid) */
 void fd_import(const char *cwd);
+
+/* shm.c: a forked child maps the segments it inherited. */
+void shm_child_attach(void);
 
 /* What exec hands to the new program, on a page at EXEC_INFO_VA. */
 #define EXEC_INFO_VA 0x00006d0000000000UL

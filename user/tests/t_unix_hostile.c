@@ -2,17 +2,18 @@
  * shared state of the library OS, then everything is checked intact.
  *
  * Before: files with known checksums, a victim process with private data
- * waiting on a pipe, a snapshot of the process table.
+ * and a shared memory segment of its own, waiting on a pipe, a snapshot of
+ * the process table.
  * Attacker 1: garbage requests to the server (unknown ops, random
  *   arguments over a random argument page, descriptors, pids, offsets and
  *   lengths out of range, another process's pid, a forged binding token);
- *   direct writes to the process table and the file system, which must
- *   fault; attempts to get a writable mapping of them (protect, derive);
- *   sys_pct_give outside a call. It reports what it saw through its exit
+ *   direct writes to the process table, the file system and the shm
+ *   arena (segments it has not attached), which must fault; attempts to get a writable mapping of
+ * them (protect, derive); sys_pct_give outside a call. It reports what it saw through its exit
  *   status (the number of checks that failed).
  * Attacker 2: writes random bytes over every page it has mapped writable
- *   (its argument page to the server, the shm arena, its own memory), with
- *   no handlers left, and ends.
+ *   (its argument page to the server, a segment of its own, its own
+ *   memory), with no handlers left, and ends.
  * After: the table (but for the attackers' entries, freed when reaped), the
  * files and the victim are as they were, and the system still works: fork,
  * pipes, files, and the shell's own test suite (tests.sh). */
@@ -79,9 +80,11 @@ static exo_handler_t unix_fault_handler;
 
 /* A fault on the shared state goes back to the probe; any other goes to
  * the library OS (copy on write). */
+#define ARENA_END (SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL)
 static void on_probe_fault(struct upcall_frame *f)
 {
-    if (f->addr >= UNIX_SHARED_VA && f->addr < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
+    if ((f->addr >= UNIX_SHARED_VA && f->addr < UNIX_SHARED_VA + UNIX_SHARED_SIZE) ||
+        (f->addr >= SHM_ARENA_VA && f->addr < ARENA_END)) {
         probe_faults++;
         f->rip = (uint64_t)exo_longjmp;
         f->rdi = (uint64_t)probe_jb;
@@ -206,6 +209,10 @@ static int attacker1(pid_t victim, pid_t me)
         probes++;
         faulted += write_faults(va + (rnd() & 0xfff));
     }
+    for (uint64_t va = SHM_ARENA_VA; va < ARENA_END; va += 4096) { /* (the victim's segment) */
+        probes++;
+        faulted += write_faults(va);
+    }
     probes += 3;
     faulted += write_faults((uint64_t)&SH->seq);
     faulted += write_faults((uint64_t)&SH->procs[0].state);
@@ -275,6 +282,9 @@ static __attribute__((noreturn)) void scribble(uint64_t *list, uint64_t n, uint6
 
 static void attacker2(void)
 {
+    int seg = shmget(IPC_PRIVATE, 3 * 4096, 0600); /* its own: it may write that */
+    if (seg < 0 || shmat(seg, NULL, 0) == (void *)-1)
+        sys_exit(2);
     /* Every page mapped writable now (its copy-on-write pages that it has
      * not written are still shared read-only with its parent: a write
      * would only give it its own copy). */
@@ -292,7 +302,7 @@ static void attacker2(void)
                 !(exo_pte(ci[i].mapped_va) & PTE_W) || ci[i].mapped_va == own)
                 continue;
             arg |= ci[i].mapped_va == UNIX_ARG_VA;
-            arena |= ci[i].mapped_va == SHM_ARENA_VA;
+            arena |= ci[i].mapped_va >= SHM_ARENA_VA && ci[i].mapped_va < ARENA_END;
             ranges[2 * n] = ci[i].mapped_va;
             ranges[2 * n + 1] = 4096UL << ci[i].order;
             n++;
@@ -312,18 +322,29 @@ static void attacker2(void)
 /* ---- the victim ---- */
 
 static unsigned char victim_data[64 << 10];
+#define VSEG (5 * 4096)
 
 static void victim(int in, int out)
 {
     for (size_t i = 0; i < sizeof victim_data; i++)
         victim_data[i] = (unsigned char)(i * 7 + 3);
     uint32_t before = sum_of(victim_data, sizeof victim_data);
+    int seg = shmget(IPC_PRIVATE, VSEG, 0600);
+    unsigned char *m = seg < 0 ? (void *)-1 : shmat(seg, NULL, 0);
+    if (m == (void *)-1)
+        exit(4);
+    for (size_t i = 0; i < VSEG; i++)
+        m[i] = (unsigned char)(i * 5 + 1);
+    uint32_t seg_before = sum_of(m, VSEG);
     char c = 'r'; /* ready: bound, in the table for good */
     if (write(out, &c, 1) != 1)
         exit(1);
     if (read(in, &c, 1) != 1)
         exit(2);
-    char ok = sum_of(victim_data, sizeof victim_data) == before && c == 'x' ? 'y' : 'n';
+    char ok = sum_of(victim_data, sizeof victim_data) == before && sum_of(m, VSEG) == seg_before &&
+                      c == 'x'
+                  ? 'y'
+                  : 'n';
     if (write(out, &ok, 1) != 1)
         exit(3);
     exit(0);

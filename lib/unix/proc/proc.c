@@ -396,12 +396,11 @@ static void doorbell_attach(void)
 /* The first process starts the server: an env of its own running unixd
  * from the boot image. The shared state's frames (struct shared and the
  * file system) move to it, mapped writable there; we keep read-only copies
- * (R_READ | R_GRANT: what forked children and new images get). The shm
- * arena stays ours, writable by every process, with a writable copy for
- * the server (it zeroes new segments). */
-static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks, uint32_t arena)
+ * (R_READ | R_GRANT: what forked children and new images get). Its quota
+ * covers them, the argument pages and the shm segments' pages. */
+static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks)
 {
-    long srv = sys_env_create(((UNIX_FS_SIZE + UNIX_PROC_SIZE) >> 12) + 512);
+    long srv = sys_env_create(((UNIX_FS_SIZE + UNIX_PROC_SIZE) >> 12) + SHM_ARENA_PAGES + 512);
     if (srv < 0 || sys_env_load((uint32_t)srv, "unixd", 5) < 0)
         return -1;
     struct cap_info eci = {0};
@@ -417,10 +416,6 @@ static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks
             exo_map(CAP_SELF, (uint32_t)ro, vas[i], 0) != 1)
             return -1;
     }
-    long c = sys_cap_derive(arena, R_READ | R_WRITE, (uint32_t)srv);
-    struct mmu_op op = {SHM_ARENA_VA, (uint32_t)c, MMU_MAP | MMU_TCAP | MMU_W};
-    if (c < 0 || sys_mmu_update((uint32_t)srv, &op, 1) != 1)
-        return -1;
     if (unix_doorbell && sys_cap_derive(unix_doorbell, R_READ | R_WRITE, (uint32_t)srv) < 0)
         return -1;
     if (unix_console && sys_cap_derive(unix_console, R_READ, (uint32_t)srv) < 0)
@@ -436,18 +431,23 @@ static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks
     uint64_t r1;
     while (exo_pct_call2(unix_srv, U_NOP, 0, 0, &r1) == -E_INVAL)
         sys_yield(-1);
+    /* Our page tables for the shm arena's range, made once (they stay
+     * while we live, like the rest of our page tables). */
+    long f = sys_frame_alloc(-1);
+    if (f >= 0 && exo_map(CAP_SELF, (uint32_t)f, SHM_ARENA_VA, 0) == 1)
+        sys_cap_delete((uint32_t)f);
     return unix_bind(0);
 }
 
 void unix_init(const char *name)
 {
     int first = !(exo_pte(UNIX_SHARED_VA) & PTE_P);
-    uint32_t blocks[1 + UNIX_FS_BLOCKS], arena = 0;
+    uint32_t blocks[1 + UNIX_FS_BLOCKS];
     uint64_t vas[1 + UNIX_FS_BLOCKS];
     if (first) {
         /* The first process: make the shared state (struct shared, the file
-         * system's 2 MiB blocks) and the shm arena, writable until the
-         * server takes them over. */
+         * system's 2 MiB blocks), writable until the server takes them
+         * over. */
         for (int i = 0; i <= UNIX_FS_BLOCKS; i++) {
             vas[i] = i == 0 ? UNIX_SHARED_VA : UNIX_FS_VA + (uint64_t)(i - 1) * (2UL << 20);
             long b = sys_frame_alloc_in(CAP_SELF, -1, i == 0 ? UNIX_PROC_ORDER : 9);
@@ -457,12 +457,6 @@ void unix_init(const char *name)
             }
             blocks[i] = (uint32_t)b;
         }
-        long b = sys_frame_alloc_in(CAP_SELF, -1, 9);
-        if (b < 0 || exo_map(CAP_SELF, (uint32_t)b, SHM_ARENA_VA, MMU_W) != 1) {
-            printf("unix: cannot set up the shm arena (%ld)\n", b);
-            sys_exit(127);
-        }
-        arena = (uint32_t)b;
         SH->magic = SHARED_MAGIC;
         SH->next_pid = 1;
         memset(SH->fdtab, 0xff, sizeof SH->fdtab); /* (-1: closed) */
@@ -481,7 +475,7 @@ void unix_init(const char *name)
             printf("unix: no doorbell or console capability: waits will spin\n");
         doorbell_attach();
         fd_init_first();
-        if (start_server(blocks, vas, 1 + UNIX_FS_BLOCKS, arena) < 0) {
+        if (start_server(blocks, vas, 1 + UNIX_FS_BLOCKS) < 0) {
             printf("unix: cannot start the server (unixd)\n");
             sys_exit(127);
         }
@@ -532,6 +526,7 @@ static void child_start(void)
     if (unix_bind(fork_child_token) < 0)
         sys_exit(127);
     fd_attach();
+    shm_child_attach(); /* the segments we inherited */
     for (int i = 0; i < NPROC; i++)
         children[i].pid = 0;
     pmap_scan();
@@ -644,8 +639,9 @@ pid_t fork(void)
                 continue;
             uint64_t va = ci[i].mapped_va;
             uint32_t slot = base + (uint32_t)i, perms;
-            if (va == UNIX_ARG_VA) /* ours alone: the child binds its own */
-                continue;
+            if (va == UNIX_ARG_VA || /* ours alone: the child binds its own, */
+                (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL))
+                continue;                        /* and asks for the segments it inherits */
             if (va >= priv_lo && va < priv_hi) { /* the child's own, fresh */
                 long f = sys_frame_alloc_in((uint32_t)env, -1, 0);
                 if (f < 0) {
@@ -657,8 +653,6 @@ pid_t fork(void)
             }
             if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
                 perms = 0; /* shared, read-only (the server writes it) */
-            } else if (va == SHM_ARENA_VA) {
-                perms = MMU_W; /* shared, not copied */
             } else {
                 uint64_t pte = exo_pte(va);
                 perms = pte & PTE_NX ? 0 : MMU_X;
@@ -1080,7 +1074,7 @@ int execv(const char *path, char *const argv[])
     static struct {
         uint64_t va;
         uint32_t slot;
-    } shared[(UNIX_SHARED_SIZE >> 21) + 1];
+    } shared[UNIX_SHARED_SIZE >> 21];
     int ns = 0;
     for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
         exo_touch(ci, sizeof ci);
@@ -1089,9 +1083,8 @@ int execv(const char *path, char *const argv[])
             break;
         for (long i = 0; i < cnt; i++)
             if (ci[i].type == CAP_FRAME && ci[i].mapped_env == exo_info->id &&
-                ((ci[i].mapped_va >= UNIX_SHARED_VA &&
-                  ci[i].mapped_va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) ||
-                 ci[i].mapped_va == SHM_ARENA_VA) &&
+                ci[i].mapped_va >= UNIX_SHARED_VA &&
+                ci[i].mapped_va < UNIX_SHARED_VA + UNIX_SHARED_SIZE &&
                 ns < (int)(sizeof shared / sizeof shared[0])) {
                 shared[ns].va = ci[i].mapped_va;
                 shared[ns++].slot = base + (uint32_t)i;
@@ -1107,8 +1100,7 @@ int execv(const char *path, char *const argv[])
     for (int i = 0; i < ns; i++) {
         exo_unmap(CAP_SELF, shared[i].slot);
         long c = sys_cap_move(shared[i].slot, (uint32_t)n);
-        uint32_t w = shared[i].va == SHM_ARENA_VA ? MMU_W : 0;
-        struct mmu_op op = {shared[i].va, (uint32_t)c, MMU_MAP | MMU_TCAP | w};
+        struct mmu_op op = {shared[i].va, (uint32_t)c, MMU_MAP | MMU_TCAP}; /* read-only */
         if (c >= 0)
             sys_mmu_update((uint32_t)n, &op, 1);
     }

@@ -1,26 +1,30 @@
 /* System V shared memory segments for the Unix library OS.
  *
- * Segments are carved from the arena: a 2 MiB block of its own at
- * SHM_ARENA_VA (448 pages of it are used) that every process of the library
- * OS maps writable at the same address, so attaching is bookkeeping: a
- * segment's address is the same in every process, and nothing is mapped or
- * unmapped. Segment contents are the programs' own: any process of the
- * library OS can write any segment, attached or not (no permissions).
+ * Segments are carved from the arena: an address range (SHM_ARENA_VA, 448
+ * pages) where each segment has its place, the same in every process, so
+ * a segment has the same address everywhere. Its pages are frames of the
+ * server (lib/unix/srv), allocated zeroed when the segment is made. A
+ * process maps them only while it is attached: the first shmat in a
+ * process gives it copies of the server's capabilities (mapped here), its
+ * last shmdt unmaps and deletes them, and when the segment goes the server
+ * deletes its own, so nothing of it stays mapped anywhere. Segment contents
+ * are the programs' own: any process may attach any segment (no
+ * permissions), but one that is not attached cannot write it by mistake.
  *
- * The bookkeeping is the server's (lib/unix/srv): the segment table, the
- * bitmap of arena pages in use and the attachment counts of each process
- * (by its slot in the process table) are in the shared state, read-only
- * here; shmget, shmat, shmdt and IPC_RMID are protected calls, IPC_STAT a
- * direct read. Keeping the counts shared lets the server drop what a
- * process left attached when it frees its slot (a child killed by its
- * parent never runs its own exit). Not covered: a child that dies with its
- * parent (its env goes with the parent's capabilities) is never waited for,
- * so its attachments stay counted, as its open files stay open.
+ * The bookkeeping is the server's: the segment table, the bitmap of arena
+ * pages in use and the attachment counts of each process (by its slot in
+ * the process table) are in the shared state, read-only here; shmget,
+ * shmat, shmdt and IPC_RMID are protected calls, IPC_STAT a direct read.
+ * Keeping the counts shared lets the server drop what a process left
+ * attached when it frees its slot (a child killed by its parent never runs
+ * its own exit; children that died with their parent go with it). A forked
+ * child inherits its parent's counts and maps the segments at its start
+ * (shm_child_attach); exec drops them.
  *
- * A segment is zero-filled when it is created, so nothing of an earlier
- * segment shows through; after IPC_RMID its key is free at once and its
- * pages go back to the arena when the last attachment goes. */
+ * After IPC_RMID the key is free at once and the pages go when the last
+ * attachment goes. */
 #include "../unix_internal.h"
+#include "../../exo/exo.h"
 #include "../../c/libc.h"
 
 #define PAGE 4096UL
@@ -29,6 +33,50 @@ static int fail(int e)
 {
     errno = e;
     return -1;
+}
+
+/* Deletes our capabilities for the arena pages [first, first + n) (which
+ * unmaps them). */
+static void unmap_pages(uint64_t first, uint64_t n)
+{
+    static struct cap_info ci[256];
+    uint64_t lo = SHM_ARENA_VA + first * PAGE, hi = lo + n * PAGE;
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
+        exo_touch(ci, sizeof ci);
+        long k = sys_cap_list(base, ci, 256);
+        if (k < 0)
+            break;
+        for (long i = 0; i < k; i++)
+            if (ci[i].type == CAP_FRAME && ci[i].mapped_env == exo_info->id &&
+                ci[i].mapped_va >= lo && ci[i].mapped_va < hi)
+                sys_cap_delete(base + (uint32_t)i);
+    }
+}
+
+/* Maps the pages the server just gave (slots on our argument page) from
+ * arena page first on; 0, or -1 (what was given is deleted). */
+static int map_given(int64_t first, int64_t given)
+{
+    static uint32_t slots[SHM_ARENA_PAGES];
+    static struct mmu_op ops[SHM_ARENA_PAGES];
+    if (given < 0 || given > SHM_ARENA_PAGES)
+        return fail(EIO);
+    memcpy(slots, UNIX_ARG->data, (size_t)given * sizeof slots[0]);
+    exo_touch(ops, sizeof ops);
+    if (first < 0) { /* the server failed midway: give back what came */
+        for (int64_t k = 0; k < given; k++)
+            sys_cap_delete(slots[k]);
+        return -1;
+    }
+    for (int64_t k = 0; k < given; k++)
+        ops[k] = (struct mmu_op){SHM_ARENA_VA + ((uint64_t)first + (uint64_t)k) * PAGE, slots[k],
+                                 MMU_MAP | MMU_W};
+    if (given && sys_mmu_update(CAP_SELF, ops, (uint64_t)given) != given) {
+        for (int64_t k = 0; k < given; k++)
+            sys_cap_delete(slots[k]);
+        return fail(ENOMEM);
+    }
+    return 0;
 }
 
 int shmget(key_t key, size_t size, int flags)
@@ -40,17 +88,46 @@ int shmget(key_t key, size_t size, int flags)
 
 void *shmat(int id, const void *addr, int flags)
 {
-    if (addr || flags) { /* no placement, no read-only attachments: the arena is writable */
+    if (addr || flags) { /* no placement, no read-only attachments */
         fail(EINVAL);
         return (void *)-1;
     }
     int64_t first = unix_call(U_SHMAT, (uint64_t)(int64_t)id, 0);
-    return first < 0 ? (void *)-1 : (void *)(SHM_ARENA_VA + (uint64_t)first * PAGE);
+    int e = errno;
+    if (map_given(first, UNIX_ARG->x[0]) < 0) {
+        if (first >= 0) /* (counted, but not mapped: undo) */
+            unix_call(U_SHMDT, SHM_ARENA_VA + (uint64_t)first * PAGE, 0);
+        else
+            errno = e;
+        return (void *)-1;
+    }
+    return (void *)(SHM_ARENA_VA + (uint64_t)first * PAGE);
 }
 
 int shmdt(const void *addr)
 {
-    return unix_call(U_SHMDT, (uint64_t)addr, 0) < 0 ? -1 : 0;
+    int64_t left = unix_call(U_SHMDT, (uint64_t)addr, 0);
+    if (left < 0)
+        return -1;
+    if (left == 0) /* our last attachment of it: its pages go from here */
+        unmap_pages((uint64_t)UNIX_ARG->x[0], (uint64_t)UNIX_ARG->x[1]);
+    return 0;
+}
+
+void shm_child_attach(void)
+{
+    for (int k = 0; k < NSHM && unix_chan >= 0; k++) {
+        int id;
+        uint64_t seq;
+        do {
+            seq = sh_read_begin();
+            id = SH->shm_att[unix_chan][k] ? SH->shm[k].id : -1;
+        } while (sh_read_retry(seq));
+        if (id < 0)
+            continue;
+        int64_t first = unix_call(U_SHMMAP, (uint64_t)id, 0);
+        map_given(first, UNIX_ARG->x[0]);
+    }
 }
 
 int shmctl(int id, int cmd, struct shmid_ds *buf)

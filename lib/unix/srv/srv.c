@@ -133,7 +133,14 @@ static void close_all(int me)
         }
 }
 
-/* ---- shared memory segments (the table; contents are the programs') ---- */
+/* ---- shared memory segments ----
+ * The table is ours; the pages are frames we allocate when a segment is
+ * made (zeroed) and free when it goes. A process maps a segment's pages
+ * only while it is attached: shmat gives it copies of our capabilities
+ * (R_READ | R_WRITE, no R_GRANT), which it maps at the segment's place in
+ * the arena's address range and deletes at its last detach; freeing the
+ * segment deletes our originals, and with them any copy a process kept. */
+static uint32_t seg_page[SHM_ARENA_PAGES]; /* our capability for each arena page in use */
 
 static int page_used(uint32_t i)
 {
@@ -175,7 +182,28 @@ static void seg_release(struct shm_seg *s)
     if (s->state != SHM_REMOVED || s->nattch > 0)
         return;
     mark_pages(s->first, s->npages, 0);
+    for (uint32_t p = s->first; p < s->first + s->npages; p++) {
+        sys_cap_delete(seg_page[p]); /* (every copy goes with it: unmapped everywhere) */
+        seg_page[p] = 0;
+    }
     s->state = SHM_FREE;
+}
+
+/* Copies of segment s's pages for the caller: their slots in its table on
+ * its argument page, their number in x[0]. A shortfall gives back what it
+ * gave (x[0] still says how many, for the caller to delete). */
+static int64_t give_pages(int me, const struct shm_seg *s)
+{
+    uint32_t *slots = (uint32_t *)ARG(me)->data;
+    ARG(me)->x[0] = 0;
+    for (uint32_t k = 0; k < s->npages; k++) {
+        long c = sys_pct_give(seg_page[s->first + k], R_READ | R_WRITE);
+        if (c < 0)
+            return UNIX_ERR(ENOMEM);
+        slots[k] = (uint32_t)c;
+        ARG(me)->x[0] = k + 1;
+    }
+    return s->first;
 }
 
 static int64_t shm_get(int me, int64_t key, int64_t size, int flags)
@@ -219,8 +247,17 @@ static int64_t shm_get(int me, int64_t key, int64_t size, int flags)
     s->size = (size_t)size;
     s->first = (uint32_t)first;
     s->npages = n;
+    for (uint32_t k = 0; k < n; k++) { /* (frames come zeroed) */
+        long f = sys_frame_alloc(-1);
+        if (f < 0) {
+            while (k > 0)
+                sys_cap_delete(seg_page[first + --k]), seg_page[first + k] = 0;
+            s->state = SHM_FREE;
+            return UNIX_ERR(ENOMEM);
+        }
+        seg_page[first + k] = (uint32_t)f;
+    }
     mark_pages(s->first, n, 1);
-    memset((void *)(SHM_ARENA_VA + s->first * PAGE), 0, n * PAGE);
     return s->id;
 }
 
@@ -231,10 +268,25 @@ static int64_t shm_at(int me, int64_t id)
         return UNIX_ERR(EINVAL);
     if (SH->shm_att[me][id % NSHM] == UINT16_MAX)
         return UNIX_ERR(EMFILE);
+    ARG(me)->x[0] = 0;
+    if (SH->shm_att[me][id % NSHM] == 0) { /* the first attachment here: the pages */
+        int64_t r = give_pages(me, s);
+        if (r < 0)
+            return r;
+    }
     SH->shm_att[me][id % NSHM]++;
     s->nattch++;
     s->lpid = SH->procs[me].pid;
     return s->first;
+}
+
+/* A forked child maps what it inherited (the counts came at U_FORK). */
+static int64_t shm_map(int me, int64_t id)
+{
+    struct shm_seg *s = seg_of(id);
+    if (!s || !SH->shm_att[me][id % NSHM])
+        return UNIX_ERR(EINVAL);
+    return give_pages(me, s);
 }
 
 static int64_t shm_dt(int me, uint64_t addr)
@@ -246,8 +298,11 @@ static int64_t shm_dt(int me, uint64_t addr)
         SH->shm_att[me][i]--;
         s->nattch--;
         s->lpid = SH->procs[me].pid;
+        ARG(me)->x[0] = s->first; /* where the caller unmaps, once none is left */
+        ARG(me)->x[1] = s->npages;
+        int left = SH->shm_att[me][i];
         seg_release(s);
-        return 0;
+        return left;
     }
     return UNIX_ERR(EINVAL);
 }
@@ -709,6 +764,8 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         return shm_at(me, a1);
     case U_SHMDT:
         return shm_dt(me, (uint64_t)a1);
+    case U_SHMMAP:
+        return shm_map(me, a1);
     case U_SHMRM:
         return shm_rm(a1);
     }
@@ -795,14 +852,15 @@ int main(void)
         return 1;
     }
     /* Grow our capability table and the page table of the argument pages
-     * once, to what NPROC bindings need: both stay as long as we do, so
-     * binding more processes later takes no frame that does not come back
-     * when they end. */
-    static uint32_t pre[NPROC + 8];
-    for (int i = 0; i < NPROC + 8; i++)
+     * once, to what NPROC bindings and a full shm arena need: both stay as
+     * long as we do, so later calls take no frame that does not come back
+     * when what they made goes. */
+    enum { NPRE = NPROC + SHM_ARENA_PAGES + 16 };
+    static uint32_t pre[NPRE];
+    for (int i = 0; i < NPRE; i++)
         pre[i] = (uint32_t)sys_frame_alloc(-1);
     exo_map(CAP_SELF, pre[0], (uint64_t)ARG(0), MMU_W);
-    for (int i = 0; i < NPROC + 8; i++)
+    for (int i = 0; i < NPRE; i++)
         sys_cap_delete(pre[i]);
     token_state = __builtin_ia32_rdtsc();
     for (int i = 0; i < NPROC; i++)
