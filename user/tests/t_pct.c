@@ -15,7 +15,8 @@ int main(void)
         sys_yield(-1);
     CHECK_EQ(r, 3 + 10 + 21 + 1);
     for (uint64_t i = 0; i < 2000; i++)
-        if (sys_pct_call((uint32_t)srv, i, i + 1, i + 2) != (long)(i * 3 + (i + 1) * 5 + (i + 2) * 7 + 1))
+        if (sys_pct_call((uint32_t)srv, i, i + 1, i + 2) !=
+            (long)(i * 3 + (i + 1) * 5 + (i + 2) * 7 + 1))
             check_failures++;
     uint64_t r1 = 99;
     CHECK_EQ(exo_pct_call2((uint32_t)srv, 1, 1, 1, &r1), 16);
@@ -42,6 +43,18 @@ int main(void)
     for (int i = 0; i < 1000 && (seen = sys_pct_call((uint32_t)srv, 0xe7e7, 0, 0)) != 0x45; i++)
         sys_yield(-1);
     CHECK_EQ(seen, 0x45);
+
+    /* sys_pct_give: only while serving; a copy of the callee's capability
+     * with fewer rights lands in the caller's table (the refusals are the
+     * server's to check: bits 32 and up). */
+    CHECK_EQ(sys_pct_give(1, R_READ), -E_INVAL);
+    long g = sys_pct_call((uint32_t)srv, 0x61fe, 0, 0);
+    CHECK_EQ(g >> 32, 0);
+    struct cap_info gi = {0};
+    CHECK_EQ(sys_cap_inspect((uint32_t)g, &gi), 0);
+    CHECK_EQ(gi.type, CAP_FRAME);
+    CHECK_EQ(gi.rights, R_READ);
+    CHECK_EQ(sys_cap_delete((uint32_t)g), 0);
 
     /* A callee that faults without a handler dies; the caller gets -E_NOENT
      * and goes on. */
