@@ -136,7 +136,7 @@ struct unix_arg {
 #define UNIX_EBASE  0x10000
 #define UNIX_ERR(e) (-(int64_t)(UNIX_EBASE + (e)))
 enum unix_op {
-    U_NOP = 0,
+    U_NOP = 0, /* -> how many calls the server found cut short (and repaired after) */
     U_BIND, /* a1: token (0: the caller is in the table already); -> slot of the page's capability
              */
     U_FORK, /* -> child pid; x[0]: the child's token */

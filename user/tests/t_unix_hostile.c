@@ -350,6 +350,26 @@ static void victim(int in, int out)
     exit(0);
 }
 
+/* ---- a process killed in the middle of calls ---- */
+
+static __attribute__((noreturn)) void busy_writer(void)
+{
+    static char buf[4000];
+    for (unsigned i = 0;; i++) {
+        buf[i % sizeof buf] = (char)i;
+        int fd = open("/tmp/h/busy", O_WRONLY | O_CREAT, 0600);
+        write(fd, buf, sizeof buf);
+        int p[2];
+        if (pipe(p) == 0) {
+            write(p[1], buf, sizeof buf);
+            read(p[0], buf, sizeof buf);
+            close(p[0]);
+            close(p[1]);
+        }
+        close(fd);
+    }
+}
+
 /* ---- the rest of the system still works ---- */
 
 static int run(char *const argv[], char *out, size_t outsz)
@@ -415,6 +435,42 @@ int main(void)
         attacker2();
     CHECK_EQ(waitpid(a2, &st, 0), a2);
     CHECK_EQ(st == (77 << 8) || st == SIGSEGV, 1); /* it ended, one way or the other */
+
+    /* Processes destroyed in the middle of calls (their parent kills them
+     * while they write a file and move data through a pipe): the server
+     * finds the calls cut short and repairs what they left half done. */
+    int64_t repairs0 = unix_call(U_NOP, 0, 0);
+    for (int i = 0; i < 40; i++) {
+        pid_t w = fork();
+        if (w == 0)
+            busy_writer();
+        for (int k = 0; k < i % 5 + 1; k++)
+            sys_yield(-1);
+        CHECK_EQ(kill(w, SIGKILL), 0);
+        CHECK_EQ(waitpid(w, &st, 0), w);
+    }
+    printf("t_unix_hostile: %ld of 40 killed in the middle of a call\n",
+           (long)(unix_call(U_NOP, 0, 0) - repairs0));
+    /* Nothing they left half made stays: every open file description is
+     * referred to by as many descriptors as it counts, every pipe in use
+     * is one of ours (to and from the victim). */
+    int bad_refs = 0, pipes_used = 0;
+    uint64_t seq;
+    do {
+        seq = sh_read_begin();
+        bad_refs = pipes_used = 0;
+        for (int o = 0; o < NOFILE_SYS; o++) {
+            int n = 0;
+            for (int i = 0; i < NPROC; i++)
+                for (int fd = 0; fd < NOFILE; fd++)
+                    n += SH->procs[i].state != PROC_FREE && SH->fdtab[i][fd] == o;
+            bad_refs += SH->ofiles[o].type != OF_FREE && SH->ofiles[o].refs != n;
+        }
+        for (int p = 0; p < NPIPE; p++)
+            pipes_used += SH->pipes[p].readers || SH->pipes[p].writers;
+    } while (sh_read_retry(seq));
+    CHECK_EQ(bad_refs, 0);
+    CHECK_EQ(pipes_used, 2);
 
     /* The table: every entry as it was (the attackers' are free again). */
     int same = 1;

@@ -30,6 +30,7 @@ static struct {
     uint32_t page; /* capability slot, 0: none */
 } bind[NPROC];
 static uint64_t token_state;
+static uint64_t repairs;       /* calls found cut short */
 static uint8_t slot_hint[256]; /* env index (low byte of its id) -> its slot in procs, a guess */
 
 #define ARG(i) ((struct unix_arg *)(SRV_ARGS_VA + (uint64_t)(i)*PAGE))
@@ -665,7 +666,7 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
     int e;
     switch (op) {
     case U_NOP:
-        return 0;
+        return (int64_t)repairs;
     case U_FORK:
         return do_fork(me);
     case U_FORK_UNDO: {
@@ -772,13 +773,80 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
     return UNIX_ERR(ENOSYS);
 }
 
+/* After a call was cut short: every count that other entries determine is
+ * recomputed from them (an open file description's references from the
+ * descriptor tables, a pipe's ends from the descriptions, a segment's
+ * attachments from the per-process counts, the arena's bitmap and our
+ * frames from the live segments); what nothing refers to any more is
+ * released, and every waiter is rung to look again. (A half-made process
+ * entry stays: its parent frees it; and a file's open-reference count in
+ * the file system is not recomputed.) */
+static void repair_tables(void)
+{
+    static int refs[NOFILE_SYS];
+    memset(refs, 0, sizeof refs);
+    for (int i = 0; i < NPROC; i++)
+        for (int fd = 0; fd < NOFILE; fd++) {
+            int o = SH->fdtab[i][fd];
+            if (o >= NOFILE_SYS || (o >= 0 && SH->procs[i].state == PROC_FREE))
+                SH->fdtab[i][fd] = -1;
+            else if (o >= 0)
+                refs[o]++;
+        }
+    for (int o = 0; o < NOFILE_SYS; o++) {
+        struct ofile *of = &SH->ofiles[o];
+        if (of->type == OF_FREE)
+            continue;
+        if (!refs[o]) {
+            of->refs = 1;
+            ofile_put(o);
+        } else {
+            of->refs = refs[o];
+        }
+    }
+    for (int p = 0; p < NPIPE; p++) {
+        struct pipe *pp = &SH->pipes[p];
+        pp->readers = pp->writers = 0;
+        for (int o = 0; o < NOFILE_SYS; o++) {
+            const struct ofile *of = &SH->ofiles[o];
+            pp->readers += of->type == OF_PIPE_R && of->pipe == p;
+            pp->writers += of->type == OF_PIPE_W && of->pipe == p;
+        }
+        ring(pp->rwait | pp->wwait);
+        pp->rwait = pp->wwait = 0;
+    }
+    ring(SH->cons_waiters);
+    SH->cons_waiters = 0;
+    memset(SH->shm_map, 0, sizeof SH->shm_map);
+    for (int k = 0; k < NSHM; k++) {
+        struct shm_seg *s = &SH->shm[k];
+        s->nattch = 0;
+        for (int i = 0; i < NPROC; i++)
+            s->nattch += SH->procs[i].state == PROC_FREE ? 0 : SH->shm_att[i][k];
+        if (s->state != SHM_FREE)
+            mark_pages(s->first, s->npages, 1);
+        seg_release(s);
+    }
+    for (uint32_t p = 0; p < SHM_ARENA_PAGES; p++)
+        if (seg_page[p] && !page_used(p)) {
+            sys_cap_delete(seg_page[p]);
+            seg_page[p] = 0;
+        }
+}
+
 static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
 {
     /* An odd count here means a call was cut short (its caller destroyed
-     * in the middle): the file system is checked and repaired, and the
-     * count made even again, before anything else. */
+     * in the middle): the file system's lock, which that call may hold in
+     * our name, is broken through a second handle and the file system
+     * repaired (fs_break_lock), the tables too, and the count made even
+     * again, before anything else. */
     if (SH->seq & 1) {
-        fs_break_lock(&fs, 1);
+        struct fs breaker = fs;
+        breaker.owner = 2;
+        fs_break_lock(&breaker, fs.owner);
+        repair_tables();
+        repairs++;
         __atomic_store_n(&SH->seq, SH->seq + 1, __ATOMIC_RELEASE);
     }
     /* The caller's entry: the one we saw it in last (by its env's index,
