@@ -116,6 +116,39 @@ static int row = -1, batch;
 static FILE *out;
 static uint64_t last_iline = ~0ull, last_ipage = ~0ull;
 
+/* Optional profile (prof=FILE): instructions counted per row and per
+ * guest virtual address, summed over the row's timed batches (the warm-up
+ * batch 0 excluded); tools/bench/profile.sh names the addresses.  The
+ * host page of the code tells apart user programs linked at the same
+ * addresses (two envs' code lives in different guest frames). */
+struct pslot {
+    uint64_t key; /* vaddr; 0 = empty */
+    uint64_t hpage;
+    int row;
+    uint64_t n;
+};
+#define PROF_SLOTS (1u << 20)
+static struct pslot *prof;
+static FILE *prof_out;
+
+static void prof_add(uint64_t vaddr, uint64_t hline)
+{
+    uint64_t hpage = hline >> 6;
+    uint64_t h = (vaddr * 0x9e3779b97f4a7c15ull) ^ (uint64_t)row * 0x51ed27ull ^ hpage;
+    for (uint32_t i = 0; i < PROF_SLOTS; i++) {
+        struct pslot *p = &prof[(h + i) & (PROF_SLOTS - 1)];
+        if (p->key == 0) {
+            p->key = vaddr;
+            p->hpage = hpage;
+            p->row = row;
+        }
+        if (p->key == vaddr && p->row == row && p->hpage == hpage) {
+            p->n++;
+            return;
+        }
+    }
+}
+
 /* Penalties in cycles (docs/benchmarks.md): */
 #define P_L2_HIT   12  /* an L1 miss that hits L2 */
 #define P_MEM      246 /* an L2 miss: DRAM (L3 not modelled) */
@@ -222,6 +255,8 @@ static void insn_exec(unsigned int vcpu, void *ud)
     if (!counting)
         return;
     cur.insns++;
+    if (prof != NULL && batch > 0)
+        prof_add(in->vaddr, in->hline);
     if (in->kind == K_INVLPG) {
         cur.invlpgs++;
         cur.tlb_miss++;
@@ -317,6 +352,15 @@ static void at_exit(qemu_plugin_id_t id, void *p)
     if (out != NULL)
         fclose(out);
     out = NULL;
+    if (prof != NULL && prof_out != NULL) {
+        for (uint32_t i = 0; i < PROF_SLOTS; i++)
+            if (prof[i].key != 0)
+                fprintf(prof_out, "%d %llx %llx %llu\n", prof[i].row,
+                        (unsigned long long)prof[i].key, (unsigned long long)prof[i].hpage,
+                        (unsigned long long)prof[i].n);
+        fclose(prof_out);
+        prof_out = NULL;
+    }
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
@@ -327,6 +371,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "out=", 4) == 0)
             path = argv[i] + 4;
+        if (strncmp(argv[i], "prof=", 5) == 0) {
+            prof_out = fopen(argv[i] + 5, "w");
+            prof = calloc(PROF_SLOTS, sizeof(*prof));
+            if (prof_out == NULL || prof == NULL) {
+                perror(argv[i] + 5);
+                return 1;
+            }
+        }
     }
     if (path == NULL) {
         fprintf(stderr, "model: needs out=FILE\n");
