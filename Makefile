@@ -129,6 +129,9 @@ $(B)/ubench/%.o: user/bench/%.c | $(GEN)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(B)/user/bench_%: $(B)/ubench/bench_%.o $(LIBC_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $<
+# domain_create's child: three instructions, no C library (bench_exit.c).
+$(B)/user/bench_exit: $(B)/ubench/bench_exit.o
+	$(CC) $(ULDFLAGS) -o $@ $<
 $(B)/bench/%.o: bench/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
