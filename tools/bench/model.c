@@ -11,6 +11,12 @@
  *   nopl 0x53504201(%rax)   start counting (a timed batch begins)
  *   nopl 0x53504202(%rax)   stop counting and write one record
  *   nopl 0x53504203(%rax)   a new row begins (records are numbered per row)
+ *   nopl 0x53504204(%rax)   boot point: the first one ends the boot region
+ * The boot region runs from the first guest instruction (the firmware's) to
+ * the first boot point (Linux: the start of /init, the benchmark; Spinel:
+ * the shell's first prompt, or the benchmark's start in a benchmark boot);
+ * it is written as one BOOT record.  With bootexit=1 QEMU ends right after
+ * it (a boot that would otherwise wait for input).
  * Outside the marked regions the callbacks return at once, so the model's
  * caches and TLBs stay as the last region left them.
  *
@@ -43,6 +49,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define MARK_START 0x53504201u
 #define MARK_STOP  0x53504202u
 #define MARK_ROW   0x53504203u
+#define MARK_BOOT  0x53504204u
 
 /* ---- set-associative arrays with LRU replacement ---------------------- */
 
@@ -111,7 +118,8 @@ struct counts {
 };
 
 static struct counts cur;
-static int counting;
+static int counting = 1; /* the boot region, from the first instruction */
+static int booting = 1, boot_exit;
 static int row = -1, batch;
 static FILE *out;
 static uint64_t last_iline = ~0ull, last_ipage = ~0ull;
@@ -188,7 +196,7 @@ static void tlb_access(struct assoc *l1, uint64_t va)
 
 /* ---- callbacks ----------------------------------------------------------- */
 
-enum kind { K_PLAIN, K_START, K_STOP, K_ROW, K_CR3, K_CR4, K_INVLPG };
+enum kind { K_PLAIN, K_START, K_STOP, K_ROW, K_BOOT, K_CR3, K_CR4, K_INVLPG };
 
 struct insn {
     uint64_t vaddr;
@@ -196,14 +204,14 @@ struct insn {
     enum kind kind;
 };
 
-static void write_record(void)
+static void write_record(const char *tag)
 {
     if (out == NULL)
         return;
     fprintf(out,
-            "MODEL %d %d insns=%llu l1i=%llu l1d=%llu l2=%llu tlb=%llu stlb=%llu walk=%llu "
+            "%s %d %d insns=%llu l1i=%llu l1d=%llu l2=%llu tlb=%llu stlb=%llu walk=%llu "
             "cr3=%llu cr4=%llu invlpg=%llu io=%llu cycles=%llu\n",
-            row, batch, (unsigned long long)cur.insns, (unsigned long long)cur.l1i_miss,
+            tag, row, batch, (unsigned long long)cur.insns, (unsigned long long)cur.l1i_miss,
             (unsigned long long)cur.l1d_miss, (unsigned long long)cur.l2_miss,
             (unsigned long long)cur.tlb_miss, (unsigned long long)cur.stlb_miss,
             (unsigned long long)cur.walk_refs, (unsigned long long)cur.cr3_writes,
@@ -228,12 +236,22 @@ static void insn_exec(unsigned int vcpu, void *ud)
     case K_START:
         memset(&cur, 0, sizeof(cur));
         counting = 1;
+        booting = 0;
         return;
     case K_STOP:
-        if (counting) {
+        if (counting && !booting) {
             counting = 0;
-            write_record();
+            write_record("MODEL");
             batch++;
+        }
+        return;
+    case K_BOOT:
+        if (booting) {
+            booting = 0;
+            counting = 0;
+            write_record("BOOT");
+            if (boot_exit)
+                exit(0); /* QEMU's exit path closes the records (at_exit) */
         }
         return;
     case K_ROW:
@@ -308,6 +326,8 @@ static enum kind classify(const uint8_t *b, size_t n)
             return K_STOP;
         if (d == MARK_ROW)
             return K_ROW;
+        if (d == MARK_BOOT)
+            return K_BOOT;
     }
     size_t i = 0;
     /* legacy prefixes and REX */
@@ -371,6 +391,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "out=", 4) == 0)
             path = argv[i] + 4;
+        if (strcmp(argv[i], "bootexit=1") == 0)
+            boot_exit = 1;
         if (strncmp(argv[i], "prof=", 5) == 0) {
             prof_out = fopen(argv[i] + 5, "w");
             prof = calloc(PROF_SLOTS, sizeof(*prof));
