@@ -77,8 +77,9 @@ static inline __attribute__((always_inline)) bool pct_ext_answer(struct env *e, 
     return true;
 }
 
-/* Enters t's protected entry on behalf of e, whose frame is saved. */
-static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
+/* Links e's call to t and builds t's entry frame; the caller then makes t
+ * the CPU's env (cpu_set_env), which enters it. e's frame is saved. */
+static void pct_link(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
 {
     e->pct_callee = t;
     t->pct_caller = e;
@@ -96,32 +97,66 @@ static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
     n->ss = SEL_UDATA;
     n->rflags = RFLAGS_IF | 0x2;
     n->vector = T_SYSCALL;
+}
+
+/* Enters t's protected entry on behalf of e, whose frame is saved. */
+static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
+{
+    pct_link(e, t, a0, a1, a2);
     cpu_set_env(t); /* t's active frame is now pct_tf */
 }
 
-/* The fast path (entry.S kcall_pct_call) of sys_pct_call: the common case
- * only, with the same checks; returns nonzero to fall back to
- * sys_pct_call, which makes them again and answers the error (except once
- * a handler has run: see below). */
-int pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
+/* pct_fast_call's answers to entry.S: fall back to the full path, the call
+ * was answered in place, or else the env to enter (its frame is built; the
+ * caller makes it the CPU's env). */
+#define PCT_FAST_FULL 0
+#define PCT_FAST_DONE 1
+
+/* Falling back: the full path (kcall_to_full) reads the arguments back from
+ * the frame kcall_pct_call saved the caller's registers in. */
+static u64 pct_fast_fallback(u64 env, u64 a0, u64 a1, u64 a2)
 {
-    struct env *e = cpu_env(), *t;
-    if (unlikely(pct_target(e, env, &t) < 0))
-        return 1;
-    bool ext = t->ext_hooks & EXT_HOOK_BIT_PCT;
-    if (unlikely(ext) && pct_ext_answer(e, t, a0, a1, a2))
-        return 0;
+    struct trapframe *f = (struct trapframe *)(cpu()->utf_top - sizeof(struct trapframe));
+    f->rdi = env;
+    f->rsi = a0;
+    f->rdx = a1;
+    f->r10 = a2;
+    return PCT_FAST_FULL;
+}
+
+/* The fast path with a verified handler attached to t (out of line, so that
+ * the common path calls nothing and saves no registers). */
+static __attribute__((noinline)) u64 pct_fast_ext(struct env *e, struct env *t, u64 a0, u64 a1,
+                                                  u64 a2)
+{
+    if (pct_ext_answer(e, t, a0, a1, a2))
+        return PCT_FAST_DONE;
     int r = pct_callee_ready(e, t);
-    if (unlikely(r < 0)) {
-        if (!ext)
-            return 1;
+    if (r < 0) {
         /* Falling back would run the handler a second time: answer here,
          * as the full path would. */
         pct_answer(e, (u64)r, 0);
-        return 0;
+        return PCT_FAST_DONE;
     }
-    pct_enter(e, t, a0, a1, a2);
-    return 0;
+    pct_link(e, t, a0, a1, a2);
+    return (u64)t;
+}
+
+/* The fast path (entry.S kcall_pct_call) of sys_pct_call: the common case
+ * only, with the same checks; PCT_FAST_FULL falls back to sys_pct_call,
+ * which makes them again and answers the error (except once a handler has
+ * run: see pct_fast_ext). */
+u64 pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
+{
+    struct env *e = cpu_env(), *t;
+    if (unlikely(pct_target(e, env, &t) < 0))
+        return pct_fast_fallback(env, a0, a1, a2);
+    if (unlikely(t->ext_hooks & EXT_HOOK_BIT_PCT))
+        return pct_fast_ext(e, t, a0, a1, a2);
+    if (unlikely(pct_callee_ready(e, t) < 0))
+        return pct_fast_fallback(env, a0, a1, a2);
+    pct_link(e, t, a0, a1, a2);
+    return (u64)t;
 }
 
 /* sys_pct_call(env, a0, a1, a2): see kernel/kcalls.tbl. */

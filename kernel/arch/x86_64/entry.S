@@ -297,9 +297,10 @@ syscall_entry:
 
 /* The PCT fast path (L4/seL4 style). A protected call needs only what the
  * ABI keeps across a call: the callee-saved registers, rip, rflags and rsp
- * go into the caller's frame; the arguments too, in case pct_fast_call's
- * checks fail and the full path takes over. On success the CPU now runs the
- * callee and return_to_user enters its protected entry. */
+ * go into the caller's frame (pct_fast_call adds the arguments if its
+ * checks fail and the full path takes over). pct_fast_call answers 0 (fall
+ * back), 1 (answered in place: a verified handler) or the callee, which
+ * then becomes the CPU's env; return_to_user enters its protected entry. */
     .global kcall_pct_call
 kcall_pct_call:
     mov %gs:CPU_OFF_UTF_TOP, %rax
@@ -310,10 +311,6 @@ kcall_pct_call:
     mov %r13, 16(%rax)
     mov %r14, 8(%rax)
     mov %r15, 0(%rax)
-    mov %rdi, 72(%rax)
-    mov %rsi, 80(%rax)
-    mov %rdx, 88(%rax)
-    mov %r10, 40(%rax)
     mov 8(%rsp), %r11
     mov %r11, 152(%rax)          /* rflags */
     mov 16(%rsp), %r11
@@ -325,9 +322,12 @@ kcall_pct_call:
     movq $SEL_UCODE, 144(%rax)
     movq $SEL_UDATA, 168(%rax)
     call pct_fast_call
-    test %eax, %eax
-    jnz 5f
-    add $32, %rsp
+    cmp $1, %rax
+    jb 5f                        /* 0: the full path */
+    je 7f                        /* 1: answered in place */
+    mov %rax, %rdi
+    call cpu_set_env             /* into the callee */
+7:  add $32, %rsp
     jmp return_to_user
     /* Fall back: restore the registers the full path reads, and take it. */
 5:  mov %gs:CPU_OFF_UTF_TOP, %rax
