@@ -152,7 +152,6 @@ void env_kill(struct env *e, enum env_stop why, const char *fmt, ...) __noreturn
 int env_charge(struct env *e, u64 pages);   /* 0 or -E_NOMEM */
 bool env_reserve(struct env *e, u64 pages); /* e has `pages` of quota spare (may borrow) */
 void env_uncharge(struct env *e, u64 pages);
-void env_load_cr3(struct env *e);
 
 /* Running (sched.c). */
 void env_run(struct env *e);

@@ -97,6 +97,24 @@ bool sched_can_run(struct env *e)
 /* Makes e the env this CPU runs: its address space, and its active frame
  * (the protected-entry frame while it serves a call) as the place where the
  * next entry from user mode saves its context. */
+/* Loads e's address space. With PCIDs, TLB entries tagged with e's PCID
+ * survive the switch unless e's page tables changed while it was not loaded.
+ * Inline: it is on every switch's path (PCT, yield). */
+static inline void env_load_cr3(struct env *e)
+{
+    if (!cpu_has_pcid || !e->pcid) {
+        if (read_cr3() != e->pml4) /* vm_switch, inline */
+            write_cr3(e->pml4);
+        return;
+    }
+    u64 cr3 = e->pml4 | e->pcid;
+    if (!e->tlb_stale)
+        cr3 |= 1UL << 63; /* keep this PCID's entries */
+    e->tlb_stale = false;
+    if (read_cr3() != (cr3 & ~(1UL << 63)))
+        write_cr3(cr3);
+}
+
 void cpu_set_env(struct env *e)
 {
     struct cpu *c = cpu();
