@@ -120,14 +120,14 @@ static int insert_node(struct env *e, u8 type, u8 rights, u64 object, u32 parent
 
 void cap_free_table(struct env *e)
 {
-    for (u64 s = 1; s < CAP_MAX_SLOT; s++) {
-        struct capnode *c = cap_slot(e, s);
-        if (!c) {
-            s += CAPS_PER_PAGE - 1 - s % CAPS_PER_PAGE; /* skip the missing page */
-            continue;
+    /* Page by page (most are missing); the page is looked up again after
+     * each deletion, which may change the table. Slot 0 is never used. */
+    for (u64 p = 0; p < CAP_PAGES; p++) {
+        for (u64 i = p == 0; i < CAPS_PER_PAGE && e->cap_pages[p]; i++) {
+            struct capnode *c = (struct capnode *)e->cap_pages[p] + i;
+            if (c->type != CAP_NONE)
+                cap_delete_node(c->id);
         }
-        if (c->type != CAP_NONE)
-            cap_delete_node(c->id);
     }
     for (u32 p = 0; p < CAP_PAGES; p++) {
         if (e->cap_pages[p]) {
