@@ -6,10 +6,24 @@
 static const u8 *base;
 static size_t total;
 
+/* The regular files of the archive, read once at boot (the archive never
+ * changes): initrd_find, on every env_load, then compares names only. An
+ * archive with more files than fit is searched from its start. */
+#define INITRD_INDEX 256
+static struct initrd_file files[INITRD_INDEX];
+static int nfiles;
+static bool indexed; /* files[] holds every regular file */
+
 void initrd_init(const void *start, size_t size)
 {
     base = start;
     total = size;
+    size_t cur = 0;
+    struct initrd_file f;
+    nfiles = 0;
+    while (nfiles < INITRD_INDEX && initrd_next(&cur, &files[nfiles]))
+        nfiles++;
+    indexed = nfiles < INITRD_INDEX || !initrd_next(&cur, &f);
 }
 
 static bool hex8(const u8 *p, u32 *out)
@@ -63,6 +77,15 @@ bool initrd_next(size_t *cursor, struct initrd_file *f)
 bool initrd_find(const char *name, struct initrd_file *out)
 {
     size_t cur = 0, n = strlen(name);
+    if (indexed) {
+        for (int i = 0; i < nfiles; i++) {
+            if (files[i].namelen == n && memcmp(files[i].name, name, n) == 0) {
+                *out = files[i];
+                return true;
+            }
+        }
+        return false;
+    }
     while (initrd_next(&cur, out))
         if (out->namelen == n && memcmp(out->name, name, n) == 0)
             return true;
