@@ -465,8 +465,9 @@ FOOTNOTES=$(cat <<'EOF'
 [^map]: Linux: `mmap` + write (demand-zero fault) + `munmap`.  Spinel: the
   library OS maps nothing; the write faults, the page-fault upcall maps a
   zeroed frame, the write restarts; then unmap and free the frame.
-[^dom]: Spinel: create an env, load a tiny ELF from the boot image, give it
-  a slot, start it; it exits; wait; delete it.  Linux: `vfork` + `execve`
+[^dom]: Spinel: create an env, load a static binary of three instructions
+  (sys_exit(0), user/bench/bench_exit.c) from the boot image, give it a
+  slot, start it; it exits; wait; delete it.  Linux: `vfork` + `execve`
   of a static binary of three instructions (exit(0)) + `waitpid`.  The fork
   comparison is `unix_fork_exit_wait`.
 [^thr]: Spinel's threads (lib/unix/thread) are user-level strands in one
