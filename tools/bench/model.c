@@ -15,8 +15,10 @@
  * The boot region runs from the first guest instruction (the firmware's) to
  * the first boot point (Linux: the start of /init, the benchmark; Spinel:
  * the shell's first prompt, or the benchmark's start in a benchmark boot);
- * it is written as one BOOT record.  With bootexit=1 QEMU ends right after
- * it (a boot that would otherwise wait for input).
+ * its instructions only are counted (the caches and TLBs are not modelled
+ * there: that would make every boot much slower) and written as one BOOT
+ * record.  With bootexit=1 QEMU ends right after it (a boot that would
+ * otherwise wait for input).
  * Outside the marked regions the callbacks return at once, so the model's
  * caches and TLBs stay as the last region left them.
  *
@@ -118,8 +120,9 @@ struct counts {
 };
 
 static struct counts cur;
-static int counting = 1; /* the boot region, from the first instruction */
-static int booting = 1, boot_exit;
+static int counting;
+static int booting = 1, boot_exit; /* in the boot region; end QEMU after it */
+static uint64_t boot_insns;
 static int row = -1, batch;
 static FILE *out;
 static uint64_t last_iline = ~0ull, last_ipage = ~0ull;
@@ -204,14 +207,14 @@ struct insn {
     enum kind kind;
 };
 
-static void write_record(const char *tag)
+static void write_record(void)
 {
     if (out == NULL)
         return;
     fprintf(out,
-            "%s %d %d insns=%llu l1i=%llu l1d=%llu l2=%llu tlb=%llu stlb=%llu walk=%llu "
+            "MODEL %d %d insns=%llu l1i=%llu l1d=%llu l2=%llu tlb=%llu stlb=%llu walk=%llu "
             "cr3=%llu cr4=%llu invlpg=%llu io=%llu cycles=%llu\n",
-            tag, row, batch, (unsigned long long)cur.insns, (unsigned long long)cur.l1i_miss,
+            row, batch, (unsigned long long)cur.insns, (unsigned long long)cur.l1i_miss,
             (unsigned long long)cur.l1d_miss, (unsigned long long)cur.l2_miss,
             (unsigned long long)cur.tlb_miss, (unsigned long long)cur.stlb_miss,
             (unsigned long long)cur.walk_refs, (unsigned long long)cur.cr3_writes,
@@ -232,6 +235,7 @@ static void insn_exec(unsigned int vcpu, void *ud)
 {
     (void)vcpu;
     const struct insn *in = ud;
+    boot_insns += (uint64_t)booting;
     switch (in->kind) {
     case K_START:
         memset(&cur, 0, sizeof(cur));
@@ -239,17 +243,19 @@ static void insn_exec(unsigned int vcpu, void *ud)
         booting = 0;
         return;
     case K_STOP:
-        if (counting && !booting) {
+        if (counting) {
             counting = 0;
-            write_record("MODEL");
+            write_record();
             batch++;
         }
         return;
     case K_BOOT:
         if (booting) {
             booting = 0;
-            counting = 0;
-            write_record("BOOT");
+            if (out != NULL) {
+                fprintf(out, "BOOT insns=%llu\n", (unsigned long long)boot_insns + 1);
+                fflush(out);
+            }
             if (boot_exit)
                 exit(0); /* QEMU's exit path closes the records (at_exit) */
         }

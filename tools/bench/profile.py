@@ -16,18 +16,26 @@ import bisect, re, subprocess, sys
 from collections import defaultdict
 
 def symtab(elf):
-    out = subprocess.run(["nm", "-n", "--defined-only", elf], capture_output=True,
+    out = subprocess.run(["nm", "-n", "-S", "--defined-only", elf], capture_output=True,
                          text=True, check=True).stdout
-    addrs, names = [], []
+    addrs, names, ends = [], [], []
     for line in out.splitlines():
         f = line.split()
-        if len(f) == 3 and f[1] in "tTwW":
-            addrs.append(int(f[0], 16)); names.append(f[2])
-    return addrs, names
+        if len(f) == 4 and f[2] in "tTwW":
+            a = int(f[0], 16)
+            addrs.append(a); names.append(f[3]); ends.append(a + int(f[1], 16))
+        elif len(f) == 3 and f[1] in "tTwW":  # no size: up to the next symbol
+            a = int(f[0], 16)
+            addrs.append(a); names.append(f[2]); ends.append(None)
+    return addrs, names, ends
 
 def lookup(tab, a):
     i = bisect.bisect_right(tab[0], a) - 1
-    return tab[1][i] if i >= 0 else "?"
+    if i < 0:
+        return "?"
+    if tab[2][i] is not None and a >= tab[2][i] and tab[2][i] > tab[0][i]:
+        return "(outside any function: JIT code, or a symbol without a size)"
+    return tab[1][i]
 
 def is_start(tab, a):
     i = bisect.bisect_left(tab[0], a)
@@ -39,7 +47,7 @@ def main():
     while args:
         x = args.pop(0)
         if x == "--top": top = int(args.pop(0))
-        elif x == "--partner": partners.append(args.pop(0).split("=", 1))
+        elif x == "--partner": partners.append(args.pop(0).split("=", 1))  # first match wins
         else: rest.append(x)
     prof, log, want = rest[0], rest[1], set(rest[2:])
     names, ops = [], {}
