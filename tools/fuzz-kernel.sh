@@ -8,13 +8,15 @@
 #   FLAGS=N        FZ_* classes (user/tests/fuzz.h)  default: 15, all of them
 #   MINIMIZE=N     runs a failing seed may spend on its reproducer; 0: none
 #   LIMIT=S        seconds per run                   default: 600
+#   ICOUNT=0       no -icount (faster, but runs do not repeat exactly)
 #
 # A run fails if the kernel panics, the machine hangs or resets, or t_fuzz
 # or the kernel's test runner finds a leak or a broken system. For a failing
 # seed it then looks for the shortest sequence of steps that still fails:
 # first the shortest failing prefix (bisection), then steps taken out of it
-# in chunks, halving the chunks (delta debugging), within MINIMIZE runs; it
-# prints the steps (replay them with OPS=...) and their calls, traced.
+# in chunks, halving the chunks (delta debugging), within MINIMIZE runs, as
+# long as it fails the same way; it prints the steps (replay them with
+# OPS=...) and their calls, traced (the children's too).
 #
 #   OPS="0-99,140"  replay only these steps (with one seed), traced
 # Exit status: 0 if every seed passed.
@@ -29,6 +31,10 @@ dir=${FUZZ_DIR:-build/fuzz}
 mkdir -p "$dir"
 [ -d build/initrd ] || { echo "fuzz-kernel: build/initrd missing (run make)"; exit 2; }
 qemu=${qemu_base/build\/initrd.cpio/$dir\/initrd.cpio}
+# Under TCG, count instructions (-icount): the virtual clock, so the timer
+# and with it the interleaving of the envs, then repeats from run to run,
+# and a run replays the same way (what the minimisation needs).
+[ "${ICOUNT:-1}" = 1 ] && qemu=${qemu/-accel tcg/-accel tcg -icount shift=0,sleep=off}
 
 # One run: fuzzargs in $2; log in $dir/$1.log. Status 0 if it passed.
 runs=0
@@ -41,18 +47,27 @@ run() { # name args
     timeout --foreground -k 5 "$tmo" $qemu -append test < /dev/null > "$dir/$name.log" 2> "$dir/$name.err"
     local st=$?
     runs=$((runs + 1))
-    symptom=""
+    symptom="" kind=""
     if [ -s "$dir/$name.err" ]; then
-        symptom="QEMU: $(head -n 1 "$dir/$name.err")"
+        symptom="QEMU: $(head -n 1 "$dir/$name.err")" kind=qemu
         return 2
     fi
     grep -aq '^PASS user/t_fuzz' "$dir/$name.log" && grep -aq '^PASS kernel/no-leaks' "$dir/$name.log" &&
         [ $st = 1 ] && return 0
+    local first
+    first=$(grep -aE '^(fuzz: FAIL|FAIL)' "$dir/$name.log" | head -n 1 | tr -d '\r')
     case $st in
-    5) symptom="kernel panic: $(grep -a -m1 -A1 'KERNEL PANIC' "$dir/$name.log" | tr '\n' ' ' | tr -d '\r')" ;;
-    124 | 137) symptom="hang: killed after ${tmo}s" ;;
-    1 | 3) symptom=$(grep -aE '^(FAIL|fuzz: FAIL)' "$dir/$name.log" | head -n 3 | tr '\n' ' ' | tr -d '\r') ;;
-    *) symptom="QEMU status $st (reset or crash)" ;;
+    5) symptom="kernel panic: $(grep -a -m1 -A1 'KERNEL PANIC' "$dir/$name.log" | tr '\n' ' ' | tr -d '\r')"
+       kind="panic: $(grep -a -m1 'KERNEL PANIC' "$dir/$name.log" | tr -d '\r')" ;;
+    124 | 137) symptom="hang: killed after ${tmo}s" kind=hang ;;
+    1 | 3) symptom=$(grep -aE '^(FAIL|fuzz: FAIL)' "$dir/$name.log" | head -n 3 | tr '\n' ' ' | tr -d '\r')
+       case $first in
+       *"fuzz: FAIL: quota"*) kind=quota ;;
+       *"frames free"* | *leaked*) kind=frames ;;
+       *"fresh env"*) kind=fresh ;;
+       *) kind="fail: ${first%%:*}" ;;
+       esac ;;
+    *) symptom="QEMU status $st (reset or crash)" kind=reset ;;
     esac
     return 1
 }
@@ -70,16 +85,23 @@ fails_with() { # file
     local ops
     ops=$(ranges < "$1")
     [ ${#ops} -gt 14000 ] && return 1 # (more than the guest reads)
-    ! run min "seed=$seed calls=$n flags=$flags ops=$ops"
+    ! run min "seed=$seed calls=$n flags=$flags ops=$ops" && [ "$kind" = "$want" ]
 }
 
+# Minimises a failing seed, keeping the kind of failure (the same panic
+# message, a hang, a quota or frame leak, a broken system).
 minimize_seed() {
     budget=$((runs + minimize))
+    want=$kind
     # 1. The shortest failing prefix: the steps 0 .. n-1.
     local lo=0 hi=$calls
     while [ $((hi - lo)) -gt 1 ] && [ $runs -lt $budget ]; do
         local mid=$(((lo + hi) / 2))
-        if ! run min "seed=$seed calls=$mid flags=$flags"; then hi=$mid; else lo=$mid; fi
+        if ! run min "seed=$seed calls=$mid flags=$flags" && [ "$kind" = "$want" ]; then
+            hi=$mid
+        else
+            lo=$mid
+        fi
     done
     n=$hi
     seq 0 $((n - 1)) > "$dir/keep"
@@ -111,9 +133,9 @@ minimize_seed() {
     echo "fuzz-kernel: seed $seed: $(wc -l < "$dir/keep") steps still fail (of the first $n), after $((runs - budget + minimize)) runs:"
     echo "  replay: make fuzz-kernel SEEDS=$seed CALLS=$n FLAGS=$flags OPS=$ops"
     run trace "seed=$seed calls=$n flags=$flags trace=1 ops=$ops"
-    echo "  symptom: $symptom"
+    echo "  symptom: $symptom (looked for: $want; the replay's: ${kind:-passed})"
     echo "  the calls (log $dir/trace.log):"
-    grep -aE '^(fuzz: step|  )' "$dir/trace.log" | head -n 200 | tr -d '\r' | sed 's/^/    /'
+    grep -aE '^(fuzz: step|  )' "$dir/trace.log" | head -n 80 | tr -d '\r' | sed 's/^/    /'
 }
 
 if [ -n "${OPS:-}" ]; then

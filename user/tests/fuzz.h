@@ -28,10 +28,11 @@
 #define FZ_ENVMOVE 0x1 /* cap_move of env capabilities into envs: cycles (items 3, 12, 13) */
 #define FZ_REVOKE  0x2 /* sys_env_revoke of frames: quota below use (item 1) */
 #define FZ_CREDIT  0x4 /* sys_env_credit: quota arithmetic (item 11) */
-#define FZ_NEST                                                                                    \
-    0x8 /* children create envs of their own: quota lost when an env dies                          \
-           with children (item 11) */
-#define FZ_ALL 0xf
+/* FZ_NEST: children create envs of their own; quota is lost when an env
+ * dies with live children (item 11). */
+#define FZ_NEST  0x8
+#define FZ_ALL   0xf
+#define FZ_TRACE 0x10 /* (in a child's seed event) print every call, as the root does */
 
 #define FZ_NCALLS 41 /* kernel calls 0 .. 40 (kernel/kcalls.tbl) */
 static const char *const fz_names[FZ_NCALLS] = {
@@ -267,7 +268,7 @@ static inline uint64_t fz_va(struct fz_rng *r)
 static inline uint64_t fz_bits(struct fz_ctx *c, struct fz_rng *r)
 {
     uint64_t b = fz_pct(r, 80) ? (fz_next(r) & (FZ_EVENT_SEED - 1)) | FZ_EVENT_SEED : fz_any(r);
-    return b & ~(uint64_t)(FZ_ALL & ~c->flags);
+    return b & ~(uint64_t)((FZ_ALL & ~c->flags) | FZ_TRACE);
 }
 
 /* Creates an env running t_fuzz_child with quota q (its own slot half the
@@ -291,7 +292,8 @@ static inline long fz_spawn(struct fz_ctx *c, struct fz_rng *r)
         fz_remember(c, rr, 0);
     }
     sys_env_start((uint32_t)e);
-    sys_pct_send((uint32_t)e, ((fz_next(r) << 4) & (FZ_EVENT_SEED - 1)) | FZ_EVENT_SEED | c->flags);
+    sys_pct_send((uint32_t)e, ((fz_next(r) << 5) & (FZ_EVENT_SEED - 1)) | FZ_EVENT_SEED | c->flags |
+                                  (c->trace ? FZ_TRACE : 0));
     c->calls += 2;
     return e;
 }
@@ -318,13 +320,13 @@ static inline uint64_t fz_mmu_batch(struct fz_ctx *c, struct fz_rng *r, uint64_t
             op = (uint32_t)fz_next(r);
         ops[k].op = op;
         ops[k].va = fz_va(r);
-        uint64_t cap = fz_slot(c, r);
+        uint32_t cap = (uint32_t)fz_slot(c, r); /* (the field is 32 bits wide) */
         /* Never its own pages through its own table (a child sometimes). */
         int self = target == CAP_SELF;
         if (self && (op & 0xff) != MMU_MAP && (op & 0xff) != MMU_COPY && fz_is_prot(c, cap) &&
             (c->root || !fz_pct(r, 2)))
             cap = NCAPSLOTS - 1;
-        ops[k].cap = (uint32_t)cap;
+        ops[k].cap = cap;
     }
     *count = cnt; /* (room is 1024 operations: every batch fits) */
     return (uint64_t)ops;
@@ -401,7 +403,7 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
             return 0;
         long e = fz_spawn(c, r);
         if (c->trace)
-            printf("  spawn -> %ld\n", e);
+            printf("  [%x] spawn -> %ld\n", exo_info->id, e);
         return e;
     }
     if (k < 8)
@@ -617,15 +619,15 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         for (int i = 0; i < 6; i++)
             a[i] = fz_any(r);
     }
-    if (c->trace)
-        printf("  %s(%lx, %lx, %lx, %lx, %lx, %lx)",
+    if (c->trace) /* before the call: it may never return */
+        printf("  [%x] %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", exo_info->id,
                nr >= 0 && nr < FZ_NCALLS ? fz_names[nr] : "unknown", a[0], a[1], a[2], a[3], a[4],
                a[5]);
     long ret =
         exo_syscall6(nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4], (long)a[5]);
     c->calls++;
     if (c->trace)
-        printf(" = %ld\n", ret);
+        printf("  [%x]   = %ld\n", exo_info->id, ret);
     if (returns_slot && ret > 0)
         fz_remember(c, ret, returns_env);
     return ret;

@@ -30,8 +30,11 @@ int main(void)
     memcpy(pct_ctx.prot, ctx.prot, sizeof ctx.prot);
     /* Its seed and classes: the first event's bits (fz_bits, fz_spawn). */
     long ev = sys_block(0);
-    seed = (uint64_t)ev & ~(FZ_EVENT_SEED | EVENT_CHILD);
+    seed = (uint64_t)ev & ~(FZ_EVENT_SEED | EVENT_CHILD | FZ_TRACE);
     ctx.flags = pct_ctx.flags = (uint64_t)ev & FZ_ALL;
+    ctx.trace = pct_ctx.trace = (ev & FZ_TRACE) != 0;
+    if (ctx.trace)
+        printf("  [%x] t_fuzz_child: seed 0x%lx, classes 0x%lx\n", exo_info->id, seed, ctx.flags);
     struct fz_rng r = fz_stream(seed, 0);
     if (fz_pct(&r, 90))
         exo_set_pct_entry(serve);
