@@ -198,7 +198,7 @@ test: deps all
 # The kernel-call fuzzer, longer than make test's run (docs/testing.md):
 #   make fuzz-kernel SEEDS="1 2 3" CALLS=100000 [FLAGS=15] [MINIMIZE=40] [OPS=...]
 fuzz-kernel: deps all
-	@SEEDS="$(SEEDS)" CALLS="$(CALLS)" FLAGS="$(FLAGS)" MINIMIZE="$(MINIMIZE)" OPS="$(OPS)" \
+	@SEEDS="$(SEEDS)" CALLS="$(CALLS)" FLAGS="$(FLAGS)" MINIMIZE="$(MINIMIZE)" OPS="$(OPS)" TRACEFROM="$(TRACEFROM)" \
 	 tools/fuzz-kernel.sh "$(QEMU_BASE) -display none -serial stdio"
 
 iso: $(B)/spinel.iso

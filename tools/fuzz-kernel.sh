@@ -19,6 +19,7 @@
 # OPS=...) and their calls, traced (the children's too).
 #
 #   OPS="0-99,140"  replay only these steps (with one seed), traced
+#   TRACEFROM=N     run all the steps (one seed), tracing from step N on
 # Exit status: 0 if every seed passed.
 set -u
 qemu_base=$1 # QEMU with -kernel and -initrd build/initrd.cpio
@@ -138,9 +139,13 @@ minimize_seed() {
     grep -aE '^(fuzz: step|  )' "$dir/trace.log" | head -n 80 | tr -d '\r' | sed 's/^/    /'
 }
 
-if [ -n "${OPS:-}" ]; then
+if [ -n "${OPS:-}${TRACEFROM:-}" ]; then
     seed=${seeds%% *}
-    run trace "seed=$seed calls=$calls flags=$flags trace=1 ops=$OPS"
+    if [ -n "${OPS:-}" ]; then
+        run trace "seed=$seed calls=$calls flags=$flags trace=1 ops=$OPS"
+    else
+        run trace "seed=$seed calls=$calls flags=$flags tracefrom=$TRACEFROM"
+    fi
     st=$?
     grep -aE '^(fuzz|  )' "$dir/trace.log" | tr -d '\r'
     [ $st = 0 ] && echo "fuzz-kernel: replay passed" || echo "fuzz-kernel: replay FAILED: $symptom"

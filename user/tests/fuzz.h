@@ -298,6 +298,26 @@ static inline long fz_spawn(struct fz_ctx *c, struct fz_rng *r)
     return e;
 }
 
+/* Never its own pages through its own table (a child sometimes): an
+ * operation that would unmap or re-protect one of them names an empty slot
+ * instead. Filters the `count` operations at `at` that lie in the scratch
+ * area (what the kernel will read). */
+static inline void fz_filter_self(struct fz_ctx *c, struct fz_rng *r, uint64_t at, uint64_t count)
+{
+    uint64_t lo = (uint64_t)c->scratch, hi = lo + FZ_SCRATCH;
+    for (uint64_t k = 0; k < count && at + (k + 1) * sizeof(struct mmu_op) <= hi; k++) {
+        struct mmu_op o;
+        if (at + k * sizeof o < lo)
+            continue;
+        memcpy(&o, (const void *)(at + k * sizeof o), sizeof o); /* (maybe unaligned) */
+        if ((o.op & 0xff) != MMU_MAP && (o.op & 0xff) != MMU_COPY && fz_is_prot(c, o.cap) &&
+            (c->root || !fz_pct(r, 2))) {
+            o.cap = NCAPSLOTS - 1;
+            memcpy((void *)(at + k * sizeof o), &o, sizeof o);
+        }
+    }
+}
+
 /* A batch of page-table updates: mostly well-formed, some malformed. */
 static inline uint64_t fz_mmu_batch(struct fz_ctx *c, struct fz_rng *r, uint64_t target,
                                     uint64_t *count)
@@ -320,14 +340,10 @@ static inline uint64_t fz_mmu_batch(struct fz_ctx *c, struct fz_rng *r, uint64_t
             op = (uint32_t)fz_next(r);
         ops[k].op = op;
         ops[k].va = fz_va(r);
-        uint32_t cap = (uint32_t)fz_slot(c, r); /* (the field is 32 bits wide) */
-        /* Never its own pages through its own table (a child sometimes). */
-        int self = target == CAP_SELF;
-        if (self && (op & 0xff) != MMU_MAP && (op & 0xff) != MMU_COPY && fz_is_prot(c, cap) &&
-            (c->root || !fz_pct(r, 2)))
-            cap = NCAPSLOTS - 1;
-        ops[k].cap = cap;
+        ops[k].cap = (uint32_t)fz_slot(c, r); /* (the field is 32 bits wide) */
     }
+    if (target == CAP_SELF)
+        fz_filter_self(c, r, (uint64_t)ops, cnt);
     *count = cnt; /* (room is 1024 operations: every batch fits) */
     return (uint64_t)ops;
 }
@@ -463,8 +479,14 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
     case SYS_mmu_update:
         a[0] = fz_pct(r, 50) ? CAP_SELF : fz_env(c, r);
         a[1] = fz_mmu_batch(c, r, a[0], &a[2]);
-        if (fz_pct(r, 5))
+        if (fz_pct(r, 5)) { /* whatever is there: old batches, other calls' output */
             a[1] = fz_ptr(c, r, 16);
+            uint64_t lo = (uint64_t)c->scratch, hi = lo + FZ_SCRATCH;
+            if (a[1] >= lo && a[1] < hi && a[2] > (hi - a[1]) / sizeof(struct mmu_op))
+                a[2] = (hi - a[1]) / sizeof(struct mmu_op); /* not beyond the area */
+            if (a[0] == CAP_SELF)
+                fz_filter_self(c, r, a[1], a[2]);
+        }
         break;
     case SYS_env_create:
         if (!c->root && !(c->flags & FZ_NEST))
@@ -623,6 +645,12 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         printf("  [%x] %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", exo_info->id,
                nr >= 0 && nr < FZ_NCALLS ? fz_names[nr] : "unknown", a[0], a[1], a[2], a[3], a[4],
                a[5]);
+    if (c->trace && nr == SYS_mmu_update && a[1] == (uint64_t)c->scratch)
+        for (uint64_t k = 0; k < a[2] && k < 4; k++) {
+            const struct mmu_op *o = (const struct mmu_op *)c->scratch + k;
+            printf("  [%x]   op %lu: op 0x%x cap 0x%x va 0x%lx\n", exo_info->id, k, o->op, o->cap,
+                   o->va);
+        }
     long ret =
         exo_syscall6(nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4], (long)a[5]);
     c->calls++;

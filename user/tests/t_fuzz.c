@@ -8,9 +8,10 @@
  *
  * Its settings come from a file "fuzzargs" in the boot image, if there is
  * one (tools/fuzz-kernel.sh writes it), else make test's short fixed run:
- *     seed=N calls=N flags=N [trace=1] [ops=A-B,C,...]
+ *     seed=N calls=N flags=N [trace=1] [tracefrom=N] [ops=A-B,C,...]
  * `ops` replays only the listed steps (each step draws from its own stream,
- * so a subset repeats the same calls); `trace` prints every call. */
+ * so a subset repeats the same calls); `trace` prints every call,
+ * `tracefrom` every call from that step on. */
 #include "fuzz.h"
 
 #define DEFAULT_SEED  0x5eed0001UL
@@ -25,6 +26,7 @@ static uint8_t scratch[FZ_SCRATCH] __attribute__((aligned(4096)));
 static struct fz_ctx ctx;
 static uint64_t seed = DEFAULT_SEED, ncalls = DEFAULT_CALLS, flags = DEFAULT_FLAGS;
 static int trace;
+static uint64_t trace_from = ~0UL; /* trace the steps from this one on */
 static uint64_t range_lo[MAX_RANGES], range_hi[MAX_RANGES]; /* inclusive */
 static int nranges = -1;                                    /* -1: every step */
 
@@ -92,6 +94,8 @@ static void parse_args(const char *p, uint64_t n)
             q += 6, flags = num(&q);
         else if (strncmp(q, "trace=", 6) == 0)
             q += 6, trace = (int)num(&q);
+        else if (strncmp(q, "tracefrom=", 10) == 0)
+            q += 10, trace_from = num(&q);
         else if (strncmp(q, "ops=", 4) == 0) {
             q += 4;
             nranges = 0;
@@ -117,6 +121,38 @@ static int selected(uint64_t i)
     while (at < nranges && range_hi[at] < i)
         at++;
     return at < nranges && range_lo[at] <= i;
+}
+
+/* The root's own pages (the program's, mapped when it started) and their
+ * page-table entries then: no call it makes may change them (it never names
+ * them in a call that could), so a change is a breach, caught at the step
+ * that made it. */
+#define MAX_OWN 256
+static uint64_t own_va[MAX_OWN], own_pte[MAX_OWN];
+static int nown;
+
+static void record_own_mappings(void)
+{
+    struct cap_info *ci = (struct cap_info *)scratch;
+    for (uint32_t start = 0; start < NCAPSLOTS; start += 256) {
+        long n = sys_cap_list(start, ci, 256);
+        if (n <= 0)
+            break;
+        for (long k = 0; k < n && nown < MAX_OWN; k++)
+            if (ci[k].type == CAP_FRAME && ci[k].mapped_va && ci[k].order == 0) {
+                own_va[nown] = ci[k].mapped_va;
+                own_pte[nown++] = exo_pte(ci[k].mapped_va) & ~(PTE_A | PTE_D);
+            }
+    }
+}
+
+/* The first own page whose entry changed, or -1. */
+static int own_mapping_changed(void)
+{
+    for (int k = 0; k < nown; k++)
+        if ((exo_pte(own_va[k]) & ~(PTE_A | PTE_D)) != own_pte[k])
+            return k;
+    return -1;
 }
 
 static long free_frames(void)
@@ -163,6 +199,7 @@ int main(void)
     ctx.flags = flags;
     ctx.trace = trace;
     fz_protect_current(&ctx);
+    record_own_mappings();
     const uint64_t quota0 = exo_info->mem_quota, used0 = exo_info->mem_used;
     const long free0 = free_frames();
     printf("fuzz: seed 0x%lx, %lu steps, flags 0x%lx%s (quota %lu pages, %ld frames free)\n", seed,
@@ -173,10 +210,21 @@ int main(void)
         if (!selected(i))
             continue;
         struct fz_rng r = fz_stream(seed, i);
+        if (i == trace_from)
+            trace = ctx.trace = 1;
         if (trace)
             printf("fuzz: step %lu:\n", i);
-        fz_step(&ctx, &r);
+        long ret = fz_step(&ctx, &r);
         steps++;
+        int k = own_mapping_changed();
+        if (k >= 0) {
+            printf(
+                "fuzz: FAIL: breach: step %lu (result %ld) changed the root's own page at 0x%lx: "
+                "pte 0x%lx, was 0x%lx\n",
+                i, ret, own_va[k], exo_pte(own_va[k]), own_pte[k]);
+            printf("fuzz: replay it with OPS=%lu (and the steps before it)\n", i);
+            return 1;
+        }
         if ((i + 1) % 10000 == 0)
             printf("fuzz: %lu steps, %lu calls\n", i + 1, ctx.calls);
     }
