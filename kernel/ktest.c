@@ -27,6 +27,8 @@
 #include "arch/x86_64/ioapic.h"
 #include "trap.h"
 #include "ext.h"
+#include "kcall_table.h"
+#include <spinel/kcall_nums.h>
 #include "quota.h"
 
 static int passed, failed;
@@ -145,6 +147,22 @@ static bool t_smap_probe(char *why, size_t whylen)
     CHECK(smap_probe_faulted > faulted);
     ksnprintf(why, whylen, "%lu reads of user memory from handlers, all caught by SMAP",
               smap_probe_faulted - faulted);
+    return true;
+}
+
+/* The syscall fast path calls kcall_entry[n] for every n below SYS_NCALLS
+ * without a check: every number must have an entry (a gap in the table's
+ * numbers answers -E_NOSYS; it was a jump to address 0). */
+extern const kcall_fn kcall_entry[SYS_NCALLS];
+s64 kcall_nosys(void);
+static bool t_kcall_entries(char *why, size_t whylen)
+{
+    int gaps = 0;
+    for (int n = 0; n < SYS_NCALLS; n++) {
+        CHECK(kcall_entry[n] != NULL);
+        gaps += kcall_entry[n] == (kcall_fn)(void (*)(void))kcall_nosys;
+    }
+    ksnprintf(why, whylen, "%d numbers, %d without a call", SYS_NCALLS, gaps);
     return true;
 }
 
@@ -741,9 +759,13 @@ static const struct {
     {"kernel/nmi-from-user", t_nmi_user},
     {"kernel/stack-guards", t_stack_guards},
     {"kernel/smap-probe", t_smap_probe},
-    {"kernel/env-chains", t_env_chains}, {"kernel/env-cycles", t_env_cycles},
-    {"kernel/env-orphans", t_env_orphans}, {"kernel/env-create-fail", t_env_create_fail},
-    {"kernel/revoke-linear", t_revoke_linear}, {"kernel/forget-linear", t_forget_linear},
+    {"kernel/kcall-entries", t_kcall_entries},
+    {"kernel/env-chains", t_env_chains},
+    {"kernel/env-cycles", t_env_cycles},
+    {"kernel/env-orphans", t_env_orphans},
+    {"kernel/env-create-fail", t_env_create_fail},
+    {"kernel/revoke-linear", t_revoke_linear},
+    {"kernel/forget-linear", t_forget_linear},
 };
 
 /* ---- user test programs ---- */
