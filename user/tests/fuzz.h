@@ -34,17 +34,22 @@
 #define FZ_ALL   0xf
 #define FZ_TRACE 0x10 /* (in a child's seed event) print every call, as the root does */
 
-#define FZ_NCALLS 41 /* kernel calls 0 .. 40 (kernel/kcalls.tbl) */
+#define FZ_NCALLS 51 /* kernel calls 0 .. 50 (kernel/kcalls.tbl; 41-49 are unused numbers) */
 static const char *const fz_names[FZ_NCALLS] = {
-    "null",         "cputs",         "exit",          "sysinfo",         "console_read",
-    "cap_inspect",  "cap_derive",    "cap_revoke",    "cap_delete",      "frame_alloc",
-    "mmu_update",   "env_create",    "env_load",      "env_set_entries", "env_start",
-    "slot_alloc",   "yield",         "pct_call",      "pct_reply",       "pct_send",
-    "block",        "env_revoke",    "revoke_done",   "env_status",      "ext_load",
-    "ext_attach",   "ext_info",      "bootimage_map", "frame_alloc_in",  "cap_list",
-    "env_set_regs", "env_replace",   "cap_move",      "ext_combine",     "notify_create",
-    "notify_bind",  "notify_signal", "dev_open",      "dev_irq",         "dev_ctl",
-    "env_credit",
+    "null",          "cputs",           "exit",
+    "sysinfo",       "console_read",    "cap_inspect",
+    "cap_derive",    "cap_revoke",      "cap_delete",
+    "frame_alloc",   "mmu_update",      "env_create",
+    "env_load",      "env_set_entries", "env_start",
+    "slot_alloc",    "yield",           "pct_call",
+    "pct_reply",     "pct_send",        "block",
+    "env_revoke",    "revoke_done",     "env_status",
+    "ext_load",      "ext_attach",      "ext_info",
+    "bootimage_map", "frame_alloc_in",  "cap_list",
+    "env_set_regs",  "env_replace",     "cap_move",
+    "ext_combine",   "notify_create",   "notify_bind",
+    "notify_signal", "dev_open",        "dev_irq",
+    "dev_ctl",       "env_credit",      [50] = "env_quota",
 };
 
 /* ---- the generator: splitmix64 ---- */
@@ -291,6 +296,10 @@ static inline long fz_spawn(struct fz_ctx *c, struct fz_rng *r)
         c->calls++;
         fz_remember(c, rr, 0);
     }
+    /* Objects (slots, envs, notifications, modules, handlers) of its own. */
+    sys_env_quota((uint32_t)e, OBJ_ALL, fz_below(r, 4), fz_pct(r, 50) ? ~0UL : fz_below(r, 8),
+                  fz_below(r, 2));
+    c->calls++;
     sys_env_start((uint32_t)e);
     sys_pct_send((uint32_t)e, ((fz_next(r) << 5) & (FZ_EVENT_SEED - 1)) | FZ_EVENT_SEED | c->flags |
                                   (c->trace ? FZ_TRACE : 0));
@@ -637,14 +646,24 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
             return 0;
         a[0] = fz_env(c, r), a[1] = fz_any(r), a[2] = fz_any(r);
         break;
+    case SYS_env_quota: {
+        static const uint64_t give[] = {
+            0, 1, 2, -1UL, -2UL, 1UL << 31, -(1UL << 31), (1UL << 31) + 1, 100, ~0UL >> 1};
+        a[0] = fz_env(c, r);
+        a[1] = fz_pct(r, 80) ? fz_below(r, OBJ_ALL + 1) : fz_any(r);
+        a[2] = fz_pct(r, 80) ? give[fz_below(r, 10)] : fz_any(r);
+        a[3] = fz_pct(r, 50) ? fz_below(r, 16) : fz_any(r);
+        a[4] = fz_pct(r, 50) ? fz_below(r, 16) : fz_any(r);
+        break;
+    }
     default: /* unknown call numbers, random arguments */
         for (int i = 0; i < 6; i++)
             a[i] = fz_any(r);
     }
     if (c->trace) /* before the call: it may never return */
         printf("  [%x] %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", exo_info->id,
-               nr >= 0 && nr < FZ_NCALLS ? fz_names[nr] : "unknown", a[0], a[1], a[2], a[3], a[4],
-               a[5]);
+               nr >= 0 && nr < FZ_NCALLS && fz_names[nr] ? fz_names[nr] : "unknown", a[0], a[1],
+               a[2], a[3], a[4], a[5]);
     if (c->trace && nr == SYS_mmu_update && a[1] == (uint64_t)c->scratch)
         for (uint64_t k = 0; k < a[2] && k < 4; k++) {
             const struct mmu_op *o = (const struct mmu_op *)c->scratch + k;
