@@ -34,7 +34,7 @@
 #define FZ_ALL   0xf
 #define FZ_TRACE 0x10 /* (in a child's seed event) print every call, as the root does */
 
-#define FZ_NCALLS 51 /* kernel calls 0 .. 50 (kernel/kcalls.tbl; 41-49 are unused numbers) */
+#define FZ_NCALLS 61 /* kernel calls 0 .. 60 (kernel/kcalls.tbl; 41-49, 51-59 unused) */
 static const char *const fz_names[FZ_NCALLS] = {
     "null",          "cputs",           "exit",
     "sysinfo",       "console_read",    "cap_inspect",
@@ -656,6 +656,9 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         a[4] = fz_pct(r, 50) ? fz_below(r, 16) : fz_any(r);
         break;
     }
+    case SYS_pct_give: /* (outside a call: refused; inside one: a copy for the caller) */
+        a[0] = fz_slot(c, r), a[1] = fz_pct(r, 80) ? fz_below(r, 128) : fz_any(r);
+        break;
     default: /* unknown call numbers, random arguments */
         for (int i = 0; i < 6; i++)
             a[i] = fz_any(r);
