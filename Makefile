@@ -2,6 +2,7 @@
 #   make          build the kernel (build/spinel.elf) and the boot image
 #   make run      boot under QEMU, console on this terminal (Ctrl-A X quits)
 #   make test     host unit tests, then the in-guest test suite under QEMU
+#   make fuzz-kernel  the kernel-call fuzzer over several seeds (SEEDS, CALLS)
 #   make iso      GRUB-bootable ISO (build/spinel.iso); make test-iso boots it
 #   make qemu-gdb QEMU halted with a gdb stub (then run gdb here)
 #   make bench    microbenchmarks on Spinel and on Linux, side by side
@@ -53,7 +54,7 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all docs run run-bench run-boot test iso test-iso qemu-gdb bench format clean deps check-host
+.PHONY: all docs run run-bench run-boot test fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
 deps:
@@ -172,7 +173,8 @@ $(B)/user/init: $(B)/user/init.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 
-EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child
+EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child $(B)/user/t_fuzz \
+             $(B)/user/t_fuzz_child
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 EXT_BIG_PROGS := $(B)/user/t_objquota $(B)/user/t_extbound
@@ -195,6 +197,12 @@ run: deps all
 
 test: deps all
 	@tools/run-tests.sh "$(QEMU_BASE) -display none -serial stdio -append test"
+
+# The kernel-call fuzzer, longer than make test's run (docs/testing.md):
+#   make fuzz-kernel SEEDS="1 2 3" CALLS=100000 [FLAGS=15] [MINIMIZE=40] [OPS=...]
+fuzz-kernel: deps all
+	@SEEDS="$(SEEDS)" CALLS="$(CALLS)" FLAGS="$(FLAGS)" MINIMIZE="$(MINIMIZE)" OPS="$(OPS)" TRACEFROM="$(TRACEFROM)" \
+	 tools/fuzz-kernel.sh "$(QEMU_BASE) -display none -serial stdio"
 
 iso: $(B)/spinel.iso
 $(B)/spinel.iso: $(B)/spinel.bin $(B)/initrd.cpio tools/grub.cfg

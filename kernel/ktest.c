@@ -7,7 +7,9 @@
  *     t_spin      timeout                 1
  *     t_sh        exit:0                  120 128
  *
- * One line per test with its verdict, then "N passed, M failed". Every test
+ * First the plan, "test: plan N: ...", the number of verdicts to expect;
+ * then one line per test with its verdict, then "N passed, M failed" (a run
+ * whose count differs from its plan fails). Every test
  * program must also give back every frame it used. The machine then exits
  * through isa-debug-exit: 0 if all passed, 1 otherwise. */
 #include "kernel.h"
@@ -25,6 +27,8 @@
 #include "arch/x86_64/ioapic.h"
 #include "trap.h"
 #include "ext.h"
+#include "kcall_table.h"
+#include <spinel/kcall_nums.h>
 #include "quota.h"
 
 static int passed, failed;
@@ -143,6 +147,22 @@ static bool t_smap_probe(char *why, size_t whylen)
     CHECK(smap_probe_faulted > faulted);
     ksnprintf(why, whylen, "%lu reads of user memory from handlers, all caught by SMAP",
               smap_probe_faulted - faulted);
+    return true;
+}
+
+/* The syscall fast path calls kcall_entry[n] for every n below SYS_NCALLS
+ * without a check: every number must have an entry (a gap in the table's
+ * numbers answers -E_NOSYS; it was a jump to address 0). */
+extern const kcall_fn kcall_entry[SYS_NCALLS];
+s64 kcall_nosys(void);
+static bool t_kcall_entries(char *why, size_t whylen)
+{
+    int gaps = 0;
+    for (int n = 0; n < SYS_NCALLS; n++) {
+        CHECK(kcall_entry[n] != NULL);
+        gaps += kcall_entry[n] == (kcall_fn)(void (*)(void))kcall_nosys;
+    }
+    ksnprintf(why, whylen, "%d numbers, %d without a call", SYS_NCALLS, gaps);
     return true;
 }
 
@@ -727,14 +747,25 @@ static const struct {
     const char *name;
     bool (*fn)(char *why, size_t whylen);
 } unit_tests[] = {
-    {"kernel/printf", t_printf},         {"kernel/frames", t_frames},   {"kernel/no-wx", t_wx},
-    {"kernel/ksyms", t_ksyms},           {"kernel/uaccess", t_uaccess}, {"kernel/timer", t_timer},
-    {"kernel/elf-reject", t_elf_reject}, {"kernel/initrd", t_initrd}, {"kernel/caps", t_caps},
-    {"kernel/nmi-from-user", t_nmi_user}, {"kernel/stack-guards", t_stack_guards},
+    {"kernel/printf", t_printf},
+    {"kernel/frames", t_frames},
+    {"kernel/no-wx", t_wx},
+    {"kernel/ksyms", t_ksyms},
+    {"kernel/uaccess", t_uaccess},
+    {"kernel/timer", t_timer},
+    {"kernel/elf-reject", t_elf_reject},
+    {"kernel/initrd", t_initrd},
+    {"kernel/caps", t_caps},
+    {"kernel/nmi-from-user", t_nmi_user},
+    {"kernel/stack-guards", t_stack_guards},
     {"kernel/smap-probe", t_smap_probe},
-    {"kernel/env-chains", t_env_chains}, {"kernel/env-cycles", t_env_cycles},
-    {"kernel/env-orphans", t_env_orphans}, {"kernel/env-create-fail", t_env_create_fail},
-    {"kernel/revoke-linear", t_revoke_linear}, {"kernel/forget-linear", t_forget_linear},
+    {"kernel/kcall-entries", t_kcall_entries},
+    {"kernel/env-chains", t_env_chains},
+    {"kernel/env-cycles", t_env_cycles},
+    {"kernel/env-orphans", t_env_orphans},
+    {"kernel/env-create-fail", t_env_create_fail},
+    {"kernel/revoke-linear", t_revoke_linear},
+    {"kernel/forget-linear", t_forget_linear},
 };
 
 /* ---- user test programs ---- */
@@ -811,9 +842,11 @@ static void run_program(const char *name, const char *expect, u64 timeout_s, u64
         verdict(true, test, "%s", why);
 }
 
-/* Parses the manifest line by line. */
-static void run_manifest(const struct initrd_file *m)
+/* Parses the manifest line by line: runs each test when `run` is set,
+ * else only counts them. Returns the number of tests listed. */
+static int run_manifest(const struct initrd_file *m, bool run)
 {
+    int listed = 0;
     size_t i = 0;
     while (i < m->size) {
         char line[128];
@@ -838,6 +871,9 @@ static void run_manifest(const struct initrd_file *m)
         }
         if (nw < 2)
             continue;
+        listed++;
+        if (!run)
+            continue;
         u64 timeout = 10, quota = ROOT_QUOTA;
         if (nw >= 3) {
             timeout = 0;
@@ -852,20 +888,29 @@ static void run_manifest(const struct initrd_file *m)
         }
         run_program(words[0], words[1], timeout, quota);
     }
+    return listed;
 }
 
+/* The plan comes first ("test: plan N: ..."), so that the host side can
+ * tell a test that never ran from one that passed: the run is good only if
+ * the final count of verdicts equals the plan and none failed. */
 void ktest_run(void)
 {
     u64 start_free = pmem_free_frames();
-    kprintf("test: running the kernel unit tests and the user test programs\n");
+    struct initrd_file m;
+    bool have_manifest = initrd_find("tests", &m);
+    int nunit = (int)ARRAY_SIZE(unit_tests);
+    int nuser = have_manifest ? run_manifest(&m, false) : 1; /* 1: the "manifest" failure */
+    const int nfinal = 2; /* kernel/no-wx-jit-aliases, kernel/no-leaks */
+    kprintf("test: plan %d: %d kernel unit tests, %d user programs, %d final checks\n",
+            nunit + nuser + nfinal, nunit, nuser, nfinal);
     for (size_t i = 0; i < ARRAY_SIZE(unit_tests); i++) {
         char why[128] = "";
         bool ok = unit_tests[i].fn(why, sizeof why);
         verdict(ok, unit_tests[i].name, "%s", why);
     }
-    struct initrd_file m;
-    if (initrd_find("tests", &m))
-        run_manifest(&m);
+    if (have_manifest)
+        run_manifest(&m, true);
     else
         verdict(false, "manifest", "no \"tests\" file in the boot image");
     /* Every extension load checked W^X over all physical aliases while its
@@ -876,6 +921,9 @@ void ktest_run(void)
     u64 end_free = pmem_free_frames();
     verdict(end_free == start_free, "kernel/no-leaks", "free frames %lu before, %lu after",
             start_free, end_free);
+    if (passed + failed != nunit + nuser + nfinal)
+        verdict(false, "kernel/plan", "%d verdicts for a plan of %d", passed + failed,
+                nunit + nuser + nfinal);
     kprintf("%d passed, %d failed\n", passed, failed);
     machine_exit(failed ? 1 : 0);
 }

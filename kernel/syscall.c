@@ -18,6 +18,13 @@
 #define KCALL_DEFINE_TABLE
 #include "kcall_table.h"
 
+/* What a number below SYS_NCALLS that names no kernel call runs (its
+ * kcall_entry slot, for the fast path): -E_NOSYS, as for numbers above. */
+s64 kcall_nosys(void)
+{
+    return -E_NOSYS;
+}
+
 /* sys_null() -> 0. Rights: none. Errors: none. */
 s64 sys_null(void)
 {

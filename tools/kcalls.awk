@@ -60,8 +60,17 @@ END {
         print " * that may switch envs (\"frame full\"), the way to the full path. */"
         print "void kcall_to_full(void);"
         for (i = 1; i <= n; i++) if (fast[i] != "") printf "void %s(void);\n", fast[i]
+        print "/* Numbers below SYS_NCALLS that name no call answer -E_NOSYS: the fast"
+        print " * path calls through this table without a check (a gap was a jump to 0). */"
+        print "s64 kcall_nosys(void);"
         print "const kcall_fn kcall_entry[SYS_NCALLS] = {"
-        for (i = 1; i <= n; i++) printf "    [%d] = (kcall_fn)(void (*)(void))%s,\n", num[i], fast[i] != "" ? fast[i] : full[i] ? "kcall_to_full" : "sys_" name[i]
+        max = 0
+        for (i = 1; i <= n; i++) {
+            printf "    [%d] = (kcall_fn)(void (*)(void))%s,\n", num[i], fast[i] != "" ? fast[i] : full[i] ? "kcall_to_full" : "sys_" name[i]
+            used[num[i] + 0] = 1
+            if (num[i] + 0 > max) max = num[i] + 0
+        }
+        for (k = 0; k <= max; k++) if (!(k in used)) printf "    [%d] = (kcall_fn)(void (*)(void))kcall_nosys,\n", k
         print "};\n#endif\n#endif"
     } else if (out == "user") {
         print "/* Generated from kernel/kcalls.tbl by tools/kcalls.awk. Do not edit. */"

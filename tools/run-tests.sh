@@ -1,58 +1,165 @@
 #!/bin/bash
-# Runs the in-guest test suite and turns QEMU's exit status into ours. The
-# kernel ends the run through isa-debug-exit, so QEMU exits with 1 when every
-# test passed, 3 when some failed, 5 when the kernel panicked; anything else
-# (a reset, or a hang killed by the timeout) is a failure too.
+# make test: the host unit tests, then the in-guest test suite under QEMU.
+# Strict: the run passes only if every part ran and passed in full:
+#   - each host part's test programs (plain and ASan+UBSan builds) print
+#     "N passed, M failed"; all their lines are counted;
+#   - QEMU starts (nothing on its stderr: a bad option or a missing file is
+#     an error, not a pass) and the kernel ends the run through
+#     isa-debug-exit: status 1 when every test passed, 3 when some failed,
+#     5 on a kernel panic; anything else (a reset, a hang killed by the
+#     timeout) is a failure;
+#   - the kernel announces its plan ("test: plan N: ...") before running
+#     anything; the summary must say N passed, 0 failed; every program listed
+#     in user/tests.manifest (each at most once) must have its own PASS line.
+# Then boots that must panic: the panic report, a kernel stack overflow, a
+# machine check in user mode.
+# The output always ends with "total: N passed, M failed" (every part's
+# counts; a part that could not say how many it ran counts as one failure).
 qemu_cmd=$1
 log=build/test.log
+manifest=user/tests.manifest
+total_pass=0
+total_fail=0
+failed_parts=""
 
+fail_part() { # what
+    failed_parts="$failed_parts; $1"
+    echo "make test: FAILED: $1"
+}
+
+# Adds up every "N passed, M failed" line of a log; sets sum_pass, sum_fail
+# and sum_lines.
+sum_counts() {
+    sum_pass=0 sum_fail=0 sum_lines=0
+    while read -r p _ f _; do
+        sum_pass=$((sum_pass + p))
+        sum_fail=$((sum_fail + f))
+        sum_lines=$((sum_lines + 1))
+    done < <(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$1")
+}
+
+# A host part: `make -C dir test`, whose programs (plain and sanitized
+# builds: `runs` of them) each end with a summary line.
+host_part() { # name dir runs
+    local name=$1 dir=$2 runs=$3 hlog=build/test-$1.log
+    echo "make test: host unit tests ($dir)"
+    make -s -C "$dir" test > "$hlog" 2>&1
+    local st=$?
+    sum_counts "$hlog"
+    grep -aE '^[0-9]+ passed, [0-9]+ failed' "$hlog" | sed "s/^/  $name: /"
+    total_pass=$((total_pass + sum_pass))
+    total_fail=$((total_fail + sum_fail))
+    if [ $st != 0 ] || [ $sum_fail != 0 ] || [ $sum_lines != "$runs" ]; then
+        [ $sum_fail = 0 ] && total_fail=$((total_fail + 1))
+        fail_part "$name host tests (status $st, $sum_lines of $runs summaries, $sum_fail failed; see $hlog)"
+    fi
+}
+
+mkdir -p build
 # 1. The extension library's host unit tests (plain and under ASan+UBSan).
-echo "make test: host unit tests of the extension library (ext/)"
-make -s -C ext test > build/test-ext.log 2>&1
-ext_status=$?
-tail -n 3 build/test-ext.log
-ext_line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' build/test-ext.log | tail -n 1)
-ext_pass=${ext_line%% passed*}
-ext_fail=${ext_line#*passed, }
-ext_fail=${ext_fail%% failed*}
-if [ $ext_status != 0 ] || [ -z "$ext_line" ]; then
-    echo "make test: FAILED (ext host tests; see build/test-ext.log)"
-    exit 1
-fi
+host_part ext ext 2
 
 # The kernel-call reference must match the table it is generated from.
 awk -v out=doc -f tools/kcalls.awk kernel/kcalls.tbl > build/kernel-calls.md
-if ! cmp -s build/kernel-calls.md docs/kernel-calls.md; then
-    echo "make test: FAILED (docs/kernel-calls.md is stale: run make docs)"
-    exit 1
+if cmp -s build/kernel-calls.md docs/kernel-calls.md; then
+    total_pass=$((total_pass + 1))
+else
+    total_fail=$((total_fail + 1))
+    fail_part "docs/kernel-calls.md is stale: run make docs"
 fi
 
-# 2. The Unix library OS's file system, on the host.
-echo "make test: host unit tests of the Unix file system (lib/unix/fs)"
-make -s -C lib/unix/fs test > build/test-fs.log 2>&1
-fs_status=$?
-tail -n 1 build/test-fs.log
-fs_line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' build/test-fs.log | tail -n 1)
-fs_pass=${fs_line%% passed*}
-if [ $fs_status != 0 ] || [ -z "$fs_line" ]; then
-    echo "make test: FAILED (fs host tests; see build/test-fs.log)"
-    exit 1
-fi
+# 2. The Unix library OS's file system, on the host (plain and ASan+UBSan).
+host_part fs lib/unix/fs 2
 
 # 3. The in-guest suite.
+# The programs the manifest lists: each must run once and pass.
+names=$(awk '!/^[ \t]*(#|$)/ && NF >= 2 { print $1 }' "$manifest")
+nlisted=$(echo "$names" | grep -c .)
+dups=$(echo "$names" | sort | uniq -d | tr '\n' ' ')
+if [ -n "$dups" ]; then
+    total_fail=$((total_fail + 1))
+    fail_part "$manifest lists $dups more than once"
+fi
+
 limit=${TEST_TIMEOUT:-600}
+qerr=build/test-qemu.err
 echo "make test: booting the test kernel (log in $log, limit ${limit}s)"
-timeout --foreground -k 5 "$limit" $qemu_cmd < /dev/null | tee "$log"
+timeout --foreground -k 5 "$limit" $qemu_cmd < /dev/null 2> "$qerr" | tee "$log"
 status=${PIPESTATUS[0]}
+
+# QEMU's own complaints (bad option, missing kernel or initrd, ...): QEMU
+# then exits with 1 too, the status of a passing run, so look at stderr.
+if [ -s "$qerr" ]; then
+    echo "make test: QEMU wrote to stderr:"
+    sed 's/^/  /' "$qerr"
+    total_fail=$((total_fail + 1))
+    fail_part "QEMU reported errors (see $qerr)"
+fi
+
+plan_line=$(grep -aE '^test: plan [0-9]+: [0-9]+ kernel unit tests, [0-9]+ user programs, [0-9]+ final checks' "$log" | head -n 1)
 summary=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+if [ -z "$plan_line" ] || [ -z "$summary" ]; then
+    total_fail=$((total_fail + 1))
+    fail_part "the guest gave no plan or no summary (QEMU status $status)"
+else
+    read -r plan nunit nuser nfinal < <(echo "$plan_line" |
+        sed -E 's/^test: plan ([0-9]+): ([0-9]+) kernel unit tests, ([0-9]+) user programs, ([0-9]+) final checks.*/\1 \2 \3 \4/')
+    gpass=${summary%% passed*}
+    gfail=${summary#*passed, }
+    gfail=${gfail%% failed*}
+    total_pass=$((total_pass + gpass))
+    total_fail=$((total_fail + gfail))
+    ran=$((gpass + gfail))
+    if [ "$ran" -lt "$plan" ]; then
+        total_fail=$((total_fail + plan - ran))
+        fail_part "only $ran of the $plan planned tests reported"
+    fi
+    [ "$gfail" = 0 ] || fail_part "in guest: $summary"
+    if [ "$nuser" != "$nlisted" ]; then
+        total_fail=$((total_fail + 1))
+        fail_part "the kernel planned $nuser user programs, $manifest lists $nlisted"
+    fi
+    nkernel=$(grep -acE '^(PASS|FAIL) kernel/' "$log")
+    if [ "$nkernel" != $((nunit + nfinal)) ]; then
+        total_fail=$((total_fail + 1))
+        fail_part "$nkernel kernel verdicts, $((nunit + nfinal)) planned"
+    fi
+    missing=""
+    for n in $names; do
+        grep -aq "^PASS user/$n: " "$log" || missing="$missing $n"
+    done
+    if [ -n "$missing" ]; then
+        # (Those that printed FAIL are counted already.)
+        fail_part "no PASS line for:$missing"
+    fi
+fi
+case $status in
+1) ;;
+3) fail_part "in-guest tests failed (QEMU status 3)" ;;
+5) fail_part "kernel panic" ;;
+124 | 137) fail_part "timed out after ${limit}s" ;;
+*) fail_part "QEMU exit status $status: reset or crash" ;;
+esac
+
+# 4. Boots that must end in a kernel panic, each checked for its report.
+host_check() { # name: runs check_name, counts its verdict
+    if "check_$1"; then
+        total_pass=$((total_pass + 1))
+    else
+        total_fail=$((total_fail + 1))
+        fail_part "$1"
+    fi
+}
+
 # The panic report: a deliberate kernel fault must end the machine with the
 # panic status, the registers and a backtrace with symbol names.
-check_panic() {
+check_panic_report() {
     local plog=build/test-panic.log
-    timeout --foreground -k 5 60 ${qemu_cmd/-append test/-append panic-test} < /dev/null > "$plog"
+    timeout --foreground -k 5 60 ${qemu_cmd/-append test/-append panic-test} < /dev/null > "$plog" 2>&1
     local pstatus=$?
     if [ $pstatus = 5 ] && grep -aq 'KERNEL PANIC' "$plog" && grep -aq 'rip ffffffff8' "$plog" &&
-        grep -aq 'panic_selftest+0x' "$plog" && grep -aq 'kmain+0x' "$plog"; then
+        grep -aq 'panic_selftest+0x' "$plog" && grep -aq 'kmain+0x' "$plog" &&
+        ! grep -aq '^qemu-system' "$plog"; then
         echo "PASS host/panic-report: registers and symbolized backtrace (see $plog)"
         return 0
     fi
@@ -65,10 +172,10 @@ check_panic() {
 # backtrace, not a silent corruption or a reset.
 check_stack_overflow() {
     local plog=build/test-stack-overflow.log
-    timeout --foreground -k 5 60 ${qemu_cmd/-append test/-append stack-overflow-test} < /dev/null > "$plog"
+    timeout --foreground -k 5 60 ${qemu_cmd/-append test/-append stack-overflow-test} < /dev/null > "$plog" 2>&1
     local pstatus=$?
     if [ $pstatus = 5 ] && grep -aq 'KERNEL PANIC.*kernel stack overflow' "$plog" &&
-        grep -aq 'stack_overflow_selftest.*+0x' "$plog"; then
+        grep -aq 'stack_overflow_selftest.*+0x' "$plog" && ! grep -aq '^qemu-system' "$plog"; then
         echo "PASS host/stack-overflow: guard page, panic on the double-fault stack (see $plog)"
         return 0
     fi
@@ -106,17 +213,16 @@ check_machine_check() {
     return 1
 }
 
-case $status in
-1) check_panic || { echo "make test: FAILED (panic report)"; exit 1; }
-   check_stack_overflow || { echo "make test: FAILED (kernel stack overflow report)"; exit 1; }
-   check_machine_check || { echo "make test: FAILED (machine check)"; exit 1; }
-   guest_pass=${summary%% passed*}
-   echo "make test: OK (ext host: $ext_line; fs host: $fs_line; in guest: $summary; panic report: 1 passed; stack overflow report: 1 passed; machine check: 1 passed)"
-   echo "total: $((ext_pass + fs_pass + guest_pass + 3)) passed, $ext_fail failed"
-   exit 0 ;;
-3) echo "make test: FAILED ($summary)" ;;
-5) echo "make test: FAILED (kernel panic)" ;;
-124|137) echo "make test: FAILED (timed out after ${limit}s)" ;;
-*) echo "make test: FAILED (QEMU exit status $status: reset or crash)" ;;
-esac
+host_check panic_report
+host_check stack_overflow
+host_check machine_check
+
+if [ -z "$failed_parts" ] && [ $total_fail = 0 ]; then
+    echo "make test: OK (every part ran in full and passed)"
+    echo "total: $total_pass passed, $total_fail failed"
+    exit 0
+fi
+echo "make test: FAILED${failed_parts#;}"
+[ $total_fail = 0 ] && total_fail=1
+echo "total: $total_pass passed, $total_fail failed"
 exit 1

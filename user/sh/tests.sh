@@ -3,7 +3,7 @@
 # the results, "ok N - what" or "not ok N - what", are collected in
 # /tmp/sh_res (few processes per test: memory for children is scarce) and
 # printed at the end with a summary. The exit status is 0 only if every
-# test passed. Uses files /tmp/sh_*.
+# test passed and all 46 results were written. Uses files /tmp/sh_*.
 > /tmp/sh_res
 echo 1..46
 
@@ -98,9 +98,13 @@ sleep 30 & kill -9 $!; wait $!; echo $? | grep -qx 137 && echo ok 44 - "kill -9"
 sleep 30 & sleep 0.1; ps | grep -q "sleeping sleep" && echo ok 45 - "ps: a sleeping process" >> /tmp/sh_res || echo not ok 45 - "ps: a sleeping process" >> /tmp/sh_res
 kill -INT $!; wait $!; echo $? | grep -qx 130 && echo ok 46 - "kill -INT" >> /tmp/sh_res || echo not ok 46 - "kill -INT" >> /tmp/sh_res
 
-# results and summary
+# results and summary: every check must have written its line (one that
+# never ran, or whose line was lost, is a failure too)
 cat /tmp/sh_res
 echo -n "# passed: "; grep -vc "not ok" /tmp/sh_res
 echo -n "# failed: "; grep -c "not ok" /tmp/sh_res
+echo -n "# results written: "; wc -l < /tmp/sh_res
 grep -q "not ok" /tmp/sh_res && exit 1
-exit 0
+grep -vc "not ok" /tmp/sh_res | grep -qx 46 && exit 0
+echo "# not ok: fewer than the 46 results were written"
+exit 1

@@ -1,5 +1,6 @@
 #include <spinel/layout.h>
-/* Writing kernel memory (the kernel image, and the direct map) must fault. */
+/* Writing the kernel image (its text, mapped supervisor-only) from user mode
+ * must fault. (t_kread reads the direct map of physical memory.) */
 int main(void)
 {
     *(volatile unsigned long *)KERNEL_TEXT = 0xdead;

@@ -1,7 +1,9 @@
 /* Helper for t_quota (not in the manifest): run with a 200-page quota, it
  * allocates frames until the quota is exhausted, then gives 40 back and
  * maps pages so far apart that each needs new page tables until that runs
- * out too. Exits with the number of failed checks. */
+ * out too. Exits with the number of failed checks. (exo_pte walks down the
+ * page-table window only through present entries, so it is safe where a
+ * PML4 entry exists without the PDPT entry below it.) */
 #include "../../lib/exo/exo.h"
 #include "check.h"
 
@@ -9,22 +11,6 @@
 
 static long caps[NCAPSLOTS];
 
-/* The PTE for va through the page-table window, walking down only through
- * present entries. (Not exo_pte: PT_WINDOW_PDPTE in spinel/exo.h masks the
- * PML4 index away, so exo_pte can read through a missing page directory
- * here, where a PML4 entry exists without the PDPT entry below it.) */
-static uint64_t pte_of(uint64_t va)
-{
-    const uint64_t base = PT_WINDOW_BASE, r = 255;
-    uint64_t pml4e = base + (r << 30) + (r << 21) + (r << 12) + ((va >> 36) & 0xff8);
-    uint64_t pdpte = base + (r << 30) + (r << 21) + ((va >> 27) & 0x1ffff8);
-    uint64_t pde = base + (r << 30) + ((va >> 18) & 0x3ffffff8);
-    uint64_t pte = base + ((va >> 9) & 0x7ffffffff8);
-    if (!(*(volatile uint64_t *)pml4e & PTE_P) || !(*(volatile uint64_t *)pdpte & PTE_P) ||
-        !(*(volatile uint64_t *)pde & PTE_P))
-        return 0;
-    return *(volatile uint64_t *)pte;
-}
 static struct cap_info ci;
 static struct mmu_op ops[3];
 
@@ -60,7 +46,7 @@ int main(void)
         sys_cap_delete((uint32_t)d);
     /* A map that needs new page tables fails and leaves nothing behind. */
     CHECK_EQ(exo_map(CAP_SELF, (uint32_t)caps[0], SPREAD, MMU_W), -E_NOMEM);
-    CHECK_EQ(pte_of(SPREAD), 0);
+    CHECK_EQ(exo_pte(SPREAD), 0);
     CHECK_EQ(sys_cap_inspect((uint32_t)caps[0], &ci), 0);
     CHECK_EQ(ci.mapped_va, 0);
     CHECK_EQ(exo_info->mem_used, q);
@@ -89,7 +75,7 @@ int main(void)
     CHECK_EQ(over, 0);
     CHECK_EQ(mapped, 13); /* 3 page-table pages each: 39 of the 40 */
     CHECK_EQ(exo_info->mem_used <= q, 1);
-    CHECK_EQ(pte_of(SPREAD * (uint64_t)(mapped + 1)), 0);
+    CHECK_EQ(exo_pte(SPREAD * (uint64_t)(mapped + 1)), 0);
     CHECK_EQ(sys_cap_inspect((uint32_t)caps[mapped], &ci), 0);
     CHECK_EQ(ci.mapped_va, 0);
     uint64_t sum = 0;
@@ -109,9 +95,9 @@ int main(void)
     }
     r = sys_mmu_update(CAP_SELF, ops, 3);
     CHECK_EQ(r == 1 || r == -E_NOMEM, 1);
-    CHECK_EQ(pte_of(ops[0].va) & PTE_P, PTE_P);
-    CHECK_EQ(pte_of(ops[1].va), 0);
-    CHECK_EQ(pte_of(ops[2].va), 0);
+    CHECK_EQ(exo_pte(ops[0].va) & PTE_P, PTE_P);
+    CHECK_EQ(exo_pte(ops[1].va), 0);
+    CHECK_EQ(exo_pte(ops[2].va), 0);
     CHECK_EQ(exo_info->mem_used <= q, 1);
     printf("t_quota_child: %d frames, %d spread maps, %d failed checks\n", n, mapped,
            check_failures);
