@@ -54,6 +54,9 @@ struct cpu {
     int slot_pos;       /* position of the current slot */
     u64 slot_end;       /* tick at which the current slot ends */
     u64 grace_end;      /* tick at which the epilogue grace period ends (0: none) */
+    u64 tick_tsc;       /* TSC when the last timer interrupt was taken (trap.c) */
+    u32 grace_late;     /* late ticks not counted in this grace period (<= GRACE_LATE_MAX) */
+    u32 grace_stalls;   /* test mode: stalls still to inject in this grace period (sched.c) */
     u64 gdt[8] __aligned(16);
     struct tss tss __aligned(16);
 };

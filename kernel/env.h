@@ -104,7 +104,11 @@ struct env {
     u64 wake_tsc;         /* ... and it wakes by itself at this TSC value (0: never) */
 
     /* For the one that created it (and the test runner). */
-    u64 deadline_tsc; /* killed past this TSC value (0: none) */
+    /* Killed once its CPU has taken this many timer ticks (0: none): in the
+     * machine's ticks, not the TSC, so that a host that does not run its
+     * virtual CPU for a while (ticks coalesce meanwhile) does not eat the
+     * time of a test program (ktest.c). */
+    u64 deadline_tick;
     enum env_stop stop;
     int exit_status;
     u64 fault_vector;

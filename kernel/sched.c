@@ -243,7 +243,7 @@ static void begin_slot(struct cpu *c, int pos, struct env *t)
 /* Whether the loop has work of its own: a root to watch, deadlines to check. */
 static bool loop_needed(struct cpu *c)
 {
-    return (c->root && (c->root->state == ENV_ZOMBIE || c->root->deadline_tsc)) ||
+    return (c->root && (c->root->state == ENV_ZOMBIE || c->root->deadline_tick)) ||
            revoke_any_pending();
 }
 
@@ -254,7 +254,7 @@ void sched_loop_until(struct env *root)
     for (;;) {
         if (root && root->state == ENV_ZOMBIE)
             break;
-        if (root && root->deadline_tsc && rdtsc() >= root->deadline_tsc) {
+        if (root && root->deadline_tick && c->ticks >= root->deadline_tick) {
             ksnprintf(root->why, sizeof root->why, "timed out (ran past its deadline)");
             kprintf("[env %x %s] killed: %s\n", root->id, root->name, root->why);
             env_teardown(root, STOP_TIMEOUT);
@@ -274,7 +274,25 @@ void sched_loop_until(struct env *root)
     pct_check_invariants(); /* whatever died on the way, the chains are whole */
 }
 
-/* Timer tick while user code runs. */
+/* Test mode (ktest.c): the first grace_stall_test ticks of every grace
+ * period stall the CPU for 2.5 tick periods with interrupts off, as a host
+ * that does not run its virtual CPU would; late ticks must not count. */
+u32 grace_stall_test;
+u64 grace_stalls_done;
+
+static void grace_stall(struct cpu *c)
+{
+    if (likely(!c->grace_stalls))
+        return;
+    c->grace_stalls--;
+    grace_stalls_done++;
+    u64 until = rdtsc() + tsc_per_ms * 1000 / TIMER_HZ * 5 / 2;
+    while (rdtsc() < until)
+        __asm__ volatile("pause");
+}
+
+/* Timer tick while user code runs. The grace period counts only ticks that
+ * came on time (trap.c extends grace_end for late ones). */
 void sched_tick(struct trapframe *tf)
 {
     struct cpu *c = cpu();
@@ -285,6 +303,7 @@ void sched_tick(struct trapframe *tf)
             sched_save_current(tf);
             sched_return_to_loop();
         }
+        grace_stall(c);
         return;
     }
     if (c->ticks < c->slot_end)
@@ -292,6 +311,9 @@ void sched_tick(struct trapframe *tf)
     if (!env_in_pct(e) && e->entries.entry[UPCALL_EPILOGUE] &&
         upcall_push(e, tf, UPCALL_EPILOGUE, 0, 0, c->slot_pos) == 0) {
         c->grace_end = c->ticks + GRACE_TICKS;
+        c->grace_late = 0;
+        c->grace_stalls = grace_stall_test;
+        grace_stall(c);
         return;
     }
     sched_save_current(tf);

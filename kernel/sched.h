@@ -5,9 +5,10 @@
 #include "types.h"
 #include "trap.h"
 
-#define NSLOTS      64 /* positions in each CPU's slot vector (slot_mask is 64 bits) */
-#define SLOT_TICKS  10 /* a slot lasts this many timer ticks */
-#define GRACE_TICKS 2  /* after the epilogue upcall, time left to yield */
+#define NSLOTS         64 /* positions in each CPU's slot vector (slot_mask is 64 bits) */
+#define SLOT_TICKS     10 /* a slot lasts this many timer ticks */
+#define GRACE_TICKS    2  /* after the epilogue upcall, time left to yield */
+#define GRACE_LATE_MAX 20 /* late ticks (the CPU did not run) not counted in it, at most */
 
 struct env;
 
@@ -22,6 +23,8 @@ u64 sched_slot_object(u32 cpu, int pos);
 void sched_slot_release(u64 object);
 void sched_forget_env(struct env *e);
 void sched_tick(struct trapframe *tf);
+extern u32 grace_stall_test;  /* test mode: stalls injected per grace period (sched.c) */
+extern u64 grace_stalls_done; /* ... and how many were */
 bool sched_can_run(struct env *e);
 void fpu_switch(void); /* #NM: give the running env its x87/SSE registers */
 

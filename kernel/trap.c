@@ -166,8 +166,22 @@ void trap(struct trapframe *tf)
             smap_probe_faulted++;
     }
     switch (tf->vector) {
-    case T_TIMER:
+    case T_TIMER: {
         c->ticks++;
+        /* A tick taken late (over 1.5 periods after the last one) means the
+         * CPU itself did not run meanwhile: a virtual CPU its host did not
+         * schedule (QEMU on a loaded machine), or the kernel with interrupts
+         * off. The env in its epilogue grace period had none of that time,
+         * so the tick does not count against it (sched_tick). At most
+         * GRACE_LATE_MAX of them: an env must not stretch its grace period
+         * for ever through kernel calls that keep interrupts off. */
+        u64 now = rdtsc();
+        if (c->grace_end && now - c->tick_tsc > tsc_per_ms * 1000 / TIMER_HZ * 3 / 2 &&
+            c->grace_late < GRACE_LATE_MAX) {
+            c->grace_end++;
+            c->grace_late++;
+        }
+        c->tick_tsc = now;
         if (unlikely(nmi_count != nmi_logged) && !nmi_quiet) {
             kprintf("nmi: %lu NMI(s) received (%lu in user mode), ignored\n",
                     nmi_count - nmi_logged, nmi_user);
@@ -175,11 +189,12 @@ void trap(struct trapframe *tf)
         }
         lapic_eoi();
         if (trap_from_user(tf) && c->env) {
-            if (c->env->deadline_tsc && rdtsc() >= c->env->deadline_tsc)
+            if (c->env->deadline_tick && c->ticks >= c->env->deadline_tick)
                 env_kill(c->env, STOP_TIMEOUT, "timed out (ran past its deadline)");
             sched_tick(tf);
         }
         return;
+    }
     case T_SPURIOUS:
         return;
     case T_IRQ_COM1:

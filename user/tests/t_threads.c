@@ -298,11 +298,19 @@ static volatile long mx_counter;
 static volatile int mx_in;
 static volatile long mx_overlaps;
 
+/* Each worker does at least n rounds, and goes on (up to 100 n) until the
+ * workers were preempted (or an epilogue was deferred in a critical
+ * section) at least once: how many rounds fit in a time slot depends on the
+ * host's speed, the event is what the test needs. */
+static volatile long mx_held_preempted; /* preempted while holding the lock (rare: see below) */
+static unsigned long mx_events0;        /* preemptions + deferred when the workers began */
+
 static void *mx_worker(void *arg)
 {
-    long n = (long)arg;
-    for (long i = 0; i < n; i++) {
+    long n = (long)arg, i = 0;
+    for (; i < n || (ST->preemptions + ST->deferred <= mx_events0 && i < 100 * n); i++) {
         pthread_mutex_lock(&mx);
+        unsigned long p0 = ST->preemptions; /* moves only if we are preempted: we run */
         if (mx_in++)
             mx_overlaps++;
         long v = mx_counter; /* a slow read-modify-write: preempted inside, often */
@@ -310,9 +318,11 @@ static void *mx_worker(void *arg)
             ;
         mx_counter = v + 1;
         mx_in--;
+        if (ST->preemptions != p0)
+            mx_held_preempted++;
         pthread_mutex_unlock(&mx);
     }
-    return NULL;
+    return (void *)i;
 }
 
 static void *unlock_not_mine(void *arg)
@@ -337,18 +347,26 @@ static void test_mutex(void)
     CHECK_EQ(pthread_mutex_unlock(&m), EPERM);
     CHECK_EQ(pthread_mutex_destroy(&m), 0);
 
-    /* Four strands, preempted while they hold the lock. */
+    /* Four strands, preempted while they hold the lock. (Once they contend,
+     * the lock is handed from one to the next and the holder is alone in
+     * the run queue, so most slot ends find no one else to run.) */
     unsigned long p0 = ST->preemptions, d0 = ST->deferred;
+    mx_events0 = p0 + d0;
     pthread_t w[4];
+    long rounds = 0;
     for (int i = 0; i < 4; i++)
         CHECK_EQ(pthread_create(&w[i], NULL, mx_worker, (void *)30000L), 0);
-    for (int i = 0; i < 4; i++)
-        CHECK_EQ(pthread_join(w[i], NULL), 0);
-    CHECK_EQ(mx_counter, 4 * 30000L);
+    for (int i = 0; i < 4; i++) {
+        void *r = NULL;
+        CHECK_EQ(pthread_join(w[i], &r), 0);
+        rounds += (long)r;
+    }
+    CHECK_EQ(mx_counter, rounds);
+    CHECK_EQ(rounds >= 4 * 30000L, 1);
     CHECK_EQ(mx_overlaps, 0);
     CHECK_EQ(ST->preemptions + ST->deferred > p0 + d0, 1);
-    printf("t_threads: mutex: %lu preemptions, %lu deferred\n", ST->preemptions - p0,
-           ST->deferred - d0);
+    printf("t_threads: mutex: %ld rounds, %lu preemptions (%ld holding the lock), %lu deferred\n",
+           rounds, ST->preemptions - p0, mx_held_preempted, ST->deferred - d0);
 }
 
 /* ---- condition variables: broadcast wakes every waiter ---- */
@@ -501,15 +519,19 @@ static void test_fpu(void)
     CHECK_EQ(fpu_out[0][16], 0x3f80);
     CHECK_EQ(fpu_out[1][16], 0x7f80);
 
-    /* Ordinary floating-point code in three strands preempted many times. */
+    /* Ordinary floating-point code in three strands preempted many times:
+     * again (up to 20 rounds) until there were 3 preemptions, however many
+     * sums a slot holds on this host. */
     unsigned long p0 = ST->preemptions;
-    pthread_t t[3];
-    for (long i = 0; i < 3; i++)
-        CHECK_EQ(pthread_create(&t[i], NULL, fp_sum, (void *)i), 0);
-    for (int i = 0; i < 3; i++)
-        CHECK_EQ(pthread_join(t[i], NULL), 0);
-    for (int i = 0; i < 3; i++) /* sum of k * step, k < FP_N: exact in a double */
-        CHECK_EQ(fp_result[i] == fp_step(i) * ((double)FP_N * (FP_N - 1) / 2), 1);
+    for (int round = 0; round < 20 && ST->preemptions - p0 < 3; round++) {
+        pthread_t t[3];
+        for (long i = 0; i < 3; i++)
+            CHECK_EQ(pthread_create(&t[i], NULL, fp_sum, (void *)i), 0);
+        for (int i = 0; i < 3; i++)
+            CHECK_EQ(pthread_join(t[i], NULL), 0);
+        for (int i = 0; i < 3; i++) /* sum of k * step, k < FP_N: exact in a double */
+            CHECK_EQ(fp_result[i] == fp_step(i) * ((double)FP_N * (FP_N - 1) / 2), 1);
+    }
     CHECK_EQ(ST->preemptions - p0 >= 3, 1);
 }
 

@@ -18,6 +18,21 @@ static void type(const char *s)
     CHECK_EQ(sys_dev_ctl(dev, DEVCTL_LOOPBACK, 0), 0);
 }
 
+/* Waits until process pid is asleep (in read, or in sleep): the event the
+ * test needs, where a guessed 20 ms was not always enough on a loaded host.
+ * Bounded: a process that never sleeps fails the check. */
+static void wait_asleep(pid_t pid)
+{
+    struct proc_info pi;
+    for (long tries = 0; tries < 200000; tries++) {
+        for (int i = 0; proc_get(i, &pi) == 0; i++)
+            if (pi.pid == pid && pi.state == PROC_RUNNING && pi.sleeping)
+                return;
+        sys_yield(-1);
+    }
+    CHECK_EQ(pid, -1); /* never asleep */
+}
+
 static long read_line(char *buf, size_t n)
 {
     long r = read(0, buf, n - 1);
@@ -43,7 +58,7 @@ int main(void)
         read_line(buf, sizeof buf);
         exit(strcmp(buf, "hello\n") == 0 ? 0 : 1);
     }
-    usleep(20000);
+    wait_asleep(pid);
     type("hello\r");
     int st = -1;
     CHECK_EQ(waitpid(pid, &st, 0), pid);
@@ -75,7 +90,7 @@ int main(void)
         for (;;)
             sleep(1);
     CHECK_EQ(tty_set_foreground(&pid, 1), 0);
-    usleep(20000);
+    wait_asleep(pid);
     type("\003");
     CHECK_EQ(tty_waitpid(pid, &st), pid);
     CHECK_EQ(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT, 1);
@@ -88,7 +103,7 @@ int main(void)
         exit(0);
     }
     CHECK_EQ(tty_set_foreground(&pid, 1), 0);
-    usleep(20000);
+    wait_asleep(pid);
     type("\003");
     CHECK_EQ(tty_waitpid(pid, &st), pid);
     CHECK_EQ(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT, 1);

@@ -43,28 +43,86 @@ void lapic_eoi(void)
     wr(LAPIC_EOI, 0);
 }
 
-/* Counts LAPIC timer ticks (divide by 16) during 10 ms measured by PIT
- * channel 2 in one-shot mode, gated through port 0x61. */
+#define PIT_HZ 1193182UL
+
+/* Reads PIT channel 2's counter (latched: both bytes of one moment). */
+static u16 pit2_count(void)
+{
+    outb(0x43, 0x80); /* counter latch, channel 2 */
+    u8 lo = inb(0x42);
+    return (u16)(lo | inb(0x42) << 8);
+}
+
+/* PIT channel 2, the LAPIC timer and the TSC read at one moment. */
+struct clocks {
+    u16 pit;
+    u32 lapic;
+    u64 tsc;
+};
+
+/* Reads the three clocks, again if the PIT moved more than ~10 us while we
+ * did: the CPU stalled in the middle (see calibrate). */
+static void read_clocks(struct clocks *c)
+{
+    for (int i = 0; i < 1000; i++) {
+        u16 before = pit2_count();
+        c->tsc = rdtsc();
+        c->lapic = rd(LAPIC_TIMER_CUR);
+        c->pit = pit2_count();
+        if ((u16)(before - c->pit) <= 12)
+            return;
+    }
+}
+
+/* Measures a window of at least 10 ms with PIT channel 2 (one-shot mode 0
+ * from 0xffff, gated through port 0x61): the clocks at its start and at its
+ * end, each read at one moment, so that a stall anywhere else changes
+ * nothing. Under QEMU on a loaded host the virtual CPU may not run for
+ * many ms while the time goes on: waiting for the PIT's output edge and only
+ * then reading the LAPIC once took up to 10 times too many counts into the
+ * window (ticks 10 times too long, every timeout wrong). False if the
+ * counter may have wrapped (its output went high: 55 ms passed). */
+static bool pit_window(struct clocks *a, struct clocks *b)
+{
+    const u16 pit_10ms = 11932;    /* 1193182 Hz / 100 */
+    outb(0x61, inb(0x61) & ~0x03); /* gate off, speaker off */
+    outb(0x43, 0xB0);              /* channel 2, lo/hi, mode 0 */
+    outb(0x42, 0xff);
+    outb(0x42, 0xff);
+    outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on: counting down from 0xffff */
+    read_clocks(a);
+    do
+        read_clocks(b);
+    while ((u16)(a->pit - b->pit) < pit_10ms && !(inb(0x61) & 0x20));
+    return !(inb(0x61) & 0x20) && (u16)(a->pit - b->pit) >= pit_10ms;
+}
+
+/* LAPIC timer counts (divide by 16) per 10 ms, and the TSC per ms. */
 static u32 calibrate(void)
 {
-    const u16 pit_10ms = 11932;             /* 1193182 Hz / 100 */
-    outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
-    outb(0x43, 0xB0);                       /* channel 2, lo/hi, mode 0 */
-    outb(0x42, pit_10ms & 0xff);
-    outb(0x42, pit_10ms >> 8);
-    /* Restart the gate so counting begins now. */
-    u8 v = inb(0x61);
-    outb(0x61, v & ~0x01);
-    outb(0x61, v | 0x01);
-    wr(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
-    wr(LAPIC_TIMER_INIT, 0xffffffff);
-    u64 t0 = rdtsc();
-    while (!(inb(0x61) & 0x20))
-        ;
-    u32 elapsed = 0xffffffff - rd(LAPIC_TIMER_CUR);
-    tsc_per_ms = (rdtsc() - t0) / 10;
-    wr(LAPIC_TIMER_INIT, 0);
-    return elapsed;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        struct clocks a, b;
+        wr(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
+        wr(LAPIC_TIMER_INIT, 0xffffffff);
+        bool ok = pit_window(&a, &b);
+        wr(LAPIC_TIMER_INIT, 0);
+        if (!ok)
+            continue;
+        u64 pit = (u16)(a.pit - b.pit);
+        tsc_per_ms = (b.tsc - a.tsc) * PIT_HZ / (pit * 1000);
+        return (u32)((u64)(a.lapic - b.lapic) * PIT_HZ / (pit * 100));
+    }
+    return 0;
+}
+
+u64 lapic_measure_tsc_per_ms(void)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        struct clocks a, b;
+        if (pit_window(&a, &b))
+            return (b.tsc - a.tsc) * PIT_HZ / ((u64)(u16)(a.pit - b.pit) * 1000);
+    }
+    return 0;
 }
 
 void lapic_init(void)

@@ -31,6 +31,7 @@
 #define CHILD_CREDIT     (1UL << 30) /* then it draws more from ours (and our parent's) on demand, */
 #define PARENT_KEEP      128         /* while we keep this much for ourselves (512 KiB) */
 #define PARENT_KEEP_OBJS 1           /* and one of each kind of kernel object (sys_env_quota) */
+#define FORK_MARGIN      64 /* pages a parent keeps to spare after a fork, for its own copies */
 #define SCRATCH_VA       0x00006f0000000000UL
 
 int errno;
@@ -571,6 +572,23 @@ pid_t fork(void)
     uint64_t q = spare / 2 < CHILD_QUOTA ? spare / 2 : CHILD_QUOTA;
     if (q < CHILD_QUOTA_MIN)
         q = CHILD_QUOTA_MIN; /* the kernel draws on our credit for it, if it can */
+    /* After the fork we write our pages again, and every one the child
+     * still shares costs a fresh frame: we must keep FORK_MARGIN pages to
+     * spare once the child has its quota. Without it the child took all we
+     * had, and if our credit had run dry meanwhile (other processes drew on
+     * the same ancestors first: it depends on who ran when) we died of a
+     * copy-on-write fault instead of seeing fork fail. sys_env_create is
+     * the call that moves quota from our credit to us in one piece: an env
+     * made with what we need and deleted at once leaves its quota with us. */
+    if (spare < q + FORK_MARGIN) {
+        long tmp = sys_env_create(q + FORK_MARGIN);
+        if (tmp < 0) {
+            unix_call(U_FORK_UNDO, (uint64_t)pid, 0);
+            errno = tmp == -E_NOMEM ? ENOMEM : EAGAIN;
+            return -1;
+        }
+        sys_cap_delete((uint32_t)tmp); /* its quota comes back to us */
+    }
     long env = sys_env_create(q);
     if (env >= 0) {
         sys_env_credit((uint32_t)env, CHILD_CREDIT, PARENT_KEEP);
