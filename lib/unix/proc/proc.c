@@ -315,7 +315,10 @@ void unix_die(int sig)
 
 static void check_signals(void)
 {
-    struct proc *p = proc_of(mypid); /* (read without the lock: a word) */
+    /* Our entry is at our channel's index, once bound (else a search). */
+    struct proc *p = unix_chan >= 0 && SH->procs[unix_chan].pid == mypid ? &SH->procs[unix_chan]
+                                                                         : proc_of(mypid);
+    /* (read without the sequence count: a word) */
     if (p && p->pending)
         unix_die(p->pending);
 }
@@ -431,7 +434,8 @@ static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks
     uint64_t r1;
     while (exo_pct_call2(unix_srv, U_NOP, 0, 0, &r1) == -E_INVAL)
         sys_yield(-1);
-    /* Our page tables for the shm arena's range, made once (they stay
+    /* Our page tables for the shm arena's range and the pipe rings (past
+     * it, under the same table), made once (they stay
      * while we live, like the rest of our page tables). */
     long f = sys_frame_alloc(-1);
     if (f >= 0 && exo_map(CAP_SELF, (uint32_t)f, SHM_ARENA_VA, 0) == 1)
@@ -640,8 +644,9 @@ pid_t fork(void)
             uint64_t va = ci[i].mapped_va;
             uint32_t slot = base + (uint32_t)i, perms;
             if (va == UNIX_ARG_VA || /* ours alone: the child binds its own, */
-                (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL))
-                continue;                        /* and asks for the segments it inherits */
+                (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) ||
+                (va >= UNIX_PIPE_VA && va < UNIX_PIPE_VA + NPIPE * 4096UL))
+                continue; /* and asks for the segments and pipe rings it uses */
             if (va >= priv_lo && va < priv_hi) { /* the child's own, fresh */
                 long f = sys_frame_alloc_in((uint32_t)env, -1, 0);
                 if (f < 0) {
