@@ -102,6 +102,9 @@ struct pmap_entry {
     uint64_t vpn;  /* 0: empty */
     uint32_t slot; /* capability mapped there, in this process's table */
     uint32_t flags;
+    /* The slot its copy took in the child we forked last: a guess for
+     * that child's first faults, before it has scanned its own table. */
+    uint32_t cslot;
 };
 static struct pmap_entry *pmap;
 static uint64_t pmap_cap, pmap_used;
@@ -177,11 +180,14 @@ static void segv(struct upcall_frame *f)
 /* The slot of the frame capability mapped at va in this env: the page map's
  * hint if it still holds, else a search of the table (a forked child's first
  * faults come before it has learned its own slot numbers). */
-static long slot_at(uint64_t va, uint32_t hint, struct cap_info *ci)
+static long slot_at(uint64_t va, uint32_t hint, uint32_t hint2, struct cap_info *ci)
 {
     if (sys_cap_inspect(hint, ci) == 0 && ci->type == CAP_FRAME && ci->mapped_va == va &&
         ci->mapped_env == exo_info->id)
         return hint;
+    if (hint2 != hint && sys_cap_inspect(hint2, ci) == 0 && ci->type == CAP_FRAME &&
+        ci->mapped_va == va && ci->mapped_env == exo_info->id)
+        return hint2;
     struct cap_info batch[32]; /* on the exception stack */
     for (uint32_t base = 0; base < NCAPSLOTS; base += 32) {
         long n = sys_cap_list(base, batch, 32);
@@ -205,7 +211,7 @@ static void on_fault(struct upcall_frame *f)
         segv(f);
     uint64_t va = f->addr & ~4095UL;
     struct cap_info ci;
-    long slot = slot_at(va, p->slot, &ci);
+    long slot = slot_at(va, p->slot, p->cslot, &ci);
     if (slot < 0)
         segv(f);
     if ((ci.rights & R_WRITE) && ci.children == 0) {
@@ -625,13 +631,24 @@ pid_t fork(void)
     int fail = 0;
     /* The child's copies of the doorbell, the console and the server's call
      * capability (it finds them in its table, doorbell_attach). */
-    if (sys_cap_derive(unix_srv, R_CALL | R_GRANT, (uint32_t)env) < 0)
+    /* The child's table fills in order (slots are taken one after another
+     * in a new env), so we can tell where each copy lands: noted in the
+     * page map (cslot) as a hint for the child's first faults. */
+    static struct pmap_entry *cpm[256];
+    exo_touch(cpm, sizeof cpm);
+    long cnext = sys_cap_derive(unix_srv, R_CALL | R_GRANT, (uint32_t)env) + 1;
+    if (cnext <= 0)
         fail = 1;
+    long d;
     if (unix_doorbell &&
-        sys_cap_derive(unix_doorbell, R_READ | R_WRITE | R_GRANT, (uint32_t)env) < 0)
+        (d = sys_cap_derive(unix_doorbell, R_READ | R_WRITE | R_GRANT, (uint32_t)env)) < 0)
         fail = 1;
-    if (unix_console && sys_cap_derive(unix_console, R_READ | R_GRANT, (uint32_t)env) < 0)
+    else if (unix_doorbell)
+        cnext = d + 1;
+    if (unix_console && (d = sys_cap_derive(unix_console, R_READ | R_GRANT, (uint32_t)env)) < 0)
         fail = 1;
+    else if (unix_console)
+        cnext = d + 1;
     for (uint32_t base = 0; base < NCAPSLOTS && !fail; base += 256) {
         exo_touch(ci, sizeof ci);
         long n = sys_cap_list(base, ci, 256);
@@ -653,6 +670,8 @@ pid_t fork(void)
                     fail = 1;
                     break;
                 }
+                cnext = f + 1;
+                cpm[nc] = NULL;
                 cops[nc++] = (struct mmu_op){va, (uint32_t)f, MMU_MAP | MMU_TCAP | MMU_W};
                 continue;
             }
@@ -672,8 +691,15 @@ pid_t fork(void)
             }
             /* A copy of our capability, in the child's table, mapped there
              * (read-only unless shared: copy on write on both sides). */
+            cpm[nc] = pmap_find(va >> 12, 0);
             cops[nc++] = (struct mmu_op){va, slot, MMU_COPY | perms};
         }
+        for (int k = 0; k < nc; k++) /* (the copies take slots in this order) */
+            if ((cops[k].op & 0xff) == MMU_COPY) {
+                if (cpm[k])
+                    cpm[k]->cslot = (uint32_t)cnext;
+                cnext++;
+            }
         if (nc && sys_mmu_update((uint32_t)env, cops, (uint64_t)nc) != nc)
             fail = 1;
     }
