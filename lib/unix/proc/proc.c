@@ -559,8 +559,7 @@ static __attribute__((noinline)) void fork_pretouch(void)
 
 pid_t fork(void)
 {
-    pmap_scan();
-    fork_pretouch();
+    fork_pretouch(); /* (the map's slots are brought up to date by the marking walk below) */
     int slot_in_children = -1;
     for (int i = 0; i < NPROC && slot_in_children < 0; i++)
         if (!children[i].pid)
@@ -615,6 +614,11 @@ pid_t fork(void)
                     continue;
                 uint64_t va = ci[i].mapped_va;
                 struct pmap_entry *pm = pmap_find(va >> 12, 1);
+                if (pm && pm->slot != base + (uint32_t)i) { /* (what pmap_scan does) */
+                    if (!pm->slot)
+                        pmap_used++;
+                    pm->slot = base + (uint32_t)i;
+                }
                 if (pm && (exo_pte(va) & PTE_W))
                     pm->flags |= PM_COW;
             }
