@@ -140,29 +140,6 @@ static struct pmap_entry *pmap_find(uint64_t vpn, int insert)
     }
 }
 
-/* Records every mapping of this process's own frame capabilities (slots
- * change from one process to the next; COW flags are inherited). */
-static void pmap_scan(void)
-{
-    static struct cap_info ci[256];
-    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
-        exo_touch(ci, sizeof ci);
-        long n = sys_cap_list(base, ci, 256);
-        if (n < 0)
-            break; /* the table ends here */
-        for (long i = 0; i < n; i++) {
-            if (ci[i].type != CAP_FRAME || ci[i].mapped_env != exo_info->id || ci[i].order)
-                continue;
-            struct pmap_entry *p = pmap_find(ci[i].mapped_va >> 12, 1);
-            if (p && p->slot != base + (uint32_t)i) {
-                if (!p->slot)
-                    pmap_used++;
-                p->slot = base + (uint32_t)i;
-            }
-        }
-    }
-}
-
 /* ---- copy-on-write faults ---- */
 
 static struct proc *proc_of(int pid);
@@ -178,8 +155,8 @@ static void segv(struct upcall_frame *f)
 }
 
 /* The slot of the frame capability mapped at va in this env: the page map's
- * hint if it still holds, else a search of the table (a forked child's first
- * faults come before it has learned its own slot numbers). */
+ * hint if it still holds, or the second hint (in a forked child, where the
+ * parent saw the copy land), else a search of the table. */
 static long slot_at(uint64_t va, uint32_t hint, uint32_t hint2, struct cap_info *ci)
 {
     if (sys_cap_inspect(hint, ci) == 0 && ci->type == CAP_FRAME && ci->mapped_va == va &&
@@ -539,7 +516,9 @@ static void child_start(void)
     shm_child_attach(); /* the segments we inherited */
     for (int i = 0; i < NPROC; i++)
         children[i].pid = 0;
-    pmap_scan();
+    /* (No scan of our table for the page map: its cslot hints, from our
+     * parent, name our copies; a fault that finds a hint wrong walks the
+     * table, and our own fork's marking walk brings every slot up to date.) */
 }
 
 /* fork walks the capability table while it gives the child its pages; a
@@ -614,7 +593,9 @@ pid_t fork(void)
                     continue;
                 uint64_t va = ci[i].mapped_va;
                 struct pmap_entry *pm = pmap_find(va >> 12, 1);
-                if (pm && pm->slot != base + (uint32_t)i) { /* (what pmap_scan does) */
+                if (pm &&
+                    pm->slot !=
+                        base + (uint32_t)i) { /* (slots change from one process to the next) */
                     if (!pm->slot)
                         pmap_used++;
                     pm->slot = base + (uint32_t)i;
