@@ -349,6 +349,15 @@ void unix_block(void)
  * our channel to us. */
 static uint32_t srv_original; /* the first process's: the server's original capability */
 
+/* Our channel: our index in the table, bound to us. */
+static void chan_bind(void)
+{
+    struct proc *p = proc_of(mypid);
+    unix_chan = p ? (int)(p - SH->procs) : -1;
+    if (unix_doorbell && unix_chan >= 0)
+        sys_notify_bind(unix_doorbell, (uint32_t)unix_chan, 1);
+}
+
 static void doorbell_attach(void)
 {
     static struct cap_info ci[256];
@@ -373,10 +382,7 @@ static void doorbell_attach(void)
             }
         }
     }
-    struct proc *p = proc_of(mypid);
-    unix_chan = p ? (int)(p - SH->procs) : -1;
-    if (unix_doorbell && unix_chan >= 0)
-        sys_notify_bind(unix_doorbell, (uint32_t)unix_chan, 1);
+    chan_bind();
 }
 
 /* The first process starts the server: an env of its own running unixd
@@ -503,13 +509,25 @@ pid_t getppid(void)
 static exo_jmp_buf fork_jb;
 static volatile int fork_child_pid;
 static volatile uint64_t fork_child_token;
+/* The slots of the child's copies of the server's call capability, the
+ * doorbell and the console (the parent made them), so that it need not
+ * look for them (0: look). */
+static volatile uint32_t fork_child_caps[3];
 
 /* In the child, right after exo_longjmp: its binding to the server, its
  * own slots in the page map. */
 static void child_start(void)
 {
     mypid = fork_child_pid;
-    doorbell_attach();
+    if (fork_child_caps[0]) {
+        unix_srv = fork_child_caps[0];
+        unix_doorbell = fork_child_caps[1];
+        unix_console = fork_child_caps[2];
+        srv_original = 0; /* (the first process's: it stays there) */
+        chan_bind();
+    } else {
+        doorbell_attach();
+    }
     if (unix_bind(fork_child_token) < 0)
         sys_exit(127);
     fd_attach();
@@ -624,16 +642,18 @@ pid_t fork(void)
     long cnext = sys_cap_derive(unix_srv, R_CALL | R_GRANT, (uint32_t)env) + 1;
     if (cnext <= 0)
         fail = 1;
+    fork_child_caps[0] = cnext > 0 ? (uint32_t)(cnext - 1) : 0;
+    fork_child_caps[1] = fork_child_caps[2] = 0;
     long d;
     if (unix_doorbell &&
         (d = sys_cap_derive(unix_doorbell, R_READ | R_WRITE | R_GRANT, (uint32_t)env)) < 0)
         fail = 1;
     else if (unix_doorbell)
-        cnext = d + 1;
+        cnext = d + 1, fork_child_caps[1] = (uint32_t)d;
     if (unix_console && (d = sys_cap_derive(unix_console, R_READ | R_GRANT, (uint32_t)env)) < 0)
         fail = 1;
     else if (unix_console)
-        cnext = d + 1;
+        cnext = d + 1, fork_child_caps[2] = (uint32_t)d;
     for (uint32_t base = 0; base < NCAPSLOTS && !fail; base += 256) {
         exo_touch(ci, sizeof ci);
         long n = sys_cap_list(base, ci, 256);
