@@ -22,7 +22,7 @@
 #define NOFILE_SYS 256 /* open file descriptions, system-wide */
 #define NPIPE      16
 #define TTY_BUF    1024 /* console input read ahead */
-#define PIPE_SIZE  4096
+#define PIPE_SIZE  2048 /* a pipe's ring (a power of two) */
 
 struct proc {
     int pid, ppid, state, status;
@@ -44,12 +44,28 @@ struct ofile {
     uint64_t off;
 };
 
+/* A pipe: its ends are counted here (the server's), its data is in a ring
+ * on a page of its own (struct pipe_ring), a frame of the server's that
+ * only the processes holding an end map, writable, at UNIX_PIPE_VA (they
+ * ask for it at their first read or write, U_PIPEMAP). The ends move the
+ * data and ring each other without the server; the server counts ends,
+ * rings the waiters when an end's last description goes, and deletes the
+ * frame (and every copy) when both have gone. A process that holds an end
+ * may write anything on the ring: the other ends check what they read
+ * there, so the harm stays with that pipe's users, who share it anyway. */
 struct pipe {
-    int readers, writers;  /* open descriptions of each end */
-    uint32_t head, tail;   /* bytes read / written so far (mod 2^32) */
-    uint64_t rwait, wwait; /* channels (procs[] indices) of processes waiting to read / write */
+    int readers, writers; /* open descriptions of each end */
+    uint32_t gen;         /* one more at each pipe made here: a ring mapped earlier is gone */
+};
+struct pipe_ring {
+    volatile uint32_t head, tail;   /* bytes read / written so far (mod 2^32) */
+    volatile uint64_t rwait, wwait; /* channels of processes waiting to read / write */
+    volatile uint32_t wlock; /* a writer's channel + 1 while it writes (writers take turns) */
+    char pad[64 - 28];
     char buf[PIPE_SIZE];
 };
+_Static_assert(sizeof(struct pipe_ring) <= 4096, "a pipe's ring is a page");
+#define PIPE_RING(i) ((struct pipe_ring *)(UNIX_PIPE_VA + (uint64_t)(i)*4096))
 
 /* Shared memory segments (lib/unix/shm): pages of the arena, an address
  * range where each segment has its place; a process maps a segment's
@@ -58,6 +74,10 @@ struct pipe {
 #define SHM_ARENA_VA    0x0000690000000000UL
 #define SHM_ARENA_PAGES 448
 #define SHM_MAP_WORDS   ((SHM_ARENA_PAGES + 63) / 64)
+/* Pipe i's ring (struct pipe_ring) at UNIX_PIPE_VA + i * 4096, in server
+ * and clients: past the arena, under the same page table (made once). */
+#define UNIX_PIPE_VA (SHM_ARENA_VA + 496 * 4096UL)
+_Static_assert(SHM_ARENA_PAGES <= 496 && 496 + NPIPE <= 512, "pipes and arena share a page table");
 
 enum shm_state { SHM_FREE = 0, SHM_USED, SHM_REMOVED };
 struct shm_seg {
@@ -151,8 +171,8 @@ enum unix_op {
     U_CLOSE,     /* a1: fd */
     U_DUP,       /* a1: fd, a2: new fd or -1 -> fd */
     U_PIPE,      /* -> read fd; x[0]: write fd */
-    U_READ,      /* a1: fd of a pipe, a2: bytes -> bytes, in data */
-    U_WRITE,     /* a1: fd, a2: bytes in data -> bytes written */
+    U_READ,      /* (none left: pipes are read on their ring) -> EBADF */
+    U_WRITE,     /* a1: fd of a file, a2: bytes in data -> bytes written */
     U_SEEK,      /* a1: fd, a2: offset -> offset */
     U_UNLINK,    /* data: path */
     U_MKDIR,     /* data: path */
@@ -165,6 +185,7 @@ enum unix_op {
     U_SHMDT,     /* a1: address -> attachments left here; x[0], x[1]: first page, pages */
     U_SHMRM,     /* a1: id -> 0 */
     U_SHMMAP,    /* a1: id of an inherited attachment -> as U_SHMAT, not counted again */
+    U_PIPEMAP,   /* a1: fd of a pipe -> slot of a copy of its ring's frame; x[0]: pipe, x[1]: gen */
     U_NOPS
 };
 /* A call to the server (proc.c); retried while the server serves another. */

@@ -84,7 +84,8 @@ static exo_handler_t unix_fault_handler;
 static void on_probe_fault(struct upcall_frame *f)
 {
     if ((f->addr >= UNIX_SHARED_VA && f->addr < UNIX_SHARED_VA + UNIX_SHARED_SIZE) ||
-        (f->addr >= SHM_ARENA_VA && f->addr < ARENA_END)) {
+        (f->addr >= SHM_ARENA_VA && f->addr < ARENA_END) ||
+        (f->addr >= UNIX_PIPE_VA && f->addr < UNIX_PIPE_VA + NPIPE * 4096UL)) {
         probe_faults++;
         f->rip = (uint64_t)exo_longjmp;
         f->rdi = (uint64_t)probe_jb;
@@ -158,9 +159,35 @@ static int attacker1(pid_t victim, pid_t me)
     CHECK_EQ(call(U_READ, (uint64_t)f, 10), -1); /* files are read directly */
     CHECK_EQ(call(U_READ, (uint64_t)p[1], 10), -1);
     memset(UNIX_ARG->data, 'x', 10);
-    CHECK_EQ(call(U_WRITE, (uint64_t)p[1], 10), 10);
-    CHECK_EQ(call(U_READ, (uint64_t)p[0], (uint64_t)-1),
-             10); /* at most a page, and what there is */
+    CHECK_EQ(call(U_WRITE, (uint64_t)p[1], 10), -1); /* pipes: on their ring, not through it */
+    CHECK_EQ(errno, EBADF);
+    CHECK_EQ(call(U_READ, (uint64_t)p[0], (uint64_t)-1), -1);
+    CHECK_EQ(call(U_PIPEMAP, (uint64_t)f, 0), -1); /* a file has no ring */
+    CHECK_EQ(errno, EBADF);
+    CHECK_EQ(call(U_PIPEMAP, (uint64_t)-1, 0), -1);
+    /* Our pipe works, on its ring (mapped here now). */
+    CHECK_EQ(write(p[1], "z", 1), 1);
+    char z = 0;
+    CHECK_EQ(read(p[0], &z, 1), 1);
+    CHECK_EQ(z, 'z');
+    int mine = SH->ofiles[SH->fdtab[unix_chan][p[0]]].pipe;
+    /* Garbage on our own pipe's ring harms only that pipe: its ends see
+     * a ring that cannot be (EIO), and nothing outside it is touched. */
+    int q[2];
+    CHECK_EQ(pipe(q), 0);
+    CHECK_EQ(write(q[1], "abc", 3), 3);
+    int qi = SH->ofiles[SH->fdtab[unix_chan][q[0]]].pipe;
+    PIPE_RING(qi)->tail += 100000;
+    CHECK_EQ(read(q[0], &z, 1), -1);
+    CHECK_EQ(errno, EIO);
+    CHECK_EQ(write(q[1], "z", 1), -1);
+    CHECK_EQ(errno, EIO);
+    PIPE_RING(qi)->head = 0x7fffffffu; /* in range again, at any place: just bytes */
+    PIPE_RING(qi)->tail = 0x7fffffffu + 5;
+    CHECK_EQ(read(q[0], UNIX_ARG->data, 100), 5);
+    CHECK_EQ(close(q[1]), 0);
+    CHECK_EQ(read(q[0], &z, 1), 0); /* end of file */
+    CHECK_EQ(close(q[0]), 0);
     CHECK_EQ(call(U_TTY_FG, TTY_MAXFG + 1, 0), -1);
     CHECK_EQ(call(U_TTY_FG, (uint64_t)-1, 0), -1);
     CHECK_EQ(call(U_SHMAT, (uint64_t)-1, 0), -1);
@@ -212,6 +239,14 @@ static int attacker1(pid_t victim, pid_t me)
     for (uint64_t va = SHM_ARENA_VA; va < ARENA_END; va += 4096) { /* (the victim's segment) */
         probes++;
         faulted += write_faults(va);
+    }
+    /* Pipe rings: only our own pipe's is mapped here (the victim's two,
+     * which our parent holds and uses, are not). */
+    for (int i = 0; i < NPIPE; i++) {
+        if (i == mine)
+            continue;
+        probes++;
+        faulted += write_faults((uint64_t)PIPE_RING(i) + (rnd() & 0xfff));
     }
     probes += 3;
     faulted += write_faults((uint64_t)&SH->seq);

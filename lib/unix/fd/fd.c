@@ -3,14 +3,14 @@
  * Open file descriptions (offset, flags, what they refer to) and each
  * process's table of descriptors live in the shared state, so that
  * descriptors inherited across fork share their offset as POSIX wants.
- * Files are in the shared in-memory file system (lib/unix/fs); pipes are
- * rings in the shared state. All of it is read here directly (read-only
- * mappings, consistent by the server's sequence count) and changed only by
- * the server (lib/unix/srv), through a protected call: open, close, dup,
- * pipe, writes (their data through our argument page), pipe reads (the
- * data comes back on it), the offset after a read. A reader of an empty
- * pipe (a writer of a full one, a reader of the console) is noted by the
- * server and sleeps until the other side rings it (unix_block, proc.c);
+ * Files are in the shared in-memory file system (lib/unix/fs). All of it
+ * is read here directly (read-only mappings, consistent by the server's
+ * sequence count) and changed only by the server (lib/unix/srv), through a
+ * protected call: open, close, dup, pipe, writes to files (their data
+ * through our argument page), the offset after a read. A pipe's data is on
+ * a ring of its own that its ends map and use without the server (below).
+ * A reader of the console is noted by the server and sleeps until it is
+ * rung (unix_block, proc.c);
  * console input comes from the kernel's queue into the server's buffer,
  * the console's interrupt routed to the waiting reader's channel. */
 #include "../unix_internal.h"
@@ -19,6 +19,8 @@
 
 struct fs unix_fs; /* a reader's handle: takes no lock (reads are checked against seq) */
 static char cwd[PATH_MAX] = "/";
+static uint32_t
+    ring_gen[NPIPE]; /* the generation of the pipe ring we map for each pipe (0: none) */
 
 static int fail(int e)
 {
@@ -44,6 +46,7 @@ static const struct ofile *of(int fd)
 
 void fd_attach(void)
 {
+    memset(ring_gen, 0, sizeof ring_gen); /* (a forked child maps no ring yet) */
     fs_attach(&unix_fs, (void *)UNIX_FS_VA, UNIX_FS_SIZE, NULL, 0);
 }
 
@@ -302,6 +305,159 @@ static ssize_t console_read(char *buf, size_t n)
     return (ssize_t)k;
 }
 
+/* ---- pipes ----
+ * The data is on the pipe's ring, a page that only the processes holding
+ * an end map (writable): the ends move it and ring each other themselves.
+ * The other ends may have written anything there, so every index read from
+ * the ring is checked (a ring with more than PIPE_SIZE bytes in it is
+ * broken: EIO), and every store into it stays inside it. Sleeping: a reader
+ * of an empty ring sets its channel in rwait, then looks again and sleeps;
+ * a writer stores tail, then looks at rwait and rings who is there (each
+ * side's store comes before its load, by locked instructions: one of the
+ * two sees the other). Writers the same way on wwait when the ring is full.
+ * The ends' counts are the server's: no writer left and an empty ring is
+ * the end of file; no reader left, EPIPE. */
+
+/* Pipe pi's counts of ends and generation, each a word the server writes
+ * whole: read without the sequence count. */
+static int pipe_readers(int pi)
+{
+    return *(volatile int *)&SH->pipes[pi].readers;
+}
+static int pipe_writers(int pi)
+{
+    return *(volatile int *)&SH->pipes[pi].writers;
+}
+
+/* The ring of the pipe behind descriptor fd (description o), mapped on
+ * first use; NULL (errno set) if the server refuses it. */
+static struct pipe_ring *ring_of(int fd, const struct ofile *o, int *pip)
+{
+    int pi = o->pipe;
+    if (pi < 0 || pi >= NPIPE)
+        return fail(EBADF), NULL;
+    *pip = pi;
+    /* (While we hold a descriptor of the pipe, its generation stays.) */
+    uint32_t gen = *(volatile uint32_t *)&SH->pipes[pi].gen;
+    if (gen && ring_gen[pi] == gen)
+        return PIPE_RING(pi);
+    int64_t s = unix_call(U_PIPEMAP, (uint64_t)fd, 0);
+    if (s < 0)
+        return NULL;
+    if (UNIX_ARG->x[0] != pi) { /* (the descriptor changed under us) */
+        sys_cap_delete((uint32_t)s);
+        return fail(EBADF), NULL;
+    }
+    if (exo_map(CAP_SELF, (uint32_t)s, (uint64_t)PIPE_RING(pi), MMU_W) != 1) {
+        sys_cap_delete((uint32_t)s);
+        return fail(ENOMEM), NULL;
+    }
+    ring_gen[pi] = (uint32_t)UNIX_ARG->x[1];
+    return PIPE_RING(pi);
+}
+
+static void ring_waiting(volatile uint64_t *mask)
+{
+    if (*mask)
+        unix_ring(__atomic_exchange_n(mask, 0, __ATOMIC_SEQ_CST));
+}
+
+static ssize_t pipe_read(int fd, const struct ofile *o, void *buf, size_t n)
+{
+    int pi;
+    struct pipe_ring *r = ring_of(fd, o, &pi);
+    if (!r)
+        return -1;
+    if (!n)
+        return 0;
+    for (;;) {
+        uint32_t h = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+        uint32_t avail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) - h;
+        if (avail > PIPE_SIZE)
+            return fail(EIO);
+        if (avail) {
+            size_t k = n < avail ? n : avail;
+            size_t at = h & (PIPE_SIZE - 1), first = k < PIPE_SIZE - at ? k : PIPE_SIZE - at;
+            memcpy(buf, r->buf + at, first);
+            if (k > first)
+                memcpy((char *)buf + first, r->buf, k - first);
+            /* Another reader (a process that shares the end) may have
+             * taken these bytes meanwhile: then ours are stale, again. */
+            if (!__atomic_compare_exchange_n(&r->head, &h, h + (uint32_t)k, 0, __ATOMIC_SEQ_CST,
+                                             __ATOMIC_SEQ_CST))
+                continue;
+            ring_waiting(&r->wwait); /* room for waiting writers */
+            return (ssize_t)k;
+        }
+        if (!pipe_writers(pi)) {
+            if (__atomic_load_n(&r->tail, __ATOMIC_SEQ_CST) != h)
+                continue; /* (written just before the last writer went) */
+            return 0;     /* end of file */
+        }
+        __atomic_fetch_or(&r->rwait, UNIX_CHAN_BIT, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&r->tail, __ATOMIC_SEQ_CST) != h || !pipe_writers(pi))
+            continue;
+        unix_block(); /* a writer, or the server when the last one goes, rings us */
+    }
+}
+
+/* Writers take turns by a lock on the ring holding the writer's channel + 1.
+ * A holder that is no longer a running process (killed in the middle), or
+ * garbage, or ourselves (we never sleep holding it) loses it. */
+static void wlock_take(struct pipe_ring *r)
+{
+    uint32_t me = (uint32_t)unix_chan + 1;
+    for (;;) {
+        uint32_t cur = 0;
+        if (__atomic_compare_exchange_n(&r->wlock, &cur, me, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            return;
+        if (cur == me || cur > NPROC || SH->procs[cur - 1].state != PROC_RUNNING) {
+            if (__atomic_compare_exchange_n(&r->wlock, &cur, me, 0, __ATOMIC_SEQ_CST,
+                                            __ATOMIC_SEQ_CST))
+                return;
+            continue;
+        }
+        sys_yield(-1);
+    }
+}
+
+static ssize_t pipe_write(int fd, const struct ofile *o, const void *buf, size_t n)
+{
+    int pi;
+    struct pipe_ring *r = ring_of(fd, o, &pi);
+    if (!r)
+        return -1;
+    size_t done = 0;
+    while (done < n) {
+        if (!pipe_readers(pi))
+            return done ? (ssize_t)done : fail(EPIPE);
+        wlock_take(r);
+        uint32_t t = r->tail, h = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+        uint32_t used = t - h;
+        if (used > PIPE_SIZE) {
+            __atomic_store_n(&r->wlock, 0, __ATOMIC_RELEASE);
+            return done ? (ssize_t)done : fail(EIO);
+        }
+        size_t k = n - done < PIPE_SIZE - used ? n - done : PIPE_SIZE - used;
+        size_t at = t & (PIPE_SIZE - 1), first = k < PIPE_SIZE - at ? k : PIPE_SIZE - at;
+        memcpy(r->buf + at, (const char *)buf + done, first);
+        if (k > first)
+            memcpy(r->buf, (const char *)buf + done + first, k - first);
+        __atomic_store_n(&r->tail, t + (uint32_t)k, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&r->wlock, 0, __ATOMIC_RELEASE);
+        if (k) {
+            done += k;
+            ring_waiting(&r->rwait); /* data for waiting readers */
+            continue;
+        }
+        __atomic_fetch_or(&r->wwait, UNIX_CHAN_BIT, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&r->head, __ATOMIC_SEQ_CST) != h || !pipe_readers(pi))
+            continue;
+        unix_block(); /* a reader, or the server when the last one goes, rings us */
+    }
+    return (ssize_t)done;
+}
+
 ssize_t read(int fd, void *buf, size_t n)
 {
     const struct ofile *o = of(fd);
@@ -333,30 +489,7 @@ ssize_t read(int fd, void *buf, size_t n)
         return (ssize_t)r;
     }
     case OF_PIPE_R:
-        for (;;) {
-            /* Empty, with writers, and the server still has us noted (our
-             * last read emptied it): sleep at once, a writer rings us. */
-            const struct pipe *pp = &SH->pipes[o->pipe % NPIPE];
-            int wait;
-            uint64_t seq;
-            do {
-                seq = sh_read_begin();
-                wait = pp->head == pp->tail && pp->writers && (pp->rwait & UNIX_CHAN_BIT);
-            } while (sh_read_retry(seq));
-            if (wait) {
-                unix_block();
-                continue;
-            }
-            size_t k = n < UNIX_ARG_DATA ? n : UNIX_ARG_DATA;
-            int64_t r = unix_call(U_READ, (uint64_t)fd, k);
-            if (r >= 0) {
-                memcpy(buf, UNIX_ARG->data, (size_t)r);
-                return (ssize_t)r; /* 0: end of file, no writer left */
-            }
-            if (errno != EAGAIN)
-                return -1;
-            unix_block(); /* the server noted us: a writer rings us */
-        }
+        return pipe_read(fd, o, buf, n);
     }
     return fail(EBADF);
 }
@@ -377,7 +510,9 @@ ssize_t write(int fd, const void *buf, size_t n)
         }
         return (ssize_t)n;
     }
-    if (o->type != OF_FILE && o->type != OF_PIPE_W)
+    if (o->type == OF_PIPE_W)
+        return pipe_write(fd, o, buf, n);
+    if (o->type != OF_FILE)
         return fail(EBADF);
     /* Through the argument page, a page at a time. */
     size_t done = 0;

@@ -103,6 +103,9 @@ struct pmap_entry {
     uint64_t vpn;  /* 0: empty */
     uint32_t slot; /* capability mapped there, in this process's table */
     uint32_t flags;
+    /* The slot its copy took in the child we forked last: a guess for
+     * that child's first faults, before it has scanned its own table. */
+    uint32_t cslot;
 };
 static struct pmap_entry *pmap;
 static uint64_t pmap_cap, pmap_used;
@@ -138,29 +141,6 @@ static struct pmap_entry *pmap_find(uint64_t vpn, int insert)
     }
 }
 
-/* Records every mapping of this process's own frame capabilities (slots
- * change from one process to the next; COW flags are inherited). */
-static void pmap_scan(void)
-{
-    static struct cap_info ci[256];
-    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
-        exo_touch(ci, sizeof ci);
-        long n = sys_cap_list(base, ci, 256);
-        if (n < 0)
-            break; /* the table ends here */
-        for (long i = 0; i < n; i++) {
-            if (ci[i].type != CAP_FRAME || ci[i].mapped_env != exo_info->id || ci[i].order)
-                continue;
-            struct pmap_entry *p = pmap_find(ci[i].mapped_va >> 12, 1);
-            if (p && p->slot != base + (uint32_t)i) {
-                if (!p->slot)
-                    pmap_used++;
-                p->slot = base + (uint32_t)i;
-            }
-        }
-    }
-}
-
 /* ---- copy-on-write faults ---- */
 
 static struct proc *proc_of(int pid);
@@ -176,13 +156,16 @@ static void segv(struct upcall_frame *f)
 }
 
 /* The slot of the frame capability mapped at va in this env: the page map's
- * hint if it still holds, else a search of the table (a forked child's first
- * faults come before it has learned its own slot numbers). */
-static long slot_at(uint64_t va, uint32_t hint, struct cap_info *ci)
+ * hint if it still holds, or the second hint (in a forked child, where the
+ * parent saw the copy land), else a search of the table. */
+static long slot_at(uint64_t va, uint32_t hint, uint32_t hint2, struct cap_info *ci)
 {
     if (sys_cap_inspect(hint, ci) == 0 && ci->type == CAP_FRAME && ci->mapped_va == va &&
         ci->mapped_env == exo_info->id)
         return hint;
+    if (hint2 != hint && sys_cap_inspect(hint2, ci) == 0 && ci->type == CAP_FRAME &&
+        ci->mapped_va == va && ci->mapped_env == exo_info->id)
+        return hint2;
     struct cap_info batch[32]; /* on the exception stack */
     for (uint32_t base = 0; base < NCAPSLOTS; base += 32) {
         long n = sys_cap_list(base, batch, 32);
@@ -206,7 +189,7 @@ static void on_fault(struct upcall_frame *f)
         segv(f);
     uint64_t va = f->addr & ~4095UL;
     struct cap_info ci;
-    long slot = slot_at(va, p->slot, &ci);
+    long slot = slot_at(va, p->slot, p->cslot, &ci);
     if (slot < 0)
         segv(f);
     if ((ci.rights & R_WRITE) && ci.children == 0) {
@@ -316,7 +299,10 @@ void unix_die(int sig)
 
 static void check_signals(void)
 {
-    struct proc *p = proc_of(mypid); /* (read without the lock: a word) */
+    /* Our entry is at our channel's index, once bound (else a search). */
+    struct proc *p = unix_chan >= 0 && SH->procs[unix_chan].pid == mypid ? &SH->procs[unix_chan]
+                                                                         : proc_of(mypid);
+    /* (read without the sequence count: a word) */
     if (p && p->pending)
         unix_die(p->pending);
 }
@@ -364,6 +350,15 @@ void unix_block(void)
  * our channel to us. */
 static uint32_t srv_original; /* the first process's: the server's original capability */
 
+/* Our channel: our index in the table, bound to us. */
+static void chan_bind(void)
+{
+    struct proc *p = proc_of(mypid);
+    unix_chan = p ? (int)(p - SH->procs) : -1;
+    if (unix_doorbell && unix_chan >= 0)
+        sys_notify_bind(unix_doorbell, (uint32_t)unix_chan, 1);
+}
+
 static void doorbell_attach(void)
 {
     static struct cap_info ci[256];
@@ -388,10 +383,7 @@ static void doorbell_attach(void)
             }
         }
     }
-    struct proc *p = proc_of(mypid);
-    unix_chan = p ? (int)(p - SH->procs) : -1;
-    if (unix_doorbell && unix_chan >= 0)
-        sys_notify_bind(unix_doorbell, (uint32_t)unix_chan, 1);
+    chan_bind();
 }
 
 /* The first process starts the server: an env of its own running unixd
@@ -432,7 +424,8 @@ static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks
     uint64_t r1;
     while (exo_pct_call2(unix_srv, U_NOP, 0, 0, &r1) == -E_INVAL)
         sys_yield(-1);
-    /* Our page tables for the shm arena's range, made once (they stay
+    /* Our page tables for the shm arena's range and the pipe rings (past
+     * it, under the same table), made once (they stay
      * while we live, like the rest of our page tables). */
     long f = sys_frame_alloc(-1);
     if (f >= 0 && exo_map(CAP_SELF, (uint32_t)f, SHM_ARENA_VA, 0) == 1)
@@ -517,20 +510,34 @@ pid_t getppid(void)
 static exo_jmp_buf fork_jb;
 static volatile int fork_child_pid;
 static volatile uint64_t fork_child_token;
+/* The slots of the child's copies of the server's call capability, the
+ * doorbell and the console (the parent made them), so that it need not
+ * look for them (0: look). */
+static volatile uint32_t fork_child_caps[3];
 
 /* In the child, right after exo_longjmp: its binding to the server, its
  * own slots in the page map. */
 static void child_start(void)
 {
     mypid = fork_child_pid;
-    doorbell_attach();
+    if (fork_child_caps[0]) {
+        unix_srv = fork_child_caps[0];
+        unix_doorbell = fork_child_caps[1];
+        unix_console = fork_child_caps[2];
+        srv_original = 0; /* (the first process's: it stays there) */
+        chan_bind();
+    } else {
+        doorbell_attach();
+    }
     if (unix_bind(fork_child_token) < 0)
         sys_exit(127);
     fd_attach();
     shm_child_attach(); /* the segments we inherited */
     for (int i = 0; i < NPROC; i++)
         children[i].pid = 0;
-    pmap_scan();
+    /* (No scan of our table for the page map: its cslot hints, from our
+     * parent, name our copies; a fault that finds a hint wrong walks the
+     * table, and our own fork's marking walk brings every slot up to date.) */
 }
 
 /* fork walks the capability table while it gives the child its pages; a
@@ -550,8 +557,7 @@ static __attribute__((noinline)) void fork_pretouch(void)
 
 pid_t fork(void)
 {
-    pmap_scan();
-    fork_pretouch();
+    fork_pretouch(); /* (the map's slots are brought up to date by the marking walk below) */
     int slot_in_children = -1;
     for (int i = 0; i < NPROC && slot_in_children < 0; i++)
         if (!children[i].pid)
@@ -623,6 +629,13 @@ pid_t fork(void)
                     continue;
                 uint64_t va = ci[i].mapped_va;
                 struct pmap_entry *pm = pmap_find(va >> 12, 1);
+                if (pm &&
+                    pm->slot !=
+                        base + (uint32_t)i) { /* (slots change from one process to the next) */
+                    if (!pm->slot)
+                        pmap_used++;
+                    pm->slot = base + (uint32_t)i;
+                }
                 if (pm && (exo_pte(va) & PTE_W))
                     pm->flags |= PM_COW;
             }
@@ -639,13 +652,26 @@ pid_t fork(void)
     int fail = 0;
     /* The child's copies of the doorbell, the console and the server's call
      * capability (it finds them in its table, doorbell_attach). */
-    if (sys_cap_derive(unix_srv, R_CALL | R_GRANT, (uint32_t)env) < 0)
+    /* The child's table fills in order (slots are taken one after another
+     * in a new env), so we can tell where each copy lands: noted in the
+     * page map (cslot) as a hint for the child's first faults. */
+    static struct pmap_entry *cpm[256];
+    exo_touch(cpm, sizeof cpm);
+    long cnext = sys_cap_derive(unix_srv, R_CALL | R_GRANT, (uint32_t)env) + 1;
+    if (cnext <= 0)
         fail = 1;
+    fork_child_caps[0] = cnext > 0 ? (uint32_t)(cnext - 1) : 0;
+    fork_child_caps[1] = fork_child_caps[2] = 0;
+    long d;
     if (unix_doorbell &&
-        sys_cap_derive(unix_doorbell, R_READ | R_WRITE | R_GRANT, (uint32_t)env) < 0)
+        (d = sys_cap_derive(unix_doorbell, R_READ | R_WRITE | R_GRANT, (uint32_t)env)) < 0)
         fail = 1;
-    if (unix_console && sys_cap_derive(unix_console, R_READ | R_GRANT, (uint32_t)env) < 0)
+    else if (unix_doorbell)
+        cnext = d + 1, fork_child_caps[1] = (uint32_t)d;
+    if (unix_console && (d = sys_cap_derive(unix_console, R_READ | R_GRANT, (uint32_t)env)) < 0)
         fail = 1;
+    else if (unix_console)
+        cnext = d + 1, fork_child_caps[2] = (uint32_t)d;
     for (uint32_t base = 0; base < NCAPSLOTS && !fail; base += 256) {
         exo_touch(ci, sizeof ci);
         long n = sys_cap_list(base, ci, 256);
@@ -658,14 +684,17 @@ pid_t fork(void)
             uint64_t va = ci[i].mapped_va;
             uint32_t slot = base + (uint32_t)i, perms;
             if (va == UNIX_ARG_VA || /* ours alone: the child binds its own, */
-                (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL))
-                continue;                        /* and asks for the segments it inherits */
+                (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) ||
+                (va >= UNIX_PIPE_VA && va < UNIX_PIPE_VA + NPIPE * 4096UL))
+                continue; /* and asks for the segments and pipe rings it uses */
             if (va >= priv_lo && va < priv_hi) { /* the child's own, fresh */
                 long f = sys_frame_alloc_in((uint32_t)env, -1, 0);
                 if (f < 0) {
                     fail = 1;
                     break;
                 }
+                cnext = f + 1;
+                cpm[nc] = NULL;
                 cops[nc++] = (struct mmu_op){va, (uint32_t)f, MMU_MAP | MMU_TCAP | MMU_W};
                 continue;
             }
@@ -685,8 +714,15 @@ pid_t fork(void)
             }
             /* A copy of our capability, in the child's table, mapped there
              * (read-only unless shared: copy on write on both sides). */
+            cpm[nc] = pmap_find(va >> 12, 0);
             cops[nc++] = (struct mmu_op){va, slot, MMU_COPY | perms};
         }
+        for (int k = 0; k < nc; k++) /* (the copies take slots in this order) */
+            if ((cops[k].op & 0xff) == MMU_COPY) {
+                if (cpm[k])
+                    cpm[k]->cslot = (uint32_t)cnext;
+                cnext++;
+            }
         if (nc && sys_mmu_update((uint32_t)env, cops, (uint64_t)nc) != nc)
             fail = 1;
     }

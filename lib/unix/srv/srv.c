@@ -68,6 +68,42 @@ static int fs_errno(int r)
     return r < 0 ? (int)UNIX_ERR(-r) : (int)UNIX_ERR(EIO);
 }
 
+/* ---- pipes ---- */
+
+/* Each pipe's ring is a frame of ours (pipe_page), mapped here at
+ * PIPE_RING(i) and given to the processes that hold an end (U_PIPEMAP).
+ * We never trust what is on it: we only ring the channels it names. */
+static uint32_t pipe_page[NPIPE]; /* capability slot, 0: the pipe is free */
+static int repairing;             /* counts are being recomputed: no pipe is released yet */
+
+/* Rings the processes a pipe's ring says wait (mask: rwait or wwait). */
+static void ring_waiters(volatile uint64_t *mask)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* (our count first, then their mask) */
+    ring(__atomic_exchange_n(mask, 0, __ATOMIC_SEQ_CST));
+}
+
+/* Both ends gone: the frame goes, and every process's copy with it. */
+static void pipe_release(int i)
+{
+    struct pipe *p = &SH->pipes[i];
+    if (p->readers || p->writers || !pipe_page[i] || repairing)
+        return;
+    sys_cap_delete(pipe_page[i]); /* (unmapped here and in every process) */
+    pipe_page[i] = 0;
+}
+
+/* A copy of pipe i's ring for the caller (slot returned; pipe, gen in x). */
+static int64_t pipe_give(int me, int i)
+{
+    long c = sys_pct_give(pipe_page[i], R_READ | R_WRITE);
+    if (c < 0)
+        return UNIX_ERR(ENOMEM);
+    ARG(me)->x[0] = i;
+    ARG(me)->x[1] = SH->pipes[i].gen;
+    return c;
+}
+
 /* ---- open file descriptions ---- */
 
 static int ofile_new(int type, int flags)
@@ -95,16 +131,14 @@ static void ofile_put(int i)
         fs_unref(&fs, o->ino);
     } else if (o->type == OF_PIPE_R) {
         struct pipe *p = &SH->pipes[o->pipe];
-        if (--p->readers == 0) { /* writers waiting for room get EPIPE */
-            ring(p->wwait);
-            p->wwait = 0;
-        }
+        if (--p->readers == 0 && pipe_page[o->pipe]) /* writers waiting for room get EPIPE */
+            ring_waiters(&PIPE_RING(o->pipe)->wwait);
+        pipe_release(o->pipe);
     } else if (o->type == OF_PIPE_W) {
         struct pipe *p = &SH->pipes[o->pipe];
-        if (--p->writers == 0) { /* readers waiting for data get end of file */
-            ring(p->rwait);
-            p->rwait = 0;
-        }
+        if (--p->writers == 0 && pipe_page[o->pipe]) /* readers waiting for data get end of file */
+            ring_waiters(&PIPE_RING(o->pipe)->rwait);
+        pipe_release(o->pipe);
     }
     o->type = OF_FREE;
 }
@@ -454,53 +488,6 @@ static int64_t do_signal(int me, int64_t pid, int64_t sig)
 
 /* ---- pipes ---- */
 
-static int64_t pipe_read(int me, struct ofile *o, uint64_t n)
-{
-    struct pipe *p = &SH->pipes[o->pipe];
-    uint32_t avail = p->tail - p->head;
-    if (!avail && p->writers) {
-        p->rwait |= 1UL << me; /* the writer rings us */
-        return UNIX_ERR(EAGAIN);
-    }
-    if (n > UNIX_ARG_DATA)
-        n = UNIX_ARG_DATA;
-    uint64_t k = 0;
-    for (; k < n && k < avail; k++)
-        ARG(me)->data[k] = p->buf[(p->head + k) % PIPE_SIZE];
-    p->head += (uint32_t)k;
-    /* Emptied with writers left: the caller stays noted, so that its next
-     * read can find the pipe empty and sleep without calling us first. */
-    if (p->head == p->tail && p->writers)
-        p->rwait |= 1UL << me;
-    else
-        p->rwait &= ~(1UL << me);
-    if (k) { /* room for waiting writers */
-        ring(p->wwait);
-        p->wwait = 0;
-    }
-    return (int64_t)k; /* 0: end of file, no writer left */
-}
-
-static int64_t pipe_write(int me, struct ofile *o, uint64_t n)
-{
-    struct pipe *p = &SH->pipes[o->pipe];
-    if (!p->readers)
-        return UNIX_ERR(EPIPE);
-    uint32_t space = PIPE_SIZE - (p->tail - p->head);
-    if (!space) {
-        p->wwait |= 1UL << me; /* a reader rings us when it makes room */
-        return UNIX_ERR(EAGAIN);
-    }
-    uint64_t k = 0;
-    for (; k < n && k < space; k++)
-        p->buf[(p->tail + k) % PIPE_SIZE] = ARG(me)->data[k];
-    p->tail += (uint32_t)k;
-    p->wwait &= ~(1UL << me);
-    ring(p->rwait); /* data for waiting readers */
-    p->rwait = 0;
-    return (int64_t)k;
-}
-
 static int64_t do_pipe(int me)
 {
     int r = fd_alloc(me);
@@ -513,24 +500,31 @@ static int64_t do_pipe(int me)
         return UNIX_ERR(EMFILE);
     int pi = -1;
     for (int i = 0; i < NPIPE && pi < 0; i++)
-        if (!SH->pipes[i].readers && !SH->pipes[i].writers)
+        if (!SH->pipes[i].readers && !SH->pipes[i].writers && !pipe_page[i])
             pi = i;
     int or = pi < 0 ? -1 : ofile_new(OF_PIPE_R, O_RDONLY);
     int ow = or < 0 ? -1 : ofile_new(OF_PIPE_W, O_WRONLY);
-    if (ow < 0) {
+    long f = ow < 0 ? -1 : sys_frame_alloc(-1); /* (comes zeroed: an empty ring) */
+    if (f >= 0 && exo_map(CAP_SELF, (uint32_t)f, (uint64_t)PIPE_RING(pi), MMU_W) != 1) {
+        sys_cap_delete((uint32_t)f);
+        f = -1;
+    }
+    if (f < 0) {
         if (or >= 0)
             SH->ofiles[or].type = OF_FREE;
+        if (ow >= 0)
+            SH->ofiles[ow].type = OF_FREE;
         return UNIX_ERR(pi < 0 ? EMFILE : ENOMEM);
     }
+    pipe_page[pi] = (uint32_t)f;
     struct pipe *pp = &SH->pipes[pi];
-    pp->head = pp->tail = 0;
-    pp->rwait = pp->wwait = 0;
+    pp->gen++;
     pp->readers = pp->writers = 1;
     SH->ofiles[or].pipe = SH->ofiles[ow].pipe = pi;
     SH->fdtab[me][r] = (int16_t) or ;
     SH->fdtab[me][w] = (int16_t)ow;
     ARG(me)->x[0] = w;
-    return r;
+    return r; /* (the caller asks for the ring at its first read or write) */
 }
 
 /* ---- files ---- */
@@ -572,9 +566,7 @@ static int64_t do_write(int me, int64_t fd, uint64_t n)
         return UNIX_ERR(EBADF);
     if (n > UNIX_ARG_DATA)
         return UNIX_ERR(EINVAL);
-    if (o->type == OF_PIPE_W)
-        return pipe_write(me, o, n);
-    if (o->type != OF_FILE)
+    if (o->type != OF_FILE) /* (pipes are written on their ring) */
         return UNIX_ERR(EBADF);
     if (o->flags & O_APPEND) {
         struct fs_stat st;
@@ -725,11 +717,13 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         return do_dup(me, a1, a2);
     case U_PIPE:
         return do_pipe(me);
-    case U_READ: {
+    case U_READ:
+        return UNIX_ERR(EBADF); /* (pipes are read on their ring, files directly) */
+    case U_PIPEMAP: {
         struct ofile *o = of(me, a1);
-        if (!o || o->type != OF_PIPE_R)
+        if (!o || (o->type != OF_PIPE_R && o->type != OF_PIPE_W) || !pipe_page[o->pipe])
             return UNIX_ERR(EBADF);
-        return pipe_read(me, o, (uint64_t)a2);
+        return pipe_give(me, o->pipe);
     }
     case U_WRITE:
         return do_write(me, a1, (uint64_t)a2);
@@ -785,6 +779,7 @@ static void repair_tables(void)
 {
     static int refs[NOFILE_SYS];
     memset(refs, 0, sizeof refs);
+    repairing = 1;
     for (int i = 0; i < NPROC; i++)
         for (int fd = 0; fd < NOFILE; fd++) {
             int o = SH->fdtab[i][fd];
@@ -804,6 +799,7 @@ static void repair_tables(void)
             of->refs = refs[o];
         }
     }
+    repairing = 0;
     for (int p = 0; p < NPIPE; p++) {
         struct pipe *pp = &SH->pipes[p];
         pp->readers = pp->writers = 0;
@@ -812,8 +808,11 @@ static void repair_tables(void)
             pp->readers += of->type == OF_PIPE_R && of->pipe == p;
             pp->writers += of->type == OF_PIPE_W && of->pipe == p;
         }
-        ring(pp->rwait | pp->wwait);
-        pp->rwait = pp->wwait = 0;
+        if (pipe_page[p]) {
+            ring_waiters(&PIPE_RING(p)->rwait);
+            ring_waiters(&PIPE_RING(p)->wwait);
+        }
+        pipe_release(p);
     }
     ring(SH->cons_waiters);
     SH->cons_waiters = 0;
@@ -923,11 +922,12 @@ int main(void)
      * once, to what NPROC bindings and a full shm arena need: both stay as
      * long as we do, so later calls take no frame that does not come back
      * when what they made goes. */
-    enum { NPRE = NPROC + SHM_ARENA_PAGES + 16 };
+    enum { NPRE = NPROC + SHM_ARENA_PAGES + NPIPE + 16 };
     static uint32_t pre[NPRE];
     for (int i = 0; i < NPRE; i++)
         pre[i] = (uint32_t)sys_frame_alloc(-1);
     exo_map(CAP_SELF, pre[0], (uint64_t)ARG(0), MMU_W);
+    exo_map(CAP_SELF, pre[1], (uint64_t)PIPE_RING(0), MMU_W);
     for (int i = 0; i < NPRE; i++)
         sys_cap_delete(pre[i]);
     token_state = __builtin_ia32_rdtsc();
