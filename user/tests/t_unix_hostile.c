@@ -21,6 +21,7 @@
 #include "../../lib/unix/unix_internal.h"
 #include "../../lib/exo/exo.h"
 #include "check.h"
+#include "unix_run.h"
 
 static uint64_t rng = 0x243f6a8885a308d3UL;
 static uint64_t rnd(void)
@@ -406,32 +407,6 @@ static __attribute__((noreturn)) void busy_writer(void)
 }
 
 /* ---- the rest of the system still works ---- */
-
-static int run(char *const argv[], char *out, size_t outsz)
-{
-    int p[2];
-    if (pipe(p) < 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(p[1], 1);
-        close(p[0]);
-        close(p[1]);
-        execv(argv[0], argv);
-        exit(126);
-    }
-    close(p[1]);
-    size_t n = 0;
-    long r;
-    while (n + 1 < outsz && (r = read(p[0], out + n, outsz - 1 - n)) > 0)
-        n += (size_t)r;
-    out[n] = 0;
-    close(p[0]);
-    int st = -1;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-        return -1;
-    return WEXITSTATUS(st);
-}
 
 static struct proc_info table[NPROC];
 
