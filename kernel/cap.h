@@ -8,7 +8,6 @@
 #include <spinel/exo.h>
 #include "env.h"
 
-
 struct capnode {
     u8 type; /* enum cap_type; CAP_NONE when free */
     u8 rights;
@@ -22,9 +21,9 @@ struct capnode {
     u32 mapped_env; /* CAP_FRAME: env whose page tables map it (0: not mapped) */
     u32 id;         /* this node's name: owner's index in envs[] << 16 | slot */
     u64 mapped_va;
-    u32 batch;   /* mmu.c: the sys_mmu_update batch that last named it */
+    u32 batch;     /* mmu.c: the sys_mmu_update batch that last named it */
     u32 fmap_prev; /* ... and the previous node on that list (0: the head) */
-} __aligned(64); /* 64 to a page: slot arithmetic is shifts */
+} __aligned(64);   /* 64 to a page: slot arithmetic is shifts */
 STATIC_ASSERT(sizeof(struct capnode) == 64);
 
 /* An env's table is a set of pages of nodes, allocated as it grows and

@@ -28,8 +28,7 @@ struct elf64_phdr {
  * previous segment of this same load ended in it (*shared_page); any other
  * existing mapping is refused, so a loader never writes into, or widens the
  * rights of, a frame someone else mapped there. */
-static int load_segment(struct env *e, const struct elf64_phdr *ph, const u8 *elf,
-                        u64 *shared_page)
+static int load_segment(struct env *e, const struct elf64_phdr *ph, const u8 *elf, u64 *shared_page)
 {
     u64 start = ROUNDDOWN(ph->vaddr, PAGE_SIZE);
     u64 end = ROUNDUP(ph->vaddr + ph->memsz, PAGE_SIZE);

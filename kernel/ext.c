@@ -9,9 +9,9 @@
  * while it is executable somewhere). The module is a capability. A program
  * is attached, with an optional guard (a verified predicate from the same
  * module), to an event of an env the caller controls (sys_ext_attach): page
- * fault, exception, slot start, or PCT arrival. When the event happens the kernel runs the attached handlers
- * whose guard holds, in the kernel, on that env's behalf; a handler that
- * handles the event (resolves the fault, answers the call) spares the upcall.
+ * fault, exception, slot start, or PCT arrival. When the event happens the kernel runs the attached
+ * handlers whose guard holds, in the kernel, on that env's behalf; a handler that handles the event
+ * (resolves the fault, answers the call) spares the upcall.
  *
  * Safety rests on the verifier: a handler reaches only its context, its
  * stack, the regions the hook grants (its module's state page) and helpers;
@@ -61,35 +61,35 @@ struct ext_prog {
 #define MAX_COMBINED 32 /* programs of a combined module */
 
 struct ext_module {
-    u32 gen;  /* bumps on every reuse; object of a CAP_EXT = gen << 8 | index */
+    u32 gen; /* bumps on every reuse; object of a CAP_EXT = gen << 8 | index */
     bool used;
-    u32 refs; /* its own capability (1) + combined modules built from it */
-    u8 parts[2];                   /* a combined module: the modules it joins (0xff: none) */
+    u32 refs;    /* its own capability (1) + combined modules built from it */
+    u8 parts[2]; /* a combined module: the modules it joins (0xff: none) */
     u32 nprogs;
     struct ext_prog progs[MAX_COMBINED];
     u32 nexports;
     char exp_name[MAX_EXPORTS][BPF_ELF_NAME_MAX];
     const struct bpf_insn *exp_insns[MAX_EXPORTS]; /* in export_page (or a part's) */
     u32 exp_len[MAX_EXPORTS];
-    paddr_t export_page;           /* the exported functions' instructions */
-    u64 text_va, text_pages;       /* its code, at EXT_TEXT_BASE + ... */
+    paddr_t export_page;     /* the exported functions' instructions */
+    u64 text_va, text_pages; /* its code, at EXT_TEXT_BASE + ... */
     paddr_t code[MAX_CODE_PAGES];
-    paddr_t data_page;             /* .rodata/.data/.bss of the object, one page */
-    paddr_t state_page;            /* the EXT_STATE_SIZE region handlers share */
-    u64 cost_units, cost_pages;    /* what its original costs its holder (ext_cost) */
+    paddr_t data_page;          /* .rodata/.data/.bss of the object, one page */
+    paddr_t state_page;         /* the EXT_STATE_SIZE region handlers share */
+    u64 cost_units, cost_pages; /* what its original costs its holder (ext_cost) */
 };
 
 struct ext_handler {
     u32 gen;
     bool used;
-    u32 env_id;        /* whose event */
-    u32 hook;          /* enum ext_hook_id */
-    u32 module;        /* index in modules[] */
-    u32 prog, guard;   /* program indices; guard == ~0u: none */
+    u32 env_id;      /* whose event */
+    u32 hook;        /* enum ext_hook_id */
+    u32 module;      /* index in modules[] */
+    u32 prog, guard; /* program indices; guard == ~0u: none */
     u32 npool;
     u32 pool_node[EXT_MAX_POOL]; /* frame capability nodes (the env's) for map_frame */
-    u32 pool_used;     /* bit i: pool entry i has been mapped */
-    u64 runs, handled; /* statistics */
+    u32 pool_used;               /* bit i: pool entry i has been mapped */
+    u64 runs, handled;           /* statistics */
 };
 
 u64 ext_wx_checks, ext_wx_bad; /* W^X checks run by loads in test mode, and their findings */
@@ -184,9 +184,12 @@ static u64 h_fill_random(u64 buf, u64 len, u64 a3, u64 a4, u64 a5)
 }
 
 static const bpf_helper_fn helper_impl[EXT_HELPER_MAX] = {
-    [EXT_HELPER_TRACE] = h_trace,         [EXT_HELPER_KTIME] = h_ktime,
-    [EXT_HELPER_RANDOM] = h_random,       [EXT_HELPER_CSUM] = h_csum,
-    [EXT_HELPER_MAP_FRAME] = h_map_frame, [EXT_HELPER_ASH_SEND] = h_ash_send,
+    [EXT_HELPER_TRACE] = h_trace,
+    [EXT_HELPER_KTIME] = h_ktime,
+    [EXT_HELPER_RANDOM] = h_random,
+    [EXT_HELPER_CSUM] = h_csum,
+    [EXT_HELPER_MAP_FRAME] = h_map_frame,
+    [EXT_HELPER_ASH_SEND] = h_ash_send,
     [EXT_HELPER_FILL_RANDOM] = h_fill_random,
 };
 
@@ -439,8 +442,8 @@ s64 sys_ext_load(u64 uobj, u64 size, u64 uverdict, u64 uimports, u64 nimports)
      * (cap_insert, quota.c). */
     m->cost_units = 1;
     m->cost_pages = m->text_pages + 2 + (m->export_page ? 1 : 0);
-    slot = cap_insert(e, CAP_EXT, R_GRANT | R_REVOKE | R_CONTROL, (u64)m->gen << 8 | (u64)(m - modules),
-                      0);
+    slot = cap_insert(e, CAP_EXT, R_GRANT | R_REVOKE | R_CONTROL,
+                      (u64)m->gen << 8 | (u64)(m - modules), 0);
     if (slot >= 0)
         return slot;
 fail:
@@ -624,8 +627,8 @@ s64 sys_ext_attach(u64 module, u64 prog, u64 guard, u64 env, u64 upool, u64 npoo
     h->guard = guard == ~0UL ? ~0u : (u32)guard;
     h->npool = (u32)npool;
     memcpy(h->pool_node, nodes, npool * sizeof nodes[0]);
-    int slot = cap_insert(e, CAP_HANDLER, R_GRANT | R_REVOKE, (u64)h->gen << 8 | (u64)(h - handlers),
-                          0);
+    int slot =
+        cap_insert(e, CAP_HANDLER, R_GRANT | R_REVOKE, (u64)h->gen << 8 | (u64)(h - handlers), 0);
     if (slot < 0) {
         ext_handler_free((int)(h - handlers));
         return slot;
@@ -662,8 +665,7 @@ void ext_forget_env(struct env *e)
  * one has handled the event: for faults and exceptions, by setting
  * ctx->action to 0 (*action); for calls, by returning nonzero. *state, if
  * given, is the context's pointer to the running module's state page. */
-static bool ext_dispatch(struct env *e, u32 hook, void *ctx, const volatile u64 *action,
-                         u64 *state)
+static bool ext_dispatch(struct env *e, u32 hook, void *ctx, const volatile u64 *action, u64 *state)
 {
     bool handled = false;
     for (u32 i = 0; i < e->ext_n && !handled; i++) {
@@ -713,8 +715,13 @@ bool ext_page_fault(struct env *e, struct trapframe *tf, u64 addr)
 bool ext_exception(struct env *e, struct trapframe *tf)
 {
     struct ext_exc_ctx ctx = {
-        .vector = tf->vector, .error_code = tf->error, .rip = tf->rip,
-        .rsp = tf->rsp, .rflags = tf->rflags, .action = 1, .new_rip = tf->rip,
+        .vector = tf->vector,
+        .error_code = tf->error,
+        .rip = tf->rip,
+        .rsp = tf->rsp,
+        .rflags = tf->rflags,
+        .action = 1,
+        .new_rip = tf->rip,
     };
     ext_dispatch(e, EXT_HOOK_EXCEPTION, &ctx, &ctx.action, NULL);
     if (ctx.action != 0 || ctx.new_rip < USER_MIN || ctx.new_rip >= USER_MAP_TOP)
@@ -741,8 +748,10 @@ bool ext_pct(struct env *callee, struct env *caller, u64 a0, u64 a1, u64 a2, u64
 u64 ext_slot_start(struct env *e, int pos, u64 quantum_ticks)
 {
     struct ext_timer_ctx ctx = {
-        .slot = (u64)pos, .now_ns = h_ktime(0, 0, 0, 0, 0),
-        .quantum_ns = quantum_ticks * (1000000000UL / TIMER_HZ), .cpu = (u32)cpu()->id,
+        .slot = (u64)pos,
+        .now_ns = h_ktime(0, 0, 0, 0, 0),
+        .quantum_ns = quantum_ticks * (1000000000UL / TIMER_HZ),
+        .cpu = (u32)cpu()->id,
         .env_id = e->id,
     };
     ext_dispatch(e, EXT_HOOK_TIMER, &ctx, NULL, NULL);

@@ -59,8 +59,10 @@ void machine_check(struct trapframe *tf) __noreturn;
 extern u64 trap_ac_entries; /* handlers entered with RFLAGS.AC set (SMAP off): must stay 0 */
 extern volatile u64 nmi_count, nmi_user; /* NMIs taken, and those from user mode */
 extern bool nmi_quiet;
-extern bool smap_probe;                         /* the SMAP test (see trap.c) */
-extern u64 smap_probe_faulted, smap_probe_read; /* its probes: faulted, or read (SMAP off) */                   /* set by a test that sends NMIs: do not log them */
+extern bool smap_probe; /* the SMAP test (see trap.c) */
+extern u64 smap_probe_faulted, smap_probe_read;
+    /* its probes: faulted, or read (SMAP off) */ /* set by a test that sends NMIs: do not log them
+                                                   */
 bool trap_from_user(const struct trapframe *tf);
 
 /* Exception table: an instruction that may fault on a user address, and where

@@ -11,7 +11,7 @@
  * the env's memory quota and kept until the env ends. */
 #define NCAPSLOTS           4096
 #define CAPS_PER_TABLE_PAGE 64
-#define CAP_MAX_DEPTH 32 /* generations of copies below an original */
+#define CAP_MAX_DEPTH       32 /* generations of copies below an original */
 
 enum cap_type {
     CAP_NONE = 0,
@@ -24,12 +24,12 @@ enum cap_type {
     CAP_DEVICE = 7,  /* a device; object = enum dev_id */
 };
 
-#define R_READ    0x01 /* frame: may be mapped readable */
-#define R_WRITE   0x02 /* frame: may be mapped writable */
-#define R_EXEC    0x04 /* frame: may be mapped executable */
-#define R_GRANT   0x08 /* may derive copies into another env's table */
-#define R_REVOKE  0x10 /* may revoke the copies derived from it */
-#define R_CALL    0x20 /* env: protected control transfer (call, send) */
+#define R_READ   0x01 /* frame: may be mapped readable */
+#define R_WRITE  0x02 /* frame: may be mapped writable */
+#define R_EXEC   0x04 /* frame: may be mapped executable */
+#define R_GRANT  0x08 /* may derive copies into another env's table */
+#define R_REVOKE 0x10 /* may revoke the copies derived from it */
+#define R_CALL   0x20 /* env: protected control transfer (call, send) */
 /* R_CONTROL: env: map into it, set its entries, start, revoke from, destroy
  * it; notify: take over a channel another env has bound. */
 #define R_CONTROL 0x40
@@ -163,8 +163,8 @@ struct env_info {
     uint64_t ntaken;     /* entries in taken[] (cumulative, capped) */
     struct repossessed taken[REPOSSESS_MAX];
     uint64_t tsc_per_ms;
-    uint64_t fpu_used; /* nonzero once the env has used x87/SSE (then its state is kept
-                          across upcall handlers by libexo) */
+    uint64_t fpu_used;             /* nonzero once the env has used x87/SSE (then its state is kept
+                                      across upcall handlers by libexo) */
     uint32_t obj_quota[OBJ_KINDS]; /* object quotas (sys_env_quota), by enum obj_kind */
     uint32_t obj_used[OBJ_KINDS];  /* ... and the originals it holds of each kind */
 };
@@ -178,7 +178,7 @@ _Static_assert(__builtin_offsetof(struct env_info, fpu_used) == ENV_INFO_FPU_USE
 /* The verifier explores at most this many instructions in one sys_ext_load,
  * all its programs together (it runs with interrupts off). */
 #define EXT_LOAD_MAX_STEPS 25000
-#define EXT_MAX_POOL   8            /* frames a page-fault handler may be given */
+#define EXT_MAX_POOL       8 /* frames a page-fault handler may be given */
 
 /* Filled by sys_ext_load when the verifier (or the loader) refuses. */
 struct ext_verdict {

@@ -33,20 +33,18 @@ static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long
 
 #include <exo_calls.h>
 
-
 /* sys_env_status results */
-#define ENV_STATUS_EXIT    1
-#define ENV_STATUS_FAULT   2
-#define ENV_STATUS_TIMEOUT 3
-#define ENV_STATUS_KILLED  4
-#define ENV_STATUS(kind, code) ((kind) << 8 | ((code) & 0xff))
+#define ENV_STATUS_EXIT        1
+#define ENV_STATUS_FAULT       2
+#define ENV_STATUS_TIMEOUT     3
+#define ENV_STATUS_KILLED      4
+#define ENV_STATUS(kind, code) ((kind) << 8 | ((code)&0xff))
 
 /* The env's information page (read-only). */
 #define exo_info ((const volatile struct env_info *)ENV_INFO_VA)
 
 /* A protected call returning both reply words. */
-static inline long exo_pct_call2(uint32_t env, uint64_t a0, uint64_t a1, uint64_t a2,
-                                 uint64_t *r1)
+static inline long exo_pct_call2(uint32_t env, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *r1)
 {
     long ret = SYS_pct_call;
     register long rdi __asm__("rdi") = (long)env;
@@ -110,7 +108,6 @@ long exo_protect(uint32_t env, uint32_t cap, uint32_t perms);
 /* The page-table entry for va through the read-only window (0 if none). */
 uint64_t exo_pte(uint64_t va);
 
-
 /* ---- envs ---- */
 /* Creates an env running the boot-image program `name` with `quota` pages of
  * memory and one time slot (whose capability is in the env's table), with a
@@ -121,7 +118,6 @@ long exo_spawn(const char *name, uint64_t quota);
 /* Yields until env has ended (at most max_yields times; -1: no limit); returns
  * sys_env_status's answer. */
 long exo_wait(uint32_t env, long max_yields);
-
 
 /* ---- extensions ---- */
 /* The index of the program named `name` (its section) in a module, or -E_NOENT. */

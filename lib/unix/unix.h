@@ -37,11 +37,11 @@ typedef int pid_t;
 extern int errno;
 
 /* wait statuses, as in POSIX */
-#define WIFEXITED(s)   (((s) & 0x7f) == 0)
+#define WIFEXITED(s)   (((s)&0x7f) == 0)
 #define WEXITSTATUS(s) (((s) >> 8) & 0xff)
-#define WIFSIGNALED(s) (((s) & 0x7f) != 0)
-#define WTERMSIG(s)    ((s) & 0x7f)
-#define WNOHANG 1
+#define WIFSIGNALED(s) (((s)&0x7f) != 0)
+#define WTERMSIG(s)    ((s)&0x7f)
+#define WNOHANG        1
 
 #define SIGINT  2
 #define SIGKILL 9
@@ -62,10 +62,10 @@ int kill(pid_t pid, int sig);
 enum proc_state { PROC_FREE = 0, PROC_RUNNING, PROC_ZOMBIE };
 struct proc_info {
     pid_t pid, ppid;
-    int state;        /* enum proc_state */
-    int status;       /* wait status once a zombie */
-    uint32_t env_id;  /* the env that runs it */
-    int sleeping;     /* waiting (for a child, a pipe, a key, time), not runnable */
+    int state;       /* enum proc_state */
+    int status;      /* wait status once a zombie */
+    uint32_t env_id; /* the env that runs it */
+    int sleeping;    /* waiting (for a child, a pipe, a key, time), not runnable */
     char name[32];
 };
 /* Copies entry i (0 <= i < NPROC) of the table; 0, or -1 if out of range. */
@@ -84,16 +84,16 @@ typedef long off_t;
 #define O_TRUNC     0x200
 #define O_APPEND    0x400
 #define O_DIRECTORY 0x10000
-#define SEEK_SET 0
-#define SEEK_CUR 1
-#define SEEK_END 2
-#define S_IFMT  0170000
-#define S_IFDIR 0040000
-#define S_IFREG 0100000
-#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
-#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
-#define NOFILE 32
-#define PATH_MAX 256
+#define SEEK_SET    0
+#define SEEK_CUR    1
+#define SEEK_END    2
+#define S_IFMT      0170000
+#define S_IFDIR     0040000
+#define S_IFREG     0100000
+#define S_ISDIR(m)  (((m)&S_IFMT) == S_IFDIR)
+#define S_ISREG(m)  (((m)&S_IFMT) == S_IFREG)
+#define NOFILE      32
+#define PATH_MAX    256
 struct stat {
     uint64_t st_ino;
     uint32_t st_mode;

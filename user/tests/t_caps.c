@@ -6,7 +6,7 @@
 #include "check.h"
 
 #define FRAME_RIGHTS (R_READ | R_WRITE | R_EXEC | R_GRANT | R_REVOKE)
-#define VA 0x0000300000000000UL
+#define VA           0x0000300000000000UL
 
 static struct cap_info ci;
 static const struct cap_info ro_ci; /* .rodata: not writable */
@@ -58,7 +58,7 @@ static void kill_waiter(long w)
  * register (the kernel must not truncate them). */
 static void forged_slots(uint32_t f)
 {
-    static const uint64_t bad[] = {NCAPSLOTS, NCAPSLOTS + 1, 1UL << 31, 0xffffffffUL,
+    static const uint64_t bad[] = {NCAPSLOTS, NCAPSLOTS + 1,   1UL << 31, 0xffffffffUL,
                                    1UL << 32, (1UL << 32) | 1, ~0UL};
     CHECK_EQ(insp(255), -E_NOENT); /* the table is far from full: 255 is empty */
     CHECK_EQ(sys_cap_inspect(CAP_SELF, &ci), -E_INVAL);
@@ -147,8 +147,8 @@ static void inspect(uint32_t f)
  * and R_CONTROL on the destination. */
 static void rights(uint32_t f)
 {
-    CHECK_EQ(sys_cap_derive(f, 0x80, CAP_SELF), -E_PERM);    /* unknown bit */
-    CHECK_EQ(sys_cap_derive(f, R_CALL, CAP_SELF), -E_PERM);  /* an env right */
+    CHECK_EQ(sys_cap_derive(f, 0x80, CAP_SELF), -E_PERM);   /* unknown bit */
+    CHECK_EQ(sys_cap_derive(f, R_CALL, CAP_SELF), -E_PERM); /* an env right */
     CHECK_EQ(sys_cap_derive(f, R_ALL, CAP_SELF), -E_PERM);
     CHECK_EQ(sys_cap_derive(f, ~0U, CAP_SELF), -E_PERM);
     long ro = sys_cap_derive(f, R_READ | R_GRANT | R_REVOKE, CAP_SELF);

@@ -52,7 +52,7 @@ int main(void)
     CHECK_EQ(sys_cap_list(0, (struct cap_info *)((char *)list + 4), 1), -E_ALIGN);
     CHECK_EQ(sys_cap_list(0, (struct cap_info *)KERNEL_TEXT, 1), -E_FAULT);
     CHECK_EQ(sys_cap_list(4000, list, 96), -E_NOENT); /* the table does not reach there */
-    CHECK_EQ(sys_cap_delete((uint32_t)b), 0);  /* the copy goes with it */
+    CHECK_EQ(sys_cap_delete((uint32_t)b), 0);         /* the copy goes with it */
     CHECK_EQ(sys_cap_inspect((uint32_t)copy, &ci), -E_NOENT);
 
     /* A child made by hand: one code page in its own table, mapped executable
@@ -106,10 +106,10 @@ int main(void)
     uint64_t used = exo_info->mem_used;
     long moved = sys_cap_move((uint32_t)f, (uint32_t)d);
     CHECK_EQ(moved > 0, 1);
-    CHECK_EQ(exo_info->mem_used, used - 4);         /* the 4 pages are its now */
+    CHECK_EQ(exo_info->mem_used, used - 4);               /* the 4 pages are its now */
     CHECK_EQ(sys_cap_inspect((uint32_t)nogrant, &ci), 0); /* our copy still hangs from it */
     CHECK_EQ(ci.depth, 1);
-    CHECK_EQ(sys_cap_delete((uint32_t)d), 0);             /* its end frees the block ... */
+    CHECK_EQ(sys_cap_delete((uint32_t)d), 0);                    /* its end frees the block ... */
     CHECK_EQ(sys_cap_inspect((uint32_t)nogrant, &ci), -E_NOENT); /* ... and our copy */
     CHECK_EQ(sys_cap_delete((uint32_t)ours), 0);
     printf("t_envbuild: %d failed checks\n", check_failures);

@@ -10,7 +10,7 @@
     extern const char ext_obj_##n[], ext_obj_##n##_end[];                                          \
     static long load_##n(struct ext_verdict *v)                                                    \
     {                                                                                              \
-        return sys_ext_load(ext_obj_##n, (uint64_t)(ext_obj_##n##_end - ext_obj_##n), v, NULL, 0);         \
+        return sys_ext_load(ext_obj_##n, (uint64_t)(ext_obj_##n##_end - ext_obj_##n), v, NULL, 0); \
     }
 OBJ(x_pct)
 OBJ(x_pool)
@@ -61,7 +61,8 @@ int main(void)
     CHECK_EQ(sys_ext_load(ext_obj_x_pct, EXT_MAX_OBJECT + 1, &v, NULL, 0), -E_RANGE);
     CHECK_EQ(sys_ext_load(NULL, 100, &v, NULL, 0), -E_FAULT);
     CHECK_EQ(sys_ext_load((const void *)KERNEL_TEXT, 100, &v, NULL, 0), -E_FAULT);
-    CHECK_EQ(sys_ext_load(ext_obj_x_bad_peek, 632, (struct ext_verdict *)((char *)&v + 4), NULL, 0), -E_ALIGN);
+    CHECK_EQ(sys_ext_load(ext_obj_x_bad_peek, 632, (struct ext_verdict *)((char *)&v + 4), NULL, 0),
+             -E_ALIGN);
 
     /* A guarded PCT handler on a server env. */
     long mod = load_x_pct(&v);
@@ -84,12 +85,13 @@ int main(void)
     uint64_t r1 = 0;
     for (uint64_t i = 1; i <= 20; i++) {
         CHECK_EQ(exo_pct_call2((uint32_t)srv, i, 0, 0, &r1), (long)(2 * i)); /* in the kernel */
-        CHECK_EQ(r1, i);                                                      /* state counts */
+        CHECK_EQ(r1, i);                                                     /* state counts */
     }
     CHECK_EQ(sys_pct_call((uint32_t)srv, 500, 1, 2), 500 * 3 + 5 + 14 + 1); /* guard says no */
     /* Hostile attaches. */
     long weakmod = sys_cap_derive((uint32_t)mod, R_GRANT, CAP_SELF);
-    CHECK_EQ(sys_ext_attach((uint32_t)weakmod, (uint32_t)twice, -1, (uint32_t)srv, NULL, 0), -E_PERM);
+    CHECK_EQ(sys_ext_attach((uint32_t)weakmod, (uint32_t)twice, -1, (uint32_t)srv, NULL, 0),
+             -E_PERM);
     CHECK_EQ(sys_ext_attach((uint32_t)srv, (uint32_t)twice, -1, (uint32_t)srv, NULL, 0), -E_PERM);
     CHECK_EQ(sys_ext_attach((uint32_t)mod, 9, -1, (uint32_t)srv, NULL, 0), -E_NOENT);
     CHECK_EQ(sys_ext_attach((uint32_t)mod, (uint32_t)twice, 9, (uint32_t)srv, NULL, 0), -E_NOENT);

@@ -4,9 +4,9 @@
 #include "../../lib/c/libc.h"
 
 #define CODE_VA 0x0000470000000000UL
-static const uint8_t exit_55[] = {0xbf, 0x37, 0x00, 0x00, 0x00,  /* mov $55, %edi */
-                                  0xb8, 0x02, 0x00, 0x00, 0x00,  /* mov $2, %eax */
-                                  0x0f, 0x05};                   /* syscall */
+static const uint8_t exit_55[] = {0xbf, 0x37, 0x00, 0x00, 0x00, /* mov $55, %edi */
+                                  0xb8, 0x02, 0x00, 0x00, 0x00, /* mov $2, %eax */
+                                  0x0f, 0x05};                  /* syscall */
 
 int main(void)
 {

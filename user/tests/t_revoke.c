@@ -29,7 +29,7 @@ int main(void)
     CHECK_EQ(good > 0, 1);
     uint64_t quota0 = exo_info->mem_quota;
     CHECK_EQ(sys_env_revoke((uint32_t)good, REVOKE_FRAMES, 16, 2000), 0);
-    CHECK_EQ(exo_info->mem_quota, quota0 + 16);             /* the pages come to us */
+    CHECK_EQ(exo_info->mem_quota, quota0 + 16); /* the pages come to us */
     CHECK_EQ(sys_env_revoke((uint32_t)good, REVOKE_FRAMES, 1, 10), -E_BUSY);
     sys_sysinfo(&si);
     uint64_t free_before = si.free_frames;

@@ -19,7 +19,8 @@ int main(void)
     CHECK_EQ(sys_env_revoke((uint32_t)child, REVOKE_SLOTS, 9, 1000), -E_INVAL); /* holds 4 */
     CHECK_EQ(sys_env_revoke((uint32_t)child, REVOKE_SLOTS, 1, 2000), 0);
     CHECK_EQ(sys_slot_alloc((uint32_t)child, -1), -E_NOMEM); /* none more until it complies */
-    for (int i = 0; i < 10000 && sys_env_revoke((uint32_t)child, REVOKE_SLOTS, 1, 20) == -E_BUSY; i++)
+    for (int i = 0; i < 10000 && sys_env_revoke((uint32_t)child, REVOKE_SLOTS, 1, 20) == -E_BUSY;
+         i++)
         sys_yield(-1);
     CHECK_EQ(exo_wait((uint32_t)child, 100000), ENV_STATUS(ENV_STATUS_EXIT, 0));
     CHECK_EQ(sys_cap_delete((uint32_t)child), 0);

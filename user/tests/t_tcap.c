@@ -31,8 +31,8 @@ int main(void)
     long size = sys_bootimage_map(BOOT_VA);
     CHECK_EQ(size > 1000, 1);
     CHECK_EQ(memcmp((const void *)BOOT_VA, "070701", 6), 0);
-    CHECK_EQ(sys_bootimage_map(BOOT_VA), -E_INVAL);        /* occupied */
-    CHECK_EQ(sys_bootimage_map(BOOT_VA + 12), -E_INVAL);   /* unaligned */
+    CHECK_EQ(sys_bootimage_map(BOOT_VA), -E_INVAL);      /* occupied */
+    CHECK_EQ(sys_bootimage_map(BOOT_VA + 12), -E_INVAL); /* unaligned */
     CHECK_EQ(sys_bootimage_map(KERNEL_TEXT), -E_INVAL);
     CHECK_EQ(sys_bootimage_map(USER_MAP_TOP - 4096), -E_INVAL); /* does not fit */
     /* The boot image is read-only. */

@@ -20,7 +20,7 @@ int main(void)
         int bad = argc != 4 || strcmp(argv[2], "hello") != 0;
         char want[16];
         snprintf(want, sizeof want, "%d", getpid());
-        bad += strcmp(argv[3], want) != 0;   /* the same pid as before exec */
+        bad += strcmp(argv[3], want) != 0; /* the same pid as before exec */
         bad += getppid() != 1;
         bad += write(5, "from exec\n", 10) != 10; /* an inherited descriptor */
         /* An exec'd image forks in turn, and its child uses the files. */
@@ -38,7 +38,7 @@ int main(void)
         bad += waitpid(g, &gst, 0) != g || !WIFEXITED(gst) || WEXITSTATUS(gst) != 7;
         exit(bad ? 100 + bad : 42);
     }
-    CHECK_EQ(argc, 0); /* started by the kernel: no arguments */
+    CHECK_EQ(argc, 0);                     /* started by the kernel: no arguments */
     uint32_t q0[OBJ_KINDS], u0[OBJ_KINDS]; /* object quotas: they come back whole */
     for (int k = 0; k < OBJ_KINDS; k++) {
         q0[k] = exo_info->obj_quota[k];

@@ -9,7 +9,7 @@
     int name(struct ext_pct_ctx *ctx)                                                              \
     {                                                                                              \
         uint64_t v = ctx->msg[0] + (seed);                                                         \
-        _Pragma("clang loop unroll(disable)") for (uint32_t i = 0; i < 1500; i++) v =             \
+        _Pragma("clang loop unroll(disable)") for (uint32_t i = 0; i < 1500; i++) v =              \
             v * 3 + (v >> 7);                                                                      \
         ctx->reply[0] = v;                                                                         \
         return 1;                                                                                  \
