@@ -248,6 +248,7 @@ static void release_object(struct capnode *c)
              * that held it (quota.c), even once that env's table is freed. */
             t->orig_cap = 0;
             t->objq.heir = c->owner;
+            env_note_named(c->owner);
         }
         if (t)
             env_destroy(t); /* (queued if a teardown is in progress: see env.c) */

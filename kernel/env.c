@@ -119,6 +119,15 @@ void env_uncharge(struct env *e, u64 pages)
         e->info->mem_used = e->mem_used;
 }
 
+/* Some env names id as its parent or objq.heir from now on: teardown of id's
+ * env must look for it (the scans in teardown_one and quota_pass_heirs). */
+void env_note_named(u32 id)
+{
+    struct env *e = env_lookup_any(id);
+    if (e)
+        e->named = true;
+}
+
 int env_alloc(const char *name, u32 parent, u64 quota, struct env **out)
 {
     struct env *e = NULL;
@@ -139,6 +148,7 @@ int env_alloc(const char *name, u32 parent, u64 quota, struct env **out)
     *(u16 *)&e->fpu[0] = 0x037f;  /* FCW */
     *(u32 *)&e->fpu[24] = 0x1f80; /* MXCSR */
     e->parent = parent;
+    env_note_named(parent);
     e->root = parent == 0;
     e->mem_quota = quota;
     e->pcid = cpu_has_pcid ? (u16)((e - envs) + 1) : 0;
@@ -285,9 +295,12 @@ static void teardown_one(struct env *e)
             env_post_event(p, EVENT_CHILD); /* wakes a parent waiting in sys_block */
     }
     e->mem_quota = 0;
+    if (!e->named)
+        return; /* no env names e as its parent or heir: nothing to pass on */
     quota_pass_heirs(e);
     /* Children that outlive e (their originals are held elsewhere) are its
      * creator's from now on; the credit e gave them is e's no more. */
+    env_note_named(e->parent);
     for (int i = 0; i < NENV; i++) {
         struct env *c = &envs[i];
         if (c != e && c->state != ENV_FREE && c->parent == e->id) {
@@ -569,6 +582,7 @@ s64 sys_env_replace(u64 env)
     cap_rename_tree(mine->id, e->id, n->id);
     n->orig_cap = mine->id;
     n->parent = e->parent;
+    env_note_named(n->parent);
     n->credit = e->credit; /* what its creator lent the caller, it lends n */
     n->credit_keep = e->credit_keep;
     if (n->info)

@@ -30,6 +30,9 @@ struct env {
     u32 parent;   /* id of the env that created it, or that env's creator once it ended
                      (its quota goes there when it ends); 0: none (the kernel) */
     u32 orig_cap; /* node of the original capability naming it (0: none) */
+    bool named;   /* some env may name it as parent or objq.heir (env_note_named): set
+                     wherever such a name is written, cleared only when the slot is
+                     reused (a new id); teardown scans for those envs only when set */
     bool root;    /* started by the kernel: no creator, no original capability */
     /* Teardown (env.c): envs to tear down wait in a list, so that destroying
      * a tree of envs is a loop, not a recursion. */
@@ -94,10 +97,10 @@ struct env {
         u32 heir; /* with no original (orig_cap 0): who gets its quota back (the env that
                    * held its deleted original, or replaced it: sys_env_replace) */
     } objq;
-    u32 ext_hooks;           /* bit per ext hook id with a verified handler attached */
-    u8 ext_n;                /* handlers attached to this env's events ... */
-    u8 ext_h[8];             /* ... their indices in ext.c's handlers[] */
-    u64 revoke_target;       /* mem_used must drop to this to satisfy a request */
+    u32 ext_hooks;     /* bit per ext hook id with a verified handler attached */
+    u8 ext_n;          /* handlers attached to this env's events ... */
+    u8 ext_h[8];       /* ... their indices in ext.c's handlers[] */
+    u64 revoke_target; /* mem_used must drop to this to satisfy a request */
     bool revoke_pending;
     bool revoke_upcalled; /* the upcall for the pending request was delivered */
     bool in_block;        /* asleep in sys_block: its wake-up returns the pending events */
@@ -141,6 +144,7 @@ static inline bool env_shrinking(const struct env *e)
 
 /* Lifecycle (env.c). */
 int env_alloc(const char *name, u32 parent, u64 quota, struct env **out);
+void env_note_named(u32 id);
 int env_load_program(struct env *e, const u8 *elf, size_t size);
 struct env *env_lookup(u32 id);     /* a live (not free, not zombie) env by id */
 struct env *env_lookup_any(u32 id); /* live or zombie */

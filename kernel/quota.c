@@ -169,6 +169,8 @@ void quota_return(struct env *e)
 void quota_pass_heirs(struct env *e)
 {
     struct env *k = keeper(e, true);
+    if (k)
+        env_note_named(k->id);
     for (int i = 0; i < NENV; i++) {
         struct env *x = &envs[i];
         if (x != e && x->state != ENV_FREE && !x->orig_cap && x->objq.heir == e->id)
@@ -183,6 +185,7 @@ void quota_replaced(struct env *e, struct env *n)
     memcpy(n->objq.credit, e->objq.credit, sizeof n->objq.credit);
     memcpy(n->objq.keep, e->objq.keep, sizeof n->objq.keep);
     e->objq.heir = n->id;
+    env_note_named(n->id);
 }
 
 /* sys_env_quota(env, kinds, give, credit, keep): see kernel/kcalls.tbl. */
