@@ -64,10 +64,14 @@ void sched_slot_release(u64 object)
 
 void sched_forget_env(struct env *e)
 {
+    /* Owned positions only: slot_mask has bit p set exactly when
+     * slot_owner[p] is not 0 (sched_slot_alloc, sched_slot_free). */
     for (int i = 0; i < ncpu; i++)
-        for (int p = 0; p < NSLOTS; p++)
+        for (u64 m = cpus[i].slot_mask; m; m &= m - 1) {
+            int p = __builtin_ctzl(m);
             if (cpus[i].slot_owner[p] == e->id)
                 sched_slot_free((u32)i, (u32)p);
+        }
 }
 
 /* The env that actually runs when e's turn comes: e itself, or the end of the
