@@ -121,15 +121,20 @@ static int insert_node(struct env *e, u8 type, u8 rights, u64 object, u32 parent
 void cap_free_table(struct env *e)
 {
     /* Page by page (most are missing); the page is looked up again after
-     * each deletion, which may change the table. Slot 0 is never used. */
-    for (u64 p = 0; p < CAP_PAGES; p++) {
-        for (u64 i = p == 0; i < CAPS_PER_PAGE && e->cap_pages[p]; i++) {
+     * each deletion, which may change the table. Slot 0 is never used.
+     * Only slots below cap_top were ever used, and only pages holding such
+     * slots were ever allocated (insert_node is the one place that does
+     * both): the rest of the table is not looked at. */
+    u64 top = e->cap_top, npages = (top + CAPS_PER_PAGE - 1) / CAPS_PER_PAGE;
+    for (u64 p = 0; p < npages; p++) {
+        for (u64 i = p == 0; i < CAPS_PER_PAGE && p * CAPS_PER_PAGE + i < top && e->cap_pages[p];
+             i++) {
             struct capnode *c = (struct capnode *)e->cap_pages[p] + i;
             if (c->type != CAP_NONE)
                 cap_delete_node(c->id);
         }
     }
-    for (u32 p = 0; p < CAP_PAGES; p++) {
+    for (u32 p = 0; p < npages; p++) {
         if (e->cap_pages[p]) {
             frame_free(V2P(e->cap_pages[p]));
             env_uncharge(e, 1);
