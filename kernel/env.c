@@ -17,20 +17,6 @@
 
 struct env envs[NENV];
 
-struct env *env_lookup_any(u32 id)
-{
-    struct env *e = &envs[id & 0xff];
-    if (id == 0 || (id & 0xff) >= NENV || e->id != id || e->state == ENV_FREE)
-        return NULL;
-    return e;
-}
-
-struct env *env_lookup(u32 id)
-{
-    struct env *e = env_lookup_any(id);
-    return e && e->state != ENV_ZOMBIE ? e : NULL;
-}
-
 /* The longest creator chain: envs are fewer than NENV. */
 #define CHAIN_MAX NENV
 
