@@ -98,13 +98,13 @@ static int insert_node(struct env *e, u8 type, u8 rights, u64 object, u32 parent
         return -E_NOMEM;
     e->cap_hint = (u32)slot + 1;
     e->cap_top = MAX(e->cap_top, (u32)slot + 1);
-    memset(c, 0, sizeof *c);
-    c->type = type;
-    c->rights = rights;
-    c->object = object;
-    c->owner = e->id;
-    c->slot = (u32)slot;
-    c->id = (u32)(e - envs) << 16 | (u32)slot;
+    /* One assignment (the other fields zero): stores, not a memset call. */
+    *c = (struct capnode){.type = type,
+                          .rights = rights,
+                          .object = object,
+                          .owner = e->id,
+                          .slot = (u32)slot,
+                          .id = (u32)(e - envs) << 16 | (u32)slot};
     if (parent) {
         struct capnode *p = cap_node(parent);
         c->parent = parent;
