@@ -173,6 +173,8 @@ fail:
     return r;
 }
 
+static int map_new_frame(struct env *e, vaddr_t va, u64 flags, u64 *pte);
+
 /* Loads an ELF image; every page is a frame capability in e's own table. */
 int env_load_program(struct env *e, const u8 *elf, size_t size)
 {
@@ -180,8 +182,13 @@ int env_load_program(struct env *e, const u8 *elf, size_t size)
         return -E_INVAL;
     u64 entry;
     int r = elf_load(e, elf, size, &entry);
+    /* The stack's pages lie in one page table: walked once, not per page. */
+    STATIC_ASSERT(USER_STACK_TOP % (512 * PAGE_SIZE) == 0 && USER_STACK_PAGES <= 512);
+    u64 *top = r == 0 ? vm_pte_slot(e->pml4, USER_STACK_TOP - PAGE_SIZE, true, e) : NULL;
+    if (r == 0 && !top)
+        r = -E_NOMEM;
     for (int i = 1; r == 0 && i <= USER_STACK_PAGES; i++)
-        r = env_map_new_frame(e, USER_STACK_TOP - i * PAGE_SIZE, PTE_W | PTE_NX);
+        r = map_new_frame(e, USER_STACK_TOP - i * PAGE_SIZE, PTE_W | PTE_NX, top - (i - 1));
     if (r < 0)
         return r;
     memset(&e->tf, 0, sizeof e->tf);
@@ -195,9 +202,12 @@ int env_load_program(struct env *e, const u8 *elf, size_t size)
 }
 
 /* Allocates a frame as an original capability in e's table and maps it at va
- * through that capability. */
-int env_map_new_frame(struct env *e, vaddr_t va, u64 flags)
+ * through that capability (env_map_new_frame), with the page-table entry for
+ * va already at hand (pte), or walking to it (pte NULL). */
+static int map_new_frame(struct env *e, vaddr_t va, u64 flags, u64 *pte)
 {
+    if (pte && (*pte & PTE_P))
+        return -E_BUSY; /* as vm_map */
     if (env_charge(e, 1) < 0)
         return -E_NOMEM;
     paddr_t pa = frame_alloc();
@@ -212,7 +222,11 @@ int env_map_new_frame(struct env *e, vaddr_t va, u64 flags)
         return slot;
     }
     struct capnode *c = cap_slot(e, (u64)slot);
-    int r = vm_map(e->pml4, va, pa, PTE_U | flags, e);
+    int r = 0;
+    if (pte)
+        *pte = pa | PTE_U | flags | PTE_P; /* (not present before: no flush) */
+    else
+        r = vm_map(e->pml4, va, pa, PTE_U | flags, e);
     if (r < 0) {
         cap_delete_node(cap_index(c));
         return r;
@@ -220,6 +234,11 @@ int env_map_new_frame(struct env *e, vaddr_t va, u64 flags)
     c->mapped_env = e->id;
     c->mapped_va = va;
     return 0;
+}
+
+int env_map_new_frame(struct env *e, vaddr_t va, u64 flags)
+{
+    return map_new_frame(e, va, flags, NULL);
 }
 
 /* Tearing down. An env to tear down is made a zombie at once (env_lookup()
