@@ -211,23 +211,25 @@ static void slot_begin(struct env *e, bool new_slot)
 
 /* The env that runs next: the owner of the next owned position after the
  * current one that can run (walking the vector through the mask of owned
- * positions), or NULL. */
+ * positions), or NULL. The mask is rotated so that the position after the
+ * current one is bit 0 and the current one the last bit: one walk in the
+ * vector's order, wrapping around. */
 static struct env *next_slot(struct cpu *c, int *pos_out)
 {
-    struct env *t = NULL;
+    STATIC_ASSERT(NSLOTS == 64);
+    unsigned s = (unsigned)(c->slot_pos + 1) % NSLOTS;
+    u64 m = c->slot_mask, r = s ? (m >> s) | (m << (NSLOTS - s)) : m;
     int pos = c->slot_pos;
-    /* Positions after the current one, then from the start up to it. */
-    u64 after =
-        c->slot_pos + 1 < NSLOTS ? c->slot_mask >> (c->slot_pos + 1) << (c->slot_pos + 1) : 0;
-    u64 parts[2] = {after, c->slot_mask & ~after};
-    for (int half = 0; half < 2 && !t; half++) {
-        for (u64 m = parts[half]; m && !t; m &= m - 1) {
-            pos = __builtin_ctzl(m);
-            t = run_target(env_lookup(c->slot_owner[pos]));
+    for (; r; r &= r - 1) {
+        pos = (int)((__builtin_ctzl(r) + s) % NSLOTS);
+        struct env *t = run_target(env_lookup(c->slot_owner[pos]));
+        if (t) {
+            *pos_out = pos;
+            return t;
         }
     }
     *pos_out = pos;
-    return t;
+    return NULL;
 }
 
 /* Starts a new slot at pos for t (which runs in it). */
