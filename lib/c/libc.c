@@ -58,6 +58,20 @@ int strncmp(const char *a, const char *b, size_t n)
     return 0;
 }
 
+/* The first occurrence of sub in s, or NULL (s itself for an empty sub). */
+char *strstr(const char *s, const char *sub)
+{
+    for (;; s++) {
+        const char *a = s, *b = sub;
+        while (*b && *a == *b)
+            a++, b++;
+        if (!*b)
+            return (char *)s;
+        if (!*s)
+            return NULL;
+    }
+}
+
 static void put(char *buf, size_t n, size_t *len, char c)
 {
     if (*len + 1 < n)

@@ -14,6 +14,7 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 char *strcpy(char *d, const char *s);
 int strncmp(const char *a, const char *b, size_t n);
+char *strstr(const char *s, const char *sub);
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);

@@ -19,18 +19,6 @@ OBJ(x_bad_peek)
 OBJ(x_bad_oob)
 OBJ(x_bad_state)
 
-static int contains(const char *s, const char *sub)
-{
-    for (; *s; s++) {
-        const char *a = s, *b = sub;
-        while (*b && *a == *b)
-            a++, b++;
-        if (!*b)
-            return 1;
-    }
-    return 0;
-}
-
 static volatile int user_faults;
 static void on_fault(struct upcall_frame *f)
 {
@@ -48,12 +36,12 @@ int main(void)
     /* Refused programs: the kernel says which instruction and why. */
     CHECK_EQ(load_x_bad_peek(&v), -E_VERIFY);
     CHECK_EQ(v.insn, 1);
-    CHECK_EQ(contains(v.reason, "scalar used as pointer"), 1);
-    CHECK_EQ(contains(v.section, "event/pct/peek"), 1);
+    CHECK_EQ(strstr(v.reason, "scalar used as pointer") != NULL, 1);
+    CHECK_EQ(strstr(v.section, "event/pct/peek") != NULL, 1);
     CHECK_EQ(load_x_bad_oob(&v), -E_VERIFY);
-    CHECK_EQ(contains(v.reason, "invalid ctx access"), 1);
+    CHECK_EQ(strstr(v.reason, "invalid ctx access") != NULL, 1);
     CHECK_EQ(load_x_bad_state(&v), -E_VERIFY);
-    CHECK_EQ(contains(v.reason, "out of bounds"), 1);
+    CHECK_EQ(strstr(v.reason, "out of bounds") != NULL, 1);
     printf("t_ext: refused as expected: \"%s\" (insn %u)\n", v.reason, v.insn);
     /* Malformed objects and bad arguments. */
     CHECK_EQ(sys_ext_load("not an ELF object", 17, &v, NULL, 0), -E_VERIFY);

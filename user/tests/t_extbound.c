@@ -21,18 +21,6 @@ static long timed_load(const char *obj, const char *end, struct ext_verdict *v)
     return r;
 }
 
-static int contains(const char *s, const char *sub)
-{
-    for (; *s; s++) {
-        const char *a = s, *b = sub;
-        while (*b && *a == *b)
-            a++, b++;
-        if (!*b)
-            return 1;
-    }
-    return 0;
-}
-
 int main(void)
 {
     struct ext_verdict v;
@@ -40,14 +28,14 @@ int main(void)
     /* Four programs that pass alone (15,000 steps each): together they are
      * more than one load may verify. */
     CHECK_EQ(timed_load(ext_obj_x_slow, ext_obj_x_slow_end, &v), -E_VERIFY);
-    CHECK_EQ(contains(v.reason, "budget"), 1);
+    CHECK_EQ(strstr(v.reason, "budget") != NULL, 1);
     CHECK_EQ(v.prog, 1);
     printf("t_extbound: four programs over budget: refused in %lu ticks (%lu ms): \"%s\"\n", ticks,
            ticks / per_ms, v.reason);
     /* The costliest verification we know: every other instruction a prune
      * point, until the budget runs out. */
     CHECK_EQ(timed_load(ext_obj_x_slow1, ext_obj_x_slow1_end, &v), -E_VERIFY);
-    CHECK_EQ(contains(v.reason, "budget"), 1);
+    CHECK_EQ(strstr(v.reason, "budget") != NULL, 1);
     printf("t_extbound: a branchy loop: refused in %lu ticks (%lu ms)\n", ticks, ticks / per_ms);
     long m;
     /* The largest object: 11 programs of 1,325 instructions, 118 KiB. */
