@@ -31,7 +31,7 @@ UCFLAGS  := $(COMMON) -fno-builtin -fno-tree-loop-distribute-patterns -MMD -MP
 ULDFLAGS := -static -nostdlib -no-pie -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
             -Wl,--build-id=none
 
-KSRCS := $(filter-out kernel/asm-offsets.c,$(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c))
+KSRCS := $(filter-out kernel/asm-offsets.c,$(wildcard kernel/*.c kernel/lib/*.c kernel/dev/*.c kernel/arch/x86_64/*.c))
 KASMS := $(wildcard kernel/arch/x86_64/*.S)
 # The eBPF verifier and JIT (ext/) are linked into the kernel too.
 EXT_KSRCS := ext/bpf_elf.c ext/verifier.c ext/jit_x86_64.c ext/hooks.c
@@ -49,6 +49,14 @@ QEMU_ACCEL := $(if $(filter kvm,$(ACCEL)),-accel kvm -cpu host,-accel tcg -cpu m
 QEMU_BASE  := $(QEMU) $(QEMU_ACCEL) -m $(MEM) -smp $(SMP) -no-reboot \
               -kernel $(B)/spinel.bin -initrd $(B)/initrd.cpio \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+# The disk: a raw image as a modern-only virtio-blk device. make run keeps
+# build/disk.img (made on first use, DISK_SIZE); make test makes a fresh
+# scratch image every run.
+DISK_SIZE  ?= 256M
+DISK_IMG   := $(B)/disk.img
+TEST_DISK  := $(B)/test-disk.img
+qemu_disk   = -drive file=$(1),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0,disable-legacy=on
 
 HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
@@ -191,12 +199,18 @@ $(B)/initrd.cpio: $(UPROGS) user/tests.manifest $(SCRIPTS)
 	cd $(B)/initrd && ls | LC_ALL=C sort | cpio --quiet -o -H newc > ../initrd.cpio
 
 # ---- running ----
-run: deps all
+run: deps all $(DISK_IMG)
 	@echo "Booting Spinel under QEMU ($(ACCEL)). Ctrl-A X quits."
-	$(QEMU_BASE) -nographic -append ""; true
+	$(QEMU_BASE) $(call qemu_disk,$(DISK_IMG)) -nographic -append ""; true
+
+# Made once; never overwritten (it holds what make run wrote).
+$(DISK_IMG):
+	@mkdir -p $(@D)
+	truncate -s $(DISK_SIZE) $@
 
 test: deps all
-	@tools/run-tests.sh "$(QEMU_BASE) -display none -serial stdio -append test"
+	@rm -f $(TEST_DISK) && truncate -s 64M $(TEST_DISK)
+	@tools/run-tests.sh "$(QEMU_BASE) $(call qemu_disk,$(TEST_DISK)) -display none -serial stdio -append test"
 
 # The kernel-call fuzzer, longer than make test's run (docs/testing.md):
 #   make fuzz-kernel SEEDS="1 2 3" CALLS=100000 [FLAGS=15] [MINIMIZE=40] [OPS=...]

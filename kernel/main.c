@@ -12,6 +12,8 @@
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 #include "notify.h"
+#include "dev/pci.h"
+#include "dev/virtio_blk.h"
 
 #define MB_BOOT_MAGIC 0x2BADB002
 
@@ -184,6 +186,8 @@ void kmain(u32 magic, u32 mbi_pa)
     kprintf("timer: %u Hz, lapic %u counts/tick, tsc %lu kHz\n", TIMER_HZ, lapic_ticks_per_period,
             tsc_per_ms);
     dev_init();
+    pci_init();
+    blk_init();
     ext_init();
     initrd_init(initrd, initrd_size);
     if (!initrd)

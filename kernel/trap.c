@@ -10,6 +10,7 @@
 #include "sched.h"
 #include "ext.h"
 #include "uaccess.h"
+#include "dev/pci.h"
 
 static const char *const names[32] = {
     "divide error (#DE)",
@@ -200,6 +201,10 @@ void trap(struct trapframe *tf)
     case T_IRQ_COM1:
         dev_console_intr(); /* may wake an env: it runs in its next slot */
         lapic_eoi();
+        return;
+    }
+    if (tf->vector >= T_IRQ_DEV_FIRST && tf->vector < T_IRQ_DEV_FIRST + T_IRQ_DEV_COUNT) {
+        pci_irq_dispatch(tf->vector); /* a driver's handler (kernel/dev/pci.c); it may wake envs */
         return;
     }
     if (tf->vector == T_NM && trap_from_user(tf) && c->env) {

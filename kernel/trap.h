@@ -37,8 +37,11 @@ STATIC_ASSERT(sizeof(struct trapframe) == 22 * 8);
 
 #define T_TIMER    32
 #define T_IRQ_COM1 36 /* ISA IRQ 4, the console's UART, through the I/O APIC */
-#define T_SPURIOUS 255
-#define T_SYSCALL  0x100 /* not a vector: marks frames built by syscall_entry */
+/* Vectors of PCI devices' MSI-X messages (kernel/dev/pci.c hands them out). */
+#define T_IRQ_DEV_FIRST 48
+#define T_IRQ_DEV_COUNT 16
+#define T_SPURIOUS      255
+#define T_SYSCALL       0x100 /* not a vector: marks frames built by syscall_entry */
 
 /* Page-fault error code bits. */
 #define PF_P    (1 << 0)
@@ -61,8 +64,8 @@ extern volatile u64 nmi_count, nmi_user; /* NMIs taken, and those from user mode
 extern bool nmi_quiet;
 extern bool smap_probe; /* the SMAP test (see trap.c) */
 extern u64 smap_probe_faulted, smap_probe_read;
-    /* its probes: faulted, or read (SMAP off) */ /* set by a test that sends NMIs: do not log them
-                                                   */
+/* its probes: faulted, or read (SMAP off) */ /* set by a test that sends NMIs: do not log them
+                                               */
 bool trap_from_user(const struct trapframe *tf);
 
 /* Exception table: an instruction that may fault on a user address, and where

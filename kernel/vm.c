@@ -113,6 +113,26 @@ void vm_init(void)
     vm_switch(kernel_pml4);
 }
 
+/* Device registers (PCI BARs) in the direct map, uncached: 4 KiB pages at
+ * PHYS_MAP_BASE + pa, under the direct map's first PML4 entry, which every
+ * address space shares (so below 512 GiB). Pages already mapped there
+ * (another BAR on the same page) are left as they are. */
+void *vm_map_mmio(paddr_t pa, u64 len)
+{
+    if (len == 0 || pa + len < pa || pa + len > (1UL << 39))
+        return NULL;
+    for (paddr_t p = ROUNDDOWN(pa, PAGE_SIZE); p < pa + len; p += PAGE_SIZE) {
+        if (p < ROUNDUP(pmem_max_addr(), 0x200000))
+            return NULL; /* RAM's 2 MiB pages cover it: not a device's */
+        u64 *e = walk(kernel_pml4, PHYS_MAP_BASE + p, 0, true, PTE_P | PTE_W);
+        if (!e)
+            return NULL;
+        if (!(*e & PTE_P))
+            *e = p | PTE_P | PTE_W | PTE_G | PTE_NX | PTE_PCD | PTE_PWT;
+    }
+    return P2V(pa);
+}
+
 void vm_switch(paddr_t pml4)
 {
     if (read_cr3() != pml4)

@@ -47,6 +47,9 @@ void vm_flush_page(struct env *e, vaddr_t va);
 /* Flushes [va, va + n pages) of e's translations (one CR3 reload for big ranges). */
 void vm_flush_range(struct env *e, vaddr_t va, u64 n);
 void vm_switch(paddr_t pml4);
+/* Maps device registers [pa, pa + len) uncached at P2V(pa) (below 512 GiB,
+ * above RAM) and returns P2V(pa), or NULL. For PCI BARs (kernel/dev/pci.c). */
+void *vm_map_mmio(paddr_t pa, u64 len);
 /* Checks the kernel half of the page tables: no page is both writable and
  * executable, and no physical frame is executable at one address and
  * writable at another (its direct-map alias, say). Returns the number of
