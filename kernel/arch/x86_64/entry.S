@@ -305,22 +305,22 @@ syscall_entry:
 kcall_pct_call:
     mov %gs:CPU_OFF_UTF_TOP, %rax
     sub $TF_SIZE, %rax
-    mov %rbx, 104(%rax)
-    mov %rbp, 64(%rax)
-    mov %r12, 24(%rax)
-    mov %r13, 16(%rax)
-    mov %r14, 8(%rax)
-    mov %r15, 0(%rax)
+    mov %rbx, TF_RBX(%rax)
+    mov %rbp, TF_RBP(%rax)
+    mov %r12, TF_R12(%rax)
+    mov %r13, TF_R13(%rax)
+    mov %r14, TF_R14(%rax)
+    mov %r15, TF_R15(%rax)
     mov 8(%rsp), %r11
-    mov %r11, 152(%rax)          /* rflags */
+    mov %r11, TF_RFLAGS(%rax)
     mov 16(%rsp), %r11
-    mov %r11, 136(%rax)          /* rip */
-    mov %r11, 96(%rax)           /* rcx as syscall leaves it */
+    mov %r11, TF_RIP(%rax)
+    mov %r11, TF_RCX(%rax)       /* rcx as syscall leaves it */
     mov 24(%rsp), %r11
-    mov %r11, 160(%rax)          /* rsp */
-    movq $T_SYSCALL, 120(%rax)
-    movq $SEL_UCODE, 144(%rax)
-    movq $SEL_UDATA, 168(%rax)
+    mov %r11, TF_RSP(%rax)
+    movq $T_SYSCALL, TF_VECTOR(%rax)
+    movq $SEL_UCODE, TF_CS(%rax)
+    movq $SEL_UDATA, TF_SS(%rax)
     call pct_fast_call
     cmp $1, %rax
     jb 5f                        /* 0: the full path */
@@ -332,10 +332,10 @@ kcall_pct_call:
     /* Fall back: restore the registers the full path reads, and take it. */
 5:  mov %gs:CPU_OFF_UTF_TOP, %rax
     sub $TF_SIZE, %rax
-    mov 72(%rax), %rdi
-    mov 80(%rax), %rsi
-    mov 88(%rax), %rdx
-    mov 40(%rax), %r10
+    mov TF_RDI(%rax), %rdi
+    mov TF_RSI(%rax), %rsi
+    mov TF_RDX(%rax), %rdx
+    mov TF_R10(%rax), %r10
     mov $SYS_pct_call, %eax
     jmp kcall_to_full
 
