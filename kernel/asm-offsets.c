@@ -55,6 +55,7 @@ void asm_offsets(void)
     OFF(TF_RDX, struct trapframe, rdx);
     OFF(TF_RCX, struct trapframe, rcx);
     OFF(TF_RBX, struct trapframe, rbx);
+    OFF(TF_RAX, struct trapframe, rax);
     OFF(TF_VECTOR, struct trapframe, vector);
     OFF(TF_RIP, struct trapframe, rip);
     OFF(TF_CS, struct trapframe, cs);
