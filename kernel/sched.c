@@ -76,7 +76,7 @@ void sched_forget_env(struct env *e)
 
 /* The env that actually runs when e's turn comes: e itself, or the end of the
  * chain of protected calls it is waiting on. NULL if nothing can run. */
-static struct env *run_target(struct env *e)
+static inline __attribute__((always_inline)) struct env *run_target(struct env *e)
 {
     if (!e)
         return NULL;
@@ -119,7 +119,7 @@ static inline void env_load_cr3(struct env *e)
         write_cr3(cr3);
 }
 
-void cpu_set_env(struct env *e)
+static inline __attribute__((always_inline)) void set_env(struct env *e)
 {
     struct cpu *c = cpu();
     c->env = e;
@@ -151,6 +151,11 @@ void cpu_set_env(struct env *e)
             __asm__ volatile("clts");
         c->fpu_ts = ts;
     }
+}
+
+void cpu_set_env(struct env *e)
+{
+    set_env(e);
 }
 
 void fpu_switch(void)
@@ -219,7 +224,7 @@ static void slot_begin(struct env *e, bool new_slot)
  * positions), or NULL. The mask is rotated so that the position after the
  * current one is bit 0 and the current one the last bit: one walk in the
  * vector's order, wrapping around. */
-static struct env *next_slot(struct cpu *c, int *pos_out)
+static inline __attribute__((always_inline)) struct env *next_slot(struct cpu *c, int *pos_out)
 {
     STATIC_ASSERT(NSLOTS == 64);
     unsigned s = (unsigned)(c->slot_pos + 1) % NSLOTS;
@@ -362,7 +367,7 @@ static void switch_next(struct cpu *c, struct env * not )
  * cpu_set_env's, and t is
  * returned; on any other case NULL, with nothing changed, and the full path
  * (sys_yield, sys_block) takes the call. */
-static struct env *switch_fast(struct cpu *c, struct env *e)
+static inline __attribute__((always_inline)) struct env *switch_fast(struct cpu *c, struct env *e)
 {
     int pos;
     if (env_in_pct(e) || loop_needed(c))
@@ -379,7 +384,7 @@ static struct env *switch_fast(struct cpu *c, struct env *e)
     t->info->slots_run++;
     if (t->in_block)
         block_wake(t);
-    cpu_set_env(t);
+    set_env(t); /* (cpu_set_env, inline) */
     return t;
 }
 
