@@ -44,11 +44,24 @@ void asm_offsets(void)
     OFF(KC_RIP, struct kcontext, rip);
 
     DEFINE(TF_SIZE, sizeof(struct trapframe));
+    OFF(TF_R15, struct trapframe, r15);
+    OFF(TF_R14, struct trapframe, r14);
+    OFF(TF_R13, struct trapframe, r13);
+    OFF(TF_R12, struct trapframe, r12);
+    OFF(TF_R10, struct trapframe, r10);
+    OFF(TF_RBP, struct trapframe, rbp);
+    OFF(TF_RDI, struct trapframe, rdi);
+    OFF(TF_RSI, struct trapframe, rsi);
+    OFF(TF_RDX, struct trapframe, rdx);
+    OFF(TF_RCX, struct trapframe, rcx);
+    OFF(TF_RBX, struct trapframe, rbx);
+    OFF(TF_RAX, struct trapframe, rax);
     OFF(TF_VECTOR, struct trapframe, vector);
     OFF(TF_RIP, struct trapframe, rip);
     OFF(TF_CS, struct trapframe, cs);
     OFF(TF_RFLAGS, struct trapframe, rflags);
     OFF(TF_RSP, struct trapframe, rsp);
+    OFF(TF_SS, struct trapframe, ss);
 
     DEFINE(T_SYSCALL, T_SYSCALL);
     DEFINE(T_NMI, T_NMI);

@@ -665,7 +665,8 @@ void ext_forget_env(struct env *e)
  * one has handled the event: for faults and exceptions, by setting
  * ctx->action to 0 (*action); for calls, by returning nonzero. *state, if
  * given, is the context's pointer to the running module's state page. */
-static bool ext_dispatch(struct env *e, u32 hook, void *ctx, const volatile u64 *action, u64 *state)
+static inline __attribute__((always_inline)) bool
+ext_dispatch(struct env *e, u32 hook, void *ctx, const volatile u64 *action, u64 *state)
 {
     bool handled = false;
     for (u32 i = 0; i < e->ext_n && !handled; i++) {
@@ -732,12 +733,8 @@ bool ext_exception(struct env *e, struct trapframe *tf)
 
 bool ext_pct(struct env *callee, struct env *caller, u64 a0, u64 a1, u64 a2, u64 *r0, u64 *r1)
 {
-    struct ext_pct_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.caller_env = caller->id;
-    ctx.msg[0] = a0;
-    ctx.msg[1] = a1;
-    ctx.msg[2] = a2;
+    /* Every field set (the rest zero) by stores, no memset call. */
+    struct ext_pct_ctx ctx = {.caller_env = caller->id, .msg = {a0, a1, a2}};
     if (!ext_dispatch(callee, EXT_HOOK_PCT, &ctx, NULL, &ctx.state))
         return false;
     *r0 = ctx.reply[0];

@@ -76,7 +76,7 @@ void sched_forget_env(struct env *e)
 
 /* The env that actually runs when e's turn comes: e itself, or the end of the
  * chain of protected calls it is waiting on. NULL if nothing can run. */
-static struct env *run_target(struct env *e)
+static inline __attribute__((always_inline)) struct env *run_target(struct env *e)
 {
     if (!e)
         return NULL;
@@ -119,7 +119,7 @@ static inline void env_load_cr3(struct env *e)
         write_cr3(cr3);
 }
 
-void cpu_set_env(struct env *e)
+static inline __attribute__((always_inline)) void set_env(struct env *e)
 {
     struct cpu *c = cpu();
     c->env = e;
@@ -151,6 +151,11 @@ void cpu_set_env(struct env *e)
             __asm__ volatile("clts");
         c->fpu_ts = ts;
     }
+}
+
+void cpu_set_env(struct env *e)
+{
+    set_env(e);
 }
 
 void fpu_switch(void)
@@ -191,16 +196,21 @@ void sched_return_to_loop(void)
     kcontext_jump(&cpu()->sched);
 }
 
+/* e, woken in sys_block, returns the events that woke it. */
+static inline void block_wake(struct env *e)
+{
+    e->in_block = false;
+    e->wake_tsc = 0;
+    e->tf.rax = e->info->pending_events;
+    e->info->pending_events = 0;
+}
+
 /* Before running e (not in a call): deliver pending upcalls. */
 static void slot_begin(struct env *e, bool new_slot)
 {
     e->info->slots_run += new_slot;
-    if (e->in_block) { /* woken in sys_block: it returns the events */
-        e->in_block = false;
-        e->wake_tsc = 0;
-        e->tf.rax = e->info->pending_events;
-        e->info->pending_events = 0;
-    }
+    if (e->in_block)
+        block_wake(e);
     if (e->revoke_pending)
         revoke_deliver(e);
     if (e->info->pending_events)
@@ -214,7 +224,7 @@ static void slot_begin(struct env *e, bool new_slot)
  * positions), or NULL. The mask is rotated so that the position after the
  * current one is bit 0 and the current one the last bit: one walk in the
  * vector's order, wrapping around. */
-static struct env *next_slot(struct cpu *c, int *pos_out)
+static inline __attribute__((always_inline)) struct env *next_slot(struct cpu *c, int *pos_out)
 {
     STATIC_ASSERT(NSLOTS == 64);
     unsigned s = (unsigned)(c->slot_pos + 1) % NSLOTS;
@@ -328,6 +338,83 @@ void sched_tick(struct trapframe *tf)
 
 /* ---- kernel calls ---- */
 
+/* Leaves the CPU's env, whose context is saved, for the next slot's env
+ * (sys_yield, sys_block): the common case goes straight there, without a trip
+ * through the loop, unless the loop has something to check, nothing can run,
+ * or the next env would be `not` (a blocked env its own timeout woke: the
+ * loop resumes it). Returns with that env made the CPU's; the kernel call's
+ * return path resumes it. */
+static void switch_next(struct cpu *c, struct env * not )
+{
+    if (!loop_needed(c)) {
+        int pos;
+        struct env *t = next_slot(c, &pos);
+        if (t && t != not ) {
+            begin_slot(c, pos, t);
+            cpu_set_env(t);
+            return;
+        }
+    }
+    sched_return_to_loop();
+}
+
+/* The fast paths of sys_yield(-1) and sys_block (entry.S, kcall_yield and
+ * kcall_block: the frame holds the callee-saved registers, rip, rflags, rsp
+ * and the result). The common case only: e serves no call, the loop has
+ * nothing to check, and the next slot's env t is another env that needs no
+ * upcall at the start of its slot (slot_begin would do nothing but count the
+ * slot, and end its sys_block). Then the switch is begin_slot's and
+ * cpu_set_env's, and t is
+ * returned; on any other case NULL, with nothing changed, and the full path
+ * (sys_yield, sys_block) takes the call. */
+static inline __attribute__((always_inline)) struct env *switch_fast(struct cpu *c, struct env *e)
+{
+    int pos;
+    if (env_in_pct(e) || loop_needed(c))
+        return NULL;
+    struct env *t = next_slot(c, &pos);
+    if (!t || t == e || env_in_pct(t) || t->revoke_pending ||
+        (!t->in_block && t->info->pending_events && t->entries.entry[UPCALL_EVENT]) ||
+        t->entries.entry[UPCALL_PROLOGUE] || (t->ext_hooks & EXT_HOOK_BIT_TIMER))
+        return NULL;
+    e->has_context = true; /* (sched_save_current: the frame is e->tf) */
+    c->grace_end = 0;
+    c->slot_pos = pos;
+    c->slot_end = c->ticks + SLOT_TICKS;
+    t->info->slots_run++;
+    if (t->in_block)
+        block_wake(t);
+    set_env(t); /* (cpu_set_env, inline) */
+    return t;
+}
+
+struct env *sched_yield_fast(u64 env);
+struct env *sched_yield_fast(u64 env)
+{
+    struct cpu *c = cpu();
+    return (s64)env == -1 ? switch_fast(c, c->env) : NULL;
+}
+
+/* As sys_block when no event is pending: e sleeps (the next slot's env
+ * cannot be e, which is still runnable while next_slot looks, so marking
+ * it blocked afterwards changes nothing of the choice). */
+struct env *sched_block_fast(u64 timeout_us);
+struct env *sched_block_fast(u64 timeout_us)
+{
+    struct cpu *c = cpu();
+    struct env *e = c->env;
+    if (timeout_us > BLOCK_TIMEOUT_MAX || e->info->pending_events || e->revoke_pending)
+        return NULL;
+    u64 wake = timeout_us ? rdtsc() + timeout_us * tsc_per_ms / 1000 + 1 : 0;
+    struct env *t = switch_fast(c, e);
+    if (t) {
+        e->state = ENV_BLOCKED;
+        e->in_block = true;
+        e->wake_tsc = wake;
+    }
+    return t;
+}
+
 /* sys_slot_alloc(env, position): see kernel/kcalls.tbl. */
 s64 sys_slot_alloc(u64 env, u64 position)
 {
@@ -376,18 +463,8 @@ s64 sys_yield(u64 env)
         cpu_set_env(t);
         return 0; /* into t: the syscall return path resumes the CPU's env */
     }
-    /* The common case, without a trip through the loop: straight into the
-     * next slot's env, unless the loop has something to check. */
-    if (!loop_needed(c)) {
-        int pos;
-        t = next_slot(c, &pos);
-        if (t) {
-            begin_slot(c, pos, t);
-            cpu_set_env(t);
-            return 0;
-        }
-    }
-    sched_return_to_loop();
+    switch_next(c, NULL);
+    return 0; /* into the next slot's env */
 }
 
 /* sys_block(timeout_us): see kernel/kcalls.tbl. */
@@ -408,6 +485,8 @@ s64 sys_block(u64 timeout_us)
         e->state = ENV_BLOCKED;
         e->in_block = true; /* slot_begin hands it the events that woke it */
         e->wake_tsc = timeout_us ? rdtsc() + timeout_us * tsc_per_ms / 1000 + 1 : 0;
+        switch_next(c, e);
+        return 0; /* into the next slot's env: its frame is not e's (syscall_dispatch) */
     }
     sched_return_to_loop();
 }

@@ -37,10 +37,23 @@ static paddr_t pt_alloc(struct env *e)
     return p;
 }
 
-/* Returns the entry at level `lvl` (0 = PT) for va, creating tables above it
- * (charged to `charge`, if not NULL). */
-static u64 *walk_charged(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags,
-                         struct env *charge)
+/* The last page table (level 0) a walk of a user address reached, and the
+ * 2 MiB region it maps: the next walk in that region starts there (a fault
+ * handler's mmu_update after the fault, a batch over neighbouring pages).
+ * Valid as long as the tables above it stay: entries of an address space's
+ * upper levels are only ever filled in, never changed or cleared, until
+ * vm_free_space frees the whole space, which forgets it. One CPU runs kernel
+ * calls today (as for mmu.c's batch); with several, this goes per CPU and
+ * vm_free_space clears every CPU's. */
+static struct {
+    paddr_t pml4;   /* 0: none */
+    vaddr_t region; /* va >> 21 */
+    u64 *pt;
+} last_pt;
+
+/* The walk itself (walk_charged below). */
+static __attribute__((noinline)) u64 *walk_tables(paddr_t pml4, vaddr_t va, int lvl, bool create,
+                                                  u64 tflags, struct env *charge)
 {
     u64 *t = table(pml4);
     for (int l = 3; l > lvl; l--) {
@@ -57,7 +70,23 @@ static u64 *walk_charged(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tfl
         }
         t = table(PTE_ADDR(*e));
     }
+    if (lvl == 0 && va < USER_TOP) {
+        last_pt.pml4 = pml4;
+        last_pt.region = va >> 21;
+        last_pt.pt = t;
+    }
     return &t[IDX(va, lvl)];
+}
+
+/* Returns the entry at level `lvl` (0 = PT) for va, creating tables above it
+ * (charged to `charge`, if not NULL). Inline: the common case is a page table
+ * reached last time. */
+static inline __attribute__((always_inline)) u64 *
+walk_charged(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags, struct env *charge)
+{
+    if (lvl == 0 && last_pt.pml4 == pml4 && last_pt.region == va >> 21)
+        return &last_pt.pt[IDX(va, 0)];
+    return walk_tables(pml4, va, lvl, create, tflags, charge);
 }
 
 static u64 *walk(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags)
@@ -248,6 +277,8 @@ u64 vm_free_space(paddr_t pml4)
 {
     if ((read_cr3() & PTE_ADDR_MASK) == pml4)
         write_cr3(kernel_pml4);
+    if (last_pt.pml4 == pml4)
+        last_pt.pml4 = 0;
     u64 n = 1, *e = table(pml4);
     for (int i = next_present(e, 0); i < 256; i = next_present(e, i + 1))
         if (i != PT_WINDOW_SLOT)

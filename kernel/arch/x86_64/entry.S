@@ -301,26 +301,35 @@ syscall_entry:
  * checks fail and the full path takes over). pct_fast_call answers 0 (fall
  * back), 1 (answered in place: a verified handler) or the callee, which
  * then becomes the CPU's env; return_to_user enters its protected entry. */
-    .global kcall_pct_call
-kcall_pct_call:
+/* Saves what the ABI keeps across a call (the callee-saved registers, rip,
+ * rflags, rsp) into the CPU's env's frame, as the full path's frame would
+ * hold them; the caller-saved registers are the call's to change. For the
+ * fast paths entered from syscall_entry (its three words and the return
+ * address on the stack). Leaves the frame's address in rax; changes r11. */
+.macro SAVE_CALL_FRAME
     mov %gs:CPU_OFF_UTF_TOP, %rax
     sub $TF_SIZE, %rax
-    mov %rbx, 104(%rax)
-    mov %rbp, 64(%rax)
-    mov %r12, 24(%rax)
-    mov %r13, 16(%rax)
-    mov %r14, 8(%rax)
-    mov %r15, 0(%rax)
+    mov %rbx, TF_RBX(%rax)
+    mov %rbp, TF_RBP(%rax)
+    mov %r12, TF_R12(%rax)
+    mov %r13, TF_R13(%rax)
+    mov %r14, TF_R14(%rax)
+    mov %r15, TF_R15(%rax)
     mov 8(%rsp), %r11
-    mov %r11, 152(%rax)          /* rflags */
+    mov %r11, TF_RFLAGS(%rax)
     mov 16(%rsp), %r11
-    mov %r11, 136(%rax)          /* rip */
-    mov %r11, 96(%rax)           /* rcx as syscall leaves it */
+    mov %r11, TF_RIP(%rax)
+    mov %r11, TF_RCX(%rax)       /* rcx as syscall leaves it */
     mov 24(%rsp), %r11
-    mov %r11, 160(%rax)          /* rsp */
-    movq $T_SYSCALL, 120(%rax)
-    movq $SEL_UCODE, 144(%rax)
-    movq $SEL_UDATA, 168(%rax)
+    mov %r11, TF_RSP(%rax)
+    movq $T_SYSCALL, TF_VECTOR(%rax)
+    movq $SEL_UCODE, TF_CS(%rax)
+    movq $SEL_UDATA, TF_SS(%rax)
+.endm
+
+    .global kcall_pct_call
+kcall_pct_call:
+    SAVE_CALL_FRAME
     call pct_fast_call
     cmp $1, %rax
     jb 5f                        /* 0: the full path */
@@ -332,10 +341,10 @@ kcall_pct_call:
     /* Fall back: restore the registers the full path reads, and take it. */
 5:  mov %gs:CPU_OFF_UTF_TOP, %rax
     sub $TF_SIZE, %rax
-    mov 72(%rax), %rdi
-    mov 80(%rax), %rsi
-    mov 88(%rax), %rdx
-    mov 40(%rax), %r10
+    mov TF_RDI(%rax), %rdi
+    mov TF_RSI(%rax), %rsi
+    mov TF_RDX(%rax), %rdx
+    mov TF_R10(%rax), %r10
     mov $SYS_pct_call, %eax
     jmp kcall_to_full
 
@@ -350,6 +359,35 @@ kcall_pct_reply:
     add $32, %rsp
     jmp return_to_user
 6:  ret
+
+/* The fast paths of sys_yield and sys_block (seL4 style): the frame holds
+ * only what the ABI keeps (SAVE_CALL_FRAME), and sched_yield_fast /
+ * sched_block_fast switch straight to the next slot's env in the common case,
+ * or answer NULL, having changed nothing: the full path then takes the call
+ * (its frame overwrites this one). */
+    .global kcall_yield
+kcall_yield:
+    SAVE_CALL_FRAME
+    movq $0, TF_RAX(%rax)        /* yield's result */
+    mov %rdi, TF_RDI(%rax)       /* the argument, for the full path */
+    call sched_yield_fast
+    mov $SYS_yield, %edx
+    jmp 1f
+    .global kcall_block
+kcall_block:
+    SAVE_CALL_FRAME
+    movq $0, TF_RAX(%rax)        /* (the events that wake it replace it) */
+    mov %rdi, TF_RDI(%rax)
+    call sched_block_fast
+    mov $SYS_block, %edx
+1:  test %rax, %rax
+    jz 2f
+    add $32, %rsp                /* into the env it made the CPU's */
+    jmp return_to_user
+2:  mov %gs:CPU_OFF_UTF_TOP, %rax
+    mov TF_RDI - TF_SIZE(%rax), %rdi
+    mov %edx, %eax
+    jmp kcall_to_full
 
 /* kcall_entry[n] of a call that needs a full frame: drop the fast path's
  * return address and restore rflags and rip (r10 still holds the fourth
