@@ -358,14 +358,16 @@ void cap_rename_tree(u32 n, u32 from, u32 to)
 
 void cap_describe(const struct capnode *c, struct cap_info *ci)
 {
-    memset(ci, 0, sizeof *ci);
-    ci->type = c->type;
-    ci->rights = c->rights;
-    ci->object = c->object;
-    ci->mapped_va = c->mapped_va;
-    ci->mapped_env = c->mapped_env;
-    ci->depth = c->depth;
-    ci->order = c->order;
+    /* Every field (struct cap_info has no padding) by stores, no memset call. */
+    *ci = (struct cap_info){
+        .type = c->type,
+        .rights = c->rights,
+        .object = c->object,
+        .mapped_va = c->mapped_va,
+        .mapped_env = c->mapped_env,
+        .depth = c->depth,
+        .order = c->order,
+    };
     for (u32 k = c->first_child; k && ci->children < 0xffff; k = cap_node(k)->next_sibling)
         ci->children++;
 }

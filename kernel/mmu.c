@@ -229,8 +229,10 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
                     return i ? (s64)i : -E_NOMEM;
                 }
                 u64 span = MIN(n - k, 512 - ((va / PAGE_SIZE + k) & 511));
-                for (u64 j = 0; j < span; j++)
-                    pte[j] = (pa + (k + j) * PAGE_SIZE) | flags;
+                u64 v = (pa + k * PAGE_SIZE) | flags;
+#pragma GCC unroll 8
+                for (u64 j = 0; j < span; j++, v += PAGE_SIZE)
+                    pte[j] = v;
                 k += span;
             }
             cap_set_mapping(c, t, va);
