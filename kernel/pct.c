@@ -16,6 +16,7 @@
 #include "cap.h"
 #include "cpu.h"
 #include "ext.h"
+#include "env_switch.h"
 #include "arch/x86_64/x86.h"
 
 /* Puts an answer (reply words, or an error and 0) in a's active frame, the
@@ -107,8 +108,8 @@ static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
 }
 
 /* pct_fast_call's answers to entry.S: fall back to the full path, the call
- * was answered in place, or else the env to enter (its frame is built; the
- * caller makes it the CPU's env). */
+ * was answered in place, or else the env entered (its frame is built and it
+ * is the CPU's env now). */
 #define PCT_FAST_FULL 0
 #define PCT_FAST_DONE 1
 
@@ -139,6 +140,7 @@ static __attribute__((noinline)) u64 pct_fast_ext(struct env *e, struct env *t, 
         return PCT_FAST_DONE;
     }
     pct_link(e, t, a0, a1, a2);
+    set_env(t); /* (cpu_set_env, inline) */
     return (u64)t;
 }
 
@@ -156,6 +158,7 @@ u64 pct_fast_call(u64 env, u64 a0, u64 a1, u64 a2)
     if (unlikely(pct_callee_ready(e, t) < 0))
         return pct_fast_fallback(env, a0, a1, a2);
     pct_link(e, t, a0, a1, a2);
+    set_env(t); /* (cpu_set_env, inline) */
     return (u64)t;
 }
 
@@ -191,7 +194,7 @@ static s64 pct_reply(struct env *t, u64 r0, u64 r1)
         sched_return_to_loop();
     a->pct_callee = NULL;
     pct_answer(a, r0, r1);
-    cpu_set_env(a);
+    set_env(a); /* (cpu_set_env, inline) */
     return 0;
 }
 

@@ -18,8 +18,9 @@
 #include "arch/x86_64/lapic.h"
 
 /* Number of envs with a revocation pending: the scheduler looks for
- * deadlines only when it is not zero. */
-static u32 revocations_pending;
+ * deadlines only when it is not zero (revoke_any_pending, sched.h). Written
+ * here only. */
+u32 revocations_pending;
 
 u64 revoke_steps; /* table slots visited by held() and take_by_force (a unit test reads it) */
 
@@ -149,11 +150,6 @@ static void take_by_force(struct env *e)
     kprintf("[env %x %s] revocation deadline passed: %lu %s taken by force\n", e->id, e->name,
             taken, type == CAP_SLOT ? "time slots" : "frames");
     close_request(e);
-}
-
-bool revoke_any_pending(void)
-{
-    return revocations_pending != 0;
 }
 
 /* An env going away with a request pending. */

@@ -13,6 +13,7 @@
 #include "cap.h"
 #include "cpu.h"
 #include "ext.h"
+#include "env_switch.h"
 #include "vm.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
@@ -98,61 +99,7 @@ bool sched_can_run(struct env *e)
     return run_target(e) == e;
 }
 
-/* Makes e the env this CPU runs: its address space, and its active frame
- * (the protected-entry frame while it serves a call) as the place where the
- * next entry from user mode saves its context. */
-/* Loads e's address space. With PCIDs, TLB entries tagged with e's PCID
- * survive the switch unless e's page tables changed while it was not loaded.
- * Inline: it is on every switch's path (PCT, yield). */
-static inline void env_load_cr3(struct env *e)
-{
-    if (!cpu_has_pcid || !e->pcid) {
-        if (read_cr3() != e->pml4) /* vm_switch, inline */
-            write_cr3(e->pml4);
-        return;
-    }
-    u64 cr3 = e->pml4 | e->pcid;
-    if (!e->tlb_stale)
-        cr3 |= 1UL << 63; /* keep this PCID's entries */
-    e->tlb_stale = false;
-    if (read_cr3() != (cr3 & ~(1UL << 63)))
-        write_cr3(cr3);
-}
-
-static inline __attribute__((always_inline)) void set_env(struct env *e)
-{
-    struct cpu *c = cpu();
-    c->env = e;
-    /* (16-byte aligned: tf and pct_tf are declared so, see env.h) */
-    c->utf_top = (u64)(env_in_pct(e) ? &e->pct_tf : &e->tf) + sizeof(struct trapframe);
-    c->tss.rsp[0] = c->utf_top;
-    env_load_cr3(e);
-    /* The x87/SSE registers follow the env. An env known to use them is
-     * switched at once; for the others CR0.TS is set while the registers
-     * hold another env's state, and the first x87/SSE instruction traps (#NM)
-     * to fpu_switch(): an env that never uses them (a PCT server, say) costs
-     * nothing. The kernel itself never uses them. */
-    if (c->fpu_owner != e && e->fpu_used) { /* a known user: switch now, no trap */
-        if (c->fpu_ts) {
-            __asm__ volatile("clts");
-            c->fpu_ts = false;
-        }
-        if (c->fpu_owner)
-            __asm__ volatile("fxsave64 %0" : "=m"(c->fpu_owner->fpu));
-        __asm__ volatile("fxrstor64 %0" ::"m"(e->fpu));
-        c->fpu_owner = e;
-        return;
-    }
-    bool ts = c->fpu_owner != e;
-    if (ts != c->fpu_ts) {
-        if (ts)
-            write_cr0(read_cr0() | CR0_TS);
-        else
-            __asm__ volatile("clts");
-        c->fpu_ts = ts;
-    }
-}
-
+/* Makes e the env this CPU runs (env_switch.h, inline on the fast paths). */
 void cpu_set_env(struct env *e)
 {
     set_env(e);

@@ -46,7 +46,11 @@ void pct_check_invariants(void); /* panics if a chain of calls is inconsistent (
 void revoke_check_deadlines(void);
 void revoke_deliver(struct env *e);
 void revoke_forget(struct env *e);
-bool revoke_any_pending(void);
+extern u32 revocations_pending;             /* revoke.c */
+static inline bool revoke_any_pending(void) /* inline: on the yield and block fast paths */
+{
+    return revocations_pending != 0;
+}
 int revoke_request(struct env *e, struct env *t, u64 kind, u64 count, u64 deadline_ms);
 extern u64 revoke_steps; /* work counters, for the unit tests of bounded work */
 extern u64 cap_forget_steps;

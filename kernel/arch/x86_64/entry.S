@@ -295,12 +295,6 @@ syscall_entry:
     swapgs
     sysretq
 
-/* The PCT fast path (L4/seL4 style). A protected call needs only what the
- * ABI keeps across a call: the callee-saved registers, rip, rflags and rsp
- * go into the caller's frame (pct_fast_call adds the arguments if its
- * checks fail and the full path takes over). pct_fast_call answers 0 (fall
- * back), 1 (answered in place: a verified handler) or the callee, which
- * then becomes the CPU's env; return_to_user enters its protected entry. */
 /* Saves what the ABI keeps across a call (the callee-saved registers, rip,
  * rflags, rsp) into the CPU's env's frame, as the full path's frame would
  * hold them; the caller-saved registers are the call's to change. For the
@@ -327,16 +321,19 @@ syscall_entry:
     movq $SEL_UDATA, TF_SS(%rax)
 .endm
 
+/* The PCT fast path (L4/seL4 style). A protected call needs only what the
+ * ABI keeps across a call: the callee-saved registers, rip, rflags and rsp
+ * go into the caller's frame (pct_fast_call adds the arguments if its
+ * checks fail and the full path takes over). pct_fast_call answers 0 (fall
+ * back), 1 (answered in place: a verified handler) or the callee, which it
+ * made the CPU's env; return_to_user enters its protected entry. */
     .global kcall_pct_call
 kcall_pct_call:
     SAVE_CALL_FRAME
     call pct_fast_call
-    cmp $1, %rax
-    jb 5f                        /* 0: the full path */
-    je 7f                        /* 1: answered in place */
-    mov %rax, %rdi
-    call cpu_set_env             /* into the callee */
-7:  add $32, %rsp
+    test %rax, %rax
+    jz 5f                        /* 0: the full path */
+    add $32, %rsp                /* answered in place, or into the callee (now the CPU's env) */
     jmp return_to_user
     /* Fall back: restore the registers the full path reads, and take it. */
 5:  mov %gs:CPU_OFF_UTF_TOP, %rax
