@@ -84,6 +84,9 @@ struct range {
     u64 va, end;
 };
 static struct range blocks[MMU_BATCH_MAX];
+/* The capability of each op, as the check found it (the apply loop uses it
+ * instead of looking it up again: the batch changes no table before it). */
+static struct capnode *op_cap[MMU_BATCH_MAX];
 
 /* Claims va for the current batch; false if an earlier op claimed it. */
 static bool va_claim(u64 va)
@@ -115,7 +118,7 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
 
     /* Check the whole batch before touching anything. */
     int nblocks = 0;
-    if (++batch_no == 0) /* (a stamp of 0 would match fresh nodes) */
+    if (count > 1 && ++batch_no == 0) /* (a stamp of 0 would match fresh nodes) */
         batch_no = 1;
     for (u64 i = 0; i < count; i++) {
         u32 opc = ops[i].op & 0xff;
@@ -127,6 +130,7 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
         struct capnode *c = cap_get(ops[i].op & MMU_TCAP ? t : e, ops[i].cap, &r);
         if (!c)
             return r;
+        op_cap[i] = c;
         if (c->type != CAP_FRAME || !(c->rights & R_READ) ||
             ((ops[i].op & MMU_W) && !(c->rights & R_WRITE)) ||
             ((ops[i].op & MMU_X) && !(c->rights & R_EXEC)))
@@ -193,7 +197,7 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
     }
 
     for (u64 i = 0; i < count; i++) {
-        struct capnode *c = cap_slot(ops[i].op & MMU_TCAP ? t : e, ops[i].cap);
+        struct capnode *c = op_cap[i];
         u64 *pte;
         switch (ops[i].op & 0xff) {
         case MMU_COPY: {
