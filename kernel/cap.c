@@ -430,11 +430,18 @@ s64 sys_cap_list(u64 start, u64 uout, u64 n)
     for (u64 i = 0; i < n; i += ARRAY_SIZE(buf)) {
         u64 m = MIN(n - i, ARRAY_SIZE(buf));
         memset(buf, 0, m * sizeof buf[0]);
-        for (u64 k = 0; k < m && start + i + k < e->cap_top; k++) {
-            struct capnode *c = start + i + k == CAP_SELF ? NULL : cap_slot(e, start + i + k);
-            if (c && c->type != CAP_NONE) {
-                cap_describe(c, &buf[k]);
-                last = i + k + 1;
+        u64 k = 0, first = start + i, end = MIN(first + m, (u64)e->cap_top);
+        /* A page of the table at a time (pages are CAPS_PER_PAGE-aligned). */
+        for (u64 s = first; s < end; s = ROUNDDOWN(s, CAPS_PER_PAGE) + CAPS_PER_PAGE) {
+            struct capnode *page = e->cap_pages[s / CAPS_PER_PAGE];
+            u64 stop = MIN(end, ROUNDDOWN(s, CAPS_PER_PAGE) + CAPS_PER_PAGE);
+            for (u64 x = s; page && x < stop; x++) {
+                struct capnode *c = &page[x % CAPS_PER_PAGE];
+                if (c->type != CAP_NONE && x != CAP_SELF) {
+                    k = x - first;
+                    cap_describe(c, &buf[k]);
+                    last = i + k + 1;
+                }
             }
         }
         if (copy_to_user(uout + i * sizeof buf[0], buf, m * sizeof buf[0]) < 0)
