@@ -48,7 +48,8 @@ static struct notify *notify_of(u64 object)
 
 /* The object behind slot of e, with rights `need`; *rights (if not NULL)
  * gets all the rights of e's capability. */
-static int notify_get(struct env *e, u64 slot, u8 need, struct notify **out, u8 *rights)
+static inline __attribute__((always_inline)) int notify_get(struct env *e, u64 slot, u8 need,
+                                                            struct notify **out, u8 *rights)
 {
     int err;
     struct capnode *c = cap_get(e, slot, &err);
@@ -65,7 +66,7 @@ static int notify_get(struct env *e, u64 slot, u8 need, struct notify **out, u8 
     return 0;
 }
 
-static int ring(struct notify *n, u32 chan)
+static inline __attribute__((always_inline)) int ring(struct notify *n, u32 chan)
 {
     struct env *t = n->chan[chan].env ? env_lookup(n->chan[chan].env) : NULL;
     if (!t) {
