@@ -14,6 +14,7 @@
 #include "notify.h"
 #include "dev/pci.h"
 #include "dev/virtio_blk.h"
+#include "net.h"
 
 #define MB_BOOT_MAGIC 0x2BADB002
 
@@ -189,6 +190,7 @@ void kmain(u32 magic, u32 mbi_pa)
     pci_init();
     blk_init();
     ext_init();
+    net_init();
     initrd_init(initrd, initrd_size);
     if (!initrd)
         panic("no boot image (initrd module)");
