@@ -58,6 +58,10 @@ DISK_IMG   := $(B)/disk.img
 TEST_DISK  := $(B)/test-disk.img
 qemu_disk   = -drive file=$(1),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0,disable-legacy=on
 
+# The network card: a modern-only virtio-net device on QEMU's user
+# networking (the guest is 10.0.2.15, the gateway 10.0.2.2).
+QEMU_NET   := -netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on
+
 HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
@@ -182,7 +186,7 @@ $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 
 EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child $(B)/user/t_fuzz \
-             $(B)/user/t_fuzz_child $(B)/user/t_net $(B)/user/t_net_child
+             $(B)/user/t_fuzz_child $(B)/user/t_net $(B)/user/t_net_child $(B)/user/t_net0
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 EXT_BIG_PROGS := $(B)/user/t_objquota $(B)/user/t_extbound
@@ -210,7 +214,7 @@ $(DISK_IMG):
 
 test: deps all
 	@rm -f $(TEST_DISK) && truncate -s 64M $(TEST_DISK)
-	@tools/run-tests.sh "$(QEMU_BASE) $(call qemu_disk,$(TEST_DISK)) -display none -serial stdio -append test"
+	@tools/run-tests.sh "$(QEMU_BASE) $(call qemu_disk,$(TEST_DISK)) $(QEMU_NET) -display none -serial stdio -append test"
 
 # The kernel-call fuzzer, longer than make test's run (docs/testing.md):
 #   make fuzz-kernel SEEDS="1 2 3" CALLS=100000 [FLAGS=15] [MINIMIZE=40] [OPS=...]

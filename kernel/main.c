@@ -15,6 +15,7 @@
 #include "dev/pci.h"
 #include "dev/virtio_blk.h"
 #include "net.h"
+#include "dev/virtio_net.h"
 
 #define MB_BOOT_MAGIC 0x2BADB002
 
@@ -191,6 +192,7 @@ void kmain(u32 magic, u32 mbi_pa)
     blk_init();
     ext_init();
     net_init();
+    virtio_net_init();
     initrd_init(initrd, initrd_size);
     if (!initrd)
         panic("no boot image (initrd module)");

@@ -15,6 +15,9 @@ struct ep {
 };
 
 static const uint8_t lo_mac[6] = {0x02, 0, 0, 0, 0, 1};
+/* The addresses the frame builders put in: the loopback's unless a test
+ * sets them. */
+static uint8_t src_mac[6] = {0x02, 0, 0, 0, 0, 1}, dst_mac[6] = {0x02, 0, 0, 0, 0, 1};
 
 /* Makes an endpoint on dev with a ring of 2^order pages mapped at va,
  * ringing chan of notify (CAP_SELF: none). */
@@ -104,7 +107,7 @@ static inline uint32_t eth(uint8_t *f, const uint8_t *dst, const uint8_t *src, u
  * f + 34; returns the frame's length. */
 static inline uint32_t ipv4(uint8_t *f, uint32_t proto, uint32_t src, uint32_t dst, uint32_t plen)
 {
-    eth(f, lo_mac, lo_mac, 0x0800);
+    eth(f, dst_mac, src_mac, 0x0800);
     uint8_t *h = f + 14;
     memset(h, 0, 20);
     h[0] = 0x45;
@@ -145,13 +148,13 @@ static inline uint32_t icmp_echo(uint8_t *f, uint32_t src, uint32_t dst, uint32_
 static inline uint32_t arp_request(uint8_t *f, uint32_t spa, uint32_t tpa)
 {
     static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    eth(f, bcast, lo_mac, 0x0806);
+    eth(f, bcast, src_mac, 0x0806);
     uint8_t *a = f + 14;
     put16(a, 1);
     put16(a + 2, 0x0800);
     a[4] = 6, a[5] = 4;
     put16(a + 6, 1);
-    memcpy(a + 8, lo_mac, 6);
+    memcpy(a + 8, src_mac, 6);
     put32(a + 14, spa);
     memset(a + 18, 0, 6);
     put32(a + 24, tpa);
