@@ -185,6 +185,41 @@ $(B)/user/init: $(B)/user/init.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 
+# ---- lib/net: lwIP from Debian's source package, fetched and unpacked at
+# build time by tools/lwip.sh (never committed), with lib/net's port. lwIP
+# is third-party code: built with its own warnings off (-w).
+LWIP_DIR    := $(B)/lwip-src/lwip-2.1.3/src
+LWIP_STAMP  := $(B)/lwip-src/.unpacked
+LWIP_SRCS   := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
+               core/netif.c core/pbuf.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c \
+               core/tcp_out.c core/timeouts.c core/udp.c core/ipv4/etharp.c core/ipv4/icmp.c \
+               core/ipv4/ip4.c core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c netif/ethernet.c
+LWIP_OBJS   := $(LWIP_SRCS:%.c=$(B)/lwip/%.o)
+LNET_CFLAGS := $(UCFLAGS) -Ilib/net -Ilib/net/include -I$(LWIP_DIR)/include
+LIBNET_OBJS := $(B)/lib/net/lnet.o $(B)/lib/net/filter_obj.o $(LWIP_OBJS)
+$(LWIP_STAMP):
+	@tools/lwip.sh $(B)/lwip-src
+$(B)/lwip/%.o: $(LWIP_STAMP) lib/net/lwipopts.h lib/net/arch/cc.h
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -Werror -MMD -MP,$(LNET_CFLAGS)) -w -c $(LWIP_DIR)/$*.c -o $@
+$(B)/lib/net/%.o: lib/net/%.c $(LWIP_STAMP) | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(LNET_CFLAGS) -c $< -o $@
+$(B)/lib/net/filter.bpf.o: lib/net/filter.bpf.c ext/ext_ctx.h
+	@tools/need.sh clang:clang
+	@mkdir -p $(@D)
+	clang -O2 -target bpf -Wall -Werror -Iext -c $< -o $@
+$(B)/lib/net/filter_obj.o: $(B)/lib/net/filter.bpf.o
+	printf '    .section .rodata\n    .balign 8\n    .global lnet_filter_obj, lnet_filter_obj_end\nlnet_filter_obj:\n    .incbin "%s"\nlnet_filter_obj_end:\n    .section .note.GNU-stack, "", @progbits\n' $< > $(B)/lib/net/filter_obj.S
+	$(CC) -c $(B)/lib/net/filter_obj.S -o $@
+# Programs of the network library OS.
+NET_PROGS := $(B)/user/t_lnet_srv $(B)/user/t_lnet_cli
+$(NET_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(LIBNET_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
+$(NET_PROGS:$(B)/user/%=$(B)/user/tests/%.o): $(B)/user/tests/%.o: user/tests/%.c $(LWIP_STAMP) | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(LNET_CFLAGS) -c $< -o $@
+
 EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child $(B)/user/t_fuzz \
              $(B)/user/t_fuzz_child $(B)/user/t_net $(B)/user/t_net_child $(B)/user/t_net0
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
