@@ -40,7 +40,7 @@ KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/ke
 LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o $(B)/lib/unix/shm/shm.o
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
 SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
-UPROGS    := $(B)/user/init $(B)/user/unixd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
+UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/httpd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
              $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
              $(SH_PROGS)
 SCRIPTS   := $(wildcard user/sh/*.sh)
@@ -60,7 +60,10 @@ qemu_disk   = -drive file=$(1),if=none,id=d0,format=raw -device virtio-blk-pci,d
 
 # The network card: a modern-only virtio-net device on QEMU's user
 # networking (the guest is 10.0.2.15, the gateway 10.0.2.2).
+# make run forwards the host's port HTTP_PORT to the guest's web server.
 QEMU_NET   := -netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on
+HTTP_PORT  ?= 8080
+QEMU_NET_RUN := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device virtio-net-pci,netdev=n0,disable-legacy=on
 
 HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
@@ -213,7 +216,12 @@ $(B)/lib/net/filter_obj.o: $(B)/lib/net/filter.bpf.o
 	printf '    .section .rodata\n    .balign 8\n    .global lnet_filter_obj, lnet_filter_obj_end\nlnet_filter_obj:\n    .incbin "%s"\nlnet_filter_obj_end:\n    .section .note.GNU-stack, "", @progbits\n' $< > $(B)/lib/net/filter_obj.S
 	$(CC) -c $(B)/lib/net/filter_obj.S -o $@
 # Programs of the network library OS.
-NET_PROGS := $(B)/user/t_lnet_srv $(B)/user/t_lnet_cli
+$(B)/user/httpd: $(B)/unet/httpd.o $(LIBC_OBJS) $(LIBNET_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
+$(B)/unet/httpd.o: user/httpd.c $(LWIP_STAMP) | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(LNET_CFLAGS) -c $< -o $@
+NET_PROGS := $(B)/user/t_lnet_srv $(B)/user/t_lnet_cli $(B)/user/t_http_cli
 $(NET_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(LIBNET_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
 $(NET_PROGS:$(B)/user/%=$(B)/user/tests/%.o): $(B)/user/tests/%.o: user/tests/%.c $(LWIP_STAMP) | $(GEN)
@@ -240,7 +248,8 @@ $(B)/initrd.cpio: $(UPROGS) user/tests.manifest $(SCRIPTS)
 # ---- running ----
 run: deps all $(DISK_IMG)
 	@echo "Booting Spinel under QEMU ($(ACCEL)). Ctrl-A X quits."
-	$(QEMU_BASE) $(call qemu_disk,$(DISK_IMG)) -nographic -append ""; true
+	@echo "The web server answers at http://localhost:$(HTTP_PORT)/ (curl http://localhost:$(HTTP_PORT)/)."
+	$(QEMU_BASE) $(call qemu_disk,$(DISK_IMG)) $(QEMU_NET_RUN) -nographic -append ""; true
 
 # Made once; never overwritten (it holds what make run wrote).
 $(DISK_IMG):
@@ -300,4 +309,4 @@ format:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush $(B)/unet -type f -name '*.d' 2>/dev/null)
