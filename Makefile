@@ -40,7 +40,7 @@ KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/ke
 LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o $(B)/lib/unix/shm/shm.o
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
 SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
-UPROGS    := $(B)/user/init $(B)/user/unixd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
+UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/httpd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
              $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
              $(SH_PROGS)
 SCRIPTS   := $(wildcard user/sh/*.sh)
@@ -57,6 +57,13 @@ DISK_SIZE  ?= 256M
 DISK_IMG   := $(B)/disk.img
 TEST_DISK  := $(B)/test-disk.img
 qemu_disk   = -drive file=$(1),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0,disable-legacy=on
+
+# The network card: a modern-only virtio-net device on QEMU's user
+# networking (the guest is 10.0.2.15, the gateway 10.0.2.2).
+# make run forwards the host's port HTTP_PORT to the guest's web server.
+QEMU_NET   := -netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on
+HTTP_PORT  ?= 8080
+QEMU_NET_RUN := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device virtio-net-pci,netdev=n0,disable-legacy=on
 
 HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
@@ -181,8 +188,48 @@ $(B)/user/init: $(B)/user/init.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 
+# ---- lib/net: lwIP from Debian's source package, fetched and unpacked at
+# build time by tools/lwip.sh (never committed), with lib/net's port. lwIP
+# is third-party code: built with its own warnings off (-w).
+LWIP_DIR    := $(B)/lwip-src/lwip-2.1.3/src
+LWIP_STAMP  := $(B)/lwip-src/.unpacked
+LWIP_SRCS   := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
+               core/netif.c core/pbuf.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c \
+               core/tcp_out.c core/timeouts.c core/udp.c core/ipv4/etharp.c core/ipv4/icmp.c \
+               core/ipv4/ip4.c core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c netif/ethernet.c
+LWIP_OBJS   := $(LWIP_SRCS:%.c=$(B)/lwip/%.o)
+LNET_CFLAGS := $(UCFLAGS) -Ilib/net -Ilib/net/include -I$(LWIP_DIR)/include
+LIBNET_OBJS := $(B)/lib/net/lnet.o $(B)/lib/net/filter_obj.o $(LWIP_OBJS)
+$(LWIP_STAMP):
+	@tools/lwip.sh $(B)/lwip-src
+$(B)/lwip/%.o: $(LWIP_STAMP) lib/net/lwipopts.h lib/net/arch/cc.h
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -Werror -MMD -MP,$(LNET_CFLAGS)) -w -c $(LWIP_DIR)/$*.c -o $@
+$(B)/lib/net/%.o: lib/net/%.c $(LWIP_STAMP) | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(LNET_CFLAGS) -c $< -o $@
+$(B)/lib/net/filter.bpf.o: lib/net/filter.bpf.c ext/ext_ctx.h
+	@tools/need.sh clang:clang
+	@mkdir -p $(@D)
+	clang -O2 -target bpf -Wall -Werror -Iext -c $< -o $@
+$(B)/lib/net/filter_obj.o: $(B)/lib/net/filter.bpf.o
+	printf '    .section .rodata\n    .balign 8\n    .global lnet_filter_obj, lnet_filter_obj_end\nlnet_filter_obj:\n    .incbin "%s"\nlnet_filter_obj_end:\n    .section .note.GNU-stack, "", @progbits\n' $< > $(B)/lib/net/filter_obj.S
+	$(CC) -c $(B)/lib/net/filter_obj.S -o $@
+# Programs of the network library OS.
+$(B)/user/httpd: $(B)/unet/httpd.o $(LIBC_OBJS) $(LIBNET_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
+$(B)/unet/httpd.o: user/httpd.c $(LWIP_STAMP) | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(LNET_CFLAGS) -c $< -o $@
+NET_PROGS := $(B)/user/t_lnet_srv $(B)/user/t_lnet_cli $(B)/user/t_http_cli
+$(NET_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(LIBNET_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
+$(NET_PROGS:$(B)/user/%=$(B)/user/tests/%.o): $(B)/user/tests/%.o: user/tests/%.c $(LWIP_STAMP) | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(LNET_CFLAGS) -c $< -o $@
+
 EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child $(B)/user/t_fuzz \
-             $(B)/user/t_fuzz_child
+             $(B)/user/t_fuzz_child $(B)/user/t_net $(B)/user/t_net_child $(B)/user/t_net0
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 EXT_BIG_PROGS := $(B)/user/t_objquota $(B)/user/t_extbound
@@ -201,7 +248,8 @@ $(B)/initrd.cpio: $(UPROGS) user/tests.manifest $(SCRIPTS)
 # ---- running ----
 run: deps all $(DISK_IMG)
 	@echo "Booting Spinel under QEMU ($(ACCEL)). Ctrl-A X quits."
-	$(QEMU_BASE) $(call qemu_disk,$(DISK_IMG)) -nographic -append ""; true
+	@echo "The web server answers at http://localhost:$(HTTP_PORT)/ (curl http://localhost:$(HTTP_PORT)/)."
+	$(QEMU_BASE) $(call qemu_disk,$(DISK_IMG)) $(QEMU_NET_RUN) -nographic -append ""; true
 
 # Made once; never overwritten (it holds what make run wrote).
 $(DISK_IMG):
@@ -210,7 +258,7 @@ $(DISK_IMG):
 
 test: deps all
 	@rm -f $(TEST_DISK) && truncate -s 64M $(TEST_DISK)
-	@tools/run-tests.sh "$(QEMU_BASE) $(call qemu_disk,$(TEST_DISK)) -display none -serial stdio -append test"
+	@tools/run-tests.sh "$(QEMU_BASE) $(call qemu_disk,$(TEST_DISK)) $(QEMU_NET) -display none -serial stdio -append test"
 
 # The kernel-call fuzzer, longer than make test's run (docs/testing.md):
 #   make fuzz-kernel SEEDS="1 2 3" CALLS=100000 [FLAGS=15] [MINIMIZE=40] [OPS=...]
@@ -261,4 +309,4 @@ format:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush $(B)/unet -type f -name '*.d' 2>/dev/null)

@@ -19,6 +19,7 @@
 #include "sched.h"
 #include "ext.h"
 #include "notify.h"
+#include "net.h"
 #include "quota.h"
 #include "cpu.h"
 #include "uaccess.h"
@@ -271,6 +272,9 @@ static void release_object(struct capnode *c)
         break;
     case CAP_DEVICE:
         dev_release(c->object);
+        break;
+    case CAP_NET:
+        net_release(c->object);
         break;
     }
 }

@@ -34,6 +34,7 @@
 #include "../ext/verifier.h"
 #include "../ext/jit_x86_64.h"
 #include "../ext/hooks.h"
+#include "net.h"
 
 #define MAX_MODULES    EXT_NMODULES
 #define MAX_HANDLERS   EXT_NHANDLERS
@@ -169,10 +170,12 @@ static u64 h_map_frame(u64 ctx, u64 va, u64 idx, u64 flags, u64 a5)
     return 0;
 }
 
-static u64 h_ash_send(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
+/* ash_send(ctx, len): the running ASH sends len bytes of its reply buffer
+ * (net.c checks it as it checks its env's own frames). */
+static u64 h_ash_send(u64 ctx, u64 len, u64 a3, u64 a4, u64 a5)
 {
-    (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-    return (u64)-E_NOSYS; /* no network device yet */
+    (void)a3, (void)a4, (void)a5;
+    return (u64)(s64)net_ash_send((void *)ctx, len);
 }
 
 static u64 h_fill_random(u64 buf, u64 len, u64 a3, u64 a4, u64 a5)
@@ -545,6 +548,34 @@ s64 sys_ext_info(u64 module, u64 prog, u64 uout)
     return m->nprogs;
 }
 
+/* ---- packet programs, for the network (net.c) ---- */
+
+/* Program prog of the module in slot of e (which needs R_CONTROL), for
+ * net.c: its hook and code, and a reference on the module that keeps the
+ * code alive (even once its capability is gone) until ext_packet_put. */
+int ext_packet_get(struct env *e, u64 slot, u64 prog, u32 *hook, u32 *module, ext_fn *fn)
+{
+    int err;
+    struct capnode *c = cap_get(e, slot, &err);
+    if (!c)
+        return err;
+    struct ext_module *m = module_of(c);
+    if (!m || !(c->rights & R_CONTROL))
+        return -E_PERM;
+    if (prog >= m->nprogs)
+        return -E_NOENT;
+    *hook = (u32)(m->progs[prog].hook - ext_hooks);
+    *module = (u32)(m - modules);
+    *fn = m->progs[prog].fn;
+    m->refs++;
+    return 0;
+}
+
+void ext_packet_put(u32 module)
+{
+    module_put(&modules[module]);
+}
+
 /* ---- handlers and the event dispatcher ---- */
 
 /* Rebuilds e's list of attached handlers and its mask of hooks. */
@@ -592,7 +623,7 @@ s64 sys_ext_attach(u64 module, u64 prog, u64 guard, u64 env, u64 upool, u64 npoo
     u32 hid = (u32)(hook - ext_hooks);
     if (hid != EXT_HOOK_PAGEFAULT && hid != EXT_HOOK_EXCEPTION && hid != EXT_HOOK_TIMER &&
         hid != EXT_HOOK_PCT)
-        return -E_INVAL; /* packet hooks wait for the network */
+        return -E_INVAL; /* packet programs attach to endpoints: sys_net_attach */
     if (guard != ~0UL && m->progs[guard].hook != hook)
         return -E_INVAL; /* a guard sees the same context as its handler */
     if (npool > EXT_MAX_POOL || (npool && hid != EXT_HOOK_PAGEFAULT))

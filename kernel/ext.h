@@ -18,6 +18,12 @@ u64 ext_slot_start(struct env *e, int pos, u64 quantum_ticks);
 #define EXT_NHANDLERS 64 /* attached handlers, system-wide (OBJ_HANDLER) */
 
 void ext_init(void);
+/* Packet programs (net.c): program prog of the module in slot of e (with
+ * R_CONTROL), its hook (enum ext_hook_id) and code; holds a reference on
+ * the module until ext_packet_put(*module). */
+typedef u64 (*ext_fn)(void *ctx);
+int ext_packet_get(struct env *e, u64 slot, u64 prog, u32 *hook, u32 *module, ext_fn *fn);
+void ext_packet_put(u32 module);
 /* In test mode every extension load runs vm_check_wx while its code lives
  * (ktest.c reports): how many checks ran, and the offending pages found. */
 extern u64 ext_wx_checks, ext_wx_bad;

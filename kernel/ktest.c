@@ -30,6 +30,7 @@
 #include "kcall_table.h"
 #include <spinel/kcall_nums.h>
 #include "quota.h"
+#include "net.h"
 
 static int passed, failed;
 
@@ -806,6 +807,7 @@ static const struct {
     {"kernel/revoke-linear", t_revoke_linear},
     {"kernel/forget-linear", t_forget_linear},
     {"kernel/grace-stall", t_grace_stall},
+    {"kernel/net-rx-checks", net_selftest},
 };
 
 /* ---- user test programs ---- */

@@ -14,6 +14,8 @@
 #include "notify.h"
 #include "dev/pci.h"
 #include "dev/virtio_blk.h"
+#include "net.h"
+#include "dev/virtio_net.h"
 
 #define MB_BOOT_MAGIC 0x2BADB002
 
@@ -189,6 +191,8 @@ void kmain(u32 magic, u32 mbi_pa)
     pci_init();
     blk_init();
     ext_init();
+    net_init();
+    virtio_net_init();
     initrd_init(initrd, initrd_size);
     if (!initrd)
         panic("no boot image (initrd module)");

@@ -213,9 +213,49 @@ check_machine_check() {
     return 1
 }
 
+# The network from the host: the machine boots as for make run, with a host
+# port forwarded to the guest's web server (httpd, started by init on the
+# network card); curl on the host must get its page, a 404 and a byte range.
+# The port is picked at random and tried again if QEMU cannot bind it.
+check_http_curl() {
+    local plog=build/test-http.log body=build/test-http.body port qpid ok=0
+    for _try in 1 2 3; do
+        port=$((20000 + RANDOM % 20000))
+        local cmd=${qemu_cmd/-append test/-append http-test}
+        timeout --foreground -k 5 120 ${cmd/-netdev user,id=n0/-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80} \
+            < /dev/null > "$plog" 2>&1 &
+        qpid=$!
+        for _ in $(seq 1 600); do
+            grep -aq 'httpd: listening' "$plog" && break
+            kill -0 $qpid 2> /dev/null || break
+            sleep 0.1
+        done
+        grep -aq 'httpd: listening' "$plog" && break
+        kill $qpid 2> /dev/null
+        wait $qpid 2> /dev/null
+        grep -aq 'host forwarding' "$plog" || break
+    done
+    if grep -aq 'httpd: listening' "$plog" &&
+        curl -s -m 20 -o $body http://localhost:$port/ && grep -q 'Hello from Spinel' $body &&
+        [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' http://localhost:$port/nope)" = 404 ] &&
+        [ "$(curl -s -m 20 -r 6-9 http://localhost:$port/hello.txt)" = from ] &&
+        [ "$(curl -s -m 60 http://localhost:$port/1m.bin | wc -c)" = 1048576 ]; then
+        ok=1
+    fi
+    kill $qpid 2> /dev/null
+    wait $qpid 2> /dev/null
+    if [ $ok = 1 ]; then
+        echo "PASS host/http-curl: curl on the host got the guest's page, a 404, a range and 1 MiB through port $port (see $plog)"
+        return 0
+    fi
+    echo "FAIL host/http-curl: see $plog"
+    return 1
+}
+
 host_check panic_report
 host_check stack_overflow
 host_check machine_check
+host_check http_curl
 
 if [ -z "$failed_parts" ] && [ $total_fail = 0 ]; then
     echo "make test: OK (every part ran in full and passed)"

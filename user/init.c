@@ -29,6 +29,22 @@ static int readline(char *buf, int max)
     return (int)n;
 }
 
+/* With a network card, the web server (user/httpd.c, on lib/net) runs in
+ * an env of its own with the card's capability; make run forwards a host
+ * port to its port 80. */
+static void start_httpd(void)
+{
+    long dev = sys_net_open(NETIF_NET0);
+    if (dev < 0)
+        return;
+    long h = exo_spawn("httpd", 4096);
+    if (h < 0 || sys_cap_derive((uint32_t)dev, R_READ | R_WRITE, (uint32_t)h) < 0) {
+        printf("init: cannot start httpd\n");
+        return;
+    }
+    printf("init: httpd started on the network card\n");
+}
+
 int main(void)
 {
     printf("init: hello from user space (ring 3)\n");
@@ -44,6 +60,7 @@ int main(void)
             printf("init: cannot run /bin/sh (errno %d)\n", errno);
             exit(127);
         }
+        start_httpd();
         int status = 0;
         while (waitpid(pid, &status, 0) != pid)
             ;

@@ -22,6 +22,7 @@ enum cap_type {
     CAP_HANDLER = 5, /* an extension handler attached to an env's event */
     CAP_NOTIFY = 6,  /* a notification object: NOTIFY_CHANNELS doorbells */
     CAP_DEVICE = 7,  /* a device; object = enum dev_id */
+    CAP_NET = 8,     /* a network device or endpoint (kernel/net.c) */
 };
 
 #define R_READ   0x01 /* frame: may be mapped readable */

@@ -1,0 +1,31 @@
+/* The network (net.c): devices, endpoints, packet filters and handlers. */
+#ifndef KERNEL_NET_H
+#define KERNEL_NET_H
+
+#include "types.h"
+#include <spinel/net.h>
+
+/* A network device as drivers present it. */
+struct netdev {
+    const char *name;
+    u32 ifindex; /* enum net_ifindex */
+    u8 mac[6];
+    /* Sends one frame (already checked by net.c, which keeps no reference
+     * to it after the call). Returns 0, or -E_AGAIN if the device is full. */
+    int (*xmit)(struct netdev *nd, const u8 *frame, u32 len);
+};
+
+void net_init(void);
+/* A driver found its device: frames may flow. */
+void net_register(struct netdev *nd);
+/* The receive entry point: a driver hands over one frame (its buffer is
+ * free again when this returns). Takes net_lock. */
+void net_rx(struct netdev *nd, const u8 *frame, u32 len);
+/* The ash_send helper: the running ASH sends len bytes of its reply buffer. */
+int net_ash_send(void *ctx, u64 len);
+/* An original CAP_NET capability went away (cap.c). */
+void net_release(u64 object);
+/* Kernel unit tests (ktest.c). */
+bool net_selftest(char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,2 @@
+/* lwIP includes <stdio.h>: Spinel's C library (lib/c) has what it uses. */
+#include "../../c/libc.h"

@@ -1,0 +1,430 @@
+/* httpd: an event-driven HTTP/1.1 server in the library OS (lib/net, lwIP
+ * in NO_SYS mode): one loop, no threads, every connection a small state
+ * machine driven by lwIP's callbacks. Its files live in memory, built at
+ * start; their bytes go to lwIP by reference (tcp_write without copy), so
+ * the file cache is also TCP's retransmission buffer and a file's bytes are
+ * never copied by the server (Cheetah's idea; lwIP still copies them once
+ * into the frame, and checksums them as it does).
+ *
+ * HTTP/1.1: GET and HEAD, keep-alive (the default; "Connection: close"
+ * honoured) with pipelined requests answered in order, Content-Length,
+ * 404, 304 for If-Modified-Since, single byte ranges (206, 416), 400 for
+ * malformed requests, 501 for other methods.
+ *
+ * It takes the first network device capability in its table: on the card
+ * (NETIF_NET0) it is 10.0.2.15/24 behind QEMU's gateway 10.0.2.2 (make run
+ * forwards a host port to its port 80); on the loopback, 10.0.0.2. */
+#include "../lib/exo/exo.h"
+#include <string.h>
+#include "../lib/net/lnet.h"
+#include "lwip/tcp.h"
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define PORT      80
+#define NCONN     64
+#define REQ_MAX   4096
+#define MTIME     1796601600L /* Last-Modified of every file: Mon, 07 Dec 2026 00:00:00 GMT */
+#define MTIME_S   "Mon, 07 Dec 2026 00:00:00 GMT"
+
+struct file {
+    const char *path, *type;
+    char *data;
+    uint32_t len;
+};
+static struct file files[8];
+static int nfiles;
+
+struct conn {
+    struct tcp_pcb *pcb;
+    char req[REQ_MAX];
+    uint32_t reqlen;
+    char hdr[512];
+    uint32_t hdrlen, hdroff;
+    const char *body;
+    uint32_t bodylen, bodyoff;
+    bool busy, close_after, closed;
+};
+static struct conn conns[NCONN];
+static uint64_t requests, responses[6]; /* 200 206 304 404 4xx-other 5xx */
+
+static void add_file(const char *path, const char *type, char *data, uint32_t len)
+{
+    files[nfiles++] = (struct file){path, type, data, len};
+}
+
+static void make_files(void)
+{
+    static const uint32_t sizes[] = {100, 4096, 65536, 1048576};
+    static const char *names[] = {"/100.bin", "/4k.bin", "/64k.bin", "/1m.bin"};
+    static char index[1024];
+    int n = snprintf(index, sizeof index,
+                     "<!DOCTYPE html>\n<html><head><title>Spinel</title></head><body>\n"
+                     "<h1>Hello from Spinel</h1>\n<p>An exokernel's library OS served this page: "
+                     "lwIP over a kernel endpoint, frames demultiplexed by verified packet "
+                     "filters.</p>\n<ul>\n");
+    for (int i = 0; i < 4; i++)
+        n += snprintf(index + n, sizeof index - (size_t)n,
+                      "<li><a href=\"%s\">%s</a> (%u bytes)</li>\n", names[i], names[i] + 1,
+                      sizes[i]);
+    n += snprintf(index + n, sizeof index - (size_t)n, "</ul>\n</body></html>\n");
+    add_file("/", "text/html", index, (uint32_t)n);
+    add_file("/index.html", "text/html", index, (uint32_t)n);
+    static char hello[] = "Hello from Spinel\n";
+    add_file("/hello.txt", "text/plain", hello, sizeof hello - 1);
+    for (int i = 0; i < 4; i++) {
+        char *d = malloc(sizes[i]);
+        for (uint32_t k = 0; k < sizes[i]; k++)
+            d[k] = (char)('a' + (k * 7 + k / 1000) % 26);
+        add_file(names[i], "application/octet-stream", d, sizes[i]);
+    }
+}
+
+/* ---- dates (RFC 1123, the only form we send) ---- */
+
+static long days_from_civil(long y, long m, long d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT" -> seconds since 1970; -1 if not that form. */
+static long parse_date(const char *s)
+{
+    static const char *mon = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    if (strlen(s) < 29 || s[3] != ',' || s[4] != ' ')
+        return -1;
+    long d = (s[5] - '0') * 10 + (s[6] - '0'), m = -1;
+    for (int i = 0; i < 12; i++)
+        if (strncmp(s + 8, mon + 3 * i, 3) == 0)
+            m = i + 1;
+    long y = (s[12] - '0') * 1000 + (s[13] - '0') * 100 + (s[14] - '0') * 10 + (s[15] - '0');
+    long hh = (s[17] - '0') * 10 + (s[18] - '0'), mm = (s[20] - '0') * 10 + (s[21] - '0');
+    long ss = (s[23] - '0') * 10 + (s[24] - '0');
+    if (m < 0 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60 || strncmp(s + 26, "GMT", 3))
+        return -1;
+    return days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
+}
+
+/* ---- requests ---- */
+
+/* The value of header `name` (case-insensitive) in the header block, copied
+ * into out (NUL-terminated); false if absent. */
+static bool header(const char *h, const char *end, const char *name, char *out, size_t max)
+{
+    size_t nl = strlen(name);
+    for (const char *p = h; p < end;) {
+        const char *eol = p;
+        while (eol < end && *eol != '\r')
+            eol++;
+        bool match = (size_t)(eol - p) > nl && p[nl] == ':';
+        for (size_t i = 0; match && i < nl; i++)
+            match = (p[i] | 0x20) == (name[i] | 0x20);
+        if (match) {
+            const char *v = p + nl + 1;
+            while (v < eol && *v == ' ')
+                v++;
+            size_t n = (size_t)(eol - v) < max - 1 ? (size_t)(eol - v) : max - 1;
+            memcpy(out, v, n);
+            out[n] = 0;
+            return true;
+        }
+        p = eol + 2;
+    }
+    return false;
+}
+
+static void respond(struct conn *c, int code, const char *reason, const struct file *f,
+                    uint32_t from, uint32_t len, bool head)
+{
+    int n =
+        snprintf(c->hdr, sizeof c->hdr, "HTTP/1.1 %d %s\r\nServer: spinel-httpd\r\n", code, reason);
+    if (f && code != 304)
+        n += snprintf(c->hdr + n, sizeof c->hdr - (size_t)n,
+                      "Content-Type: %s\r\nAccept-Ranges: bytes\r\n", f->type);
+    if (f)
+        n += snprintf(c->hdr + n, sizeof c->hdr - (size_t)n, "Last-Modified: " MTIME_S "\r\n");
+    if (code == 206)
+        n += snprintf(c->hdr + n, sizeof c->hdr - (size_t)n, "Content-Range: bytes %u-%u/%u\r\n",
+                      from, from + len - 1, f->len);
+    if (code == 416)
+        n += snprintf(c->hdr + n, sizeof c->hdr - (size_t)n, "Content-Range: bytes */%u\r\n",
+                      f->len);
+    const char *body = f ? f->data + from : reason;
+    if (!f && code >= 400)
+        len = (uint32_t)strlen(reason);
+    if (code != 304)
+        n += snprintf(c->hdr + n, sizeof c->hdr - (size_t)n, "Content-Length: %u\r\n", len);
+    if (c->close_after)
+        n += snprintf(c->hdr + n, sizeof c->hdr - (size_t)n, "Connection: close\r\n");
+    n += snprintf(c->hdr + n, sizeof c->hdr - (size_t)n, "\r\n");
+    c->hdrlen = (uint32_t)n;
+    c->hdroff = 0;
+    c->body = body;
+    c->bodylen = head || code == 304 ? 0 : len;
+    c->bodyoff = 0;
+    c->busy = true;
+    responses[code == 200   ? 0
+              : code == 206 ? 1
+              : code == 304 ? 2
+              : code == 404 ? 3
+              : code < 500  ? 4
+                            : 5]++;
+}
+
+/* Parses one request of hlen bytes (headers included) and sets up its answer. */
+static void handle(struct conn *c, char *r, uint32_t hlen)
+{
+    requests++;
+    char *end = r + hlen, *sp1 = r, *sp2;
+    while (sp1 < end && *sp1 != ' ')
+        sp1++;
+    for (sp2 = sp1 + 1; sp2 < end && *sp2 != ' '; sp2++)
+        ;
+    const char *eol = sp2;
+    while (eol < end && *eol != '\r')
+        eol++;
+    if (sp1 >= end || sp2 >= end || sp2 - sp1 - 1 >= 256 || strncmp(sp2 + 1, "HTTP/1.", 7) != 0) {
+        c->close_after = true;
+        respond(c, 400, "Bad Request", NULL, 0, 0, false);
+        return;
+    }
+    char path[256], v[128];
+    memcpy(path, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    path[sp2 - sp1 - 1] = 0;
+    bool http10 = sp2[8] == '0';
+    const char *hdrs = eol + 2;
+    c->close_after = http10;
+    if (header(hdrs, end, "Connection", v, sizeof v))
+        c->close_after = (v[0] | 0x20) == 'c'   ? true
+                         : (v[0] | 0x20) == 'k' ? false
+                                                : c->close_after;
+    bool head = sp1 - r == 4 && strncmp(r, "HEAD", 4) == 0;
+    if (!head && !(sp1 - r == 3 && strncmp(r, "GET", 3) == 0)) {
+        respond(c, 501, "Not Implemented", NULL, 0, 0, false);
+        return;
+    }
+    struct file *f = NULL;
+    for (int i = 0; i < nfiles && !f; i++)
+        if (strcmp(files[i].path, path) == 0)
+            f = &files[i];
+    if (!f) {
+        respond(c, 404, "Not Found", NULL, 0, 0, head);
+        return;
+    }
+    if (header(hdrs, end, "If-Modified-Since", v, sizeof v)) {
+        long t = parse_date(v);
+        if (t >= MTIME) {
+            respond(c, 304, "Not Modified", f, 0, 0, head);
+            return;
+        }
+    }
+    if (header(hdrs, end, "Range", v, sizeof v) && strncmp(v, "bytes=", 6) == 0) {
+        /* One range: a-b, a-, or -n. */
+        char *p = v + 6;
+        long a = -1, b = -1;
+        if (*p >= '0' && *p <= '9')
+            for (a = 0; *p >= '0' && *p <= '9'; p++)
+                a = a * 10 + (*p - '0');
+        if (*p++ == '-') {
+            if (*p >= '0' && *p <= '9')
+                for (b = 0; *p >= '0' && *p <= '9'; p++)
+                    b = b * 10 + (*p - '0');
+            if (*p == 0 && (a >= 0 || b > 0)) {
+                if (a < 0) { /* the last b bytes */
+                    a = b >= (long)f->len ? 0 : (long)f->len - b;
+                    b = f->len - 1;
+                } else if (b < 0 || b >= (long)f->len) {
+                    b = f->len - 1;
+                }
+                if (a >= (long)f->len || a > b) {
+                    respond(c, 416, "Range Not Satisfiable", f, 0, 0, head);
+                    c->body = NULL, c->bodylen = 0;
+                    return;
+                }
+                respond(c, 206, "Partial Content", f, (uint32_t)a, (uint32_t)(b - a + 1), head);
+                return;
+            }
+        }
+        /* A range we do not understand (several, or malformed): the whole file. */
+    }
+    respond(c, 200, "OK", f, 0, f->len, head);
+}
+
+static void conn_free(struct conn *c)
+{
+    if (c->pcb) {
+        tcp_arg(c->pcb, NULL);
+        tcp_recv(c->pcb, NULL);
+        tcp_sent(c->pcb, NULL);
+        tcp_err(c->pcb, NULL);
+    }
+    memset(c, 0, sizeof *c);
+}
+
+/* Sends what the connection's buffer takes of the response in progress;
+ * then answers the next pipelined request, if one has arrived. */
+static void pump(struct conn *c)
+{
+    for (;;) {
+        while (c->busy) {
+            uint32_t room = tcp_sndbuf(c->pcb);
+            if (c->hdroff < c->hdrlen) {
+                uint32_t n = MIN(room, c->hdrlen - c->hdroff);
+                if (!n || tcp_write(c->pcb, c->hdr + c->hdroff, (u16_t)n,
+                                    TCP_WRITE_FLAG_COPY | (c->bodylen ? TCP_WRITE_FLAG_MORE : 0)) !=
+                              ERR_OK)
+                    break;
+                c->hdroff += n;
+                continue;
+            }
+            if (c->bodyoff < c->bodylen) {
+                uint32_t n = MIN(MIN(room, c->bodylen - c->bodyoff), 0xffff);
+                if (!n || tcp_write(c->pcb, c->body + c->bodyoff, (u16_t)n, 0) != ERR_OK)
+                    break; /* (by reference: the file stays where it is) */
+                c->bodyoff += n;
+                continue;
+            }
+            c->busy = false;
+            if (c->close_after) {
+                tcp_output(c->pcb);
+                struct tcp_pcb *pcb = c->pcb;
+                conn_free(c);
+                tcp_close(pcb);
+                return;
+            }
+        }
+        tcp_output(c->pcb);
+        if (c->busy)
+            return;
+        /* The next request, if its headers are all here. */
+        uint32_t hlen = 0;
+        for (uint32_t i = 3; i < c->reqlen && !hlen; i++)
+            if (c->req[i - 3] == '\r' && c->req[i - 2] == '\n' && c->req[i - 1] == '\r' &&
+                c->req[i] == '\n')
+                hlen = i + 1;
+        if (!hlen)
+            return;
+        handle(c, c->req, hlen);
+        memmove(c->req, c->req + hlen, c->reqlen - hlen);
+        c->reqlen -= hlen;
+    }
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    struct conn *c = arg;
+    (void)err;
+    if (!p) { /* the client closed */
+        conn_free(c);
+        tcp_close(pcb);
+        return ERR_OK;
+    }
+    if (c->reqlen + p->tot_len > REQ_MAX) { /* headers too long */
+        tcp_recved(pcb, p->tot_len);
+        pbuf_free(p);
+        c->reqlen = 0;
+        if (!c->busy) {
+            c->close_after = true;
+            respond(c, 400, "Bad Request", NULL, 0, 0, false);
+            pump(c);
+        }
+        return ERR_OK;
+    }
+    pbuf_copy_partial(p, c->req + c->reqlen, p->tot_len, 0);
+    c->reqlen += p->tot_len;
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+    pump(c);
+    return ERR_OK;
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    (void)pcb, (void)len;
+    if (arg)
+        pump(arg);
+    return ERR_OK;
+}
+
+static void on_err(void *arg, err_t err)
+{
+    (void)err;
+    struct conn *c = arg;
+    if (c) {
+        c->pcb = NULL; /* (lwIP has freed it) */
+        conn_free(c);
+    }
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    if (err != ERR_OK)
+        return ERR_VAL;
+    struct conn *c = NULL;
+    for (int i = 0; i < NCONN && !c; i++)
+        if (!conns[i].pcb)
+            c = &conns[i];
+    if (!c) {
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
+    memset(c, 0, sizeof *c);
+    c->pcb = pcb;
+    tcp_arg(pcb, c);
+    tcp_recv(pcb, on_recv);
+    tcp_sent(pcb, on_sent);
+    tcp_err(pcb, on_err);
+    tcp_nagle_disable(pcb);
+    return ERR_OK;
+}
+
+int main(void)
+{
+    static struct cap_info ci[256];
+    uint32_t dev = 0, ifindex = 0;
+    for (int tries = 0; !dev && tries < 100000; tries++) {
+        for (uint32_t s = 0; s < NCAPSLOTS && !dev; s += 256) {
+            long n = sys_cap_list(s, ci, 256);
+            for (long i = 0; i < n && !dev; i++)
+                if (ci[i].type == CAP_NET) {
+                    dev = s + (uint32_t)i;
+                    ifindex = ci[i].object & 0xff;
+                }
+            if (n <= 0)
+                break;
+        }
+        if (!dev)
+            sys_yield(-1);
+    }
+    if (!dev) {
+        printf("httpd: no network device capability\n");
+        return 1;
+    }
+    bool card = ifindex == NETIF_NET0;
+    struct lnet_conf conf = {dev,
+                             card ? LNET_IP(10, 0, 2, 15) : LNET_IP(10, 0, 0, 2),
+                             LNET_IP(255, 255, 255, 0),
+                             card ? LNET_IP(10, 0, 2, 2) : 0,
+                             0x0000500000000000UL,
+                             1};
+    long r = lnet_init(&conf);
+    if (r < 0) {
+        printf("httpd: lib/net: %ld\n", r);
+        return 1;
+    }
+    make_files();
+    struct tcp_pcb *l = tcp_new();
+    if (!l || tcp_bind(l, IP_ADDR_ANY, PORT) != ERR_OK || !(l = tcp_listen(l))) {
+        printf("httpd: cannot listen on port %d\n", PORT);
+        return 1;
+    }
+    tcp_accept(l, on_accept);
+    printf("httpd: listening on %s:%d\n", card ? "10.0.2.15" : "10.0.0.2", PORT);
+    for (;;) {
+        lnet_poll();
+        lnet_wait(5000);
+    }
+}
