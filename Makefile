@@ -232,6 +232,10 @@ EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child $(B)/
              $(B)/user/t_fuzz_child $(B)/user/t_net $(B)/user/t_net_child $(B)/user/t_net0
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
+# The disk's tests link libblk (lib/blk).
+BLK_PROGS := $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_blk*.c))
+$(BLK_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/blk/blk.o
 EXT_BIG_PROGS := $(B)/user/t_objquota $(B)/user/t_extbound
 $(EXT_BIG_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o $(B)/uext/bigobjs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o $(B)/uext/bigobjs.o
@@ -258,7 +262,7 @@ $(DISK_IMG):
 
 test: deps all
 	@rm -f $(TEST_DISK) && truncate -s 64M $(TEST_DISK)
-	@tools/run-tests.sh "$(QEMU_BASE) $(call qemu_disk,$(TEST_DISK)) $(QEMU_NET) -display none -serial stdio -append test"
+	@TEST_DISK=$(TEST_DISK) tools/run-tests.sh "$(QEMU_BASE) $(call qemu_disk,$(TEST_DISK)) $(QEMU_NET) -display none -serial stdio -append test"
 
 # The kernel-call fuzzer, longer than make test's run (docs/testing.md):
 #   make fuzz-kernel SEEDS="1 2 3" CALLS=100000 [FLAGS=15] [MINIMIZE=40] [OPS=...]

@@ -13,6 +13,7 @@
  * puts them under locks. */
 #include "kernel.h"
 #include "cap.h"
+#include "dev/virtio_blk.h"
 #include "env.h"
 #include "vm.h"
 #include "pmem.h"
@@ -275,6 +276,9 @@ static void release_object(struct capnode *c)
         break;
     case CAP_NET:
         net_release(c->object);
+        break;
+    case CAP_BLOCK:
+        blk_release(c->object);
         break;
     }
 }

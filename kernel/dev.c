@@ -14,6 +14,7 @@
 #include "spinlock.h"
 #include "uaccess.h"
 #include "trap.h"
+#include "dev/virtio_blk.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/x86.h"
@@ -106,6 +107,8 @@ s64 sys_dev_open(u64 dev)
         return -E_PERM;
     if (dev >= DEV_COUNT)
         return -E_INVAL;
+    if (dev == DEV_DISK)
+        return blk_open(e);
     if (console_in.held)
         return -E_BUSY;
     int slot = cap_insert(e, CAP_DEVICE, R_READ | R_WRITE | R_GRANT | R_REVOKE | R_CONTROL,

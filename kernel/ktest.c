@@ -96,6 +96,25 @@ static bool t_frames(char *why, size_t whylen)
     return true;
 }
 
+/* DMA pins (pmem.c): a pinned frame that is freed stays allocated until
+ * its last pin goes; overlapping pins are counted separately. */
+static bool t_dma_pins(char *why, size_t whylen)
+{
+    paddr_t f = frame_alloc_contig(4);
+    CHECK(f != 0);
+    u64 before = pmem_free_frames();
+    CHECK(frame_pin(f, 2));             /* frames 0, 1 */
+    CHECK(frame_pin(f + PAGE_SIZE, 2)); /* frames 1, 2 */
+    for (int i = 0; i < 4; i++)
+        frame_free(f + (u64)i * PAGE_SIZE);
+    CHECK(pmem_free_frames() == before + 1); /* frame 3 only */
+    frame_unpin(f, 2);
+    CHECK(pmem_free_frames() == before + 2); /* frame 0; 1 is still pinned */
+    frame_unpin(f + PAGE_SIZE, 2);
+    CHECK(pmem_free_frames() == before + 4);
+    return true;
+}
+
 static bool t_wx(char *why, size_t whylen)
 {
     CHECK(vm_check_wx() == 0);
@@ -789,6 +808,7 @@ static const struct {
 } unit_tests[] = {
     {"kernel/printf", t_printf},
     {"kernel/frames", t_frames},
+    {"kernel/dma-pins", t_dma_pins},
     {"kernel/no-wx", t_wx},
     {"kernel/ksyms", t_ksyms},
     {"kernel/uaccess", t_uaccess},

@@ -97,6 +97,37 @@ static bool cmdline_has(const char *word)
     return false;
 }
 
+/* The number after "key=" (key given with its '=') on the command line, or 0. */
+static u64 cmdline_num(const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = cmdline; *p; p++) {
+        if ((p == cmdline || p[-1] == ' ') && strncmp(p, key, n) == 0) {
+            u64 v = 0;
+            for (p += n; *p >= '0' && *p <= '9'; p++)
+                v = v * 10 + (u64)(*p - '0');
+            return v;
+        }
+    }
+    return 0;
+}
+
+/* Copies the word after "key=" on the command line to buf; false if absent. */
+static bool cmdline_word(const char *key, char *buf, size_t len)
+{
+    size_t n = strlen(key);
+    for (const char *p = cmdline; *p; p++) {
+        if ((p == cmdline || p[-1] == ' ') && strncmp(p, key, n) == 0) {
+            size_t k = 0;
+            for (p += n; *p && *p != ' ' && k + 1 < len; p++)
+                buf[k++] = *p;
+            buf[k] = 0;
+            return k > 0;
+        }
+    }
+    return false;
+}
+
 /* Runs the first program (init, or bench) until it ends, then powers off. */
 static void run_init(const char *name)
 {
@@ -190,6 +221,8 @@ void kmain(u32 magic, u32 mbi_pa)
     dev_init();
     pci_init();
     blk_init();
+    if (cmdline_num("blkcrash=")) /* a crash point for file-system tests (virtio_blk.c) */
+        blk_crash_after(cmdline_num("blkcrash="));
     ext_init();
     net_init();
     virtio_net_init();
@@ -214,5 +247,9 @@ void kmain(u32 magic, u32 mbi_pa)
     }
     if (boot_test_mode)
         ktest_run();
+    /* init=NAME: another first program (tests that boot twice on one disk). */
+    char first[32];
+    if (cmdline_word("init=", first, sizeof first))
+        run_init(first);
     run_init(cmdline_has("bench") ? "bench" : "init");
 }

@@ -12,6 +12,16 @@ static u64 nframes;     /* frames covered by the bitmap: [0, nframes) */
 static u64 total_count; /* frames that were ever free (managed) */
 static u64 free_count;
 static u64 hint; /* word index where the next search starts */
+/* DMA pins (frame_pin): the ranges of frames a device may be reading or
+ * writing now, a multiset. A pinned frame that is freed stays allocated,
+ * its bit set in `deferred`, until no pin covers it (frame_unpin).
+ * Protected by pmem_lock, like bitmap. */
+#define PIN_MAX 256
+static struct {
+    u64 first, n;
+} pins[PIN_MAX];
+static u32 npins;
+static u64 *deferred;            /* one bit per frame, as bitmap */
 static struct mem_range ram[32]; /* usable RAM from the boot memory map (read-only after init) */
 static int nram;
 
@@ -34,12 +44,13 @@ void pmem_init(const struct mem_range *usable, int nusable, const struct mem_ran
     nframes = max / PAGE_SIZE;
     u64 bytes = ROUNDUP((nframes + 63) / 64 * 8, PAGE_SIZE);
 
-    /* Place the bitmap in the first usable, unreserved stretch above 1 MiB. */
+    /* Place the bitmap, and the bitmap of deferred frees after it, in the
+     * first usable, unreserved stretch above 1 MiB. */
     paddr_t where = 0;
     for (int i = 0; i < nusable && !where; i++) {
         for (paddr_t p = ROUNDUP(MAX(usable[i].start, 0x100000), PAGE_SIZE);
-             p + bytes <= usable[i].end; p += PAGE_SIZE) {
-            if (!overlaps(p, p + bytes, reserved, nreserved)) {
+             p + 2 * bytes <= usable[i].end; p += PAGE_SIZE) {
+            if (!overlaps(p, p + 2 * bytes, reserved, nreserved)) {
                 where = p;
                 break;
             }
@@ -49,12 +60,14 @@ void pmem_init(const struct mem_range *usable, int nusable, const struct mem_ran
         panic("pmem: no room for the frame bitmap (%lu bytes)", bytes);
     bitmap = P2V(where);
     memset(bitmap, 0xff, bytes);
+    deferred = P2V(where + bytes);
+    memset(deferred, 0, bytes);
 
     for (int i = 0; i < nusable; i++) {
         for (paddr_t p = ROUNDUP(MAX(usable[i].start, 0x100000), PAGE_SIZE);
              p + PAGE_SIZE <= usable[i].end; p += PAGE_SIZE) {
             if (overlaps(p, p + PAGE_SIZE, reserved, nreserved) ||
-                (p >= where && p < where + bytes))
+                (p >= where && p < where + 2 * bytes))
                 continue;
             u64 f = p / PAGE_SIZE;
             if (bitmap[f / 64] & (1UL << (f % 64))) {
@@ -110,7 +123,10 @@ int frame_alloc_at(u64 pfn)
     return 0;
 }
 
-paddr_t frame_alloc_contig(u64 n) { return frame_alloc_contig_aligned(n, 1); }
+paddr_t frame_alloc_contig(u64 n)
+{
+    return frame_alloc_contig_aligned(n, 1);
+}
 
 paddr_t frame_alloc_contig_aligned(u64 n, u64 align)
 {
@@ -136,16 +152,64 @@ paddr_t frame_alloc_contig_aligned(u64 n, u64 align)
     return 0;
 }
 
+/* Some pin covers frame f. Called with pmem_lock. */
+static bool pinned(u64 f)
+{
+    for (u32 i = 0; i < npins; i++)
+        if (f - pins[i].first < pins[i].n)
+            return true;
+    return false;
+}
+
 void frame_free(paddr_t pa)
 {
     u64 f = pa / PAGE_SIZE;
     if (pa % PAGE_SIZE || f >= nframes)
         panic("frame_free: bad frame %lx", pa);
     spin_lock(&pmem_lock);
-    if (!(bitmap[f / 64] & (1UL << (f % 64))))
+    if (!(bitmap[f / 64] & (1UL << (f % 64))) || (deferred[f / 64] & (1UL << (f % 64))))
         panic("frame_free: frame %lx is already free", pa);
+    if (unlikely(npins) && pinned(f)) { /* a device may still write it: later */
+        deferred[f / 64] |= 1UL << (f % 64);
+        spin_unlock(&pmem_lock);
+        return;
+    }
     bitmap[f / 64] &= ~(1UL << (f % 64));
     free_count++;
+    spin_unlock(&pmem_lock);
+}
+
+bool frame_pin(paddr_t pa, u64 n)
+{
+    spin_lock(&pmem_lock);
+    if (npins == PIN_MAX) {
+        spin_unlock(&pmem_lock);
+        return false;
+    }
+    pins[npins].first = pa / PAGE_SIZE;
+    pins[npins].n = n;
+    npins++;
+    spin_unlock(&pmem_lock);
+    return true;
+}
+
+void frame_unpin(paddr_t pa, u64 n)
+{
+    u64 first = pa / PAGE_SIZE;
+    spin_lock(&pmem_lock);
+    u32 i = 0;
+    while (i < npins && (pins[i].first != first || pins[i].n != n))
+        i++;
+    if (i == npins)
+        panic("frame_unpin: %lx (%lu frames) was not pinned", pa, n);
+    pins[i] = pins[--npins];
+    for (u64 f = first; f < first + n; f++) {
+        if ((deferred[f / 64] & (1UL << (f % 64))) && !pinned(f)) {
+            deferred[f / 64] &= ~(1UL << (f % 64));
+            bitmap[f / 64] &= ~(1UL << (f % 64));
+            free_count++;
+        }
+    }
     spin_unlock(&pmem_lock);
 }
 

@@ -18,6 +18,15 @@ paddr_t frame_alloc_contig_aligned(u64 n, u64 align); /* first frame a multiple 
 /* Allocates exactly frame pfn (zeroed): 0, -E_BUSY if in use (by anyone,
  * the kernel included), -E_INVAL if it is not usable RAM. */
 int frame_alloc_at(u64 pfn);
+/* DMA: pins frames [pa, pa + n pages) while a device may read or write
+ * them. Freeing a pinned frame (its capability deleted or revoked
+ * meanwhile) is deferred until its last pin goes, so a transfer in flight
+ * never lands in a frame that has been reused. false if the pin table
+ * (256 ranges) is full. */
+bool frame_pin(paddr_t pa, u64 n);
+/* Removes one pin of exactly that range (panics if there is none) and
+ * frees the frames whose free was deferred and that no pin covers now. */
+void frame_unpin(paddr_t pa, u64 n);
 u64 pmem_free_frames(void);
 u64 pmem_total_frames(void);
 paddr_t pmem_max_addr(void);

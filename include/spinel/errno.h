@@ -14,6 +14,7 @@
 #define E_RANGE 9 /* a length or count is too large */
 #define E_BUSY  10 /* the object is in use */
 #define E_VERIFY 11 /* the extension verifier refused the program */
-#define E_MAX   11
+#define E_IO    12 /* the device reported an error */
+#define E_MAX   12
 
 #endif

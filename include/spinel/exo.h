@@ -23,6 +23,7 @@ enum cap_type {
     CAP_NOTIFY = 6,  /* a notification object: NOTIFY_CHANNELS doorbells */
     CAP_DEVICE = 7,  /* a device; object = enum dev_id */
     CAP_NET = 8,     /* a network device or endpoint (kernel/net.c) */
+    CAP_BLOCK = 9,   /* a range of disk blocks; object = first << 32 | count (BLK_CAP_*) */
 };
 
 #define R_READ   0x01 /* frame: may be mapped readable */
@@ -222,9 +223,56 @@ struct ext_prog_info {
 
 enum dev_id {
     DEV_CONSOLE = 0, /* the serial console's input: sys_console_read; interrupt on input */
-    DEV_COUNT = 1,
+    DEV_DISK = 1,    /* the disk (virtio-blk): sys_dev_open gives a CAP_BLOCK over all of it */
+    DEV_COUNT = 2,
 };
 #define DEVCTL_LOOPBACK   1 /* console: arg 1 = UART loopback on, 0 = off */
 #define DEVCTL_INTERRUPTS 2 /* console: receive interrupts taken so far */
+
+/* ---- the disk: block capabilities and batched block I/O ---- */
+/* The disk is addressed in blocks of BLK_SIZE bytes (one page). A CAP_BLOCK
+ * names the blocks [first, first + count) with R_READ (read them) and
+ * R_WRITE (write them, flush the disk); sys_blk_derive makes a copy over a
+ * sub-range with fewer rights. */
+#define BLK_SIZE              4096
+#define BLK_CAP_FIRST(object) ((uint64_t)(object) >> 32)
+#define BLK_CAP_COUNT(object) ((uint64_t)(object)&0xffffffffu)
+
+enum blk_op {
+    BLK_READ = 1,  /* disk -> frames: needs R_READ on the block capability, R_WRITE on the frame */
+    BLK_WRITE = 2, /* frames -> disk: R_WRITE on the block capability, R_READ on the frame */
+    BLK_FLUSH = 3, /* writes completed before it are on stable storage when it completes */
+};
+#define BLK_FUA 0x100 /* with BLK_WRITE: completes only once the data is on stable storage */
+
+/* One request of a batch (sys_blk_submit). The data is `count` blocks in
+ * the frames of the frame capability in slot `frame`, from its page `page`
+ * on (a capability of 2^order frames holds 2^order blocks). */
+struct blk_req {
+    uint64_t block;    /* first disk block (absolute); 0 for BLK_FLUSH */
+    uint32_t count;    /* blocks, 1 .. BLK_REQ_MAX_BLOCKS; 0 for BLK_FLUSH */
+    uint32_t op;       /* enum blk_op, | BLK_FUA */
+    uint32_t cap;      /* slot of a CAP_BLOCK covering [block, block + count) */
+    uint32_t frame;    /* slot of a CAP_FRAME (ignored for BLK_FLUSH) */
+    uint32_t page;     /* first page of that capability's block */
+    uint32_t reserved; /* 0 */
+    uint64_t tag;      /* the caller's: comes back in the completion */
+};
+/* A completion (sys_blk_reap). */
+struct blk_done {
+    uint64_t tag;
+    int32_t status; /* 0, or -E_IO (the device failed it) */
+    uint32_t reserved;
+};
+#define BLK_REQ_MAX_BLOCKS 512 /* one request: at most 2 MiB (a frame block of order 9) */
+#define BLK_BATCH_MAX      64  /* requests per sys_blk_submit */
+#define BLK_ENV_MAX        64  /* requests an env may have submitted and not reaped */
+#define BLK_REQ_SLOTS      80  /* requests in flight, all envs together */
+
+/* sys_blk_ctl operations */
+#define BLKCTL_NBLOCKS     1 /* the disk's size in blocks (any block capability) */
+#define BLKCTL_WRITTEN     2 /* blocks written to the disk since boot (any block capability) */
+#define BLKCTL_CRASH_AFTER 3 /* R_CONTROL, whole disk: halt at the arg-th block write from now */
+#define BLK_CRASH_EXIT     3 /* the machine_exit status of a crash point (QEMU exits with 7) */
 
 #endif

@@ -1,0 +1,200 @@
+/* libblk on Spinel (blk.h): synchronous block I/O over sys_blk_submit and
+ * sys_blk_reap. A transfer becomes one batch of requests, at most
+ * BLK_BATCH_MAX at a time: one per registered region it touches (zero
+ * copy), or one per bounce-buffer load. */
+#include "../exo/exo.h"
+#include "../c/libc.h"
+#include "blk.h"
+
+/* Sleeps until an event (ours: a completion) or 10 ms: an env with an
+ * event upcall handler may see our bit go to the handler instead, so a
+ * wake-up can be lost; the time limit bounds what that costs. */
+static void wait_block(struct blkdev *d)
+{
+    (void)d;
+    sys_block(10000);
+}
+
+int blk_open(struct blkdev *d, uint32_t cap, uintptr_t buf_va)
+{
+    memset(d, 0, sizeof *d);
+    struct cap_info ci;
+    long r = sys_cap_inspect(cap, &ci);
+    if (r < 0)
+        return (int)r;
+    if (ci.type != CAP_BLOCK)
+        return -E_PERM;
+    d->cap = cap;
+    d->first = BLK_CAP_FIRST(ci.object);
+    d->nblocks = BLK_CAP_COUNT(ci.object);
+    d->wait = wait_block;
+    d->event = BLK_EVENT;
+    long n = sys_notify_create();
+    if (n < 0)
+        return (int)n;
+    d->notify = (uint32_t)n;
+    d->chan = 0;
+    if ((r = sys_notify_bind(d->notify, d->chan, d->event)) < 0)
+        goto fail_notify;
+    long b = sys_frame_alloc_in(CAP_SELF, -1, BLK_BOUNCE_ORDER);
+    if (b < 0) {
+        r = b;
+        goto fail_notify;
+    }
+    d->bounce_cap = (uint32_t)b;
+    d->bounce = (uint8_t *)(buf_va ? buf_va : BLK_BOUNCE_VA);
+    if ((r = exo_map(CAP_SELF, d->bounce_cap, (uintptr_t)d->bounce, MMU_W)) < 0) {
+        sys_cap_delete(d->bounce_cap);
+        goto fail_notify;
+    }
+    return 0;
+fail_notify:
+    sys_cap_delete(d->notify);
+    memset(d, 0, sizeof *d);
+    return (int)r;
+}
+
+void blk_close(struct blkdev *d)
+{
+    if (d->bounce_cap)
+        sys_cap_delete(d->bounce_cap); /* (unmaps it) */
+    if (d->notify)
+        sys_cap_delete(d->notify);
+    memset(d, 0, sizeof *d);
+}
+
+int blk_register(struct blkdev *d, void *va, uint32_t frame_cap, uint32_t pages)
+{
+    for (int i = 0; i < BLK_REGIONS; i++) {
+        if (d->region[i].pages == 0) {
+            d->region[i].va = (uintptr_t)va;
+            d->region[i].cap = frame_cap;
+            d->region[i].pages = pages;
+            return 0;
+        }
+    }
+    return -E_NOMEM;
+}
+
+/* Submits n requests (tags are set here) and waits for all of them;
+ * returns 0 or the first error (of the submission, or of a request). */
+static int run(struct blkdev *d, struct blk_req *reqs, uint32_t n)
+{
+    uint64_t first_tag = d->tag;
+    for (uint32_t i = 0; i < n; i++)
+        reqs[i].tag = d->tag++;
+    long r;
+    while ((r = sys_blk_submit(reqs, n, d->notify, d->chan)) == -E_AGAIN)
+        sys_yield(-1); /* the kernel's table is full: others' requests drain */
+    if (r < 0)
+        return (int)r;
+    int err = 0;
+    for (uint32_t left = n; left;) {
+        struct blk_done done[16];
+        long got = sys_blk_reap(done, 16);
+        if (got < 0)
+            return (int)got;
+        for (long k = 0; k < got; k++) {
+            if (done[k].tag - first_tag < n) {
+                left--;
+                if (done[k].status && !err)
+                    err = done[k].status;
+            }
+        }
+        if (got == 0)
+            d->wait(d);
+    }
+    return err;
+}
+
+/* The registered region holding [va, va + bytes), or -1. */
+static int region_of(struct blkdev *d, uintptr_t va, uint64_t bytes)
+{
+    if (va % BLK_SIZE)
+        return -1;
+    for (int i = 0; i < BLK_REGIONS; i++) {
+        uintptr_t lo = d->region[i].va, hi = lo + (uint64_t)d->region[i].pages * BLK_SIZE;
+        if (d->region[i].pages && va >= lo && va < hi && bytes <= hi - va)
+            return i;
+    }
+    return -1;
+}
+
+static int rw(struct blkdev *d, uint32_t op, uint64_t block, uint32_t count, uint8_t *buf)
+{
+    if (block > d->nblocks || count > d->nblocks - block)
+        return -E_RANGE;
+    uint32_t kind = op & ~BLK_FUA;
+    if (kind == BLK_READ)
+        d->reads++;
+    else
+        d->writes++;
+    int reg = region_of(d, (uintptr_t)buf, (uint64_t)count * BLK_SIZE);
+    if (reg >= 0) {
+        /* Straight from/to the caller's frames, BLK_REQ_MAX_BLOCKS at a time. */
+        uint32_t page = (uint32_t)(((uintptr_t)buf - d->region[reg].va) / BLK_SIZE);
+        struct blk_req reqs[8];
+        while (count) {
+            uint32_t n = 0;
+            while (count && n < 8) {
+                uint32_t c = count < BLK_REQ_MAX_BLOCKS ? count : BLK_REQ_MAX_BLOCKS;
+                reqs[n++] = (struct blk_req){.block = d->first + block,
+                                             .count = c,
+                                             .op = op,
+                                             .cap = d->cap,
+                                             .frame = d->region[reg].cap,
+                                             .page = page};
+                block += c;
+                page += c;
+                count -= c;
+            }
+            int r = run(d, reqs, n);
+            if (r < 0)
+                return r;
+        }
+        return 0;
+    }
+    /* Through the bounce buffer, BLK_BOUNCE_PAGES blocks at a time. */
+    while (count) {
+        uint32_t c = count < BLK_BOUNCE_PAGES ? count : BLK_BOUNCE_PAGES;
+        if (kind == BLK_WRITE)
+            memcpy(d->bounce, buf, (size_t)c * BLK_SIZE);
+        struct blk_req req = {.block = d->first + block,
+                              .count = c,
+                              .op = op,
+                              .cap = d->cap,
+                              .frame = d->bounce_cap,
+                              .page = 0};
+        int r = run(d, &req, 1);
+        if (r < 0)
+            return r;
+        if (kind == BLK_READ)
+            memcpy(buf, d->bounce, (size_t)c * BLK_SIZE);
+        block += c;
+        buf += (size_t)c * BLK_SIZE;
+        count -= c;
+    }
+    return 0;
+}
+
+int blk_read(struct blkdev *d, uint64_t block, uint32_t count, void *buf)
+{
+    return rw(d, BLK_READ, block, count, buf);
+}
+
+int blk_write(struct blkdev *d, uint64_t block, uint32_t count, const void *buf)
+{
+    return rw(d, BLK_WRITE, block, count, (uint8_t *)buf);
+}
+
+int blk_write_fua(struct blkdev *d, uint64_t block, uint32_t count, const void *buf)
+{
+    return rw(d, BLK_WRITE | BLK_FUA, block, count, (uint8_t *)buf);
+}
+
+int blk_flush(struct blkdev *d)
+{
+    struct blk_req req = {.op = BLK_FLUSH, .cap = d->cap};
+    d->flushes++;
+    return run(d, &req, 1);
+}
