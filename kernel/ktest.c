@@ -30,6 +30,7 @@
 #include "kcall_table.h"
 #include <spinel/kcall_nums.h>
 #include "quota.h"
+#include "dev/virtio_blk.h"
 #include "net.h"
 
 static int passed, failed;
@@ -892,6 +893,7 @@ static void run_program(const char *name, const char *expect, u64 timeout_s, u64
     char why[128];
     strlcpy(why, e->why, sizeof why);
     env_free(e);
+    blk_quiesce(); /* frames it gave the disk are freed once the disk is done */
     u64 after = pmem_free_frames();
     if (strcmp(got, expect) != 0)
         verdict(false, test, "expected %s, got %s (%s)", expect, got, why);

@@ -221,7 +221,8 @@ void kmain(u32 magic, u32 mbi_pa)
     dev_init();
     pci_init();
     blk_init();
-    if (cmdline_num("blkcrash=")) /* a crash point for file-system tests (virtio_blk.c) */
+    char word[24];
+    if (cmdline_word("blkcrash=", word, sizeof word)) /* crash points for file-system tests */
         blk_crash_after(cmdline_num("blkcrash="));
     ext_init();
     net_init();

@@ -87,6 +87,7 @@ static struct {
     u64 interrupts;
     u64 written;    /* blocks sent to the disk to be written, since boot */
     u64 crash_left; /* 0: no crash point; else the block write that halts is crash_left-th */
+    bool crash_ok;  /* crash points may be set by the kernel call (boot option blkcrash=N) */
 } disk;
 
 /* A staging copy of the batch being submitted (under blk_lock). */
@@ -204,13 +205,14 @@ void blk_init(void)
 void blk_crash_after(u64 n)
 {
     spin_lock(&blk_lock);
+    disk.crash_ok = true;
     disk.crash_left = n;
     spin_unlock(&blk_lock);
 }
 
-/* The crash point: let what is in flight finish (polling: interrupts are
- * off), then stop the machine as a power cut would. Called with blk_lock. */
-static __noreturn void crash_now(void)
+/* Polls the device until no transfer is in flight (interrupts are off in
+ * the kernel), for at most 5 s. Called with blk_lock. */
+static void wait_idle(void)
 {
     u64 until = rdtsc() + tsc_per_ms * 5000;
     for (;;) {
@@ -219,9 +221,25 @@ static __noreturn void crash_now(void)
         for (u32 i = 0; i < BLK_REQ_SLOTS; i++)
             busy |= disk.slot[i].state == SLOT_QUEUED;
         if (!busy || rdtsc() > until)
-            break;
+            return;
         pause();
     }
+}
+
+void blk_quiesce(void)
+{
+    if (!disk.present)
+        return;
+    spin_lock(&blk_lock);
+    wait_idle();
+    spin_unlock(&blk_lock);
+}
+
+/* The crash point: let what is in flight finish, then stop the machine as
+ * a power cut would. Called with blk_lock. */
+static __noreturn void crash_now(void)
+{
+    wait_idle();
     kprintf("blk: crash point: halting after %lu block writes\n", disk.written);
     machine_exit(BLK_CRASH_EXIT);
 }
@@ -471,7 +489,8 @@ s64 sys_blk_ctl(u64 slot, u64 op, u64 arg)
     case BLKCTL_WRITTEN:
         return (s64)disk.written;
     case BLKCTL_CRASH_AFTER:
-        if (!(c->rights & R_CONTROL) || c->object != disk.nblocks)
+        /* It stops the whole machine: only when the boot allowed it. */
+        if (!(c->rights & R_CONTROL) || c->object != disk.nblocks || !disk.crash_ok)
             return -E_PERM;
         blk_crash_after(arg);
         return 0;

@@ -12,7 +12,12 @@ void blk_init(void);
 s64 blk_open(struct env *e);
 /* A CAP_BLOCK original went away (cap.c). */
 void blk_release(u64 object);
-/* Arms the crash point: halt at the nth block write from now (0: never). */
+/* Allows crash points (BLKCTL_CRASH_AFTER) and arms one: halt at the nth
+ * block write from now (0: none yet). The boot option blkcrash=N. */
 void blk_crash_after(u64 n);
+/* Waits until no transfer is in flight (at most 5 s): the frames of a
+ * finished program that the device was still using are free afterwards
+ * (the test runner's leak check). */
+void blk_quiesce(void);
 
 #endif

@@ -34,7 +34,9 @@
 #define FZ_ALL   0xf
 #define FZ_TRACE 0x10 /* (in a child's seed event) print every call, as the root does */
 
-#define FZ_NCALLS 61 /* kernel calls 0 .. 60 (kernel/kcalls.tbl; 41-49, 51-59 unused) */
+#define FZ_NCALLS                                                                                  \
+    61 /* kernel calls 0 .. 60 (kernel/kcalls.tbl; 41-49, 51-59 unused); and                       \
+          the disk's, 80-83, picked on their own */
 static const char *const fz_names[FZ_NCALLS] = {
     "null",          "cputs",           "exit",
     "sysinfo",       "console_read",    "cap_inspect",
@@ -94,6 +96,8 @@ struct fz_ctx {
     unsigned nrecent, nenvs;
     uint8_t prot[NCAPSLOTS / 8]; /* slots in use when it started */
     uint8_t *scratch;            /* FZ_SCRATCH writable bytes the kernel may scribble on */
+    uint32_t disk;               /* the slot sys_dev_open(DEV_DISK) last returned */
+    uint64_t blk_batches;        /* block batches the kernel took */
 };
 #define FZ_SCRATCH (4 * 4096)
 #define FZ_VA      0x0000500000000000UL /* where its own mappings go */
@@ -435,6 +439,8 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         nr = (long)(FZ_NCALLS + fz_below(r, 24)); /* unknown numbers */
     else if (k < 9)
         nr = (long)fz_any(r);
+    else if (k < 13)
+        nr = SYS_blk_submit + (long)fz_below(r, 4); /* the disk's calls, 80-83 */
     else
         nr = (long)fz_below(r, FZ_NCALLS);
     int returns_slot = 0, returns_env = 0;
@@ -629,7 +635,44 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         a[0] = fz_slot(c, r), a[1] = fz_pct(r, 80) ? fz_below(r, 70) : fz_any(r);
         break;
     case SYS_dev_open:
-        a[0] = fz_pct(r, 70) ? 0 : fz_any(r), returns_slot = 1;
+        a[0] = fz_pct(r, 60) ? 0 : fz_pct(r, 50) ? DEV_DISK : fz_any(r), returns_slot = 1;
+        break;
+    case SYS_blk_submit: { /* reads into frames it may lose, never its own pages */
+        struct blk_req *q = (struct blk_req *)c->scratch;
+        uint64_t n = fz_pct(r, 60) ? 1 : fz_pct(r, 90) ? 1 + fz_below(r, 8) : fz_below(r, 80);
+        for (uint64_t k2 = 0; k2 < n && k2 < 80; k2++) {
+            /* Blocks below 4096 only, or far outside the disk: the last
+             * block and 9000-9049 belong to the boots after the suite. */
+            q[k2] = (struct blk_req){
+                .block = fz_pct(r, 85) ? fz_below(r, 4096) : 1UL << 40,
+                .count = (uint32_t)(fz_pct(r, 70)   ? 1
+                                    : fz_pct(r, 70) ? 1 + fz_below(r, 8)
+                                                    : fz_any(r) & 1023),
+                .op = (uint32_t)(fz_pct(r, 80) ? 1 + fz_below(r, 3) : fz_below(r, 5)) |
+                      (fz_pct(r, 10) ? BLK_FUA : 0),
+                .cap = (uint32_t)(c->disk && fz_pct(r, 60) ? c->disk : fz_slot(c, r)),
+                .frame = (uint32_t)fz_victim(c, r),
+                .page = (uint32_t)(fz_pct(r, 70)   ? 0
+                                   : fz_pct(r, 80) ? fz_below(r, 4)
+                                                   : fz_any(r)),
+                .reserved = fz_pct(r, 95) ? 0 : 1,
+                .tag = k2};
+        }
+        a[0] = fz_pct(r, 85) ? (uint64_t)q : fz_ptr(c, r, n * sizeof *q);
+        a[1] = n, a[2] = fz_pct(r, 50) ? CAP_SELF : fz_slot(c, r), a[3] = fz_below(r, 70);
+        break;
+    }
+    case SYS_blk_reap:
+        a[0] = fz_ptr(c, r, 16 * sizeof(struct blk_done));
+        a[1] = fz_pct(r, 80) ? fz_below(r, 20) : fz_any(r);
+        break;
+    case SYS_blk_derive:
+        a[0] = fz_slot(c, r), a[1] = fz_pct(r, 70) ? fz_below(r, 5000) : fz_any(r);
+        a[2] = fz_pct(r, 70) ? fz_below(r, 5000) : fz_any(r), a[3] = fz_below(r, 128);
+        a[4] = fz_pct(r, 50) ? CAP_SELF : fz_env(c, r), returns_slot = 1;
+        break;
+    case SYS_blk_ctl: /* (the crash point is refused: the test boot does not allow it) */
+        a[0] = fz_slot(c, r), a[1] = fz_below(r, 5), a[2] = fz_any(r);
         break;
     case SYS_dev_irq:
         a[0] = fz_slot(c, r), a[1] = fz_pct(r, 20) ? CAP_SELF : fz_slot(c, r);
@@ -680,6 +723,10 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         printf("  [%x]   = %ld\n", exo_info->id, ret);
     if (returns_slot && ret > 0)
         fz_remember(c, ret, returns_env);
+    if (nr == SYS_dev_open && a[0] == DEV_DISK && ret > 0)
+        c->disk = (uint32_t)ret;
+    if (nr == SYS_blk_submit && ret > 0)
+        c->blk_batches++;
     return ret;
 }
 

@@ -177,7 +177,9 @@ static void bad_requests(void)
     CHECK_EQ(sys_blk_reap((void *)((uintptr_t)none + 4), 1), -E_ALIGN);
     /* Control: unknown op; the crash point only through the whole disk. */
     CHECK_EQ(sys_blk_ctl(disk, 99, 0), -E_INVAL);
+    CHECK_EQ(sys_blk_ctl(disk, BLKCTL_WRITTEN, 0) >= BASE, 1);
     CHECK_EQ(sys_blk_ctl((uint32_t)sub, BLKCTL_CRASH_AFTER, 1), -E_PERM);
+    CHECK_EQ(sys_blk_ctl(disk, BLKCTL_CRASH_AFTER, 1), -E_PERM); /* not without blkcrash= */
     CHECK_EQ(sys_blk_ctl(frame, BLKCTL_NBLOCKS, 0), -E_PERM);
     CHECK_EQ(sys_blk_ctl(CAP_SELF, BLKCTL_NBLOCKS, 0), -E_INVAL);
     long nocontrol = sys_cap_derive(disk, R_READ | R_WRITE, CAP_SELF);

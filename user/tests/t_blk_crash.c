@@ -3,8 +3,9 @@
  * point 30 block writes ahead (BLKCTL_CRASH_AFTER), writes blocks
  * 9010-9029 one at a time and then 9030-9049 in one request. The machine
  * must stop at the 30th armed block, 9039, cutting that request: blocks
- * 9000-9038 written, 9039-9049 not. With blkcrash=5 on the command line
- * the crash comes first, at block 9004. Each block's first word is
+ * 9000-9038 written, 9039-9049 not (the boot allows the call with
+ * blkcrash=0). With blkcrash=5 on the command line the crash comes first,
+ * at block 9004. Each block's first word is
  * 0xc0de0000 + its index. */
 #include "../../lib/exo/exo.h"
 #include "../../lib/blk/blk.h"
