@@ -11,7 +11,7 @@ static u64 *bitmap;
 static u64 nframes;     /* frames covered by the bitmap: [0, nframes) */
 static u64 total_count; /* frames that were ever free (managed) */
 static u64 free_count;
-static u64 hint; /* word index where the next search starts */
+static u64 hint;                 /* word index where the next search starts */
 static struct mem_range ram[32]; /* usable RAM from the boot memory map (read-only after init) */
 static int nram;
 
@@ -66,7 +66,8 @@ void pmem_init(const struct mem_range *usable, int nusable, const struct mem_ran
     total_count = free_count;
 }
 
-paddr_t frame_alloc(void)
+/* Takes a free frame (not zeroed), or 0. */
+static inline __attribute__((always_inline)) paddr_t take_frame(void)
 {
     spin_lock(&pmem_lock);
     u64 words = (nframes + 63) / 64;
@@ -81,13 +82,26 @@ paddr_t frame_alloc(void)
             free_count--;
             hint = w;
             spin_unlock(&pmem_lock);
-            paddr_t pa = f * PAGE_SIZE;
-            memset(P2V(pa), 0, PAGE_SIZE);
-            return pa;
+            return f * PAGE_SIZE;
         }
     }
     spin_unlock(&pmem_lock);
     return 0;
+}
+
+/* A free frame, not zeroed: for a caller that overwrites all of it before
+ * anyone else sees it (sys_frame_copy). */
+paddr_t frame_alloc_raw(void)
+{
+    return take_frame();
+}
+
+paddr_t frame_alloc(void)
+{
+    paddr_t pa = take_frame();
+    if (pa)
+        memset(P2V(pa), 0, PAGE_SIZE);
+    return pa;
 }
 
 int frame_alloc_at(u64 pfn)
@@ -110,7 +124,10 @@ int frame_alloc_at(u64 pfn)
     return 0;
 }
 
-paddr_t frame_alloc_contig(u64 n) { return frame_alloc_contig_aligned(n, 1); }
+paddr_t frame_alloc_contig(u64 n)
+{
+    return frame_alloc_contig_aligned(n, 1);
+}
 
 paddr_t frame_alloc_contig_aligned(u64 n, u64 align)
 {
