@@ -10,15 +10,23 @@
 #include "uaccess.h"
 
 /* Allocates a block of 2^order frames as an original capability in t's
- * table, charged to t. */
-static s64 frame_alloc_in(struct env *t, s64 pfn, u64 order)
+ * table, charged to t: zeroed, or, with copy (a frame's physical address,
+ * order 0, pfn -1), holding a copy of that frame. */
+static s64 frame_alloc_in(struct env *t, s64 pfn, u64 order, paddr_t copy)
 {
     u64 n = 1UL << order;
     if (env_charge(t, n) < 0)
         return -E_NOMEM;
     paddr_t pa = 0;
     int r = 0;
-    if (pfn == -1) {
+    if (copy) {
+        assert(pfn == -1 && order == 0);
+        pa = frame_alloc_raw();
+        if (pa)
+            memcpy(P2V(pa), P2V(copy), PAGE_SIZE); /* all of it: never zeroed first */
+        else
+            r = -E_NOMEM;
+    } else if (pfn == -1) {
         pa = order ? frame_alloc_contig_aligned(n, n) : frame_alloc();
         if (!pa)
             r = -E_NOMEM;
@@ -52,7 +60,24 @@ static s64 frame_alloc_in(struct env *t, s64 pfn, u64 order)
 /* sys_frame_alloc(pfn): see kernel/kcalls.tbl. */
 s64 sys_frame_alloc(u64 pfn)
 {
-    return frame_alloc_in(cpu_env(), (s64)pfn, 0);
+    return frame_alloc_in(cpu_env(), (s64)pfn, 0, 0);
+}
+
+/* sys_frame_copy(frame): see kernel/kcalls.tbl. A copy-on-write break in
+ * one call: the new frame is filled from the old one through the direct
+ * map, with no zeroing and no mapping. */
+s64 sys_frame_copy(u64 frame)
+{
+    struct env *e = cpu_env();
+    int err;
+    struct capnode *c = cap_get(e, frame, &err);
+    if (!c)
+        return err;
+    if (c->type != CAP_FRAME || !(c->rights & R_READ))
+        return -E_PERM;
+    if (c->order)
+        return -E_INVAL;
+    return frame_alloc_in(e, -1, 0, c->object * PAGE_SIZE);
 }
 
 /* sys_frame_alloc_in(env, pfn, order): see kernel/kcalls.tbl. */
@@ -64,7 +89,7 @@ s64 sys_frame_alloc_in(u64 env, u64 pfn, u64 order)
         return r;
     if (order > FRAME_MAX_ORDER)
         return -E_INVAL;
-    return frame_alloc_in(t, (s64)pfn, order);
+    return frame_alloc_in(t, (s64)pfn, order, 0);
 }
 
 static u64 pte_flags(u32 op)

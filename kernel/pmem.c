@@ -79,7 +79,8 @@ void pmem_init(const struct mem_range *usable, int nusable, const struct mem_ran
     total_count = free_count;
 }
 
-paddr_t frame_alloc(void)
+/* Takes a free frame (not zeroed), or 0. */
+static inline __attribute__((always_inline)) paddr_t take_frame(void)
 {
     spin_lock(&pmem_lock);
     u64 words = (nframes + 63) / 64;
@@ -94,13 +95,26 @@ paddr_t frame_alloc(void)
             free_count--;
             hint = w;
             spin_unlock(&pmem_lock);
-            paddr_t pa = f * PAGE_SIZE;
-            memset(P2V(pa), 0, PAGE_SIZE);
-            return pa;
+            return f * PAGE_SIZE;
         }
     }
     spin_unlock(&pmem_lock);
     return 0;
+}
+
+/* A free frame, not zeroed: for a caller that overwrites all of it before
+ * anyone else sees it (sys_frame_copy). */
+paddr_t frame_alloc_raw(void)
+{
+    return take_frame();
+}
+
+paddr_t frame_alloc(void)
+{
+    paddr_t pa = take_frame();
+    if (pa)
+        memset(P2V(pa), 0, PAGE_SIZE);
+    return pa;
 }
 
 int frame_alloc_at(u64 pfn)

@@ -10,7 +10,8 @@ struct mem_range {
 
 void pmem_init(const struct mem_range *usable, int nusable, const struct mem_range *reserved,
                int nreserved);
-paddr_t frame_alloc(void); /* a zeroed frame, or 0 if none is free */
+paddr_t frame_alloc(void);     /* a zeroed frame, or 0 if none is free */
+paddr_t frame_alloc_raw(void); /* the same, not zeroed: the caller fills all of it */
 void frame_free(paddr_t pa);
 /* n physically contiguous zeroed frames (for kernel buffers), or 0. */
 paddr_t frame_alloc_contig(u64 n);

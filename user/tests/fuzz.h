@@ -443,6 +443,8 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         nr = SYS_blk_submit + (long)fz_below(r, 4); /* the disk's calls, 80-83 */
     else
         nr = (long)fz_below(r, FZ_NCALLS);
+    if (nr == SYS_null && fz_pct(r, 50))
+        nr = SYS_frame_copy; /* (call 100, beyond the table above: half of sys_null's turns) */
     int returns_slot = 0, returns_env = 0;
     switch (nr) {
     case SYS_null:
@@ -699,6 +701,10 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         a[4] = fz_pct(r, 50) ? fz_below(r, 16) : fz_any(r);
         break;
     }
+    case SYS_frame_copy:
+        a[0] = fz_slot(c, r);
+        returns_slot = 1;
+        break;
     case SYS_pct_give: /* (outside a call: refused; inside one: a copy for the caller) */
         a[0] = fz_slot(c, r), a[1] = fz_pct(r, 80) ? fz_below(r, 128) : fz_any(r);
         break;
@@ -708,8 +714,10 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
     }
     if (c->trace) /* before the call: it may never return */
         printf("  [%x] %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", exo_info->id,
-               nr >= 0 && nr < FZ_NCALLS && fz_names[nr] ? fz_names[nr] : "unknown", a[0], a[1],
-               a[2], a[3], a[4], a[5]);
+               nr == SYS_frame_copy                        ? "frame_copy"
+               : nr >= 0 && nr < FZ_NCALLS && fz_names[nr] ? fz_names[nr]
+                                                           : "unknown",
+               a[0], a[1], a[2], a[3], a[4], a[5]);
     if (c->trace && nr == SYS_mmu_update && a[1] == (uint64_t)c->scratch)
         for (uint64_t k = 0; k < a[2] && k < 4; k++) {
             const struct mmu_op *o = (const struct mmu_op *)c->scratch + k;

@@ -336,6 +336,7 @@ static void full_table(uint32_t f)
     CHECK_EQ(used_slots(), NCAPSLOTS - 1);
     /* Nothing that needs a slot works; everything else does. */
     CHECK_EQ(sys_frame_alloc(-1), -E_NOMEM);
+    CHECK_EQ(sys_frame_copy(f), -E_NOMEM);
     CHECK_EQ(sys_env_create(16), -E_NOMEM);
     CHECK_EQ(sys_slot_alloc(CAP_SELF, -1), -E_NOMEM);
     CHECK_EQ(exo_spawn("t_caps_child", 64), -E_NOMEM);

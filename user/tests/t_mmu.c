@@ -1,7 +1,8 @@
 /* sys_mmu_update and sys_frame_alloc under hostile use: bad counts and
  * pointers, addresses outside user space, batches that must be rejected as
  * a whole, rights, double mappings, the read-only page-table window, the
- * accessed/dirty bits, physical frame numbers, and frame accounting. */
+ * accessed/dirty bits, physical frame numbers, frame accounting, and
+ * sys_frame_copy. */
 #include "../../lib/exo/exo.h"
 #include "check.h"
 
@@ -572,6 +573,74 @@ static void window_levels(void)
     CHECK_EQ(sys_cap_delete(t), 0);
 }
 
+/* sys_frame_copy: a fresh original holding the frame's bytes, its own
+ * frame; bad input is refused and charges nothing. */
+#define PATTERN(i) (0x1234567800000000UL + (i))
+static void frame_copies(void)
+{
+    uint32_t f = frame();
+    volatile uint64_t *src = (volatile uint64_t *)(R1 + 9 * PG),
+                      *dst = (volatile uint64_t *)(R1 + 10 * PG);
+    CHECK_EQ(exo_map(CAP_SELF, f, (uint64_t)src, MMU_W), 1);
+    for (unsigned i = 0; i < PG / 8; i++)
+        src[i] = PATTERN(i);
+    uint64_t used = exo_info->mem_used;
+    long before = free_frames();
+    long g = sys_frame_copy(f);
+    CHECK_EQ(g > 0, 1);
+    if (g <= 0)
+        return;
+    CHECK_EQ(exo_info->mem_used, used + 1);
+    CHECK_EQ(free_frames(), before - 1);
+    CHECK_EQ(insp((uint32_t)g), 0);
+    CHECK_EQ(ci.type, CAP_FRAME);
+    CHECK_EQ(ci.depth, 0);
+    CHECK_EQ(ci.order, 0);
+    CHECK_EQ(ci.rights, R_READ | R_WRITE | R_EXEC | R_GRANT | R_REVOKE);
+    CHECK_EQ(ci.mapped_va, 0);
+    CHECK_EQ(ci.object != pfn_of(f), 1);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)g, (uint64_t)dst, MMU_W), 1);
+    int diff = 0;
+    for (unsigned i = 0; i < PG / 8; i++)
+        diff += dst[i] != PATTERN(i);
+    CHECK_EQ(diff, 0);
+    dst[0] = 1; /* separate frames */
+    CHECK_EQ(src[0], PATTERN(0));
+    CHECK_EQ(exo_unmap(CAP_SELF, (uint32_t)g), 1);
+    CHECK_EQ(sys_cap_delete((uint32_t)g), 0);
+    CHECK_EQ(exo_info->mem_used, used);
+    /* R_READ is all it needs (a read-only copy of the capability). */
+    long ro = sys_cap_derive(f, R_READ, CAP_SELF);
+    CHECK_EQ(ro > 0, 1);
+    long h = sys_frame_copy((uint32_t)ro);
+    CHECK_EQ(h > 0, 1);
+    CHECK_EQ(h > 0 && sys_cap_delete((uint32_t)h) == 0, 1);
+    /* Bad input. */
+    long wo = sys_cap_derive(f, R_WRITE, CAP_SELF); /* no R_READ */
+    long nt = sys_notify_create();                  /* not a frame */
+    long blk = sys_frame_alloc_in(CAP_SELF, -1, 1); /* a block of two */
+    long gone = sys_cap_derive(f, R_READ, CAP_SELF);
+    CHECK_EQ(wo > 0 && nt > 0 && blk > 0 && gone > 0, 1);
+    CHECK_EQ(sys_cap_delete((uint32_t)gone), 0); /* an empty slot now */
+    used = exo_info->mem_used;
+    before = free_frames();
+    CHECK_EQ(sys_frame_copy(CAP_SELF), -E_INVAL);
+    CHECK_EQ(sys_frame_copy(NCAPSLOTS), -E_INVAL);
+    CHECK_EQ(sys_frame_copy(0xffffffffu), -E_INVAL);
+    CHECK_EQ(sys_frame_copy((uint32_t)gone), -E_NOENT);
+    CHECK_EQ(sys_frame_copy((uint32_t)wo), -E_PERM);
+    CHECK_EQ(sys_frame_copy((uint32_t)nt), -E_PERM);
+    CHECK_EQ(sys_frame_copy((uint32_t)blk), -E_INVAL);
+    CHECK_EQ(exo_info->mem_used, used); /* failures are not charged */
+    CHECK_EQ(free_frames(), before);
+    CHECK_EQ(sys_cap_delete((uint32_t)wo), 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)nt), 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)blk), 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)ro), 0);
+    CHECK_EQ(exo_unmap(CAP_SELF, f), 1);
+    CHECK_EQ(sys_cap_delete(f), 0);
+}
+
 int main(void)
 {
     CHECK_EQ(exo_set_handler(UPCALL_PAGEFAULT, on_pf), 0);
@@ -587,6 +656,7 @@ int main(void)
     frames();
     accounting();
     window_levels();
+    frame_copies();
     CHECK_EQ(sys_cap_delete(a), 0);
     CHECK_EQ(sys_cap_delete(b), 0);
     CHECK_EQ(sys_cap_delete(c), 0);

@@ -32,7 +32,6 @@
 #define PARENT_KEEP      128         /* while we keep this much for ourselves (512 KiB) */
 #define PARENT_KEEP_OBJS 1           /* and one of each kind of kernel object (sys_env_quota) */
 #define FORK_MARGIN      64 /* pages a parent keeps to spare after a fork, for its own copies */
-#define SCRATCH_VA       0x00006f0000000000UL
 
 int errno;
 
@@ -199,14 +198,14 @@ static void on_fault(struct upcall_frame *f)
         p->slot = (uint32_t)slot;
         return;
     }
-    /* The copy goes through a scratch page of this handler's own: a fault
-     * handler can be interrupted (its slot ends) and the interrupting
-     * handler can fault in turn (its first write to a copy-on-write page),
-     * so each nesting level, told apart by where its frame lies on the
-     * exception stack, has its scratch address. */
-    uint64_t scratch = SCRATCH_VA + ((exo_entries()->xstack_top - (uint64_t)f) >> 9 << 12);
-    long g = sys_frame_alloc(-1), m = 0;
-    if (g < 0 || (m = exo_map(CAP_SELF, (uint32_t)g, scratch, MMU_W)) != 1) {
+    /* A fresh frame of ours holding a copy of the page: the kernel copies it
+     * (sys_frame_copy), so nothing is mapped for the copy and the frame is
+     * not zeroed first. (The shared frame is read-only for everyone who has
+     * it: its contents cannot change meanwhile.) */
+    long g = sys_frame_copy((uint32_t)slot), m = 0;
+    uint32_t exec = exo_pte(va) & PTE_NX ? 0 : MMU_X;
+    if (g < 0 || (m = exo_unmap(CAP_SELF, (uint32_t)slot)) != 1 ||
+        (m = exo_map(CAP_SELF, (uint32_t)g, va, MMU_W | exec)) != 1) {
         printf("[pid %d] out of memory breaking copy-on-write (quota %lu, used %lu; frame %ld, map "
                "%ld)\n",
                mypid, (unsigned long)exo_info->mem_quota, (unsigned long)exo_info->mem_used, g, m);
@@ -216,11 +215,6 @@ static void on_fault(struct upcall_frame *f)
             sys_exit(128 + SIGSEGV);
         _exit(128 + SIGSEGV);
     }
-    memcpy((void *)scratch, (const void *)va, 4096);
-    uint32_t exec = exo_pte(va) & PTE_NX ? 0 : MMU_X;
-    struct mmu_op ops[2] = {{0, (uint32_t)g, MMU_UNMAP}, {0, (uint32_t)slot, MMU_UNMAP}};
-    sys_mmu_update(CAP_SELF, ops, 2);
-    exo_map(CAP_SELF, (uint32_t)g, va, MMU_W | exec);
     /* The old capability goes, unless copies were derived from it (our
      * children's, or theirs): deleting it would delete those and unmap the
      * page under them. Then it stays, unmapped, as a ghost until they are
