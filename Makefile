@@ -199,7 +199,7 @@ LWIP_SRCS   := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c co
                core/ipv4/ip4.c core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c netif/ethernet.c
 LWIP_OBJS   := $(LWIP_SRCS:%.c=$(B)/lwip/%.o)
 LNET_CFLAGS := $(UCFLAGS) -Ilib/net -Ilib/net/include -I$(LWIP_DIR)/include
-LIBNET_OBJS := $(B)/lib/net/lnet.o $(B)/lib/net/filter_obj.o $(LWIP_OBJS)
+LIBNET_OBJS := $(B)/lib/net/lnet.o $(B)/lib/net/sock.o $(B)/lib/net/filter_obj.o $(LWIP_OBJS)
 $(LWIP_STAMP):
 	@tools/lwip.sh $(B)/lwip-src
 $(B)/lwip/%.o: $(LWIP_STAMP) lib/net/lwipopts.h lib/net/arch/cc.h
@@ -221,7 +221,8 @@ $(B)/user/httpd: $(B)/unet/httpd.o $(LIBC_OBJS) $(LIBNET_OBJS)
 $(B)/unet/httpd.o: user/httpd.c $(LWIP_STAMP) | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(LNET_CFLAGS) -c $< -o $@
-NET_PROGS := $(B)/user/t_lnet_srv $(B)/user/t_lnet_cli $(B)/user/t_http_cli
+NET_PROGS := $(B)/user/t_lnet_srv $(B)/user/t_lnet_cli $(B)/user/t_http_cli $(B)/user/t_sock_srv \
+             $(B)/user/t_sock_cli
 $(NET_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(LIBNET_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
 $(NET_PROGS:$(B)/user/%=$(B)/user/tests/%.o): $(B)/user/tests/%.o: user/tests/%.c $(LWIP_STAMP) | $(GEN)

@@ -290,6 +290,9 @@ static const struct row rows[] = {
     {"ext_exception_rt", 500, 1, plat_ext_exception_setup, op_exception,
      plat_ext_exception_teardown},
     {"ext_pct_rt", 1000, 1, plat_ext_pct_setup, plat_ext_pct_roundtrip, plat_ext_pct_teardown},
+    /* A ping over the loopback answered by a verified handler (ASH) in the kernel. */
+    {"net_ash_ping_rt", 1000, 1, plat_net_ping_setup, plat_net_ping_roundtrip,
+     plat_net_ping_teardown},
     /* Linux: the kernel's fork; Spinel: the Unix library OS's
      * copy-on-write fork (user space). */
     /* Unix: fork (copy-on-write, in the library OS on Spinel) + exit + wait. */

@@ -137,6 +137,15 @@ int plat_ext_pct_setup(void);
 int plat_ext_pct_roundtrip(void);
 void plat_ext_pct_teardown(void);
 
+/* ---- net_ash_ping_rt: an ICMP echo answered in the kernel -------------
+ * Spinel: an endpoint sends an echo request on the loopback device
+ * (sys_net_tx); another endpoint's filters claim it and its ASH answers in
+ * the kernel; the reply lands in the first endpoint's ring. PLAT_UNSUPPORTED
+ * elsewhere. */
+int plat_net_ping_setup(void);
+int plat_net_ping_roundtrip(void);
+void plat_net_ping_teardown(void);
+
 /* ---- thread_create_join / mutex_uncontended / thread_switch: threads
  *      inside one domain (Linux: pthreads; Spinel: lib/unix/thread) ---- */
 

@@ -371,6 +371,17 @@ int plat_ext_pct_roundtrip(void)
 }
 void plat_ext_pct_teardown(void) {}
 
+/* The network row needs Spinel's endpoints and ASH. */
+int plat_net_ping_setup(void)
+{
+    return PLAT_UNSUPPORTED;
+}
+int plat_net_ping_roundtrip(void)
+{
+    return -1;
+}
+void plat_net_ping_teardown(void) {}
+
 /* ---- threads: pthreads ----------------------------------------------
  *
  * thread_switch runs both threads under SCHED_FIFO at the same priority

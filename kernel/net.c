@@ -54,6 +54,7 @@
 #include "pmem.h"
 #include "spinlock.h"
 #include "uaccess.h"
+#include "arch/x86_64/x86.h"
 #include "../ext/ext_ctx.h"
 #include "../ext/hooks.h"
 
@@ -278,6 +279,7 @@ static int send_checked(struct netif *ni, struct endpoint *ep, const u8 *f, u32 
 /* Demultiplexes one frame. Called with net_lock. */
 static void deliver(struct netif *ni, const u8 *f, u32 len)
 {
+    u64 t0 = rdtsc();
     ni->st.rx_frames++;
     if (len < NET_FRAME_MIN) {
         ni->st.rx_runt++;
@@ -326,6 +328,7 @@ static void deliver(struct netif *ni, const u8 *f, u32 len)
         to->st.ash_runs++;
         if (handled) {
             to->st.ash_handled++;
+            to->st.ash_tsc += rdtsc() - t0;
             return;
         }
     }

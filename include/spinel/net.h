@@ -89,6 +89,9 @@ struct net_stats {
     uint64_t ash_runs;    /* its ASH ran */
     uint64_t ash_handled; /* ... and consumed the frame (not queued, env not woken) */
     uint64_t ash_sent;    /* frames its ASH sent */
+    uint64_t ash_tsc;     /* TSC ticks from the arrival of the frames its ASH consumed to
+                             their answer queued on the device (guest instructions under
+                             QEMU's -icount shift=0: make bench) */
     uint64_t ep_tx;       /* frames it sent */
     uint64_t ep_tx_bad;   /* descriptors refused (bad offset or length, not its address) */
 };

@@ -411,6 +411,7 @@ TABLE=$(awk '
         note["thread_switch"] = note["thread_create_join"]
         note["ext_exception_rt"] = "in-kernel verified handler; compare exception_rt"
         note["ext_pct_rt"] = "in-kernel verified handler; compare pct_rt"
+        note["net_ash_ping_rt"] = "ping on the loopback answered by an ASH: send call, 2 deliveries, filters, handler"
         note["model_chase_1k"] = "model check: 256 dependent loads in 1 KiB"
         note["model_chase_64k"] = "model check: 256 dependent loads in 64 KiB"
         note["model_chase_8m"] = "model check: 256 dependent loads in 8 MiB"
