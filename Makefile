@@ -3,6 +3,7 @@
 #   make run      boot under QEMU, console on this terminal (Ctrl-A X quits)
 #   make test     host unit tests, then the in-guest test suite under QEMU
 #   make fuzz-kernel  the kernel-call fuzzer over several seeds (SEEDS, CALLS)
+#   make test-crash   the disk file system's long crash run (CRASHPOINTS, SEED)
 #   make iso      GRUB-bootable ISO (build/spinel.iso); make test-iso boots it
 #   make qemu-gdb QEMU halted with a gdb stub (then run gdb here)
 #   make bench    microbenchmarks on Spinel and on Linux, side by side
@@ -69,7 +70,7 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all docs run run-bench run-boot test fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host
+.PHONY: all docs run run-bench run-boot test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
 deps:
@@ -264,6 +265,13 @@ $(DISK_IMG):
 test: deps all
 	@rm -f $(TEST_DISK) && truncate -s 64M $(TEST_DISK)
 	@TEST_DISK=$(TEST_DISK) tools/run-tests.sh "$(QEMU_BASE) $(call qemu_disk,$(TEST_DISK)) $(QEMU_NET) -display none -serial stdio -append test"
+
+# Crash consistency of lib/diskfs, longer than make test's short run: the
+# workload is cut at CRASHPOINTS random block writes (lib/diskfs/README.md).
+CRASHPOINTS ?= 300
+SEED ?= 1
+test-crash:
+	$(MAKE) -C lib/diskfs test-crash CRASHPOINTS=$(CRASHPOINTS) SEED=$(SEED)
 
 # The kernel-call fuzzer, longer than make test's run (docs/testing.md):
 #   make fuzz-kernel SEEDS="1 2 3" CALLS=100000 [FLAGS=15] [MINIMIZE=40] [OPS=...]

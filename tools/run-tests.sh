@@ -70,6 +70,9 @@ fi
 
 # 2. The Unix library OS's file system, on the host (plain and ASan+UBSan).
 host_part fs lib/unix/fs 2
+# The disk file system (lib/diskfs): plain and ASan+UBSan builds (each with a
+# short crash run), and its host tools (mkfs, fsck, dfsctl).
+host_part diskfs lib/diskfs 3
 
 # 2b. libblk's host backend (plain and ASan+UBSan).
 host_part blk lib/blk 2
