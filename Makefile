@@ -236,6 +236,25 @@ EXT_BIG_PROGS := $(B)/user/t_objquota $(B)/user/t_extbound
 $(EXT_BIG_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o $(B)/uext/bigobjs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o $(B)/uext/bigobjs.o
 
+# Programs of foreign-ABI envs (kernel/upcall.c): their `syscall` is
+# reflected to them, so libexo enters the kernel by the `int $0x81` gate
+# (-DEXO_FOREIGN); their own copies of libc, libexo and libunix.
+FCFLAGS    := $(UCFLAGS) -DEXO_FOREIGN
+FLIBC_OBJS := $(LIBC_OBJS:$(B)/lib/%=$(B)/flib/%)
+FLIBUNIX_OBJS := $(LIBUNIX_OBJS:$(B)/lib/%=$(B)/flib/%)
+$(B)/flib/%.o: lib/%.c | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(FCFLAGS) -c $< -o $@
+$(B)/flib/%.o: lib/%.S | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(KASFLAGS) -DEXO_FOREIGN -c $< -o $@
+FOREIGN_TESTS := $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_foreign*.c))
+$(B)/ftests/%.o: user/tests/%.c | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(FCFLAGS) -c $< -o $@
+$(FOREIGN_TESTS): $(B)/user/%: $(B)/ftests/%.o $(FLIBC_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(FLIBC_OBJS) $<
+
 $(B)/initrd.cpio: $(UPROGS) user/tests.manifest $(SCRIPTS)
 	@tools/need.sh cpio:cpio
 	@rm -rf $(B)/initrd && mkdir -p $(B)/initrd

@@ -15,7 +15,11 @@ _start:
     jz 1f
     call *%rax
 1:  mov $2, %eax        /* SYS_exit */
+#ifdef EXO_FOREIGN
+    int $0x81
+#else
     syscall
+#endif
     ud2
 
     .section .note.GNU-stack, "", @progbits

@@ -131,7 +131,11 @@ exo_pct_entry:
     mov %rax, %rdi
     xor %esi, %esi
     mov $18, %eax                   /* SYS_pct_reply */
+#ifdef EXO_FOREIGN
+    int $0x81
+#else
     syscall
+#endif
     ud2
 
 
