@@ -255,11 +255,28 @@ $(B)/ftests/%.o: user/tests/%.c | $(GEN)
 $(FOREIGN_TESTS): $(B)/user/%: $(B)/ftests/%.o $(FLIBC_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(FLIBC_OBJS) $<
 
-$(B)/initrd.cpio: $(UPROGS) user/tests.manifest $(SCRIPTS)
+# The Linux personality (lib/linux): /bin/linux, linked high so that a
+# Linux program's own addresses (0x400000 ...) stay free.
+LINUX_OBJS := $(B)/flib/linux/main.o $(B)/flib/linux/load.o $(B)/flib/linux/sys.o $(B)/flib/linux/entry.o
+$(B)/user/linux: $(LINUX_OBJS) $(FLIBC_OBJS) $(FLIBUNIX_OBJS)
+	$(CC) $(ULDFLAGS) -Wl,-Ttext-segment=0x70000000 -o $@ $(FLIBC_OBJS) $(FLIBUNIX_OBJS) $(LINUX_OBJS)
+UPROGS += $(B)/user/linux
+$(B)/user/t_linux: $(B)/user/tests/t_linux.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
+
+# Debian's busybox-static, downloaded at build time (never committed) into
+# the boot image as /bin/busybox (tools/linux/fetch-debs.sh).
+BUSYBOX := $(B)/linux/pkg/busybox-static/bin/busybox
+$(BUSYBOX):
+	@B=$(B) tools/linux/fetch-debs.sh busybox-static >/dev/null
+LINUX_BINS := $(BUSYBOX)
+
+$(B)/initrd.cpio: $(UPROGS) $(LINUX_BINS) user/tests.manifest $(SCRIPTS)
 	@tools/need.sh cpio:cpio
 	@rm -rf $(B)/initrd && mkdir -p $(B)/initrd
 	cp $(UPROGS) $(B)/initrd/
 	strip --strip-debug $(addprefix $(B)/initrd/,$(notdir $(UPROGS)))
+	cp $(LINUX_BINS) $(B)/initrd/
 	cp user/tests.manifest $(B)/initrd/tests
 	$(if $(SCRIPTS),cp $(SCRIPTS) $(B)/initrd/)
 	cd $(B)/initrd && ls | LC_ALL=C sort | cpio --quiet -o -H newc > ../initrd.cpio
@@ -328,4 +345,4 @@ format:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush $(B)/unet -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush $(B)/unet $(B)/flib $(B)/ftests -type f -name '*.d' 2>/dev/null)
