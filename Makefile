@@ -242,11 +242,47 @@ EXT_BIG_PROGS := $(B)/user/t_objquota $(B)/user/t_extbound
 $(EXT_BIG_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o $(B)/uext/bigobjs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o $(B)/uext/bigobjs.o
 
-$(B)/initrd.cpio: $(UPROGS) user/tests.manifest $(SCRIPTS)
+# Programs of foreign-ABI envs (kernel/upcall.c): their `syscall` is
+# reflected to them, so libexo enters the kernel by the `int $0x81` gate
+# (-DEXO_FOREIGN); their own copies of libc, libexo and libunix.
+FCFLAGS    := $(UCFLAGS) -DEXO_FOREIGN
+FLIBC_OBJS := $(LIBC_OBJS:$(B)/lib/%=$(B)/flib/%)
+FLIBUNIX_OBJS := $(LIBUNIX_OBJS:$(B)/lib/%=$(B)/flib/%)
+$(B)/flib/%.o: lib/%.c | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(FCFLAGS) -c $< -o $@
+$(B)/flib/%.o: lib/%.S | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(KASFLAGS) -DEXO_FOREIGN -c $< -o $@
+FOREIGN_TESTS := $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_foreign*.c))
+$(B)/ftests/%.o: user/tests/%.c | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(FCFLAGS) -c $< -o $@
+$(FOREIGN_TESTS): $(B)/user/%: $(B)/ftests/%.o $(FLIBC_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(FLIBC_OBJS) $<
+
+# The Linux personality (lib/linux): /bin/linux, linked high so that a
+# Linux program's own addresses (0x400000 ...) stay free.
+LINUX_OBJS := $(B)/flib/linux/main.o $(B)/flib/linux/load.o $(B)/flib/linux/sys.o $(B)/flib/linux/entry.o
+$(B)/user/linux: $(LINUX_OBJS) $(FLIBC_OBJS) $(FLIBUNIX_OBJS)
+	$(CC) $(ULDFLAGS) -Wl,-Ttext-segment=0x70000000 -o $@ $(FLIBC_OBJS) $(FLIBUNIX_OBJS) $(LINUX_OBJS)
+UPROGS += $(B)/user/linux
+$(B)/user/t_linux: $(B)/user/tests/t_linux.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
+
+# Debian's busybox-static, downloaded at build time (never committed) into
+# the boot image as /bin/busybox (tools/linux/fetch-debs.sh).
+BUSYBOX := $(B)/linux/pkg/busybox-static/bin/busybox
+$(BUSYBOX):
+	@B=$(B) tools/linux/fetch-debs.sh busybox-static >/dev/null
+LINUX_BINS := $(BUSYBOX)
+
+$(B)/initrd.cpio: $(UPROGS) $(LINUX_BINS) user/tests.manifest $(SCRIPTS)
 	@tools/need.sh cpio:cpio
 	@rm -rf $(B)/initrd && mkdir -p $(B)/initrd
 	cp $(UPROGS) $(B)/initrd/
 	strip --strip-debug $(addprefix $(B)/initrd/,$(notdir $(UPROGS)))
+	cp $(LINUX_BINS) $(B)/initrd/
 	cp user/tests.manifest $(B)/initrd/tests
 	$(if $(SCRIPTS),cp $(SCRIPTS) $(B)/initrd/)
 	cd $(B)/initrd && ls | LC_ALL=C sort | cpio --quiet -o -H newc > ../initrd.cpio
@@ -322,4 +358,4 @@ format:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush $(B)/unet -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush $(B)/unet $(B)/flib $(B)/ftests -type f -name '*.d' 2>/dev/null)

@@ -5,7 +5,7 @@
 
 #include "types.h"
 
-#define MAX_CPUS       16
+#define MAX_CPUS 16
 
 /* Kernel stacks. Each sits just above a guard page that the kernel's page
  * tables leave unmapped (vm_init), so an overflow faults at once; the fault
@@ -40,9 +40,9 @@ struct cpu {
     u64 utf_top;      /* offset 24: end of the running env's trap frame (also TSS.rsp0) */
     int id;           /* index in cpus[] */
     u32 apic_id;
-    struct env *env;       /* environment running (or last run) on this CPU */
-    struct kcontext sched; /* where env_run() returns when an env stops running */
-    u64 ticks;             /* timer interrupts taken on this CPU */
+    struct env *env;          /* environment running (or last run) on this CPU */
+    struct kcontext sched;    /* where env_run() returns when an env stops running */
+    u64 ticks;                /* timer interrupts taken on this CPU */
     struct trapframe *cur_tf; /* frame of the kernel call being served */
     /* The time-slot vector (sched.c); touched only by this CPU. */
     u32 slot_owner[64]; /* env id per position (NSLOTS), 0 = free */
@@ -51,12 +51,17 @@ struct cpu {
     struct env *root;   /* the env sched_loop_until() watches (NULL: none) */
     struct env *fpu_owner; /* whose x87/SSE state the CPU's registers hold */
     bool fpu_ts;           /* CR0.TS is set (the registers are not the running env's) */
-    int slot_pos;       /* position of the current slot */
-    u64 slot_end;       /* tick at which the current slot ends */
-    u64 grace_end;      /* tick at which the epilogue grace period ends (0: none) */
-    u64 tick_tsc;       /* TSC when the last timer interrupt was taken (trap.c) */
-    u32 grace_late;     /* late ticks not counted in this grace period (<= GRACE_LATE_MAX) */
-    u32 grace_stalls;   /* test mode: stalls still to inject in this grace period (sched.c) */
+    int slot_pos;          /* position of the current slot */
+    u64 slot_end;          /* tick at which the current slot ends */
+    u64 grace_end;         /* tick at which the epilogue grace period ends (0: none) */
+    u64 tick_tsc;          /* TSC when the last timer interrupt was taken (trap.c) */
+    u32 grace_late;        /* late ticks not counted in this grace period (<= GRACE_LATE_MAX) */
+    u32 grace_stalls;      /* test mode: stalls still to inject in this grace period (sched.c) */
+    /* The foreign-ABI switch (cpu_set_env): whether MSR_LSTAR points at
+     * syscall_foreign_entry (the running env is foreign-ABI) or at
+     * syscall_entry, and the FS base the CPU holds. Touched by this CPU only. */
+    bool lstar_foreign;
+    u64 fs_base;
     u64 gdt[8] __aligned(16);
     struct tss tss __aligned(16);
 };
@@ -71,7 +76,10 @@ static inline struct cpu *cpu(void)
     return c;
 }
 
-static inline struct env *cpu_env(void) { return cpu()->env; }
+static inline struct env *cpu_env(void)
+{
+    return cpu()->env;
+}
 
 void cpu_init_bsp(void);
 void gdt_init(struct cpu *c);

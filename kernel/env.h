@@ -97,6 +97,12 @@ struct env {
         u32 heir; /* with no original (orig_cap 0): who gets its quota back (the env that
                    * held its deleted original, or replaced it: sys_env_replace) */
     } objq;
+    /* The foreign-ABI attribute (sys_env_set_foreign): nonzero, the user
+     * address to which a `syscall` instruction of this env is reflected as
+     * an UPCALL_SYSCALL upcall; 0, a native env. fs_base: its FS base
+     * (sys_env_set_fs), loaded whenever it runs. Both start at 0. */
+    u64 foreign_entry;
+    u64 fs_base;
     u32 ext_hooks;     /* bit per ext hook id with a verified handler attached */
     u8 ext_n;          /* handlers attached to this env's events ... */
     u8 ext_h[8];       /* ... their indices in ext.c's handlers[] */

@@ -10,6 +10,8 @@
 #include "vm.h"
 #include "arch/x86_64/x86.h"
 
+void foreign_switch(struct cpu *c, struct env *e); /* upcall.c */
+
 /* Loads e's address space. With PCIDs, TLB entries tagged with e's PCID
  * survive the switch unless e's page tables changed while it was not loaded.
  * Inline: it is on every switch's path (PCT, yield). */
@@ -39,6 +41,11 @@ static inline __attribute__((always_inline)) void set_env(struct env *e)
     c->utf_top = (u64)(env_in_pct(e) ? &e->pct_tf : &e->tf) + sizeof(struct trapframe);
     c->tss.rsp[0] = c->utf_top;
     env_load_cr3(e);
+    /* Foreign-ABI envs (upcall.c) have a syscall entry of their own, and
+     * an env may have an FS base (a Linux program's thread pointer):
+     * switched only when they differ, so native envs pay two compares. */
+    if (unlikely((e->foreign_entry != 0) != c->lstar_foreign || e->fs_base != c->fs_base))
+        foreign_switch(c, e);
     /* The x87/SSE registers follow the env. An env known to use them is
      * switched at once; for the others CR0.TS is set while the registers
      * hold another env's state, and the first x87/SSE instruction traps (#NM)

@@ -889,7 +889,8 @@ static void run_program(const char *name, const char *expect, u64 timeout_s, u64
         ksnprintf(got, sizeof got, "fault:%s",
                   e->fault_vector < 32 && short_names[e->fault_vector]
                       ? short_names[e->fault_vector]
-                      : "?");
+                  : e->fault_vector == KCALL_GATE_SYSCALL ? "SYSCALL"
+                                                          : "?");
     char why[128];
     strlcpy(why, e->why, sizeof why);
     env_free(e);

@@ -33,6 +33,8 @@ void fpu_switch(void); /* #NM: give the running env its x87/SSE registers */
  * must be loaded. Returns 0, -E_NOENT (no handler), or -E_FAULT (the stack is
  * unusable). */
 int upcall_push(struct env *e, struct trapframe *ctx, u64 kind, u64 vector, u64 error, u64 addr);
+struct cpu;
+void foreign_switch(struct cpu *c, struct env *e);
 bool upcall_in_handler(const struct env *e, const struct trapframe *ctx);
 void upcall_deliver_events(struct env *e, struct trapframe *ctx);
 /* ORs bits into t's pending events and wakes it if it waits (upcall.c). */

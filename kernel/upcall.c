@@ -13,13 +13,14 @@
 
 STATIC_ASSERT(sizeof(struct upcall_frame) == sizeof(struct trapframe) + 16);
 long uaccess_upcall_frame(u64 dst, const struct trapframe *tf, u64 kind, u64 addr);
-#include "arch/x86_64/x86.h"
+#include "cpu.h"
+#include "cap.h"
 
 #define RED_ZONE 128
 
 int upcall_push(struct env *e, struct trapframe *ctx, u64 kind, u64 vector, u64 error, u64 addr)
 {
-    u64 entry = e->entries.entry[kind];
+    u64 entry = kind == UPCALL_SYSCALL ? e->foreign_entry : e->entries.entry[kind];
     u64 top = e->entries.xstack_top, bottom = top - e->entries.xstack_size;
     if (!entry)
         return -E_NOENT;
@@ -81,4 +82,81 @@ void env_post_event(struct env *t, u64 bits)
     t->info->pending_events |= bits;
     if (t->state == ENV_BLOCKED)
         t->state = ENV_RUNNABLE;
+}
+
+/* ---- foreign-ABI envs (a Linux program under lib/linux, say) ----
+ * A `syscall` instruction in such an env enters syscall_foreign_entry
+ * (entry.S: MSR_LSTAR points there while the env runs), which saves the
+ * whole context as a trap frame and calls foreign_syscall: the call is
+ * reflected as an UPCALL_SYSCALL upcall to the env's syscall entry, with
+ * the registers as they were; the library OS answers in the frame and
+ * resumes in user mode (exo_resume), with no second kernel entry. The
+ * env's own kernel calls go through the `int $KCALL_GATE_VECTOR` gate
+ * (kcall_gate_entry). Native envs keep syscall_entry, untouched. */
+extern char syscall_entry[], syscall_foreign_entry[];
+
+static bool user_va(u64 a)
+{
+    return a == 0 || (a >= USER_MIN && a < USER_MAP_TOP);
+}
+
+/* cpu_set_env, when e's syscall entry or FS base differs from the CPU's. */
+void foreign_switch(struct cpu *c, struct env *e)
+{
+    bool f = e->foreign_entry != 0;
+    if (f != c->lstar_foreign) {
+        wrmsr(MSR_LSTAR, (u64)(f ? syscall_foreign_entry : syscall_entry));
+        c->lstar_foreign = f;
+    }
+    if (e->fs_base != c->fs_base) {
+        wrmsr(MSR_FS_BASE, e->fs_base);
+        c->fs_base = e->fs_base;
+    }
+}
+
+/* A `syscall` of the running foreign-ABI env (entry.S). Without a usable
+ * exception stack the env is killed; an entry that is not mapped faults in
+ * the env itself (a page fault upcall, or its end without a handler). */
+void foreign_syscall(struct trapframe *tf)
+{
+    struct env *e = cpu_env();
+    cpu()->cur_tf = tf;
+    u64 nr = tf->rax;
+    if (upcall_push(e, tf, UPCALL_SYSCALL, KCALL_GATE_SYSCALL, 0, nr) < 0) {
+        e->fault_vector = KCALL_GATE_SYSCALL;
+        env_kill(e, STOP_FAULT, "system call %lu at rip %lx with an unusable exception stack", nr,
+                 tf->rip);
+    }
+}
+
+/* sys_env_set_foreign(env, entry) -> 0. Rights: R_CONTROL on env.
+ * Errors: E_INVAL entry not a user address; E_PERM, E_NOENT, E_INVAL (env). */
+s64 sys_env_set_foreign(u64 env, u64 entry)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (!user_va(entry))
+        return -E_INVAL;
+    t->foreign_entry = entry;
+    if (t == cpu_env())
+        foreign_switch(cpu(), t);
+    return 0;
+}
+
+/* sys_env_set_fs(env, base) -> 0. Rights: R_CONTROL on env.
+ * Errors: E_INVAL base not a user address; E_PERM, E_NOENT, E_INVAL (env). */
+s64 sys_env_set_fs(u64 env, u64 base)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (!user_va(base))
+        return -E_INVAL;
+    t->fs_base = base;
+    if (t == cpu_env())
+        foreign_switch(cpu(), t);
+    return 0;
 }

@@ -99,7 +99,18 @@ enum upcall_kind {
     UPCALL_EPILOGUE = 5, /* a time slot ends: save state and yield within the grace period */
     UPCALL_REVOKE = 6,   /* the kernel wants resources back (see struct env_info) */
     UPCALL_NKINDS = 7,
+    /* Not in env_entries: a `syscall` instruction of a foreign-ABI env,
+     * reflected to the entry given with sys_env_set_foreign. The frame holds
+     * the registers as the instruction left them (rip after it; rcx and r11
+     * are the CPU's: return rip and rflags), vector KCALL_GATE_SYSCALL, addr
+     * the call number (rax). The handler answers in frame->rax and resumes. */
+    UPCALL_SYSCALL = 7,
 };
+/* Kernel calls from a foreign-ABI env (where `syscall` is reflected):
+ * `int $KCALL_GATE_VECTOR`, same registers and results as `syscall` but
+ * rcx and r11 are preserved. Any env may use it. */
+#define KCALL_GATE_VECTOR  0x81
+#define KCALL_GATE_SYSCALL 0x100 /* upcall_frame.vector of a reflected syscall */
 
 struct env_entries {
     uint64_t entry[UPCALL_NKINDS]; /* user addresses; 0 = none */

@@ -15,7 +15,20 @@ _start:
     jz 1f
     call *%rax
 1:  mov $2, %eax        /* SYS_exit */
+#ifdef EXO_FOREIGN
+    int $0x81
+#else
     syscall
+#endif
     ud2
+
+/* The mark of a Spinel program (lib/unix's execv runs an ELF without it
+ * under the Linux personality, lib/linux): a note "Spinel", type 1. */
+    .section .note.spinel, "a", @note
+    .balign 4
+    .long 7, 4, 1
+    .asciz "Spinel"
+    .balign 4
+    .long 1
 
     .section .note.GNU-stack, "", @progbits

@@ -6,7 +6,14 @@ exo_pct_fn exo_pct_handler;
 extern void exo_upcall_entry(void);
 extern void exo_pct_entry(void);
 
-#define XSTACK_SIZE   (16 * 1024)
+/* Programs of foreign-ABI envs (-DEXO_FOREIGN: the Linux personality) get
+ * a deeper exception stack: a big process's copy-on-write faults on its
+ * own page map nest, one level per page of the map, after a fork. */
+#ifdef EXO_FOREIGN
+#define XSTACK_SIZE (64 * 1024)
+#else
+#define XSTACK_SIZE (16 * 1024)
+#endif
 #define PCTSTACK_SIZE (16 * 1024)
 /* The exception stack, the protected-entry stack and exo_resume's parking
  * spots, on pages of their own: every env needs private ones (a forked
@@ -19,8 +26,8 @@ struct exo_private_area {
 } __attribute__((aligned(4096)));    /* whole pages: nothing else may share them */
 struct exo_private_area exo_private_area;
 #define stacks exo_private_area
-_Static_assert(__builtin_offsetof(struct exo_private_area, resume_rip) == 32768 &&
-                   __builtin_offsetof(struct exo_private_area, resume_rdi) == 32776,
+_Static_assert(__builtin_offsetof(struct exo_private_area, resume_rip) == XSTACK_SIZE + 16384 &&
+                   __builtin_offsetof(struct exo_private_area, resume_rdi) == XSTACK_SIZE + 16392,
                "upcall.S's offsets");
 _Static_assert(sizeof(struct exo_private_area) % 4096 == 0, "private pages");
 #define xstack   (stacks.x)

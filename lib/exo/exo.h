@@ -17,6 +17,14 @@
  * r9; result in rax (and a second word in rdx for sys_pct_call). Like a
  * function call, every caller-saved register may be changed; rbx, rbp, rsp
  * and r12-r15 are preserved. */
+/* Programs built with -DEXO_FOREIGN (the Linux personality's, whose env is
+ * foreign-ABI: `syscall` is reflected to the library OS) enter the kernel
+ * by the `int $KCALL_GATE_VECTOR` gate instead; the same registers. */
+#ifdef EXO_FOREIGN
+#define EXO_KCALL_INSN "int $0x81"
+#else
+#define EXO_KCALL_INSN "syscall"
+#endif
 static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
     register long rdi __asm__("rdi") = a1;
@@ -25,7 +33,7 @@ static inline long exo_syscall6(long n, long a1, long a2, long a3, long a4, long
     register long r10 __asm__("r10") = a4;
     register long r8 __asm__("r8") = a5;
     register long r9 __asm__("r9") = a6;
-    __asm__ volatile("syscall"
+    __asm__ volatile(EXO_KCALL_INSN
                      : "+a"(n), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      :
                      : "rcx", "r11", "memory");
@@ -54,7 +62,7 @@ static inline long exo_pct_call2(uint32_t env, uint64_t a0, uint64_t a1, uint64_
     register long r10 __asm__("r10") = (long)a2;
     register long r8 __asm__("r8") = 0;
     register long r9 __asm__("r9") = 0;
-    __asm__ volatile("syscall"
+    __asm__ volatile(EXO_KCALL_INSN
                      : "+a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      :
                      : "rcx", "r11", "memory");

@@ -25,8 +25,13 @@
 #define FRAME_RSP 160
 #define FRAME_KIND 176
 /* exo_resume's parking spots, in libexo's private pages (exo.c) */
+#ifdef EXO_FOREIGN /* (exo.c: XSTACK_SIZE + PCTSTACK_SIZE) */
+#define EXO_RESUME_RIP (exo_private_area + 65536 + 16384)
+#define EXO_RESUME_RDI (exo_private_area + 65536 + 16392)
+#else
 #define EXO_RESUME_RIP (exo_private_area + 32768)
 #define EXO_RESUME_RDI (exo_private_area + 32776)
+#endif
 #define ENV_INFO_VA_FPU (0x00007f7ffffff000 + 1640) /* &exo_info->fpu_used (spinel/exo.h) */
 
     .text
@@ -131,7 +136,11 @@ exo_pct_entry:
     mov %rax, %rdi
     xor %esi, %esi
     mov $18, %eax                   /* SYS_pct_reply */
+#ifdef EXO_FOREIGN
+    int $0x81
+#else
     syscall
+#endif
     ud2
 
 

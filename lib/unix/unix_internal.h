@@ -15,7 +15,7 @@
 #define UNIX_PROC_ORDER  6           /* 2^6 frames: struct shared */
 #define UNIX_PROC_SIZE   (2UL << 20) /* address space kept for it */
 #define UNIX_FS_VA       (UNIX_SHARED_VA + UNIX_PROC_SIZE)
-#define UNIX_FS_BLOCKS   4 /* 2 MiB blocks of file system */
+#define UNIX_FS_BLOCKS   5 /* 2 MiB blocks of file system */
 #define UNIX_FS_SIZE     (UNIX_FS_BLOCKS * (2UL << 20))
 #define UNIX_SHARED_SIZE (UNIX_PROC_SIZE + UNIX_FS_SIZE)
 
@@ -214,6 +214,11 @@ void fd_init_first(
 void fd_attach(void); /* every process: its (read-only) handle on the file system */
 void fd_export(char *cwd); /* exec: PATH_MAX bytes (descriptors stay with the pid) */
 void fd_import(const char *cwd);
+
+/* For the Linux personality (lib/linux): a descriptor's enum ofile_type
+ * (-1: none), and whether a page is copy-on-write in this process. */
+int fd_type(int fd);
+int unix_page_cow(uint64_t va);
 
 /* shm.c: a forked child maps the segments it inherited. */
 void shm_child_attach(void);

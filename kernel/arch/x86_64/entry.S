@@ -410,6 +410,49 @@ kcall_full:
     call syscall_dispatch
     jmp return_to_user
 
+/* syscall from a foreign-ABI env (MSR_LSTAR points here while one runs,
+ * cpu_set_env): not a kernel call. The whole context goes into the env's
+ * frame, as for kcall_full, and foreign_syscall reflects it to the env as
+ * an upcall (upcall.c). */
+    .global syscall_foreign_entry
+syscall_foreign_entry:
+    swapgs
+    mov %rsp, %gs:CPU_OFF_SCRATCH
+    mov %gs:CPU_OFF_UTF_TOP, %rsp
+    pushq $SEL_UDATA
+    pushq %gs:CPU_OFF_SCRATCH
+    push %r11
+    pushq $SEL_UCODE
+    push %rcx
+    pushq $0
+    pushq $T_SYSCALL
+    PUSH_GPRS
+    mov %rsp, %rdi
+    mov %gs:CPU_OFF_KSTACK, %rsp
+    xor %ebp, %ebp
+    call foreign_syscall
+    jmp return_to_user
+
+/* int $0x81 (KCALL_GATE_VECTOR, a DPL 3 interrupt gate): a kernel call by
+ * another instruction, for envs whose syscall is reflected (foreign-ABI).
+ * Always from user mode (the kernel never uses it); the CPU pushed its part
+ * of the frame at TSS.rsp0, the env's own frame, as for an exception. The
+ * frame keeps its vector, so it returns with iretq (rcx, r11 preserved). */
+    .global kcall_gate_entry
+    .align 16
+kcall_gate_entry:
+    pushq $0
+    pushq $0x81
+    CLEAR_AC
+    swapgs
+    PUSH_GPRS
+    cld
+    mov %rsp, %rdi
+    mov %gs:CPU_OFF_KSTACK, %rsp
+    xor %ebp, %ebp
+    call syscall_dispatch
+    jmp return_to_user
+
 /* kcontext_save(ctx): returns 0; a later kcontext_jump(ctx) returns 1 here. */
     .global kcontext_save
 kcontext_save:

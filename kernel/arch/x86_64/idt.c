@@ -5,6 +5,7 @@
 #include "../../kernel.h"
 #include "../../trap.h"
 #include "x86.h"
+#include <spinel/exo.h>
 
 struct idt_gate {
     u16 off_lo, sel;
@@ -16,6 +17,7 @@ struct idt_gate {
 static struct idt_gate idt[256] __aligned(16);
 extern char vector_table_start[];
 extern char nmi_entry[], df_entry[], mc_entry[]; /* entry.S: the machine's own events */
+extern char kcall_gate_entry[];                  /* entry.S: kernel calls by `int` */
 
 static void set_gate(int v, u64 addr, int ist, int dpl)
 {
@@ -43,6 +45,9 @@ void idt_init(void)
         /* int3 and into may be used by user code (debuggers, checks). */
         set_gate(T_BP, (u64)vector_table_start + 16 * T_BP, 0, 3);
         set_gate(T_OF, (u64)vector_table_start + 16 * T_OF, 0, 3);
+        /* Kernel calls of foreign-ABI envs, whose `syscall` is reflected
+         * (upcall.c). `int 0x80` stays DPL 0: #GP, a fault of the env. */
+        set_gate(KCALL_GATE_VECTOR, (u64)kcall_gate_entry, 0, 3);
         built = true;
     }
     struct {

@@ -42,6 +42,14 @@ static const struct ofile *of(int fd)
     return o >= 0 && o < NOFILE_SYS ? &SH->ofiles[o] : NULL;
 }
 
+/* What kind of description fd is (enum ofile_type), or -1: for the Linux
+ * personality (lib/linux), which answers stat and ioctl by it. */
+int fd_type(int fd)
+{
+    const struct ofile *o = of(fd);
+    return o ? o->type : -1;
+}
+
 /* ---- set-up ---- */
 
 void fd_attach(void)

@@ -181,6 +181,14 @@ static long slot_at(uint64_t va, uint32_t hint, uint32_t hint2, struct cap_info 
     return -1;
 }
 
+/* Whether the page at va is copy-on-write here (a write to it will be
+ * resolved): for the Linux personality's checks of user buffers. */
+int unix_page_cow(uint64_t va)
+{
+    struct pmap_entry *p = pmap_find(va >> 12, 0);
+    return p && (p->flags & PM_COW);
+}
+
 static void on_fault(struct upcall_frame *f)
 {
     struct pmap_entry *p = pmap_find(f->addr >> 12, 0);
@@ -937,6 +945,46 @@ static struct page_plan *plan_page(struct page_plan *plan, int *n, int max, uint
     return &plan[(*n)++];
 }
 
+/* Whether img (an ELF file of size bytes) carries crt0's "Spinel" note: a
+ * program of this system. Any other ELF is a Linux program. */
+static int spinel_program(const uint8_t *img, uint64_t size)
+{
+    const struct elf_ehdr *eh = (const struct elf_ehdr *)img;
+    if (eh->phentsize != sizeof(struct elf_phdr) || eh->phoff > size ||
+        (uint64_t)eh->phnum * sizeof(struct elf_phdr) > size - eh->phoff)
+        return 0;
+    const struct elf_phdr *ph = (const struct elf_phdr *)(img + eh->phoff);
+    for (int i = 0; i < eh->phnum; i++) {
+        if (ph[i].type != 4 || ph[i].offset > size || ph[i].filesz > size - ph[i].offset)
+            continue;
+        for (uint64_t o = 0; o + 20 <= ph[i].filesz;) {
+            const uint32_t *n = (const uint32_t *)(img + ph[i].offset + o);
+            if (n[0] == 7 && n[2] == 1 && memcmp(n + 3, "Spinel", 7) == 0)
+                return 1;
+            o += 12 + ((n[0] + 3) & ~3UL) + ((n[1] + 3) & ~3UL);
+        }
+    }
+    return 0;
+}
+
+/* A Linux program runs under the personality: /bin/linux PATH ARGV... */
+static int exec_linux(const char *path, char *const argv[])
+{
+    char *nargv[EXEC_MAXARG + 1];
+    int n = 0;
+    nargv[n++] = "linux";
+    nargv[n++] = (char *)path;
+    for (int i = 0; argv && argv[i]; i++) {
+        if (n == EXEC_MAXARG) {
+            errno = E2BIG;
+            return -1;
+        }
+        nargv[n++] = argv[i];
+    }
+    nargv[n] = NULL;
+    return execv("/bin/linux", nargv);
+}
+
 int execv(const char *path, char *const argv[])
 {
     /* Read the whole program. */
@@ -960,6 +1008,14 @@ int execv(const char *path, char *const argv[])
     close(fd);
     const struct elf_ehdr *eh = (const struct elf_ehdr *)img;
     uint64_t size = (uint64_t)st.st_size;
+    if (memcmp(eh->ident,
+               "\x7f"
+               "ELF",
+               4) == 0 &&
+        !spinel_program(img, size) && strcmp(path, "/bin/linux") != 0) {
+        free(img);
+        return exec_linux(path, argv);
+    }
     if (memcmp(eh->ident,
                "\x7f"
                "ELF",

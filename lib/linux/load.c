@@ -1,0 +1,422 @@
+/* The Linux personality's loader and the program's memory: ELF (ET_EXEC,
+ * ET_DYN; PT_LOAD, PT_TLS, PT_GNU_STACK, PT_INTERP), the initial stack as
+ * Linux builds it, and the frames mapped in the program's part of the
+ * address space (below LX_TOP). Frames are found again by their mapping
+ * (sys_cap_list), not remembered: a fork gives the child copies in other
+ * slots, and copy-on-write replaces frames behind our back. */
+#include "linux.h"
+#include "../c/libc.h"
+#include "../unix/unix_internal.h"
+
+#define PAGE 4096UL
+
+/* ---- program memory ---- */
+
+extern char __executable_start[], _end[]; /* the personality's own image */
+#define RUNNER_LO ((uint64_t)__executable_start)
+#define RUNNER_HI (((uint64_t)_end + PAGE - 1) & ~(PAGE - 1))
+
+int lx_range(uint64_t va, uint64_t len)
+{
+    if (va < USER_MIN || va >= LX_TOP || len > LX_TOP - va)
+        return 0;
+    return va + len <= RUNNER_LO || va >= RUNNER_HI;
+}
+
+int lx_ok(uint64_t p, uint64_t n, int write)
+{
+    if (n == 0)
+        return 1;
+    if (!lx_range(p, n))
+        return 0;
+    for (uint64_t va = p & ~(PAGE - 1); va < p + n; va += PAGE) {
+        uint64_t pte = exo_pte(va);
+        if (!(pte & PTE_P) || !(pte & PTE_U))
+            return 0;
+        if (write && !(pte & PTE_W) && !unix_page_cow(va))
+            return 0;
+    }
+    return 1;
+}
+
+long lx_strlen(uint64_t p, size_t max)
+{
+    for (size_t i = 0; i < max; i++) {
+        if (((p + i) & (PAGE - 1)) == 0 || i == 0)
+            if (!lx_ok(p + i, 1, 0))
+                return -LX_EFAULT;
+        if (*(const char *)(p + i) == 0)
+            return (long)i;
+    }
+    return -LX_ENAMETOOLONG;
+}
+
+/* Calls fn(slot, va, ci) for every frame capability of ours mapped in
+ * [lo, hi). */
+static void each_frame(uint64_t lo, uint64_t hi,
+                       void (*fn)(uint32_t, const struct cap_info *, void *), void *arg)
+{
+    static struct cap_info ci[256];
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
+        exo_touch(ci, sizeof ci);
+        long n = sys_cap_list(base, ci, 256);
+        if (n <= 0)
+            break;
+        for (long i = 0; i < n; i++)
+            if (ci[i].type == CAP_FRAME && ci[i].mapped_env == exo_info->id &&
+                ci[i].mapped_va >= lo && ci[i].mapped_va < hi &&
+                (ci[i].mapped_va < RUNNER_LO || ci[i].mapped_va >= RUNNER_HI))
+                fn(base + (uint32_t)i, &ci[i], arg);
+    }
+}
+
+static void del_frame(uint32_t slot, const struct cap_info *ci, void *arg)
+{
+    (void)ci;
+    (void)arg;
+    sys_cap_delete(slot);
+}
+
+long lx_unmap(uint64_t va, uint64_t len)
+{
+    if (va % PAGE || !lx_range(va, len))
+        return -LX_EINVAL;
+    uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
+    each_frame(va, end, del_frame, NULL);
+    return 0;
+}
+
+void lx_unmap_all(void)
+{
+    each_frame(USER_MIN, LX_TOP, del_frame, NULL);
+}
+
+static void prot_frame(uint32_t slot, const struct cap_info *ci, void *arg)
+{
+    uint32_t perms = *(uint32_t *)arg;
+    /* Write access is given back only to a frame nobody shares: a shared
+     * one stays read-only, copy-on-write resolves the first write. */
+    if ((perms & MMU_W) && ((ci->rights & R_WRITE) == 0 || ci->children || ci->depth))
+        perms &= ~MMU_W;
+    exo_protect(CAP_SELF, slot, perms);
+}
+
+long lx_protect(uint64_t va, uint64_t len, uint32_t perms)
+{
+    if (va % PAGE || !lx_range(va, len))
+        return -LX_EINVAL;
+    uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
+    each_frame(va, end, prot_frame, &perms);
+    return 0;
+}
+
+/* Maps fresh zeroed frames over [va, va+len), writable first (the caller
+ * fills them), then with perms; pages already mapped are left as they are. */
+long lx_map_anon(uint64_t va, uint64_t len, uint32_t perms)
+{
+    if (va % PAGE || !lx_range(va, len))
+        return -LX_EINVAL;
+    for (uint64_t p = va; p < va + len; p += PAGE) {
+        if (exo_pte(p) & PTE_P)
+            continue;
+        long f = sys_frame_alloc(-1);
+        if (f < 0)
+            return -LX_ENOMEM;
+        if (exo_map(CAP_SELF, (uint32_t)f, p, MMU_W | (perms & MMU_X)) != 1) {
+            sys_cap_delete((uint32_t)f);
+            return -LX_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* ---- ELF ---- */
+
+struct ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+#define PT_LOAD      1
+#define PT_INTERP    3
+#define PT_PHDR      6
+#define PT_TLS       7
+#define PT_GNU_STACK 0x6474e551
+#define PF_X         1
+#define PF_W         2
+
+long lx_read_file(const char *path, uint8_t **buf, uint64_t *size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+        close(fd);
+        return -LX_EACCES;
+    }
+    uint8_t *b = malloc((size_t)st.st_size + 1);
+    if (!b) {
+        close(fd);
+        return -LX_ENOMEM;
+    }
+    int64_t got = 0;
+    while (got < st.st_size) {
+        ssize_t r = read(fd, b + got, (size_t)(st.st_size - got));
+        if (r <= 0)
+            break;
+        got += r;
+    }
+    close(fd);
+    if (got != st.st_size) {
+        free(b);
+        return -LX_EIO;
+    }
+    b[got] = 0;
+    *buf = b;
+    *size = (uint64_t)got;
+    return 0;
+}
+
+/* The checks that come before anything of the old image is dropped. */
+long lx_check_elf(const uint8_t *img, uint64_t size)
+{
+    const struct ehdr *eh = (const struct ehdr *)img;
+    if (size < sizeof *eh ||
+        memcmp(eh->ident,
+               "\x7f"
+               "ELF",
+               4) != 0 ||
+        eh->ident[4] != 2 || eh->ident[5] != 1 || eh->machine != 62 ||
+        (eh->type != 2 && eh->type != 3) || eh->phentsize != sizeof(struct phdr) ||
+        eh->phnum == 0 || eh->phnum > 128 || eh->phoff > size ||
+        (uint64_t)eh->phnum * sizeof(struct phdr) > size - eh->phoff)
+        return -LX_ENOEXEC;
+    const struct phdr *ph = (const struct phdr *)(img + eh->phoff);
+    int loads = 0;
+    for (int i = 0; i < eh->phnum; i++) {
+        if (ph[i].type == PT_INTERP &&
+            (ph[i].offset > size || ph[i].filesz > size - ph[i].offset || ph[i].filesz < 2 ||
+             ph[i].filesz > 255 || img[ph[i].offset + ph[i].filesz - 1] != 0))
+            return -LX_ENOEXEC;
+        if (ph[i].type != PT_LOAD)
+            continue;
+        loads++;
+        if (ph[i].filesz > ph[i].memsz || ph[i].offset > size ||
+            ph[i].filesz > size - ph[i].offset || ph[i].memsz > LX_TOP ||
+            ph[i].vaddr > LX_TOP - ph[i].memsz || (ph[i].vaddr - ph[i].offset) % PAGE)
+            return -LX_ENOEXEC;
+    }
+    return loads ? 0 : -LX_ENOEXEC;
+}
+
+/* Maps one image at bias (0 for ET_EXEC); fills entry, phdr and the
+ * highest address it uses. */
+static long map_image(const uint8_t *img, uint64_t bias, uint64_t *entry, uint64_t *phdr,
+                      uint64_t *end)
+{
+    const struct ehdr *eh = (const struct ehdr *)img;
+    const struct phdr *ph = (const struct phdr *)(img + eh->phoff);
+    *phdr = 0;
+    *end = 0;
+    for (int i = 0; i < eh->phnum; i++) {
+        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+            continue;
+        uint64_t va = ph[i].vaddr + bias;
+        if (!lx_range(va, ph[i].memsz))
+            return -LX_ENOEXEC;
+        uint64_t lo = va & ~(PAGE - 1), hi = (va + ph[i].memsz + PAGE - 1) & ~(PAGE - 1);
+        long r = lx_map_anon(lo, hi - lo, MMU_X);
+        if (r < 0)
+            return r;
+        /* The pages are writable until lx_load protects them. */
+        memcpy((void *)va, img + ph[i].offset, ph[i].filesz);
+        if (hi > *end)
+            *end = hi;
+        if (ph[i].offset <= eh->phoff && eh->phoff - ph[i].offset < ph[i].filesz)
+            *phdr = va + (eh->phoff - ph[i].offset);
+    }
+    for (int i = 0; i < eh->phnum; i++)
+        if (ph[i].type == PT_PHDR)
+            *phdr = ph[i].vaddr + bias;
+    *entry = eh->entry + bias;
+    return 0;
+}
+
+/* Gives each segment's pages their protections (a page two segments share
+ * gets both). */
+static void protect_image(const uint8_t *img, uint64_t bias)
+{
+    const struct ehdr *eh = (const struct ehdr *)img;
+    const struct phdr *ph = (const struct phdr *)(img + eh->phoff);
+    for (int i = 0; i < eh->phnum; i++) {
+        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+            continue;
+        uint64_t va = ph[i].vaddr + bias;
+        uint64_t lo = va & ~(PAGE - 1), hi = (va + ph[i].memsz + PAGE - 1) & ~(PAGE - 1);
+        uint32_t perms = (ph[i].flags & PF_W ? MMU_W : 0) | (ph[i].flags & PF_X ? MMU_X : 0);
+        for (int j = 0; j < eh->phnum; j++) { /* neighbours sharing an end page */
+            if (j == i || ph[j].type != PT_LOAD)
+                continue;
+            uint64_t jlo = (ph[j].vaddr + bias) & ~(PAGE - 1);
+            uint64_t jhi = (ph[j].vaddr + bias + ph[j].memsz + PAGE - 1) & ~(PAGE - 1);
+            if (jlo < hi && jhi > lo && (jlo == hi - PAGE || jhi == lo + PAGE))
+                perms |= (ph[j].flags & PF_W ? MMU_W : 0) | (ph[j].flags & PF_X ? MMU_X : 0);
+        }
+        lx_protect(lo, hi - lo, perms);
+    }
+}
+
+static uint64_t rnd_state;
+uint64_t lx_random(void)
+{
+    if (!rnd_state) {
+        uint32_t lo, hi;
+        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+        rnd_state = ((uint64_t)hi << 32 | lo) * 0x9e3779b97f4a7c15UL | 1;
+    }
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return rnd_state * 0x2545f4914f6cdd1dUL;
+}
+
+#define AT_NULL     0
+#define AT_PHDR     3
+#define AT_PHENT    4
+#define AT_PHNUM    5
+#define AT_PAGESZ   6
+#define AT_BASE     7
+#define AT_FLAGS    8
+#define AT_ENTRY    9
+#define AT_UID      11
+#define AT_EUID     12
+#define AT_GID      13
+#define AT_EGID     14
+#define AT_PLATFORM 15
+#define AT_HWCAP    16
+#define AT_CLKTCK   17
+#define AT_SECURE   23
+#define AT_RANDOM   25
+#define AT_EXECFN   31
+
+long lx_load(const char *path, const uint8_t *img, uint64_t size, char *const argv[],
+             char *const envp[], struct lx_image *out)
+{
+    long r = lx_check_elf(img, size);
+    if (r < 0)
+        return r;
+    const struct ehdr *eh = (const struct ehdr *)img;
+    const struct phdr *ph = (const struct phdr *)(img + eh->phoff);
+    uint64_t bias = eh->type == 3 ? LX_PIE_BASE : 0;
+    uint64_t entry, phdr, end;
+    if ((r = map_image(img, bias, &entry, &phdr, &end)) < 0)
+        return r;
+    out->prog_entry = entry;
+    out->entry = entry;
+    out->phdr = phdr;
+    out->phnum = eh->phnum;
+    out->brk = end;
+    out->base = 0;
+    const char *interp = NULL;
+    for (int i = 0; i < eh->phnum; i++)
+        if (ph[i].type == PT_INTERP)
+            interp = (const char *)img + ph[i].offset;
+    if (interp) {
+        uint8_t *ib;
+        uint64_t isize, ientry, iphdr, iend;
+        if ((r = lx_read_file(interp, &ib, &isize)) < 0)
+            return r == -LX_ENOENT ? -LX_ENOENT : -LX_ENOEXEC;
+        if ((r = lx_check_elf(ib, isize)) < 0 || ((const struct ehdr *)ib)->type != 3 ||
+            (r = map_image(ib, LX_INTERP_BASE, &ientry, &iphdr, &iend)) < 0) {
+            free(ib);
+            return r < 0 ? r : -LX_ENOEXEC;
+        }
+        protect_image(ib, LX_INTERP_BASE);
+        free(ib);
+        out->base = LX_INTERP_BASE;
+        out->entry = ientry;
+    }
+
+    /* The stack: strings at the top, then AT_RANDOM's bytes, then (16-byte
+     * aligned) argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL. */
+    if ((r = lx_map_anon(LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, 0)) < 0)
+        return r;
+    int argc = 0, envc = 0;
+    while (argv && argv[argc])
+        argc++;
+    while (envp && envp[envc])
+        envc++;
+    uint64_t sp = LX_STACK_TOP - 16;
+    size_t strbytes = strlen(path) + 1;
+    for (int i = 0; i < argc; i++)
+        strbytes += strlen(argv[i]) + 1;
+    for (int i = 0; i < envc; i++)
+        strbytes += strlen(envp[i]) + 1;
+    if (strbytes > LX_STACK_SIZE / 2)
+        return -LX_E2BIG;
+    uint64_t *ptrs = malloc(sizeof(uint64_t) * (size_t)(argc + envc + 1));
+    if (!ptrs)
+        return -LX_ENOMEM;
+    for (int i = 0; i < argc + envc; i++) {
+        const char *s = i < argc ? argv[i] : envp[i - argc];
+        size_t l = strlen(s) + 1;
+        sp -= l;
+        memcpy((void *)sp, s, l);
+        ptrs[i] = sp;
+    }
+    size_t pl = strlen(path) + 1;
+    sp -= pl;
+    memcpy((void *)sp, path, pl);
+    uint64_t execfn = sp;
+    sp -= 16;
+    sp &= ~15UL;
+    uint64_t *rnd = (uint64_t *)sp;
+    rnd[0] = lx_random();
+    rnd[1] = lx_random();
+    uint64_t random_at = sp;
+    sp -= 16;
+    memcpy((void *)sp, "x86_64", 7);
+    uint64_t platform = sp;
+    uint64_t aux[] = {AT_PHDR,     out->phdr,
+                      AT_PHENT,    sizeof(struct phdr),
+                      AT_PHNUM,    out->phnum,
+                      AT_PAGESZ,   PAGE,
+                      AT_BASE,     out->base,
+                      AT_FLAGS,    0,
+                      AT_ENTRY,    out->prog_entry,
+                      AT_UID,      0,
+                      AT_EUID,     0,
+                      AT_GID,      0,
+                      AT_EGID,     0,
+                      AT_SECURE,   0,
+                      AT_RANDOM,   random_at,
+                      AT_EXECFN,   execfn,
+                      AT_HWCAP,    0x178bfbff,
+                      AT_CLKTCK,   100,
+                      AT_PLATFORM, platform,
+                      AT_NULL,     0};
+    size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + sizeof aux / 8;
+    sp -= words * 8;
+    sp &= ~15UL;
+    uint64_t *w = (uint64_t *)sp;
+    *w++ = (uint64_t)argc;
+    for (int i = 0; i < argc; i++)
+        *w++ = ptrs[i];
+    *w++ = 0;
+    for (int i = 0; i < envc; i++)
+        *w++ = ptrs[argc + i];
+    *w++ = 0;
+    memcpy(w, aux, sizeof aux);
+    free(ptrs);
+    out->rsp = sp;
+    protect_image(img, bias);
+    return 0;
+}

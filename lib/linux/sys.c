@@ -1,0 +1,1489 @@
+/* The Linux system calls, by number, on top of the Unix library OS. Each
+ * handler gets the six arguments and returns the value the program sees
+ * in rax (a negative errno on failure). Every pointer the program passes is
+ * checked against its part of the address space and the page tables
+ * (lx_ok) before it is used: a bad one is -EFAULT, never a fault here.
+ * The table and the status of every call: docs/linux-abi.md. */
+#include "linux.h"
+#include "../c/libc.h"
+#include "../unix/unix_internal.h"
+
+struct lx_proc lx;
+extern uint64_t lx_stack_top;
+uint64_t lx_random(void);
+
+typedef long (*lx_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                      struct upcall_frame *);
+#define ARGS                                                                                       \
+    uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t g, struct upcall_frame *f
+#define UNUSED (void)a, (void)b, (void)c, (void)d, (void)e, (void)g, (void)f
+
+static long err(void)
+{
+    return -(long)errno;
+}
+
+/* A path argument, copied: its length or -errno. */
+static long get_path(uint64_t p, char *out)
+{
+    long n = lx_strlen(p, PATH_MAX);
+    if (n < 0)
+        return n;
+    if (n == 0)
+        return -LX_ENOENT;
+    memcpy(out, (const char *)p, (size_t)n + 1);
+    return n;
+}
+
+/* Special files: /dev/null and /dev/zero are files of the file system
+ * (made at start, empty) that reads and writes recognise by inode. */
+static uint64_t ino_null, ino_zero;
+enum { K_FILE, K_NULL, K_ZERO };
+static int fd_kind(int fd)
+{
+    if (fd_type(fd) != OF_FILE)
+        return K_FILE;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return K_FILE;
+    return st.st_ino == ino_null ? K_NULL : st.st_ino == ino_zero ? K_ZERO : K_FILE;
+}
+
+void lx_files_init(void)
+{
+    struct stat st;
+    if (stat("/dev", &st) < 0)
+        mkdir("/dev", 0755);
+    if (stat("/etc", &st) < 0)
+        mkdir("/etc", 0755);
+    static const struct {
+        const char *path, *text;
+    } files[] = {
+        {"/dev/null", ""},
+        {"/dev/zero", ""},
+        {"/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"},
+        {"/etc/group", "root:x:0:\n"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (stat(files[i].path, &st) < 0) {
+            int fd = open(files[i].path, O_WRONLY | O_CREAT | O_EXCL);
+            if (fd >= 0) {
+                write(fd, files[i].text, strlen(files[i].text));
+                close(fd);
+            }
+        }
+    }
+    if (stat("/dev/null", &st) == 0)
+        ino_null = st.st_ino;
+    if (stat("/dev/zero", &st) == 0)
+        ino_zero = st.st_ino;
+}
+
+/* ---- files ---- */
+
+static long l_read(ARGS)
+{
+    UNUSED;
+    if (!lx_ok(b, c, 1))
+        return -LX_EFAULT;
+    int k = fd_kind((int)a);
+    if (k == K_NULL)
+        return 0;
+    if (k == K_ZERO) {
+        memset((void *)b, 0, c);
+        return (long)c;
+    }
+    if (fd_type((int)a) == OF_DIR)
+        return -LX_EISDIR;
+    ssize_t r = read((int)a, (void *)b, c);
+    return r < 0 ? err() : r;
+}
+
+static long l_write(ARGS)
+{
+    UNUSED;
+    if (!lx_ok(b, c, 0))
+        return -LX_EFAULT;
+    int k = fd_kind((int)a);
+    if (k != K_FILE)
+        return (long)c;
+    ssize_t r = write((int)a, (const void *)b, c);
+    return r < 0 ? err() : r;
+}
+
+struct iovec {
+    uint64_t base, len;
+};
+static long l_writev(ARGS)
+{
+    UNUSED;
+    if (c > 1024 || !lx_ok(b, c * sizeof(struct iovec), 0))
+        return -LX_EFAULT;
+    const struct iovec *v = (const struct iovec *)b;
+    long total = 0;
+    for (uint64_t i = 0; i < c; i++) {
+        if (!v[i].len)
+            continue;
+        long r = l_write(a, v[i].base, v[i].len, 0, 0, 0, f);
+        if (r < 0)
+            return total ? total : r;
+        total += r;
+        if ((uint64_t)r < v[i].len)
+            break;
+    }
+    return total;
+}
+
+static long l_readv(ARGS)
+{
+    UNUSED;
+    if (c > 1024 || !lx_ok(b, c * sizeof(struct iovec), 0))
+        return -LX_EFAULT;
+    const struct iovec *v = (const struct iovec *)b;
+    long total = 0;
+    for (uint64_t i = 0; i < c; i++) {
+        if (!v[i].len)
+            continue;
+        long r = l_read(a, v[i].base, v[i].len, 0, 0, 0, f);
+        if (r < 0)
+            return total ? total : r;
+        total += r;
+        if ((uint64_t)r < v[i].len)
+            break;
+    }
+    return total;
+}
+
+static long l_pread(ARGS)
+{
+    UNUSED;
+    if (!lx_ok(b, c, 1))
+        return -LX_EFAULT;
+    if (fd_type((int)a) != OF_FILE)
+        return fd_type((int)a) < 0 ? -LX_EBADF : -LX_ESPIPE;
+    off_t old = lseek((int)a, 0, SEEK_CUR);
+    if (old < 0 || lseek((int)a, (off_t)d, SEEK_SET) < 0)
+        return err();
+    ssize_t r = read((int)a, (void *)b, c);
+    long e2 = r < 0 ? err() : r;
+    lseek((int)a, old, SEEK_SET);
+    return e2;
+}
+
+#define LX_O_CLOEXEC     0x80000
+#define LX_O_NONBLOCK    0x800
+#define LX_AT_FDCWD      (-100)
+#define LX_AT_EMPTY_PATH 0x1000
+#define LX_AT_REMOVEDIR  0x200
+
+static int dir_ok(uint64_t dirfd, const char *p)
+{
+    return p[0] == '/' || (int)dirfd == LX_AT_FDCWD;
+}
+
+static long do_open(const char *p, uint64_t flags)
+{
+    int fl = (int)(flags & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY));
+    int fd;
+    if (strcmp(p, "/dev/tty") == 0 || strcmp(p, "/dev/console") == 0) {
+        fd = -1;
+        for (int i = 0; i < 3 && fd < 0; i++)
+            if (fd_type(i) == OF_CONSOLE)
+                fd = dup(i);
+        if (fd < 0)
+            return -LX_ENXIO;
+    } else if (strncmp(p, "/proc/", 6) == 0 && strcmp(p, "/proc/self/exe") == 0) {
+        fd = open(lx.exe, O_RDONLY);
+    } else {
+        fd = open(p, fl);
+    }
+    if (fd < 0)
+        return err();
+    if (fd < 64) {
+        if (flags & LX_O_CLOEXEC)
+            lx.cloexec |= 1UL << fd;
+        else
+            lx.cloexec &= ~(1UL << fd);
+    }
+    return fd;
+}
+
+static long l_openat(ARGS)
+{
+    UNUSED;
+    char p[PATH_MAX];
+    long r = get_path(b, p);
+    if (r < 0)
+        return r;
+    if (!dir_ok(a, p))
+        return -LX_ENOTSUP;
+    return do_open(p, c);
+}
+
+static long l_close(ARGS)
+{
+    UNUSED;
+    if (close((int)a) < 0)
+        return err();
+    if (a < 64)
+        lx.cloexec &= ~(1UL << a);
+    return 0;
+}
+
+static long l_lseek(ARGS)
+{
+    UNUSED;
+    int t = fd_type((int)a);
+    if (t < 0)
+        return -LX_EBADF;
+    if (t != OF_FILE && t != OF_DIR)
+        return -LX_ESPIPE;
+    if (c > 2)
+        return -LX_EINVAL;
+    if (fd_kind((int)a) != K_FILE)
+        return 0;
+    off_t r = lseek((int)a, (off_t)b, (int)c);
+    return r < 0 ? err() : r;
+}
+
+/* struct stat of Linux x86-64 (144 bytes). */
+struct lx_stat {
+    uint64_t dev, ino, nlink;
+    uint32_t mode, uid, gid, pad0;
+    uint64_t rdev;
+    int64_t size, blksize, blocks;
+    uint64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+    int64_t reserved[3];
+};
+_Static_assert(sizeof(struct lx_stat) == 144, "struct stat");
+
+static void fill_stat(const struct stat *st, int type, struct lx_stat *o)
+{
+    memset(o, 0, sizeof *o);
+    o->dev = 0x801;
+    o->ino = st->st_ino;
+    o->nlink = st->st_nlink ? st->st_nlink : 1;
+    o->mode = st->st_mode;
+    o->size = st->st_size;
+    o->blksize = 4096;
+    o->blocks = (st->st_size + 511) / 512;
+    o->atime = o->mtime = o->ctime = 1796601600; /* 2026-12-07 */
+    if (type == OF_CONSOLE) {
+        o->mode = 0020620; /* S_IFCHR, crw--w---- */
+        o->rdev = 0x8800;  /* 136:0, a pty */
+        o->dev = 0x16;
+        o->ino = 3;
+        o->size = 0;
+        o->blocks = 0;
+    } else if (type == OF_PIPE_R || type == OF_PIPE_W) {
+        o->mode = 0010600; /* S_IFIFO */
+        o->dev = 0xc;
+        o->size = 0;
+        o->blocks = 0;
+    } else if (st->st_ino == ino_null || st->st_ino == ino_zero) {
+        o->mode = 0020666;
+        o->rdev = st->st_ino == ino_null ? 0x103 : 0x105;
+        o->size = 0;
+    } else if ((o->mode & 07777) == 0) {
+        o->mode |= S_ISDIR(o->mode) ? 0755 : 0644;
+    }
+    if (S_ISREG(o->mode) && (o->mode & 0111) == 0) {
+        /* The file system keeps no modes: ELF files are executable. */
+        o->mode |= 0;
+    }
+}
+
+static long stat_fd(int fd, uint64_t out)
+{
+    if (!lx_ok(out, sizeof(struct lx_stat), 1))
+        return -LX_EFAULT;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return err();
+    fill_stat(&st, fd_type(fd), (struct lx_stat *)out);
+    return 0;
+}
+
+static long stat_path(const char *p, uint64_t out)
+{
+    if (!lx_ok(out, sizeof(struct lx_stat), 1))
+        return -LX_EFAULT;
+    struct stat st;
+    if (strcmp(p, "/proc/self/exe") == 0)
+        p = lx.exe;
+    if (strcmp(p, "/dev/tty") == 0 || strcmp(p, "/dev/console") == 0) {
+        memset(&st, 0, sizeof st);
+        fill_stat(&st, OF_CONSOLE, (struct lx_stat *)out);
+        return 0;
+    }
+    if (stat(p, &st) < 0)
+        return err();
+    fill_stat(&st, S_ISDIR(st.st_mode) ? OF_DIR : OF_FILE, (struct lx_stat *)out);
+    return 0;
+}
+
+static long l_fstat(ARGS)
+{
+    UNUSED;
+    return stat_fd((int)a, b);
+}
+
+static long l_stat(ARGS)
+{
+    UNUSED;
+    char p[PATH_MAX];
+    long r = get_path(a, p);
+    return r < 0 ? r : stat_path(p, b);
+}
+
+static long l_newfstatat(ARGS)
+{
+    UNUSED;
+    if (d & LX_AT_EMPTY_PATH) {
+        long n = lx_strlen(b, PATH_MAX);
+        if (n < 0)
+            return n;
+        if (n == 0)
+            return stat_fd((int)a, c);
+    }
+    char p[PATH_MAX];
+    long r = get_path(b, p);
+    if (r < 0)
+        return r;
+    if (!dir_ok(a, p))
+        return -LX_ENOTSUP;
+    return stat_path(p, c);
+}
+
+static long l_access(ARGS)
+{
+    UNUSED;
+    char p[PATH_MAX];
+    long r = get_path(a, p);
+    if (r < 0)
+        return r;
+    struct stat st;
+    if (strcmp(p, "/dev/tty") == 0)
+        return 0;
+    return stat(p, &st) < 0 ? err() : 0;
+}
+
+static long l_faccessat(ARGS)
+{
+    UNUSED;
+    char p[PATH_MAX];
+    long r = get_path(b, p);
+    if (r < 0)
+        return r;
+    if (!dir_ok(a, p))
+        return -LX_ENOTSUP;
+    return l_access((uint64_t)p, c, 0, 0, 0, 0, f);
+}
+
+static long l_dup(ARGS)
+{
+    UNUSED;
+    int r = dup((int)a);
+    if (r < 0)
+        return err();
+    if (r < 64)
+        lx.cloexec &= ~(1UL << r);
+    return r;
+}
+
+static long l_dup3(ARGS)
+{
+    UNUSED;
+    if (fd_type((int)a) < 0)
+        return -LX_EBADF;
+    if (a == b)
+        return (long)b;
+    if (b >= NOFILE)
+        return -LX_EBADF;
+    int r = dup2((int)a, (int)b);
+    if (r < 0)
+        return err();
+    if (r < 64) {
+        if (c & LX_O_CLOEXEC)
+            lx.cloexec |= 1UL << r;
+        else
+            lx.cloexec &= ~(1UL << r);
+    }
+    return r;
+}
+
+static long l_dup2(ARGS)
+{
+    UNUSED;
+    if (a == b)
+        return fd_type((int)a) < 0 ? -LX_EBADF : (long)b;
+    return l_dup3(a, b, 0, 0, 0, 0, f);
+}
+
+static long l_pipe2(ARGS)
+{
+    UNUSED;
+    if (!lx_ok(a, 8, 1))
+        return -LX_EFAULT;
+    if (b & ~(uint64_t)(LX_O_CLOEXEC | LX_O_NONBLOCK))
+        return -LX_EINVAL;
+    int fds[2];
+    if (pipe(fds) < 0)
+        return err();
+    for (int i = 0; i < 2; i++)
+        if (fds[i] < 64) {
+            if (b & LX_O_CLOEXEC)
+                lx.cloexec |= 1UL << fds[i];
+            else
+                lx.cloexec &= ~(1UL << fds[i]);
+        }
+    ((int *)a)[0] = fds[0];
+    ((int *)a)[1] = fds[1];
+    return 0;
+}
+
+static long l_pipe(ARGS)
+{
+    UNUSED;
+    return l_pipe2(a, 0, 0, 0, 0, 0, f);
+}
+
+#define F_DUPFD         0
+#define F_GETFD         1
+#define F_SETFD         2
+#define F_GETFL         3
+#define F_SETFL         4
+#define F_DUPFD_CLOEXEC 1030
+
+static long l_fcntl(ARGS)
+{
+    UNUSED;
+    int t = fd_type((int)a);
+    if (t < 0)
+        return -LX_EBADF;
+    switch (b) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        if (c >= NOFILE)
+            return -LX_EINVAL;
+        for (int fd = (int)c; fd < NOFILE; fd++) {
+            if (fd_type(fd) >= 0)
+                continue;
+            int r = dup2((int)a, fd);
+            if (r < 0)
+                return err();
+            if (b == F_DUPFD_CLOEXEC)
+                lx.cloexec |= 1UL << fd;
+            else
+                lx.cloexec &= ~(1UL << fd);
+            return fd;
+        }
+        return -LX_EMFILE;
+    case F_GETFD:
+        return a < 64 && (lx.cloexec >> a & 1) ? 1 : 0;
+    case F_SETFD:
+        if (a < 64) {
+            if (c & 1)
+                lx.cloexec |= 1UL << a;
+            else
+                lx.cloexec &= ~(1UL << a);
+        }
+        return 0;
+    case F_GETFL:
+        return t == OF_PIPE_R ? O_RDONLY : t == OF_PIPE_W ? O_WRONLY : O_RDWR;
+    case F_SETFL:
+        return 0;
+    }
+    return -LX_EINVAL;
+}
+
+struct lx_dirent64 {
+    uint64_t ino;
+    int64_t off;
+    uint16_t reclen;
+    uint8_t type;
+    char name[];
+};
+
+/* Directory descriptors: the path each was opened with and how far
+ * getdents64 has read (lib/unix reads directories by path). */
+static struct {
+    char path[PATH_MAX];
+    uint32_t pos;
+    int used;
+} dirs[NOFILE];
+
+static long l_getdents64(ARGS)
+{
+    UNUSED;
+    if (fd_type((int)a) != OF_DIR)
+        return fd_type((int)a) < 0 ? -LX_EBADF : -LX_ENOTDIR;
+    if (!lx_ok(b, c, 1))
+        return -LX_EFAULT;
+    if (a >= NOFILE || !dirs[a].used)
+        return -LX_EBADF;
+    DIR *dp = opendir(dirs[a].path);
+    if (!dp)
+        return err();
+    struct dirent *de;
+    uint32_t i = 0;
+    uint64_t used = 0;
+    while ((de = readdir(dp))) {
+        if (i++ < dirs[a].pos)
+            continue;
+        size_t nl = strlen(de->d_name);
+        uint16_t rl = (uint16_t)((sizeof(struct lx_dirent64) + nl + 1 + 7) & ~7UL);
+        if (used + rl > c) {
+            i--;
+            break;
+        }
+        struct lx_dirent64 *o = (struct lx_dirent64 *)(b + used);
+        o->ino = de->d_ino ? de->d_ino : 1;
+        o->off = i;
+        o->reclen = rl;
+        o->type = de->d_type;
+        memcpy(o->name, de->d_name, nl + 1);
+        used += rl;
+    }
+    closedir(dp);
+    if (used == 0 && de)
+        return -LX_EINVAL; /* the buffer is too small for one entry */
+    dirs[a].pos = i;
+    return (long)used;
+}
+
+/* openat's wrapper for directories: remembers the path. */
+void lx_forget_dirs(void)
+{
+    for (int i = 0; i < NOFILE; i++)
+        dirs[i].used = 0;
+}
+
+static long l_openat_dir(ARGS)
+{
+    long fd = l_openat(a, b, c, d, e, g, f);
+    if (fd >= 0 && fd < NOFILE && fd_type((int)fd) == OF_DIR) {
+        char p[PATH_MAX];
+        get_path(b, p);
+        if (p[0] != '/') {
+            char cwd[PATH_MAX];
+            getcwd(cwd, sizeof cwd);
+            char full[PATH_MAX];
+            snprintf(full, sizeof full, "%s/%s", cwd, p);
+            strcpy(p, full);
+        }
+        strcpy(dirs[fd].path, p);
+        dirs[fd].pos = 0;
+        dirs[fd].used = 1;
+    }
+    return fd;
+}
+
+static long l_open_dir(ARGS)
+{
+    UNUSED;
+    return l_openat_dir((uint64_t)LX_AT_FDCWD, a, b, c, 0, 0, f);
+}
+
+static long l_getcwd(ARGS)
+{
+    UNUSED;
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return err();
+    size_t n = strlen(cwd) + 1;
+    if (n > b)
+        return -LX_ERANGE;
+    if (!lx_ok(a, n, 1))
+        return -LX_EFAULT;
+    memcpy((void *)a, cwd, n);
+    return (long)n;
+}
+
+static long path_op(uint64_t p, int (*fn)(const char *))
+{
+    char path[PATH_MAX];
+    long r = get_path(p, path);
+    if (r < 0)
+        return r;
+    return fn(path) < 0 ? err() : 0;
+}
+static int do_mkdir(const char *p)
+{
+    return mkdir(p, 0777);
+}
+static long l_chdir(ARGS)
+{
+    UNUSED;
+    return path_op(a, chdir);
+}
+static long l_mkdir(ARGS)
+{
+    UNUSED;
+    return path_op(a, do_mkdir);
+}
+static long l_rmdir(ARGS)
+{
+    UNUSED;
+    return path_op(a, rmdir);
+}
+static long l_unlink(ARGS)
+{
+    UNUSED;
+    return path_op(a, unlink);
+}
+static long l_mkdirat(ARGS)
+{
+    UNUSED;
+    if ((int)a != LX_AT_FDCWD)
+        return -LX_ENOTSUP;
+    return path_op(b, do_mkdir);
+}
+static long l_unlinkat(ARGS)
+{
+    UNUSED;
+    if ((int)a != LX_AT_FDCWD)
+        return -LX_ENOTSUP;
+    return path_op(b, c & LX_AT_REMOVEDIR ? rmdir : unlink);
+}
+
+static long l_readlink(ARGS)
+{
+    UNUSED;
+    char p[PATH_MAX];
+    long r = get_path(a, p);
+    if (r < 0)
+        return r;
+    if (strcmp(p, "/proc/self/exe") != 0) {
+        struct stat st;
+        return stat(p, &st) < 0 ? err() : -LX_EINVAL;
+    }
+    size_t n = strlen(lx.exe);
+    if (n > c)
+        n = c;
+    if (!lx_ok(b, n, 1))
+        return -LX_EFAULT;
+    memcpy((void *)b, lx.exe, n);
+    return (long)n;
+}
+
+static long l_readlinkat(ARGS)
+{
+    UNUSED;
+    return l_readlink(b, c, d, 0, 0, 0, f);
+}
+
+/* ioctl: the console is a terminal (a fixed termios, 80x24); anything else
+ * is not. */
+#define TCGETS     0x5401
+#define TCSETS     0x5402
+#define TCSETSW    0x5403
+#define TCSETSF    0x5404
+#define TIOCGPGRP  0x540f
+#define TIOCSPGRP  0x5410
+#define TIOCGWINSZ 0x5413
+#define TIOCSWINSZ 0x5414
+#define FIONREAD   0x541b
+
+static long l_ioctl(ARGS)
+{
+    UNUSED;
+    int t = fd_type((int)a);
+    if (t < 0)
+        return -LX_EBADF;
+    if (t != OF_CONSOLE)
+        return -LX_ENOTTY;
+    switch (b) {
+    case TCGETS: {
+        if (!lx_ok(c, 36, 1))
+            return -LX_EFAULT;
+        uint32_t *t4 = (uint32_t *)c;
+        t4[0] = 0x500;  /* ICRNL | IXON */
+        t4[1] = 0x5;    /* OPOST | ONLCR */
+        t4[2] = 0xbf;   /* B38400 | CS8 | CREAD */
+        t4[3] = 0x8a3b; /* ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN */
+        uint8_t *cc = (uint8_t *)c + 16;
+        static const uint8_t ccs[20] = {0,  3,  28, 127, 21, 4,  0,  1, 0, 17,
+                                        19, 26, 0,  18,  15, 23, 22, 0, 0, 0};
+        memcpy(cc, ccs, 20);
+        return 0;
+    }
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF:
+        return lx_ok(c, 36, 0) ? 0 : -LX_EFAULT;
+    case TIOCGWINSZ:
+        if (!lx_ok(c, 8, 1))
+            return -LX_EFAULT;
+        ((uint16_t *)c)[0] = 24;
+        ((uint16_t *)c)[1] = 80;
+        ((uint16_t *)c)[2] = 0;
+        ((uint16_t *)c)[3] = 0;
+        return 0;
+    case TIOCSWINSZ:
+        return 0;
+    case TIOCGPGRP:
+        if (!lx_ok(c, 4, 1))
+            return -LX_EFAULT;
+        *(int *)c = getpid();
+        return 0;
+    case TIOCSPGRP:
+        return lx_ok(c, 4, 0) ? 0 : -LX_EFAULT;
+    }
+    return -LX_EINVAL;
+}
+
+struct lx_pollfd {
+    int fd;
+    short events, revents;
+};
+/* poll: lib/unix has no readiness query; every descriptor polled is
+ * reported ready for what was asked (a read that follows then waits). */
+static long l_poll(ARGS)
+{
+    UNUSED;
+    if (b > NOFILE * 4 || !lx_ok(a, b * sizeof(struct lx_pollfd), 1))
+        return -LX_EFAULT;
+    struct lx_pollfd *p = (struct lx_pollfd *)a;
+    long n = 0;
+    for (uint64_t i = 0; i < b; i++) {
+        p[i].revents = 0;
+        if (p[i].fd < 0)
+            continue;
+        if (fd_type(p[i].fd) < 0)
+            p[i].revents = 0x20; /* POLLNVAL */
+        else
+            p[i].revents = p[i].events & 0x5; /* POLLIN | POLLOUT */
+        n += p[i].revents != 0;
+    }
+    return n;
+}
+
+static long l_sendfile(ARGS)
+{
+    UNUSED;
+    return -LX_EINVAL; /* callers fall back to read and write */
+}
+
+/* ---- memory ---- */
+
+static long l_brk(ARGS)
+{
+    UNUSED;
+    if (a < lx.brk_start || a > lx.brk_start + LX_BRK_MAX ||
+        !lx_range(lx.brk_start, a - lx.brk_start))
+        return (long)lx.brk_cur;
+    uint64_t want = (a + 4095) & ~4095UL;
+    if (want > lx.brk_mapped) {
+        if (lx_map_anon(lx.brk_mapped, want - lx.brk_mapped, 0) < 0)
+            return (long)lx.brk_cur;
+        lx.brk_mapped = want;
+    }
+    lx.brk_cur = a;
+    return (long)a;
+}
+
+#define PROT_WRITE          2
+#define PROT_EXEC           4
+#define MAP_SHARED          1
+#define MAP_FIXED           0x10
+#define MAP_ANONYMOUS       0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+
+static uint32_t perms_of(uint64_t prot)
+{
+    return (prot & PROT_WRITE ? MMU_W : 0) | (prot & PROT_EXEC ? MMU_X : 0);
+}
+
+static long l_mmap(ARGS)
+{
+    UNUSED;
+    uint64_t len = (b + 4095) & ~4095UL;
+    if (b == 0 || len < b || len > (1UL << 36))
+        return -LX_EINVAL;
+    if ((a & 4095) || (!(d & MAP_ANONYMOUS) && (g & 4095)))
+        return -LX_EINVAL;
+    uint64_t va;
+    if (d & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (!lx_range(a, len))
+            return -LX_EINVAL;
+        va = a;
+        if (d & MAP_FIXED)
+            lx_unmap(va, len);
+    } else {
+        va = lx.mmap_next;
+        if (va + len > LX_STACK_TOP - LX_STACK_SIZE - (1UL << 30))
+            return -LX_ENOMEM;
+        lx.mmap_next += len + 4096; /* a guard page between mappings */
+    }
+    long r = lx_map_anon(va, len, MMU_W);
+    if (r < 0) {
+        lx_unmap(va, len);
+        return r;
+    }
+    if (!(d & MAP_ANONYMOUS)) {
+        int t = fd_type((int)e);
+        if (t != OF_FILE) {
+            lx_unmap(va, len);
+            return t < 0 ? -LX_EBADF : -LX_EACCES;
+        }
+        long got = l_pread(e, va, b, g, 0, 0, f);
+        if (got < 0) {
+            lx_unmap(va, len);
+            return got;
+        }
+    }
+    lx_protect(va, len, perms_of(c));
+    return (long)va;
+}
+
+static long l_munmap(ARGS)
+{
+    UNUSED;
+    if ((a & 4095) || b == 0)
+        return -LX_EINVAL;
+    return lx_unmap(a, b);
+}
+
+static long l_mprotect(ARGS)
+{
+    UNUSED;
+    if (a & 4095)
+        return -LX_EINVAL;
+    return lx_protect(a, b, perms_of(c));
+}
+
+static long l_madvise(ARGS)
+{
+    UNUSED;
+    return 0;
+}
+
+/* ---- processes ---- */
+
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+
+static long l_arch_prctl(ARGS)
+{
+    UNUSED;
+    if (a == ARCH_SET_FS) {
+        if (b >= LX_TOP)
+            return -LX_EPERM;
+        if (sys_env_set_fs(CAP_SELF, b) < 0)
+            return -LX_EPERM;
+        lx.fs_base = b;
+        return 0;
+    }
+    if (a == ARCH_GET_FS) {
+        if (!lx_ok(b, 8, 1))
+            return -LX_EFAULT;
+        *(uint64_t *)b = lx.fs_base;
+        return 0;
+    }
+    return -LX_EINVAL;
+}
+
+static long l_set_tid_address(ARGS)
+{
+    UNUSED;
+    lx.clear_tid = a;
+    return getpid();
+}
+
+static long l_zero(ARGS)
+{
+    UNUSED;
+    return 0;
+}
+
+static long l_getpid(ARGS)
+{
+    UNUSED;
+    return getpid();
+}
+
+static long l_getppid(ARGS)
+{
+    UNUSED;
+    return getppid();
+}
+
+static long l_umask(ARGS)
+{
+    UNUSED;
+    long old = lx.umask;
+    lx.umask = (uint32_t)a & 0777;
+    return old;
+}
+
+#define CLONE_VM             0x100
+#define CLONE_VFORK          0x4000
+#define CLONE_THREAD         0x10000
+#define CLONE_PARENT_SETTID  0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_CHILD_SETTID   0x1000000
+
+/* Back in a forked child: its env is new, so it is made foreign-ABI again
+ * and given its FS base. */
+static void child_env(void)
+{
+    sys_env_set_foreign(CAP_SELF, (uint64_t)lx_entry);
+    sys_env_set_fs(CAP_SELF, lx.fs_base);
+}
+
+/* fork: clone(flags, newsp, parent_tid, child_tid, tls). Threads
+ * (CLONE_THREAD) are not supported; vfork is a fork. */
+static long l_clone(ARGS)
+{
+    UNUSED;
+    if (a & CLONE_THREAD)
+        return -LX_EINVAL;
+    if ((a & CLONE_PARENT_SETTID) && !lx_ok(c, 4, 1))
+        return -LX_EFAULT;
+    if ((a & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !lx_ok(d, 4, 1))
+        return -LX_EFAULT;
+    pid_t pid = fork();
+    if (pid < 0)
+        return err();
+    if (pid == 0) {
+        child_env();
+        if (a & CLONE_CHILD_SETTID)
+            *(int *)d = getpid();
+        if (a & CLONE_CHILD_CLEARTID)
+            lx.clear_tid = d;
+        if (b)
+            f->rsp = b;
+        return 0;
+    }
+    if (a & CLONE_PARENT_SETTID)
+        *(int *)c = pid;
+    return pid;
+}
+
+static long l_fork(ARGS)
+{
+    UNUSED;
+    return l_clone(17, 0, 0, 0, 0, 0, f);
+}
+
+struct clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+static long l_clone3(ARGS)
+{
+    UNUSED;
+    return -LX_ENOSYS; /* glibc falls back to clone */
+}
+
+__attribute__((noreturn)) static void lx_exit(int status)
+{
+    exit(status & 0xff);
+}
+
+static long l_exit(ARGS)
+{
+    UNUSED;
+    lx_exit((int)a);
+}
+
+static long l_wait4(ARGS)
+{
+    UNUSED;
+    if (b && !lx_ok(b, 4, 1))
+        return -LX_EFAULT;
+    if (d && !lx_ok(d, 144, 1))
+        return -LX_EFAULT;
+    int st = 0;
+    pid_t r = waitpid((pid_t)a, &st, (int)(c & WNOHANG));
+    if (r < 0)
+        return err();
+    if (r > 0 && b)
+        *(int *)b = st;
+    if (d)
+        memset((void *)d, 0, 144);
+    return r;
+}
+
+static long l_kill(ARGS)
+{
+    UNUSED;
+    int pid = (int)a, sig = (int)b;
+    if (sig < 0 || sig > 64)
+        return -LX_EINVAL;
+    if (pid <= 0)
+        pid = pid == 0 || pid == -1 ? getpid() : -pid;
+    if (sig == 0) {
+        struct proc_info pi;
+        for (int i = 0; i < NPROC; i++)
+            if (proc_get(i, &pi) == 0 && pi.state == PROC_RUNNING && pi.pid == pid)
+                return 0;
+        return -LX_ESRCH;
+    }
+    if (pid == getpid())
+        unix_die(sig); /* no handlers are run: the default action (the process ends) */
+    if (sig != SIGKILL && sig != SIGTERM && sig != SIGINT)
+        sig = SIGTERM;
+    return kill(pid, sig) < 0 ? err() : 0;
+}
+
+struct lx_utsname {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domain[65];
+};
+static long l_uname(ARGS)
+{
+    UNUSED;
+    if (!lx_ok(a, sizeof(struct lx_utsname), 1))
+        return -LX_EFAULT;
+    struct lx_utsname *u = (struct lx_utsname *)a;
+    memset(u, 0, sizeof *u);
+    strcpy(u->sysname, "Linux");
+    strcpy(u->nodename, "spinel");
+    strcpy(u->release, "6.1.0-spinel");
+    strcpy(u->version, "#1 SMP Spinel Linux personality");
+    strcpy(u->machine, "x86_64");
+    strcpy(u->domain, "(none)");
+    return 0;
+}
+
+static long l_getrandom(ARGS)
+{
+    UNUSED;
+    if (b > (1 << 20))
+        b = 1 << 20;
+    if (!lx_ok(a, b, 1))
+        return -LX_EFAULT;
+    for (uint64_t i = 0; i < b; i += 8) {
+        uint64_t r = lx_random();
+        memcpy((char *)a + i, &r, b - i < 8 ? b - i : 8);
+    }
+    return (long)b;
+}
+
+#define RLIMIT_STACK  3
+#define RLIMIT_NOFILE 7
+static long l_prlimit64(ARGS)
+{
+    UNUSED;
+    if (d && !lx_ok(d, 16, 1))
+        return -LX_EFAULT;
+    if (c && !lx_ok(c, 16, 0))
+        return -LX_EFAULT;
+    if (b > 15)
+        return -LX_EINVAL;
+    if (d) {
+        uint64_t *o = (uint64_t *)d;
+        o[0] = o[1] = ~0UL;
+        if (b == RLIMIT_STACK)
+            o[0] = 8 << 20;
+        if (b == RLIMIT_NOFILE)
+            o[0] = o[1] = NOFILE;
+    }
+    return 0;
+}
+
+static long l_getrlimit(ARGS)
+{
+    UNUSED;
+    return l_prlimit64(0, a, 0, b, 0, 0, f);
+}
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+static char comm[16] = "linux";
+static long l_prctl(ARGS)
+{
+    UNUSED;
+    if (a == PR_SET_NAME) {
+        long n = lx_strlen(b, 4096);
+        if (n < 0)
+            return n;
+        size_t k = n < 15 ? (size_t)n : 15;
+        memcpy(comm, (const char *)b, k);
+        comm[k] = 0;
+        return 0;
+    }
+    if (a == PR_GET_NAME) {
+        if (!lx_ok(b, 16, 1))
+            return -LX_EFAULT;
+        memcpy((void *)b, comm, 16);
+        return 0;
+    }
+    return -LX_EINVAL;
+}
+
+/* ---- signals (stored and reported; delivery is not done yet: a signal
+ * sent to a Linux process takes the default action, ending it) ---- */
+
+struct lx_sigaction_user {
+    uint64_t handler, flags, restorer, mask;
+};
+static long l_rt_sigaction(ARGS)
+{
+    UNUSED;
+    if (a < 1 || a > 64 || d != 8)
+        return -LX_EINVAL;
+    if ((a == SIGKILL || a == 19) && b)
+        return -LX_EINVAL;
+    if (b && !lx_ok(b, sizeof(struct lx_sigaction_user), 0))
+        return -LX_EFAULT;
+    if (c && !lx_ok(c, sizeof(struct lx_sigaction_user), 1))
+        return -LX_EFAULT;
+    struct lx_sigaction old;
+    memcpy(&old, &lx.sig[a], sizeof old);
+    if (b)
+        memcpy(&lx.sig[a], (const void *)b, sizeof lx.sig[a]);
+    if (c)
+        memcpy((void *)c, &old, sizeof old);
+    return 0;
+}
+
+static long l_rt_sigprocmask(ARGS)
+{
+    UNUSED;
+    if (d != 8)
+        return -LX_EINVAL;
+    if (b && !lx_ok(b, 8, 0))
+        return -LX_EFAULT;
+    if (c && !lx_ok(c, 8, 1))
+        return -LX_EFAULT;
+    uint64_t old = lx.sigmask;
+    if (b) {
+        uint64_t m = *(const uint64_t *)b & ~((1UL << (SIGKILL - 1)) | (1UL << 18));
+        if (a == 0)
+            lx.sigmask |= m;
+        else if (a == 1)
+            lx.sigmask &= ~m;
+        else if (a == 2)
+            lx.sigmask = m;
+        else
+            return -LX_EINVAL;
+    }
+    if (c)
+        *(uint64_t *)c = old;
+    return 0;
+}
+
+/* ---- time ---- */
+
+#define EPOCH 1796601600UL /* 2026-12-07 00:00 UTC: the machine has no clock */
+static uint64_t now_ns(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t tsc = (uint64_t)hi << 32 | lo, per_ms = exo_info->tsc_per_ms;
+    if (!per_ms)
+        per_ms = 1000000;
+    return tsc / per_ms * 1000000 + (tsc % per_ms) * 1000000 / per_ms;
+}
+
+static long l_clock_gettime(ARGS)
+{
+    UNUSED;
+    if (a > 11)
+        return -LX_EINVAL;
+    if (!lx_ok(b, 16, 1))
+        return -LX_EFAULT;
+    uint64_t ns = now_ns();
+    if (a == 0 || a == 5 || a == 8 || a == 11) /* REALTIME, _COARSE, _ALARM, TAI */
+        ns += EPOCH * 1000000000UL;
+    ((uint64_t *)b)[0] = ns / 1000000000UL;
+    ((uint64_t *)b)[1] = ns % 1000000000UL;
+    return 0;
+}
+
+static long l_gettimeofday(ARGS)
+{
+    UNUSED;
+    if (a) {
+        if (!lx_ok(a, 16, 1))
+            return -LX_EFAULT;
+        uint64_t ns = now_ns() + EPOCH * 1000000000UL;
+        ((uint64_t *)a)[0] = ns / 1000000000UL;
+        ((uint64_t *)a)[1] = ns % 1000000000UL / 1000;
+    }
+    return 0;
+}
+
+static long l_time(ARGS)
+{
+    UNUSED;
+    long t = (long)(now_ns() / 1000000000UL + EPOCH);
+    if (a) {
+        if (!lx_ok(a, 8, 1))
+            return -LX_EFAULT;
+        *(long *)a = t;
+    }
+    return t;
+}
+
+static long l_nanosleep(ARGS)
+{
+    UNUSED;
+    if (!lx_ok(a, 16, 0))
+        return -LX_EFAULT;
+    int64_t s = ((const int64_t *)a)[0], ns = ((const int64_t *)a)[1];
+    if (s < 0 || ns < 0 || ns >= 1000000000)
+        return -LX_EINVAL;
+    uint64_t us = (uint64_t)s * 1000000 + (uint64_t)ns / 1000;
+    while (us > 0) {
+        unsigned chunk = us > 1000000000UL ? 1000000000U : (unsigned)us;
+        usleep(chunk);
+        us -= chunk;
+    }
+    if (b && lx_ok(b, 16, 1))
+        memset((void *)b, 0, 16);
+    return 0;
+}
+
+static long l_clock_nanosleep(ARGS)
+{
+    UNUSED;
+    if (b & 1) { /* TIMER_ABSTIME */
+        if (!lx_ok(c, 16, 0))
+            return -LX_EFAULT;
+        uint64_t want = ((const uint64_t *)c)[0] * 1000000000UL + ((const uint64_t *)c)[1];
+        uint64_t now = now_ns() + (a == 0 ? EPOCH * 1000000000UL : 0);
+        if (want > now)
+            usleep((unsigned)((want - now) / 1000));
+        return 0;
+    }
+    return l_nanosleep(c, d, 0, 0, 0, 0, f);
+}
+
+static long l_sched_yield(ARGS)
+{
+    UNUSED;
+    sys_yield(-1);
+    return 0;
+}
+
+struct lx_sysinfo {
+    int64_t uptime;
+    uint64_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char pad2[4];
+};
+static long l_sysinfo(ARGS)
+{
+    UNUSED;
+    if (!lx_ok(a, sizeof(struct lx_sysinfo), 1))
+        return -LX_EFAULT;
+    struct sys_info si;
+    sys_sysinfo(&si);
+    struct lx_sysinfo *o = (struct lx_sysinfo *)a;
+    memset(o, 0, sizeof *o);
+    o->uptime = (int64_t)(now_ns() / 1000000000UL);
+    o->totalram = si.total_frames * 4096;
+    o->freeram = si.free_frames * 4096;
+    o->procs = 1;
+    o->mem_unit = 1;
+    return 0;
+}
+
+static long l_getpgrp(ARGS)
+{
+    UNUSED;
+    return getpid();
+}
+
+static long l_getgroups(ARGS)
+{
+    UNUSED;
+    return 0;
+}
+
+/* ---- execve ---- */
+
+#define MAXARGS 256
+/* Strings of a vector of the program's, copied into one malloc'd block
+ * (vector then strings); NULL and *r set on a bad pointer. */
+static char **get_vec(uint64_t v, long *r)
+{
+    int n = 0;
+    size_t bytes = 0;
+    *r = 0;
+    if (v) {
+        for (;; n++) {
+            if (n >= MAXARGS) {
+                *r = -LX_E2BIG;
+                return NULL;
+            }
+            if (!lx_ok(v + (uint64_t)n * 8, 8, 0)) {
+                *r = -LX_EFAULT;
+                return NULL;
+            }
+            uint64_t s = ((const uint64_t *)v)[n];
+            if (!s)
+                break;
+            long l = lx_strlen(s, 65536);
+            if (l < 0) {
+                *r = l == -LX_ENAMETOOLONG ? -LX_E2BIG : l;
+                return NULL;
+            }
+            bytes += (size_t)l + 1;
+        }
+    }
+    char **out = malloc(sizeof(char *) * (size_t)(n + 1) + bytes);
+    if (!out) {
+        *r = -LX_ENOMEM;
+        return NULL;
+    }
+    char *p = (char *)(out + n + 1);
+    for (int i = 0; i < n; i++) {
+        const char *s = (const char *)((const uint64_t *)v)[i];
+        size_t l = strlen(s) + 1;
+        memcpy(p, s, l);
+        out[i] = p;
+        p += l;
+    }
+    out[n] = NULL;
+    return out;
+}
+
+long lx_exec(const char *path, char **argv, char **envp, int depth);
+
+static long l_execve(ARGS)
+{
+    UNUSED;
+    char p[PATH_MAX];
+    long r = get_path(a, p);
+    if (r < 0)
+        return r;
+    char **argv = get_vec(b, &r);
+    if (!argv)
+        return r;
+    char **envp = get_vec(c, &r);
+    if (!envp) {
+        free(argv);
+        return r;
+    }
+    r = lx_exec(p, argv, envp, 0);
+    /* Back only on failure, with the old image intact. */
+    free(argv);
+    free(envp);
+    return r;
+}
+
+/* ---- the table ---- */
+
+static const struct {
+    const char *name;
+    lx_fn fn;
+} table[] = {
+    [0] = {"read", l_read},
+    [1] = {"write", l_write},
+    [2] = {"open", l_open_dir},
+    [3] = {"close", l_close},
+    [4] = {"stat", l_stat},
+    [5] = {"fstat", l_fstat},
+    [6] = {"lstat", l_stat},
+    [7] = {"poll", l_poll},
+    [8] = {"lseek", l_lseek},
+    [9] = {"mmap", l_mmap},
+    [10] = {"mprotect", l_mprotect},
+    [11] = {"munmap", l_munmap},
+    [12] = {"brk", l_brk},
+    [13] = {"rt_sigaction", l_rt_sigaction},
+    [14] = {"rt_sigprocmask", l_rt_sigprocmask},
+    [16] = {"ioctl", l_ioctl},
+    [17] = {"pread64", l_pread},
+    [19] = {"readv", l_readv},
+    [20] = {"writev", l_writev},
+    [21] = {"access", l_access},
+    [22] = {"pipe", l_pipe},
+    [24] = {"sched_yield", l_sched_yield},
+    [28] = {"madvise", l_madvise},
+    [32] = {"dup", l_dup},
+    [33] = {"dup2", l_dup2},
+    [35] = {"nanosleep", l_nanosleep},
+    [39] = {"getpid", l_getpid},
+    [40] = {"sendfile", l_sendfile},
+    [56] = {"clone", l_clone},
+    [57] = {"fork", l_fork},
+    [58] = {"vfork", l_fork},
+    [59] = {"execve", l_execve},
+    [60] = {"exit", l_exit},
+    [61] = {"wait4", l_wait4},
+    [62] = {"kill", l_kill},
+    [63] = {"uname", l_uname},
+    [72] = {"fcntl", l_fcntl},
+    [79] = {"getcwd", l_getcwd},
+    [80] = {"chdir", l_chdir},
+    [83] = {"mkdir", l_mkdir},
+    [84] = {"rmdir", l_rmdir},
+    [87] = {"unlink", l_unlink},
+    [89] = {"readlink", l_readlink},
+    [95] = {"umask", l_umask},
+    [96] = {"gettimeofday", l_gettimeofday},
+    [97] = {"getrlimit", l_getrlimit},
+    [99] = {"sysinfo", l_sysinfo},
+    [102] = {"getuid", l_zero},
+    [104] = {"getgid", l_zero},
+    [105] = {"setuid", l_zero},
+    [106] = {"setgid", l_zero},
+    [107] = {"geteuid", l_zero},
+    [108] = {"getegid", l_zero},
+    [109] = {"setpgid", l_zero},
+    [110] = {"getppid", l_getppid},
+    [111] = {"getpgrp", l_getpgrp},
+    [112] = {"setsid", l_getpid},
+    [115] = {"getgroups", l_getgroups},
+    [121] = {"getpgid", l_getpgrp},
+    [124] = {"getsid", l_getpgrp},
+    [157] = {"prctl", l_prctl},
+    [158] = {"arch_prctl", l_arch_prctl},
+    [201] = {"time", l_time},
+    [217] = {"getdents64", l_getdents64},
+    [218] = {"set_tid_address", l_set_tid_address},
+    [228] = {"clock_gettime", l_clock_gettime},
+    [230] = {"clock_nanosleep", l_clock_nanosleep},
+    [231] = {"exit_group", l_exit},
+    [257] = {"openat", l_openat_dir},
+    [258] = {"mkdirat", l_mkdirat},
+    [262] = {"newfstatat", l_newfstatat},
+    [263] = {"unlinkat", l_unlinkat},
+    [267] = {"readlinkat", l_readlinkat},
+    [269] = {"faccessat", l_faccessat},
+    [273] = {"set_robust_list", l_zero},
+    [292] = {"dup3", l_dup3},
+    [293] = {"pipe2", l_pipe2},
+    [302] = {"prlimit64", l_prlimit64},
+    [318] = {"getrandom", l_getrandom},
+    [435] = {"clone3", l_clone3},
+    [439] = {"faccessat2", l_faccessat},
+};
+#define NTABLE (sizeof table / sizeof table[0])
+
+void lx_syscall(struct upcall_frame *f)
+{
+    uint64_t nr = f->rax;
+    long r;
+    const char *name = nr < NTABLE ? table[nr].name : NULL;
+    if (lx.strace) {
+        if (name)
+            printf("[pid %d] %s(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)", getpid(), name, f->rdi,
+                   f->rsi, f->rdx, f->r10, f->r8, f->r9);
+        else
+            printf("[pid %d] syscall_%lu(0x%lx, 0x%lx, 0x%lx, ...)", getpid(), nr, f->rdi, f->rsi,
+                   f->rdx);
+        if (nr == 60 || nr == 231)
+            printf(" = ?\n");
+    }
+    if (name && table[nr].fn) {
+        r = table[nr].fn(f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9, f);
+    } else {
+        lx.nosys++;
+        r = -LX_ENOSYS;
+    }
+    if (lx.strace)
+        printf(" = %ld\n", r);
+    f->rax = (uint64_t)r;
+    /* The way back (entry.S, exo_resume) writes below the frame on our
+     * stack: after a fork that stack is copy-on-write, and a fault in the
+     * middle of exo_resume must not happen there. Break it now. */
+    volatile char here;
+    exo_touch((void *)((uint64_t)&here & ~4095UL), lx_stack_top - ((uint64_t)&here & ~4095UL));
+}
