@@ -72,7 +72,7 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 .SECONDARY:
 .DELETE_ON_ERROR:
 .PHONY: all docs run run-bench run-boot test fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
-        test-linux linux-record linux-record-check
+        test-linux linux-record linux-record-check FORCE
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
 deps:
@@ -260,8 +260,8 @@ $(B)/initrd.cpio: $(UPROGS) user/tests.manifest $(SCRIPTS)
 # busybox-static (/bin/busybox), the corpus under /bin/linux-corpus/ (its
 # manifest with the recorded exit statuses, the scripts, the recorded
 # outputs, the C programs built for musl and glibc), and a kernel test manifest that runs only the runner.
-LINUX_CASES := $(wildcard tests/linux/sh/*.sh tests/linux/sh/*.out tests/linux/sh/*.status \
-                 tests/linux/c/*.c tests/linux/c/*.h tests/linux/c/*.out tests/linux/c/*.status)
+LINUX_GROUPS    ?= sh bash sash c
+LINUX_CASES := $(wildcard $(foreach g,$(LINUX_GROUPS),tests/linux/$(g)/*))
 LINUX_TEST_SECS ?= 3000
 LINUX_KEEP      := t_smap_ac t_nmi t_slots_good t_slots_bad
 LINUX_MEM       ?= 512M
@@ -269,21 +269,27 @@ LINUX_QEMU      := $(QEMU) $(QEMU_ACCEL) -m $(LINUX_MEM) -smp $(SMP) -no-reboot 
                    -kernel $(B)/spinel.bin -initrd $(B)/initrd-linux.cpio \
                    -device isa-debug-exit,iobase=0xf4,iosize=0x04
 $(B)/initrd-linux.cpio: $(B)/initrd.cpio $(LINUX_CASES) tools/linux/cases.sh tools/linux/build-c.sh \
-                        tools/linux/fetch-debs.sh
+                        tools/linux/fetch-debs.sh FORCE
 	@rm -rf $(B)/initrd-linux && cp -r $(B)/initrd $(B)/initrd-linux
 	@# (room in the file system: no test programs but those the kernel's unit tests run)
 	cd $(B)/initrd-linux && rm -f t_* bench* && cp $(addprefix ../initrd/,$(LINUX_KEEP)) .
 	cp "$$(tools/linux/fetch-debs.sh busybox-static)/bin/busybox" $(B)/initrd-linux/busybox
-	@c=$$(tools/linux/build-c.sh) && d=$(B)/initrd-linux/linux-corpus && \
-	 mkdir -p $$d/sh $$d/c && cp tests/linux/sh/*.sh tests/linux/sh/*.out $$d/sh/ && cp tests/linux/c/*.out $$d/c/ && \
-	 cp -r $$c/musl $$c/glibc $$d/c/ && tools/linux/cases.sh > $$d/manifest
+	$(if $(filter bash,$(LINUX_GROUPS)),cp "$$(tools/linux/fetch-debs.sh bash-static)/bin/bash-static" $(B)/initrd-linux/)
+	$(if $(filter sash,$(LINUX_GROUPS)),cp "$$(tools/linux/fetch-debs.sh sash)/bin/sash" $(B)/initrd-linux/)
+	@d=$(B)/initrd-linux/linux-corpus && mkdir -p $$d && \
+	 for g in $(filter-out c,$(LINUX_GROUPS)); do mkdir -p $$d/$$g && cp tests/linux/$$g/* $$d/$$g/ && rm -f $$d/$$g/*.status; done
+	$(if $(filter c,$(LINUX_GROUPS)),c=$$(tools/linux/build-c.sh) && d=$(B)/initrd-linux/linux-corpus/c && \
+	 mkdir -p $$d && cp tests/linux/c/*.out $$d/ && cp -r $$c/musl $$c/glibc $$d/)
+	tools/linux/cases.sh $(LINUX_GROUPS) > $(B)/initrd-linux/linux-corpus/manifest
 	echo "linuxtests  exit:0  $(LINUX_TEST_SECS)  256" > $(B)/initrd-linux/tests
 	cd $(B)/initrd-linux && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort | cpio --quiet -o -H newc > ../initrd-linux.cpio
 
 # Boots Spinel with that image and runs every case (not part of make test
 # until the Linux personality runs them): one PASS/FAIL line per case.
+# LINUX_GROUPS="sh c" (say) builds the image with those groups only.
 test-linux: deps all $(B)/initrd-linux.cpio
-	@tools/linux/test-linux.sh "$(LINUX_QEMU) -display none -serial stdio -append test"
+	@tools/linux/test-linux.sh "$(LINUX_QEMU) -display none -serial stdio -append test" $(LINUX_GROUPS)
+FORCE:
 
 # Records the corpus's expected results on this Linux host (root: a chroot).
 linux-record:

@@ -4,14 +4,15 @@
 # binaries Spinel runs, in a chroot laid out as Spinel's file system is for
 # the in-guest runner (user/linux_tests.c):
 #   /bin/busybox and one symbolic link to it per applet (PATH=/bin holds
-#   nothing else), /dev/null, /dev/zero, an empty /tmp, the scripts in
-#   /tests/linux/sh/, the C programs in /bin/linux-corpus/c/{musl,glibc}/;
-#   no /proc, no /etc.
+#   nothing else), /bin/bash-static, /bin/sash, /dev/null, /dev/zero, an
+#   empty /tmp, the scripts in /tests/linux/{sh,bash,sash}/, the C programs
+#   in /bin/linux-corpus/c/{musl,glibc}/; no /proc, no /etc.
 # Each case runs as the runner runs it: cwd /, stdin /dev/null, stdout and
 # stderr into one pipe, umask 022, the environment cleared (env -i).
 # Writes tests/linux/EXPECTED.out and .status, or with --check compares them
 # with what is there and fails on a difference (make test's sanity check).
-#   tools/linux/record.sh [--check] [--only sh|c] [NAME...]
+#   tools/linux/record.sh [--check] [--only "GROUP..."] [NAME...]
+# (groups: sh bash sash c, as in tools/linux/cases.sh; NAME: group/name or name)
 # Needs root (chroot, mknod) and a Debian host (tools/linux/fetch-debs.sh).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -47,7 +48,17 @@ done
 mknod -m 666 "$root/dev/null" c 1 3
 mknod -m 666 "$root/dev/zero" c 1 5
 cp tests/linux/sh/*.sh "$root/tests/linux/sh/"
-if [ "$only" != sh ] && ls tests/linux/c/*.c > /dev/null 2>&1; then
+# Whether group $1 is recorded (--only "sh bash": those).
+want() { [ -z "$only" ] || case " $only " in *" $1 "*) true ;; *) false ;; esac; }
+if want bash; then
+    cp "$(tools/linux/fetch-debs.sh bash-static)/bin/bash-static" "$root/bin/"
+    mkdir -p "$root/tests/linux/bash" && cp tests/linux/bash/*.sh "$root/tests/linux/bash/"
+fi
+if want sash; then
+    cp "$(tools/linux/fetch-debs.sh sash)/bin/sash" "$root/bin/"
+    mkdir -p "$root/tests/linux/sash" && cp tests/linux/sash/*.sash "$root/tests/linux/sash/"
+fi
+if want c && ls tests/linux/c/*.c > /dev/null 2>&1; then
     tools/linux/build-c.sh > /dev/null
     cp -r "$B/linux/c/musl" "$B/linux/c/glibc" "$root/bin/linux-corpus/c/"
 fi
@@ -56,9 +67,8 @@ umask 022
 tmp=$B/linux/rec.$$
 mkdir -p "$tmp"
 n=0 bad=0
-tools/linux/cases.sh > "$tmp/cases"
+tools/linux/cases.sh $only > "$tmp/cases"
 while read -r name exp _ argv; do
-    case $name in "$only"/*) ;; *) [ -z "$only" ] || continue ;; esac
     if [ $# -gt 0 ]; then
         case " $* " in *" ${name#*/} "* | *" $name "*) ;; *) continue ;; esac
     fi

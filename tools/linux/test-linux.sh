@@ -6,9 +6,10 @@
 # tools/linux/cases.sh passed. LINUX_TIMEOUT (seconds, 3600 by default)
 # bounds the whole boot.
 qemu_cmd=$1
+shift # (then the groups the image holds)
 log=build/test-linux.log
 limit=${LINUX_TIMEOUT:-3600}
-ncases=$(tools/linux/cases.sh | grep -c .)
+ncases=$(tools/linux/cases.sh "$@" | grep -c .)
 echo "test-linux: booting Spinel with $ncases Linux cases (log in $log, limit ${limit}s)"
 timeout --foreground -k 5 "$limit" $qemu_cmd < /dev/null 2> build/test-linux.err |
     tee "$log" | grep -a --line-buffered -E '^(PASS|FAIL) linux/|^    |^linux: |^linuxtests:'
