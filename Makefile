@@ -2,6 +2,8 @@
 #   make          build the kernel (build/spinel.elf) and the boot image
 #   make run      boot under QEMU, console on this terminal (Ctrl-A X quits)
 #   make test     host unit tests, then the in-guest test suite under QEMU
+#   make test-linux   the Linux test corpus (tests/linux) under Spinel
+#   make linux-record record its expected results on this Linux host
 #   make fuzz-kernel  the kernel-call fuzzer over several seeds (SEEDS, CALLS)
 #   make test-crash   the disk file system's long crash run (CRASHPOINTS, SEED)
 #   make iso      GRUB-bootable ISO (build/spinel.iso); make test-iso boots it
@@ -43,7 +45,7 @@ LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/ex
 SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
 UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/httpd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
              $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
-             $(SH_PROGS)
+             $(SH_PROGS) $(B)/user/linuxtests
 SCRIPTS   := $(wildcard user/sh/*.sh)
 
 QEMU_ACCEL := $(if $(filter kvm,$(ACCEL)),-accel kvm -cpu host,-accel tcg -cpu max)
@@ -70,7 +72,8 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all docs run run-bench run-boot test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host
+.PHONY: all docs run run-bench run-boot test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
+        test-linux linux-record linux-record-check FORCE
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
 deps:
@@ -133,6 +136,9 @@ $(B)/lib/%.o: lib/%.c | $(GEN)
 $(B)/lib/%.o: lib/%.S | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(KASFLAGS) -c $< -o $@
+$(B)/ulinux/%.o: user/linux/%.c | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c $< -o $@
 $(B)/user/%.o: user/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
@@ -187,6 +193,9 @@ $(B)/user/unixd: $(B)/lib/unix/srv/srv.o $(B)/lib/unix/fs/fs.o $(LIBC_OBJS)
 $(B)/user/init: $(B)/user/init.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
+# The Linux test corpus's in-guest runner (user/linux, make test-linux).
+$(B)/user/linuxtests: $(B)/ulinux/linuxtests.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 
 # ---- lib/net: lwIP from Debian's source package, fetched and unpacked at
@@ -287,6 +296,49 @@ $(B)/initrd.cpio: $(UPROGS) $(LINUX_BINS) user/tests.manifest $(SCRIPTS)
 	$(if $(SCRIPTS),cp $(SCRIPTS) $(B)/initrd/)
 	cd $(B)/initrd && ls | LC_ALL=C sort | cpio --quiet -o -H newc > ../initrd.cpio
 
+# ---- the Linux test corpus (tests/linux, docs/testing.md) ----
+# The boot image of make test-linux: the ordinary one (less the test
+# programs, for room in the file system), plus Debian's
+# busybox-static (/bin/busybox), the corpus under /bin/linux-corpus/ (its
+# manifest with the recorded exit statuses, the scripts, the recorded
+# outputs, the C programs built for musl and glibc), and a kernel test manifest that runs only the runner.
+LINUX_GROUPS    ?= sh bash sash c
+LINUX_CASES := $(wildcard $(foreach g,$(LINUX_GROUPS),tests/linux/$(g)/*))
+LINUX_TEST_SECS ?= 3000
+LINUX_KEEP      := t_smap_ac t_nmi t_slots_good t_slots_bad
+LINUX_MEM       ?= 512M
+LINUX_QEMU      := $(QEMU) $(QEMU_ACCEL) -m $(LINUX_MEM) -smp $(SMP) -no-reboot \
+                   -kernel $(B)/spinel.bin -initrd $(B)/initrd-linux.cpio \
+                   -device isa-debug-exit,iobase=0xf4,iosize=0x04
+$(B)/initrd-linux.cpio: $(B)/initrd.cpio $(LINUX_CASES) tools/linux/cases.sh tools/linux/build-c.sh \
+                        tools/linux/fetch-debs.sh FORCE
+	@rm -rf $(B)/initrd-linux && cp -r $(B)/initrd $(B)/initrd-linux
+	@# (room in the file system: no test programs but those the kernel's unit tests run)
+	cd $(B)/initrd-linux && rm -f t_* bench* && cp $(addprefix ../initrd/,$(LINUX_KEEP)) .
+	cp "$$(tools/linux/fetch-debs.sh busybox-static)/bin/busybox" $(B)/initrd-linux/busybox
+	$(if $(filter bash,$(LINUX_GROUPS)),cp "$$(tools/linux/fetch-debs.sh bash-static)/bin/bash-static" $(B)/initrd-linux/)
+	$(if $(filter sash,$(LINUX_GROUPS)),cp "$$(tools/linux/fetch-debs.sh sash)/bin/sash" $(B)/initrd-linux/)
+	@d=$(B)/initrd-linux/linux-corpus && mkdir -p $$d && \
+	 for g in $(filter-out c,$(LINUX_GROUPS)); do mkdir -p $$d/$$g && cp tests/linux/$$g/* $$d/$$g/ && rm -f $$d/$$g/*.status; done
+	$(if $(filter c,$(LINUX_GROUPS)),c=$$(tools/linux/build-c.sh) && d=$(B)/initrd-linux/linux-corpus/c && \
+	 mkdir -p $$d && cp tests/linux/c/*.out $$d/ && cp -r $$c/musl $$c/glibc $$d/)
+	tools/linux/cases.sh $(LINUX_GROUPS) > $(B)/initrd-linux/linux-corpus/manifest
+	echo "linuxtests  exit:0  $(LINUX_TEST_SECS)  256" > $(B)/initrd-linux/tests
+	cd $(B)/initrd-linux && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort | cpio --quiet -o -H newc > ../initrd-linux.cpio
+
+# Boots Spinel with that image and runs every case (not part of make test
+# until the Linux personality runs them): one PASS/FAIL line per case.
+# LINUX_GROUPS="sh c" (say) builds the image with those groups only.
+test-linux: deps all $(B)/initrd-linux.cpio
+	@tools/linux/test-linux.sh "$(LINUX_QEMU) -display none -serial stdio -append test" $(LINUX_GROUPS)
+FORCE:
+
+# Records the corpus's expected results on this Linux host (root: a chroot).
+linux-record:
+	tools/linux/record.sh
+linux-record-check:
+	tools/linux/record.sh --check
+
 # ---- running ----
 run: deps all $(DISK_IMG)
 	@echo "Booting Spinel under QEMU ($(ACCEL)). Ctrl-A X quits."
@@ -358,4 +410,4 @@ format:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush $(B)/unet $(B)/flib $(B)/ftests -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush $(B)/unet $(B)/flib $(B)/ftests $(B)/ulinux -type f -name '*.d' 2>/dev/null)

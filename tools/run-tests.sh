@@ -77,6 +77,22 @@ host_part diskfs lib/diskfs 3
 # 2b. libblk's host backend (plain and ASan+UBSan).
 host_part blk lib/blk 2
 
+# The Linux test corpus (tests/linux, docs/testing.md): the shells' recorded
+# results match a fresh recording with Debian's busybox on this host (a few
+# seconds; the corpus itself runs under Spinel in make test-linux).
+echo "make test: Linux corpus recordings (tools/linux/record.sh --check --only 'sh bash sash')"
+rlog=build/test-linux-record.log
+tools/linux/record.sh --check --only "sh bash sash" > "$rlog" 2>&1
+rstatus=$?
+sum_counts "$rlog"
+grep -aE '^[0-9]+ passed, [0-9]+ failed' "$rlog" | sed "s/^/  linux-record: /"
+total_pass=$((total_pass + sum_pass))
+total_fail=$((total_fail + sum_fail))
+if [ $rstatus != 0 ] || [ $sum_fail != 0 ] || [ $sum_lines != 1 ]; then
+    [ $sum_fail = 0 ] && total_fail=$((total_fail + 1))
+    fail_part "Linux corpus recordings (status $rstatus, $sum_fail differ; see $rlog)"
+fi
+
 # 3. The in-guest suite.
 # The programs the manifest lists: each must run once and pass.
 names=$(awk '!/^[ \t]*(#|$)/ && NF >= 2 { print $1 }' "$manifest")

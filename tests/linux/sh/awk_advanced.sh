@@ -1,0 +1,10 @@
+# awk: arrays, split, gsub, functions, math
+printf 'a 1\nb 2\na 3\nc 4\nb 5\n' | awk '{ t[$1] += $2 } END { n = 0; for (k in t) n++; print n, t["a"], t["b"], t["c"] }'
+awk 'BEGIN { n = split("x,y,z", a, ","); print n, a[1], a[3] }'
+echo 'foo bar foo' | awk '{ n = gsub(/foo/, "baz"); print n, $0 }'
+awk 'function sq(x) { return x * x } BEGIN { print sq(7), sq(1.5) }'
+awk 'BEGIN { printf "%.4f %d %d\n", 10 / 3, int(7.9), int(-7.9) }'
+awk 'BEGIN { print toupper("abc"), tolower("DEF"), sprintf("%05.1f", 3.14159) }'
+awk 'BEGIN { x = 0; while (x < 5) { x++; if (x == 3) continue; printf "%d ", x } print "" }'
+printf 'k=v\nname=val\n' | awk -F= '/name/ { print $2 }'
+awk 'BEGIN { print 10 % 3, 1e3, 0.1 + 0.2, 1 / 4 }'

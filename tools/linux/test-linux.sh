@@ -1,0 +1,26 @@
+#!/bin/bash
+# make test-linux: boots Spinel with build/initrd-linux.cpio, whose kernel
+# test manifest runs only user/linux/linuxtests (the Linux test corpus), and
+# reports: every case's PASS/FAIL line is in the log, then the runner's
+# "linux: N passed, M failed". Exits 0 only if every case of
+# tools/linux/cases.sh passed. LINUX_TIMEOUT (seconds, 3600 by default)
+# bounds the whole boot.
+qemu_cmd=$1
+shift # (then the groups the image holds)
+log=build/test-linux.log
+limit=${LINUX_TIMEOUT:-3600}
+ncases=$(tools/linux/cases.sh "$@" | grep -c .)
+echo "test-linux: booting Spinel with $ncases Linux cases (log in $log, limit ${limit}s)"
+timeout --foreground -k 5 "$limit" $qemu_cmd < /dev/null 2> build/test-linux.err |
+    tee "$log" | grep -a --line-buffered -E '^(PASS|FAIL) linux/|^    |^linux: |^linuxtests:'
+status=${PIPESTATUS[0]}
+summary=$(grep -aE '^linux: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+npass=$(grep -acE '^PASS linux/' "$log")
+nfail=$(grep -acE '^FAIL linux/' "$log")
+if [ -s build/test-linux.err ]; then
+    echo "test-linux: QEMU wrote to stderr:"
+    sed 's/^/  /' build/test-linux.err
+fi
+echo "test-linux: QEMU status $status; $npass of $ncases cases passed, $nfail failed, $((ncases - npass - nfail)) never reported"
+echo "$npass passed, $((ncases - npass)) failed"
+[ -n "$summary" ] && [ "$npass" = "$ncases" ] && [ "$status" = 1 ]
