@@ -177,6 +177,57 @@ static int rw(struct blkdev *d, uint32_t op, uint64_t block, uint32_t count, uin
     return 0;
 }
 
+int blk_rw_many(struct blkdev *d, const struct blk_io *ios, uint32_t n)
+{
+    static const uint32_t ops[3] = {BLK_READ, BLK_WRITE, BLK_WRITE | BLK_FUA};
+    struct blk_req reqs[BLK_BATCH_MAX];
+    uint32_t nreq = 0;
+    int err = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct blk_io *io = &ios[i];
+        uint32_t op = ops[io->write < 3 ? io->write : 1];
+        if (io->count == 0)
+            continue;
+        if (io->block > d->nblocks || io->count > d->nblocks - io->block) {
+            err = err ? err : -E_RANGE;
+            continue;
+        }
+        int reg = region_of(d, (uintptr_t)io->buf, (uint64_t)io->count * BLK_SIZE);
+        if (reg < 0) {
+            int r = rw(d, op, io->block, io->count, io->buf); /* bounced, now */
+            err = err ? err : r;
+            continue;
+        }
+        if ((op & ~BLK_FUA) == BLK_READ)
+            d->reads++;
+        else
+            d->writes++;
+        uint32_t page = (uint32_t)(((uintptr_t)io->buf - d->region[reg].va) / BLK_SIZE);
+        for (uint32_t done = 0; done < io->count;) {
+            uint32_t c = io->count - done;
+            if (c > BLK_REQ_MAX_BLOCKS)
+                c = BLK_REQ_MAX_BLOCKS;
+            reqs[nreq++] = (struct blk_req){.block = d->first + io->block + done,
+                                            .count = c,
+                                            .op = op,
+                                            .cap = d->cap,
+                                            .frame = d->region[reg].cap,
+                                            .page = page + done};
+            done += c;
+            if (nreq == BLK_BATCH_MAX) {
+                int r = run(d, reqs, nreq);
+                err = err ? err : r;
+                nreq = 0;
+            }
+        }
+    }
+    if (nreq) {
+        int r = run(d, reqs, nreq);
+        err = err ? err : r;
+    }
+    return err;
+}
+
 int blk_read(struct blkdev *d, uint64_t block, uint32_t count, void *buf)
 {
     return rw(d, BLK_READ, block, count, buf);

@@ -79,6 +79,20 @@ int blk_write(struct blkdev *d, uint64_t block, uint32_t count, const void *buf)
 /* Like blk_write, and returns once the data is on stable storage (FUA). */
 int blk_write_fua(struct blkdev *d, uint64_t block, uint32_t count, const void *buf);
 int blk_flush(struct blkdev *d);
+
+/* Many transfers at once (a cache writing back its dirty buffers, or
+ * reading ahead): on Spinel those whose buffers lie in registered regions
+ * go to the kernel together, up to BLK_BATCH_MAX requests per call, and
+ * run concurrently; the others follow one at a time through the bounce
+ * buffer. Returns once all are done: 0, or the first error (the other
+ * transfers were still made). */
+struct blk_io {
+    uint64_t block;
+    uint32_t count;
+    uint32_t write; /* 0: read into buf; 1: write from buf; 2: write, FUA */
+    void *buf;
+};
+int blk_rw_many(struct blkdev *d, const struct blk_io *ios, uint32_t n);
 static inline uint64_t blk_nblocks(const struct blkdev *d)
 {
     return d->nblocks;

@@ -64,6 +64,18 @@ int blk_write_fua(struct blkdev *d, uint64_t block, uint32_t count, const void *
     return r < 0 ? r : blk_flush(d);
 }
 
+int blk_rw_many(struct blkdev *d, const struct blk_io *ios, uint32_t n)
+{
+    int err = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int r = ios[i].write == 0   ? blk_read(d, ios[i].block, ios[i].count, ios[i].buf)
+                : ios[i].write == 2 ? blk_write_fua(d, ios[i].block, ios[i].count, ios[i].buf)
+                                    : blk_write(d, ios[i].block, ios[i].count, ios[i].buf);
+        err = err ? err : r;
+    }
+    return err;
+}
+
 int blk_flush(struct blkdev *d)
 {
     return fsync(d->fd) < 0 ? -E_IO : 0;

@@ -49,6 +49,14 @@ int main(int argc, char **argv)
     CHECK_EQ(blk_read(&d, 0, 1, b), 0); /* never written: zeros */
     CHECK_EQ(b[0] | b[BLK_SIZE - 1], 0);
 
+    /* Many at once, one out of range: the others are made. */
+    struct blk_io ios[3] = {{20, 1, 1, a}, {22, 2, 2, a + BLK_SIZE}, {300, 1, 1, a}};
+    CHECK_EQ(blk_rw_many(&d, ios, 3), -E_RANGE);
+    struct blk_io rd[2] = {{22, 2, 0, b}, {20, 1, 0, b + 2 * BLK_SIZE}};
+    CHECK_EQ(blk_rw_many(&d, rd, 2), 0);
+    CHECK_EQ(memcmp(b, a + BLK_SIZE, 2 * BLK_SIZE), 0);
+    CHECK_EQ(memcmp(b + 2 * BLK_SIZE, a, BLK_SIZE), 0);
+
     /* Out of range: nothing read or written. */
     CHECK_EQ(blk_read(&d, 256, 1, b), -E_RANGE);
     CHECK_EQ(blk_write(&d, 250, 7, a), -E_RANGE);
