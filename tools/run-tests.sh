@@ -330,8 +330,27 @@ check_disk_crash_point() {
     return 1
 }
 
+# Device errors: the same disk behind QEMU's blkdebug driver, which fails
+# reads of block 10000 and writes of block 10001 (sectors 80000, 80008):
+# those transfers, and only those, must complete with E_IO (t_blk_eio).
+check_disk_eio() {
+    local plog=build/test-eio.log img=${TEST_DISK:-build/test-disk.img} conf=build/test-blkdebug.conf
+    printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "80000"\n\n[inject-error]\nevent = "write_aio"\nerrno = "5"\nsector = "80008"\n' > $conf
+    local cmd=${qemu_cmd/-drive file=$img,if=none,id=d0,format=raw/-blockdev driver=raw,node-name=d0,file.driver=blkdebug,file.config=$conf,file.image.driver=file,file.image.filename=$img}
+    timeout --foreground -k 5 60 ${cmd/-append test/-append init=t_blk_eio} < /dev/null > "$plog" 2>&1
+    local pstatus=$?
+    if [ $pstatus = 1 ] && grep -aq 't_blk_eio: 0 failed checks' "$plog" &&
+        grep -aq 't_blk_eio stopped: exit 0' "$plog"; then
+        echo "PASS host/disk-eio: reads and writes the device fails complete with E_IO, the others not (see $plog)"
+        return 0
+    fi
+    echo "FAIL host/disk-eio: status $pstatus; see $plog"
+    return 1
+}
+
 host_check disk_persist
 host_check disk_crash_point
+host_check disk_eio
 host_check panic_report
 host_check stack_overflow
 host_check machine_check
