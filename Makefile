@@ -244,9 +244,14 @@ EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child $(B)/
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 # The disk's tests link libblk (lib/blk).
-BLK_PROGS := $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_blk*.c))
+BLK_PROGS := $(filter-out $(B)/user/t_blk_diskfs,$(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_blk*.c)))
 $(BLK_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/blk/blk.o
+# ... and the disk file system on it (lib/diskfs; libgcc for popcount).
+$(B)/user/t_blk_diskfs: $(B)/user/tests/t_blk_diskfs.o $(LIBC_OBJS) $(B)/lib/blk/blk.o \
+                        $(B)/lib/diskfs/diskfs.o $(B)/lib/diskfs/check.o
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/blk/blk.o $(B)/lib/diskfs/diskfs.o \
+	    $(B)/lib/diskfs/check.o -lgcc
 EXT_BIG_PROGS := $(B)/user/t_objquota $(B)/user/t_extbound
 $(EXT_BIG_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o $(B)/uext/bigobjs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o $(B)/uext/bigobjs.o
