@@ -368,9 +368,11 @@ test-crash:
 
 # The kernel-call fuzzer, longer than make test's run (docs/testing.md):
 #   make fuzz-kernel SEEDS="1 2 3" CALLS=100000 [FLAGS=15] [MINIMIZE=40] [OPS=...]
+# (with a scratch disk of its own, so that the block calls reach a device)
 fuzz-kernel: deps all
+	@rm -f $(B)/fuzz-disk.img && truncate -s 64M $(B)/fuzz-disk.img
 	@SEEDS="$(SEEDS)" CALLS="$(CALLS)" FLAGS="$(FLAGS)" MINIMIZE="$(MINIMIZE)" OPS="$(OPS)" TRACEFROM="$(TRACEFROM)" \
-	 tools/fuzz-kernel.sh "$(QEMU_BASE) -display none -serial stdio"
+	 tools/fuzz-kernel.sh "$(QEMU_BASE) $(call qemu_disk,$(B)/fuzz-disk.img) -display none -serial stdio"
 
 iso: $(B)/spinel.iso
 $(B)/spinel.iso: $(B)/spinel.bin $(B)/initrd.cpio tools/grub.cfg
