@@ -79,6 +79,7 @@ static int ram_read(void *ctx, uint64_t block, uint32_t count, void *buf)
     if (block + count > rd->nblocks)
         return -DFS_EIO;
     rd->reads += count;
+    rd->rcalls++;
     memcpy(buf, rd->data + block * DFS_BSIZE, (size_t)count * DFS_BSIZE);
     return 0;
 }
@@ -89,6 +90,7 @@ static int ram_write(void *ctx, uint64_t block, uint32_t count, const void *buf)
     if (block + count > rd->nblocks)
         return -DFS_EIO;
     rd->writes += count;
+    rd->wcalls++;
     memcpy(rd->data + block * DFS_BSIZE, buf, (size_t)count * DFS_BSIZE);
     return 0;
 }
@@ -142,9 +144,8 @@ int hostdev_umount(struct dfs *fs, bool force)
     int r = dfs_unmount(fs, force);
     if (r == -DFS_EBUSY)
         return r; /* still mounted */
-    /* The cache memory starts at the first buffer's original page. */
-    free(fs->bufs ? (void *)((uint8_t *)fs->bufs - (size_t)(fs->nbuf + 2) * DFS_BSIZE) : NULL);
-    fs->bufs = NULL;
+    free(fs->mem);
+    fs->mem = NULL;
     return r;
 }
 

@@ -16,7 +16,8 @@ void hostdev_close_file(struct dfs_dev *dev);
 struct ramdisk {
     uint8_t *data;
     uint64_t nblocks;
-    uint64_t reads, writes, flushes;
+    uint64_t reads, writes, flushes; /* blocks read, blocks written, flushes */
+    uint64_t rcalls, wcalls;         /* requests */
 };
 void ramdisk_init(struct ramdisk *rd, struct dfs_dev *dev, uint64_t nblocks);
 void ramdisk_free(struct ramdisk *rd);
