@@ -533,6 +533,15 @@ static int bfree(struct dfs *fs, uint32_t bno)
     return r;
 }
 
+/* (Spinel links no libgcc: no __builtin_popcountll.) */
+static uint32_t popcount64(uint64_t v)
+{
+    v = v - ((v >> 1) & 0x5555555555555555ull);
+    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (uint32_t)((v * 0x0101010101010101ull) >> 56);
+}
+
 /* Counts the clear bits of a bitmap below nbits. */
 static int count_free(struct dfs *fs, uint32_t start, uint32_t nblk, uint32_t nbits, uint32_t *out)
 {
@@ -550,7 +559,7 @@ static int count_free(struct dfs *fs, uint32_t start, uint32_t nblk, uint32_t nb
             uint64_t v = ~w[j];
             if (base + 64 > nbits)
                 v &= (1ull << (nbits - base)) - 1;
-            n += (uint32_t)__builtin_popcountll(v);
+            n += popcount64(v);
         }
         brelse(b);
     }
