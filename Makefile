@@ -250,6 +250,10 @@ $(BLK_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o
 EXT_BIG_PROGS := $(B)/user/t_objquota $(B)/user/t_extbound
 $(EXT_BIG_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o $(B)/uext/bigobjs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o $(B)/uext/bigobjs.o
+# The disk file system in the guest (lib/diskfs on libblk).
+DISKFS_OBJS := $(B)/lib/diskfs/diskfs.o $(B)/lib/diskfs/check.o $(B)/lib/diskfs/blkdev.o
+$(B)/user/t_diskfs: $(B)/user/tests/t_diskfs.o $(LIBC_OBJS) $(B)/lib/blk/blk.o $(DISKFS_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/blk/blk.o $(DISKFS_OBJS)
 
 # Programs of foreign-ABI envs (kernel/upcall.c): their `syscall` is
 # reflected to them, so libexo enters the kernel by the `int $0x81` gate
