@@ -274,6 +274,22 @@ check_http_curl() {
     return 1
 }
 
+# The disk file system survives crashes in the guest: three crash points of
+# t_diskfs_crash's workload (the kernel stops the machine at a random block
+# write), each checked by the host's fsck and by a second boot on the same
+# image that finds every record fsync acknowledged (tools/diskfs-crash.sh;
+# make test-crash runs many more).
+check_diskfs_crash() {
+    local q=${qemu_cmd%-append test} plog=build/test-diskfs-crash.log
+    q=${q//${TEST_DISK:-build/test-disk.img}/build/diskfs-crash.img}
+    if tools/diskfs-crash.sh 3 1 "$q" > "$plog" 2>&1; then
+        echo "PASS host/diskfs-crash: 3 crash points in the guest, fsck clean and fsynced data there after a second boot (see $plog)"
+        return 0
+    fi
+    echo "FAIL host/diskfs-crash: see $plog"
+    return 1
+}
+
 # The disk keeps what was written across boots: t_blk (in the suite above)
 # left a token on the scratch disk's last block, durably (FUA); it must be
 # in the image file once QEMU has exited, and a second boot on the same
@@ -351,6 +367,7 @@ check_disk_eio() {
 host_check disk_persist
 host_check disk_crash_point
 host_check disk_eio
+host_check diskfs_crash
 host_check panic_report
 host_check stack_overflow
 host_check machine_check

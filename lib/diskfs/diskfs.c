@@ -217,6 +217,14 @@ static int bget(struct dfs *fs, uint32_t bno, bool fresh, struct dfs_buf **out)
     return 0;
 }
 
+static bool cached(struct dfs *fs, uint32_t bno)
+{
+    for (struct dfs_buf *b = fs->hash[hslot(fs, bno)]; b; b = b->hnext)
+        if (b->blockno == bno && (b->flags & B_VALID))
+            return true;
+    return false;
+}
+
 static int bread(struct dfs *fs, uint32_t bno, struct dfs_buf **out)
 {
     return bget(fs, bno, false, out);
@@ -244,7 +252,30 @@ static void brelse(struct dfs_buf *b)
 
 static void *hdr_page(struct dfs *fs)
 {
-    return (uint8_t *)fs->loghome; /* a page of its own (dfs_mount) */
+    return fs->hdr;
+}
+
+/* Writes n blocks (data pointers d[0..n)) to start, start+1, ...: one
+ * request per DFS_STAGE blocks, copied through the staging pages (a single
+ * block goes straight from its page). */
+static int write_run(struct dfs *fs, uint32_t start, uint8_t *const *d, uint32_t n)
+{
+    for (uint32_t i = 0; i < n;) {
+        uint32_t k = n - i < DFS_STAGE ? n - i : DFS_STAGE;
+        const void *src = d[i];
+        if (k > 1) {
+            for (uint32_t j = 0; j < k; j++)
+                memcpy(fs->stage + (size_t)j * DFS_BSIZE, d[i + j], DFS_BSIZE);
+            src = fs->stage;
+        }
+        fs->stats.writes += k;
+        if (fs->dev.write(fs->dev.ctx, start + i, k, src) < 0) {
+            fs->err = -DFS_EIO;
+            return -DFS_EIO;
+        }
+        i += k;
+    }
+    return 0;
 }
 
 static int commit(struct dfs *fs)
@@ -263,18 +294,40 @@ static int commit(struct dfs *fs)
     uint32_t c = dfs_crc32c(0, &h->seq, 8);
     c = dfs_crc32c(c, &h->n, 4);
     c = dfs_crc32c(c, h->home, 4 * (size_t)h->n);
+    uint8_t **d = (uint8_t **)fs->sorted;
     for (uint32_t i = 0; i < fs->ntxn; i++) {
         c = dfs_crc32c(c, fs->txn[i]->data, DFS_BSIZE);
-        int r = dev_write(fs, fs->sb.log_start + 1 + i, fs->txn[i]->data);
-        if (r < 0)
-            return r;
+        d[i] = fs->txn[i]->data;
     }
     h->csum = c;
-    int r = dev_write(fs, fs->sb.log_start, h);
+    /* The journal blocks are contiguous: a few large requests. */
+    int r = write_run(fs, fs->sb.log_start + 1, d, fs->ntxn);
+    if (r == 0)
+        r = dev_write(fs, fs->sb.log_start, h);
     if (r == 0)
         r = dev_flush(fs); /* the commit point */
-    for (uint32_t i = 0; r == 0 && i < fs->ntxn; i++)
-        r = dev_write(fs, fs->txn[i]->blockno, fs->txn[i]->data);
+    if (r < 0)
+        return r;
+    /* Home: in block order (insertion sort: mostly sorted already), runs
+     * of consecutive blocks in one request. */
+    struct dfs_buf **sb = fs->sorted;
+    for (uint32_t i = 0; i < fs->ntxn; i++) {
+        struct dfs_buf *b = fs->txn[i];
+        uint32_t j = i;
+        for (; j > 0 && sb[j - 1]->blockno > b->blockno; j--)
+            sb[j] = sb[j - 1];
+        sb[j] = b;
+    }
+    for (uint32_t i = 0; r == 0 && i < fs->ntxn;) {
+        uint32_t k = 1;
+        while (i + k < fs->ntxn && k < DFS_STAGE && sb[i + k]->blockno == sb[i]->blockno + k)
+            k++;
+        uint8_t *run[DFS_STAGE];
+        for (uint32_t j = 0; j < k; j++)
+            run[j] = sb[i + j]->data;
+        r = write_run(fs, sb[i]->blockno, run, k);
+        i += k;
+    }
     if (r == 0)
         r = dev_flush(fs);
     if (r < 0)
@@ -480,6 +533,15 @@ static int bfree(struct dfs *fs, uint32_t bno)
     return r;
 }
 
+/* (Spinel links no libgcc: no __builtin_popcountll.) */
+static uint32_t popcount64(uint64_t v)
+{
+    v = v - ((v >> 1) & 0x5555555555555555ull);
+    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (uint32_t)((v * 0x0101010101010101ull) >> 56);
+}
+
 /* Counts the clear bits of a bitmap below nbits. */
 static int count_free(struct dfs *fs, uint32_t start, uint32_t nblk, uint32_t nbits, uint32_t *out)
 {
@@ -497,7 +559,7 @@ static int count_free(struct dfs *fs, uint32_t start, uint32_t nblk, uint32_t nb
             uint64_t v = ~w[j];
             if (base + 64 > nbits)
                 v &= (1ull << (nbits - base)) - 1;
-            n += (uint32_t)__builtin_popcountll(v);
+            n += popcount64(v);
         }
         brelse(b);
     }
@@ -1679,6 +1741,35 @@ int dfs_readdir(struct dfs *fs, uint32_t dir, uint64_t *pos, struct dfs_dirent *
     return 0;
 }
 
+/* Read-ahead: file block fb (at disk block bno, not cached) and the
+ * blocks after it that follow it on disk and are not cached, up to
+ * DFS_STAGE of them below eof, in one request. */
+static int readahead(struct dfs *fs, struct dfs_dinode *ip, uint64_t fb, uint32_t bno, uint64_t eof)
+{
+    uint32_t k = 1;
+    while (k < DFS_STAGE && fb + k < eof && bno + k < fs->sb.nblocks && !cached(fs, bno + k)) {
+        uint32_t nb;
+        if (bmap(fs, ip, fb + k, false, &nb, NULL) < 0 || nb != bno + k)
+            break;
+        k++;
+    }
+    if (k == 1)
+        return 0;
+    fs->stats.reads += k;
+    fs->stats.readahead += k - 1;
+    if (fs->dev.read(fs->dev.ctx, bno, k, fs->stage) < 0)
+        return -DFS_EIO;
+    for (uint32_t j = 0; j < k; j++) {
+        struct dfs_buf *b;
+        int r = bget(fs, bno + j, true, &b); /* a fresh slot: no read */
+        if (r < 0)
+            return r;
+        memcpy(b->data, fs->stage + (size_t)j * DFS_BSIZE, DFS_BSIZE);
+        brelse(b);
+    }
+    return 0;
+}
+
 int64_t dfs_read(struct dfs *fs, uint32_t ino, uint64_t off, void *buf, uint64_t len)
 {
     if (fs->err)
@@ -1709,6 +1800,15 @@ int64_t dfs_read(struct dfs *fs, uint32_t ino, uint64_t off, void *buf, uint64_t
             memset((uint8_t *)buf + done, 0, n);
         } else {
             struct dfs_buf *b;
+            /* Sequential: this call reads several blocks, or the last call
+             * on this inode ended just before. */
+            uint64_t fb = o / DFS_BSIZE;
+            bool seq = len - done > n || (fs->ra_ino == ino && fs->ra_next == fb);
+            if (seq && !cached(fs, bno) &&
+                (r = readahead(fs, &ip, fb, bno, (ip.size + DFS_BSIZE - 1) / DFS_BSIZE)) < 0)
+                return r;
+            fs->ra_ino = ino;
+            fs->ra_next = fb + 1;
             if ((r = bread(fs, bno, &b)) < 0)
                 return r;
             memcpy((uint8_t *)buf + done, b->data + bo, n);
@@ -2022,11 +2122,12 @@ static uint32_t pow2_at_least(uint32_t n)
 
 size_t dfs_cache_bytes(uint32_t nbuf)
 {
-    /* nbuf pages, the journal header page and a scratch page, then the
-     * slots, the hash heads and the transaction list. */
-    return (size_t)(nbuf + 2) * DFS_BSIZE + align8(nbuf * sizeof(struct dfs_buf)) +
+    /* nbuf pages, the journal header page, a scratch page and the staging
+     * pages, then the slots, the hash heads, the transaction list and its
+     * sorted copy. */
+    return (size_t)(nbuf + 2 + DFS_STAGE) * DFS_BSIZE + align8(nbuf * sizeof(struct dfs_buf)) +
            align8(pow2_at_least(nbuf) * sizeof(struct dfs_buf *)) +
-           align8(nbuf * sizeof(struct dfs_buf *));
+           2 * align8(nbuf * sizeof(struct dfs_buf *));
 }
 
 int dfs_mount(struct dfs *fs, const struct dfs_dev *dev, const struct dfs_hooks *hooks, void *mem,
@@ -2045,15 +2146,19 @@ int dfs_mount(struct dfs *fs, const struct dfs_dev *dev, const struct dfs_hooks 
         nbuf++;
     uint8_t *p = mem;
     uint8_t *pages = p;
-    fs->loghome = (uint32_t *)(p + (size_t)nbuf * DFS_BSIZE); /* the header page */
+    fs->mem = mem;
+    fs->hdr = p + (size_t)nbuf * DFS_BSIZE;
     uint8_t *scratch = p + (size_t)(nbuf + 1) * DFS_BSIZE;
-    p += (size_t)(nbuf + 2) * DFS_BSIZE;
+    fs->stage = p + (size_t)(nbuf + 2) * DFS_BSIZE;
+    p += (size_t)(nbuf + 2 + DFS_STAGE) * DFS_BSIZE;
     fs->bufs = (struct dfs_buf *)p;
     p += align8(nbuf * sizeof(struct dfs_buf));
     fs->nhash = pow2_at_least(nbuf);
     fs->hash = (struct dfs_buf **)p;
     p += align8(fs->nhash * sizeof(struct dfs_buf *));
     fs->txn = (struct dfs_buf **)p;
+    p += align8(nbuf * sizeof(struct dfs_buf *));
+    fs->sorted = (struct dfs_buf **)p;
     fs->nbuf = nbuf;
     fs->npages = nbuf;
     memset(fs->bufs, 0, nbuf * sizeof(struct dfs_buf));
@@ -2077,7 +2182,7 @@ int dfs_mount(struct dfs *fs, const struct dfs_dev *dev, const struct dfs_hooks 
         return -DFS_EINVAL;
     fs->sb = sb;
     set_cap(fs);
-    if ((r = replay(fs, (uint8_t *)fs->loghome, scratch)) < 0)
+    if ((r = replay(fs, fs->hdr, scratch)) < 0)
         return r;
     /* The superblock again: replay may have changed it (orphan list). */
     if ((r = dev_read(fs, 0, scratch)) < 0)

@@ -29,6 +29,7 @@
 #define DFS_LINK_MAX  65000 /* most links to one inode */
 #define DFS_OPEN_MAX  128   /* inodes open at once (ENFILE past that) */
 #define DFS_CACHE_MIN 64    /* fewest cache buffers a mounted file system keeps */
+#define DFS_STAGE     32    /* most blocks in one device request (read-ahead, commit runs) */
 #define DFS_NDIRECT   12
 /* Largest file: 12 direct blocks, then single, double and triple indirect
  * blocks of 1024 block numbers each: about 4 TiB. */
@@ -161,7 +162,7 @@ struct dfs_buf {
 
 struct dfs_stats {
     uint64_t reads, writes, flushes; /* block device calls (blocks for r/w) */
-    uint64_t hits, misses, evictions, commits, logged, replayed;
+    uint64_t hits, misses, evictions, commits, logged, replayed, readahead;
 };
 
 struct dfs_cred {
@@ -185,14 +186,19 @@ struct dfs {
     struct dfs_buf lru; /* sentinel of the LRU list */
     /* journal: the running transaction (pinned, dirty buffers) */
     struct dfs_buf **txn;
+    struct dfs_buf **sorted; /* commit: txn in block order */
     uint32_t ntxn;
     uint32_t txn_cap;  /* most blocks a transaction may hold now */
     uint32_t op_limit; /* ntxn may not pass this during the current op */
     uint64_t seq;      /* sequence of the next commit */
-    uint32_t *loghome; /* scratch for the header's home list */
+    uint8_t *hdr;      /* a page for the journal header */
+    uint8_t *stage;    /* DFS_STAGE pages: multi-block requests go through here */
+    void *mem;         /* the cache memory given to dfs_mount */
     /* allocation */
     uint32_t free_blocks, free_inodes;
     uint32_t bhint, ihint;
+    uint32_t ra_ino; /* read-ahead: the last inode read, and the block after */
+    uint64_t ra_next;
     /* open inodes */
     struct {
         uint32_t ino, refs;

@@ -34,6 +34,7 @@ void t_fresh(struct ramdisk *rd, struct dfs_dev *dev, struct dfs *fs, uint64_t n
 /* Runs dfs_check on dev (unmounted, or synced); prints problems; returns
  * the number found. */
 int t_fsck(const struct dfs_dev *dev);
+int t_fsck_quiet(const struct dfs_dev *dev); /* no report */
 /* Unmounts and mounts again (nbuf buffers). */
 void t_remount(struct dfs *fs, const struct dfs_dev *dev, uint32_t nbuf);
 
@@ -45,5 +46,6 @@ void test_ops(void);
 void test_big(void);
 void test_random(void);
 void test_crash(int points, unsigned seed, bool verbose);
+void test_corrupt(int rounds);
 
 #endif

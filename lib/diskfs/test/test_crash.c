@@ -79,15 +79,20 @@ static void crash(struct crashdev *c)
 static int cd_write(void *ctx, uint64_t b, uint32_t n, const void *buf)
 {
     struct crashdev *c = ctx;
-    if (c->crashed || b + n > NBLOCKS || n != 1 || c->npend >= 4096)
-        return -DFS_EIO;
-    memcpy(c->cur + b * DFS_BSIZE, buf, DFS_BSIZE);
-    c->pend[c->npend].b = (uint32_t)b;
-    memcpy(c->pend[c->npend].data, buf, DFS_BSIZE);
-    c->npend++;
-    if (++c->writes == c->crash_at) {
-        crash(c);
-        return -DFS_EIO;
+    /* A request of several blocks may be torn: each block is a write of
+     * its own, and power may go between any two. */
+    for (uint32_t i = 0; i < n; i++) {
+        if (c->crashed || b + i >= NBLOCKS || c->npend >= 4096)
+            return -DFS_EIO;
+        const uint8_t *d = (const uint8_t *)buf + (size_t)i * DFS_BSIZE;
+        memcpy(c->cur + (b + i) * DFS_BSIZE, d, DFS_BSIZE);
+        c->pend[c->npend].b = (uint32_t)(b + i);
+        memcpy(c->pend[c->npend].data, d, DFS_BSIZE);
+        c->npend++;
+        if (++c->writes == c->crash_at) {
+            crash(c);
+            return -DFS_EIO;
+        }
     }
     return 0;
 }
@@ -284,7 +289,7 @@ static void workload(struct crashdev *c, unsigned seed, int nops, struct run *ou
             g_fail++;
         }
     }
-    free((uint8_t *)fs.bufs - (size_t)(fs.nbuf + 2) * DFS_BSIZE);
+    free(fs.mem);
     /* What fsync promised: the last state synced before the crash. */
     out->synced[MAXOPS] = synced;
 }

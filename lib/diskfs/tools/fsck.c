@@ -1,14 +1,17 @@
 /*
  * fsck - checks a Spinel disk file system image (read only).
  *
- *   fsck [-q] IMAGE
+ *   fsck [-q] [-o BLOCK] IMAGE
  *
+ * -o: the file system starts at that block of IMAGE (a partition, or the
+ * sub-range a guest test used).
  * Prints each problem and a summary.  A committed transaction still in the
  * journal is checked as if replayed (mount replays it).  Exit status: 0
  * consistent, 1 problems found, 2 the image cannot be read.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,20 +20,24 @@
 int main(int argc, char **argv)
 {
     bool quiet = false;
+    unsigned long long first = 0;
     int c;
-    while ((c = getopt(argc, argv, "q")) != -1) {
-        if (c != 'q') {
-            fprintf(stderr, "usage: fsck [-q] IMAGE\n");
+    while ((c = getopt(argc, argv, "qo:")) != -1) {
+        if (c == 'q') {
+            quiet = true;
+        } else if (c == 'o') {
+            first = strtoull(optarg, NULL, 0);
+        } else {
+            fprintf(stderr, "usage: fsck [-q] [-o BLOCK] IMAGE\n");
             return 2;
         }
-        quiet = true;
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "usage: fsck [-q] IMAGE\n");
+        fprintf(stderr, "usage: fsck [-q] [-o BLOCK] IMAGE\n");
         return 2;
     }
     struct dfs_dev dev;
-    if (hostdev_open_file(&dev, argv[optind], true) < 0) {
+    if (hostdev_open_file_at(&dev, argv[optind], true, first) < 0) {
         fprintf(stderr, "fsck: %s: %s\n", argv[optind], strerror(errno));
         return 2;
     }

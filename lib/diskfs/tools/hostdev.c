@@ -14,13 +14,14 @@
 
 struct filedev {
     int fd;
+    uint64_t base; /* the file system's first block in the file */
 };
 
 static int file_read(void *ctx, uint64_t block, uint32_t count, void *buf)
 {
     struct filedev *f = ctx;
     size_t n = (size_t)count * DFS_BSIZE;
-    ssize_t r = pread(f->fd, buf, n, (off_t)(block * DFS_BSIZE));
+    ssize_t r = pread(f->fd, buf, n, (off_t)((f->base + block) * DFS_BSIZE));
     if (r < 0)
         return -DFS_EIO;
     if ((size_t)r < n)
@@ -32,7 +33,8 @@ static int file_write(void *ctx, uint64_t block, uint32_t count, const void *buf
 {
     struct filedev *f = ctx;
     size_t n = (size_t)count * DFS_BSIZE;
-    return pwrite(f->fd, buf, n, (off_t)(block * DFS_BSIZE)) == (ssize_t)n ? 0 : -DFS_EIO;
+    return pwrite(f->fd, buf, n, (off_t)((f->base + block) * DFS_BSIZE)) == (ssize_t)n ? 0
+                                                                                       : -DFS_EIO;
 }
 
 static int file_flush(void *ctx)
@@ -42,6 +44,11 @@ static int file_flush(void *ctx)
 }
 
 int hostdev_open_file(struct dfs_dev *dev, const char *path, bool readonly)
+{
+    return hostdev_open_file_at(dev, path, readonly, 0);
+}
+
+int hostdev_open_file_at(struct dfs_dev *dev, const char *path, bool readonly, uint64_t first)
 {
     int fd = open(path, readonly ? O_RDONLY : O_RDWR);
     if (fd < 0)
@@ -58,8 +65,10 @@ int hostdev_open_file(struct dfs_dev *dev, const char *path, bool readonly)
         return -1;
     }
     f->fd = fd;
+    f->base = first;
     dev->ctx = f;
     dev->nblocks = (uint64_t)st.st_size / DFS_BSIZE;
+    dev->nblocks = dev->nblocks > first ? dev->nblocks - first : 0;
     dev->read = file_read;
     dev->write = file_write;
     dev->flush = file_flush;
@@ -79,6 +88,7 @@ static int ram_read(void *ctx, uint64_t block, uint32_t count, void *buf)
     if (block + count > rd->nblocks)
         return -DFS_EIO;
     rd->reads += count;
+    rd->rcalls++;
     memcpy(buf, rd->data + block * DFS_BSIZE, (size_t)count * DFS_BSIZE);
     return 0;
 }
@@ -89,6 +99,7 @@ static int ram_write(void *ctx, uint64_t block, uint32_t count, const void *buf)
     if (block + count > rd->nblocks)
         return -DFS_EIO;
     rd->writes += count;
+    rd->wcalls++;
     memcpy(rd->data + block * DFS_BSIZE, buf, (size_t)count * DFS_BSIZE);
     return 0;
 }
@@ -142,9 +153,8 @@ int hostdev_umount(struct dfs *fs, bool force)
     int r = dfs_unmount(fs, force);
     if (r == -DFS_EBUSY)
         return r; /* still mounted */
-    /* The cache memory starts at the first buffer's original page. */
-    free(fs->bufs ? (void *)((uint8_t *)fs->bufs - (size_t)(fs->nbuf + 2) * DFS_BSIZE) : NULL);
-    fs->bufs = NULL;
+    free(fs->mem);
+    fs->mem = NULL;
     return r;
 }
 

@@ -10,13 +10,16 @@
 /* An image file opened read-write (readonly: reads only, writes fail).
  * Returns 0 or -1 (errno set). */
 int hostdev_open_file(struct dfs_dev *dev, const char *path, bool readonly);
+/* The same, for a file system that starts at block first of the file. */
+int hostdev_open_file_at(struct dfs_dev *dev, const char *path, bool readonly, uint64_t first);
 void hostdev_close_file(struct dfs_dev *dev);
 
 /* An image of nblocks blocks in memory, zeroed. */
 struct ramdisk {
     uint8_t *data;
     uint64_t nblocks;
-    uint64_t reads, writes, flushes;
+    uint64_t reads, writes, flushes; /* blocks read, blocks written, flushes */
+    uint64_t rcalls, wcalls;         /* requests */
 };
 void ramdisk_init(struct ramdisk *rd, struct dfs_dev *dev, uint64_t nblocks);
 void ramdisk_free(struct ramdisk *rd);
