@@ -335,13 +335,17 @@ kcall_pct_call:
     jz 5f                        /* 0: the full path */
     add $32, %rsp                /* answered in place, or into the callee (now the CPU's env) */
     jmp return_to_user
-    /* Fall back: restore the registers the full path reads, and take it. */
+    /* Fall back: restore the registers the full path reads, clear the other
+     * caller-saved ones (the full path saves them in the frame, which the
+     * caller gets back: not pct_fast_call's values), and take it. */
 5:  mov %gs:CPU_OFF_UTF_TOP, %rax
     sub $TF_SIZE, %rax
     mov TF_RDI(%rax), %rdi
     mov TF_RSI(%rax), %rsi
     mov TF_RDX(%rax), %rdx
     mov TF_R10(%rax), %r10
+    xor %r8d, %r8d
+    xor %r9d, %r9d
     mov $SYS_pct_call, %eax
     jmp kcall_to_full
 
@@ -361,7 +365,8 @@ kcall_pct_reply:
  * only what the ABI keeps (SAVE_CALL_FRAME), and sched_yield_fast /
  * sched_block_fast switch straight to the next slot's env in the common case,
  * or answer NULL, having changed nothing: the full path then takes the call
- * (its frame overwrites this one). */
+ * (its frame overwrites this one, so the registers it saves are cleared
+ * first: none of the C code's values may reach the env). */
     .global kcall_yield
 kcall_yield:
     SAVE_CALL_FRAME
@@ -381,9 +386,14 @@ kcall_block:
     jz 2f
     add $32, %rsp                /* into the env it made the CPU's */
     jmp return_to_user
-2:  mov %gs:CPU_OFF_UTF_TOP, %rax
-    mov TF_RDI - TF_SIZE(%rax), %rdi
+2:  mov %gs:CPU_OFF_UTF_TOP, %rax     /* fall back: the argument back, the */
+    mov TF_RDI - TF_SIZE(%rax), %rdi  /* rest of the C code's registers cleared */
     mov %edx, %eax
+    xor %esi, %esi
+    xor %edx, %edx
+    xor %r8d, %r8d
+    xor %r9d, %r9d
+    xor %r10d, %r10d
     jmp kcall_to_full
 
 /* kcall_entry[n] of a call that needs a full frame: drop the fast path's
