@@ -441,6 +441,29 @@ static void ep_free(struct endpoint *ep)
     ep->gen = (gen + 1) & 0xffffff;
 }
 
+void net_module_gone(u32 module)
+{
+    spin_lock(&net_lock);
+    for (int i = 0; i < NEP; i++) {
+        struct endpoint *ep = &eps[i];
+        if (!ep->used)
+            continue;
+        u32 k = 0;
+        for (u32 j = 0; j < ep->nfilt; j++) {
+            if (ep->filt[j].module == module)
+                ext_packet_put(module);
+            else
+                ep->filt[k++] = ep->filt[j];
+        }
+        ep->nfilt = k;
+        if (ep->has_ash && ep->ash_module == module) {
+            ep->has_ash = false;
+            ext_packet_put(module);
+        }
+    }
+    spin_unlock(&net_lock);
+}
+
 void net_release(u64 object)
 {
     u32 idx = object & 0xff, kind = object >> 8 & 0xff;

@@ -23,6 +23,9 @@ void net_register(struct netdev *nd);
 void net_rx(struct netdev *nd, const u8 *frame, u32 len);
 /* The ash_send helper: the running ASH sends len bytes of its reply buffer. */
 int net_ash_send(void *ctx, u64 len);
+/* The capability of extension module `module` (ext.c's index) went away:
+ * the filters and handlers attached from it are detached. */
+void net_module_gone(u32 module);
 /* An original CAP_NET capability went away (cap.c). */
 void net_release(u64 object);
 /* Kernel unit tests (ktest.c). */
