@@ -10,9 +10,14 @@ struct netdev {
     const char *name;
     u32 ifindex; /* enum net_ifindex */
     u8 mac[6];
-    /* Sends one frame (already checked by net.c, which keeps no reference
-     * to it after the call). Returns 0, or -E_AGAIN if the device is full. */
-    int (*xmit)(struct netdev *nd, const u8 *frame, u32 len);
+    /* Sending takes two steps, so that a frame is copied once: tx_buf gives
+     * the place (NET_FRAME_MAX bytes) where the next frame's bytes go, or
+     * NULL if the device is full; net.c copies the frame there, checks it
+     * there (where its sender cannot change it), then either calls
+     * tx_commit with its length, which sends it, or does not (the next
+     * tx_buf gives the same place). */
+    u8 *(*tx_buf)(struct netdev *nd);
+    void (*tx_commit)(struct netdev *nd, u32 len);
 };
 
 void net_init(void);
