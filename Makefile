@@ -72,7 +72,7 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all docs run run-bench run-boot test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
+.PHONY: all docs run run-bench run-boot bench-net test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
         test-linux linux-record linux-record-check FORCE
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
@@ -419,6 +419,11 @@ run-boot: deps all
 bench: deps all
 	SPINEL_BENCH_CMD="make -s run-bench" SPINEL_BOOT_CMD="make -s run-boot" \
 	    tools/bench/run.sh $(BENCH_ARGS)
+
+# The web servers under the same HTTP load from the host (ab): Spinel's
+# httpd against busybox httpd on Debian's Linux, same QEMU (tools/bench/net.sh).
+bench-net: deps all
+	tools/bench/net.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

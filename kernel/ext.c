@@ -254,6 +254,7 @@ static void module_release(struct ext_module *m)
     for (int i = 0; i < MAX_HANDLERS; i++)
         if (handlers[i].used && handlers[i].module == idx)
             ext_handler_free(i);
+    net_module_gone(idx); /* and its packet filters and handlers */
     module_put(m);
 }
 

@@ -114,8 +114,6 @@ static struct endpoint eps[NEP];
 static struct endpoint *ash_ep;
 static struct netif *ash_if;
 static u8 ash_reply[EXT_ASH_REPLY_SIZE];
-/* A frame being sent, copied out of its env's memory before it is checked. */
-static u8 tx_buf[NET_FRAME_MAX];
 
 /* ---- the loopback device ---- */
 
@@ -125,18 +123,22 @@ static struct {
     u8 frame[LO_QUEUE][NET_FRAME_MAX];
 } lo;
 
-static int lo_xmit(struct netdev *nd, const u8 *frame, u32 len)
+/* The loopback's "device memory" is its queue: a frame is sent into the
+ * next free entry, and delivered from there (lo_drain). */
+static u8 *lo_tx_buf(struct netdev *nd)
 {
     (void)nd;
-    if (lo.tail - lo.head == LO_QUEUE)
-        return -E_AGAIN;
-    u32 i = lo.tail++ % LO_QUEUE;
-    memcpy(lo.frame[i], frame, len);
-    lo.len[i] = len;
-    return 0;
+    return lo.tail - lo.head == LO_QUEUE ? NULL : lo.frame[lo.tail % LO_QUEUE];
 }
 
-static struct netdev lo_dev = {"lo", NETIF_LO, {0x02, 0x00, 0x00, 0x00, 0x00, 0x01}, lo_xmit};
+static void lo_tx_commit(struct netdev *nd, u32 len)
+{
+    (void)nd;
+    lo.len[lo.tail++ % LO_QUEUE] = len;
+}
+
+static struct netdev lo_dev = {
+    "lo", NETIF_LO, {0x02, 0x00, 0x00, 0x00, 0x00, 0x01}, lo_tx_buf, lo_tx_commit};
 
 /* ---- frames ---- */
 
@@ -263,17 +265,21 @@ static bool may_send(struct netif *ni, struct endpoint *ep, const u8 *f, u32 len
     return false;
 }
 
-/* Sends a frame in kernel memory for ep; 0 or -E_x. */
+/* Sends len bytes at f for ep: copies them into the device's next transmit
+ * buffer (the one copy), checks them there, sends them. 0 or -E_x. */
 static int send_checked(struct netif *ni, struct endpoint *ep, const u8 *f, u32 len)
 {
     if (len < NET_FRAME_MIN || len > NET_FRAME_MAX)
         return -E_RANGE;
-    if (!may_send(ni, ep, f, len))
+    u8 *buf = ni->nd->tx_buf(ni->nd);
+    if (!buf)
+        return -E_AGAIN;
+    memcpy(buf, f, len);
+    if (!may_send(ni, ep, buf, len))
         return -E_PERM;
-    int r = ni->nd->xmit(ni->nd, f, len);
-    if (r == 0)
-        ni->st.tx_frames++;
-    return r;
+    ni->nd->tx_commit(ni->nd, len);
+    ni->st.tx_frames++;
+    return 0;
 }
 
 /* Demultiplexes one frame. Called with net_lock. */
@@ -340,17 +346,16 @@ static void deliver(struct netif *ni, const u8 *f, u32 len)
 static void lo_drain(void)
 {
     struct netif *ni = &ifs[NETIF_LO];
-    static u8 frame[NET_FRAME_MAX]; /* (delivery may queue more behind it) */
     u32 budget = LO_BUDGET;
     while (lo.head != lo.tail) {
-        u32 i = lo.head++ % LO_QUEUE, len = lo.len[i];
-        if (!budget) {
+        u32 i = lo.head % LO_QUEUE;
+        if (budget) {
+            budget--;
+            deliver(ni, lo.frame[i], lo.len[i]); /* (its entry stays taken meanwhile) */
+        } else {
             ni->st.lo_dropped++;
-            continue;
         }
-        budget--;
-        memcpy(frame, lo.frame[i], len);
-        deliver(ni, frame, len);
+        lo.head++;
     }
 }
 
@@ -439,6 +444,29 @@ static void ep_free(struct endpoint *ep)
     u32 gen = ep->gen;
     memset(ep, 0, sizeof *ep);
     ep->gen = (gen + 1) & 0xffffff;
+}
+
+void net_module_gone(u32 module)
+{
+    spin_lock(&net_lock);
+    for (int i = 0; i < NEP; i++) {
+        struct endpoint *ep = &eps[i];
+        if (!ep->used)
+            continue;
+        u32 k = 0;
+        for (u32 j = 0; j < ep->nfilt; j++) {
+            if (ep->filt[j].module == module)
+                ext_packet_put(module);
+            else
+                ep->filt[k++] = ep->filt[j];
+        }
+        ep->nfilt = k;
+        if (ep->has_ash && ep->ash_module == module) {
+            ep->has_ash = false;
+            ext_packet_put(module);
+        }
+    }
+    spin_unlock(&net_lock);
 }
 
 void net_release(u64 object)
@@ -639,8 +667,7 @@ s64 sys_net_tx(u64 uep)
         if (d.len < NET_FRAME_MIN || d.len > NET_FRAME_MAX || d.off > bytes - d.len) {
             st = -E_RANGE;
         } else {
-            memcpy(tx_buf, blk + d.off, d.len); /* checked and sent as copied */
-            st = send_checked(ni, ep, tx_buf, d.len);
+            st = send_checked(ni, ep, blk + d.off, d.len); /* (checked as copied) */
             if (st == -E_AGAIN)
                 break; /* the device is full: the rest stays posted */
         }

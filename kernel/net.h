@@ -10,9 +10,14 @@ struct netdev {
     const char *name;
     u32 ifindex; /* enum net_ifindex */
     u8 mac[6];
-    /* Sends one frame (already checked by net.c, which keeps no reference
-     * to it after the call). Returns 0, or -E_AGAIN if the device is full. */
-    int (*xmit)(struct netdev *nd, const u8 *frame, u32 len);
+    /* Sending takes two steps, so that a frame is copied once: tx_buf gives
+     * the place (NET_FRAME_MAX bytes) where the next frame's bytes go, or
+     * NULL if the device is full; net.c copies the frame there, checks it
+     * there (where its sender cannot change it), then either calls
+     * tx_commit with its length, which sends it, or does not (the next
+     * tx_buf gives the same place). */
+    u8 *(*tx_buf)(struct netdev *nd);
+    void (*tx_commit)(struct netdev *nd, u32 len);
 };
 
 void net_init(void);
@@ -23,6 +28,9 @@ void net_register(struct netdev *nd);
 void net_rx(struct netdev *nd, const u8 *frame, u32 len);
 /* The ash_send helper: the running ASH sends len bytes of its reply buffer. */
 int net_ash_send(void *ctx, u64 len);
+/* The capability of extension module `module` (ext.c's index) went away:
+ * the filters and handlers attached from it are detached. */
+void net_module_gone(u32 module);
 /* An original CAP_NET capability went away (cap.c). */
 void net_release(u64 object);
 /* Kernel unit tests (ktest.c). */

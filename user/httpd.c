@@ -259,6 +259,7 @@ static void conn_free(struct conn *c)
         tcp_recv(c->pcb, NULL);
         tcp_sent(c->pcb, NULL);
         tcp_err(c->pcb, NULL);
+        tcp_poll(c->pcb, NULL, 0);
     }
     memset(c, 0, sizeof *c);
 }
@@ -358,6 +359,16 @@ static void on_err(void *arg, err_t err)
     }
 }
 
+/* Every second: a response stalled because lwIP had no room (its pools are
+ * shared by all connections) goes on even if no ACK comes to call on_sent. */
+static err_t on_poll(void *arg, struct tcp_pcb *pcb)
+{
+    (void)pcb;
+    if (arg)
+        pump(arg);
+    return ERR_OK;
+}
+
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     (void)arg;
@@ -377,6 +388,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     tcp_recv(pcb, on_recv);
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_err);
+    tcp_poll(pcb, on_poll, 2);
     tcp_nagle_disable(pcb);
     return ERR_OK;
 }

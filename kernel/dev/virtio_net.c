@@ -11,8 +11,8 @@
  * (so no transmit interrupt is needed). No offloads are negotiated: the
  * frames are plain Ethernet both ways.
  *
- * Locking: xmit runs under net_lock (net.c), and is the only user of the
- * transmit queue; the receive queue is used by the interrupt handler only
+ * Locking: nic_tx_buf and nic_tx_commit run under net_lock (net.c), and
+ * are the only users of the transmit queue; the receive queue is used by the interrupt handler only
  * (and by init before the device runs). Kernel code runs with interrupts
  * off, so the handler never interleaves with either on this CPU. */
 #include "../kernel.h"
@@ -34,6 +34,7 @@ static struct {
     paddr_t rx_buf[NRX], tx_buf[NTX]; /* physical; two buffers per frame */
     u16 tx_id[NTX];                   /* the chain head each busy tx buffer went out as */
     bool tx_busy[NTX];
+    u32 tx_next; /* the buffer nic_tx_buf gave out */
     u64 interrupts, rx_errors, tx_full;
     struct netdev nd;
 } nic;
@@ -74,7 +75,9 @@ static void tx_intr(void *arg)
     (void)arg; /* (sent buffers are taken back by the next xmit) */
 }
 
-static int nic_xmit(struct netdev *nd, const u8 *frame, u32 len)
+/* The next free transmit buffer (after taking back what the device has
+ * sent), its header zeroed; NULL if all are in flight. */
+static u8 *nic_tx_buf(struct netdev *nd)
 {
     (void)nd;
     u32 head, used;
@@ -85,23 +88,29 @@ static int nic_xmit(struct netdev *nd, const u8 *frame, u32 len)
     u32 i = 0;
     while (i < NTX && nic.tx_busy[i])
         i++;
-    if (i == NTX || len + NET_HDR > BUF) {
+    if (i == NTX) {
         nic.tx_full++;
-        return -E_AGAIN;
+        return NULL;
     }
+    nic.tx_next = i;
     u8 *b = P2V(nic.tx_buf[i]);
     memset(b, 0, NET_HDR);
-    memcpy(b + NET_HDR, frame, len);
+    return b + NET_HDR;
+}
+
+static void nic_tx_commit(struct netdev *nd, u32 len)
+{
+    (void)nd;
+    u32 i = nic.tx_next;
     struct virtq_buf vb = {nic.tx_buf[i], NET_HDR + len, false};
     int h = virtq_add(&nic.txq, &vb, 1);
-    if (h < 0) {
+    if (h < 0) { /* (cannot happen: as many descriptors as buffers) */
         nic.tx_full++;
-        return -E_AGAIN;
+        return;
     }
     nic.tx_id[i] = (u16)h;
     nic.tx_busy[i] = true;
     virtq_kick(&nic.txq);
-    return 0;
 }
 
 void virtio_net_init(void)
@@ -146,7 +155,8 @@ void virtio_net_init(void)
     }
     nic.nd.name = "net0";
     nic.nd.ifindex = NETIF_NET0;
-    nic.nd.xmit = nic_xmit;
+    nic.nd.tx_buf = nic_tx_buf;
+    nic.nd.tx_commit = nic_tx_commit;
     for (u32 i = 0; i < 6; i++)
         nic.nd.mac[i] = nic.vd.features & VIRTIO_NET_F_MAC ? virtio_cfg_read8(&nic.vd, i) : 0;
     if (!(nic.vd.features & VIRTIO_NET_F_MAC))

@@ -71,9 +71,11 @@ uint32_t lnet_endpoint(void)
     return L.ep;
 }
 
+/* Sends what is posted: also what the device could not take last time
+ * (sys_net_tx leaves it posted), so the ring never stays full. */
 static void flush(void)
 {
-    if (L.pending) {
+    if (L.r->tx_head != L.r->tx_tail) {
         sys_net_tx(L.ep);
         L.pending = 0;
     }

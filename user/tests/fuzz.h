@@ -35,8 +35,9 @@
 #define FZ_TRACE 0x10 /* (in a child's seed event) print every call, as the root does */
 
 #define FZ_NCALLS                                                                                  \
-    61 /* kernel calls 0 .. 60 (kernel/kcalls.tbl; 41-49, 51-59 unused); and                       \
-          the disk's, 80-83, picked on their own */
+    61            /* kernel calls 0 .. 60 (kernel/kcalls.tbl; 41-49, 51-59 unused); and            \
+                     the disk's, 80-83, picked on their own */
+#define FZ_NNET 6 /* and the network's, SYS_net_open .. SYS_net_ctl (90 .. 95) */
 static const char *const fz_names[FZ_NCALLS] = {
     "null",          "cputs",           "exit",
     "sysinfo",       "console_read",    "cap_inspect",
@@ -441,8 +442,8 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         nr = (long)fz_any(r);
     else if (k < 13)
         nr = SYS_blk_submit + (long)fz_below(r, 4); /* the disk's calls, 80-83 */
-    else
-        nr = (long)fz_below(r, FZ_NCALLS);
+    else if ((nr = (long)fz_below(r, FZ_NCALLS + FZ_NNET)) >= FZ_NCALLS)
+        nr = SYS_net_open + (nr - FZ_NCALLS); /* the network's calls, 90 .. 95 */
     if (nr == SYS_null && fz_pct(r, 50))
         nr = SYS_frame_copy; /* (call 100, beyond the table above: half of sys_null's turns) */
     int returns_slot = 0, returns_env = 0;
@@ -708,6 +709,33 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
     case SYS_pct_give: /* (outside a call: refused; inside one: a copy for the caller) */
         a[0] = fz_slot(c, r), a[1] = fz_pct(r, 80) ? fz_below(r, 128) : fz_any(r);
         break;
+    /* The network: devices (the fuzzer, a root, may open them), endpoints on
+     * whatever blocks it holds (whose rings it may have mapped and
+     * scribbled on: garbage descriptors and indices), filters with random
+     * keys, sends, statistics, control. */
+    case SYS_net_open:
+        a[0] = fz_pct(r, 80) ? fz_below(r, 3) : fz_any(r), returns_slot = 1;
+        break;
+    case SYS_net_endpoint:
+        a[0] = fz_slot(c, r), a[1] = fz_slot(c, r);
+        a[2] = fz_pct(r, 30) ? CAP_SELF : fz_slot(c, r);
+        a[3] = fz_pct(r, 80) ? fz_below(r, 70) : fz_any(r), returns_slot = 1;
+        break;
+    case SYS_net_attach:
+        a[0] = fz_slot(c, r), a[1] = fz_slot(c, r);
+        a[2] = fz_pct(r, 80) ? fz_below(r, 4) : fz_any(r);
+        a[3] = fz_ptr(c, r, sizeof(struct net_key));
+        break;
+    case SYS_net_tx:
+        a[0] = fz_slot(c, r);
+        break;
+    case SYS_net_stat:
+        a[0] = fz_slot(c, r), a[1] = fz_ptr(c, r, sizeof(struct net_stats));
+        break;
+    case SYS_net_ctl:
+        a[0] = fz_slot(c, r), a[1] = fz_pct(r, 80) ? fz_below(r, 4) : fz_any(r);
+        a[2] = fz_pct(r, 50) ? fz_slot(c, r) : fz_any(r);
+        break;
     default: /* unknown call numbers, random arguments */
         for (int i = 0; i < 6; i++)
             a[i] = fz_any(r);
@@ -716,6 +744,7 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         printf("  [%x] %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", exo_info->id,
                nr == SYS_frame_copy                        ? "frame_copy"
                : nr >= 0 && nr < FZ_NCALLS && fz_names[nr] ? fz_names[nr]
+               : nr >= SYS_net_open && nr <= SYS_net_ctl   ? "net"
                                                            : "unknown",
                a[0], a[1], a[2], a[3], a[4], a[5]);
     if (c->trace && nr == SYS_mmu_update && a[1] == (uint64_t)c->scratch)

@@ -282,6 +282,25 @@ int main(void)
     CHECK_EQ(st.rx_default, 1);
     CHECK_EQ(sys_net_ctl((uint32_t)dev, NETCTL_DEFAULT, 0), 0);
 
+    /* Deleting a module's capability detaches the filters attached from it. */
+    long mod2 = LOAD(x_net);
+    long all2 = exo_ext_find((uint32_t)mod2, "filter/packet/all");
+    struct net_key k4242 = {0x0800, 17, 0, 4242, 0, KIDS};
+    CHECK_EQ(sys_net_attach((uint32_t)P.cap, (uint32_t)mod2, (uint32_t)all2, &k4242), 3);
+    CHECK_EQ(send1(&P, f, udp(f, ME, 5000, KIDS, 4242, "m2", 2)), 0);
+    p = recv1(&P, &len);
+    CHECK_EQ(p != NULL && memcmp(p + 42, "m2", 2) == 0, 1);
+    ep_next(&P);
+    CHECK_EQ(stat(dev), 0);
+    CHECK_EQ(st.filters, 7);
+    uint64_t unclaimed1 = st.rx_unclaimed;
+    CHECK_EQ(sys_cap_delete((uint32_t)mod2), 0);
+    CHECK_EQ(stat(dev), 0);
+    CHECK_EQ(st.filters, 6);
+    CHECK_EQ(send1(&P, f, udp(f, ME, 5000, KIDS, 4242, "m2", 2)), 0);
+    CHECK_EQ(stat(dev), 0);
+    CHECK_EQ(st.rx_unclaimed, unclaimed1 + 1);
+
     /* P was woken through its channel for what it received. */
     CHECK_EQ(stat(P.cap), 0);
     CHECK_EQ(st.ep_wakeups, st.ep_rx);
