@@ -829,6 +829,7 @@ static const struct {
     {"kernel/forget-linear", t_forget_linear},
     {"kernel/grace-stall", t_grace_stall},
     {"kernel/net-rx-checks", net_selftest},
+    {"kernel/acpi-tables", ktest_acpi},
 };
 
 /* ---- user test programs ---- */

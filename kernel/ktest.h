@@ -10,4 +10,6 @@ struct env;
 /* Runs a program as a root env until it ends; *out is the zombie to free. */
 int run_env(const char *name, const u8 *elf, size_t size, u64 quota, u64 timeout_s,
             struct env **out);
+/* ktest_smp.c: the ACPI parser on synthetic tables. */
+bool ktest_acpi(char *why, size_t whylen);
 #endif

@@ -11,6 +11,7 @@
 #include "ext.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/acpi.h"
 #include "notify.h"
 #include "dev/pci.h"
 #include "dev/virtio_blk.h"
@@ -218,6 +219,11 @@ void kmain(u32 magic, u32 mbi_pa)
     cpus[0].apic_id = lapic_id();
     kprintf("timer: %u Hz, lapic %u counts/tick, tsc %lu kHz\n", TIMER_HZ, lapic_ticks_per_period,
             tsc_per_ms);
+    struct acpi_madt_info madt;
+    if (acpi_init(&madt))
+        kprintf("acpi: MADT: %u CPU%s, %u I/O APIC%s, %u interrupt override%s\n", madt.ncpu,
+                madt.ncpu == 1 ? "" : "s", madt.nioapic, madt.nioapic == 1 ? "" : "s", madt.niso,
+                madt.niso == 1 ? "" : "s");
     dev_init();
     pci_init();
     blk_init();
