@@ -1,8 +1,15 @@
 /* Kernel unit tests of the multiprocessor code (registered in ktest.c):
- * the ACPI table parser on synthetic tables, good and malformed. */
+ * the ACPI table parser on synthetic tables, good and malformed, and the
+ * application processors themselves (each one up, its timer ticking, IPIs
+ * delivered to it and handled on its own stack). */
 #include "kernel.h"
 #include "ktest.h"
+#include "cpu.h"
+#include "trap.h"
 #include "arch/x86_64/acpi.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/x86.h"
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
@@ -267,5 +274,51 @@ bool ktest_acpi(char *why, size_t whylen)
         }
     }
     ksnprintf(why, whylen, "%d of 2000 damaged MADTs still parsed", accepted);
+    return true;
+}
+
+/* ---- the application processors ---- */
+
+bool ktest_smp(char *why, size_t whylen)
+{
+    const struct acpi_madt_info *mi = smp_madt();
+    /* Every CPU the MADT lists came up (QEMU's -smp N lists N). */
+    CHECK(mi != NULL);
+    CHECK(ncpu == (int)mi->ncpu);
+    CHECK(cpus[0].online && cpus[0].apic_id == lapic_id());
+    u64 bsp_pings = cpus[0].ipi_count, pings = 0;
+    for (int i = 1; i < ncpu; i++) {
+        struct cpu *c = &cpus[i];
+        CHECK(c->online && c->self == c && c->id == i);
+        for (int j = 0; j < i; j++)
+            CHECK(cpus[j].apic_id != c->apic_id);
+        /* Its own timer: at least 10 ticks within 5 s of TSC time. */
+        u64 t0 = c->ticks;
+        for (int k = 0; k < 10; k++)
+            CHECK(smp_wait_change(&c->ticks, c->ticks, 5000));
+        CHECK(c->ticks >= t0 + 10);
+        /* 100 IPIs, each handled by that CPU (its GS base: its struct cpu)
+         * on its own idle stack, before the next is sent. */
+        for (int k = 0; k < 100; k++) {
+            u64 n = c->ipi_count;
+            lapic_send_ipi(c->apic_id, T_IPI_PING);
+            CHECK(smp_wait_change(&c->ipi_count, n, 5000));
+            pings++;
+        }
+        u64 top = cpu_idle_stack_top(i);
+        CHECK(c->ipi_rsp < top && c->ipi_rsp >= top - IDLE_STACK_SIZE);
+    }
+    /* And one to this CPU itself, which has interrupts off here (kernel
+     * code): it waits until they are on. */
+    lapic_send_ipi(cpus[0].apic_id, T_IPI_PING);
+    CHECK(cpus[0].ipi_count == bsp_pings);
+    sti();
+    for (int k = 0; k < 1000 && cpus[0].ipi_count == bsp_pings; k++)
+        pause();
+    cli();
+    CHECK(cpus[0].ipi_count == bsp_pings + 1);
+    ksnprintf(why, whylen,
+              "%d CPU%s; %lu IPIs to the %d application processor%s, each handled there", ncpu,
+              ncpu > 1 ? "s" : "", pings, ncpu - 1, ncpu == 2 ? "" : "s");
     return true;
 }
