@@ -14,6 +14,7 @@
 #define KSTACK_SIZE     (16 * 1024) /* per CPU: entries from user mode */
 #define IST_STACK_SIZE  (8 * 1024)  /* per CPU: #DF, NMI, #MC */
 #define BOOT_STACK_SIZE (32 * 1024) /* the boot CPU's: kmain and the env runner (boot.S) */
+#define IDLE_STACK_SIZE (16 * 1024) /* each application processor's: its idle loop (smp.c) */
 
 struct tss {
     u32 reserved0;
@@ -62,6 +63,12 @@ struct cpu {
      * syscall_entry, and the FS base the CPU holds. Touched by this CPU only. */
     bool lstar_foreign;
     u64 fs_base;
+    /* Multiprocessor (smp.c). online: set by the CPU itself once it takes
+     * interrupts (read by the boot CPU). ipi_count, ipi_rsp: written by this
+     * CPU's IPI_PING handler only, read by the SMP unit test. */
+    volatile bool online;
+    volatile u64 ipi_count;
+    volatile u64 ipi_rsp;
     u64 gdt[8] __aligned(16);
     struct tss tss __aligned(16);
 };
@@ -82,7 +89,11 @@ static inline struct env *cpu_env(void)
 }
 
 void cpu_init_bsp(void);
+/* Sets this CPU's control-register features (main.c); report: print them. */
+void cpu_features(bool report);
 void gdt_init(struct cpu *c);
+/* Top of application processor id's idle stack (gdt.c, with its guard page). */
+u64 cpu_idle_stack_top(int id);
 /* The name of the kernel stack whose guard page holds va ("cpu 0 kernel
  * stack", ...), or NULL if va is in no guard page. */
 const char *kstack_guard_name(u64 va);

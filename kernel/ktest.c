@@ -137,7 +137,8 @@ static bool t_stack_guards(char *why, size_t whylen)
         guards++;
         CHECK(vm_walk(kernel_pml4, va) == NULL);
     }
-    CHECK(guards == 1 + MAX_CPUS * 4); /* boot stack; per CPU: kernel stack, #DF, NMI, #MC */
+    /* boot stack; per CPU: kernel stack, #DF, NMI, #MC; per AP: idle stack */
+    CHECK(guards == 1 + MAX_CPUS * 4 + (MAX_CPUS - 1));
     CHECK(vm_walk(kernel_pml4, cpu()->kstack_top - PAGE_SIZE) != NULL);
     CHECK(kstack_guard_name(cpu()->kstack_top - KSTACK_SIZE - 1) != NULL);
     return true;
@@ -829,6 +830,8 @@ static const struct {
     {"kernel/forget-linear", t_forget_linear},
     {"kernel/grace-stall", t_grace_stall},
     {"kernel/net-rx-checks", net_selftest},
+    {"kernel/acpi-tables", ktest_acpi},
+    {"kernel/smp-cpus", ktest_smp},
 };
 
 /* ---- user test programs ---- */

@@ -10,4 +10,7 @@ struct env;
 /* Runs a program as a root env until it ends; *out is the zombie to free. */
 int run_env(const char *name, const u8 *elf, size_t size, u64 quota, u64 timeout_s,
             struct env **out);
+/* ktest_smp.c: the ACPI parser on synthetic tables; the application processors. */
+bool ktest_acpi(char *why, size_t whylen);
+bool ktest_smp(char *why, size_t whylen);
 #endif

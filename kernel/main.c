@@ -11,6 +11,8 @@
 #include "ext.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/smp.h"
 #include "notify.h"
 #include "dev/pci.h"
 #include "dev/virtio_blk.h"
@@ -54,7 +56,7 @@ void cpu_init_bsp(void)
 /* Control-register features: write protection in ring 0, SSE for user code,
  * global pages, and SMEP/SMAP/UMIP and machine-check exceptions when the CPU
  * has them. */
-static void cpu_features(void)
+void cpu_features(bool report)
 {
     u32 a, b, c, d;
     write_cr0((read_cr0() | CR0_WP | CR0_MP) & ~(CR0_EM | CR0_TS));
@@ -76,9 +78,10 @@ static void cpu_features(void)
         cpu_has_pcid = true;
     }
     write_cr4(cr4);
-    kprintf("cpu: SMEP %s, SMAP %s, UMIP %s, PCID %s\n", cr4 & CR4_SMEP ? "on" : "off",
-            cr4 & CR4_SMAP ? "on" : "off", cr4 & CR4_UMIP ? "on" : "off",
-            cr4 & CR4_PCIDE ? "on" : "off");
+    if (report)
+        kprintf("cpu: SMEP %s, SMAP %s, UMIP %s, PCID %s\n", cr4 & CR4_SMEP ? "on" : "off",
+                cr4 & CR4_SMAP ? "on" : "off", cr4 & CR4_UMIP ? "on" : "off",
+                cr4 & CR4_PCIDE ? "on" : "off");
 }
 
 static bool cmdline_has(const char *word)
@@ -213,11 +216,13 @@ void kmain(u32 magic, u32 mbi_pa)
     vm_init();
     gdt_init(&cpus[0]);
     idt_init();
-    cpu_features();
+    cpu_features(true);
     lapic_init();
     cpus[0].apic_id = lapic_id();
     kprintf("timer: %u Hz, lapic %u counts/tick, tsc %lu kHz\n", TIMER_HZ, lapic_ticks_per_period,
             tsc_per_ms);
+    struct acpi_madt_info madt;
+    smp_init(acpi_init(&madt) ? &madt : NULL); /* the other CPUs, idle */
     dev_init();
     pci_init();
     blk_init();

@@ -6,6 +6,7 @@
 #include "env.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/smp.h"
 #include "notify.h"
 #include "sched.h"
 #include "ext.h"
@@ -183,7 +184,7 @@ void trap(struct trapframe *tf)
             c->grace_late++;
         }
         c->tick_tsc = now;
-        if (unlikely(nmi_count != nmi_logged) && !nmi_quiet) {
+        if (unlikely(nmi_count != nmi_logged) && !nmi_quiet && c->id == 0) { /* one logger */
             kprintf("nmi: %lu NMI(s) received (%lu in user mode), ignored\n",
                     nmi_count - nmi_logged, nmi_user);
             nmi_logged = nmi_count;
@@ -197,6 +198,10 @@ void trap(struct trapframe *tf)
         return;
     }
     case T_SPURIOUS:
+        return;
+    case T_IPI_PING:
+        smp_ping(c);
+        lapic_eoi();
         return;
     case T_IRQ_COM1:
         dev_console_intr(); /* may wake an env: it runs in its next slot */

@@ -154,6 +154,7 @@ no_lm_msg:
 
     .section .boot.bss, "aw", @nobits
     .align 4096
+    .global boot_pml4 /* the application processors start on these tables too (trampoline.S) */
 boot_pml4:      .skip 4096
 boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096

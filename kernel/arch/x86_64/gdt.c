@@ -19,8 +19,18 @@ static struct {
     u8 guard[PAGE_SIZE];
     u8 stack[KSTACK_SIZE];
 } kstacks[MAX_CPUS] __aligned(PAGE_SIZE);
-extern u8 kernel_boot_stack_guard[]; /* boot.S: a page, then the boot stack */
-STATIC_ASSERT(KSTACK_SIZE % PAGE_SIZE == 0 && IST_STACK_SIZE % PAGE_SIZE == 0);
+static struct {
+    u8 guard[PAGE_SIZE];
+    u8 stack[IDLE_STACK_SIZE];
+} idle_stacks[MAX_CPUS] __aligned(PAGE_SIZE); /* [0] unused: the boot CPU has boot.S's */
+extern u8 kernel_boot_stack_guard[];          /* boot.S: a page, then the boot stack */
+STATIC_ASSERT(KSTACK_SIZE % PAGE_SIZE == 0 && IST_STACK_SIZE % PAGE_SIZE == 0 &&
+              IDLE_STACK_SIZE % PAGE_SIZE == 0);
+
+u64 cpu_idle_stack_top(int id)
+{
+    return (u64)&idle_stacks[id].stack[IDLE_STACK_SIZE];
+}
 
 static bool in_page(u64 va, const void *page)
 {
@@ -37,6 +47,10 @@ const char *kstack_guard_name(u64 va)
     for (int c = 0; c < MAX_CPUS; c++) {
         if (in_page(va, kstacks[c].guard)) {
             ksnprintf(name, sizeof name, "cpu %d kernel stack", c);
+            return name;
+        }
+        if (c > 0 && in_page(va, idle_stacks[c].guard)) {
+            ksnprintf(name, sizeof name, "cpu %d idle stack", c);
             return name;
         }
         for (int i = 0; i < 3; i++)

@@ -4,7 +4,9 @@
  *
  * Assumes the identity mapping of ISA IRQs 1-15 to inputs 1-15 that PC
  * firmware sets up (QEMU's only override is IRQ 0 -> input 2, the PIT, which
- * Spinel does not use); the ACPI MADT is not read yet. */
+ * Spinel does not use). The ACPI MADT is read at boot (acpi.c; the boot
+ * log lists its I/O APICs and overrides), but only the first I/O APIC, at
+ * IOAPIC_PA, is driven, and the overrides are not applied yet. */
 #include "../../kernel.h"
 #include "ioapic.h"
 

@@ -9,6 +9,8 @@
 #define LAPIC_EOI        0x0B0
 #define LAPIC_SVR        0x0F0
 #define LAPIC_ESR        0x280
+#define LAPIC_ICR_LO     0x300
+#define LAPIC_ICR_HI     0x310
 #define LAPIC_LVT_TIMER  0x320
 #define LAPIC_LVT_LINT0  0x350
 #define LAPIC_LVT_LINT1  0x360
@@ -154,4 +156,40 @@ void lapic_init(void)
     wr(LAPIC_LVT_TIMER, LVT_PERIODIC | T_TIMER);
     wr(LAPIC_TIMER_INIT, lapic_ticks_per_period);
     lapic_eoi();
+}
+
+/* Interprocessor interrupts. The ICR takes one command at a time: wait
+ * until the last one was delivered (bit 12, delivery status). Callers run
+ * with interrupts off, so an interrupt handler cannot send between the two
+ * writes. */
+#define ICR_PENDING (1u << 12)
+#define ICR_INIT    (5u << 8)
+#define ICR_STARTUP (6u << 8)
+#define ICR_ASSERT  (1u << 14)
+#define ICR_LEVEL   (1u << 15)
+
+static void icr_send(u32 apic_id, u32 lo)
+{
+    while (rd(LAPIC_ICR_LO) & ICR_PENDING)
+        pause();
+    wr(LAPIC_ICR_HI, apic_id << 24);
+    wr(LAPIC_ICR_LO, lo);
+    while (rd(LAPIC_ICR_LO) & ICR_PENDING)
+        pause();
+}
+
+void lapic_send_ipi(u32 apic_id, u32 vector)
+{
+    icr_send(apic_id, vector & 0xff); /* fixed delivery, physical destination */
+}
+
+void lapic_send_init(u32 apic_id)
+{
+    icr_send(apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+    icr_send(apic_id, ICR_INIT | ICR_LEVEL); /* deassert (ignored by modern CPUs) */
+}
+
+void lapic_send_startup(u32 apic_id, paddr_t entry)
+{
+    icr_send(apic_id, ICR_STARTUP | (u32)(entry >> 12));
 }

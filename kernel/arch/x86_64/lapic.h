@@ -8,6 +8,12 @@
 void lapic_init(void);
 void lapic_eoi(void);
 u32 lapic_id(void);
+/* Interprocessor interrupts to the local APIC apic_id: a fixed vector; an
+ * INIT (the CPU waits for a startup IPI); a startup IPI, which starts it in
+ * real mode at entry (page-aligned, below 1 MiB). Interrupts off. */
+void lapic_send_ipi(u32 apic_id, u32 vector);
+void lapic_send_init(u32 apic_id);
+void lapic_send_startup(u32 apic_id, paddr_t entry);
 extern u32 lapic_ticks_per_period;
 extern u64 tsc_per_ms;
 /* The TSC per ms measured again against the PIT (0 if it cannot be): a

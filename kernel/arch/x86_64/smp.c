@@ -1,0 +1,147 @@
+/* The application processors: started one by one with INIT-SIPI-SIPI
+ * through the real-mode trampoline (trampoline.S), each with its own GDT,
+ * TSS and IST stacks (gdt.c: every stack above an unmapped guard page), its
+ * own local APIC timer (with the boot CPU's calibration: the CPUs share one
+ * bus clock) and its own idle stack. Once up, an AP only idles: it takes its
+ * timer ticks and IPIs, and runs no env (no time-slot vector of its own
+ * yet, docs/design.md, "Multiprocessor").
+ *
+ * What an AP touches after it is up: its own struct cpu (ticks, IPI
+ * counters), its local APIC, and, read-only, the IDT and the kernel's page
+ * tables. So no lock is needed yet; see docs/design.md for what must change
+ * before envs run there. */
+#include "../../kernel.h"
+#include "../../cpu.h"
+#include "../../vm.h"
+#include "../../trap.h"
+#include "acpi.h"
+#include "lapic.h"
+#include "smp.h"
+#include "x86.h"
+
+#define TRAMP_PA 0x8000 /* trampoline.S's TRAMP_PA: a page of conventional memory below 1 MiB */
+
+/* trampoline.S's data block, filled in before each start. */
+struct tramp_data {
+    u64 cr3;   /* the kernel's page tables */
+    u64 stack; /* top of the AP's idle stack */
+    u64 cpu;   /* its struct cpu */
+};
+extern const u8 tramp_start[], tramp_end[], tramp_data[];
+
+static struct acpi_madt_info madt; /* written once by the boot CPU, before any AP starts */
+static bool have_madt;
+
+const struct acpi_madt_info *smp_madt(void)
+{
+    return have_madt ? &madt : NULL;
+}
+
+static void delay_us(u64 us)
+{
+    u64 t0 = rdtsc(), n = tsc_per_ms * us / 1000;
+    while (rdtsc() - t0 < n)
+        pause();
+}
+
+bool smp_wait_change(volatile u64 *p, u64 old, u64 ms)
+{
+    u64 t0 = rdtsc(), n = tsc_per_ms * ms;
+    while (*p == old)
+        if (rdtsc() - t0 > n)
+            return false;
+        else
+            pause();
+    return true;
+}
+
+void smp_ping(struct cpu *c)
+{
+    u64 rsp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
+    c->ipi_rsp = rsp;
+    c->ipi_count++;
+}
+
+static __noreturn void idle(void)
+{
+    for (;;)
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* An AP's first C code (trampoline.S's ap_entry64), on its idle stack and
+ * the kernel's page tables, interrupts off. */
+void ap_main(struct cpu *c);
+void ap_main(struct cpu *c)
+{
+    wrmsr(MSR_GS_BASE, (u64)c);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+    gdt_init(c); /* its GDT and TSS (kernel and IST stacks), the syscall MSRs */
+    idt_init();  /* the shared IDT */
+    cpu_features(false);
+    lapic_init(); /* its timer, with lapic_ticks_per_period from the boot CPU */
+    __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+    idle();
+}
+
+/* Starts the AP behind c (c->apic_id, c->id set); true once it is up. */
+static bool start_ap(struct cpu *c)
+{
+    struct tramp_data *td = P2V(TRAMP_PA + (u64)(tramp_data - tramp_start));
+    td->cr3 = kernel_pml4;
+    td->stack = cpu_idle_stack_top(c->id);
+    td->cpu = (u64)c;
+    lapic_send_init(c->apic_id);
+    delay_us(10000);
+    for (int i = 0; i < 2 && !__atomic_load_n(&c->online, __ATOMIC_ACQUIRE); i++) {
+        lapic_send_startup(c->apic_id, TRAMP_PA); /* ignored if it already started */
+        delay_us(200);
+    }
+    /* A slow virtual CPU (QEMU on a loaded host) may take a while. */
+    u64 t0 = rdtsc();
+    while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+        if (rdtsc() - t0 > tsc_per_ms * 5000) {
+            lapic_send_init(c->apic_id); /* back to waiting: it must not run later */
+            return false;
+        }
+    return true;
+}
+
+void smp_init(const struct acpi_madt_info *mi)
+{
+    cpus[0].online = true;
+    if (!mi) {
+        kprintf("smp: no MADT, one CPU\n");
+        return;
+    }
+    madt = *mi;
+    have_madt = true;
+    kprintf("acpi: MADT: %u CPU%s (apic ids", madt.ncpu, madt.ncpu > 1 ? "s" : "");
+    for (u32 i = 0; i < madt.ncpu; i++)
+        kprintf(" %u", madt.apic_id[i]);
+    kprintf("%s), %u I/O APIC%s", madt.ncpu_ignored ? ", more ignored" : "", madt.nioapic,
+            madt.nioapic == 1 ? "" : "s");
+    for (u32 i = 0; i < madt.nioapic; i++)
+        kprintf(" (id %u at %x, GSI %u)", madt.ioapic[i].id, madt.ioapic[i].pa,
+                madt.ioapic[i].gsi_base);
+    kprintf(", %u interrupt override%s\n", madt.niso, madt.niso == 1 ? "" : "s");
+    memcpy(P2V(TRAMP_PA), tramp_start, (size_t)(tramp_end - tramp_start));
+    for (u32 i = 0; i < madt.ncpu; i++) {
+        if (madt.apic_id[i] == cpus[0].apic_id)
+            continue;
+        struct cpu *c = &cpus[ncpu];
+        memset(c, 0, sizeof *c);
+        c->self = c;
+        c->id = ncpu;
+        c->apic_id = madt.apic_id[i];
+        if (start_ap(c)) {
+            kprintf("smp: cpu %d (apic %u) up\n", c->id, c->apic_id);
+            ncpu++;
+        } else {
+            kprintf("smp: cpu with apic %u did not start\n", c->apic_id);
+            memset(c, 0, sizeof *c);
+        }
+    }
+    kprintf("smp: %d CPU%s running (%d idle: no env runs on an application processor yet)\n", ncpu,
+            ncpu > 1 ? "s" : "", ncpu - 1);
+}

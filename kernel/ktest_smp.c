@@ -1,0 +1,324 @@
+/* Kernel unit tests of the multiprocessor code (registered in ktest.c):
+ * the ACPI table parser on synthetic tables, good and malformed, and the
+ * application processors themselves (each one up, its timer ticking, IPIs
+ * delivered to it and handled on its own stack). */
+#include "kernel.h"
+#include "ktest.h"
+#include "cpu.h"
+#include "trap.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/x86.h"
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            ksnprintf(why, whylen, "%s (line %d)", #cond, __LINE__);                               \
+            return false;                                                                          \
+        }                                                                                          \
+    } while (0)
+
+/* ---- ACPI: a fake physical memory [MEM_PA, MEM_PA + MEM_SIZE) ---- */
+
+#define MEM_PA   0x40000UL
+#define MEM_SIZE 8192
+#define RSDP     0x0000 /* offsets in mem */
+#define RSDT     0x0100
+#define XSDT     0x0200
+#define MADT     0x0400
+#define MADT2    0x0c00
+#define FACP     0x0300
+
+static u8 mem[MEM_SIZE];
+
+static const void *fake_map(void *ctx, u64 pa, u64 len)
+{
+    (void)ctx;
+    if (pa < MEM_PA || len > MEM_SIZE || pa - MEM_PA > MEM_SIZE - len)
+        return NULL;
+    return mem + (pa - MEM_PA);
+}
+
+static const struct acpi_mem fake = {fake_map, NULL};
+
+static void put32(u32 off, u32 v)
+{
+    for (int i = 0; i < 4; i++)
+        mem[off + i] = (u8)(v >> (8 * i));
+}
+static void put64(u32 off, u64 v)
+{
+    put32(off, (u32)v);
+    put32(off + 4, (u32)(v >> 32));
+}
+
+/* Fixes the checksum byte at off + at so that [off, off + len) sums to 0. */
+static void fix_sum(u32 off, u32 len, u32 at)
+{
+    mem[off + at] = 0;
+    mem[off + at] = (u8)(0x100 - acpi_sum(mem + off, len));
+}
+
+/* An SDT header at off: signature and length (the checksum is fixed later). */
+static void sdt(u32 off, const char *sig, u32 len)
+{
+    memcpy(mem + off, sig, 4);
+    put32(off + 4, len);
+    mem[off + 8] = 1;
+}
+
+static void rsdp(u8 rev, u32 rsdt, u64 xsdt)
+{
+    memcpy(mem + RSDP, "RSD PTR ", 8);
+    mem[RSDP + 15] = rev;
+    put32(RSDP + 16, rsdt);
+    put32(RSDP + 20, 36);
+    put64(RSDP + 24, xsdt);
+    fix_sum(RSDP, 20, 8);
+    fix_sum(RSDP, 36, 32);
+}
+
+/* A MADT at off with the local APICs ids[0..n) (flags[i]), one I/O APIC and
+ * one override (IRQ 0 -> GSI 2); returns its length. */
+static u32 madt(u32 off, const u32 *ids, const u32 *flags, int n)
+{
+    u32 p = off + 44;
+    for (int i = 0; i < n; i++, p += 8) {
+        mem[p] = 0, mem[p + 1] = 8, mem[p + 2] = (u8)i, mem[p + 3] = (u8)ids[i];
+        put32(p + 4, flags[i]);
+    }
+    mem[p] = 1, mem[p + 1] = 12, mem[p + 2] = 7, mem[p + 3] = 0;
+    put32(p + 4, 0xfec00000);
+    put32(p + 8, 0);
+    p += 12;
+    mem[p] = 2, mem[p + 1] = 10, mem[p + 2] = 0, mem[p + 3] = 0;
+    put32(p + 4, 2);
+    mem[p + 8] = 0, mem[p + 9] = 0;
+    p += 10;
+    sdt(off, "APIC", p - off);
+    put32(off + 36, 0xfee00000);
+    put32(off + 40, 1);
+    fix_sum(off, p - off, 9);
+    return p - off;
+}
+
+/* A good machine: RSDP rev 0 -> RSDT (FACP, MADT) -> MADT with CPUs 0, 1
+ * (disabled), 2 (online capable), 5. Rev 2 adds an XSDT -> MADT2 (CPUs 3, 4). */
+static void good_tables(u8 rev)
+{
+    memset(mem, 0, sizeof mem);
+    static const u32 ids[4] = {0, 1, 2, 5}, flags[4] = {1, 0, 2, 1};
+    static const u32 ids2[2] = {3, 4}, flags2[2] = {1, 1};
+    madt(MADT, ids, flags, 4);
+    madt(MADT2, ids2, flags2, 2);
+    sdt(FACP, "FACP", 36);
+    fix_sum(FACP, 36, 9);
+    sdt(RSDT, "RSDT", 36 + 8);
+    put32(RSDT + 36, MEM_PA + FACP);
+    put32(RSDT + 40, MEM_PA + MADT);
+    fix_sum(RSDT, 44, 9);
+    sdt(XSDT, "XSDT", 36 + 16);
+    put64(XSDT + 36, MEM_PA + FACP);
+    put64(XSDT + 44, MEM_PA + MADT2);
+    fix_sum(XSDT, 52, 9);
+    rsdp(rev, MEM_PA + RSDT, rev >= 2 ? MEM_PA + XSDT : 0);
+}
+
+static int find(struct acpi_madt_info *mi)
+{
+    return acpi_find_madt(&fake, MEM_PA + RSDP, mi);
+}
+
+static u64 rng = 0x9e3779b97f4a7c15UL;
+static u64 next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+bool ktest_acpi(char *why, size_t whylen)
+{
+    static struct acpi_madt_info mi; /* big for a stack frame */
+
+    /* The good tables, through the RSDT. */
+    good_tables(0);
+    CHECK(find(&mi) == 0);
+    CHECK(mi.ncpu == 3 && mi.apic_id[0] == 0 && mi.apic_id[1] == 2 && mi.apic_id[2] == 5);
+    CHECK(mi.ncpu_ignored == 0 && mi.lapic_pa == 0xfee00000);
+    CHECK(mi.nioapic == 1 && mi.ioapic[0].id == 7 && mi.ioapic[0].pa == 0xfec00000);
+    CHECK(mi.niso == 1 && mi.iso[0].irq == 0 && mi.iso[0].gsi == 2);
+    /* Revision 2: the XSDT wins. */
+    good_tables(2);
+    CHECK(find(&mi) == 0 && mi.ncpu == 2 && mi.apic_id[0] == 3 && mi.apic_id[1] == 4);
+
+    /* The RSDP: bad checksum, bad signature, bad extended checksum, an
+     * extended length too small, or unreadable. */
+    good_tables(0);
+    mem[RSDP + 9] ^= 1;
+    CHECK(find(&mi) == -ACPI_E_NORSDP);
+    good_tables(0);
+    mem[RSDP] = 'X';
+    fix_sum(RSDP, 20, 8);
+    CHECK(find(&mi) == -ACPI_E_NORSDP);
+    good_tables(2);
+    mem[RSDP + 33] ^= 0x40;
+    CHECK(find(&mi) == -ACPI_E_NORSDP);
+    good_tables(2);
+    put32(RSDP + 20, 8);
+    fix_sum(RSDP, 20, 8);
+    CHECK(find(&mi) == -ACPI_E_NORSDP);
+    CHECK(acpi_find_madt(&fake, MEM_PA + MEM_SIZE - 4, &mi) == -ACPI_E_NORSDP);
+    CHECK(acpi_find_madt(&fake, ~0UL - 8, &mi) == -ACPI_E_NORSDP);
+
+    /* The root table: bad checksum, too short, absurdly long, a length
+     * running past readable memory, entries not a multiple of 4, a pointer
+     * to nothing, the wrong signature. */
+    good_tables(0);
+    mem[RSDT + 20] ^= 1;
+    CHECK(find(&mi) == -ACPI_E_BADROOT);
+    const u32 bad_lens[] = {0, 35, 0xffffffff, 1 << 20, MEM_SIZE - RSDT + 4, 43};
+    for (size_t i = 0; i < ARRAY_SIZE(bad_lens); i++) {
+        good_tables(0);
+        put32(RSDT + 4, bad_lens[i]);
+        if (bad_lens[i] >= 36 && bad_lens[i] <= MEM_SIZE - RSDT)
+            fix_sum(RSDT, bad_lens[i], 9);
+        CHECK(find(&mi) == -ACPI_E_BADROOT);
+    }
+    good_tables(0);
+    rsdp(0, MEM_PA + MEM_SIZE + 0x1000, 0);
+    CHECK(find(&mi) == -ACPI_E_BADROOT);
+    good_tables(0);
+    rsdp(0, 0, 0);
+    CHECK(find(&mi) == -ACPI_E_BADROOT);
+    good_tables(0);
+    memcpy(mem + RSDT, "XSDT", 4);
+    fix_sum(RSDT, 44, 9);
+    CHECK(find(&mi) == -ACPI_E_BADROOT);
+
+    /* Entries: one to unreadable memory is skipped; no MADT at all; a MADT
+     * whose checksum is bad. */
+    good_tables(0);
+    put32(RSDT + 36, 0xfffffff0);
+    fix_sum(RSDT, 44, 9);
+    CHECK(find(&mi) == 0 && mi.ncpu == 3);
+    good_tables(0);
+    put32(RSDT + 40, MEM_PA + FACP);
+    fix_sum(RSDT, 44, 9);
+    CHECK(find(&mi) == -ACPI_E_NOMADT);
+    good_tables(0);
+    mem[MADT + 50] ^= 1;
+    CHECK(find(&mi) == -ACPI_E_NOMADT);
+
+    /* MADT entries: length 0 (would loop), running past the end, too short
+     * for their type; a length field disagreeing with the table's. */
+    static const u32 one[1] = {0}, on[1] = {1};
+    u32 len = madt(MADT, one, on, 1);
+    CHECK(acpi_parse_madt(mem + MADT, len, &mi) == 0 && mi.ncpu == 1);
+    mem[MADT + 44 + 1] = 0;
+    CHECK(acpi_parse_madt(mem + MADT, len, &mi) == -ACPI_E_BADMADT);
+    mem[MADT + 44 + 1] = 200;
+    CHECK(acpi_parse_madt(mem + MADT, len, &mi) == -ACPI_E_BADMADT);
+    mem[MADT + 44 + 1] = 6;
+    CHECK(acpi_parse_madt(mem + MADT, len, &mi) == -ACPI_E_BADMADT);
+    len = madt(MADT, one, on, 1);
+    CHECK(acpi_parse_madt(mem + MADT, len - 1, &mi) == -ACPI_E_BADMADT);
+    CHECK(acpi_parse_madt(mem + MADT, 40, &mi) == -ACPI_E_BADMADT);
+    /* A MADT with no usable CPU is no good either. */
+    static const u32 off[1] = {0};
+    len = madt(MADT, one, off, 1);
+    CHECK(acpi_parse_madt(mem + MADT, len, &mi) == -ACPI_E_BADMADT);
+
+    /* More CPUs than MAX_CPUS, and a repeated id: the extra are ignored. */
+    static u32 many[MAX_CPUS + 4], manyf[MAX_CPUS + 4];
+    for (int i = 0; i < MAX_CPUS + 4; i++)
+        many[i] = (u32)i, manyf[i] = 1;
+    many[3] = 2;
+    len = madt(MADT, many, manyf, MAX_CPUS + 4);
+    CHECK(acpi_parse_madt(mem + MADT, len, &mi) == 0);
+    CHECK(mi.ncpu == MAX_CPUS && mi.ncpu_ignored == 4);
+
+    /* The RSDP scan: 16-byte boundaries only; a bad candidate skipped; a
+     * revision-2 RSDP whose length runs past the area is not believed. */
+    good_tables(0);
+    static u8 area[256];
+    memset(area, 0, sizeof area);
+    memcpy(area + 40, mem + RSDP, 20); /* not on a boundary */
+    CHECK(acpi_scan_rsdp(area, sizeof area) == -1);
+    memcpy(area + 48, mem + RSDP, 20);
+    area[48 + 8] ^= 1; /* bad checksum */
+    memcpy(area + 96, mem + RSDP, 20);
+    CHECK(acpi_scan_rsdp(area, sizeof area) == 96);
+    CHECK(acpi_scan_rsdp(area, 100) == -1); /* cut short */
+    good_tables(2);
+    memset(area, 0, sizeof area);
+    memcpy(area + 224, mem + RSDP, 32); /* 36 bytes would not fit in 256 */
+    CHECK(acpi_scan_rsdp(area, sizeof area) == -1);
+
+    /* Random damage to a good MADT, its checksum fixed up so the parser
+     * sees it: any result, but never more CPUs than it can hold, and no
+     * fault or endless loop. */
+    static const u32 ids4[4] = {0, 1, 2, 3}, f4[4] = {1, 1, 1, 1};
+    int accepted = 0;
+    for (int round = 0; round < 2000; round++) {
+        len = madt(MADT, ids4, f4, 4);
+        for (int k = 0; k < 1 + (int)(next_rand() % 4); k++)
+            mem[MADT + 36 + next_rand() % (len - 36)] = (u8)next_rand();
+        fix_sum(MADT, len, 9);
+        put32(RSDT + 40, MEM_PA + MADT);
+        if (acpi_parse_madt(mem + MADT, len, &mi) == 0) {
+            accepted++;
+            CHECK(mi.ncpu >= 1 && mi.ncpu <= MAX_CPUS && mi.nioapic <= ACPI_MAX_IOAPICS);
+        }
+    }
+    ksnprintf(why, whylen, "%d of 2000 damaged MADTs still parsed", accepted);
+    return true;
+}
+
+/* ---- the application processors ---- */
+
+bool ktest_smp(char *why, size_t whylen)
+{
+    const struct acpi_madt_info *mi = smp_madt();
+    /* Every CPU the MADT lists came up (QEMU's -smp N lists N). */
+    CHECK(mi != NULL);
+    CHECK(ncpu == (int)mi->ncpu);
+    CHECK(cpus[0].online && cpus[0].apic_id == lapic_id());
+    u64 bsp_pings = cpus[0].ipi_count, pings = 0;
+    for (int i = 1; i < ncpu; i++) {
+        struct cpu *c = &cpus[i];
+        CHECK(c->online && c->self == c && c->id == i);
+        for (int j = 0; j < i; j++)
+            CHECK(cpus[j].apic_id != c->apic_id);
+        /* Its own timer: at least 10 ticks within 5 s of TSC time. */
+        u64 t0 = c->ticks;
+        for (int k = 0; k < 10; k++)
+            CHECK(smp_wait_change(&c->ticks, c->ticks, 5000));
+        CHECK(c->ticks >= t0 + 10);
+        /* 100 IPIs, each handled by that CPU (its GS base: its struct cpu)
+         * on its own idle stack, before the next is sent. */
+        for (int k = 0; k < 100; k++) {
+            u64 n = c->ipi_count;
+            lapic_send_ipi(c->apic_id, T_IPI_PING);
+            CHECK(smp_wait_change(&c->ipi_count, n, 5000));
+            pings++;
+        }
+        u64 top = cpu_idle_stack_top(i);
+        CHECK(c->ipi_rsp < top && c->ipi_rsp >= top - IDLE_STACK_SIZE);
+    }
+    /* And one to this CPU itself, which has interrupts off here (kernel
+     * code): it waits until they are on. */
+    lapic_send_ipi(cpus[0].apic_id, T_IPI_PING);
+    CHECK(cpus[0].ipi_count == bsp_pings);
+    sti();
+    for (int k = 0; k < 1000 && cpus[0].ipi_count == bsp_pings; k++)
+        pause();
+    cli();
+    CHECK(cpus[0].ipi_count == bsp_pings + 1);
+    ksnprintf(why, whylen,
+              "%d CPU%s; %lu IPIs to the %d application processor%s, each handled there", ncpu,
+              ncpu > 1 ? "s" : "", pings, ncpu - 1, ncpu == 2 ? "" : "s");
+    return true;
+}
