@@ -339,7 +339,8 @@ $(B)/initrd-linux.cpio: $(B)/initrd.cpio $(LINUX_CASES) tools/linux/cases.sh too
 # until the Linux personality runs them): one PASS/FAIL line per case.
 # LINUX_GROUPS="sh c" (say) builds the image with those groups only.
 test-linux: deps all $(B)/initrd-linux.cpio
-	@tools/linux/test-linux.sh "$(LINUX_QEMU) -display none -serial stdio -append test" $(LINUX_GROUPS)
+	@rm -f $(B)/test-linux-disk.img && truncate -s 64M $(B)/test-linux-disk.img
+	@tools/linux/test-linux.sh "$(LINUX_QEMU) $(call qemu_disk,$(B)/test-linux-disk.img) $(QEMU_NET) -display none -serial stdio -append test" $(LINUX_GROUPS)
 FORCE:
 
 # Records the corpus's expected results on this Linux host (root: a chroot).
