@@ -105,6 +105,9 @@ struct lx_proc {
 };
 extern struct lx_proc lx;
 void lx_syscall(struct upcall_frame *f);
+/* A signal for this process: 1 if taken (ignored, or pending for its
+ * handler), 0 if its default action ends the process (lib/unix's hook). */
+int lx_signal(int sig);
 /* Starts the image: becomes foreign-ABI and jumps to it; does not return. */
 __attribute__((noreturn)) void lx_start(const struct lx_image *im);
 /* entry.S */

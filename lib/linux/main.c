@@ -10,6 +10,7 @@
 void lx_files_init(void);
 void lx_forget_dirs(void);
 extern uint64_t lx_stack_top;
+extern int job_child;
 
 /* Whether img carries crt0's "Spinel" note (a program of this system). */
 static int spinel_note(const uint8_t *img, uint64_t size)
@@ -139,6 +140,7 @@ long lx_exec(const char *path, char **argv, char **envp, int depth)
     lx.fs_base = 0;
     sys_env_set_fs(CAP_SELF, 0);
     lx.strace = has_strace(envp);
+    job_child = 0;
     struct lx_image im;
     r = lx_load(exe, img, size, argv, envp, &im);
     free(img);
@@ -167,6 +169,7 @@ int main(void)
         return 127;
     }
     lx_files_init();
+    unix_signal_hook = lx_signal;
     lx.umask = 022;
     char *path = args[a];
     char *one[] = {path, NULL};

@@ -8,7 +8,11 @@
 #include "../c/libc.h"
 #include "../unix/unix_internal.h"
 
+#define SIGPIPE  13
+#define SIGCHLD_ 17 /* (SIGCHLD, before its definition below) */
 struct lx_proc lx;
+static uint64_t pending;   /* signals waiting for delivery (bit sig - 1) */
+static int children_ended; /* ended children seen (unix_children_ended) */
 extern uint64_t lx_stack_top;
 uint64_t lx_random(void);
 
@@ -108,6 +112,8 @@ static long l_write(ARGS)
     if (k != K_FILE)
         return (long)c;
     ssize_t r = write((int)a, (const void *)b, c);
+    if (r < 0 && errno == EPIPE && !lx_signal(SIGPIPE))
+        unix_die(SIGPIPE); /* no reader: SIGPIPE, whose default ends us */
     return r < 0 ? err() : r;
 }
 
@@ -685,6 +691,64 @@ static long l_readlinkat(ARGS)
 #define TIOCSWINSZ 0x5414
 #define FIONREAD   0x541b
 
+/* Job control: the process groups this process made (setpgid on its
+ * children) and the console's foreground group. ^C on the console sends
+ * SIGINT to the foreground's processes (lib/unix's tty_set_foreground). */
+static struct {
+    int pid, pgid;
+} groups[NPROC];
+static int fg_pgrp;
+int job_child; /* forked, no execve since (lx_exec clears it) */
+
+static void note_group(int pid, int pgid)
+{
+    int free_i = -1;
+    for (int i = 0; i < NPROC; i++) {
+        if (groups[i].pid == pid) {
+            groups[i].pgid = pgid;
+            return;
+        }
+        if (!groups[i].pid && free_i < 0)
+            free_i = i;
+    }
+    if (free_i >= 0)
+        groups[free_i].pid = pid, groups[free_i].pgid = pgid;
+}
+
+static long set_fg(int pgrp)
+{
+    if (pgrp <= 0)
+        return -LX_EINVAL;
+    fg_pgrp = pgrp;
+    /* A shell taking the console back for itself: no foreground job (^C
+     * then reaches it as a byte). A forked child that has not run a program
+     * yet (a job about to exec) names its own group: that is a job. */
+    if (pgrp == getpid() && !job_child)
+        return tty_set_foreground(NULL, 0) < 0 ? err() : 0;
+    pid_t pids[TTY_MAXFG];
+    int n = 0;
+    pids[n++] = pgrp; /* a group is named by its leader */
+    for (int i = 0; i < NPROC && n < TTY_MAXFG; i++)
+        if (groups[i].pid && groups[i].pgid == pgrp && groups[i].pid != pgrp)
+            pids[n++] = groups[i].pid;
+    return tty_set_foreground(pids, n) < 0 ? err() : 0;
+}
+
+static long l_setpgid(ARGS)
+{
+    UNUSED;
+    int pid = (int)a ? (int)a : getpid(), pgid = (int)b ? (int)b : pid;
+    if ((int)a < 0 || (int)b < 0)
+        return -LX_EINVAL;
+    if (pid != getpid())
+        note_group(pid, pgid);
+    return 0;
+}
+
+/* The console's settings as the program last set them (TCSETS). */
+static uint8_t termios[36];
+static int termios_set;
+
 static long l_ioctl(ARGS)
 {
     UNUSED;
@@ -694,24 +758,35 @@ static long l_ioctl(ARGS)
     if (t != OF_CONSOLE)
         return -LX_ENOTTY;
     switch (b) {
-    case TCGETS: {
+    case TCGETS:
         if (!lx_ok(c, 36, 1))
             return -LX_EFAULT;
-        uint32_t *t4 = (uint32_t *)c;
-        t4[0] = 0x500;  /* ICRNL | IXON */
-        t4[1] = 0x5;    /* OPOST | ONLCR */
-        t4[2] = 0xbf;   /* B38400 | CS8 | CREAD */
-        t4[3] = 0x8a3b; /* ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN */
-        uint8_t *cc = (uint8_t *)c + 16;
-        static const uint8_t ccs[20] = {0,  3,  28, 127, 21, 4,  0,  1, 0, 17,
-                                        19, 26, 0,  18,  15, 23, 22, 0, 0, 0};
-        memcpy(cc, ccs, 20);
+        if (!termios_set) {
+            uint32_t t4[4] = {
+                0x500,  /* ICRNL | IXON */
+                0x5,    /* OPOST | ONLCR */
+                0xbf,   /* B38400 | CS8 | CREAD */
+                0x8a3b, /* ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN */
+            };
+            static const uint8_t ccs[20] = {0,  3,  28, 127, 21, 4,  0,  1, 0, 17,
+                                            19, 26, 0,  18,  15, 23, 22, 0, 0, 0};
+            memcpy(termios, t4, 16);
+            memcpy(termios + 16, ccs, 20);
+            termios_set = 1;
+        }
+        memcpy((void *)c, termios, 36);
         return 0;
-    }
     case TCSETS:
     case TCSETSW:
     case TCSETSF:
-        return lx_ok(c, 36, 0) ? 0 : -LX_EFAULT;
+        if (!lx_ok(c, 36, 0))
+            return -LX_EFAULT;
+        memcpy(termios, (const void *)c, 36);
+        termios_set = 1;
+        /* Without ICANON the console is raw (no echo, no editing): what
+         * line-editing shells ask for (their own echo). */
+        tty_set_raw(!(((const uint32_t *)c)[3] & 2));
+        return 0;
     case TIOCGWINSZ:
         if (!lx_ok(c, 8, 1))
             return -LX_EFAULT;
@@ -725,10 +800,12 @@ static long l_ioctl(ARGS)
     case TIOCGPGRP:
         if (!lx_ok(c, 4, 1))
             return -LX_EFAULT;
-        *(int *)c = getpid();
+        *(int *)c = fg_pgrp ? fg_pgrp : getpid();
         return 0;
     case TIOCSPGRP:
-        return lx_ok(c, 4, 0) ? 0 : -LX_EFAULT;
+        if (!lx_ok(c, 4, 0))
+            return -LX_EFAULT;
+        return set_fg(*(const int *)c);
     }
     return -LX_EINVAL;
 }
@@ -948,6 +1025,9 @@ static long l_clone(ARGS)
         return err();
     if (pid == 0) {
         child_env();
+        pending = 0; /* (a child starts with none) */
+        job_child = 1;
+        children_ended = 0;
         if (a & CLONE_CHILD_SETTID)
             *(int *)d = getpid();
         if (a & CLONE_CHILD_CLEARTID)
@@ -995,9 +1075,24 @@ static long l_wait4(ARGS)
     if (d && !lx_ok(d, 144, 1))
         return -LX_EFAULT;
     int st = 0;
-    pid_t r = waitpid((pid_t)a, &st, (int)(c & WNOHANG));
+    /* On the console, keys are read ahead meanwhile so that ^C reaches the
+     * foreground job even when nobody reads (lib/unix's tty_waitpid). */
+    pid_t r = !(c & WNOHANG) && fd_type(0) == OF_CONSOLE
+                  ? tty_waitpid((pid_t)a, &st)
+                  : waitpid((pid_t)a, &st, (int)(c & WNOHANG));
     if (r < 0)
         return err();
+    /* A child reaped: its SIGCHLD was raised if its end was seen before,
+     * else it is raised now (Linux sends it at the end, reaped or not). */
+    if (r > 0) {
+        if (children_ended > 0)
+            children_ended--;
+        else if (lx.sig[SIGCHLD_].handler > 1)
+            pending |= 1UL << (SIGCHLD_ - 1);
+    }
+    for (int i = 0; i < NPROC && r > 0; i++)
+        if (groups[i].pid == r)
+            groups[i].pid = 0;
     if (r > 0 && b)
         *(int *)b = st;
     if (d)
@@ -1020,8 +1115,11 @@ static long l_kill(ARGS)
                 return 0;
         return -LX_ESRCH;
     }
-    if (pid == getpid())
-        unix_die(sig); /* no handlers are run: the default action (the process ends) */
+    if (pid == getpid()) {
+        if (!lx_signal(sig))
+            unix_die(sig); /* the default action */
+        return 0;
+    }
     if (sig != SIGKILL && sig != SIGTERM && sig != SIGINT)
         sig = SIGTERM;
     return kill(pid, sig) < 0 ? err() : 0;
@@ -1112,8 +1210,189 @@ static long l_prctl(ARGS)
     return -LX_EINVAL;
 }
 
-/* ---- signals (stored and reported; delivery is not done yet: a signal
- * sent to a Linux process takes the default action, ending it) ---- */
+/* ---- signals ----
+ * A signal for this process (kill to itself, or one another process sent,
+ * which lib/unix hands to lx_signal) is ignored, ends the process (the
+ * default action), or is made pending; a pending signal not blocked is
+ * delivered when a system call returns: a Linux rt_sigframe on the
+ * program's stack, the handler entered with (sig, &info, &ucontext), its
+ * return through sa_restorer to rt_sigreturn. No EINTR: a call waiting when
+ * the signal comes goes on waiting. */
+#define SIG_DFL      0
+#define SIG_IGN      1
+#define SA_RESTORER  0x04000000
+#define SA_NODEFER   0x40000000
+#define SA_RESETHAND 0x80000000UL
+#define SIGCHLD      17
+#define SIGCONT      18
+#define SIGURG       23
+#define SIGWINCH     28
+
+int lx_signal(int sig)
+{
+    if (sig < 1 || sig > 64)
+        return 1;
+    uint64_t h = lx.sig[sig].handler;
+    if (h == SIG_IGN)
+        return 1;
+    if (h == SIG_DFL)
+        return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+    pending |= 1UL << (sig - 1);
+    return 1;
+}
+
+struct lx_sigcontext {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip,
+        eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2, fpstate, reserved[8];
+};
+struct lx_ucontext {
+    uint64_t flags, link;
+    uint64_t ss_sp;
+    int32_t ss_flags, pad;
+    uint64_t ss_size;
+    struct lx_sigcontext mc;
+    uint64_t sigmask;
+};
+struct lx_sigframe {
+    uint64_t pretcode;
+    struct lx_ucontext uc;
+    struct {
+        int32_t signo, errno_, code, pad;
+        int32_t pid, uid;
+        uint8_t rest[104];
+    } info;
+};
+_Static_assert(sizeof(struct lx_sigcontext) == 256, "sigcontext");
+_Static_assert(sizeof(struct lx_sigframe) == 8 + 304 + 128, "rt_sigframe");
+
+/* The program's x87/SSE state while it is in a call: lx_entry saved it
+ * right below the frame (entry.S). */
+#define SAVED_FPU(f) ((uint8_t *)(f)-512)
+
+/* SIGCHLD, for a program that catches it: a child ended since we last
+ * looked (seen when a call returns, or in rt_sigsuspend). */
+static void check_sigchld(void)
+{
+    if (lx.sig[SIGCHLD].handler > SIG_IGN) {
+        int ended = unix_children_ended();
+        if (ended > children_ended)
+            pending |= 1UL << (SIGCHLD - 1);
+        children_ended = ended;
+    }
+}
+
+/* rt_sigsuspend's mask to restore after the handler (-1: none). */
+static uint64_t suspend_old = ~0UL;
+
+static void deliver(struct upcall_frame *f)
+{
+    uint64_t ready = pending & ~lx.sigmask;
+    if (!ready)
+        return;
+    int sig = __builtin_ctzl(ready) + 1;
+    pending &= ~(1UL << (sig - 1));
+    struct lx_sigaction *sa = &lx.sig[sig];
+    if (sa->handler == SIG_DFL || sa->handler == SIG_IGN) { /* changed meanwhile */
+        if (!lx_signal(sig))
+            unix_die(sig);
+        return;
+    }
+    uint64_t sp = f->rsp - 128; /* the red zone */
+    sp = (sp - 512) & ~63UL;
+    uint64_t fpu = sp;
+    sp = ((sp - sizeof(struct lx_sigframe)) & ~15UL) - 8; /* as if called */
+    if (!(sa->flags & SA_RESTORER) || !lx_ok(sp, f->rsp - sp, 1))
+        unix_die(SIGSEGV); /* no way to run it: as Linux, SIGSEGV */
+    memcpy((void *)fpu, SAVED_FPU(f), 512);
+    struct lx_sigframe *fr = (struct lx_sigframe *)sp;
+    memset(fr, 0, sizeof *fr);
+    fr->pretcode = sa->restorer;
+    struct lx_sigcontext *m = &fr->uc.mc;
+    m->r8 = f->r8, m->r9 = f->r9, m->r10 = f->r10, m->r11 = f->r11;
+    m->r12 = f->r12, m->r13 = f->r13, m->r14 = f->r14, m->r15 = f->r15;
+    m->rdi = f->rdi, m->rsi = f->rsi, m->rbp = f->rbp, m->rbx = f->rbx;
+    m->rdx = f->rdx, m->rax = f->rax, m->rcx = f->rcx, m->rsp = f->rsp;
+    m->rip = f->rip, m->eflags = f->rflags;
+    m->cs = 0x33, m->ss = 0x2b;
+    m->fpstate = fpu;
+    uint64_t back = suspend_old != ~0UL ? suspend_old : lx.sigmask;
+    suspend_old = ~0UL;
+    m->oldmask = back;
+    fr->uc.sigmask = back;
+    fr->uc.ss_flags = 2; /* SS_DISABLE */
+    fr->info.signo = sig;
+    fr->info.pid = getpid();
+    lx.sigmask |= sa->mask | (sa->flags & SA_NODEFER ? 0 : 1UL << (sig - 1));
+    f->rip = sa->handler;
+    f->rsp = sp;
+    f->rdi = (uint64_t)sig;
+    f->rsi = (uint64_t)&fr->info;
+    f->rdx = (uint64_t)&fr->uc;
+    f->rax = 0;
+    if (sa->flags & SA_RESETHAND)
+        memset(sa, 0, sizeof *sa);
+}
+
+/* rt_sigsuspend(mask, 8): waits with mask until a signal is delivered
+ * (its handler runs as the call returns -EINTR; the old mask comes back
+ * with rt_sigreturn). pause is the same with the mask as it is. */
+static long suspend(uint64_t mask)
+{
+    uint64_t old = lx.sigmask;
+    lx.sigmask = mask & ~((1UL << (SIGKILL - 1)) | (1UL << 18));
+    for (;;) {
+        check_sigchld();
+        if (pending & ~lx.sigmask)
+            break;
+        unix_block(); /* a child's end, a signal (lx_signal), any ring */
+    }
+    suspend_old = old;
+    return -LX_EINTR;
+}
+
+static long l_rt_sigsuspend(ARGS)
+{
+    UNUSED;
+    if (b != 8)
+        return -LX_EINVAL;
+    if (!lx_ok(a, 8, 0))
+        return -LX_EFAULT;
+    return suspend(*(const uint64_t *)a);
+}
+
+static long l_pause(ARGS)
+{
+    UNUSED;
+    return suspend(lx.sigmask);
+}
+
+/* rt_sigreturn: rsp is just above the frame's pretcode (the handler's ret
+ * took it). */
+static long l_rt_sigreturn(ARGS)
+{
+    UNUSED;
+    uint64_t sp = f->rsp - 8;
+    if (!lx_ok(sp, sizeof(struct lx_sigframe), 0))
+        unix_die(SIGSEGV);
+    const struct lx_sigframe *fr = (const struct lx_sigframe *)sp;
+    const struct lx_sigcontext *m = &fr->uc.mc;
+    f->r8 = m->r8, f->r9 = m->r9, f->r10 = m->r10, f->r11 = m->r11;
+    f->r12 = m->r12, f->r13 = m->r13, f->r14 = m->r14, f->r15 = m->r15;
+    f->rdi = m->rdi, f->rsi = m->rsi, f->rbp = m->rbp, f->rbx = m->rbx;
+    f->rdx = m->rdx, f->rcx = m->rcx, f->rsp = m->rsp, f->rip = m->rip;
+    f->rflags = (m->eflags & 0xcd5) | 0x202; /* arithmetic flags and DF only */
+    if (m->fpstate && lx_ok(m->fpstate, 512, 0) && !(m->fpstate & 15)) {
+        memcpy(SAVED_FPU(f), (const void *)m->fpstate, 512);
+        /* MXCSR bits outside its mask would fault fxrstor: default them. */
+        uint32_t *mxcsr = (uint32_t *)(SAVED_FPU(f) + 24);
+        if (*mxcsr & ~0xffffU)
+            *mxcsr = 0x1f80;
+    }
+    lx.sigmask = fr->uc.sigmask & ~((1UL << (SIGKILL - 1)) | (1UL << 18));
+    return (long)m->rax;
+}
 
 struct lx_sigaction_user {
     uint64_t handler, flags, restorer, mask;
@@ -1388,6 +1667,7 @@ static const struct {
     [12] = {"brk", l_brk},
     [13] = {"rt_sigaction", l_rt_sigaction},
     [14] = {"rt_sigprocmask", l_rt_sigprocmask},
+    [15] = {"rt_sigreturn", l_rt_sigreturn},
     [16] = {"ioctl", l_ioctl},
     [17] = {"pread64", l_pread},
     [19] = {"readv", l_readv},
@@ -1398,6 +1678,7 @@ static const struct {
     [28] = {"madvise", l_madvise},
     [32] = {"dup", l_dup},
     [33] = {"dup2", l_dup2},
+    [34] = {"pause", l_pause},
     [35] = {"nanosleep", l_nanosleep},
     [39] = {"getpid", l_getpid},
     [40] = {"sendfile", l_sendfile},
@@ -1426,13 +1707,14 @@ static const struct {
     [106] = {"setgid", l_zero},
     [107] = {"geteuid", l_zero},
     [108] = {"getegid", l_zero},
-    [109] = {"setpgid", l_zero},
+    [109] = {"setpgid", l_setpgid},
     [110] = {"getppid", l_getppid},
     [111] = {"getpgrp", l_getpgrp},
     [112] = {"setsid", l_getpid},
     [115] = {"getgroups", l_getgroups},
     [121] = {"getpgid", l_getpgrp},
     [124] = {"getsid", l_getpgrp},
+    [130] = {"rt_sigsuspend", l_rt_sigsuspend},
     [157] = {"prctl", l_prctl},
     [158] = {"arch_prctl", l_arch_prctl},
     [201] = {"time", l_time},
@@ -1481,6 +1763,9 @@ void lx_syscall(struct upcall_frame *f)
     if (lx.strace)
         printf(" = %ld\n", r);
     f->rax = (uint64_t)r;
+    check_sigchld();
+    if (pending)
+        deliver(f);
     /* The way back (entry.S, exo_resume) writes below the frame on our
      * stack: after a fork that stack is copy-on-write, and a fault in the
      * middle of exo_resume must not happen there. Break it now. */

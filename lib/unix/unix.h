@@ -122,6 +122,10 @@ int unlink(const char *path);
  * The shell sets it around the jobs it waits for. */
 #define TTY_MAXFG 16 /* processes of a foreground job */
 int tty_set_foreground(const pid_t *pids, int n);
+/* Raw console input for this process (1): each read returns the bytes
+ * typed, unechoed and unedited (a CR reads as a newline); 0: lines, echoed,
+ * with backspace. Returns the previous setting. */
+int tty_set_raw(int raw);
 /* waitpid for a foreground job: meanwhile console input is read ahead into
  * the terminal's buffer, so that ^C is seen even when nobody reads. */
 pid_t tty_waitpid(pid_t pid, int *status);

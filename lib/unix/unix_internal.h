@@ -186,6 +186,7 @@ enum unix_op {
     U_SHMRM,     /* a1: id -> 0 */
     U_SHMMAP,    /* a1: id of an inherited attachment -> as U_SHMAT, not counted again */
     U_PIPEMAP,   /* a1: fd of a pipe -> slot of a copy of its ring's frame; x[0]: pipe, x[1]: gen */
+    U_SIGTAKE,   /* -> the caller's pending signal (0: none), cleared */
     U_NOPS
 };
 /* A call to the server (proc.c); retried while the server serves another. */
@@ -219,6 +220,12 @@ void fd_import(const char *cwd);
  * (-1: none), and whether a page is copy-on-write in this process. */
 int fd_type(int fd);
 int unix_page_cow(uint64_t va);
+/* If set, a signal sent to this process goes to the hook instead of ending
+ * it (taken off the table first); the hook returns 0 to have it end the
+ * process after all (its default action). */
+extern int (*unix_signal_hook)(int sig);
+/* How many children have ended and are not reaped yet (proc.c). */
+int unix_children_ended(void);
 
 /* shm.c: a forked child maps the segments it inherited. */
 void shm_child_attach(void);

@@ -120,7 +120,8 @@ int main(void)
 
     /* Shell scripts: pipelines, redirections, here-documents, command
      * substitution, subshells, functions, traps, text and checksum and
-     * compression applets, files under /tmp. The expected outputs were
+     * compression applets, files under /tmp, signals (trap, kill, SIGCHLD,
+     * a child ended by SIGTERM), background jobs. The expected outputs were
      * recorded by running the same busybox with `busybox sh -c SCRIPT` on
      * Linux (PATH unset: applets run as busybox's own). */
     static const struct {
@@ -145,6 +146,19 @@ int main(void)
         {"f() { return $(($1 + 1)); }; f 4; echo $?; trap 'echo bye' EXIT; echo main",
          "5\nmain\nbye\n", 0},
         {"echo abc > /dev/null; head -c 4 /dev/zero | od -An -tx1", " 00 00 00 00\n", 0},
+        {"trap 'echo got INT' INT; kill -INT $$; echo after", "got INT\nafter\n", 0},
+        {"trap 'echo bye' EXIT; trap 'echo t; exit 3' TERM; kill $$; echo notreached", "t\nbye\n",
+         3},
+        {"(sleep 1; echo child) & echo parent; wait; echo done", "parent\nchild\ndone\n", 0},
+        {"sleep 5 & kill $!; wait $!; echo $?", "143\n", 0},
+        {"trap 'echo chld' CHLD; true & wait; echo end", "chld\nend\n", 0},
+        {"kill -0 $$ && echo alive; kill -0 99999 2>/dev/null || echo nosuch", "alive\nnosuch\n",
+         0},
+        {"sh -c 'kill -TERM $$'; echo $?", "143\n", 0},
+        {"x=$(sh -c 'exit 5'); echo $?; exec 3>/tmp/lxe; echo via3 >&3; exec 3>&-; cat /tmp/lxe; "
+         "rm /tmp/lxe",
+         "5\nvia3\n", 0},
+        {"yes | head -2; sh -c 'yes | head -1; echo $?'", "y\ny\ny\n0\n", 0},
     };
     for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
         char *sc[] = {"/bin/busybox", "sh", "-c", (char *)scripts[i].script, NULL};

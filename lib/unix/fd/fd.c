@@ -268,8 +268,26 @@ static char line[256];
 static size_t line_len, line_pos;
 static int last_cr; /* the last byte was a CR */
 
+/* Raw mode (tty_set_raw): bytes as they come, no echo, no editing; a CR
+ * still reads as a newline. This process's setting only. */
+static int tty_raw;
+
+int tty_set_raw(int raw)
+{
+    int old = tty_raw;
+    tty_raw = raw != 0;
+    return old;
+}
+
 static ssize_t console_read(char *buf, size_t n)
 {
+    if (tty_raw && line_pos == line_len && n > 0) {
+        long c = console_getc();
+        if (c < 0)
+            return fail(EIO);
+        buf[0] = c == '\r' ? '\n' : (char)c;
+        return 1;
+    }
     if (line_pos == line_len) {
         line_len = line_pos = 0;
         for (;;) {

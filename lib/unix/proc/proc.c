@@ -305,9 +305,17 @@ static void check_signals(void)
     struct proc *p = unix_chan >= 0 && SH->procs[unix_chan].pid == mypid ? &SH->procs[unix_chan]
                                                                          : proc_of(mypid);
     /* (read without the sequence count: a word) */
-    if (p && p->pending)
+    if (p && p->pending) {
+        if (unix_signal_hook) {
+            int64_t sig = unix_call(U_SIGTAKE, 0, 0);
+            if (sig > 0 && !unix_signal_hook((int)sig))
+                unix_die((int)sig);
+            return;
+        }
         unix_die(p->pending);
+    }
 }
+int (*unix_signal_hook)(int sig);
 
 static void on_epilogue(struct upcall_frame *f)
 {
@@ -825,6 +833,20 @@ pid_t waitpid(pid_t pid, int *status, int options)
             return 0;
         unix_block(); /* the kernel's EVENT_CHILD wakes us when a child ends */
     }
+}
+
+/* How many of our children have ended and wait to be reaped (waitpid),
+ * without reaping any: for the Linux personality's SIGCHLD. */
+int unix_children_ended(void)
+{
+    int n = 0;
+    for (int i = 0; i < NPROC; i++) {
+        if (!children[i].pid)
+            continue;
+        if (!children[i].cap || sys_env_status(children[i].cap) != -E_AGAIN)
+            n++;
+    }
+    return n;
 }
 
 pid_t wait(int *status)

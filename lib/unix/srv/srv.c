@@ -694,6 +694,11 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
     }
     case U_SIGNAL:
         return do_signal(me, a1, a2);
+    case U_SIGTAKE: {
+        int sig = SH->procs[me].pending;
+        SH->procs[me].pending = 0;
+        return sig;
+    }
     case U_ASLEEP:
         if (a1 < 0 || a1 >= NPROC || SH->procs[a1].state != PROC_RUNNING || !bind[a1].page)
             return 0;
