@@ -293,7 +293,13 @@ $(B)/user/t_linux: $(B)/user/tests/t_linux.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 BUSYBOX := $(B)/linux/pkg/busybox-static/bin/busybox
 $(BUSYBOX):
 	@B=$(B) tools/linux/fetch-debs.sh busybox-static >/dev/null
-LINUX_BINS := $(BUSYBOX)
+# Linux programs written here (user/linux): built by the host's gcc as
+# static Linux executables (no C library), run by the personality.
+LX_PROGS := $(patsubst user/linux/%.c,$(B)/linux/bin/%,$(wildcard user/linux/*.c))
+$(B)/linux/bin/%: user/linux/%.c
+	@mkdir -p $(@D)
+	$(CC) -static -nostdlib -O2 -fno-pie -no-pie -fno-stack-protector $(WARN) -o $@ $<
+LINUX_BINS := $(BUSYBOX) $(LX_PROGS)
 
 $(B)/initrd.cpio: $(UPROGS) $(LINUX_BINS) user/tests.manifest $(SCRIPTS)
 	@tools/need.sh cpio:cpio

@@ -653,6 +653,74 @@ static long l_unlinkat(ARGS)
     return path_op(b, c & LX_AT_REMOVEDIR ? rmdir : unlink);
 }
 
+static long l_rename(ARGS)
+{
+    UNUSED;
+    char from[PATH_MAX], to[PATH_MAX];
+    long r = get_path(a, from);
+    if (r < 0 || (r = get_path(b, to)) < 0)
+        return r;
+    return rename(from, to) < 0 ? err() : 0;
+}
+
+/* renameat and renameat2 (flags 0 only), from AT_FDCWD or absolute. */
+static long l_renameat(ARGS)
+{
+    UNUSED;
+    char from[PATH_MAX], to[PATH_MAX];
+    long r = get_path(b, from);
+    if (r < 0 || (r = get_path(d, to)) < 0)
+        return r;
+    if (!dir_ok(a, from) || !dir_ok(c, to))
+        return -LX_ENOTSUP;
+    if (e)
+        return -LX_EINVAL;
+    return rename(from, to) < 0 ? err() : 0;
+}
+
+/* chmod, fchmodat, utimensat: the file system keeps no modes or times; the
+ * file must exist. */
+static long exists(uint64_t p, uint64_t dirfd)
+{
+    char path[PATH_MAX];
+    long r = get_path(p, path);
+    if (r < 0)
+        return r;
+    if (!dir_ok(dirfd, path))
+        return -LX_ENOTSUP;
+    struct stat st;
+    return stat(path, &st) < 0 ? err() : 0;
+}
+static long l_chmod(ARGS)
+{
+    UNUSED;
+    return exists(a, (uint64_t)LX_AT_FDCWD);
+}
+static long l_fchmod(ARGS)
+{
+    UNUSED;
+    return fd_type((int)a) < 0 ? -LX_EBADF : 0;
+}
+static long l_fchmodat(ARGS)
+{
+    UNUSED;
+    return exists(b, a);
+}
+static long l_utimensat(ARGS)
+{
+    UNUSED;
+    if (c && !lx_ok(c, 32, 0))
+        return -LX_EFAULT;
+    if (!b)
+        return fd_type((int)a) < 0 ? -LX_EBADF : 0;
+    return exists(b, a);
+}
+static long l_symlink(ARGS)
+{
+    UNUSED;
+    return -LX_EPERM; /* the file system has no symbolic links */
+}
+
 static long l_readlink(ARGS)
 {
     UNUSED;
@@ -1696,7 +1764,11 @@ static const struct {
     [83] = {"mkdir", l_mkdir},
     [84] = {"rmdir", l_rmdir},
     [87] = {"unlink", l_unlink},
+    [82] = {"rename", l_rename},
+    [88] = {"symlink", l_symlink},
     [89] = {"readlink", l_readlink},
+    [90] = {"chmod", l_chmod},
+    [91] = {"fchmod", l_fchmod},
     [95] = {"umask", l_umask},
     [96] = {"gettimeofday", l_gettimeofday},
     [97] = {"getrlimit", l_getrlimit},
@@ -1727,12 +1799,17 @@ static const struct {
     [258] = {"mkdirat", l_mkdirat},
     [262] = {"newfstatat", l_newfstatat},
     [263] = {"unlinkat", l_unlinkat},
+    [264] = {"renameat", l_renameat},
+    [266] = {"symlinkat", l_symlink},
     [267] = {"readlinkat", l_readlinkat},
+    [268] = {"fchmodat", l_fchmodat},
     [269] = {"faccessat", l_faccessat},
     [273] = {"set_robust_list", l_zero},
+    [280] = {"utimensat", l_utimensat},
     [292] = {"dup3", l_dup3},
     [293] = {"pipe2", l_pipe2},
     [302] = {"prlimit64", l_prlimit64},
+    [316] = {"renameat2", l_renameat},
     [318] = {"getrandom", l_getrandom},
     [435] = {"clone3", l_clone3},
     [439] = {"faccessat2", l_faccessat},

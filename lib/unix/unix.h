@@ -117,6 +117,7 @@ off_t lseek(int fd, off_t off, int whence);
 int stat(const char *path, struct stat *st);
 int fstat(int fd, struct stat *st);
 int unlink(const char *path);
+int rename(const char *from, const char *to); /* replaces a file (or an empty directory) at to */
 /* The console's foreground job: ^C typed on the console sends SIGINT to
  * these processes (n = 0: none; then ^C just cancels the line being typed).
  * The shell sets it around the jobs it waits for. */

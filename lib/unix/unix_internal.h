@@ -187,6 +187,7 @@ enum unix_op {
     U_SHMMAP,    /* a1: id of an inherited attachment -> as U_SHMAT, not counted again */
     U_PIPEMAP,   /* a1: fd of a pipe -> slot of a copy of its ring's frame; x[0]: pipe, x[1]: gen */
     U_SIGTAKE,   /* -> the caller's pending signal (0: none), cleared */
+    U_RENAME,    /* data: old path, then at data + PATH_MAX the new one */
     U_NOPS
 };
 /* A call to the server (proc.c); retried while the server serves another. */

@@ -159,6 +159,17 @@ int main(void)
          "rm /tmp/lxe",
          "5\nvia3\n", 0},
         {"yes | head -2; sh -c 'yes | head -1; echo $?'", "y\ny\ny\n0\n", 0},
+        {"echo a > /tmp/m1; mv /tmp/m1 /tmp/m2; cat /tmp/m2; ls /tmp/m1 2>/dev/null || echo moved; "
+         "rm /tmp/m2",
+         "a\nmoved\n", 0},
+        {"touch /tmp/t1; chmod 755 /tmp/t1 && echo ok; rm /tmp/t1", "ok\n", 0},
+        {"cd /tmp && mkdir d && cd d && pwd && cd .. && rmdir d && echo $?", "/tmp/d\n0\n", 0},
+        {"echo hello > /tmp/h; tar cf /tmp/h.tar -C /tmp h; rm /tmp/h; tar xf /tmp/h.tar -C /tmp; "
+         "cat /tmp/h; rm /tmp/h /tmp/h.tar",
+         "hello\n", 0},
+        {"mkdir -p /tmp/fd/a/b; touch /tmp/fd/a/b/c; find /tmp/fd | sort; rm -r /tmp/fd",
+         "/tmp/fd\n/tmp/fd/a\n/tmp/fd/a/b\n/tmp/fd/a/b/c\n", 0},
+        {"seq 1 5 | xargs echo", "1 2 3 4 5\n", 0},
     };
     for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
         char *sc[] = {"/bin/busybox", "sh", "-c", (char *)scripts[i].script, NULL};

@@ -641,6 +641,16 @@ int unlink(const char *path)
     return path_call(U_UNLINK, path, 0) < 0 ? -1 : 0;
 }
 
+int rename(const char *from, const char *to)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+    if (abspath(from, a) < 0 || abspath(to, b) < 0)
+        return -1;
+    memcpy(UNIX_ARG->data, a, strlen(a) + 1);
+    memcpy(UNIX_ARG->data + PATH_MAX, b, strlen(b) + 1);
+    return unix_call(U_RENAME, 0, 0) < 0 ? -1 : 0;
+}
+
 int mkdir(const char *path, int mode)
 {
     (void)mode;

@@ -694,6 +694,17 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
     }
     case U_SIGNAL:
         return do_signal(me, a1, a2);
+    case U_RENAME: {
+        char to[PATH_MAX];
+        if ((e = get_path(me, path)) < 0)
+            return e;
+        memcpy(to, ARG(me)->data + PATH_MAX, PATH_MAX);
+        to[PATH_MAX - 1] = 0;
+        if (to[0] != '/')
+            return UNIX_ERR(EINVAL);
+        e = fs_rename(&fs, path, to);
+        return e < 0 ? fs_errno(e) : 0;
+    }
     case U_SIGTAKE: {
         int sig = SH->procs[me].pending;
         SH->procs[me].pending = 0;
