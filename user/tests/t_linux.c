@@ -176,6 +176,12 @@ int main(void)
         expect(scripts[i].script, sc, scripts[i].out, scripts[i].status << 8);
     }
 
+    /* Every call number from 0 to 450 with hostile arguments (bad, kernel
+     * and personality addresses, huge lengths): the process survives them
+     * all (user/linux/lx_badptr.c). */
+    char *bp[] = {"/bin/lx_badptr", NULL};
+    expect("hostile arguments to every call", bp, "survived 2120 calls\n", 0);
+
     /* Entry state: rdx 0, rsp 16-byte aligned; exits with argc.
      * mov %rsp,%rbx; and $15,%ebx; or %rdx,%rbx; jnz bad; mov (%rsp),%rdi;
      * mov $231,%eax; syscall; bad: mov $99,%edi; mov $231,%eax; syscall */
