@@ -70,6 +70,16 @@ static const char *errname(int e)
         return "ENOEXEC";
     case ENOTTY:
         return "ENOTTY";
+    case ENOSPC:
+        return "ENOSPC";
+    case EMFILE:
+        return "EMFILE";
+    case ENOMEM:
+        return "ENOMEM";
+    case EROFS:
+        return "EROFS";
+    case ENAMETOOLONG:
+        return "ENAMETOOLONG";
     default:
         return "E?";
     }
