@@ -43,7 +43,7 @@ KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/ke
 LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o $(B)/lib/unix/shm/shm.o
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
 SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
-UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/httpd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
+UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/diskd $(B)/user/httpd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
              $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
              $(SH_PROGS) $(B)/user/linuxtests
 SCRIPTS   := $(wildcard user/sh/*.sh)
@@ -258,6 +258,9 @@ $(EXT_BIG_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 # The disk file system in the guest (lib/diskfs on libblk).
 DISKFS_OBJS := $(B)/lib/diskfs/diskfs.o $(B)/lib/diskfs/check.o $(B)/lib/diskfs/blkdev.o
 $(B)/user/t_diskfs $(B)/user/t_diskfs_crash: $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o $(DISKFS_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/blk/blk.o $(DISKFS_OBJS)
+# diskd: the disk file system as a server env (lib/diskfs/diskd.h).
+$(B)/user/diskd: $(B)/user/diskd.o $(LIBC_OBJS) $(B)/lib/blk/blk.o $(DISKFS_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/blk/blk.o $(DISKFS_OBJS)
 
 # Programs of foreign-ABI envs (kernel/upcall.c): their `syscall` is
