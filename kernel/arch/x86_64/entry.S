@@ -463,6 +463,38 @@ kcall_gate_entry:
     call syscall_dispatch
     jmp return_to_user
 
+/* foreign_switch(cpu, env) (upcall.c; rdi, rsi) keeping every register and
+ * the flags' callers do not rely on: set_env's rare path (env_switch.h),
+ * called from inline asm in functions that may have no frame (the kernel
+ * has no red zone) and an unaligned stack. */
+    .global foreign_switch_keep
+foreign_switch_keep:
+    push %rbp
+    mov %rsp, %rbp
+    push %rax
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    and $-16, %rsp
+    call foreign_switch
+    lea -72(%rbp), %rsp
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rax
+    pop %rbp
+    ret
+
 /* kcontext_save(ctx): returns 0; a later kcontext_jump(ctx) returns 1 here. */
     .global kcontext_save
 kcontext_save:
