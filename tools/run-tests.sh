@@ -272,6 +272,7 @@ check_http_curl() {
             --dump-dom http://127.0.0.1:$port/spinel/ > build/test-http.dom 2> /dev/null
         grep -q 'id="http-requests">[1-9]' build/test-http.dom &&
             grep -q 'id="net-rx_frames">[1-9]' build/test-http.dom &&
+            grep -q 'id="filter-1-hits">[1-9]' build/test-http.dom &&
             grep -q 'id="membar" style="width: [0-9.]*[1-9]' build/test-http.dom || ok=0
     fi
     kill $qpid 2> /dev/null

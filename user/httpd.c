@@ -186,7 +186,8 @@ static const char status_html[] =
     "#membar{height:100%;background:#c44}td{padding:0 1em}</style></head><body>\n"
     "<h1>Spinel</h1>\n<p>Memory in use (all envs): <span id=\"memtext\"></span></p>\n"
     "<div id=\"mem\"><div id=\"membar\" style=\"width:0\"></div></div>\n"
-    "<table id=\"t\"></table>\n<script>\n"
+    "<h2>Network filters</h2>\n<table id=\"f\"></table>\n"
+    "<h2>Counters</h2>\n<table id=\"t\"></table>\n<script>\n"
     "async function tick() {\n"
     "  const s = await (await fetch('/spinel/status.json')).json();\n"
     "  const used = s.frames.total - s.frames.free;\n"
@@ -199,8 +200,16 @@ static const char status_html[] =
     "      h += '<tr><td>' + g + '.' + k + '</td><td id=\"' + g + '-' + k + '\">' + s[g][k] + "
     "'</td></tr>';\n"
     "  document.getElementById('t').innerHTML = h;\n"
+    "  let fh = '<tr><th>env</th><th>endpoint</th><th>filter</th><th>key (type/proto/port/address)"
+    "</th><th>frames</th></tr>';\n"
+    "  s.filters.forEach((x, i) => fh += '<tr><td>' + x.env.toString(16) + '</td><td>' + x.endpoint"
+    " + '</td><td>' + (x.filter == 8 ? 'ASH' : x.filter) + '</td><td>' + x.key + "
+    "'</td><td id=\"filter-' + i + '-hits\">' + x.hits + '</td></tr>');\n"
+    "  document.getElementById('f').innerHTML = fh;\n"
     "}\n"
     "tick();\nsetInterval(tick, 1000);\n</script>\n</body></html>\n";
+
+static uint32_t net_dev; /* the network device capability it was given */
 
 static int status_json(char *out, size_t max)
 {
@@ -210,7 +219,7 @@ static int status_json(char *out, size_t max)
     memset(&st, 0, sizeof st);
     sys_sysinfo(&si);
     sys_net_stat(lnet_endpoint(), &st);
-    return snprintf(
+    int n = snprintf(
         out, max,
         "{\"uptime_ms\":%lu,\"frames\":{\"free\":%lu,\"total\":%lu},"
         "\"env\":{\"id\":%u,\"mem_quota\":%lu,\"mem_used\":%lu,\"slots_run\":%lu,"
@@ -220,7 +229,7 @@ static int status_json(char *out, size_t max)
         "\"endpoint\":{\"rx\":%lu,\"rx_full\":%lu,\"rx_bad\":%lu,\"wakeups\":%lu,\"tx\":%lu,"
         "\"tx_bad\":%lu,\"ash_runs\":%lu,\"ash_handled\":%lu,\"ash_sent\":%lu},"
         "\"http\":{\"connections\":%lu,\"requests\":%lu,\"200\":%lu,\"206\":%lu,\"304\":%lu,"
-        "\"404\":%lu,\"4xx\":%lu,\"5xx\":%lu}}\n",
+        "\"404\":%lu,\"4xx\":%lu,\"5xx\":%lu},\"filters\":[",
         si.timer_hz ? si.ticks * 1000 / si.timer_hz : 0, si.free_frames, si.total_frames,
         exo_info->id, exo_info->mem_quota, exo_info->mem_used, exo_info->slots_run,
         exo_info->upcalls, st.rx_frames, st.tx_frames, st.rx_runt, st.rx_oversize, st.rx_malformed,
@@ -228,6 +237,22 @@ static int status_json(char *out, size_t max)
         st.ep_wakeups, st.ep_tx, st.ep_tx_bad, st.ash_runs, st.ash_handled, st.ash_sent,
         connections, requests, responses[0], responses[1], responses[2], responses[3], responses[4],
         responses[5]);
+    /* The device's filters (with R_CONTROL on it; none shown otherwise). */
+    static struct net_filter_info fi[16];
+    long nf = sys_net_filters(net_dev, fi, 16);
+    for (long i = 0; i < nf && i < 16 && n < (int)max; i++) {
+        const struct net_key *k = &fi[i].key;
+        n += snprintf(
+            out + n, max - (size_t)n,
+            "%s{\"env\":%u,\"endpoint\":%u,\"filter\":%u,\"key\":\"%04x/%u/%u/%u.%u.%u.%u\","
+            "\"hits\":%lu}",
+            i ? "," : "", fi[i].env_id, fi[i].endpoint, fi[i].filter, k->ethertype, k->proto,
+            k->dport, k->dst_ip >> 24, k->dst_ip >> 16 & 255, k->dst_ip >> 8 & 255, k->dst_ip & 255,
+            fi[i].hits);
+    }
+    if (n < (int)max)
+        n += snprintf(out + n, max - (size_t)n, "]}\n");
+    return n;
 }
 
 /* Parses one request of hlen bytes (headers included) and sets up its answer. */
@@ -484,6 +509,7 @@ int main(void)
         return 1;
     }
     bool card = ifindex == NETIF_NET0;
+    net_dev = dev;
     struct lnet_conf conf = {dev,
                              card ? LNET_IP(10, 0, 2, 15) : LNET_IP(10, 0, 0, 2),
                              LNET_IP(255, 255, 255, 0),

@@ -220,6 +220,10 @@ int main(void)
     CHECK_EQ(strstr(body(resp), "\"http\":{\"connections\":1,") != NULL, 1);
     CHECK_EQ(strstr(body(resp), "\"endpoints\":2,\"filters\":4}") != NULL, 1);
     CHECK_EQ(strstr(body(resp), "\"rx\":0,") == NULL, 1);
+    /* Both envs' filters (the server's and ours), each with what it claimed. */
+    CHECK_EQ(strstr(body(resp), "\"key\":\"0800/0/0/10.0.0.2\",\"hits\":") != NULL, 1);
+    CHECK_EQ(strstr(body(resp), "\"key\":\"0800/0/0/10.0.0.1\",\"hits\":") != NULL, 1);
+    CHECK_EQ(strstr(body(resp), "\"filter\":8,") != NULL, 1); /* the server's ASH */
     /* Other methods, then a malformed request (the server closes). */
     get("DELETE /hello.txt HTTP/1.1\r\n\r\n", 1);
     CHECK_EQ(status(resp), 501);
