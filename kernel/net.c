@@ -757,6 +757,43 @@ out:
     return r;
 }
 
+/* sys_net_filters(dev, out, n): see kernel/kcalls.tbl. */
+s64 sys_net_filters(u64 dev, u64 uout, u64 n)
+{
+    static struct net_filter_info all[NEP * (NFILT + 1)]; /* (filled under net_lock) */
+    struct env *e = cpu_env();
+    struct netif *ni;
+    if (n > ARRAY_SIZE(all))
+        return -E_INVAL;
+    spin_lock(&net_lock);
+    s64 r = dev_cap(e, dev, R_CONTROL, &ni, NULL);
+    u32 k = 0;
+    for (int i = 0; r == 0 && i < NEP; i++) {
+        struct endpoint *ep = &eps[i];
+        if (!ep->used || ep->ifindex != ni->nd->ifindex)
+            continue;
+        for (u32 j = 0; j <= ep->nfilt; j++) {
+            if (j == ep->nfilt && !ep->has_ash)
+                break;
+            struct net_filter_info *fi = &all[k++];
+            memset(fi, 0, sizeof *fi);
+            fi->env_id = ep->env_id;
+            fi->endpoint = (u16)i;
+            fi->filter = (u8)(j < ep->nfilt ? j : NFILT);
+            if (j < ep->nfilt) {
+                fi->key = ep->filt[j].key;
+                fi->hits = ep->filt[j].hits;
+            } else {
+                fi->hits = ep->st.ash_handled;
+            }
+        }
+    }
+    spin_unlock(&net_lock);
+    if (r == 0 && n && copy_to_user(uout, all, MIN(n, k) * sizeof all[0]) < 0)
+        r = -E_FAULT;
+    return r < 0 ? r : k;
+}
+
 /* ---- kernel unit tests ---- */
 
 #define CHECK(cond)                                                                                \

@@ -261,13 +261,24 @@ check_http_curl() {
         curl -s -m 20 -o $body http://localhost:$port/ && grep -q 'Hello from Spinel' $body &&
         [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' http://localhost:$port/nope)" = 404 ] &&
         [ "$(curl -s -m 20 -r 6-9 http://localhost:$port/hello.txt)" = from ] &&
-        [ "$(curl -s -m 60 http://localhost:$port/1m.bin | wc -c)" = 1048576 ]; then
+        [ "$(curl -s -m 60 http://localhost:$port/1m.bin | wc -c)" = 1048576 ] &&
+        curl -s -m 20 http://localhost:$port/spinel/status.json | grep -q '"ash_handled":'; then
         ok=1
+    fi
+    # The live view in a real browser: headless Chromium (Debian's) loads
+    # /spinel/, whose script fetches the JSON and fills the page.
+    if [ $ok = 1 ] && tools/need.sh chromium:chromium; then
+        timeout 90 chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=3000 \
+            --dump-dom http://127.0.0.1:$port/spinel/ > build/test-http.dom 2> /dev/null
+        grep -q 'id="http-requests">[1-9]' build/test-http.dom &&
+            grep -q 'id="net-rx_frames">[1-9]' build/test-http.dom &&
+            grep -q 'id="filter-1-hits">[1-9]' build/test-http.dom &&
+            grep -q 'id="membar" style="width: [0-9.]*[1-9]' build/test-http.dom || ok=0
     fi
     kill $qpid 2> /dev/null
     wait $qpid 2> /dev/null
     if [ $ok = 1 ]; then
-        echo "PASS host/http-curl: curl on the host got the guest's page, a 404, a range and 1 MiB through port $port (see $plog)"
+        echo "PASS host/http-curl: curl on the host got the guest's page, a 404, a range, 1 MiB and the live view's JSON through port $port, and headless Chromium drew /spinel/ (see $plog, build/test-http.dom)"
         return 0
     fi
     echo "FAIL host/http-curl: see $plog"

@@ -43,9 +43,12 @@ struct conn {
     const char *body;
     uint32_t bodylen, bodyoff;
     bool busy, close_after, closed;
+    bool body_copy; /* the body is dyn (lwIP copies it), not a file (by reference) */
+    char dyn[2048]; /* a generated body: /spinel/status.json */
 };
 static struct conn conns[NCONN];
 static uint64_t requests, responses[6]; /* 200 206 304 404 4xx-other 5xx */
+static uint64_t connections;
 
 static void add_file(const char *path, const char *type, char *data, uint32_t len)
 {
@@ -164,6 +167,7 @@ static void respond(struct conn *c, int code, const char *reason, const struct f
     c->body = body;
     c->bodylen = head || code == 304 ? 0 : len;
     c->bodyoff = 0;
+    c->body_copy = false;
     c->busy = true;
     responses[code == 200   ? 0
               : code == 206 ? 1
@@ -171,6 +175,84 @@ static void respond(struct conn *c, int code, const char *reason, const struct f
               : code == 404 ? 3
               : code < 500  ? 4
                             : 5]++;
+}
+
+/* ---- /spinel/: a live view of what this server and its machine see ---- */
+
+static struct file status_page = {"/spinel/", "text/html", NULL, 0};
+static const char status_html[] =
+    "<!DOCTYPE html>\n<html><head><title>Spinel: the machine</title>\n<style>"
+    "body{font-family:sans-serif}#mem{width:40em;height:1.2em;border:1px solid #444}"
+    "#membar{height:100%;background:#c44}td{padding:0 1em}</style></head><body>\n"
+    "<h1>Spinel</h1>\n<p>Memory in use (all envs): <span id=\"memtext\"></span></p>\n"
+    "<div id=\"mem\"><div id=\"membar\" style=\"width:0\"></div></div>\n"
+    "<h2>Network filters</h2>\n<table id=\"f\"></table>\n"
+    "<h2>Counters</h2>\n<table id=\"t\"></table>\n<script>\n"
+    "async function tick() {\n"
+    "  const s = await (await fetch('/spinel/status.json')).json();\n"
+    "  const used = s.frames.total - s.frames.free;\n"
+    "  document.getElementById('membar').style.width = (100 * used / s.frames.total) + '%';\n"
+    "  document.getElementById('memtext').textContent = used + ' of ' + s.frames.total + "
+    "' frames';\n"
+    "  let h = '';\n"
+    "  for (const g of ['env', 'net', 'endpoint', 'http'])\n"
+    "    for (const k in s[g])\n"
+    "      h += '<tr><td>' + g + '.' + k + '</td><td id=\"' + g + '-' + k + '\">' + s[g][k] + "
+    "'</td></tr>';\n"
+    "  document.getElementById('t').innerHTML = h;\n"
+    "  let fh = '<tr><th>env</th><th>endpoint</th><th>filter</th><th>key (type/proto/port/address)"
+    "</th><th>frames</th></tr>';\n"
+    "  s.filters.forEach((x, i) => fh += '<tr><td>' + x.env.toString(16) + '</td><td>' + x.endpoint"
+    " + '</td><td>' + (x.filter == 8 ? 'ASH' : x.filter) + '</td><td>' + x.key + "
+    "'</td><td id=\"filter-' + i + '-hits\">' + x.hits + '</td></tr>');\n"
+    "  document.getElementById('f').innerHTML = fh;\n"
+    "}\n"
+    "tick();\nsetInterval(tick, 1000);\n</script>\n</body></html>\n";
+
+static uint32_t net_dev; /* the network device capability it was given */
+
+static int status_json(char *out, size_t max)
+{
+    struct sys_info si;
+    struct net_stats st;
+    memset(&si, 0, sizeof si);
+    memset(&st, 0, sizeof st);
+    sys_sysinfo(&si);
+    sys_net_stat(lnet_endpoint(), &st);
+    int n = snprintf(
+        out, max,
+        "{\"uptime_ms\":%lu,\"frames\":{\"free\":%lu,\"total\":%lu},"
+        "\"env\":{\"id\":%u,\"mem_quota\":%lu,\"mem_used\":%lu,\"slots_run\":%lu,"
+        "\"upcalls\":%lu},"
+        "\"net\":{\"rx_frames\":%lu,\"tx_frames\":%lu,\"rx_runt\":%lu,\"rx_oversize\":%lu,"
+        "\"rx_malformed\":%lu,\"rx_unclaimed\":%lu,\"endpoints\":%u,\"filters\":%u},"
+        "\"endpoint\":{\"rx\":%lu,\"rx_full\":%lu,\"rx_bad\":%lu,\"wakeups\":%lu,\"tx\":%lu,"
+        "\"tx_bad\":%lu,\"ash_runs\":%lu,\"ash_handled\":%lu,\"ash_sent\":%lu},"
+        "\"http\":{\"connections\":%lu,\"requests\":%lu,\"200\":%lu,\"206\":%lu,\"304\":%lu,"
+        "\"404\":%lu,\"4xx\":%lu,\"5xx\":%lu},\"filters\":[",
+        si.timer_hz ? si.ticks * 1000 / si.timer_hz : 0, si.free_frames, si.total_frames,
+        exo_info->id, exo_info->mem_quota, exo_info->mem_used, exo_info->slots_run,
+        exo_info->upcalls, st.rx_frames, st.tx_frames, st.rx_runt, st.rx_oversize, st.rx_malformed,
+        st.rx_unclaimed, st.endpoints, st.filters, st.ep_rx, st.ep_rx_full, st.ep_rx_bad,
+        st.ep_wakeups, st.ep_tx, st.ep_tx_bad, st.ash_runs, st.ash_handled, st.ash_sent,
+        connections, requests, responses[0], responses[1], responses[2], responses[3], responses[4],
+        responses[5]);
+    /* The device's filters (with R_CONTROL on it; none shown otherwise). */
+    static struct net_filter_info fi[16];
+    long nf = sys_net_filters(net_dev, fi, 16);
+    for (long i = 0; i < nf && i < 16 && n < (int)max; i++) {
+        const struct net_key *k = &fi[i].key;
+        n += snprintf(
+            out + n, max - (size_t)n,
+            "%s{\"env\":%u,\"endpoint\":%u,\"filter\":%u,\"key\":\"%04x/%u/%u/%u.%u.%u.%u\","
+            "\"hits\":%lu}",
+            i ? "," : "", fi[i].env_id, fi[i].endpoint, fi[i].filter, k->ethertype, k->proto,
+            k->dport, k->dst_ip >> 24, k->dst_ip >> 16 & 255, k->dst_ip >> 8 & 255, k->dst_ip & 255,
+            fi[i].hits);
+    }
+    if (n < (int)max)
+        n += snprintf(out + n, max - (size_t)n, "]}\n");
+    return n;
 }
 
 /* Parses one request of hlen bytes (headers included) and sets up its answer. */
@@ -205,7 +287,16 @@ static void handle(struct conn *c, char *r, uint32_t hlen)
         respond(c, 501, "Not Implemented", NULL, 0, 0, false);
         return;
     }
-    struct file *f = NULL;
+    if (strcmp(path, "/spinel/status.json") == 0) { /* generated: never cached, no ranges */
+        static struct file json = {"/spinel/status.json", "application/json", NULL, 0};
+        int n = status_json(c->dyn, sizeof c->dyn);
+        json.data = c->dyn;
+        json.len = (uint32_t)MIN(n, (int)sizeof c->dyn - 1);
+        respond(c, 200, "OK", &json, 0, json.len, head);
+        c->body_copy = true;
+        return;
+    }
+    struct file *f = strcmp(path, "/spinel/") == 0 ? &status_page : NULL;
     for (int i = 0; i < nfiles && !f; i++)
         if (strcmp(files[i].path, path) == 0)
             f = &files[i];
@@ -282,7 +373,8 @@ static void pump(struct conn *c)
             }
             if (c->bodyoff < c->bodylen) {
                 uint32_t n = MIN(MIN(room, c->bodylen - c->bodyoff), 0xffff);
-                if (!n || tcp_write(c->pcb, c->body + c->bodyoff, (u16_t)n, 0) != ERR_OK)
+                if (!n || tcp_write(c->pcb, c->body + c->bodyoff, (u16_t)n,
+                                    c->body_copy ? TCP_WRITE_FLAG_COPY : 0) != ERR_OK)
                     break; /* (by reference: the file stays where it is) */
                 c->bodyoff += n;
                 continue;
@@ -384,6 +476,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     }
     memset(c, 0, sizeof *c);
     c->pcb = pcb;
+    connections++;
     tcp_arg(pcb, c);
     tcp_recv(pcb, on_recv);
     tcp_sent(pcb, on_sent);
@@ -416,6 +509,7 @@ int main(void)
         return 1;
     }
     bool card = ifindex == NETIF_NET0;
+    net_dev = dev;
     struct lnet_conf conf = {dev,
                              card ? LNET_IP(10, 0, 2, 15) : LNET_IP(10, 0, 0, 2),
                              LNET_IP(255, 255, 255, 0),
@@ -428,6 +522,8 @@ int main(void)
         return 1;
     }
     make_files();
+    status_page.data = (char *)status_html;
+    status_page.len = sizeof status_html - 1;
     struct tcp_pcb *l = tcp_new();
     if (!l || tcp_bind(l, IP_ADDR_ANY, PORT) != ERR_OK || !(l = tcp_listen(l))) {
         printf("httpd: cannot listen on port %d\n", PORT);

@@ -38,7 +38,8 @@ static void start_httpd(void)
     if (dev < 0)
         return;
     long h = exo_spawn("httpd", 4096);
-    if (h < 0 || sys_cap_derive((uint32_t)dev, R_READ | R_WRITE, (uint32_t)h) < 0) {
+    /* (R_CONTROL: its live view shows the device's filters) */
+    if (h < 0 || sys_cap_derive((uint32_t)dev, R_READ | R_WRITE | R_CONTROL, (uint32_t)h) < 0) {
         printf("init: cannot start httpd\n");
         return;
     }

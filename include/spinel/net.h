@@ -96,6 +96,16 @@ struct net_stats {
     uint64_t ep_tx_bad;   /* descriptors refused (bad offset or length, not its address) */
 };
 
+/* sys_net_filters: one entry per filter (and handler) on a device. */
+struct net_filter_info {
+    uint32_t env_id;   /* the env whose endpoint it is */
+    uint16_t endpoint; /* the endpoint's number (the same for all its filters) */
+    uint8_t filter;    /* its index in the endpoint; 8 for the endpoint's ASH */
+    uint8_t pad;
+    struct net_key key; /* its declared key (zero for the ASH) */
+    uint64_t hits;      /* frames it claimed (the ASH: frames it consumed) */
+};
+
 /* sys_net_ctl operations (on the device capability). */
 #define NETCTL_DEFAULT 1 /* arg: an endpoint capability for unclaimed frames, or 0 for none */
 #define NETCTL_MAC     2 /* returns the device's MAC address (48 bits) */

@@ -37,7 +37,7 @@
 #define FZ_NCALLS                                                                                  \
     61            /* kernel calls 0 .. 60 (kernel/kcalls.tbl; 41-49, 51-59 unused); and            \
                      the disk's, 80-83, picked on their own */
-#define FZ_NNET 6 /* and the network's, SYS_net_open .. SYS_net_ctl (90 .. 95) */
+#define FZ_NNET 7 /* and the network's, SYS_net_open .. SYS_net_filters (90 .. 96) */
 static const char *const fz_names[FZ_NCALLS] = {
     "null",          "cputs",           "exit",
     "sysinfo",       "console_read",    "cap_inspect",
@@ -443,7 +443,7 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
     else if (k < 13)
         nr = SYS_blk_submit + (long)fz_below(r, 4); /* the disk's calls, 80-83 */
     else if ((nr = (long)fz_below(r, FZ_NCALLS + FZ_NNET)) >= FZ_NCALLS)
-        nr = SYS_net_open + (nr - FZ_NCALLS); /* the network's calls, 90 .. 95 */
+        nr = SYS_net_open + (nr - FZ_NCALLS); /* the network's calls, 90 .. 96 */
     if (nr == SYS_null && fz_pct(r, 50))
         nr = SYS_frame_copy; /* (call 100, beyond the table above: half of sys_null's turns) */
     int returns_slot = 0, returns_env = 0;
@@ -732,6 +732,10 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
     case SYS_net_stat:
         a[0] = fz_slot(c, r), a[1] = fz_ptr(c, r, sizeof(struct net_stats));
         break;
+    case SYS_net_filters:
+        a[0] = fz_slot(c, r), a[2] = fz_pct(r, 80) ? fz_below(r, 150) : fz_any(r);
+        a[1] = fz_ptr(c, r, a[2] <= 144 ? a[2] * sizeof(struct net_filter_info) : 16);
+        break;
     case SYS_net_ctl:
         a[0] = fz_slot(c, r), a[1] = fz_pct(r, 80) ? fz_below(r, 4) : fz_any(r);
         a[2] = fz_pct(r, 50) ? fz_slot(c, r) : fz_any(r);
@@ -742,10 +746,10 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
     }
     if (c->trace) /* before the call: it may never return */
         printf("  [%x] %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", exo_info->id,
-               nr == SYS_frame_copy                        ? "frame_copy"
-               : nr >= 0 && nr < FZ_NCALLS && fz_names[nr] ? fz_names[nr]
-               : nr >= SYS_net_open && nr <= SYS_net_ctl   ? "net"
-                                                           : "unknown",
+               nr == SYS_frame_copy                          ? "frame_copy"
+               : nr >= 0 && nr < FZ_NCALLS && fz_names[nr]   ? fz_names[nr]
+               : nr >= SYS_net_open && nr <= SYS_net_filters ? "net"
+                                                             : "unknown",
                a[0], a[1], a[2], a[3], a[4], a[5]);
     if (c->trace && nr == SYS_mmu_update && a[1] == (uint64_t)c->scratch)
         for (uint64_t k = 0; k < a[2] && k < 4; k++) {

@@ -10,7 +10,7 @@ int main(void)
     CHECK_EQ(dev > 0, 1);
     long srv = exo_spawn("httpd", 4096);
     CHECK_EQ(srv > 0, 1);
-    CHECK_EQ(sys_cap_derive((uint32_t)dev, R_READ | R_WRITE, (uint32_t)srv) > 0, 1);
+    CHECK_EQ(sys_cap_derive((uint32_t)dev, R_READ | R_WRITE | R_CONTROL, (uint32_t)srv) > 0, 1);
     struct net_stats st;
     for (int i = 0; i < 100000; i++) { /* until the server's filters are on */
         if (sys_net_stat((uint32_t)dev, &st) == 0 && st.filters >= 2)

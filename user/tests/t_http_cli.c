@@ -208,6 +208,22 @@ int main(void)
     for (uint32_t k = 0; !wrong && k < 1048576; k++)
         wrong = b[k] != (char)('a' + (k * 7 + k / 1000) % 26);
     CHECK_EQ(wrong, 0);
+    /* The live view: its page, and its JSON with the server's and the
+     * kernel's counters (requests so far; the endpoint has received). */
+    get("GET /spinel/ HTTP/1.1\r\n\r\n", 1);
+    CHECK_EQ(status(resp), 200);
+    CHECK_EQ(strstr(body(resp), "/spinel/status.json") != NULL, 1);
+    get("GET /spinel/status.json HTTP/1.1\r\n\r\n", 1);
+    CHECK_EQ(status(resp), 200);
+    CHECK_EQ(has(resp, "Content-Type: application/json"), 1);
+    CHECK_EQ(clen(resp), (long)strlen(body(resp)));
+    CHECK_EQ(strstr(body(resp), "\"http\":{\"connections\":1,") != NULL, 1);
+    CHECK_EQ(strstr(body(resp), "\"endpoints\":2,\"filters\":4}") != NULL, 1);
+    CHECK_EQ(strstr(body(resp), "\"rx\":0,") == NULL, 1);
+    /* Both envs' filters (the server's and ours), each with what it claimed. */
+    CHECK_EQ(strstr(body(resp), "\"key\":\"0800/0/0/10.0.0.2\",\"hits\":") != NULL, 1);
+    CHECK_EQ(strstr(body(resp), "\"key\":\"0800/0/0/10.0.0.1\",\"hits\":") != NULL, 1);
+    CHECK_EQ(strstr(body(resp), "\"filter\":8,") != NULL, 1); /* the server's ASH */
     /* Other methods, then a malformed request (the server closes). */
     get("DELETE /hello.txt HTTP/1.1\r\n\r\n", 1);
     CHECK_EQ(status(resp), 501);

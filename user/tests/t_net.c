@@ -252,6 +252,31 @@ int main(void)
     CHECK_EQ(st.ash_handled, 11);
     CHECK_EQ(st.ep_rx, 1);
 
+    /* The device's holder sees every filter, the ASH, and what they claimed. */
+    static struct net_filter_info fi[144];
+    CHECK_EQ(sys_net_filters((uint32_t)dev, fi, 144), 7);
+    CHECK_EQ(sys_net_filters((uint32_t)dev, NULL, 0), 7);
+    CHECK_EQ(sys_net_filters((uint32_t)dev, fi, 145), -E_INVAL);
+    CHECK_EQ(sys_net_filters((uint32_t)dev, (struct net_filter_info *)8, 10), -E_FAULT);
+    CHECK_EQ(sys_net_filters((uint32_t)rodev, fi, 10), -E_PERM);
+    CHECK_EQ(sys_net_filters((uint32_t)P.cap, fi, 10), -E_PERM);
+    int seen = 0;
+    for (int i = 0; i < 7; i++) {
+        CHECK_EQ(fi[i].env_id, exo_info->id);
+        uint64_t want = ~0UL;
+        if (fi[i].filter == 8) /* H's ASH: the ARP request and 10 pings */
+            want = 11;
+        else if (fi[i].key.proto == 1 && fi[i].key.dst_ip == ASHIP) /* + the timestamp request */
+            want = 11;
+        else if (fi[i].key.ethertype == 0x0806 && fi[i].key.dst_ip == ME) /* the ARP reply */
+            want = 1;
+        if (want != ~0UL) {
+            seen++;
+            CHECK_EQ(fi[i].hits, want);
+        }
+    }
+    CHECK_EQ(seen, 3);
+
     /* H never drains: a flood fills its ring (2 slots) and the rest is
      * dropped, counted against H only; P still gets its answers. */
     for (int i = 0; i < 20; i++)
