@@ -321,9 +321,12 @@ bool ktest_smp(char *why, size_t whylen)
         pause();
     cli();
     CHECK(cpus[0].ipi_count == bsp_pings + 1);
-    ksnprintf(why, whylen,
-              "%d CPU%s; %lu IPIs to the %d application processor%s, each handled there", ncpu,
-              ncpu > 1 ? "s" : "", pings, ncpu - 1, ncpu == 2 ? "" : "s");
+    if (ncpu == 1)
+        ksnprintf(why, whylen, "1 CPU: no application processor to check");
+    else
+        ksnprintf(why, whylen,
+                  "%d CPUs; %lu IPIs to the %d application processor%s, each handled there", ncpu,
+                  pings, ncpu - 1, ncpu == 2 ? "" : "s");
     return true;
 }
 

@@ -236,6 +236,7 @@ void smp_init(const struct acpi_madt_info *mi)
             memset(c, 0, sizeof *c);
         }
     }
-    kprintf("smp: %d CPU%s running (%d idle: no env runs on an application processor yet)\n", ncpu,
-            ncpu > 1 ? "s" : "", ncpu - 1);
+    if (ncpu > 1)
+        kprintf("smp: %d CPUs running (%d idle: no env runs on an application processor yet)\n",
+                ncpu, ncpu - 1);
 }
