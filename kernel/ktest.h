@@ -13,4 +13,6 @@ int run_env(const char *name, const u8 *elf, size_t size, u64 quota, u64 timeout
 /* ktest_smp.c: the ACPI parser on synthetic tables; the application processors. */
 bool ktest_acpi(char *why, size_t whylen);
 bool ktest_smp(char *why, size_t whylen);
+bool ktest_smp_call(char *why, size_t whylen);
+bool ktest_tlb_shootdown(char *why, size_t whylen);
 #endif

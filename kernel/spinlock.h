@@ -21,4 +21,28 @@ void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(struct spinlock *l);
 
+/* MCS queue locks (Mellor-Crummey and Scott): each waiter spins on its own
+ * node, so a release touches one other CPU's cache line, not everyone's.
+ * The caller supplies the node (on its stack: kernel code runs with
+ * interrupts off, so the acquisition cannot be interrupted and reentered)
+ * and passes the same node to mcs_unlock. tail is the last node queued
+ * (NULL: free); each node's next is set by its successor once it queued,
+ * and locked is cleared by its predecessor when the lock passes to it. */
+struct mcs_node {
+    struct mcs_node *volatile next;
+    volatile u32 locked;
+};
+struct mcs_lock {
+    struct mcs_node *volatile tail;
+    const char *name;
+};
+
+#define MCS_LOCK_INIT(n)                                                                           \
+    {                                                                                              \
+        NULL, n                                                                                    \
+    }
+
+void mcs_lock(struct mcs_lock *l, struct mcs_node *me);
+void mcs_unlock(struct mcs_lock *l, struct mcs_node *me);
+
 #endif

@@ -200,8 +200,8 @@ void trap(struct trapframe *tf)
     case T_SPURIOUS:
         return;
     case T_IPI_PING:
-        smp_ping(c);
-        lapic_eoi();
+    case T_IPI_CALL:
+        smp_ipi(c, tf->vector); /* a test's ping, a cross-CPU call (a TLB shootdown) */
         return;
     case T_IRQ_COM1:
         dev_console_intr(); /* may wake an env: it runs in its next slot */

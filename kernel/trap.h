@@ -41,6 +41,7 @@ STATIC_ASSERT(sizeof(struct trapframe) == 22 * 8);
 #define T_IRQ_DEV_FIRST 48
 #define T_IRQ_DEV_COUNT 16
 #define T_IPI_PING      0xf0 /* interprocessor: the receiver counts it (smp.c) */
+#define T_IPI_CALL      0xf1 /* interprocessor: run the posted call (smp_call_each) */
 #define T_SPURIOUS      255
 #define T_SYSCALL       0x100 /* not a vector: marks frames built by syscall_entry */
 

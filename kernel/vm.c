@@ -15,6 +15,7 @@
 #include "env.h"
 #include "cpu.h"
 #include "arch/x86_64/x86.h"
+#include "arch/x86_64/smp.h"
 
 paddr_t kernel_pml4;
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _edata[], _kernel_end[];
@@ -317,11 +318,11 @@ int vm_direct_protect(paddr_t pa, bool ro)
         for (int i = 0; i < 512; i++)
             table(pt)[i] = (base + (u64)i * PAGE_SIZE) | PTE_P | flags;
         *pde = pt | PTE_P | PTE_W;
-        invlpg((vaddr_t)P2V(base)); /* drops the large page's TLB entry */
+        tlb_flush_kernel((vaddr_t)P2V(base), 1); /* the large page's TLB entry, on every CPU */
     }
     u64 *pt = table(PTE_ADDR(*pde)), *pte = &pt[IDX(PHYS_MAP_BASE + pa, 0)];
     *pte = ro ? *pte & ~PTE_W : *pte | PTE_W;
-    invlpg((vaddr_t)P2V(pa));
+    tlb_flush_kernel((vaddr_t)P2V(pa), 1); /* no CPU keeps a writable translation */
     if (ro || !direct_large_region(pa))
         return 0;
     /* Every page of a region split here is writable again: back to one
@@ -331,9 +332,8 @@ int vm_direct_protect(paddr_t pa, bool ro)
             return 0;
     paddr_t ptpa = PTE_ADDR(*pde);
     *pde = PTE_ADDR(pt[0]) | PTE_P | PTE_W | PTE_G | PTE_NX | PTE_PS;
-    invlpg((vaddr_t)P2V(ROUNDDOWN(pa, 0x200000)));
-    for (int i = 0; i < 512; i++) /* every small entry's TLB entry too */
-        invlpg((vaddr_t)P2V(ROUNDDOWN(pa, 0x200000) + (u64)i * PAGE_SIZE));
+    /* the large page's and every small entry's TLB entries, on every CPU */
+    tlb_flush_kernel((vaddr_t)P2V(ROUNDDOWN(pa, 0x200000)), 512);
     frame_free(ptpa);
     return 0;
 }

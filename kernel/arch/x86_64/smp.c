@@ -7,13 +7,21 @@
  * yet, docs/design.md, "Multiprocessor").
  *
  * What an AP touches after it is up: its own struct cpu (ticks, IPI
- * counters), its local APIC, and, read-only, the IDT and the kernel's page
- * tables. So no lock is needed yet; see docs/design.md for what must change
- * before envs run there. */
+ * counters), its local APIC, its mailbox, and, read-only, the IDT and the
+ * kernel's page tables; plus whatever a cross-CPU call's function touches
+ * (under the locks that function takes). See docs/design.md for what must
+ * change before envs run there.
+ *
+ * The kernel half of the page tables is shared by every CPU: a change to
+ * an existing kernel mapping is followed by tlb_flush_kernel, which makes
+ * every CPU drop the old translation (a shootdown by IPI) before it
+ * returns. User mappings need none yet: only the boot CPU ever loads an
+ * env's page tables. */
 #include "../../kernel.h"
 #include "../../cpu.h"
 #include "../../vm.h"
 #include "../../trap.h"
+#include "../../spinlock.h"
 #include "acpi.h"
 #include "lapic.h"
 #include "smp.h"
@@ -29,6 +37,7 @@ struct tramp_data {
 };
 extern const u8 tramp_start[], tramp_end[], tramp_data[];
 
+u64 tlb_shootdowns;                /* kernel-half shootdowns that went to other CPUs (tests) */
 static struct acpi_madt_info madt; /* written once by the boot CPU, before any AP starts */
 static bool have_madt;
 
@@ -55,12 +64,97 @@ bool smp_wait_change(volatile u64 *p, u64 old, u64 ms)
     return true;
 }
 
-void smp_ping(struct cpu *c)
+/* Cross-CPU calls (smp_call_each). One caller at a time: call_lock is
+ * held from posting the calls until the last target has finished, so each
+ * CPU's mailbox holds at most one call. A mailbox's fn and arg are written
+ * by the lock holder before it bumps seq (release) and sends the IPI; the
+ * target runs fn(arg) in its IPI handler, then sets done = seq (release).
+ * A call is finished when done == seq. fn runs with interrupts off and
+ * must not call smp_call_each itself (the lock is held). */
+static struct spinlock call_lock = SPINLOCK_INIT("smp call");
+static struct {
+    void (*fn)(void *);
+    void *arg;
+    volatile u64 seq, done;
+} __aligned(64) mailbox[MAX_CPUS];
+
+void smp_call_each(void (*fn)(void *), void *arg, bool self)
 {
-    u64 rsp;
-    __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
-    c->ipi_rsp = rsp;
-    c->ipi_count++;
+    spin_lock(&call_lock);
+    int me = cpu()->id;
+    for (int i = 0; i < ncpu; i++) {
+        if (i == me || !cpus[i].online)
+            continue;
+        mailbox[i].fn = fn;
+        mailbox[i].arg = arg;
+        __atomic_store_n(&mailbox[i].seq, mailbox[i].seq + 1, __ATOMIC_RELEASE);
+        /* The mailbox (and whatever the caller changed before, a page
+         * table entry) is visible before the IPI arrives. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        lapic_send_ipi(cpus[i].apic_id, T_IPI_CALL);
+    }
+    if (self)
+        fn(arg);
+    for (int i = 0; i < ncpu; i++) {
+        if (i == me || !cpus[i].online)
+            continue;
+        while (__atomic_load_n(&mailbox[i].done, __ATOMIC_ACQUIRE) != mailbox[i].seq)
+            pause();
+    }
+    spin_unlock(&call_lock);
+}
+
+void smp_ipi(struct cpu *c, u64 vector)
+{
+    if (vector == T_IPI_PING) {
+        u64 rsp;
+        __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
+        c->ipi_rsp = rsp;
+        c->ipi_count++;
+    } else if (vector == T_IPI_CALL) {
+        u64 seq = __atomic_load_n(&mailbox[c->id].seq, __ATOMIC_ACQUIRE);
+        if (mailbox[c->id].done != seq) {
+            mailbox[c->id].fn(mailbox[c->id].arg);
+            __atomic_store_n(&mailbox[c->id].done, seq, __ATOMIC_RELEASE);
+        }
+    }
+    lapic_eoi();
+}
+
+/* Drops this CPU's translations of [va, va + n pages) of the kernel half
+ * (global pages: a CR3 reload would keep them; toggling CR4.PGE drops all). */
+static void flush_local(vaddr_t va, u64 n)
+{
+    if (n > 32) {
+        u64 cr4 = read_cr4();
+        write_cr4(cr4 & ~CR4_PGE);
+        write_cr4(cr4);
+        return;
+    }
+    for (u64 i = 0; i < n; i++)
+        invlpg(va + i * PAGE_SIZE);
+}
+
+struct flush_range {
+    vaddr_t va;
+    u64 n;
+};
+
+static void flush_call(void *arg)
+{
+    const struct flush_range *r = arg;
+    flush_local(r->va, r->n);
+}
+
+void tlb_flush_kernel(vaddr_t va, u64 n)
+{
+    struct flush_range r = {va, n};
+    if (ncpu == 1) {
+        flush_local(va, n);
+        return;
+    }
+    smp_call_each(flush_call, &r, true); /* one IPI per CPU for the whole range */
+    tlb_shootdowns++;
 }
 
 static __noreturn void idle(void)
@@ -142,6 +236,7 @@ void smp_init(const struct acpi_madt_info *mi)
             memset(c, 0, sizeof *c);
         }
     }
-    kprintf("smp: %d CPU%s running (%d idle: no env runs on an application processor yet)\n", ncpu,
-            ncpu > 1 ? "s" : "", ncpu - 1);
+    if (ncpu > 1)
+        kprintf("smp: %d CPUs running (%d idle: no env runs on an application processor yet)\n",
+                ncpu, ncpu - 1);
 }

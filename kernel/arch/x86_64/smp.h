@@ -13,8 +13,18 @@ struct acpi_madt_info;
 void smp_init(const struct acpi_madt_info *mi);
 /* The MADT read at boot, or NULL (for tests). */
 const struct acpi_madt_info *smp_madt(void);
-/* The IPI_PING handler (trap.c): counts the ping on this CPU. */
-void smp_ping(struct cpu *c);
+/* The IPI handler (trap.c) for T_IPI_PING (counted in c->ipi_count) and
+ * T_IPI_CALL (runs this CPU's posted call); ends with the EOI. */
+void smp_ipi(struct cpu *c, u64 vector);
+/* Runs fn(arg) on every other CPU that is up (and on this one too, at the
+ * same time, if self), each with interrupts off in its IPI handler; returns
+ * once all have finished. Callers are serialized; fn must not call it. */
+void smp_call_each(void (*fn)(void *), void *arg, bool self);
+/* After a change to existing kernel-half mappings [va, va + n pages): every
+ * CPU drops its translations of them (a full flush past 32 pages) before
+ * this returns. */
+void tlb_flush_kernel(vaddr_t va, u64 n);
+extern u64 tlb_shootdowns;
 /* Waits up to ms milliseconds (TSC) for *p to differ from old; true if it did. */
 bool smp_wait_change(volatile u64 *p, u64 old, u64 ms);
 
