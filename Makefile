@@ -136,7 +136,7 @@ $(B)/lib/%.o: lib/%.c | $(GEN)
 $(B)/lib/%.o: lib/%.S | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(KASFLAGS) -c $< -o $@
-$(B)/ulinux/%.o: user/linux/%.c | $(GEN)
+$(B)/ulinux/%.o: user/linuxtests/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(B)/user/%.o: user/%.c | $(GEN)
@@ -194,7 +194,7 @@ $(B)/user/init: $(B)/user/init.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
-# The Linux test corpus's in-guest runner (user/linux, make test-linux).
+# The Linux test corpus's in-guest runner (user/linuxtests, make test-linux).
 $(B)/user/linuxtests: $(B)/ulinux/linuxtests.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 

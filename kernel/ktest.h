@@ -6,7 +6,7 @@ void ktest_run(void) __attribute__((noreturn));
 
 #include "types.h"
 struct env;
-#define ROOT_QUOTA 8192 /* pages of memory for a root env (32 MiB) */
+#define ROOT_QUOTA 12288 /* pages of memory for a root env (48 MiB) */
 /* Runs a program as a root env until it ends; *out is the zombie to free. */
 int run_env(const char *name, const u8 *elf, size_t size, u64 quota, u64 timeout_s,
             struct env **out);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # make test-linux: boots Spinel with build/initrd-linux.cpio, whose kernel
-# test manifest runs only user/linux/linuxtests (the Linux test corpus), and
+# test manifest runs only user/linuxtests/linuxtests (the Linux test corpus), and
 # reports: every case's PASS/FAIL line is in the log, then the runner's
 # "linux: N passed, M failed". Exits 0 only if every case of
 # tools/linux/cases.sh passed. LINUX_TIMEOUT (seconds, 3600 by default)

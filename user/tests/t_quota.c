@@ -193,7 +193,7 @@ static void credit(void)
 
 int main(void)
 {
-    CHECK_EQ(exo_info->mem_quota, 8192);
+    CHECK_EQ(exo_info->mem_quota, 8192); /* 32 MiB, from the manifest */
     long start = free_frames();
     uint64_t start_mem = exo_info->mem_used;
     create_limits();
