@@ -257,7 +257,7 @@ $(EXT_BIG_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o $(B)/uext/bigobjs.o
 # The disk file system in the guest (lib/diskfs on libblk).
 DISKFS_OBJS := $(B)/lib/diskfs/diskfs.o $(B)/lib/diskfs/check.o $(B)/lib/diskfs/blkdev.o
-$(B)/user/t_diskfs $(B)/user/t_diskfs_crash: $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o $(DISKFS_OBJS)
+$(B)/user/t_diskfs: $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o $(DISKFS_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/blk/blk.o $(DISKFS_OBJS)
 # diskd: the disk file system as a server env (lib/diskfs/diskd.h).
 $(B)/user/diskd: $(B)/user/diskd.o $(LIBC_OBJS) $(B)/lib/blk/blk.o $(DISKFS_OBJS)

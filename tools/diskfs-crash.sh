@@ -1,7 +1,7 @@
 #!/bin/bash
 # Crash consistency of lib/diskfs in the guest, on the virtio disk:
 #   tools/diskfs-crash.sh POINTS SEED "QEMU command without -append"
-# A first boot runs the workload of user/tests/t_diskfs_crash.c to the end
+# A first boot runs the workload of t_diskfs (its crash mode, user/tests/diskfs_crash.h) to the end
 # and says how many blocks it writes (W). Then, for each of POINTS crash
 # points N drawn in 1..W: a boot runs the same workload and the kernel's
 # crash point stops the machine at its N-th block write (blkcrash=0 allows
@@ -24,7 +24,7 @@ param() { # mode crash_after seed a0 a1 a2 a3 config
         dd of="$img" bs=4096 count=1 iflag=fullblock conv=notrunc,sync status=none
 }
 boot() { # log
-    timeout --foreground -k 5 120 $qemu -append "init=t_diskfs_crash blkcrash=0" < /dev/null > "$1" 2>&1
+    timeout --foreground -k 5 120 $qemu -append "init=t_diskfs blkcrash=0" < /dev/null > "$1" 2>&1
 }
 
 rm -f "$img"
@@ -62,7 +62,7 @@ for p in $(seq 1 "$points"); do
         st=$?
         if [ $st != 1 ] || ! grep -aq 'verify ok' "$log.2"; then
             echo "FAIL: crash point $n (acknowledged: $*): second boot status $st:"
-            grep -a 't_diskfs_crash' "$log.2" | head -5
+            grep -a "t_diskfs" "$log.2" | head -5
             ok=0
         elif ! "$fsck" -q -o 1 "$img" > "$log.fsck" 2>&1; then
             echo "FAIL: crash point $n: host fsck after recovery:"

@@ -286,7 +286,7 @@ check_http_curl() {
 }
 
 # The disk file system survives crashes in the guest: three crash points of
-# t_diskfs_crash's workload (the kernel stops the machine at a random block
+# t_diskfs's crash-mode workload (the kernel stops the machine at a random block
 # write), each checked by the host's fsck and by a second boot on the same
 # image that finds every record fsync acknowledged (tools/diskfs-crash.sh;
 # make test-crash runs many more).

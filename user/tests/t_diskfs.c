@@ -42,12 +42,11 @@ static void fill(uint8_t *p, size_t n, unsigned seed)
         p[i] = (uint8_t)((i * 31 + seed * 7) ^ (i >> 9));
 }
 
-int main(void)
+#include "diskfs_crash.h"
+#include "diskfs_diskd.h"
+
+static void basic(long disk)
 {
-    long disk = sys_dev_open(DEV_DISK);
-    CHECK_EQ(disk > 0, 1);
-    if (disk <= 0)
-        return 1;
     long part = sys_blk_derive((uint32_t)disk, FIRST, COUNT, R_READ | R_WRITE, CAP_SELF);
     long small = sys_blk_derive((uint32_t)disk, FIRST + COUNT, SMALL, R_READ | R_WRITE, CAP_SELF);
     CHECK_EQ(part > 0 && small > 0, 1);
@@ -159,5 +158,24 @@ int main(void)
            (unsigned long)(b.reads + b.writes + b.flushes + bs.reads + bs.writes + bs.flushes));
     blk_close(&b);
     blk_close(&bs);
+}
+
+int main(void)
+{
+    long disk = sys_dev_open(DEV_DISK);
+    CHECK_EQ(disk > 0, 1);
+    if (disk <= 0)
+        return 1;
+    /* Block 0 says whether tools/diskfs-crash.sh booted us (crash mode). */
+    static struct blkdev whole;
+    static uint8_t block0[4096] __attribute__((aligned(4096)));
+    if (blk_open(&whole, (uint32_t)disk, 0) < 0 || blk_read(&whole, 0, 1, block0) < 0)
+        return 1;
+    if (memcmp(block0, "DFSCRASH", 8) == 0)
+        return crash_main(disk, &whole, block0);
+    blk_close(&whole);
+    basic(disk);
+    diskd_main(disk);
+    printf("t_diskfs: %d failed checks\n", check_failures);
     return check_failures;
 }

@@ -1,0 +1,147 @@
+/* t_diskfs's diskd part (included by t_diskfs.c): diskd, the disk file
+ * system as a server env (protected control transfer):
+ * the test gives it a sub-range of the scratch disk and binds; an honest
+ * part makes, writes, fsyncs, renames, lists and reads back files; a
+ * hostile part sends unknown ops, garbage numbers, unterminated paths,
+ * lengths past the dd_page and random bytes on the argument dd_page (written
+ * while calls run too), and an env without R_CALL tries to dd_call. After it
+ * the honest files are intact and the server's fsck of the unmounted disk
+ * finds nothing; a second mount still has everything. */
+#include "../../lib/diskfs/diskd.h"
+
+#define DD_PAGE_VA 0x0000520000000000UL
+#define DD_FIRST   12800
+#define DD_COUNT   2048
+
+static uint32_t dd_srv;
+static uint8_t *dd_page = (uint8_t *)DD_PAGE_VA;
+
+static long dd_call(uint64_t op, uint64_t a1, uint64_t a2)
+{
+    long r;
+    while ((r = sys_pct_call(dd_srv, op, a1, a2)) == -E_AGAIN)
+        sys_yield(-1);
+    return r;
+}
+
+static long dd_path_call(uint64_t op, const char *p, uint64_t a1, uint64_t a2)
+{
+    strcpy((char *)dd_page, p);
+    return dd_call(op, a1, a2);
+}
+
+static uint8_t dd_want[3 * 4096];
+
+static int dd_check_files(void)
+{
+    int bad = 0;
+    long f = dd_path_call(DISKD_OPEN, "/dir/renamed", DFS_O_READ, 0);
+    if (f <= 0)
+        return 1;
+    for (int k = 0; k < 3; k++) {
+        uint64_t n = 4096;
+        memcpy(dd_page, &n, 8);
+        if (dd_call(DISKD_READ, (uint64_t)f, (uint64_t)k * 4096) != 4096 ||
+            memcmp(dd_page, dd_want + k * 4096, 4096) != 0)
+            bad++;
+    }
+    dd_call(DISKD_CLOSE, (uint64_t)f, 0);
+    return bad;
+}
+
+static void diskd_main(long disk)
+{
+    long s = exo_spawn("diskd", 4096);
+    CHECK_EQ(s > 0, 1);
+    if (s <= 0)
+        return;
+    dd_srv = (uint32_t)s;
+    /* The server's own block capability: a sub-range, given into its table. */
+    long blk = sys_blk_derive((uint32_t)disk, DD_FIRST, DD_COUNT, R_READ | R_WRITE, dd_srv);
+    CHECK_EQ(blk > 0, 1);
+    long pg;
+    for (int i = 0; i < 1000 && (pg = sys_pct_call(dd_srv, DISKD_BIND, 0, 0)) == -E_INVAL; i++)
+        sys_yield(-1);
+    CHECK_EQ(pg > 0, 1);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)pg, DD_PAGE_VA, MMU_W), 1);
+    CHECK_EQ(dd_call(DISKD_MOUNT, (uint64_t)blk, 1), 0);
+
+    /* Honest. */
+    CHECK_EQ(dd_path_call(DISKD_MKDIR, "/dir", 0755, 0), 0);
+    long f = dd_path_call(DISKD_OPEN, "/dir/file", DFS_O_CREAT | DFS_O_WRITE, 0644);
+    CHECK_EQ(f > 0, 1);
+    for (int i = 0; i < (int)sizeof dd_want; i++)
+        dd_want[i] = (uint8_t)(i * 7 + i / 4096);
+    for (int k = 0; k < 3; k++) {
+        uint64_t n = 4088;
+        memcpy(dd_page, &n, 8);
+        memcpy(dd_page + 8, dd_want + k * 4088, 4088);
+        CHECK_EQ(dd_call(DISKD_WRITE, (uint64_t)f, (uint64_t)k * 4088), 4088);
+    }
+    uint64_t n = 3 * 4096 - 3 * 4088;
+    memcpy(dd_page, &n, 8);
+    memcpy(dd_page + 8, dd_want + 3 * 4088, n);
+    CHECK_EQ(dd_call(DISKD_WRITE, (uint64_t)f, 3 * 4088), (long)n);
+    CHECK_EQ(dd_call(DISKD_FSYNC, (uint64_t)f, 0), 0);
+    CHECK_EQ(dd_call(DISKD_STAT, (uint64_t)f, 0), 0);
+    struct dfs_stat st;
+    memcpy(&st, dd_page, sizeof st);
+    CHECK_EQ(st.size, sizeof dd_want);
+    CHECK_EQ(dd_call(DISKD_CLOSE, (uint64_t)f, 0), 0);
+    memcpy(dd_page, "/dir/file\0/dir/renamed", 23);
+    CHECK_EQ(dd_call(DISKD_RENAME, 0, 0), 0);
+    long d = dd_path_call(DISKD_OPEN, "/dir", DFS_O_READ | DFS_O_DIRECTORY, 0);
+    int entries = 0;
+    uint64_t pos = 0;
+    while (dd_call(DISKD_READDIR, (uint64_t)d, pos) == 1) {
+        memcpy(&pos, dd_page, 8);
+        entries++;
+    }
+    CHECK_EQ(entries, 3); /* ".", "..", "renamed" */
+    dd_call(DISKD_CLOSE, (uint64_t)d, 0);
+    CHECK_EQ(dd_check_files(), 0);
+
+    /* Hostile. */
+    memset(dd_page, 'a', 4096); /* no NUL anywhere */
+    CHECK_EQ(dd_call(DISKD_OPEN, DFS_O_CREAT, 0644), -DFS_ENAMETOOLONG);
+    CHECK_EQ(dd_call(DISKD_RENAME, 0, 0), -DFS_ENAMETOOLONG);
+    n = 1ull << 40;
+    memcpy(dd_page, &n, 8);
+    CHECK_EQ(dd_call(DISKD_WRITE, 2, 0), -DFS_EINVAL);
+    CHECK_EQ(dd_call(DISKD_READ, 1ull << 40, 0), -DFS_EBADF);
+    CHECK_EQ(dd_call(DISKD_STAT, 0xffffffffu, 0), -DFS_EBADF);
+    CHECK_EQ(dd_call(DISKD_TRUNCATE, 123456789, 0), -DFS_EBADF);
+    CHECK_EQ(dd_call(DISKD_MOUNT, 5, 1), -DFS_EBUSY); /* no second mkfs under it */
+    CHECK_EQ(dd_call(0, 0, 0), -DFS_EINVAL);
+    CHECK_EQ(dd_call(DISKD_NOPS + 7, 1, 2), -DFS_EINVAL);
+    long weak = sys_cap_derive(dd_srv, R_CONTROL, CAP_SELF);
+    CHECK_EQ(sys_pct_call((uint32_t)weak, DISKD_SYNC, 0, 0), -E_PERM);
+    uint32_t r = 12345;
+    int answered = 0;
+    for (int i = 0; i < 3000; i++) {
+        for (int k = 0; k < 4096; k += 4) {
+            r ^= r << 13;
+            r ^= r >> 17;
+            r ^= r << 5;
+            memcpy(dd_page + k, &r, 4);
+        }
+        if (i % 3 == 0)
+            dd_page[(r >> 8) % 200] = 0; /* sometimes a path */
+        uint64_t op = DISKD_OPEN + r % (DISKD_NOPS - DISKD_OPEN + 2);
+        /* garbage numbers (never a live inode: those are small) */
+        uint64_t a1 = (uint64_t)r << 20 | 0x100000, a2 = (uint64_t)r * 2654435761u;
+        if (op == DISKD_OPEN || op == DISKD_MKDIR)
+            a1 &= DFS_O_CREAT | DFS_O_EXCL | DFS_O_READ;
+        long x = dd_call(op, a1, a2);
+        answered += x >= -100;
+    }
+    CHECK_EQ(answered, 3000);
+    CHECK_EQ(dd_check_files(), 0);
+    CHECK_EQ(dd_call(DISKD_UNMOUNT, 0, 0), 0);
+    CHECK_EQ(dd_call(DISKD_CHECK, 0, 0), 0);
+    CHECK_EQ(dd_call(DISKD_MOUNT, (uint64_t)blk, 0), 0);
+    CHECK_EQ(dd_check_files(), 0);
+    CHECK_EQ(dd_call(DISKD_UNMOUNT, 0, 0), 0);
+    CHECK_EQ(dd_call(DISKD_CHECK, 0, 0), 0);
+    CHECK_EQ(sys_cap_delete(dd_srv), 0);
+}
