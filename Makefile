@@ -136,7 +136,7 @@ $(B)/lib/%.o: lib/%.c | $(GEN)
 $(B)/lib/%.o: lib/%.S | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(KASFLAGS) -c $< -o $@
-$(B)/ulinux/%.o: user/linuxtests/%.c | $(GEN)
+$(B)/ulinuxtests/%.o: user/linuxtests/%.c | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(B)/user/%.o: user/%.c | $(GEN)
@@ -195,7 +195,7 @@ $(B)/user/init: $(B)/user/init.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 $(B)/user/t_unix_%: $(B)/user/tests/t_unix_%.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 # The Linux test corpus's in-guest runner (user/linuxtests, make test-linux).
-$(B)/user/linuxtests: $(B)/ulinux/linuxtests.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
+$(B)/user/linuxtests: $(B)/ulinuxtests/linuxtests.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(LIBUNIX_OBJS) $<
 
 # ---- lib/net: lwIP from Debian's source package, fetched and unpacked at
@@ -441,4 +441,4 @@ format:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush $(B)/unet $(B)/flib $(B)/ftests $(B)/ulinux -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/kernel $(B)/lib $(B)/user $(B)/ubench $(B)/bench $(B)/ush $(B)/unet $(B)/flib $(B)/ftests $(B)/ulinuxtests -type f -name '*.d' 2>/dev/null)
