@@ -27,9 +27,10 @@
  * frame, counted against that endpoint only.
  *
  * Transmit (sys_net_tx): the env fills descriptors naming frames in its
- * ring block and makes one call for the batch. Each frame is copied into
- * the kernel before it is checked (so the env cannot change it after the
- * check), and is sent only if its source MAC is the device's and its
+ * ring block and makes one call for the batch. Each frame is copied once,
+ * into the device's next transmit buffer, and checked there (so the env
+ * cannot change it after the check); it is sent only if its source MAC is
+ * the device's and its
  * source addresses are the endpoint's own: swapping source and destination
  * must give a frame one of its filter keys admits (the same Ethernet type,
  * IP protocol, source address as the key's address, source port as the
