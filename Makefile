@@ -214,7 +214,8 @@ $(LWIP_STAMP):
 	@tools/lwip.sh $(B)/lwip-src
 $(B)/lwip/%.o: $(LWIP_STAMP) lib/net/lwipopts.h lib/net/arch/cc.h
 	@mkdir -p $(@D)
-	$(CC) $(filter-out -Werror -MMD -MP,$(LNET_CFLAGS)) -w -c $(LWIP_DIR)/$*.c -o $@
+	$(CC) $(filter-out -Werror -MMD -MP -O2,$(LNET_CFLAGS)) -Os -ffunction-sections -fdata-sections -w \
+	    -c $(LWIP_DIR)/$*.c -o $@
 $(B)/lib/net/%.o: lib/net/%.c $(LWIP_STAMP) | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(LNET_CFLAGS) -c $< -o $@
@@ -226,15 +227,16 @@ $(B)/lib/net/filter_obj.o: $(B)/lib/net/filter.bpf.o
 	printf '    .section .rodata\n    .balign 8\n    .global lnet_filter_obj, lnet_filter_obj_end\nlnet_filter_obj:\n    .incbin "%s"\nlnet_filter_obj_end:\n    .section .note.GNU-stack, "", @progbits\n' $< > $(B)/lib/net/filter_obj.S
 	$(CC) -c $(B)/lib/net/filter_obj.S -o $@
 # Programs of the network library OS.
+# (lwIP is built in sections: the boot image holds only what each program uses)
 $(B)/user/httpd: $(B)/unet/httpd.o $(LIBC_OBJS) $(LIBNET_OBJS)
-	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
+	$(CC) $(ULDFLAGS) -Wl,--gc-sections -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
 $(B)/unet/httpd.o: user/httpd.c $(LWIP_STAMP) | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(LNET_CFLAGS) -c $< -o $@
 NET_PROGS := $(B)/user/t_lnet_srv $(B)/user/t_lnet_cli $(B)/user/t_http_cli $(B)/user/t_sock_srv \
              $(B)/user/t_sock_cli
 $(NET_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(LIBNET_OBJS)
-	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
+	$(CC) $(ULDFLAGS) -Wl,--gc-sections -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
 $(NET_PROGS:$(B)/user/%=$(B)/user/tests/%.o): $(B)/user/tests/%.o: user/tests/%.c $(LWIP_STAMP) | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(LNET_CFLAGS) -c $< -o $@
