@@ -832,6 +832,7 @@ static const struct {
     {"kernel/net-rx-checks", net_selftest},
     {"kernel/acpi-tables", ktest_acpi},
     {"kernel/smp-cpus", ktest_smp},
+    {"kernel/smp-per-cpu", ktest_smp_percpu},
     {"kernel/smp-locks", ktest_smp_call},
     {"kernel/tlb-shootdown", ktest_tlb_shootdown},
 };

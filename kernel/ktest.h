@@ -15,4 +15,5 @@ bool ktest_acpi(char *why, size_t whylen);
 bool ktest_smp(char *why, size_t whylen);
 bool ktest_smp_call(char *why, size_t whylen);
 bool ktest_tlb_shootdown(char *why, size_t whylen);
+bool ktest_smp_percpu(char *why, size_t whylen);
 #endif

@@ -479,3 +479,71 @@ bool ktest_tlb_shootdown(char *why, size_t whylen)
               ncpu, ncpu > 1 ? "s" : "", stale);
     return true;
 }
+
+/* ---- each CPU's own descriptor tables, stacks and features ---- */
+
+struct cpu_view {
+    u64 gdt[MAX_CPUS], idt[MAX_CPUS], cr0[MAX_CPUS], cr4[MAX_CPUS], efer[MAX_CPUS], gs[MAX_CPUS];
+    u16 tr[MAX_CPUS];
+};
+
+static void view_fn(void *arg)
+{
+    struct cpu_view *v = arg;
+    int me = cpu()->id;
+    struct {
+        u16 limit;
+        u64 base;
+    } __packed g, i;
+    u16 tr;
+    __asm__ volatile("sgdt %0" : "=m"(g));
+    __asm__ volatile("sidt %0" : "=m"(i));
+    __asm__ volatile("str %0" : "=r"(tr));
+    v->gdt[me] = g.base;
+    v->idt[me] = i.base;
+    v->tr[me] = tr;
+    v->cr0[me] = read_cr0();
+    v->cr4[me] = read_cr4();
+    v->efer[me] = rdmsr(MSR_EFER);
+    v->gs[me] = rdmsr(MSR_GS_BASE);
+}
+
+/* What each CPU says of itself, against what it should be: its own GDT and
+ * TSS loaded, the shared IDT, GS at its struct cpu, the boot CPU's CR0/CR4
+ * features and EFER bits; its kernel and IST stacks distinct from every
+ * other CPU's, each right above a guard page. */
+bool ktest_smp_percpu(char *why, size_t whylen)
+{
+    static struct cpu_view v;
+    static u64 all[MAX_CPUS * 5];
+    int n = 0;
+    memset(&v, 0, sizeof v);
+    smp_call_each(view_fn, &v, true);
+    const u64 cr4_same = CR4_PGE | CR4_OSFXSR | CR4_SMEP | CR4_SMAP | CR4_UMIP | CR4_MCE;
+    for (int i = 0; i < ncpu; i++) {
+        struct cpu *c = &cpus[i];
+        CHECK(v.gdt[i] == (u64)c->gdt && v.tr[i] == SEL_TSS && v.gs[i] == (u64)c);
+        CHECK(v.idt[i] == v.idt[0]);
+        CHECK((v.cr4[i] & cr4_same) == (v.cr4[0] & cr4_same));
+        CHECK((v.cr0[i] & (CR0_WP | CR0_MP)) == (CR0_WP | CR0_MP));
+        CHECK((v.efer[i] & (EFER_SCE | EFER_NXE | EFER_LME)) == (EFER_SCE | EFER_NXE | EFER_LME));
+        u64 tops[4] = {c->kstack_top, c->tss.ist[0], c->tss.ist[1], c->tss.ist[2]};
+        u64 sizes[4] = {KSTACK_SIZE, IST_STACK_SIZE, IST_STACK_SIZE, IST_STACK_SIZE};
+        for (int k = 0; k < 4; k++) {
+            CHECK(kstack_guard_name(tops[k] - sizes[k] - 1) != NULL); /* the guard below */
+            CHECK(kstack_guard_name(tops[k] - sizes[k]) == NULL);
+            all[n++] = tops[k];
+        }
+        if (i > 0) {
+            u64 top = cpu_idle_stack_top(i);
+            CHECK(kstack_guard_name(top - IDLE_STACK_SIZE - 1) != NULL);
+            all[n++] = top;
+        }
+    }
+    for (int a = 0; a < n; a++) /* no two stacks are one */
+        for (int b = 0; b < a; b++)
+            CHECK(all[a] != all[b]);
+    ksnprintf(why, whylen, "%d CPU%s, each with its own GDT, TSS and guarded stacks", ncpu,
+              ncpu > 1 ? "s" : "");
+    return true;
+}
