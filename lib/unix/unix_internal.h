@@ -15,7 +15,7 @@
 #define UNIX_PROC_ORDER  6           /* 2^6 frames: struct shared */
 #define UNIX_PROC_SIZE   (2UL << 20) /* address space kept for it */
 #define UNIX_FS_VA       (UNIX_SHARED_VA + UNIX_PROC_SIZE)
-#define UNIX_FS_BLOCKS   5 /* 2 MiB blocks of file system */
+#define UNIX_FS_BLOCKS   6 /* 2 MiB blocks of file system */
 #define UNIX_FS_SIZE     (UNIX_FS_BLOCKS * (2UL << 20))
 #define UNIX_SHARED_SIZE (UNIX_PROC_SIZE + UNIX_FS_SIZE)
 
