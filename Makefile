@@ -298,10 +298,10 @@ $(B)/user/t_linux: $(B)/user/tests/t_linux.o $(LIBC_OBJS) $(LIBUNIX_OBJS)
 BUSYBOX := $(B)/linux/pkg/busybox-static/bin/busybox
 $(BUSYBOX):
 	@B=$(B) tools/linux/fetch-debs.sh busybox-static >/dev/null
-# Linux programs written here (user/linux): built by the host's gcc as
+# Linux programs written here (user/lxbin): built by the host's gcc as
 # static Linux executables (no C library), run by the personality.
-LX_PROGS := $(patsubst user/linux/%.c,$(B)/linux/bin/%,$(wildcard user/linux/*.c))
-$(B)/linux/bin/%: user/linux/%.c
+LX_PROGS := $(patsubst user/lxbin/%.c,$(B)/linux/bin/%,$(wildcard user/lxbin/*.c))
+$(B)/linux/bin/%: user/lxbin/%.c
 	@mkdir -p $(@D)
 	$(CC) -static -nostdlib -O2 -fno-pie -no-pie -fno-stack-protector $(WARN) -o $@ $<
 LINUX_BINS := $(BUSYBOX) $(LX_PROGS)

@@ -178,7 +178,7 @@ int main(void)
 
     /* Every call number from 0 to 450 with hostile arguments (bad, kernel
      * and personality addresses, huge lengths): the process survives them
-     * all (user/linux/lx_badptr.c). */
+     * all (user/lxbin/lx_badptr.c). */
     char *bp[] = {"/bin/lx_badptr", NULL};
     expect("hostile arguments to every call", bp, "survived 2120 calls\n", 0);
 

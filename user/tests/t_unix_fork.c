@@ -183,9 +183,9 @@ int main(void)
     CHECK_EQ(free_frames(), base);
 
     /* Sixteen generations, each with 64 KiB of its own, in this test's
-     * 32 MiB: deeper than halving the quota at every fork would allow (and
-     * than the 8 generations of copies the kernel once allowed); each one
-     * draws what it needs from its ancestors' quota (sys_env_credit). */
+     * 40 MiB (each process also maps the 12 MiB file system): deeper than halving the quota at
+     * every fork would allow (and than the 8 generations of copies the kernel once allowed); each
+     * one draws what it needs from its ancestors' quota (sys_env_credit). */
     pid = fork();
     if (pid == 0) {
         int depth = 0;
