@@ -13,9 +13,9 @@
  *   linuxtests NAME...      only these (sh/arith, c/musl/c_files, or a prefix: sh/ c/)
  *
  * Files that the commands name under /tests/linux/ (the scripts) are copied
- * there first from /bin/linux-corpus/, where the boot image puts them. A case
- * that runs longer than its time limit is killed with every process it
- * started, and fails. */
+ * there first from /bin/linux-corpus/, where the boot image puts them. Each
+ * case starts with an empty /tmp. A case that runs longer than its time
+ * limit is killed with every process it started, and fails. */
 #include "../../lib/c/libc.h"
 #include "../../lib/exo/exo.h"
 #include "../../lib/unix/unix.h"
@@ -111,6 +111,45 @@ static int copy_in(const char *rel)
         return -1;
     }
     return 0;
+}
+
+/* Removes everything below directory path (not path itself); returns how
+ * many entries it removed. Names are gathered before any is removed, a
+ * batch at a time, so the listing never changes under readdir. */
+static int empty_dir(const char *path, int depth)
+{
+    int removed = 0;
+    for (;;) {
+        static char names[8][16][256]; /* a batch per depth (recursion below) */
+        uint8_t types[16];
+        int n = 0;
+        DIR *d = opendir(path);
+        if (!d)
+            return removed;
+        struct dirent *e;
+        while (n < 16 && (e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            strcpy(names[depth][n], e->d_name);
+            types[n++] = e->d_type;
+        }
+        closedir(d);
+        if (n == 0)
+            return removed;
+        int progress = 0;
+        for (int i = 0; i < n; i++) {
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "%s/%s", path, names[depth][i]);
+            if (types[i] == DT_DIR && depth + 1 < 8)
+                removed += empty_dir(p, depth + 1);
+            if ((types[i] == DT_DIR ? rmdir(p) : unlink(p)) == 0) {
+                removed++;
+                progress = 1;
+            }
+        }
+        if (!progress)
+            return removed; /* (what is left cannot be removed) */
+    }
 }
 
 /* Kills pid and every process below it in the process table (a case's
@@ -356,6 +395,12 @@ int main(void)
             fail++;
             continue;
         }
+
+        /* Each case starts with an empty /tmp, as when it was recorded
+         * (a case that failed half-way may have left its files). */
+        int left = empty_dir("/tmp", 0);
+        if (left)
+            printf("linuxtests: removed %d entries left in /tmp before linux/%s\n", left, name);
 
         size_t glen = 0;
         int overflow = 0;
