@@ -702,6 +702,14 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         a[4] = fz_pct(r, 50) ? fz_below(r, 16) : fz_any(r);
         break;
     }
+    case SYS_env_set_foreign: /* (70, among the unknown numbers) never the root itself: its
+                               * kernel calls would become upcalls it has no handler for
+                               * (a child lets it through now and then, and dies) */
+        a[0] = fz_env(c, r);
+        if (a[0] == CAP_SELF && (c->root || !fz_pct(r, 2)))
+            a[0] = 1 + fz_below(r, NCAPSLOTS - 1);
+        a[1] = fz_any(r);
+        break;
     case SYS_frame_copy:
         a[0] = fz_slot(c, r);
         returns_slot = 1;
