@@ -743,6 +743,11 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
     default: /* unknown call numbers, random arguments */
         for (int i = 0; i < 6; i++)
             a[i] = fz_any(r);
+        /* The root must not turn itself into a foreign-ABI env: its next
+         * kernel call would be an upcall it has no stack for (its
+         * children may, and die of it). */
+        if (nr == SYS_env_set_foreign && c->root && a[0] == CAP_SELF)
+            a[0] = NCAPSLOTS - 1;
     }
     if (c->trace) /* before the call: it may never return */
         printf("  [%x] %s(%lx, %lx, %lx, %lx, %lx, %lx)\n", exo_info->id,
