@@ -60,6 +60,11 @@ long lx_exec(const char *path, char **argv, char **envp, int depth)
         snprintf(full, sizeof full, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
         path = full;
     }
+    /* A mode that was set (chmod) without any execute bit: EACCES. Files
+     * whose mode was never set (0) run. */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) && !(st.st_mode & 0111))
+        return -LX_EACCES;
     uint8_t *img;
     uint64_t size;
     long r = lx_read_file(path, &img, &size);

@@ -187,7 +187,7 @@ static int dir_ok(uint64_t dirfd, const char *p)
     return p[0] == '/' || (int)dirfd == LX_AT_FDCWD;
 }
 
-static long do_open(const char *p, uint64_t flags)
+static long do_open(const char *p, uint64_t flags, uint64_t mode)
 {
     int fl = (int)(flags & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY));
     int fd;
@@ -202,6 +202,11 @@ static long do_open(const char *p, uint64_t flags)
         fd = open(lx.exe, O_RDONLY);
     } else {
         fd = open(p, fl);
+        /* A file made here has no mode yet: mode & ~umask, as Linux. */
+        struct stat st;
+        if (fd >= 0 && (fl & O_CREAT) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            (st.st_mode & 07777) == 0)
+            chmod(p, (int)(mode & ~lx.umask & 07777));
     }
     if (fd < 0)
         return err();
@@ -223,7 +228,7 @@ static long l_openat(ARGS)
         return r;
     if (!dir_ok(a, p))
         return -LX_ENOTSUP;
-    return do_open(p, c);
+    return do_open(p, c, d);
 }
 
 static long l_close(ARGS)
@@ -293,9 +298,9 @@ static void fill_stat(const struct stat *st, int type, struct lx_stat *o)
     } else if ((o->mode & 07777) == 0) {
         o->mode |= S_ISDIR(o->mode) ? 0755 : 0644;
     }
-    if (S_ISREG(o->mode) && (o->mode & 0111) == 0) {
-        /* The file system keeps no modes: ELF files are executable. */
-        o->mode |= 0;
+    if (S_ISDIR(o->mode) && o->size == 0) { /* (as ext4: a block) */
+        o->size = 4096;
+        o->blocks = 8;
     }
 }
 
@@ -616,7 +621,10 @@ static long path_op(uint64_t p, int (*fn)(const char *))
 }
 static int do_mkdir(const char *p)
 {
-    return mkdir(p, 0777);
+    if (mkdir(p, 0777) < 0)
+        return -1;
+    chmod(p, (int)(0777 & ~lx.umask)); /* (mkdir's mode argument: 0777 as busybox passes) */
+    return 0;
 }
 static long l_chdir(ARGS)
 {
@@ -691,10 +699,39 @@ static long exists(uint64_t p, uint64_t dirfd)
     struct stat st;
     return stat(path, &st) < 0 ? err() : 0;
 }
+static long do_chmod(uint64_t p, uint64_t dirfd, uint64_t mode)
+{
+    char path[PATH_MAX];
+    long r = get_path(p, path);
+    if (r < 0)
+        return r;
+    if (!dir_ok(dirfd, path))
+        return -LX_ENOTSUP;
+    return chmod(path, (int)(mode & 07777)) < 0 ? err() : 0;
+}
 static long l_chmod(ARGS)
 {
     UNUSED;
-    return exists(a, (uint64_t)LX_AT_FDCWD);
+    return do_chmod(a, (uint64_t)LX_AT_FDCWD, b);
+}
+static long l_ftruncate(ARGS)
+{
+    UNUSED;
+    if ((int64_t)b < 0)
+        return -LX_EINVAL;
+    return ftruncate((int)a, (off_t)b) < 0 ? err() : 0;
+}
+
+static long l_truncate(ARGS)
+{
+    UNUSED;
+    char path[PATH_MAX];
+    long r = get_path(a, path);
+    if (r < 0)
+        return r;
+    if ((int64_t)b < 0)
+        return -LX_EINVAL;
+    return truncate(path, (off_t)b) < 0 ? err() : 0;
 }
 static long l_fchmod(ARGS)
 {
@@ -704,7 +741,7 @@ static long l_fchmod(ARGS)
 static long l_fchmodat(ARGS)
 {
     UNUSED;
-    return exists(b, a);
+    return do_chmod(b, a, c);
 }
 static long l_utimensat(ARGS)
 {
@@ -1767,6 +1804,8 @@ static const struct {
     [82] = {"rename", l_rename},
     [88] = {"symlink", l_symlink},
     [89] = {"readlink", l_readlink},
+    [76] = {"truncate", l_truncate},
+    [77] = {"ftruncate", l_ftruncate},
     [90] = {"chmod", l_chmod},
     [91] = {"fchmod", l_fchmod},
     [95] = {"umask", l_umask},

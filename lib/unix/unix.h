@@ -117,7 +117,13 @@ off_t lseek(int fd, off_t off, int whence);
 int stat(const char *path, struct stat *st);
 int fstat(int fd, struct stat *st);
 int unlink(const char *path);
-int rename(const char *from, const char *to); /* replaces a file (or an empty directory) at to */
+/* rename replaces a file (or an empty directory) at to; chmod keeps the
+ * mode, unenforced (the Linux personality's exec looks at it); truncate and
+ * ftruncate (open for writing) cut a regular file or extend it with zeros. */
+int rename(const char *from, const char *to);
+int chmod(const char *path, int mode);
+int truncate(const char *path, off_t size);
+int ftruncate(int fd, off_t size);
 /* The console's foreground job: ^C typed on the console sends SIGINT to
  * these processes (n = 0: none; then ^C just cancels the line being typed).
  * The shell sets it around the jobs it waits for. */

@@ -188,6 +188,9 @@ enum unix_op {
     U_PIPEMAP,   /* a1: fd of a pipe -> slot of a copy of its ring's frame; x[0]: pipe, x[1]: gen */
     U_SIGTAKE,   /* -> the caller's pending signal (0: none), cleared */
     U_RENAME,    /* data: old path, then at data + PATH_MAX the new one */
+    U_CHMOD,     /* a1: mode (07777); data: path */
+    U_TRUNC,     /* a1: size; data: path of a regular file */
+    U_FTRUNC,    /* a1: fd of a regular file, a2: size */
     U_NOPS
 };
 /* A call to the server (proc.c); retried while the server serves another. */

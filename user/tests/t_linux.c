@@ -82,7 +82,7 @@ static int mkelf(const char *path, const uint8_t *code, size_t len, size_t trunc
     size_t n = truncate_to ? truncate_to : total;
     int ok = write(fd, img, n) == (ssize_t)n;
     close(fd);
-    return ok ? 0 : -1;
+    return ok && chmod(path, 0755) == 0 ? 0 : -1;
 }
 
 /* exit_group(-rax): 89 c7 (mov %eax,%edi) f7 df (neg %edi) b8 e7 00 00 00 0f 05 */
@@ -266,6 +266,13 @@ int main(void)
     st = run_status(vs, out, sizeof out);
     CHECK_EQ(WTERMSIG(st), SIGSEGV);
 
+    /* A program whose mode has no execute bit: EACCES (/bin/linux exits 126). */
+    CHECK_EQ(mkelf("/tmp/lx_noexec", entry_code, sizeof entry_code, 0), 0);
+    CHECK_EQ(chmod("/tmp/lx_noexec", 0644), 0);
+    char *nx[] = {"/tmp/lx_noexec", NULL};
+    st = run_status(nx, out, sizeof out);
+    CHECK_EQ(st, 126 << 8);
+
     /* Malformed ELF files: ENOEXEC, and /bin/linux exits 126. */
     CHECK_EQ(mkelf("/tmp/lx_trunc", entry_code, sizeof entry_code, 90), 0); /* in the phdrs */
     char *tr[] = {"/tmp/lx_trunc", NULL};
@@ -278,6 +285,7 @@ int main(void)
           "garbage garbage garbage",
           100);
     close(fd);
+    CHECK_EQ(chmod("/tmp/lx_junk", 0755), 0);
     char *jk[] = {"/tmp/lx_junk", NULL};
     st = run_status(jk, out, sizeof out);
     CHECK_EQ(st, 126 << 8);

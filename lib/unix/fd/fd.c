@@ -651,6 +651,25 @@ int rename(const char *from, const char *to)
     return unix_call(U_RENAME, 0, 0) < 0 ? -1 : 0;
 }
 
+int chmod(const char *path, int mode)
+{
+    return path_call(U_CHMOD, path, (uint64_t)mode & 07777) < 0 ? -1 : 0;
+}
+
+int truncate(const char *path, off_t size)
+{
+    if (size < 0)
+        return fail(EINVAL);
+    return path_call(U_TRUNC, path, (uint64_t)size) < 0 ? -1 : 0;
+}
+
+int ftruncate(int fd, off_t size)
+{
+    if (size < 0)
+        return fail(EINVAL);
+    return unix_call(U_FTRUNC, (uint64_t)fd, (uint64_t)size) < 0 ? -1 : 0;
+}
+
 int mkdir(const char *path, int mode)
 {
     (void)mode;

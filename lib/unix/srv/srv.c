@@ -694,6 +694,25 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
     }
     case U_SIGNAL:
         return do_signal(me, a1, a2);
+    case U_FTRUNC: {
+        struct ofile *o = of(me, a1);
+        if (!o || o->type != OF_FILE ||
+            !((o->flags & O_ACCMODE) == O_WRONLY || (o->flags & O_ACCMODE) == O_RDWR))
+            return UNIX_ERR(o && o->type == OF_FILE ? EINVAL : EBADF);
+        e = fs_truncate(&fs, o->ino, (uint64_t)a2);
+        return e < 0 ? fs_errno(e) : 0;
+    }
+    case U_CHMOD:
+    case U_TRUNC: {
+        if ((e = get_path(me, path)) < 0)
+            return e;
+        int ino = fs_lookup(&fs, path);
+        if (ino < 0)
+            return fs_errno(ino);
+        e = op == U_CHMOD ? fs_chmod(&fs, (uint32_t)ino, (uint32_t)a1 & 07777)
+                          : fs_truncate(&fs, (uint32_t)ino, (uint64_t)a1);
+        return e < 0 ? fs_errno(e) : 0;
+    }
     case U_RENAME: {
         char to[PATH_MAX];
         if ((e = get_path(me, path)) < 0)
