@@ -201,11 +201,11 @@ static long do_open(const char *p, uint64_t flags, uint64_t mode)
     } else if (strncmp(p, "/proc/", 6) == 0 && strcmp(p, "/proc/self/exe") == 0) {
         fd = open(lx.exe, O_RDONLY);
     } else {
-        fd = open(p, fl);
-        /* A file made here has no mode yet: mode & ~umask, as Linux. */
+        /* A file this open makes gets mode & ~umask, as on Linux. */
         struct stat st;
-        if (fd >= 0 && (fl & O_CREAT) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-            (st.st_mode & 07777) == 0)
+        int made = (fl & O_CREAT) && stat(p, &st) < 0;
+        fd = open(p, fl);
+        if (fd >= 0 && made)
             chmod(p, (int)(mode & ~lx.umask & 07777));
     }
     if (fd < 0)
