@@ -24,4 +24,4 @@ fi
 grep -aE '^FAIL ' "$log" | grep -av '^FAIL linux/' | sed 's/^/test-linux: (kernel run) /'
 echo "test-linux: QEMU status $status; $npass of $ncases cases passed, $nfail failed, $((ncases - npass - nfail)) never reported"
 echo "$npass passed, $((ncases - npass)) failed"
-[ -n "$summary" ] && [ "$npass" = "$ncases" ] && [ "$status" = 1 ] && [ ! -s build/test-linux.err ]
+[ -n "$summary" ] && [ "$ncases" -gt 0 ] && [ "$npass" = "$ncases" ] && [ "$status" = 1 ] && [ ! -s build/test-linux.err ]

@@ -24,7 +24,7 @@
 #define COPY_PREFIX "/tests/linux/"
 #define MAX_ARGS    32
 #define OUT_MAX     (256 * 1024) /* output kept per case; more fails the case */
-#define CASE_SECS   60           /* time limit of one case */
+#define CASE_SECS   120          /* time limit of one case */
 
 static char out[OUT_MAX + 1];
 

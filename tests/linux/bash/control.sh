@@ -1,7 +1,7 @@
 # bash-static: functions, local, recursion, traps, subshells, extglob, exit status
 shopt -s extglob
 fib() { local n=$1; (( n < 2 )) && { echo $n; return; }; echo $(( $(fib $((n-1))) + $(fib $((n-2))) )); }
-fib 15
+fib 10
 f() { local -i x=5; x+=3; echo $x; return 7; }
 f; echo "status $?"
 trap 'echo "exit trap $?"' EXIT
