@@ -4,7 +4,8 @@
  * forked child too), listed and removed with the ordinary calls, and the
  * bad cases answer errors: missing paths, a name past PATH_MAX, a rename
  * between /disk and /tmp (EXDEV), a non-empty rmdir, a directory opened
- * for writing, a full disk (ENOSPC, then the space comes back). Last it
+ * for writing, a full disk (ENOSPC, then the space comes back); busybox
+ * (the Linux personality) writes, renames and syncs a file there. Last it
  * writes and fsyncs /disk/persist with a token; a second boot of the same
  * disk (tools/run-tests.sh, check_unix_disk_persist) runs this program
  * again, which then finds the file and prints the token it read. */
@@ -169,6 +170,24 @@ int main(void)
     CHECK_EQ(read_all(fd, back, sizeof back), (long)sizeof back);
     CHECK_EQ(memcmp(big, back, sizeof big), 0);
     close(fd);
+
+    /* A Linux program (busybox, through lib/linux) on the disk. */
+    pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"/bin/busybox", "sh", "-c",
+                        "echo fromlinux > /disk/lx && mv /disk/lx /disk/lx2 && sync", NULL};
+        execv(argv[0], argv);
+        exit(127);
+    }
+    status = -1;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WIFEXITED(status) && WEXITSTATUS(status) == 0, 1);
+    char lx[16] = {0};
+    fd = open("/disk/lx2", O_RDONLY);
+    CHECK_EQ(read_all(fd, lx, sizeof lx - 1), 10);
+    CHECK_EQ(strcmp(lx, "fromlinux\n"), 0);
+    close(fd);
+    CHECK_EQ(unlink("/disk/lx2"), 0);
 
     /* Clean up, then the token for the second boot. */
     CHECK_EQ(unlink("/disk/d/g"), 0);
