@@ -85,6 +85,19 @@ int main(void)
     CHECK_EQ(stat("/disk/d/g", &st), 0);
     CHECK_EQ(st.st_size, (long)sizeof big + 4);
 
+    /* truncate and ftruncate reach the disk's file, not the memory's. */
+    fd = open("/disk/t", O_CREAT | O_RDWR);
+    CHECK_EQ(write(fd, big, 5000), 5000);
+    CHECK_EQ(ftruncate(fd, 100), 0);
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_size, 100);
+    close(fd);
+    CHECK_EQ(truncate("/disk/t", 10), 0);
+    CHECK_EQ(stat("/disk/t", &st), 0);
+    CHECK_EQ(st.st_size, 10);
+    CHECK_EQ(truncate("/disk/nosuch", 10), -1);
+    CHECK_EQ(unlink("/disk/t"), 0);
+
     /* Another process reads it. */
     pid_t pid = fork();
     if (pid == 0) {
