@@ -353,6 +353,27 @@ check_disk_persist() {
     return 1
 }
 
+# Files on the disk survive a reboot through the Unix library OS: t_unix_disk
+# (in the suite above) mounted its part of the scratch disk at /disk, wrote
+# /disk/persist with a token and fsynced it; a second boot on the same image
+# runs t_unix_disk again, which finds the file and prints what it read.
+check_unix_disk_persist() {
+    local plog=build/test-unix-persist.log token
+    token=$(grep -ao 't_unix_disk: persist token [0-9a-f]*' "$log" | head -n 1 | awk '{print $4}')
+    if [ -z "$token" ]; then
+        echo "FAIL host/unix-disk-persist: no token from t_unix_disk"
+        return 1
+    fi
+    timeout --foreground -k 5 90 ${qemu_cmd/-append test/-append init=t_unix_disk} < /dev/null > "$plog" 2>&1
+    local pstatus=$?
+    if [ $pstatus = 1 ] && tr -d '\r' < "$plog" | grep -aq "^t_unix_disk: persist read $token "; then
+        echo "PASS host/unix-disk-persist: /disk/persist (token $token) read back through open/read by a second boot (see $plog)"
+        return 0
+    fi
+    echo "FAIL host/unix-disk-persist: token $token, second boot status $pstatus; see $plog"
+    return 1
+}
+
 # The crash point: the machine stops at the N-th block write (status 7), with
 # every write before it in the image and none after, even within one
 # request (t_blk_crash), set from the command line or by the kernel call
@@ -402,6 +423,7 @@ check_disk_eio() {
 }
 
 host_check disk_persist
+host_check unix_disk_persist
 host_check disk_crash_point
 host_check disk_eio
 host_check diskfs_crash

@@ -51,6 +51,13 @@ int main(void)
     printf("init: hello from user space (ring 3)\n");
     unix_init("init");
     info();
+    /* The disk (make run attaches build/disk.img): its file system at
+     * /disk, made on first use. */
+    int m = unix_mount_disk(0, 0);
+    if (m >= 0)
+        printf("init: the disk is mounted at /disk%s\n", m ? " (a new file system)" : "");
+    else if (errno != ENOENT)
+        printf("init: cannot mount the disk (errno %d)\n", errno);
     struct stat st;
     if (stat("/bin/sh", &st) == 0) {
         printf("init: starting /bin/sh (exit leaves the shell and stops the machine)\n");
@@ -65,6 +72,7 @@ int main(void)
         int status = 0;
         while (waitpid(pid, &status, 0) != pid)
             ;
+        sync(); /* (the shell synced too; whatever its children wrote since) */
         printf("init: the shell ended (status %d)\n", WEXITSTATUS(status));
         return 0;
     }
@@ -90,6 +98,7 @@ int main(void)
         else
             printf("%s: unknown command\n", line);
     }
+    sync();
     printf("init: bye\n");
     return 0;
 }

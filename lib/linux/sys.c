@@ -1073,6 +1073,21 @@ static long l_set_tid_address(ARGS)
     return getpid();
 }
 
+/* fsync, fdatasync: lib/unix's fsync (a disk file under /disk is
+ * committed; in-memory files have nothing to write). */
+static long l_fsync(ARGS)
+{
+    UNUSED;
+    return fsync((int)a) < 0 ? err() : 0;
+}
+
+static long l_sync(ARGS)
+{
+    UNUSED;
+    sync();
+    return 0;
+}
+
 static long l_zero(ARGS)
 {
     UNUSED;
@@ -1796,6 +1811,8 @@ static const struct {
     [62] = {"kill", l_kill},
     [63] = {"uname", l_uname},
     [72] = {"fcntl", l_fcntl},
+    [74] = {"fsync", l_fsync},
+    [75] = {"fdatasync", l_fsync},
     [79] = {"getcwd", l_getcwd},
     [80] = {"chdir", l_chdir},
     [83] = {"mkdir", l_mkdir},
@@ -1827,6 +1844,7 @@ static const struct {
     [124] = {"getsid", l_getpgrp},
     [130] = {"rt_sigsuspend", l_rt_sigsuspend},
     [157] = {"prctl", l_prctl},
+    [162] = {"sync", l_sync},
     [158] = {"arch_prctl", l_arch_prctl},
     [201] = {"time", l_time},
     [217] = {"getdents64", l_getdents64},

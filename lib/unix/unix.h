@@ -34,6 +34,11 @@ typedef int pid_t;
 #define ESPIPE  29
 #define EPIPE   32
 #define ENOSYS  38
+
+/* (for the disk at /disk) */
+#define EXDEV        18 /* rename between /disk and the memory file system */
+#define ENAMETOOLONG 36
+#define ENOTEMPTY    39
 extern int errno;
 
 /* wait statuses, as in POSIX */
@@ -138,6 +143,13 @@ int tty_set_raw(int raw);
 pid_t tty_waitpid(pid_t pid, int *status);
 int mkdir(const char *path, int mode);
 int rmdir(const char *path);
+int fsync(int fd);
+void sync(void); /* commits the disk's file system (/disk) */
+/* The first process (a root env, after unix_init): starts diskd on blocks
+ * [first, first + count) of the disk (count 0: all of it) and mounts it at
+ * /disk, making a file system if it has none. 1 if one was made, 0 if an
+ * existing one was mounted, -1 (errno) if not. */
+int unix_mount_disk(uint64_t first, uint64_t count);
 int dup(int fd);
 int dup2(int fd, int newfd);
 int pipe(int fds[2]);

@@ -40,8 +40,9 @@ struct ofile {
     int type;
     int flags;    /* O_* */
     int pipe;     /* OF_PIPE_*: index in pipes[] */
-    uint32_t ino; /* OF_FILE, OF_DIR */
+    uint32_t ino; /* OF_FILE, OF_DIR (with disk: diskd's inode) */
     uint64_t off;
+    int disk; /* 1: a file or directory under /disk (served by diskd) */
 };
 
 /* A pipe: its ends are counted here (the server's), its data is in a ring
@@ -191,6 +192,16 @@ enum unix_op {
     U_CHMOD,     /* a1: mode (07777); data: path */
     U_TRUNC,     /* a1: size; data: path of a regular file */
     U_FTRUNC,    /* a1: fd of a regular file, a2: size */
+    /* The disk mounted at /disk (diskd, lib/diskfs/diskd.h): */
+    U_MOUNT,    /* first process only, once: a1 call capability to diskd (our slot), a2 its block
+                   capability (diskd's slot) -> 0, 1 if a file system was made */
+    U_DREAD,    /* a1: fd of a disk file, a2: bytes (<= UNIX_ARG_DATA) -> bytes, in data */
+    U_DSTAT,    /* a1: fd of a disk file, or -1 with a /disk path in data -> 0; x[0..3]: ino,
+                   mode, nlink, size */
+    U_DREADDIR, /* a1: inode of a disk directory, a2: position -> 1 (x[0]: next position, x[1]:
+                   inode, x[2]: 1 file 2 dir, data: name), 0 at the end */
+    U_FSYNC,    /* a1: fd -> 0 (the disk file's data and metadata are on the disk) */
+    U_SYNC,     /* -> 0 (the disk's file system committed) */
     U_NOPS
 };
 /* A call to the server (proc.c); retried while the server serves another. */

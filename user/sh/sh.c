@@ -547,6 +547,7 @@ static int bi_exit(struct cmd *c)
         err("exit: %s: not a number", c->argv[1]);
         v = 2;
     }
+    sync(); /* leaving the shell stops the machine: the disk first */
     exit((int)(v & 0xff));
 }
 
@@ -578,6 +579,13 @@ static int bi_wait(struct cmd *c)
     return 0;
 }
 
+static int bi_sync(struct cmd *c)
+{
+    (void)c;
+    sync(); /* commits the disk's file system (/disk) */
+    return 0;
+}
+
 static int bi_colon(struct cmd *c)
 {
     (void)c;
@@ -588,7 +596,8 @@ static const struct {
     const char *name;
     int (*fn)(struct cmd *);
 } builtins[] = {
-    {"cd", bi_cd}, {"pwd", bi_pwd}, {"exit", bi_exit}, {"wait", bi_wait}, {":", bi_colon},
+    {"cd", bi_cd},     {"pwd", bi_pwd}, {"exit", bi_exit},
+    {"wait", bi_wait}, {":", bi_colon}, {"sync", bi_sync},
 };
 
 static int (*builtin_of(const struct cmd *c))(struct cmd *)

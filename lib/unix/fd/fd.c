@@ -497,6 +497,12 @@ ssize_t read(int fd, void *buf, size_t n)
     case OF_DIR:
         return fail(EISDIR);
     case OF_FILE: {
+        if (o->disk) { /* a file under /disk: diskd's, through the server */
+            int64_t r = unix_call(U_DREAD, (uint64_t)fd, n < UNIX_ARG_DATA ? n : UNIX_ARG_DATA);
+            if (r > 0)
+                memcpy(buf, UNIX_ARG->data, (size_t)r);
+            return r < 0 ? -1 : (ssize_t)r;
+        }
         /* Straight from the file system; then the server moves the offset. */
         int64_t r;
         uint64_t off;
@@ -569,10 +575,16 @@ off_t lseek(int fd, off_t off, int whence)
     struct fs_stat st;
     int64_t cur;
     uint64_t seq;
+    if (o->disk) {
+        if (whence == SEEK_END && unix_call(U_DSTAT, (uint64_t)fd, 0) < 0)
+            return -1;
+        st.size = (uint64_t)UNIX_ARG->x[3];
+    }
     do {
         seq = sh_read_begin();
         cur = (int64_t)o->off;
-        fs_stat(&unix_fs, o->ino, &st);
+        if (!o->disk)
+            fs_stat(&unix_fs, o->ino, &st);
     } while (sh_read_retry(seq));
     int64_t base = whence == SEEK_SET   ? 0
                    : whence == SEEK_CUR ? cur
@@ -581,6 +593,40 @@ off_t lseek(int fd, off_t off, int whence)
     if (base < 0 || base + off < 0)
         return fail(EINVAL);
     return (off_t)unix_call(U_SEEK, (uint64_t)fd, (uint64_t)(base + off));
+}
+
+/* Is the absolute path p on the disk (/disk or under it)? */
+static int on_disk(const char *p)
+{
+    return strncmp(p, "/disk", 5) == 0 && (p[5] == 0 || p[5] == '/');
+}
+
+/* The stat the server put in x[0..3] (U_DSTAT) into a struct stat. */
+static void disk_to_stat(struct stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_ino = (uint32_t)UNIX_ARG->x[0];
+    uint32_t m = (uint32_t)UNIX_ARG->x[1];
+    st->st_mode = ((m & 0170000) == 0040000 ? S_IFDIR : S_IFREG) | (m & 07777);
+    st->st_nlink = (uint32_t)UNIX_ARG->x[2];
+    st->st_size = UNIX_ARG->x[3];
+}
+
+/* stat of a /disk path, asked of the server (the memory file system's
+ * /disk directory is only a placeholder); 1 if p is not on a mounted
+ * disk. */
+static int disk_stat_path(const char *p, struct stat *st)
+{
+    if (!on_disk(p))
+        return 1;
+    memcpy(UNIX_ARG->data, p, strlen(p) + 1);
+    int64_t r = unix_call(U_DSTAT, (uint64_t)-1, 0);
+    if (r < 0 && errno == EINVAL)
+        return 1; /* (no disk mounted: the memory file system's) */
+    if (r < 0)
+        return -1;
+    disk_to_stat(st);
+    return 0;
 }
 
 static void to_stat(const struct fs_stat *fst, struct stat *st)
@@ -610,6 +656,9 @@ int stat(const char *path, struct stat *st)
     char p[PATH_MAX];
     if (abspath(path, p) < 0)
         return -1;
+    int d = disk_stat_path(p, st);
+    if (d <= 0)
+        return d;
     struct fs_stat fst;
     int r = lookup_stat(p, &fst);
     if (r < 0)
@@ -625,6 +674,12 @@ int fstat(int fd, struct stat *st)
         return fail(EBADF);
     if (o->type != OF_FILE && o->type != OF_DIR) {
         memset(st, 0, sizeof *st);
+        return 0;
+    }
+    if (o->disk) {
+        if (unix_call(U_DSTAT, (uint64_t)fd, 0) < 0)
+            return -1;
+        disk_to_stat(st);
         return 0;
     }
     struct fs_stat fst;
@@ -681,6 +736,16 @@ int rmdir(const char *path)
     return path_call(U_RMDIR, path, 0) < 0 ? -1 : 0;
 }
 
+int fsync(int fd)
+{
+    return unix_call(U_FSYNC, (uint64_t)fd, 0) < 0 ? -1 : 0;
+}
+
+void sync(void)
+{
+    unix_call(U_SYNC, 0, 0);
+}
+
 int dup(int fd)
 {
     return (int)unix_call(U_DUP, (uint64_t)fd, (uint64_t)-1);
@@ -728,6 +793,8 @@ char *getcwd(char *buf, size_t n)
 
 struct unix_dir {
     uint32_t ino, pos;
+    int disk;      /* a directory under /disk: read through the server */
+    uint64_t dpos; /* (its position) */
     struct dirent ent;
 };
 
@@ -736,6 +803,24 @@ DIR *opendir(const char *path)
     char p[PATH_MAX];
     if (abspath(path, p) < 0)
         return NULL;
+    struct stat dst;
+    int on = disk_stat_path(p, &dst);
+    if (on < 0)
+        return NULL;
+    if (on == 0) {
+        if (!S_ISDIR(dst.st_mode)) {
+            errno = ENOTDIR;
+            return NULL;
+        }
+        DIR *dd = calloc(1, sizeof *dd);
+        if (!dd) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        dd->ino = (uint32_t)dst.st_ino;
+        dd->disk = 1;
+        return dd;
+    }
     struct fs_stat st;
     int r = lookup_stat(p, &st);
     if (r < 0) {
@@ -755,8 +840,27 @@ DIR *opendir(const char *path)
     return d;
 }
 
+static struct dirent *disk_readdir(DIR *d)
+{
+    int saved = errno;
+    if (unix_call(U_DREADDIR, d->ino, d->dpos) != 1) {
+        errno = saved;
+        return NULL;
+    }
+    d->dpos = (uint64_t)UNIX_ARG->x[0];
+    d->ent.d_ino = (uint32_t)UNIX_ARG->x[1];
+    d->ent.d_type = UNIX_ARG->x[2] == 2 ? DT_DIR : DT_REG;
+    size_t k = 0;
+    for (; UNIX_ARG->data[k] && k < sizeof d->ent.d_name - 1; k++)
+        d->ent.d_name[k] = UNIX_ARG->data[k];
+    d->ent.d_name[k] = 0;
+    return &d->ent;
+}
+
 struct dirent *readdir(DIR *d)
 {
+    if (d->disk)
+        return disk_readdir(d);
     struct fs_dirent fe;
     int r;
     uint32_t pos;

@@ -498,6 +498,44 @@ void unix_init(const char *name)
     }
 }
 
+/* diskd in an env of ours (it ends with us): its block capability, a
+ * sub-range of the disk's, goes into its table; the server gets a call
+ * capability to it and becomes its one client (U_MOUNT). We keep the disk's
+ * original capability: deleting it would take the sub-range back. */
+int unix_mount_disk(uint64_t first, uint64_t count)
+{
+    if (mypid != 1) {
+        errno = EPERM;
+        return -1;
+    }
+    long disk = sys_dev_open(DEV_DISK);
+    if (disk < 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (count == 0) {
+        struct cap_info ci = {0};
+        sys_cap_inspect((uint32_t)disk, &ci);
+        count = BLK_CAP_COUNT(ci.object) > first ? BLK_CAP_COUNT(ci.object) - first : 1;
+    }
+    long d = exo_spawn("diskd", 4096);
+    if (d < 0) {
+        sys_cap_delete((uint32_t)disk);
+        errno = ENOMEM;
+        return -1;
+    }
+    long blk = sys_blk_derive((uint32_t)disk, first, count, R_READ | R_WRITE, (uint32_t)d);
+    long call = sys_cap_derive((uint32_t)d, R_CALL, srv_original);
+    if (blk < 0 || call < 0) {
+        sys_cap_delete((uint32_t)d);
+        sys_cap_delete((uint32_t)disk);
+        errno = EINVAL;
+        return -1;
+    }
+    int64_t r = unix_call(U_MOUNT, (uint64_t)call, (uint64_t)blk);
+    return r < 0 ? -1 : (int)r;
+}
+
 pid_t getpid(void)
 {
     return mypid;

@@ -17,8 +17,12 @@
 #include "../unix_internal.h"
 #include "../../exo/exo.h"
 #include "../../c/libc.h"
+#include "../../diskfs/diskfs.h"
+#include "../../diskfs/diskd.h"
 
 #define PAGE 4096UL
+
+static int64_t dcall(uint64_t op, uint64_t a1, uint64_t a2); /* a call to diskd */
 
 static struct fs fs; /* the writer's handle */
 static uint32_t doorbell, console;
@@ -127,7 +131,9 @@ static void ofile_put(int i)
     struct ofile *o = &SH->ofiles[i];
     if (--o->refs > 0)
         return;
-    if (o->type == OF_FILE || o->type == OF_DIR) {
+    if ((o->type == OF_FILE || o->type == OF_DIR) && o->disk) {
+        dcall(DISKD_CLOSE, o->ino, 0);
+    } else if (o->type == OF_FILE || o->type == OF_DIR) {
         fs_unref(&fs, o->ino);
     } else if (o->type == OF_PIPE_R) {
         struct pipe *p = &SH->pipes[o->pipe];
@@ -527,6 +533,186 @@ static int64_t do_pipe(int me)
     return r; /* (the caller asks for the ring at its first read or write) */
 }
 
+/* ---- the disk at /disk: we are diskd's one client ---- */
+
+#define DISK_ARG_VA 0x00006c0000000000UL /* diskd's argument page, here */
+static uint32_t dsrv;                    /* call capability to diskd (0: no disk) */
+static uint8_t *const dpage = (uint8_t *)DISK_ARG_VA;
+
+static int64_t dcall(uint64_t op, uint64_t a1, uint64_t a2)
+{
+    long r;
+    while ((r = sys_pct_call(dsrv, op, a1, a2)) == -E_AGAIN)
+        sys_yield(-1);
+    if (r < 0 && r > -4096)
+        return UNIX_ERR(-r); /* a DFS_E* code is a Linux errno */
+    return r;
+}
+
+/* The path inside the disk's file system if path is /disk or under it, else
+ * NULL. */
+static const char *disk_path(const char *path)
+{
+    if (!dsrv || strncmp(path, "/disk", 5) != 0 || (path[5] && path[5] != '/'))
+        return NULL;
+    return path[5] ? path + 5 : "/";
+}
+
+static int64_t dpath_call(uint64_t op, const char *p, uint64_t a1, uint64_t a2)
+{
+    size_t n = strlen(p);
+    if (n + 1 > DISKD_PAGE)
+        return UNIX_ERR(ENAMETOOLONG);
+    memcpy(dpage, p, n + 1);
+    return dcall(op, a1, a2);
+}
+
+static int64_t disk_mount(int me, int64_t call, int64_t blk)
+{
+    if (me != 0 || dsrv || call <= 0 || call >= NCAPSLOTS || blk <= 0 || blk >= NCAPSLOTS)
+        return UNIX_ERR(EINVAL);
+    dsrv = (uint32_t)call;
+    long pg;
+    for (int i = 0; i < 1000 && (pg = sys_pct_call(dsrv, DISKD_BIND, 0, 0)) == -E_INVAL; i++)
+        sys_yield(-1); /* (diskd takes calls once its main has run) */
+    if (pg <= 0 || exo_map(CAP_SELF, (uint32_t)pg, DISK_ARG_VA, MMU_W) != 1) {
+        dsrv = 0;
+        return UNIX_ERR(EIO);
+    }
+    int made = 0;
+    if (dcall(DISKD_MOUNT, (uint64_t)blk, 0) < 0) { /* no file system yet: make one */
+        made = 1;
+        if (dcall(DISKD_MOUNT, (uint64_t)blk, 1) < 0) {
+            dsrv = 0;
+            return UNIX_ERR(EIO);
+        }
+    }
+    fs_mkdir(&fs, "/disk"); /* so that ls / shows it (its contents are the disk's) */
+    return made;
+}
+
+static int64_t disk_stat(uint32_t ino, struct dfs_stat *st)
+{
+    int64_t r = dcall(DISKD_STAT, ino, 0);
+    if (r >= 0)
+        memcpy(st, dpage, sizeof *st);
+    return r;
+}
+
+static int64_t disk_open(int me, const char *dp, int64_t flags)
+{
+    int acc = (int)(flags & O_ACCMODE);
+    unsigned df = (acc != O_WRONLY ? DFS_O_READ : 0) | (acc != O_RDONLY ? DFS_O_WRITE : 0) |
+                  (flags & O_CREAT ? DFS_O_CREAT : 0) | (flags & O_EXCL ? DFS_O_EXCL : 0) |
+                  (flags & O_TRUNC ? DFS_O_TRUNC : 0) | (flags & O_DIRECTORY ? DFS_O_DIRECTORY : 0);
+    int fd = fd_alloc(me);
+    if (fd < 0)
+        return UNIX_ERR(EMFILE);
+    int64_t ino = dpath_call(DISKD_OPEN, dp, df, 0644);
+    if (ino < 0)
+        return ino;
+    struct dfs_stat st;
+    int64_t r = disk_stat((uint32_t)ino, &st);
+    int o = r < 0 ? -1 : ofile_new(DFS_S_ISDIR(st.mode) ? OF_DIR : OF_FILE, (int)flags);
+    if (o < 0) {
+        dcall(DISKD_CLOSE, (uint64_t)ino, 0);
+        return r < 0 ? r : UNIX_ERR(ENOMEM);
+    }
+    SH->ofiles[o].ino = (uint32_t)ino;
+    SH->ofiles[o].disk = 1;
+    SH->fdtab[me][fd] = (int16_t)o;
+    return fd;
+}
+
+static int64_t disk_read(int me, int64_t fd, int64_t n)
+{
+    struct ofile *o = of(me, fd);
+    if (!o || !o->disk || o->type != OF_FILE || (o->flags & O_ACCMODE) == O_WRONLY)
+        return UNIX_ERR(EBADF);
+    if (n < 0 || n > UNIX_ARG_DATA)
+        return UNIX_ERR(EINVAL);
+    uint64_t len = (uint64_t)n;
+    memcpy(dpage, &len, 8);
+    int64_t r = dcall(DISKD_READ, o->ino, o->off);
+    if (r > 0) {
+        memcpy(ARG(me)->data, dpage, (size_t)r);
+        o->off += (uint64_t)r;
+    }
+    return r;
+}
+
+static int64_t disk_write(struct ofile *o, const char *data, uint64_t n)
+{
+    if (o->flags & O_APPEND) {
+        struct dfs_stat st;
+        int64_t e = disk_stat(o->ino, &st);
+        if (e < 0)
+            return e;
+        o->off = st.size;
+    }
+    memcpy(dpage, &n, 8);
+    memcpy(dpage + 8, data, n);
+    int64_t r = dcall(DISKD_WRITE, o->ino, o->off);
+    if (r > 0)
+        o->off += (uint64_t)r;
+    return r;
+}
+
+static int64_t disk_dstat(int me, int64_t fd)
+{
+    uint32_t ino;
+    int64_t r;
+    if (fd >= 0) {
+        struct ofile *o = of(me, fd);
+        if (!o || !o->disk)
+            return UNIX_ERR(EBADF);
+        ino = o->ino;
+    } else {
+        char path[PATH_MAX];
+        if ((r = get_path(me, path)) < 0)
+            return r;
+        const char *dp = disk_path(path);
+        if (!dp)
+            return UNIX_ERR(EINVAL);
+        if ((r = dpath_call(DISKD_OPEN, dp, 0, 0)) < 0)
+            return r;
+        ino = (uint32_t)r;
+    }
+    struct dfs_stat st;
+    r = disk_stat(ino, &st);
+    if (fd < 0)
+        dcall(DISKD_CLOSE, ino, 0);
+    if (r < 0)
+        return r;
+    ARG(me)->x[0] = st.ino;
+    ARG(me)->x[1] = st.mode;
+    ARG(me)->x[2] = st.nlink;
+    ARG(me)->x[3] = (int64_t)st.size;
+    return 0;
+}
+
+static int64_t disk_readdir(int me, int64_t ino, int64_t pos)
+{
+    if (ino <= 0 || ino > 0xffffffffL || pos < 0)
+        return UNIX_ERR(EINVAL);
+    int64_t r = dcall(DISKD_READDIR, (uint64_t)ino, (uint64_t)pos);
+    if (r == 1) {
+        struct dfs_dirent de;
+        memcpy(&ARG(me)->x[0], dpage, 8);
+        memcpy(&de, dpage + 8, sizeof de);
+        ARG(me)->x[1] = de.ino;
+        ARG(me)->x[2] = de.type;
+        size_t k = 0;
+        while (k < sizeof de.name - 1 && de.name[k])
+            k++;
+        if (k > UNIX_ARG_DATA - 1)
+            k = UNIX_ARG_DATA - 1;
+        memcpy(ARG(me)->data, de.name, k);
+        ARG(me)->data[k] = 0;
+    }
+    return r;
+}
+
 /* ---- files ---- */
 
 static int64_t do_open(int me, int64_t flags)
@@ -535,6 +721,9 @@ static int64_t do_open(int me, int64_t flags)
     int e = get_path(me, path);
     if (e < 0)
         return e;
+    const char *dp = disk_path(path);
+    if (dp)
+        return disk_open(me, dp, flags);
     unsigned ff = (flags & O_CREAT ? FS_O_CREAT : 0) | (flags & O_EXCL ? FS_O_EXCL : 0) |
                   (flags & O_TRUNC ? FS_O_TRUNC : 0) | (flags & O_DIRECTORY ? FS_O_DIRECTORY : 0);
     int fd = fd_alloc(me);
@@ -568,6 +757,8 @@ static int64_t do_write(int me, int64_t fd, uint64_t n)
         return UNIX_ERR(EINVAL);
     if (o->type != OF_FILE) /* (pipes are written on their ring) */
         return UNIX_ERR(EBADF);
+    if (o->disk)
+        return disk_write(o, ARG(me)->data, n);
     if (o->flags & O_APPEND) {
         struct fs_stat st;
         fs_stat(&fs, o->ino, &st);
@@ -699,6 +890,10 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         if (!o || o->type != OF_FILE ||
             !((o->flags & O_ACCMODE) == O_WRONLY || (o->flags & O_ACCMODE) == O_RDWR))
             return UNIX_ERR(o && o->type == OF_FILE ? EINVAL : EBADF);
+        if (o->disk) {
+            int64_t r = a2 < 0 ? UNIX_ERR(EINVAL) : dcall(DISKD_TRUNCATE, o->ino, (uint64_t)a2);
+            return r < 0 ? r : 0;
+        }
         e = fs_truncate(&fs, o->ino, (uint64_t)a2);
         return e < 0 ? fs_errno(e) : 0;
     }
@@ -706,6 +901,16 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
     case U_TRUNC: {
         if ((e = get_path(me, path)) < 0)
             return e;
+        if (disk_path(path)) { /* (diskd keeps no chmod: the mode stays) */
+            int64_t r = dpath_call(DISKD_OPEN, disk_path(path), op == U_TRUNC ? DFS_O_WRITE : 0, 0);
+            if (r < 0)
+                return r;
+            int64_t t = op == U_TRUNC && a1 >= 0 ? dcall(DISKD_TRUNCATE, (uint64_t)r, (uint64_t)a1)
+                        : op == U_TRUNC          ? UNIX_ERR(EINVAL)
+                                                 : 0;
+            dcall(DISKD_CLOSE, (uint64_t)r, 0);
+            return t < 0 ? t : 0;
+        }
         int ino = fs_lookup(&fs, path);
         if (ino < 0)
             return fs_errno(ino);
@@ -721,6 +926,18 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         to[PATH_MAX - 1] = 0;
         if (to[0] != '/')
             return UNIX_ERR(EINVAL);
+        if (disk_path(path) || disk_path(to)) {
+            if (!disk_path(path) || !disk_path(to))
+                return UNIX_ERR(EXDEV);
+            const char *a = disk_path(path), *b = disk_path(to);
+            size_t la = strlen(a), lb = strlen(b);
+            if (la + lb + 2 > DISKD_PAGE)
+                return UNIX_ERR(ENAMETOOLONG);
+            memcpy(dpage, a, la + 1);
+            memcpy(dpage + la + 1, b, lb + 1);
+            int64_t r = dcall(DISKD_RENAME, 0, 0);
+            return r < 0 ? r : 0;
+        }
         e = fs_rename(&fs, path, to);
         return e < 0 ? fs_errno(e) : 0;
     }
@@ -778,6 +995,13 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
     case U_RMDIR:
         if ((e = get_path(me, path)) < 0)
             return e;
+        if (disk_path(path)) {
+            int64_t r = dpath_call(op == U_UNLINK  ? DISKD_UNLINK
+                                   : op == U_MKDIR ? DISKD_MKDIR
+                                                   : DISKD_RMDIR,
+                                   disk_path(path), 0755, 0);
+            return r < 0 ? r : 0;
+        }
         e = op == U_UNLINK  ? fs_unlink(&fs, path)
             : op == U_MKDIR ? fs_mkdir(&fs, path)
                             : fs_rmdir(&fs, path);
@@ -798,6 +1022,25 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         return shm_map(me, a1);
     case U_SHMRM:
         return shm_rm(a1);
+    case U_MOUNT:
+        return disk_mount(me, a1, a2);
+    case U_DREAD:
+        return disk_read(me, a1, a2);
+    case U_DSTAT:
+        return disk_dstat(me, a1);
+    case U_DREADDIR:
+        return dsrv ? disk_readdir(me, a1, a2) : UNIX_ERR(EINVAL);
+    case U_FSYNC: {
+        struct ofile *o = of(me, a1);
+        if (!o)
+            return UNIX_ERR(EBADF);
+        if (!o->disk)
+            return 0; /* (the memory file system has nothing to write) */
+        int64_t r = dcall(DISKD_FSYNC, o->ino, 0);
+        return r < 0 ? r : 0;
+    }
+    case U_SYNC:
+        return dsrv ? (dcall(DISKD_SYNC, 0, 0) < 0 ? UNIX_ERR(EIO) : 0) : 0;
     }
     return UNIX_ERR(ENOSYS);
 }
