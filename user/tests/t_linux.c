@@ -9,33 +9,7 @@
 #include "../../lib/unix/unix.h"
 #include "../../lib/c/libc.h"
 #include "check.h"
-
-/* Runs argv with stdout to a pipe; returns its wait status, output in out. */
-static int run_status(char *const argv[], char *out, size_t outsz)
-{
-    int p[2];
-    if (pipe(p) < 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(p[1], 1);
-        close(p[0]);
-        close(p[1]);
-        execv(argv[0], argv);
-        exit(125);
-    }
-    close(p[1]);
-    size_t n = 0;
-    long r;
-    while (n + 1 < outsz && (r = read(p[0], out + n, outsz - 1 - n)) > 0)
-        n += (size_t)r;
-    out[n] = 0;
-    close(p[0]);
-    int st = -1;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid)
-        return -1;
-    return st;
-}
+#include "unix_run.h"
 
 static int expect(const char *what, char *const argv[], const char *want_out, int want_status)
 {

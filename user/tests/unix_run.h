@@ -4,8 +4,9 @@
 
 #include "../../lib/unix/unix.h"
 
-/* Runs argv with stdout to a pipe; returns its exit status, output in out. */
-static int run(char *const argv[], char *out, size_t outsz)
+/* Runs argv with stdout to a pipe; returns its wait status (-1 if it could
+ * not be run or waited for; exit 125 if execv failed), output in out. */
+static int run_status(char *const argv[], char *out, size_t outsz)
 {
     int p[2];
     if (pipe(p) < 0)
@@ -16,7 +17,7 @@ static int run(char *const argv[], char *out, size_t outsz)
         close(p[0]);
         close(p[1]);
         execv(argv[0], argv);
-        exit(126);
+        exit(125);
     }
     close(p[1]);
     size_t n = 0;
@@ -26,9 +27,16 @@ static int run(char *const argv[], char *out, size_t outsz)
     out[n] = 0;
     close(p[0]);
     int st = -1;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+    if (pid < 0 || waitpid(pid, &st, 0) != pid)
         return -1;
-    return WEXITSTATUS(st);
+    return st;
+}
+
+/* The same, returning its exit status (-1 if it did not exit). */
+static inline int run(char *const argv[], char *out, size_t outsz)
+{
+    int st = run_status(argv, out, outsz);
+    return st < 0 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
 }
 
 #endif
