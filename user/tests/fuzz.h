@@ -660,6 +660,11 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
                                                    : fz_any(r)),
                 .reserved = fz_pct(r, 95) ? 0 : 1,
                 .tag = k2};
+            /* A copy may name one of the root's own pages (derived from a
+             * protected slot): a read would overwrite its code or stack. */
+            struct cap_info fi;
+            if (c->root && sys_cap_inspect(q[k2].frame, &fi) == 0 && fi.depth > 0)
+                q[k2].frame = NCAPSLOTS - 1;
         }
         a[0] = fz_pct(r, 85) ? (uint64_t)q : fz_ptr(c, r, n * sizeof *q);
         a[1] = n, a[2] = fz_pct(r, 50) ? CAP_SELF : fz_slot(c, r), a[3] = fz_below(r, 70);
