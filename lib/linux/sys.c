@@ -366,17 +366,21 @@ static long l_newfstatat(ARGS)
     return stat_path(p, c);
 }
 
+/* access and faccessat: existence only (no permissions). p is our copy. */
+static long access_path(const char *p)
+{
+    struct stat st;
+    if (strcmp(p, "/dev/tty") == 0)
+        return 0;
+    return stat(p, &st) < 0 ? err() : 0;
+}
+
 static long l_access(ARGS)
 {
     UNUSED;
     char p[PATH_MAX];
     long r = get_path(a, p);
-    if (r < 0)
-        return r;
-    struct stat st;
-    if (strcmp(p, "/dev/tty") == 0)
-        return 0;
-    return stat(p, &st) < 0 ? err() : 0;
+    return r < 0 ? r : access_path(p);
 }
 
 static long l_faccessat(ARGS)
@@ -388,7 +392,7 @@ static long l_faccessat(ARGS)
         return r;
     if (!dir_ok(a, p))
         return -LX_ENOTSUP;
-    return l_access((uint64_t)p, c, 0, 0, 0, 0, f);
+    return access_path(p);
 }
 
 static long l_dup(ARGS)
@@ -594,6 +598,14 @@ static long l_open_dir(ARGS)
 {
     UNUSED;
     return l_openat_dir((uint64_t)LX_AT_FDCWD, a, b, c, 0, 0, f);
+}
+
+/* creat(path, mode): open(path, O_CREAT | O_WRONLY | O_TRUNC, mode),
+ * what glibc's creat calls on x86-64. */
+static long l_creat(ARGS)
+{
+    UNUSED;
+    return l_open_dir(a, O_CREAT | O_WRONLY | O_TRUNC, b, 0, 0, 0, f);
 }
 
 static long l_getcwd(ARGS)
@@ -1245,6 +1257,27 @@ static long l_kill(ARGS)
     return kill(pid, sig) < 0 ? err() : 0;
 }
 
+/* tkill(tid, sig) and tgkill(tgid, tid, sig): a process has one thread,
+ * whose tid is its pid (set_tid_address, gettid): a signal for a thread is
+ * a signal for its process, sent as kill does. */
+static long l_tkill(ARGS)
+{
+    UNUSED;
+    if ((int)a <= 0)
+        return -LX_EINVAL;
+    return l_kill((uint64_t)(int)a, b, 0, 0, 0, 0, f);
+}
+
+static long l_tgkill(ARGS)
+{
+    UNUSED;
+    if ((int)a <= 0 || (int)b <= 0)
+        return -LX_EINVAL;
+    if ((int)a != (int)b) /* no thread b in group a */
+        return -LX_ESRCH;
+    return l_kill((uint64_t)(int)b, c, 0, 0, 0, 0, f);
+}
+
 struct lx_utsname {
     char sysname[65], nodename[65], release[65], version[65], machine[65], domain[65];
 };
@@ -1537,6 +1570,20 @@ static long l_rt_sigaction(ARGS)
     return 0;
 }
 
+/* rt_sigpending(set, sigsetsize): the signals waiting for delivery that
+ * are blocked (those not blocked are delivered as the call returns). */
+static long l_rt_sigpending(ARGS)
+{
+    UNUSED;
+    if (b > 8)
+        return -LX_EINVAL;
+    if (!lx_ok(a, b, 1))
+        return -LX_EFAULT;
+    uint64_t set = pending & lx.sigmask;
+    memcpy((void *)a, &set, b);
+    return 0;
+}
+
 static long l_rt_sigprocmask(ARGS)
 {
     UNUSED;
@@ -1588,6 +1635,22 @@ static long l_clock_gettime(ARGS)
         ns += EPOCH * 1000000000UL;
     ((uint64_t *)b)[0] = ns / 1000000000UL;
     ((uint64_t *)b)[1] = ns % 1000000000UL;
+    return 0;
+}
+
+/* clock_getres(clock, res): every clock here reads the TSC through
+ * now_ns, to the nanosecond, the coarse ones too; res may be NULL. */
+static long l_clock_getres(ARGS)
+{
+    UNUSED;
+    if (a > 11)
+        return -LX_EINVAL;
+    if (b) {
+        if (!lx_ok(b, 16, 1))
+            return -LX_EFAULT;
+        ((uint64_t *)b)[0] = 0;
+        ((uint64_t *)b)[1] = 1;
+    }
     return 0;
 }
 
@@ -1817,6 +1880,7 @@ static const struct {
     [80] = {"chdir", l_chdir},
     [83] = {"mkdir", l_mkdir},
     [84] = {"rmdir", l_rmdir},
+    [85] = {"creat", l_creat},
     [87] = {"unlink", l_unlink},
     [82] = {"rename", l_rename},
     [88] = {"symlink", l_symlink},
@@ -1842,16 +1906,21 @@ static const struct {
     [115] = {"getgroups", l_getgroups},
     [121] = {"getpgid", l_getpgrp},
     [124] = {"getsid", l_getpgrp},
+    [127] = {"rt_sigpending", l_rt_sigpending},
     [130] = {"rt_sigsuspend", l_rt_sigsuspend},
     [157] = {"prctl", l_prctl},
     [162] = {"sync", l_sync},
     [158] = {"arch_prctl", l_arch_prctl},
+    [186] = {"gettid", l_getpid},
+    [200] = {"tkill", l_tkill},
     [201] = {"time", l_time},
     [217] = {"getdents64", l_getdents64},
     [218] = {"set_tid_address", l_set_tid_address},
     [228] = {"clock_gettime", l_clock_gettime},
+    [229] = {"clock_getres", l_clock_getres},
     [230] = {"clock_nanosleep", l_clock_nanosleep},
     [231] = {"exit_group", l_exit},
+    [234] = {"tgkill", l_tgkill},
     [257] = {"openat", l_openat_dir},
     [258] = {"mkdirat", l_mkdirat},
     [262] = {"newfstatat", l_newfstatat},
