@@ -286,7 +286,8 @@ $(FOREIGN_TESTS): $(B)/user/%: $(B)/ftests/%.o $(FLIBC_OBJS)
 
 # The Linux personality (lib/linux): /bin/linux, linked high so that a
 # Linux program's own addresses (0x400000 ...) stay free.
-LINUX_OBJS := $(B)/flib/linux/main.o $(B)/flib/linux/load.o $(B)/flib/linux/sys.o $(B)/flib/linux/entry.o
+LINUX_OBJS := $(B)/flib/linux/main.o $(B)/flib/linux/load.o $(B)/flib/linux/sys.o $(B)/flib/linux/lock.o \
+              $(B)/flib/linux/entry.o
 $(B)/user/linux: $(LINUX_OBJS) $(FLIBC_OBJS) $(FLIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -Wl,-Ttext-segment=0x70000000 -o $@ $(FLIBC_OBJS) $(FLIBUNIX_OBJS) $(LINUX_OBJS)
 UPROGS += $(B)/user/linux
@@ -322,7 +323,7 @@ $(B)/initrd.cpio: $(UPROGS) $(LINUX_BINS) user/tests.manifest $(SCRIPTS)
 # busybox-static (/bin/busybox), the corpus under /bin/linux-corpus/ (its
 # manifest with the recorded exit statuses, the scripts, the recorded
 # outputs, the C programs built for musl and glibc), and a kernel test manifest that runs only the runner.
-LINUX_GROUPS    ?= sh bash sash c
+LINUX_GROUPS    ?= sh bash sash c dyn
 LINUX_CASES := $(wildcard $(foreach g,$(LINUX_GROUPS),tests/linux/$(g)/*))
 LINUX_TEST_SECS ?= 3000
 LINUX_KEEP      := t_smap_ac t_nmi t_slots_good t_slots_bad t_ext t_pct_server
@@ -334,7 +335,7 @@ LINUX_QEMU      := $(QEMU) $(QEMU_ACCEL) -m $(LINUX_MEM) -smp $(SMP) -no-reboot 
                    -kernel $(B)/spinel.bin -initrd $(B)/initrd-linux.cpio \
                    -device isa-debug-exit,iobase=0xf4,iosize=0x04
 $(B)/initrd-linux.cpio: $(B)/initrd.cpio $(LINUX_CASES) tools/linux/cases.sh tools/linux/build-c.sh \
-                        tools/linux/fetch-debs.sh FORCE
+                        tools/linux/fetch-debs.sh tools/linux/dynroot.sh FORCE
 	@rm -rf $(B)/initrd-linux && cp -r $(B)/initrd $(B)/initrd-linux
 	@# (room in the file system: no test programs but those the kernel's unit tests run)
 	cd $(B)/initrd-linux && rm -f t_* bench* && cp $(addprefix ../initrd/,$(LINUX_KEEP)) .
@@ -345,6 +346,9 @@ $(B)/initrd-linux.cpio: $(B)/initrd.cpio $(LINUX_CASES) tools/linux/cases.sh too
 	 for g in $(filter-out c,$(LINUX_GROUPS)); do mkdir -p $$d/$$g && cp tests/linux/$$g/* $$d/$$g/ && rm -f $$d/$$g/*.status; done
 	$(if $(filter c,$(LINUX_GROUPS)),c=$$(tools/linux/build-c.sh) && d=$(B)/initrd-linux/linux-corpus/c && \
 	 mkdir -p $$d && cp tests/linux/c/*.out $$d/ && cp -r $$c/musl $$c/glibc $$d/)
+	@# (group dyn: the root of lua5.4, sqlite3 and their libraries, which the personality moves to /)
+	$(if $(filter dyn,$(LINUX_GROUPS)),r=$$(tools/linux/dynroot.sh) && cp -r $$r $(B)/initrd-linux/linux-root && \
+	 rm -f $(B)/initrd-linux/linux-corpus/dyn/*.c)
 	tools/linux/cases.sh $(LINUX_GROUPS) | awk -v skipfile="$(LINUX_SKIP)" \
 	    'BEGIN { while (skipfile != "" && (getline l < skipfile) > 0) { split(l, w, " "); if (w[1] !~ /^#/) skip[w[1]] = 1 } } \
 	     !($$1 in skip)' > $(B)/initrd-linux/linux-corpus/manifest

@@ -43,6 +43,7 @@ _Static_assert(LX_PIE_BASE < LX_TOP && LX_INTERP_BASE < LX_TOP, "inside the prog
 #define LX_EACCES       13
 #define LX_EFAULT       14
 #define LX_EEXIST       17
+#define LX_ENODEV       19
 #define LX_ENOTDIR      20
 #define LX_EISDIR       21
 #define LX_EINVAL       22
@@ -50,8 +51,11 @@ _Static_assert(LX_PIE_BASE < LX_TOP && LX_INTERP_BASE < LX_TOP, "inside the prog
 #define LX_ENOTTY       25
 #define LX_ESPIPE       29
 #define LX_ERANGE       34
+#define LX_ENOLCK       37
 #define LX_ENOSYS       38
 #define LX_ENAMETOOLONG 36
+#define LX_EOVERFLOW    75
+#define LX_ELIBBAD      80
 #define LX_ENOTSUP      95
 
 /* What the loader made: where the program starts. */
@@ -70,6 +74,9 @@ struct lx_image {
  * -errno on failure. On success *buf is a malloc'd copy of the file. */
 long lx_read_file(const char *path, uint8_t **buf, uint64_t *size);
 long lx_check_elf(const uint8_t *img, uint64_t size);
+/* The interpreter of a checked image (PT_INTERP) can be loaded: 0 (or no
+ * interpreter), else execve's error (ENOENT, EACCES, EIO, ELIBBAD). */
+long lx_check_interp(const uint8_t *img);
 /* Maps the program (and its interpreter) and builds the initial stack with
  * argv, envp and auxv; the process's program part must be empty. */
 long lx_load(const char *path, const uint8_t *img, uint64_t size, char *const argv[],
@@ -108,6 +115,10 @@ void lx_syscall(struct upcall_frame *f);
 /* A signal for this process: 1 if taken (ignored, or pending for its
  * handler), 0 if its default action ends the process (lib/unix's hook). */
 int lx_signal(int sig);
+/* lock.c: fcntl's record locks; close and exit drop them. */
+long lx_lock(int fd, int cmd, uint64_t arg);
+void lx_lock_close(int fd);
+void lx_lock_exit(void);
 /* Starts the image: becomes foreign-ABI and jumps to it; does not return. */
 __attribute__((noreturn)) void lx_start(const struct lx_image *im);
 /* entry.S */

@@ -217,6 +217,54 @@ long lx_check_elf(const uint8_t *img, uint64_t size)
     return loads ? 0 : -LX_ENOEXEC;
 }
 
+/* The interpreter an image names (PT_INTERP), or NULL. */
+static const char *interp_of(const uint8_t *img)
+{
+    const struct ehdr *eh = (const struct ehdr *)img;
+    const struct phdr *ph = (const struct phdr *)(img + eh->phoff);
+    for (int i = 0; i < eh->phnum; i++)
+        if (ph[i].type == PT_INTERP)
+            return (const char *)img + ph[i].offset;
+    return NULL;
+}
+
+/* Reads and checks the interpreter of img (checked by lx_check_elf): 0
+ * (*buf, *size: the file, or NULL without one) or -errno, as Linux's
+ * execve answers before its point of no return: the file's own error
+ * (ENOENT, EACCES for a directory), EIO when it is shorter than an ELF
+ * header, ELIBBAD when it is not an x86-64 ELF file. An interpreter that
+ * Linux would fail to load only after that point (bad program headers,
+ * not ET_DYN: the process is killed there) is ELIBBAD here too. */
+static long read_interp(const uint8_t *img, uint8_t **buf, uint64_t *size)
+{
+    const char *interp = interp_of(img);
+    *buf = NULL;
+    *size = 0;
+    if (!interp)
+        return 0;
+    long r = lx_read_file(interp, buf, size);
+    if (r < 0)
+        return r;
+    if (*size < sizeof(struct ehdr))
+        r = -LX_EIO;
+    else if (lx_check_elf(*buf, *size) < 0 || ((const struct ehdr *)*buf)->type != 3)
+        r = -LX_ELIBBAD;
+    if (r < 0) {
+        free(*buf);
+        *buf = NULL;
+    }
+    return r;
+}
+
+long lx_check_interp(const uint8_t *img)
+{
+    uint8_t *ib;
+    uint64_t isize;
+    long r = read_interp(img, &ib, &isize);
+    free(ib);
+    return r;
+}
+
 /* Maps one image at bias (0 for ET_EXEC); fills entry, phdr and the
  * highest address it uses. */
 static long map_image(const uint8_t *img, uint64_t bias, uint64_t *entry, uint64_t *phdr,
@@ -314,7 +362,6 @@ long lx_load(const char *path, const uint8_t *img, uint64_t size, char *const ar
     if (r < 0)
         return r;
     const struct ehdr *eh = (const struct ehdr *)img;
-    const struct phdr *ph = (const struct phdr *)(img + eh->phoff);
     uint64_t bias = eh->type == 3 ? LX_PIE_BASE : 0;
     uint64_t entry, phdr, end;
     if ((r = map_image(img, bias, &entry, &phdr, &end)) < 0)
@@ -325,19 +372,15 @@ long lx_load(const char *path, const uint8_t *img, uint64_t size, char *const ar
     out->phnum = eh->phnum;
     out->brk = end;
     out->base = 0;
-    const char *interp = NULL;
-    for (int i = 0; i < eh->phnum; i++)
-        if (ph[i].type == PT_INTERP)
-            interp = (const char *)img + ph[i].offset;
-    if (interp) {
-        uint8_t *ib;
-        uint64_t isize, ientry, iphdr, iend;
-        if ((r = lx_read_file(interp, &ib, &isize)) < 0)
-            return r == -LX_ENOENT ? -LX_ENOENT : -LX_ENOEXEC;
-        if ((r = lx_check_elf(ib, isize)) < 0 || ((const struct ehdr *)ib)->type != 3 ||
-            (r = map_image(ib, LX_INTERP_BASE, &ientry, &iphdr, &iend)) < 0) {
+    uint8_t *ib;
+    uint64_t isize;
+    if ((r = read_interp(img, &ib, &isize)) < 0)
+        return r;
+    if (ib) {
+        uint64_t ientry, iphdr, iend;
+        if ((r = map_image(ib, LX_INTERP_BASE, &ientry, &iphdr, &iend)) < 0) {
             free(ib);
-            return r < 0 ? r : -LX_ENOEXEC;
+            return r;
         }
         protect_image(ib, LX_INTERP_BASE);
         free(ib);

@@ -126,7 +126,7 @@ long lx_exec(const char *path, char **argv, char **envp, int depth)
         execv(path, argv);
         return -(long)errno;
     }
-    if ((r = lx_check_elf(img, size)) < 0) {
+    if ((r = lx_check_elf(img, size)) < 0 || (r = lx_check_interp(img)) < 0) {
         free(img);
         return r;
     }
@@ -134,8 +134,10 @@ long lx_exec(const char *path, char **argv, char **envp, int depth)
     char exe[PATH_MAX];
     strcpy(exe, path);
     for (int fd = 0; fd < NOFILE; fd++)
-        if (lx.cloexec >> fd & 1)
+        if (lx.cloexec >> fd & 1) {
+            lx_lock_close(fd);
             close(fd);
+        }
     lx.cloexec = 0;
     lx_forget_dirs();
     for (int s = 1; s <= 64; s++)

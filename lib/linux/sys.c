@@ -53,6 +53,37 @@ static int fd_kind(int fd)
     return st.st_ino == ino_null ? K_NULL : st.st_ino == ino_zero ? K_ZERO : K_FILE;
 }
 
+/* The boot image's tree for dynamically linked programs (the test image's
+ * /bin/linux-root: /lib64/ld-linux-x86-64.so.2, /lib/x86_64-linux-gnu,
+ * /usr/lib/x86_64-linux-gnu, /usr/bin; tools/linux/dynroot.sh) belongs at
+ * /, where their PT_INTERP and the loader's default directories name it:
+ * its entries are moved there by the first Linux process (rename; one that
+ * is already there stays, the boot image's copy is left). */
+static void lx_root_init(void)
+{
+    static const char src[] = "/bin/linux-root";
+    struct stat st;
+    if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
+        return;
+    DIR *d = opendir(src);
+    if (!d)
+        return;
+    char names[16][64];
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < 16)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strlen(de->d_name) < 64)
+            strcpy(names[n++], de->d_name);
+    closedir(d);
+    for (int i = 0; i < n; i++) {
+        char from[PATH_MAX], to[PATH_MAX];
+        snprintf(from, sizeof from, "%s/%s", src, names[i]);
+        snprintf(to, sizeof to, "/%s", names[i]);
+        if (stat(to, &st) < 0)
+            rename(from, to);
+    }
+}
+
 void lx_files_init(void)
 {
     struct stat st;
@@ -77,6 +108,7 @@ void lx_files_init(void)
             }
         }
     }
+    lx_root_init();
     if (stat("/dev/null", &st) == 0)
         ino_null = st.st_ino;
     if (stat("/dev/zero", &st) == 0)
@@ -176,6 +208,28 @@ static long l_pread(ARGS)
     return e2;
 }
 
+/* pwrite64: pread's twin (the file offset stays where it was). */
+static long l_pwrite(ARGS)
+{
+    UNUSED;
+    if (!lx_ok(b, c, 0))
+        return -LX_EFAULT;
+    if ((int64_t)d < 0)
+        return -LX_EINVAL;
+    int t = fd_type((int)a);
+    if (t != OF_FILE)
+        return t < 0 ? -LX_EBADF : -LX_ESPIPE;
+    if (fd_kind((int)a) != K_FILE)
+        return (long)c;
+    off_t old = lseek((int)a, 0, SEEK_CUR);
+    if (old < 0 || lseek((int)a, (off_t)d, SEEK_SET) < 0)
+        return err();
+    ssize_t r = write((int)a, (const void *)b, c);
+    long e2 = r < 0 ? err() : r;
+    lseek((int)a, old, SEEK_SET);
+    return e2;
+}
+
 #define LX_O_CLOEXEC     0x80000
 #define LX_O_NONBLOCK    0x800
 #define LX_AT_FDCWD      (-100)
@@ -234,6 +288,7 @@ static long l_openat(ARGS)
 static long l_close(ARGS)
 {
     UNUSED;
+    lx_lock_close((int)a);
     if (close((int)a) < 0)
         return err();
     if (a < 64)
@@ -415,6 +470,8 @@ static long l_dup3(ARGS)
         return (long)b;
     if (b >= NOFILE)
         return -LX_EBADF;
+    if (fd_type((int)b) >= 0)
+        lx_lock_close((int)b); /* (dup2 closes b: the process's locks on its file go) */
     int r = dup2((int)a, (int)b);
     if (r < 0)
         return err();
@@ -469,6 +526,12 @@ static long l_pipe(ARGS)
 #define F_GETFL         3
 #define F_SETFL         4
 #define F_DUPFD_CLOEXEC 1030
+#define F_GETLK         5
+#define F_SETLK         6
+#define F_SETLKW        7
+#define F_OFD_GETLK     36
+#define F_OFD_SETLK     37
+#define F_OFD_SETLKW    38
 
 static long l_fcntl(ARGS)
 {
@@ -508,6 +571,13 @@ static long l_fcntl(ARGS)
         return t == OF_PIPE_R ? O_RDONLY : t == OF_PIPE_W ? O_WRONLY : O_RDWR;
     case F_SETFL:
         return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+        return lx_lock((int)a, (int)b, c);
     }
     return -LX_EINVAL;
 }
@@ -764,6 +834,30 @@ static long l_utimensat(ARGS)
         return fd_type((int)a) < 0 ? -LX_EBADF : 0;
     return exists(b, a);
 }
+/* chown, fchown, lchown, fchownat: owners are not kept (every file is
+ * root's); the file must exist. */
+static long l_chown(ARGS)
+{
+    UNUSED;
+    return exists(a, (uint64_t)LX_AT_FDCWD);
+}
+static long l_fchown(ARGS)
+{
+    UNUSED;
+    return fd_type((int)a) < 0 ? -LX_EBADF : 0;
+}
+static long l_fchownat(ARGS)
+{
+    UNUSED;
+    if (e & LX_AT_EMPTY_PATH) {
+        long n = lx_strlen(b, PATH_MAX);
+        if (n < 0)
+            return n;
+        if (n == 0)
+            return fd_type((int)a) < 0 ? -LX_EBADF : 0;
+    }
+    return exists(b, a);
+}
 static long l_symlink(ARGS)
 {
     UNUSED;
@@ -989,19 +1083,53 @@ static uint32_t perms_of(uint64_t prot)
     return (prot & PROT_WRITE ? MMU_W : 0) | (prot & PROT_EXEC ? MMU_X : 0);
 }
 
+#define MAP_PRIVATE 2
+#define MAP_TYPE    0xf
+
+/* Whether any page of [va, va+len) is mapped. */
+static int any_mapped(uint64_t va, uint64_t len)
+{
+    for (uint64_t p = va; p < va + len; p += 4096)
+        if (exo_pte(p) & PTE_P)
+            return 1;
+    return 0;
+}
+
+/* mmap: anonymous memory, or a private copy of a file's pages (read at
+ * once: the file is in memory anyway); what the dynamic loader does with
+ * libraries (a reservation of the whole span, then MAP_FIXED segments over
+ * it, PROT_EXEC text, bss after the file's end). Everything is checked
+ * before anything is mapped or unmapped: a failing MAP_FIXED leaves what
+ * was there. */
 static long l_mmap(ARGS)
 {
     UNUSED;
     uint64_t len = (b + 4095) & ~4095UL;
     if (b == 0 || len < b || len > (1UL << 36))
         return -LX_EINVAL;
-    if ((a & 4095) || (!(d & MAP_ANONYMOUS) && (g & 4095)))
+    uint64_t type = d & MAP_TYPE;
+    if (type != MAP_PRIVATE && type != MAP_SHARED && type != 3 /* MAP_SHARED_VALIDATE */)
         return -LX_EINVAL;
+    if ((a & 4095) && (d & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+        return -LX_EINVAL;
+    if (!(d & MAP_ANONYMOUS)) {
+        if (g & 4095)
+            return -LX_EINVAL;
+        if (g + len < g || (int64_t)(g + len) < 0)
+            return -LX_EOVERFLOW;
+        int t = fd_type((int)e);
+        if (t < 0)
+            return -LX_EBADF;
+        if (t != OF_FILE || fd_kind((int)e) != K_FILE)
+            return -LX_ENODEV; /* pipes, the console, /dev/null... */
+    }
     uint64_t va;
     if (d & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (!lx_range(a, len))
-            return -LX_EINVAL;
+            return d & MAP_FIXED ? -LX_EINVAL : -LX_ENOMEM;
         va = a;
+        if (!(d & MAP_FIXED) && any_mapped(va, len))
+            return -LX_EEXIST;
         if (d & MAP_FIXED)
             lx_unmap(va, len);
     } else {
@@ -1016,11 +1144,6 @@ static long l_mmap(ARGS)
         return r;
     }
     if (!(d & MAP_ANONYMOUS)) {
-        int t = fd_type((int)e);
-        if (t != OF_FILE) {
-            lx_unmap(va, len);
-            return t < 0 ? -LX_EBADF : -LX_EACCES;
-        }
         long got = l_pread(e, va, b, g, 0, 0, f);
         if (got < 0) {
             lx_unmap(va, len);
@@ -1039,12 +1162,78 @@ static long l_munmap(ARGS)
     return lx_unmap(a, b);
 }
 
+/* mprotect: write and execute are honoured per page (a shared
+ * copy-on-write frame stays read-only until its copy); PROT_NONE leaves a
+ * page readable (a present page cannot be made inaccessible here). A range
+ * with a page that is not mapped is ENOMEM, as Linux. */
 static long l_mprotect(ARGS)
 {
     UNUSED;
     if (a & 4095)
         return -LX_EINVAL;
-    return lx_protect(a, b, perms_of(c));
+    if (c & ~7UL)
+        return -LX_EINVAL;
+    uint64_t len = (b + 4095) & ~4095UL;
+    if (len < b)
+        return -LX_ENOMEM;
+    if (!len)
+        return 0;
+    if (!lx_range(a, len))
+        return -LX_ENOMEM;
+    for (uint64_t p = a; p < a + len; p += 4096)
+        if (!(exo_pte(p) & PTE_P))
+            return -LX_ENOMEM;
+    return lx_protect(a, len, perms_of(c));
+}
+
+/* mremap(old, old_len, new_len, flags): shrinks in place; grows in place
+ * when the pages after are free, else (MREMAP_MAYMOVE) moves by copying
+ * into a fresh mapping. glibc's realloc of big blocks uses it. */
+#define MREMAP_MAYMOVE 1
+static long l_mremap(ARGS)
+{
+    UNUSED;
+    uint64_t olen = (b + 4095) & ~4095UL, nlen = (c + 4095) & ~4095UL;
+    if ((a & 4095) || (d & ~(uint64_t)MREMAP_MAYMOVE) || !c || nlen < c || olen < b ||
+        nlen > (1UL << 36))
+        return -LX_EINVAL;
+    if (!olen || !lx_range(a, olen))
+        return -LX_EFAULT;
+    for (uint64_t p = a; p < a + olen; p += 4096)
+        if (!(exo_pte(p) & PTE_P))
+            return -LX_EFAULT;
+    if (nlen <= olen) {
+        if (nlen < olen)
+            lx_unmap(a + nlen, olen - nlen);
+        return (long)a;
+    }
+    uint32_t perms = (exo_pte(a) & PTE_W) || unix_page_cow(a) ? MMU_W : 0;
+    if (lx_range(a, nlen) && !any_mapped(a + olen, nlen - olen)) {
+        long r = lx_map_anon(a + olen, nlen - olen, MMU_W);
+        if (r < 0) {
+            lx_unmap(a + olen, nlen - olen);
+            return r;
+        }
+        lx_protect(a + olen, nlen - olen, perms);
+        if (a + nlen > lx.mmap_next && a < lx.mmap_next)
+            lx.mmap_next = a + nlen + 4096;
+        return (long)a;
+    }
+    if (!(d & MREMAP_MAYMOVE))
+        return -LX_ENOMEM;
+    uint64_t va = lx.mmap_next;
+    if (va + nlen > LX_STACK_TOP - LX_STACK_SIZE - (1UL << 30))
+        return -LX_ENOMEM;
+    long r = lx_map_anon(va, nlen, MMU_W);
+    if (r < 0) {
+        lx_unmap(va, nlen);
+        return r;
+    }
+    lx.mmap_next += nlen + 4096;
+    memcpy((void *)va, (const void *)a, olen);
+    lx_unmap(a, olen);
+    lx_protect(va, nlen, perms);
+    return (long)va;
 }
 
 static long l_madvise(ARGS)
@@ -1190,6 +1379,7 @@ static long l_clone3(ARGS)
 
 __attribute__((noreturn)) static void lx_exit(int status)
 {
+    lx_lock_exit();
     exit(status & 0xff);
 }
 
@@ -1521,6 +1711,69 @@ static long l_pause(ARGS)
     return suspend(lx.sigmask);
 }
 
+/* futex, for a process of one thread (what glibc's locks and once-only
+ * initialisation fall back to when contended, which a single thread never
+ * is): FUTEX_WAKE wakes nobody (0); FUTEX_WAIT and FUTEX_WAIT_BITSET check
+ * the word (EAGAIN if it changed) and, since no other thread can wake
+ * them, wait for their timeout (ETIMEDOUT) or, without one, until a signal
+ * is delivered (EINTR), as Linux would. Futexes shared between processes
+ * are not supported (a shared word is waited on the same way). */
+#define FUTEX_WAIT           0
+#define FUTEX_WAKE           1
+#define FUTEX_WAIT_BITSET    9
+#define FUTEX_WAKE_BITSET    10
+#define FUTEX_PRIVATE_FLAG   128
+#define FUTEX_CLOCK_REALTIME 256
+#define LX_ETIMEDOUT         110
+#define FUTEX_EPOCH_NS       (1796601600UL * 1000000000UL) /* (EPOCH, below) */
+static uint64_t now_ns(void);
+static long l_futex(ARGS)
+{
+    UNUSED;
+    int op = (int)b & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    if ((b & FUTEX_CLOCK_REALTIME) && op != FUTEX_WAIT_BITSET && op != FUTEX_WAIT)
+        return -LX_ENOSYS;
+    switch (op) {
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET:
+        if (a & 3)
+            return -LX_EINVAL;
+        if (!lx_ok(a, 4, 0))
+            return -LX_EFAULT;
+        if (op == FUTEX_WAKE_BITSET && !(uint32_t)g)
+            return -LX_EINVAL;
+        return 0;
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET: {
+        if (a & 3)
+            return -LX_EINVAL;
+        if (!lx_ok(a, 4, 0))
+            return -LX_EFAULT;
+        if (op == FUTEX_WAIT_BITSET && !(uint32_t)g)
+            return -LX_EINVAL;
+        if (d && !lx_ok(d, 16, 0))
+            return -LX_EFAULT;
+        if (d && (((const int64_t *)d)[0] < 0 || ((const int64_t *)d)[1] < 0 ||
+                  ((const int64_t *)d)[1] >= 1000000000))
+            return -LX_EINVAL;
+        if (*(const uint32_t *)a != (uint32_t)c)
+            return -LX_EAGAIN;
+        if (!d)
+            return suspend(lx.sigmask);
+        uint64_t t =
+            (uint64_t)((const int64_t *)d)[0] * 1000000000UL + (uint64_t)((const int64_t *)d)[1];
+        if (op == FUTEX_WAIT_BITSET) { /* an absolute time */
+            uint64_t now = now_ns() + (b & FUTEX_CLOCK_REALTIME ? FUTEX_EPOCH_NS : 0);
+            t = t > now ? t - now : 0;
+        }
+        if (t)
+            usleep((unsigned)(t / 1000 > 4000000000UL ? 4000000000UL : t / 1000));
+        return -LX_ETIMEDOUT;
+    }
+    }
+    return -LX_ENOSYS;
+}
+
 /* rt_sigreturn: rsp is just above the frame's pretcode (the handler's ret
  * took it). */
 static long l_rt_sigreturn(ARGS)
@@ -1847,12 +2100,14 @@ static const struct {
     [9] = {"mmap", l_mmap},
     [10] = {"mprotect", l_mprotect},
     [11] = {"munmap", l_munmap},
+    [25] = {"mremap", l_mremap},
     [12] = {"brk", l_brk},
     [13] = {"rt_sigaction", l_rt_sigaction},
     [14] = {"rt_sigprocmask", l_rt_sigprocmask},
     [15] = {"rt_sigreturn", l_rt_sigreturn},
     [16] = {"ioctl", l_ioctl},
     [17] = {"pread64", l_pread},
+    [18] = {"pwrite64", l_pwrite},
     [19] = {"readv", l_readv},
     [20] = {"writev", l_writev},
     [21] = {"access", l_access},
@@ -1889,6 +2144,9 @@ static const struct {
     [77] = {"ftruncate", l_ftruncate},
     [90] = {"chmod", l_chmod},
     [91] = {"fchmod", l_fchmod},
+    [92] = {"chown", l_chown},
+    [93] = {"fchown", l_fchown},
+    [94] = {"lchown", l_chown},
     [95] = {"umask", l_umask},
     [96] = {"gettimeofday", l_gettimeofday},
     [97] = {"getrlimit", l_getrlimit},
@@ -1915,6 +2173,7 @@ static const struct {
     [200] = {"tkill", l_tkill},
     [201] = {"time", l_time},
     [217] = {"getdents64", l_getdents64},
+    [202] = {"futex", l_futex},
     [218] = {"set_tid_address", l_set_tid_address},
     [228] = {"clock_gettime", l_clock_gettime},
     [229] = {"clock_getres", l_clock_getres},
@@ -1923,6 +2182,7 @@ static const struct {
     [234] = {"tgkill", l_tgkill},
     [257] = {"openat", l_openat_dir},
     [258] = {"mkdirat", l_mkdirat},
+    [260] = {"fchownat", l_fchownat},
     [262] = {"newfstatat", l_newfstatat},
     [263] = {"unlinkat", l_unlinkat},
     [264] = {"renameat", l_renameat},

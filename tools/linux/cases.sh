@@ -13,11 +13,15 @@
 #   bash  tests/linux/bash/NAME.sh, run by Debian's bash-static;
 #   sash  tests/linux/sash/NAME.sash, run by Debian's sash (sash -f);
 #   c     tests/linux/c/NAME.c, built by tools/linux/build-c.sh with
-#         musl-gcc -static and gcc -static, run with an empty environment.
+#         musl-gcc -static and gcc -static, run with an empty environment;
+#   dyn   dynamically linked programs (stage 2), in the root that
+#         tools/linux/dynroot.sh lays out: tests/linux/dyn/NAME.lua run by
+#         Debian's /usr/bin/lua5.4, NAME.sh by busybox sh (sqlite3 ...),
+#         NAME.c built there with gcc (dynamic, PIE) as /usr/local/bin/NAME.
 # The shells run with the environment cleared down to PATH=/bin HOME=/ TZ=UTC
 # by busybox env -i, the same on both sides.
 cd "$(dirname "$0")/../.." && export LC_ALL=C
-groups=${*:-sh bash sash c}
+groups=${*:-sh bash sash c dyn}
 env="/bin/busybox env -i PATH=/bin HOME=/ TZ=UTC"
 status() {
     if [ -f "tests/linux/$1.status" ]; then cat "tests/linux/$1.status"; else echo -; fi
@@ -49,6 +53,18 @@ for g in $groups; do
             done
         done
         ;;
-    *) echo "cases.sh: no group $g (sh bash sash c)" >&2; exit 2 ;;
+    dyn)
+        for f in tests/linux/dyn/*.lua tests/linux/dyn/*.sh tests/linux/dyn/*.c; do
+            [ -e "$f" ] || continue
+            n=$(basename "$f") && n=${n%.*}
+            case $f in
+            *.lua) argv="/usr/bin/lua5.4 /tests/linux/dyn/$n.lua" ;;
+            *.sh) argv="/bin/busybox sh /tests/linux/dyn/$n.sh" ;;
+            *.c) argv="/usr/local/bin/$n" ;;
+            esac
+            echo "dyn/$n dyn/$n $(status dyn/$n) $env $argv"
+        done
+        ;;
+    *) echo "cases.sh: no group $g (sh bash sash c dyn)" >&2; exit 2 ;;
     esac
 done

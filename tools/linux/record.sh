@@ -6,13 +6,16 @@
 #   /bin/busybox and one symbolic link to it per applet (PATH=/bin holds
 #   nothing else), /bin/bash-static, /bin/sash, /dev/null, /dev/zero, an
 #   empty /tmp, the scripts in /tests/linux/{sh,bash,sash}/, the C programs
-#   in /bin/linux-corpus/c/{musl,glibc}/; no /proc, no /etc.
+#   in /bin/linux-corpus/c/{musl,glibc}/; no /proc, no /etc; for group
+#   dyn, the tree of tools/linux/dynroot.sh (lua5.4, sqlite3, their
+#   libraries and the loader where Debian puts them, no ld.so.cache) and
+#   the scripts in /tests/linux/dyn/.
 # Each case runs as the runner runs it: cwd /, stdin /dev/null, stdout and
 # stderr into one pipe, umask 022, the environment cleared (env -i).
 # Writes tests/linux/EXPECTED.out and .status, or with --check compares them
 # with what is there and fails on a difference (make test's sanity check).
 #   tools/linux/record.sh [--check] [--only "GROUP..."] [NAME...]
-# (groups: sh bash sash c, as in tools/linux/cases.sh; NAME: group/name or name)
+# (groups: sh bash sash c dyn, as in tools/linux/cases.sh; NAME: group/name or name)
 # Needs root (chroot, mknod) and a Debian host (tools/linux/fetch-debs.sh).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -57,6 +60,13 @@ fi
 if want sash; then
     cp "$(tools/linux/fetch-debs.sh sash)/bin/sash" "$root/bin/"
     mkdir -p "$root/tests/linux/sash" && cp tests/linux/sash/*.sash "$root/tests/linux/sash/"
+fi
+if want dyn; then
+    cp -a "$(tools/linux/dynroot.sh)/." "$root/"
+    mkdir -p "$root/tests/linux/dyn"
+    for f in tests/linux/dyn/*.lua tests/linux/dyn/*.sh; do
+        [ -e "$f" ] && cp "$f" "$root/tests/linux/dyn/"
+    done
 fi
 if want c && ls tests/linux/c/*.c > /dev/null 2>&1; then
     tools/linux/build-c.sh > /dev/null
