@@ -390,6 +390,34 @@ check_unix_disk_persist() {
     return 1
 }
 
+# The disk as the root file system, as make run has it: t_unix_root boots as
+# the first process on a fresh image of its own, mounts the whole disk as
+# "/" (the boot image's programs copied to its /bin, /tmp and /dev in
+# memory) and runs programs from it: the shell's 46 checks, shell and busybox
+# commands on files and directories, several processes, permissions. A second
+# boot of the same image finds what the first fsynced and what it only synced.
+check_root_disk() {
+    local plog=build/test-root.log plog2=build/test-root2.log img=build/test-root-disk.img q token
+    rm -f $img && truncate -s 64M $img
+    q=${qemu_cmd//${TEST_DISK:-build/test-disk.img}/$img}
+    timeout --foreground -k 5 300 ${q/-append test/-append init=t_unix_root} < /dev/null > "$plog" 2>&1
+    local pstatus=$?
+    token=$(tr -d '\r' < "$plog" | grep -ao 't_unix_root: persist token [0-9a-f]*' | head -n 1 | awk '{print $4}')
+    if [ $pstatus != 1 ] || [ -z "$token" ] || ! tr -d '\r' < "$plog" | grep -aqx 't_unix_root: 0 failed checks'; then
+        echo "FAIL host/root-disk: first boot, status $pstatus; see $plog"
+        return 1
+    fi
+    timeout --foreground -k 5 120 ${q/-append test/-append init=t_unix_root} < /dev/null > "$plog2" 2>&1
+    pstatus=$?
+    if [ $pstatus = 1 ] && tr -d '\r' < "$plog2" | grep -aq "^t_unix_root: persist read $token " &&
+        tr -d '\r' < "$plog2" | grep -aqx 't_unix_root: 0 failed checks'; then
+        echo "PASS host/root-disk: the disk as /: programs, the shell's checks, busybox, permissions on it; a second boot read back /persist (token $token) (see $plog, $plog2)"
+        return 0
+    fi
+    echo "FAIL host/root-disk: token $token, second boot status $pstatus; see $plog2"
+    return 1
+}
+
 # The crash point: the machine stops at the N-th block write (status 7), with
 # every write before it in the image and none after, even within one
 # request (t_blk_crash), set from the command line or by the kernel call
@@ -440,6 +468,7 @@ check_disk_eio() {
 
 host_check disk_persist
 host_check unix_disk_persist
+host_check root_disk
 host_check disk_crash_point
 host_check disk_eio
 host_check diskfs_crash

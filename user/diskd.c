@@ -1,8 +1,9 @@
 /* diskd: the disk file system (lib/diskfs) as a server env, reached by
  * protected control transfer (lib/diskfs/diskd.h has the protocol). Its
- * client gives it a block capability (sys_blk_derive into this env) and
- * binds; from then on the file system's metadata, its buffer cache and the
- * disk blocks live where only this env can write them. */
+ * mounter gives it a block capability (sys_blk_derive into this env) and
+ * binds first; other clients bind after it. The file system's metadata, its
+ * buffer cache and the disk blocks live where only this env can write
+ * them, and each client reaches only the inodes it opened. */
 #include "../lib/exo/exo.h"
 #include "../lib/blk/blk.h"
 #include "../lib/diskfs/blkdev.h"
@@ -19,11 +20,24 @@ static struct dfs fs;
 static struct blkdev bd;
 static struct dfs_dev dev;
 static bool mounted, opened;
-static uint32_t client; /* the env served (0: none yet) */
-static long frame = -1; /* the argument page */
-static uint8_t *page = (uint8_t *)ARG_VA;
+static uint8_t *page; /* the caller's argument page (set at each call) */
 static char p1[DFS_PATH_MAX + 1], p2[DFS_PATH_MAX + 1];
 static uint8_t data[DISKD_DATA];
+
+/* The bound clients. Calls come one at a time (the kernel serializes a
+ * server's protected calls), so this table needs no lock. clients[0] is the
+ * mounter, the first env to bind. Invariant: each inode in a client's open
+ * table holds that many references of dfs_open's (dfs_close'd as they go). */
+static struct client {
+    uint32_t env;      /* 0: free */
+    long frame;        /* its argument page, mapped here at ARG_VA + i * 4096 (-1: none yet) */
+    uint32_t uid, gid; /* credentials its calls are made with */
+    uint32_t nopen;
+    struct {
+        uint32_t ino, refs;
+        bool write; /* one of its opens asked for DFS_O_WRITE: it may write and truncate */
+    } open[DFS_OPEN_MAX];
+} clients[DISKD_CLIENTS];
 
 static int64_t now(void *ctx)
 {
@@ -46,59 +60,115 @@ static long take_path(size_t off, char *out)
     return (long)n;
 }
 
-static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
+/* Client c's entry for inode ino, or NULL if it has not opened it. */
+static int held(struct client *c, uint64_t ino)
 {
-    if (op == DISKD_BIND) {
-        if (client && client != caller)
-            return (uint64_t)-DFS_EPERM;
-        if (frame < 0) {
-            frame = sys_frame_alloc(-1);
-            if (frame < 0 || exo_map(CAP_SELF, (uint32_t)frame, ARG_VA, MMU_W) != 1)
-                return (uint64_t)-DFS_ENOMEM;
+    for (uint32_t i = 0; i < c->nopen; i++)
+        if (c->open[i].ino == ino)
+            return (int)i;
+    return -1;
+}
+
+/* dfs_open's result r noted as c's: the inode, or an error (ENFILE if c's
+ * table is full: the reference goes back). */
+static int64_t note_open(struct client *c, int64_t r, bool write)
+{
+    if (r <= 0)
+        return r;
+    int i = held(c, (uint64_t)r);
+    if (i >= 0) {
+        c->open[i].refs++;
+        c->open[i].write |= write;
+        return r;
+    }
+    if (c->nopen == DFS_OPEN_MAX) {
+        dfs_close(&fs, (uint32_t)r);
+        return -DFS_ENFILE;
+    }
+    c->open[c->nopen].ino = (uint32_t)r;
+    c->open[c->nopen].write = write;
+    c->open[c->nopen++].refs = 1;
+    return r;
+}
+
+static int64_t note_close(struct client *c, int i)
+{
+    uint32_t ino = c->open[i].ino;
+    if (--c->open[i].refs == 0)
+        c->open[i] = c->open[--c->nopen];
+    return dfs_close(&fs, ino);
+}
+
+static void close_all(struct client *c)
+{
+    while (c->nopen)
+        note_close(c, (int)c->nopen - 1);
+}
+
+static int64_t bind(uint32_t caller)
+{
+    struct client *c = NULL;
+    for (int i = 0; i < DISKD_CLIENTS && !c; i++)
+        if (clients[i].env == caller)
+            c = &clients[i];
+    for (int i = 0; i < DISKD_CLIENTS && !c; i++)
+        if (!clients[i].env)
+            c = &clients[i];
+    if (!c)
+        return -DFS_ENFILE;
+    if (c->frame < 0) {
+        long f = sys_frame_alloc(-1);
+        if (f < 0 || exo_map(CAP_SELF, (uint32_t)f, ARG_VA + (uint64_t)(c - clients) * DISKD_PAGE,
+                             MMU_W) != 1) {
+            if (f >= 0)
+                sys_cap_delete((uint32_t)f);
+            return -DFS_ENOMEM;
         }
-        client = caller;
-        return (uint64_t)sys_pct_give((uint32_t)frame, R_READ | R_WRITE);
+        c->frame = f;
     }
-    if (!client || caller != client)
-        return (uint64_t)-DFS_EPERM;
-    if (op == DISKD_MOUNT) {
-        if (mounted)
-            return (uint64_t)-DFS_EBUSY;
-        if (!opened) {
-            if (a1 > 0xffffffffu || blk_open(&bd, (uint32_t)a1, 0) < 0)
-                return (uint64_t)-DFS_EINVAL;
-            dfs_blkdev(&dev, &bd);
-            opened = true;
-        }
-        if (a2 == 1 && dfs_mkfs(&dev, 0, 0, now(NULL), mkbuf) < 0)
-            return (uint64_t)-DFS_EIO;
-        struct dfs_hooks h = {.now = now};
-        int r = dfs_mount(&fs, &dev, &h, cache, sizeof cache);
-        mounted = r == 0;
-        return (uint64_t)(int64_t)r;
+    if (c->env != caller) {
+        c->env = caller;
+        c->uid = c->gid = c == clients ? 0 : DISKD_NOBODY;
     }
-    if (op == DISKD_CHECK) {
-        if (!opened || mounted)
-            return (uint64_t)-DFS_EBUSY;
-        struct dfs_check ck;
-        return (uint64_t)(int64_t)dfs_check(&dev, scratch, sizeof scratch, &ck, NULL, NULL);
-    }
-    if (!mounted)
-        return (uint64_t)-DFS_EINVAL;
-    uint32_t ino = a1 > 0xffffffffu ? 0 : (uint32_t)a1;
+    return sys_pct_give((uint32_t)c->frame, R_READ | R_WRITE);
+}
+
+static int64_t serve_fs(struct client *c, uint64_t op, uint64_t a1, uint64_t a2)
+{
+    int h = a1 > 0xffffffffu ? -1 : held(c, a1);
+    uint32_t ino = h < 0 ? 0 : c->open[h].ino;
     int64_t r;
     uint64_t n;
     switch (op) {
-    case DISKD_UNMOUNT:
-        r = dfs_unmount(&fs, true);
-        mounted = false;
-        return (uint64_t)r;
     case DISKD_OPEN:
         if (take_path(0, p1) < 0)
-            return (uint64_t)-DFS_ENAMETOOLONG;
-        return (uint64_t)(int64_t)dfs_open(&fs, p1, (unsigned)a1, (uint32_t)a2);
+            return -DFS_ENAMETOOLONG;
+        return note_open(c, dfs_open(&fs, p1, (unsigned)a1, (uint32_t)a2), (a1 & DFS_O_WRITE) != 0);
+    case DISKD_MKDIR:
+    case DISKD_UNLINK:
+    case DISKD_RMDIR:
+        if (take_path(0, p1) < 0)
+            return -DFS_ENAMETOOLONG;
+        r = op == DISKD_MKDIR    ? dfs_mkdir(&fs, p1, (uint32_t)a1)
+            : op == DISKD_UNLINK ? dfs_unlink(&fs, p1)
+                                 : dfs_rmdir(&fs, p1);
+        return r > 0 ? 0 : r;
+    case DISKD_RENAME: {
+        long l = take_path(0, p1);
+        if (l < 0 || take_path((size_t)l + 1, p2) < 0)
+            return -DFS_ENAMETOOLONG;
+        return dfs_rename(&fs, p1, p2);
+    }
+    case DISKD_SYNC:
+        return dfs_sync(&fs);
+    }
+    if (h < 0) /* every other call names an inode the caller opened ... */
+        return -DFS_EBADF;
+    if ((op == DISKD_WRITE || op == DISKD_TRUNCATE) && !c->open[h].write)
+        return -DFS_EBADF; /* ... for writing, to change its data */
+    switch (op) {
     case DISKD_CLOSE:
-        return (uint64_t)(int64_t)dfs_close(&fs, ino);
+        return note_close(c, h);
     case DISKD_READ:
         memcpy(&n, page, 8);
         if (n > DISKD_DATA)
@@ -106,19 +176,19 @@ static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
         r = dfs_read(&fs, ino, a2, data, n);
         if (r > 0)
             memcpy(page, data, (size_t)r);
-        return (uint64_t)r;
+        return r;
     case DISKD_WRITE:
         memcpy(&n, page, 8);
         if (n > DISKD_PAGE - 8)
-            return (uint64_t)-DFS_EINVAL;
+            return -DFS_EINVAL;
         memcpy(data, page + 8, n); /* the client may change the page meanwhile */
-        return (uint64_t)dfs_write(&fs, ino, a2, data, n);
+        return dfs_write(&fs, ino, a2, data, n);
     case DISKD_STAT: {
         struct dfs_stat st;
         r = dfs_stat(&fs, ino, &st);
         if (r == 0)
             memcpy(page, &st, sizeof st);
-        return (uint64_t)r;
+        return r;
     }
     case DISKD_READDIR: {
         struct dfs_dirent de;
@@ -128,35 +198,94 @@ static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
             memcpy(page, &pos, 8);
             memcpy(page + 8, &de, sizeof de);
         }
-        return (uint64_t)r;
-    }
-    case DISKD_MKDIR:
-    case DISKD_UNLINK:
-    case DISKD_RMDIR:
-        if (take_path(0, p1) < 0)
-            return (uint64_t)-DFS_ENAMETOOLONG;
-        r = op == DISKD_MKDIR    ? dfs_mkdir(&fs, p1, (uint32_t)a1)
-            : op == DISKD_UNLINK ? dfs_unlink(&fs, p1)
-                                 : dfs_rmdir(&fs, p1);
-        return (uint64_t)(r > 0 ? 0 : r);
-    case DISKD_RENAME: {
-        long l = take_path(0, p1);
-        if (l < 0 || take_path((size_t)l + 1, p2) < 0)
-            return (uint64_t)-DFS_ENAMETOOLONG;
-        return (uint64_t)(int64_t)dfs_rename(&fs, p1, p2);
+        return r;
     }
     case DISKD_FSYNC:
-        return (uint64_t)(int64_t)dfs_fsync(&fs, ino);
-    case DISKD_SYNC:
-        return (uint64_t)(int64_t)dfs_sync(&fs);
+        return dfs_fsync(&fs, ino);
     case DISKD_TRUNCATE:
-        return (uint64_t)(int64_t)dfs_truncate(&fs, ino, a2);
+        return dfs_truncate(&fs, ino, a2);
+    case DISKD_CHMOD:
+        return dfs_chmod(&fs, ino, (uint32_t)a2 & 07777);
+    case DISKD_CHOWN:
+        return dfs_chown(&fs, ino, (uint32_t)a2, (uint32_t)(a2 >> 32));
     }
-    return (uint64_t)-DFS_EINVAL;
+    return -DFS_EINVAL;
+}
+
+/* The mounter's own calls. */
+static int64_t serve_mounter(uint64_t op, uint64_t a1, uint64_t a2)
+{
+    if (op == DISKD_MOUNT) {
+        if (mounted)
+            return -DFS_EBUSY;
+        if (!opened) {
+            if (a1 > 0xffffffffu || blk_open(&bd, (uint32_t)a1, 0) < 0)
+                return -DFS_EINVAL;
+            dfs_blkdev(&dev, &bd);
+            opened = true;
+        }
+        if (a2 == 1 && dfs_mkfs(&dev, 0, 0, now(NULL), mkbuf) < 0)
+            return -DFS_EIO;
+        struct dfs_hooks h = {.now = now};
+        int r = dfs_mount(&fs, &dev, &h, cache, sizeof cache);
+        mounted = r == 0;
+        return r;
+    }
+    if (op == DISKD_CHECK) {
+        if (!opened || mounted)
+            return -DFS_EBUSY;
+        struct dfs_check ck;
+        return dfs_check(&dev, scratch, sizeof scratch, &ck, NULL, NULL);
+    }
+    if (op == DISKD_CRED) {
+        if (a1 > 0xffffffffu || a2 > 0xffffffffu)
+            return -DFS_EINVAL;
+        clients[0].uid = (uint32_t)a1;
+        clients[0].gid = (uint32_t)a2;
+        return 0;
+    }
+    /* DISKD_UNMOUNT */
+    if (!mounted)
+        return -DFS_EINVAL;
+    for (int i = 0; i < DISKD_CLIENTS; i++) /* (forced: what is open is closed) */
+        clients[i].nopen = 0;
+    int64_t r = dfs_unmount(&fs, true);
+    mounted = false;
+    return r;
+}
+
+static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
+{
+    if (op == DISKD_BIND)
+        return (uint64_t)bind(caller);
+    if (op == 0 || op >= DISKD_NOPS)
+        return (uint64_t)-DFS_EINVAL;
+    struct client *c = NULL;
+    for (int i = 0; i < DISKD_CLIENTS && !c; i++)
+        if (clients[i].env && clients[i].env == caller)
+            c = &clients[i];
+    if (!c)
+        return (uint64_t)-DFS_EPERM;
+    page = (uint8_t *)(ARG_VA + (uint64_t)(c - clients) * DISKD_PAGE);
+    if (op == DISKD_MOUNT || op == DISKD_UNMOUNT || op == DISKD_CHECK || op == DISKD_CRED)
+        return (uint64_t)(c == clients ? serve_mounter(op, a1, a2) : -DFS_EPERM);
+    if (op == DISKD_UNBIND) { /* (its page stays ours, for the next to bind here) */
+        if (c == clients)
+            return (uint64_t)-DFS_EBUSY; /* (the mounter stays) */
+        close_all(c);
+        c->env = 0;
+        return 0;
+    }
+    if (!mounted)
+        return (uint64_t)-DFS_EINVAL;
+    dfs_set_cred(&fs, c->uid, c->gid);
+    return (uint64_t)serve_fs(c, op, a1, a2);
 }
 
 int main(void)
 {
+    for (int i = 0; i < DISKD_CLIENTS; i++)
+        clients[i].frame = -1;
     exo_set_pct_entry(serve);
     for (;;)
         sys_block(0);

@@ -51,11 +51,13 @@ int main(void)
     printf("init: hello from user space (ring 3)\n");
     unix_init("init");
     info();
-    /* The disk (make run attaches build/disk.img): its file system at
-     * /disk, made on first use. */
-    int m = unix_mount_disk(0, 0);
+    /* The disk (make run attaches build/disk.img): its file system is the
+     * root, made on first use and given the boot image's programs (/tmp and
+     * /dev stay in memory). */
+    int m = unix_mount_root(0, 0);
     if (m >= 0)
-        printf("init: the disk is mounted at /disk%s\n", m ? " (a new file system)" : "");
+        printf("init: the disk is the root file system, /tmp in memory%s\n",
+               m ? " (a new file system)" : "");
     else if (errno != ENOENT)
         printf("init: cannot mount the disk (errno %d)\n", errno);
     struct stat st;

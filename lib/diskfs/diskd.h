@@ -2,26 +2,37 @@
  * diskd.h - the protocol of diskd (user/diskd.c), the disk file system as a
  * server env reached by protected control transfer.
  *
- * The client binds (DISKD_BIND) and gets a copy of a page of the server's
- * (the argument page), which only it and the server map. A call is
+ * A client binds (DISKD_BIND) and gets a copy of a page of the server's
+ * (its argument page), which only it and the server map. A call is
  * sys_pct_call(server, op, a1, a2): paths and data travel on the argument
  * page, the answer is the return value (>= 0, or a negative DFS_E* code).
- * The server serves the env that bound first and refuses every other
- * (-DFS_EPERM), copies and terminates paths before use, bounds every
- * length by the page, and keeps all file-system state (struct dfs, the
- * buffer cache, the block capability) in its own memory: a client can
- * write anything on its argument page and pass any number, and the worst
+ * Holding a call capability to diskd is what lets an env bind; up to
+ * DISKD_CLIENTS envs are bound at once, each with its own page, its own
+ * credentials and its own table of the inodes it opened. The first env to
+ * bind is the mounter (in Spinel, unixd): it alone mounts, unmounts, checks,
+ * and sets the credentials its calls are made with (DISKD_CRED: unixd's
+ * processes' uid and gid). Every other client is uid/gid DISKD_NOBODY.
+ * An inode a call names must be one the caller opened (DFS_EBADF else: a
+ * client cannot read, write, close or list what another opened, even by
+ * guessing numbers). The server copies and terminates paths before use,
+ * bounds every length by the page, and keeps all file-system state (struct
+ * dfs, the buffer cache, the block capability) in its own memory: a client
+ * can write anything on its argument page and pass any number, and the worst
  * it gets is an error.
  */
 #ifndef DISKFS_DISKD_H
 #define DISKFS_DISKD_H
 
-#define DISKD_PAGE 4096
-#define DISKD_DATA 4096 /* most bytes moved by one read or write */
+#define DISKD_PAGE    4096
+#define DISKD_DATA    4096  /* most bytes moved by one read or write */
+#define DISKD_CLIENTS 8     /* envs bound at once */
+#define DISKD_NOBODY  65534 /* the uid and gid of clients other than the mounter */
 
 enum diskd_op {
-    DISKD_BIND = 1, /* -> the slot of the argument page's capability in the caller's table */
-    DISKD_MOUNT,    /* a1: block capability slot in the server's table, a2: 1 = mkfs first */
+    DISKD_BIND = 1, /* -> the slot of the argument page's capability in the caller's table
+                       (DFS_ENFILE: DISKD_CLIENTS bound already) */
+    DISKD_MOUNT,    /* a1: block capability slot in the server's table, a2: 1 = mkfs first
+                       (this and UNMOUNT, CHECK, CRED: the mounter only, else DFS_EPERM) */
     DISKD_UNMOUNT,  /* -> 0 */
     DISKD_CHECK,    /* fsck of the unmounted disk -> problems found */
     DISKD_OPEN,     /* a1: DFS_O_* flags, a2: mode; page: path -> inode */
@@ -38,6 +49,10 @@ enum diskd_op {
     DISKD_FSYNC,   /* a1: inode */
     DISKD_SYNC,
     DISKD_TRUNCATE, /* a1: inode, a2: size */
+    DISKD_CHMOD,    /* a1: inode, a2: mode (07777; the owner or root) */
+    DISKD_CHOWN,    /* a1: inode, a2: uid | gid << 32 (root) */
+    DISKD_CRED,     /* the mounter only: a1 uid, a2 gid for its calls from now on */
+    DISKD_UNBIND,   /* closes what the caller has open and frees its place */
     DISKD_NOPS
 };
 

@@ -42,6 +42,11 @@ static long get_path(uint64_t p, char *out)
 /* Special files: /dev/null and /dev/zero are files of the file system
  * (made at start, empty) that reads and writes recognise by inode. */
 static uint64_t ino_null, ino_zero;
+static uint32_t dev_special; /* their st_dev: a disk file may have the same inode number */
+static int special(const struct stat *st, uint64_t ino)
+{
+    return ino && st->st_ino == ino && st->st_dev == dev_special;
+}
 enum { K_FILE, K_NULL, K_ZERO };
 static int fd_kind(int fd)
 {
@@ -50,7 +55,7 @@ static int fd_kind(int fd)
     struct stat st;
     if (fstat(fd, &st) < 0)
         return K_FILE;
-    return st.st_ino == ino_null ? K_NULL : st.st_ino == ino_zero ? K_ZERO : K_FILE;
+    return special(&st, ino_null) ? K_NULL : special(&st, ino_zero) ? K_ZERO : K_FILE;
 }
 
 /* The boot image's tree for dynamically linked programs (the test image's
@@ -113,6 +118,7 @@ void lx_files_init(void)
         ino_null = st.st_ino;
     if (stat("/dev/zero", &st) == 0)
         ino_zero = st.st_ino;
+    dev_special = st.st_dev; /* (/dev is in memory: both have the same) */
 }
 
 /* ---- files ---- */
@@ -326,10 +332,12 @@ _Static_assert(sizeof(struct lx_stat) == 144, "struct stat");
 static void fill_stat(const struct stat *st, int type, struct lx_stat *o)
 {
     memset(o, 0, sizeof *o);
-    o->dev = 0x801;
     o->ino = st->st_ino;
     o->nlink = st->st_nlink ? st->st_nlink : 1;
     o->mode = st->st_mode;
+    o->uid = st->st_uid;
+    o->gid = st->st_gid;
+    o->dev = st->st_dev == 2 ? 0x802 : 0x801; /* (the disk, the memory file system) */
     o->size = st->st_size;
     o->blksize = 4096;
     o->blocks = (st->st_size + 511) / 512;
@@ -346,9 +354,9 @@ static void fill_stat(const struct stat *st, int type, struct lx_stat *o)
         o->dev = 0xc;
         o->size = 0;
         o->blocks = 0;
-    } else if (st->st_ino == ino_null || st->st_ino == ino_zero) {
+    } else if (special(st, ino_null) || special(st, ino_zero)) {
         o->mode = 0020666;
-        o->rdev = st->st_ino == ino_null ? 0x103 : 0x105;
+        o->rdev = special(st, ino_null) ? 0x103 : 0x105;
         o->size = 0;
     } else if ((o->mode & 07777) == 0) {
         o->mode |= S_ISDIR(o->mode) ? 0755 : 0644;
@@ -815,6 +823,48 @@ static long l_truncate(ARGS)
         return -LX_EINVAL;
     return truncate(path, (off_t)b) < 0 ? err() : 0;
 }
+/* Credentials and owners: lib/unix's (one uid and one gid per process:
+ * real, effective and saved are the same). */
+static long l_getuid(ARGS)
+{
+    UNUSED;
+    return getuid();
+}
+static long l_getgid(ARGS)
+{
+    UNUSED;
+    return getgid();
+}
+static long l_setuid(ARGS)
+{
+    UNUSED;
+    return setuid((uid_t)a) < 0 ? err() : 0;
+}
+static long l_setgid(ARGS)
+{
+    UNUSED;
+    return setgid((gid_t)a) < 0 ? err() : 0;
+}
+static long do_chown(uint64_t p, uint64_t dirfd, uint64_t uid, uint64_t gid)
+{
+    char path[PATH_MAX];
+    long r = get_path(p, path);
+    if (r < 0)
+        return r;
+    if (!dir_ok(dirfd, path))
+        return -LX_ENOTSUP;
+    return chown(path, (uid_t)uid, (gid_t)gid) < 0 ? err() : 0;
+}
+static long l_chown(ARGS) /* and lchown: there are no symbolic links */
+{
+    UNUSED;
+    return do_chown(a, (uint64_t)LX_AT_FDCWD, b, c);
+}
+static long l_fchownat(ARGS)
+{
+    UNUSED;
+    return do_chown(b, a, c, d);
+}
 static long l_fchmod(ARGS)
 {
     UNUSED;
@@ -834,29 +884,12 @@ static long l_utimensat(ARGS)
         return fd_type((int)a) < 0 ? -LX_EBADF : 0;
     return exists(b, a);
 }
-/* chown, fchown, lchown, fchownat: owners are not kept (every file is
- * root's); the file must exist. */
-static long l_chown(ARGS)
-{
-    UNUSED;
-    return exists(a, (uint64_t)LX_AT_FDCWD);
-}
+/* fchown: lib/unix has no chown by descriptor yet; the descriptor must be
+ * valid, the owner is not changed. */
 static long l_fchown(ARGS)
 {
     UNUSED;
     return fd_type((int)a) < 0 ? -LX_EBADF : 0;
-}
-static long l_fchownat(ARGS)
-{
-    UNUSED;
-    if (e & LX_AT_EMPTY_PATH) {
-        long n = lx_strlen(b, PATH_MAX);
-        if (n < 0)
-            return n;
-        if (n == 0)
-            return fd_type((int)a) < 0 ? -LX_EBADF : 0;
-    }
-    return exists(b, a);
 }
 static long l_symlink(ARGS)
 {
@@ -2151,12 +2184,12 @@ static const struct {
     [96] = {"gettimeofday", l_gettimeofday},
     [97] = {"getrlimit", l_getrlimit},
     [99] = {"sysinfo", l_sysinfo},
-    [102] = {"getuid", l_zero},
-    [104] = {"getgid", l_zero},
-    [105] = {"setuid", l_zero},
-    [106] = {"setgid", l_zero},
-    [107] = {"geteuid", l_zero},
-    [108] = {"getegid", l_zero},
+    [102] = {"getuid", l_getuid},
+    [104] = {"getgid", l_getgid},
+    [105] = {"setuid", l_setuid},
+    [106] = {"setgid", l_setgid},
+    [107] = {"geteuid", l_getuid},
+    [108] = {"getegid", l_getgid},
     [109] = {"setpgid", l_setpgid},
     [110] = {"getppid", l_getppid},
     [111] = {"getpgrp", l_getpgrp},

@@ -23,6 +23,7 @@ typedef int pid_t;
 #define ECHILD  10
 #define EAGAIN  11
 #define ENOMEM  12
+#define EACCES  13
 #define EFAULT  14
 #define EBUSY   16
 #define EEXIST  17
@@ -104,6 +105,8 @@ struct stat {
     uint32_t st_mode;
     uint32_t st_nlink;
     int64_t st_size;
+    uint32_t st_uid, st_gid; /* the owner (always 0 in the memory file system) */
+    uint32_t st_dev;         /* 1: the memory file system, 2: the disk */
 };
 struct dirent {
     uint64_t d_ino;
@@ -127,6 +130,15 @@ int unlink(const char *path);
  * ftruncate (open for writing) cut a regular file or extend it with zeros. */
 int rename(const char *from, const char *to);
 int chmod(const char *path, int mode);
+/* Owners: kept on the disk (where permissions are enforced for every uid
+ * but 0); the memory file system has none (chown there changes nothing). */
+typedef uint32_t uid_t;
+typedef uint32_t gid_t;
+int chown(const char *path, uid_t uid, gid_t gid); /* root only; (uid_t)-1: unchanged */
+uid_t getuid(void);
+gid_t getgid(void);
+int setuid(uid_t uid); /* root: any uid; others only their own (EPERM) */
+int setgid(gid_t gid);
 int truncate(const char *path, off_t size);
 int ftruncate(int fd, off_t size);
 /* The console's foreground job: ^C typed on the console sends SIGINT to
@@ -150,6 +162,11 @@ void sync(void); /* commits the disk's file system (/disk) */
  * /disk, making a file system if it has none. 1 if one was made, 0 if an
  * existing one was mounted, -1 (errno) if not. */
 int unix_mount_disk(uint64_t first, uint64_t count);
+/* The same, with the disk's file system as the root "/": /tmp and /dev stay
+ * in the memory file system, /disk names the disk's root too, and the boot
+ * image's programs are copied to the disk's /bin when they differ from the
+ * ones copied last. Same results. */
+int unix_mount_root(uint64_t first, uint64_t count);
 int dup(int fd);
 int dup2(int fd, int newfd);
 int pipe(int fds[2]);

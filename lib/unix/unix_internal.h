@@ -29,6 +29,7 @@ struct proc {
     int pending; /* a signal sent by a process that is not the parent (acted on at slot start) */
     uint32_t env_id; /* 0: forked, not bound to the server yet */
     char name[32];
+    uint32_t uid, gid; /* credentials: inherited at fork, kept at exec; 0 is root */
 };
 
 enum ofile_type { OF_FREE = 0, OF_CONSOLE, OF_FILE, OF_DIR, OF_PIPE_R, OF_PIPE_W };
@@ -124,10 +125,41 @@ struct shared {
      * kept here rather than in private memory so that whoever frees a slot
      * can drop what a killed process left behind. */
     uint16_t shm_att[NPROC][NSHM];
+    /* The disk (set once, at U_MOUNT): DISK_NONE, DISK_AT (its file system
+     * at /disk) or DISK_ROOT (it is "/", but for the memory prefixes). */
+    int disk_mode;
 };
 #define SHARED_MAGIC 0x53504e4c554e4958UL
 #define SH           ((struct shared *)UNIX_SHARED_VA)
 _Static_assert(sizeof(struct shared) <= (4096UL << UNIX_PROC_ORDER), "struct shared too big");
+
+/* Where a path lives (the server routes by it, a process reads by it):
+ * the path inside the disk's file system, or NULL for the memory file
+ * system. With DISK_AT that is /disk and below; with DISK_ROOT every path
+ * but /tmp and /dev (and below), which stay in memory, and /disk stays an
+ * alias of the disk's root. Routing is by the path's text: "/tmp/../x" is
+ * the memory file system's /x (docs/design.md). */
+enum { DISK_NONE = 0, DISK_AT, DISK_ROOT };
+static inline int unix_prefix(const char *p, const char *pre)
+{
+    size_t n = 0;
+    for (; pre[n]; n++)
+        if (p[n] != pre[n])
+            return 0;
+    return p[n] == 0 || p[n] == '/';
+}
+static inline const char *unix_disk_path(int mode, const char *p)
+{
+    if (mode == DISK_NONE || p[0] != '/')
+        return NULL;
+    while (p[1] == '/') /* ("//tmp" is "/tmp") */
+        p++;
+    if (unix_prefix(p, "/disk"))
+        return p[5] ? p + 5 : "/";
+    if (mode != DISK_ROOT || unix_prefix(p, "/tmp") || unix_prefix(p, "/dev"))
+        return NULL;
+    return p;
+}
 
 /* Consistent reads of the shared state (proc.c): copy, then check. */
 uint64_t sh_read_begin(void);
@@ -194,14 +226,17 @@ enum unix_op {
     U_FTRUNC,    /* a1: fd of a regular file, a2: size */
     /* The disk mounted at /disk (diskd, lib/diskfs/diskd.h): */
     U_MOUNT,    /* first process only, once: a1 call capability to diskd (our slot), a2 its block
-                   capability (diskd's slot) -> 0, 1 if a file system was made */
+                   capability (diskd's slot), x[0]: DISK_AT or DISK_ROOT -> 0, 1 if a file system
+                   was made (with DISK_ROOT, x[1]: files copied from the boot image) */
     U_DREAD,    /* a1: fd of a disk file, a2: bytes (<= UNIX_ARG_DATA) -> bytes, in data */
-    U_DSTAT,    /* a1: fd of a disk file, or -1 with a /disk path in data -> 0; x[0..3]: ino,
-                   mode, nlink, size */
-    U_DREADDIR, /* a1: inode of a disk directory, a2: position -> 1 (x[0]: next position, x[1]:
+    U_DSTAT,    /* a1: fd of a disk file, or -1 with a disk path in data -> 0; x[0..5]: ino,
+                   mode, nlink, size, uid, gid */
+    U_DREADDIR, /* a1: fd of a disk directory, a2: position -> 1 (x[0]: next position, x[1]:
                    inode, x[2]: 1 file 2 dir, data: name), 0 at the end */
     U_FSYNC,    /* a1: fd -> 0 (the disk file's data and metadata are on the disk) */
     U_SYNC,     /* -> 0 (the disk's file system committed) */
+    U_SETID,    /* a1: uid, a2: gid (-1: unchanged; root may set any, others only their own) */
+    U_CHOWN,    /* a1: uid, a2: gid (-1: unchanged); data: path (root only) */
     U_NOPS
 };
 /* A call to the server (proc.c); retried while the server serves another. */

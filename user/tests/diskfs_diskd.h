@@ -49,6 +49,70 @@ static int dd_check_files(void)
     return bad;
 }
 
+/* Two more clients at once (t_diskd_client, each an env with a call
+ * capability to the server): they interleave their calls with each other's
+ * and ours, and their hostile part (our 0600 file, our directories, inodes
+ * they did not open, our calls, garbage) gets errors only. Afterwards our
+ * files are intact and theirs are there, owned by DISKD_NOBODY. */
+static void dd_two_clients(void)
+{
+    CHECK_EQ(dd_path_call(DISKD_MKDIR, "/shared", 0777, 0), 0);
+    long s = dd_path_call(DISKD_OPEN, "/dir/secret", DFS_O_CREAT | DFS_O_WRITE, 0600);
+    uint64_t n = 6;
+    memcpy(dd_page, &n, 8);
+    memcpy(dd_page + 8, "secret", 6);
+    CHECK_EQ(dd_call(DISKD_WRITE, (uint64_t)s, 0), 6);
+    CHECK_EQ(dd_call(DISKD_CLOSE, (uint64_t)s, 0), 0);
+    /* Each its own notification object: channel 1 (done, checks held) and
+     * 2 (a check failed) ring bits 1 and 2 of child 0, 3 and 4 of child 1. */
+    long kids[2], nt[2];
+    for (int i = 0; i < 2; i++) {
+        nt[i] = sys_notify_create();
+        CHECK_EQ(nt[i] > 0, 1);
+        CHECK_EQ(sys_notify_bind((uint32_t)nt[i], 1, 0x2UL << (2 * i)), 0);
+        CHECK_EQ(sys_notify_bind((uint32_t)nt[i], 2, 0x4UL << (2 * i)), 0);
+        kids[i] = exo_spawn("t_diskd_client", 128);
+        CHECK_EQ(kids[i] > 0, 1);
+        CHECK_EQ(sys_cap_derive(dd_srv, R_CALL, (uint32_t)kids[i]) > 0, 1);
+        CHECK_EQ(sys_cap_derive((uint32_t)nt[i], R_WRITE, (uint32_t)kids[i]) > 0, 1);
+    }
+    /* Meanwhile, our own calls between theirs. */
+    uint64_t ev = 0;
+    int mine = 0;
+    for (int i = 0; i < 20000 && !((ev & 0x6) && (ev & 0x18)); i++) {
+        mine += dd_check_files() == 0;
+        long p = sys_block(1000); /* (their rings; else a slot later) */
+        if (p > 0)
+            ev |= (uint64_t)p;
+    }
+    CHECK_EQ(ev & 0x1e, 0xa); /* both done, neither failed a check */
+    CHECK_EQ(mine > 0, 1);
+    for (int i = 0; i < 2; i++) {
+        sys_cap_delete((uint32_t)kids[i]);
+        sys_cap_delete((uint32_t)nt[i]);
+    }
+    int theirs = 0;
+    for (int k = 0; k < DISKD_CLIENTS; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "/shared/c%d", k);
+        long f = dd_path_call(DISKD_OPEN, name, DFS_O_READ, 0);
+        if (f <= 0)
+            continue;
+        struct dfs_stat st;
+        CHECK_EQ(dd_call(DISKD_STAT, (uint64_t)f, 0), 0);
+        memcpy(&st, dd_page, sizeof st);
+        theirs += st.size == 40000 && st.uid == DISKD_NOBODY;
+        dd_call(DISKD_CLOSE, (uint64_t)f, 0);
+    }
+    CHECK_EQ(theirs, 2);
+    s = dd_path_call(DISKD_OPEN, "/dir/secret", DFS_O_READ, 0);
+    n = 64;
+    memcpy(dd_page, &n, 8);
+    CHECK_EQ(dd_call(DISKD_READ, (uint64_t)s, 0), 6);
+    CHECK_EQ(memcmp(dd_page, "secret", 6), 0);
+    dd_call(DISKD_CLOSE, (uint64_t)s, 0);
+}
+
 static void diskd_main(long disk)
 {
     long s = exo_spawn("diskd", 4096);
@@ -100,6 +164,7 @@ static void diskd_main(long disk)
     CHECK_EQ(entries, 3); /* ".", "..", "renamed" */
     dd_call(DISKD_CLOSE, (uint64_t)d, 0);
     CHECK_EQ(dd_check_files(), 0);
+    dd_two_clients();
 
     /* Hostile. */
     memset(dd_page, 'a', 4096); /* no NUL anywhere */
@@ -107,7 +172,14 @@ static void diskd_main(long disk)
     CHECK_EQ(dd_call(DISKD_RENAME, 0, 0), -DFS_ENAMETOOLONG);
     n = 1ull << 40;
     memcpy(dd_page, &n, 8);
-    CHECK_EQ(dd_call(DISKD_WRITE, 2, 0), -DFS_EINVAL);
+    CHECK_EQ(dd_call(DISKD_WRITE, 2, 0), -DFS_EBADF); /* (inode 2: not one we have open) */
+    f = dd_path_call(DISKD_OPEN, "/dir/renamed", DFS_O_READ | DFS_O_WRITE, 0);
+    memcpy(dd_page, &n, 8);
+    CHECK_EQ(dd_call(DISKD_WRITE, (uint64_t)f, 0), -DFS_EINVAL);
+    CHECK_EQ(dd_call(DISKD_CLOSE, (uint64_t)f, 0), 0);
+    CHECK_EQ(dd_call(DISKD_CLOSE, (uint64_t)f, 0), -DFS_EBADF); /* (closed: no more ours) */
+    CHECK_EQ(dd_call(DISKD_CRED, 1ull << 32, 0), -DFS_EINVAL);
+    CHECK_EQ(dd_call(DISKD_UNBIND, 0, 0), -DFS_EBUSY); /* (the mounter stays) */
     CHECK_EQ(dd_call(DISKD_READ, 1ull << 40, 0), -DFS_EBADF);
     CHECK_EQ(dd_call(DISKD_STAT, 0xffffffffu, 0), -DFS_EBADF);
     CHECK_EQ(dd_call(DISKD_TRUNCATE, 123456789, 0), -DFS_EBADF);
@@ -126,8 +198,8 @@ static void diskd_main(long disk)
             memcpy(dd_page + k, &r, 4);
         }
         if (i % 3 == 0)
-            dd_page[(r >> 8) % 200] = 0; /* sometimes a path */
-        uint64_t op = DISKD_OPEN + r % (DISKD_NOPS - DISKD_OPEN + 2);
+            dd_page[(r >> 8) % 200] = 0;                          /* sometimes a path */
+        uint64_t op = DISKD_OPEN + r % (DISKD_CRED - DISKD_OPEN); /* (CRED, UNBIND: below) */
         /* garbage numbers (never a live inode: those are small) */
         uint64_t a1 = (uint64_t)r << 20 | 0x100000, a2 = (uint64_t)r * 2654435761u;
         if (op == DISKD_OPEN || op == DISKD_MKDIR)

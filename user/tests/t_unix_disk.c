@@ -8,7 +8,8 @@
  * (the Linux personality) writes, renames and syncs a file there. Last it
  * writes and fsyncs /disk/persist with a token; a second boot of the same
  * disk (tools/run-tests.sh, check_unix_disk_persist) runs this program
- * again, which then finds the file and prints the token it read. */
+ * again, which then finds the file and prints the token it read.
+ * Permissions (perms) and several processes at once (many) are below. */
 #include "../../lib/unix/unix.h"
 #include "../../lib/exo/exo.h"
 #include "check.h"
@@ -28,6 +29,172 @@ static long read_all(int fd, char *buf, long n)
         done += r;
     }
     return done;
+}
+
+/* Permissions on the disk: modes and owners are kept (chmod, chown, stat
+ * show them) and enforced by diskd for every uid but 0, by the credentials
+ * unixd gives it for each call: a process that set its uid to 1000 cannot
+ * read a 0600 file of root's, write a 0644 one, create, remove or rename in
+ * root's 0755 directory, chmod what is not its own or chown anything, or
+ * take uid 0 back; in a directory of its own it can; uid 2000 cannot enter
+ * 1000's 0700 directory. Bad input: missing paths, an out-of-range id. */
+static void perms(void)
+{
+    struct stat st;
+    CHECK_EQ(getuid(), 0u);
+    CHECK_EQ(mkdir("/disk/p", 0755), 0);
+    int fd = open("/disk/p/secret", O_CREAT | O_WRONLY);
+    CHECK_EQ(write(fd, "s3", 2), 2);
+    close(fd);
+    CHECK_EQ(chmod("/disk/p/secret", 0600), 0);
+    fd = open("/disk/p/pub", O_CREAT | O_WRONLY);
+    CHECK_EQ(write(fd, "pub", 3), 3);
+    close(fd);
+    CHECK_EQ(mkdir("/disk/p/home", 0755), 0);
+    CHECK_EQ(chown("/disk/p/home", 1000, 100), 0);
+    CHECK_EQ(chmod("/disk/p/home", 0700), 0);
+    CHECK_EQ(stat("/disk/p/home", &st), 0);
+    CHECK_EQ(st.st_uid, 1000u);
+    CHECK_EQ(st.st_gid, 100u);
+    CHECK_EQ(st.st_mode, (uint32_t)(S_IFDIR | 0700));
+    CHECK_EQ(chown("/disk/p/home", (uid_t)-1, 200), 0); /* (-1: the uid stays) */
+    CHECK_EQ(stat("/disk/p/home", &st), 0);
+    CHECK_EQ(st.st_uid * 1000 + st.st_gid, 1000u * 1000 + 200);
+    CHECK_EQ(chown("/disk/p/home", 1000, 100), 0);
+    CHECK_EQ(stat("/disk/p/secret", &st), 0);
+    CHECK_EQ(st.st_mode, (uint32_t)(S_IFREG | 0600));
+    CHECK_EQ(st.st_uid, 0u);
+    CHECK_EQ(chmod("/disk/p/nosuch", 0600), -1);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(chown("/disk/p/nosuch", 1, 1), -1);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(setuid((uid_t)-1), -1); /* (no such uid) */
+    CHECK_EQ(errno, EINVAL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        unsigned bad = 0, k = 0;
+#define NOT(c) (bad |= (unsigned)!!(c) << k++)
+        NOT(setgid(100) != 0 || setuid(1000) != 0 || getuid() != 1000 || getgid() != 100);
+        NOT(setuid(0) != -1 || errno != EPERM);
+        NOT(setgid(0) != -1 || errno != EPERM);
+        NOT(open("/disk/p/secret", O_RDONLY) != -1 || errno != EACCES);
+        NOT(open("/disk/p/pub", O_WRONLY) != -1 || errno != EACCES);
+        NOT(truncate("/disk/p/pub", 0) != -1 || errno != EACCES);
+        int f = open("/disk/p/pub", O_RDONLY);
+        char b[4] = {0};
+        NOT(f < 0 || read(f, b, 3) != 3 || strcmp(b, "pub") != 0);
+        NOT(ftruncate(f, 0) != -1); /* (open for reading only) */
+        close(f);
+        NOT(open("/disk/p/new", O_CREAT | O_WRONLY) != -1 || errno != EACCES);
+        NOT(unlink("/disk/p/pub") != -1 || errno != EACCES);
+        NOT(rename("/disk/p/pub", "/disk/p/home/pub") != -1 || errno != EACCES);
+        NOT(mkdir("/disk/p/x", 0755) != -1 || errno != EACCES);
+        NOT(chmod("/disk/p/pub", 0666) != -1 || errno != EPERM);
+        NOT(chown("/disk/p/home", 1000, 0) != -1 || errno != EPERM);
+        NOT(chown("/tmp", 1000, 100) != -1 || errno != EPERM);
+        f = open("/disk/p/home/mine", O_CREAT | O_WRONLY);
+        NOT(f < 0 || write(f, "mine", 4) != 4);
+        close(f);
+        NOT(stat("/disk/p/home/mine", &st) != 0 || st.st_uid != 1000 || st.st_gid != 100);
+        NOT(chmod("/disk/p/home/mine", 0640) != 0);
+        NOT(stat("/disk/p/secret", &st) != 0 ||
+            st.st_mode != (S_IFREG | 0600)); /* (stat: x on p) */
+        if (bad)
+            printf("t_unix_disk: uid 1000's failed checks: %x\n", bad);
+        exit(bad ? 1 : 0);
+    }
+    int status = -1;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WIFEXITED(status) && WEXITSTATUS(status) == 0, 1);
+    CHECK_EQ(getuid(), 0u); /* (the child's setuid was its own) */
+    pid = fork();
+    if (pid == 0) {
+        unsigned bad = 0, k = 0;
+        NOT(setuid(2000) != 0);
+        NOT(opendir("/disk/p/home") != NULL || errno != EACCES);
+        NOT(stat("/disk/p/home/mine", &st) != -1 || errno != EACCES);
+        NOT(open("/disk/p/home/mine", O_RDONLY) != -1 || errno != EACCES);
+#undef NOT
+        if (bad)
+            printf("t_unix_disk: uid 2000's failed checks: %x\n", bad);
+        exit(bad ? 1 : 0);
+    }
+    status = -1;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WIFEXITED(status) && WEXITSTATUS(status) == 0, 1);
+    /* Root passes every check. */
+    CHECK_EQ(stat("/disk/p/home/mine", &st), 0);
+    CHECK_EQ(st.st_mode, (uint32_t)(S_IFREG | 0640));
+    CHECK_EQ(unlink("/disk/p/home/mine"), 0);
+    CHECK_EQ(rmdir("/disk/p/home"), 0);
+    CHECK_EQ(unlink("/disk/p/secret"), 0);
+    CHECK_EQ(unlink("/disk/p/pub"), 0);
+    CHECK_EQ(rmdir("/disk/p"), 0);
+}
+
+/* Several processes on the disk at once: three children share one
+ * descriptor of their parent's (one offset: their records interleave,
+ * none lost or overwritten) and each writes and reads a file of its own
+ * meanwhile, yielding between calls. */
+static void many(void)
+{
+    enum { KIDS = 3, RECS = 40 };
+    int fd = open("/disk/m", O_CREAT | O_RDWR | O_TRUNC);
+    CHECK_EQ(fd >= 0, 1);
+    pid_t pids[KIDS];
+    for (int i = 0; i < KIDS; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            char own[16], rec[16];
+            snprintf(own, sizeof own, "/disk/m%d", i);
+            int o = open(own, O_CREAT | O_RDWR | O_TRUNC);
+            int bad = o < 0;
+            for (int k = 0; k < RECS; k++) {
+                snprintf(rec, sizeof rec, "%d:%05d\n", i, k);
+                bad |= write(fd, rec, 8) != 8;
+                bad |= write(o, rec, 8) != 8;
+                sys_yield(-1);
+            }
+            static char back[RECS * 8 + 1];
+            bad |= lseek(o, 0, SEEK_SET) != 0 || read_all(o, back, RECS * 8) != RECS * 8;
+            for (int k = 0; k < RECS && !bad; k++) {
+                snprintf(rec, sizeof rec, "%d:%05d\n", i, k);
+                bad |= memcmp(back + k * 8, rec, 8) != 0;
+            }
+            close(o);
+            exit(bad);
+        }
+    }
+    for (int i = 0; i < KIDS; i++) {
+        int status = -1;
+        CHECK_EQ(waitpid(pids[i], &status, 0), pids[i]);
+        CHECK_EQ(WIFEXITED(status) && WEXITSTATUS(status) == 0, 1);
+    }
+    struct stat st;
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_size, KIDS * RECS * 8);
+    static char all[KIDS * RECS * 8];
+    CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+    CHECK_EQ(read_all(fd, all, sizeof all), (long)sizeof all);
+    int next[KIDS] = {0}, order = 1;
+    for (int r = 0; r < KIDS * RECS; r++) {
+        int i = all[r * 8] - '0', k = 0;
+        for (int c = 2; c < 7; c++)
+            k = k * 10 + (all[r * 8 + c] - '0');
+        order &= i >= 0 && i < KIDS && k == next[i];
+        if (i >= 0 && i < KIDS)
+            next[i]++;
+    }
+    CHECK_EQ(order, 1);
+    close(fd);
+    CHECK_EQ(unlink("/disk/m"), 0);
+    for (int i = 0; i < KIDS; i++) {
+        char own[16];
+        snprintf(own, sizeof own, "/disk/m%d", i);
+        CHECK_EQ(stat(own, &st), 0);
+        CHECK_EQ(st.st_size, RECS * 8);
+        CHECK_EQ(unlink(own), 0);
+    }
 }
 
 static int second_boot(void)
@@ -201,6 +368,9 @@ int main(void)
     CHECK_EQ(strcmp(lx, "fromlinux\n"), 0);
     close(fd);
     CHECK_EQ(unlink("/disk/lx2"), 0);
+
+    perms();
+    many();
 
     /* Clean up, then the token for the second boot. */
     CHECK_EQ(unlink("/disk/d/g"), 0);

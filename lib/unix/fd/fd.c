@@ -595,10 +595,11 @@ off_t lseek(int fd, off_t off, int whence)
     return (off_t)unix_call(U_SEEK, (uint64_t)fd, (uint64_t)(base + off));
 }
 
-/* Is the absolute path p on the disk (/disk or under it)? */
+/* Is the absolute path p on the disk (/disk or under it; with the disk as
+ * the root, all but /tmp and /dev)? (The mode is set once, at mount.) */
 static int on_disk(const char *p)
 {
-    return strncmp(p, "/disk", 5) == 0 && (p[5] == 0 || p[5] == '/');
+    return unix_disk_path(SH->disk_mode, p) != NULL;
 }
 
 /* The stat the server put in x[0..3] (U_DSTAT) into a struct stat. */
@@ -610,11 +611,14 @@ static void disk_to_stat(struct stat *st)
     st->st_mode = ((m & 0170000) == 0040000 ? S_IFDIR : S_IFREG) | (m & 07777);
     st->st_nlink = (uint32_t)UNIX_ARG->x[2];
     st->st_size = UNIX_ARG->x[3];
+    st->st_uid = (uint32_t)UNIX_ARG->x[4];
+    st->st_gid = (uint32_t)UNIX_ARG->x[5];
+    st->st_dev = 2;
 }
 
-/* stat of a /disk path, asked of the server (the memory file system's
- * /disk directory is only a placeholder); 1 if p is not on a mounted
- * disk. */
+/* stat of a path on the disk, asked of the server (the memory file
+ * system's /disk directory is only a placeholder); 1 if p is not on a
+ * mounted disk. */
 static int disk_stat_path(const char *p, struct stat *st)
 {
     if (!on_disk(p))
@@ -635,6 +639,8 @@ static void to_stat(const struct fs_stat *fst, struct stat *st)
     st->st_mode = (fst->type == FS_TYPE_DIR ? S_IFDIR : S_IFREG) | (fst->mode & 07777);
     st->st_nlink = fst->nlink;
     st->st_size = (int64_t)fst->size;
+    st->st_uid = st->st_gid = 0;
+    st->st_dev = 1;
 }
 
 /* lookup and stat in one consistent read */
@@ -709,6 +715,16 @@ int rename(const char *from, const char *to)
 int chmod(const char *path, int mode)
 {
     return path_call(U_CHMOD, path, (uint64_t)mode & 07777) < 0 ? -1 : 0;
+}
+
+int chown(const char *path, uid_t uid, gid_t gid)
+{
+    char p[PATH_MAX];
+    if (abspath(path, p) < 0)
+        return -1;
+    memcpy(UNIX_ARG->data, p, strlen(p) + 1);
+    uint64_t u = uid == (uid_t)-1 ? (uint64_t)-1 : uid, g = gid == (gid_t)-1 ? (uint64_t)-1 : gid;
+    return unix_call(U_CHOWN, u, g) < 0 ? -1 : 0;
 }
 
 int truncate(const char *path, off_t size)
@@ -793,7 +809,8 @@ char *getcwd(char *buf, size_t n)
 
 struct unix_dir {
     uint32_t ino, pos;
-    int disk;      /* a directory under /disk: read through the server */
+    int disk;      /* a directory on the disk: read through the server ... */
+    int fd;        /* ... on this descriptor (open for reading: permission checked) */
     uint64_t dpos; /* (its position) */
     struct dirent ent;
 };
@@ -803,21 +820,17 @@ DIR *opendir(const char *path)
     char p[PATH_MAX];
     if (abspath(path, p) < 0)
         return NULL;
-    struct stat dst;
-    int on = disk_stat_path(p, &dst);
-    if (on < 0)
-        return NULL;
-    if (on == 0) {
-        if (!S_ISDIR(dst.st_mode)) {
-            errno = ENOTDIR;
+    if (on_disk(p)) {
+        int fd = open(p, O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
             return NULL;
-        }
         DIR *dd = calloc(1, sizeof *dd);
         if (!dd) {
+            close(fd);
             errno = ENOMEM;
             return NULL;
         }
-        dd->ino = (uint32_t)dst.st_ino;
+        dd->fd = fd;
         dd->disk = 1;
         return dd;
     }
@@ -843,7 +856,7 @@ DIR *opendir(const char *path)
 static struct dirent *disk_readdir(DIR *d)
 {
     int saved = errno;
-    if (unix_call(U_DREADDIR, d->ino, d->dpos) != 1) {
+    if (unix_call(U_DREADDIR, (uint64_t)d->fd, d->dpos) != 1) {
         errno = saved;
         return NULL;
     }
@@ -879,6 +892,8 @@ struct dirent *readdir(DIR *d)
 
 int closedir(DIR *d)
 {
+    if (d->disk)
+        close(d->fd);
     free(d);
     return 0;
 }

@@ -502,7 +502,7 @@ void unix_init(const char *name)
  * sub-range of the disk's, goes into its table; the server gets a call
  * capability to it and becomes its one client (U_MOUNT). We keep the disk's
  * original capability: deleting it would take the sub-range back. */
-int unix_mount_disk(uint64_t first, uint64_t count)
+static int mount_disk(uint64_t first, uint64_t count, int mode)
 {
     if (mypid != 1) {
         errno = EPERM;
@@ -518,7 +518,7 @@ int unix_mount_disk(uint64_t first, uint64_t count)
         sys_cap_inspect((uint32_t)disk, &ci);
         count = BLK_CAP_COUNT(ci.object) > first ? BLK_CAP_COUNT(ci.object) - first : 1;
     }
-    long d = exo_spawn("diskd", 4096);
+    long d = exo_spawn("diskd", 1024); /* (its cache and scratch: about 470 pages) */
     if (d < 0) {
         sys_cap_delete((uint32_t)disk);
         errno = ENOMEM;
@@ -532,13 +532,57 @@ int unix_mount_disk(uint64_t first, uint64_t count)
         errno = EINVAL;
         return -1;
     }
+    UNIX_ARG->x[0] = mode;
     int64_t r = unix_call(U_MOUNT, (uint64_t)call, (uint64_t)blk);
     return r < 0 ? -1 : (int)r;
+}
+
+int unix_mount_disk(uint64_t first, uint64_t count)
+{
+    return mount_disk(first, count, DISK_AT);
+}
+
+int unix_mount_root(uint64_t first, uint64_t count)
+{
+    return mount_disk(first, count, DISK_ROOT);
 }
 
 pid_t getpid(void)
 {
     return mypid;
+}
+
+/* Credentials: our entry in the process table (the server sets them). */
+static uint32_t cred_get(int gid)
+{
+    uint32_t v;
+    uint64_t s;
+    do {
+        s = sh_read_begin();
+        struct proc *p = proc_of(mypid);
+        v = p ? (gid ? p->gid : p->uid) : 0;
+    } while (sh_read_retry(s));
+    return v;
+}
+
+uid_t getuid(void)
+{
+    return cred_get(0);
+}
+
+gid_t getgid(void)
+{
+    return cred_get(1);
+}
+
+int setuid(uid_t uid)
+{
+    return unix_call(U_SETID, uid, (uint64_t)-1) < 0 ? -1 : 0;
+}
+
+int setgid(gid_t gid)
+{
+    return unix_call(U_SETID, (uint64_t)-1, gid) < 0 ? -1 : 0;
 }
 
 pid_t getppid(void)
@@ -1059,7 +1103,10 @@ int execv(const char *path, char *const argv[])
         return -1;
     }
     uint8_t *img = malloc((size_t)st.st_size);
-    if (!img || read(fd, img, (size_t)st.st_size) != st.st_size) {
+    int64_t got = 0; /* (a disk file comes a page at a time) */
+    for (ssize_t n = 1; img && got < st.st_size && n > 0; got += n > 0 ? n : 0)
+        n = read(fd, img + got, (size_t)(st.st_size - got));
+    if (!img || got != st.st_size) {
         close(fd);
         free(img);
         errno = img ? EIO : ENOMEM;

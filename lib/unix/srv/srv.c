@@ -459,6 +459,8 @@ static int64_t do_fork(int me)
     p->state = PROC_RUNNING;
     p->env_id = 0; /* until the child binds */
     memcpy(p->name, parent->name, sizeof p->name);
+    p->uid = parent->uid;
+    p->gid = parent->gid;
     for (int k = 0; k < NSHM; k++) { /* the child inherits every attachment ... */
         SH->shm_att[c][k] = SH->shm_att[me][k];
         SH->shm[k].nattch += SH->shm_att[me][k];
@@ -549,13 +551,42 @@ static int64_t dcall(uint64_t op, uint64_t a1, uint64_t a2)
     return r;
 }
 
-/* The path inside the disk's file system if path is /disk or under it, else
- * NULL. */
+/* diskd checks permissions by the credentials we give it for our calls:
+ * those of the process we call for (dcred at each call we serve). */
+static uint32_t dcred_uid, dcred_gid; /* what diskd has now (a mounter starts as 0, 0) */
+static void dcred(int me)
+{
+    const struct proc *p = &SH->procs[me];
+    if (!dsrv || (p->uid == dcred_uid && p->gid == dcred_gid))
+        return;
+    if (dcall(DISKD_CRED, p->uid, p->gid) == 0) {
+        dcred_uid = p->uid;
+        dcred_gid = p->gid;
+    }
+}
+
+/* Credentials (U_SETID): a value of -1 leaves one as it is. Root (uid 0)
+ * may take any; another uid only the ones it has. */
+static int64_t do_setid(int me, int64_t uid, int64_t gid)
+{
+    struct proc *p = &SH->procs[me];
+    if (uid < -1 || uid >= 0xffffffffL || gid < -1 || gid >= 0xffffffffL)
+        return UNIX_ERR(EINVAL);
+    if (p->uid != 0 && ((uid >= 0 && uid != p->uid) || (gid >= 0 && gid != p->gid)))
+        return UNIX_ERR(EPERM);
+    if (uid >= 0)
+        p->uid = (uint32_t)uid;
+    if (gid >= 0)
+        p->gid = (uint32_t)gid;
+    return 0;
+}
+
+/* The path inside the disk's file system if path is on the disk
+ * (unix_disk_path: /disk and below, or with the disk as the root every
+ * path but /tmp and /dev), else NULL. */
 static const char *disk_path(const char *path)
 {
-    if (!dsrv || strncmp(path, "/disk", 5) != 0 || (path[5] && path[5] != '/'))
-        return NULL;
-    return path[5] ? path + 5 : "/";
+    return dsrv ? unix_disk_path(SH->disk_mode, path) : NULL;
 }
 
 static int64_t dpath_call(uint64_t op, const char *p, uint64_t a1, uint64_t a2)
@@ -567,9 +598,148 @@ static int64_t dpath_call(uint64_t op, const char *p, uint64_t a1, uint64_t a2)
     return dcall(op, a1, a2);
 }
 
+/* ---- the disk as the root: the boot image's programs on it ---- */
+
+/* A hash of the memory file system's tree at dir (names, modes, sizes,
+ * contents): the boot image's programs under /bin. */
+static uint64_t tree_hash(uint32_t dir, uint64_t h, int depth)
+{
+    static uint8_t buf[4096] __attribute__((aligned(8)));
+    uint32_t pos = 0;
+    struct fs_dirent de;
+    while (fs_readdir(&fs, dir, &pos, &de) == 1) {
+        struct fs_stat st;
+        if (!strcmp(de.name, ".") || !strcmp(de.name, "..") || fs_stat(&fs, de.ino, &st) < 0)
+            continue;
+        for (const char *c = de.name; *c; c++)
+            h = (h ^ (uint8_t)*c) * 0x100000001b3UL;
+        h = (h ^ st.mode ^ (st.size << 16) ^ (uint64_t)de.type << 60) * 0x100000001b3UL;
+        if (de.type == FS_TYPE_DIR) {
+            if (depth < 8)
+                h = tree_hash(de.ino, h, depth + 1);
+            continue;
+        }
+        for (uint64_t off = 0; off < st.size;) {
+            int64_t n = fs_read(&fs, de.ino, off, buf, sizeof buf);
+            if (n <= 0)
+                break;
+            memset(buf + n, 0, (size_t)((8 - n % 8) % 8)); /* (whole words) */
+            for (int64_t k = 0; k < n; k += 8) {
+                uint64_t w;
+                memcpy(&w, buf + k, 8);
+                h = (h ^ w) * 0x100000001b3UL;
+                h ^= h >> 29;
+            }
+            off += (uint64_t)n;
+        }
+    }
+    return h;
+}
+
+/* Copies memory file ino (size bytes) to the disk at dpath, mode mode. */
+static int64_t copy_to_disk(const char *dpath, uint32_t ino, uint32_t mode, uint64_t size)
+{
+    int64_t d = dpath_call(DISKD_OPEN, dpath, DFS_O_WRITE | DFS_O_CREAT | DFS_O_TRUNC, mode);
+    if (d < 0)
+        return d;
+    int64_t r = dcall(DISKD_CHMOD, (uint64_t)d, mode); /* (an old file keeps its mode else) */
+    for (uint64_t off = 0; r >= 0 && off < size;) {
+        int64_t n = fs_read(&fs, ino, off, dpage + 8, DISKD_PAGE - 8);
+        if (n <= 0) {
+            r = UNIX_ERR(EIO);
+            break;
+        }
+        uint64_t len = (uint64_t)n;
+        memcpy(dpage, &len, 8);
+        r = dcall(DISKD_WRITE, (uint64_t)d, off);
+        if (r >= 0 && r != n)
+            r = UNIX_ERR(ENOSPC);
+        off += (uint64_t)n;
+    }
+    dcall(DISKD_CLOSE, (uint64_t)d, 0);
+    return r < 0 ? r : 0;
+}
+
+/* Copies the memory file system's tree at dir to the disk at path (len
+ * bytes long, in a PATH_MAX buffer); the files copied, or an error. */
+static int64_t tree_copy(uint32_t dir, char *path, size_t len, int depth)
+{
+    int64_t files = 0;
+    uint32_t pos = 0;
+    struct fs_dirent de;
+    while (fs_readdir(&fs, dir, &pos, &de) == 1) {
+        struct fs_stat st;
+        size_t n = strlen(de.name);
+        if (!strcmp(de.name, ".") || !strcmp(de.name, "..") || fs_stat(&fs, de.ino, &st) < 0)
+            continue;
+        if (len + 1 + n + 1 > PATH_MAX)
+            return UNIX_ERR(ENAMETOOLONG);
+        path[len] = '/';
+        memcpy(path + len + 1, de.name, n + 1);
+        int64_t r = 0;
+        if (de.type == FS_TYPE_DIR) {
+            dpath_call(DISKD_MKDIR, path, 0755, 0); /* (EEXIST: it is there) */
+            if (depth < 8)
+                r = tree_copy(de.ino, path, len + 1 + n, depth + 1);
+        } else {
+            r = copy_to_disk(path, de.ino, st.mode & 07777 ? st.mode & 07777 : 0755, st.size);
+            files += r == 0;
+        }
+        if (r < 0) {
+            printf("unixd: cannot copy %s to the disk (errno %ld)\n", path, -r - UNIX_EBASE);
+            return r;
+        }
+        files += r;
+        path[len] = 0;
+    }
+    return files;
+}
+
+/* The disk as "/": /tmp and /dev exist on it as the places where the memory
+ * file system shows through (so that ls / lists them), and its /bin holds the
+ * boot image's programs, copied when the boot image differs from the one
+ * copied last (its hash in /.bootimage): a new disk gets them, a rebuilt
+ * Spinel refreshes them. Returns the files copied. */
+#define STAMP "/.bootimage"
+static int64_t root_populate(void)
+{
+    dpath_call(DISKD_MKDIR, "/tmp", 01777, 0); /* (EEXIST after the first boot) */
+    dpath_call(DISKD_MKDIR, "/dev", 0755, 0);
+    dpath_call(DISKD_MKDIR, "/bin", 0755, 0);
+    int bin = fs_lookup(&fs, "/bin");
+    if (bin < 0)
+        return 0;
+    uint64_t h = tree_hash((uint32_t)bin, 0xcbf29ce484222325UL, 0), old = 0, len = 8;
+    int64_t d = dpath_call(DISKD_OPEN, STAMP, DFS_O_READ, 0);
+    if (d >= 0) {
+        memcpy(dpage, &len, 8);
+        if (dcall(DISKD_READ, (uint64_t)d, 0) == 8)
+            memcpy(&old, dpage, 8);
+        dcall(DISKD_CLOSE, (uint64_t)d, 0);
+    }
+    if (old == h)
+        return 0;
+    static char path[PATH_MAX];
+    memcpy(path, "/bin", 5);
+    int64_t files = tree_copy((uint32_t)bin, path, 4, 0);
+    if (files < 0)
+        return files;
+    d = dpath_call(DISKD_OPEN, STAMP, DFS_O_WRITE | DFS_O_CREAT | DFS_O_TRUNC, 0644);
+    if (d >= 0) {
+        memcpy(dpage, &len, 8);
+        memcpy(dpage + 8, &h, 8);
+        dcall(DISKD_WRITE, (uint64_t)d, 0);
+        dcall(DISKD_CLOSE, (uint64_t)d, 0);
+    }
+    dcall(DISKD_SYNC, 0, 0);
+    return files;
+}
+
 static int64_t disk_mount(int me, int64_t call, int64_t blk)
 {
-    if (me != 0 || dsrv || call <= 0 || call >= NCAPSLOTS || blk <= 0 || blk >= NCAPSLOTS)
+    int64_t mode = ARG(me)->x[0];
+    if (me != 0 || dsrv || call <= 0 || call >= NCAPSLOTS || blk <= 0 || blk >= NCAPSLOTS ||
+        (mode != DISK_AT && mode != DISK_ROOT))
         return UNIX_ERR(EINVAL);
     dsrv = (uint32_t)call;
     long pg;
@@ -587,7 +757,16 @@ static int64_t disk_mount(int me, int64_t call, int64_t blk)
             return UNIX_ERR(EIO);
         }
     }
-    fs_mkdir(&fs, "/disk"); /* so that ls / shows it (its contents are the disk's) */
+    SH->disk_mode = (int)mode;
+    if (mode == DISK_ROOT) {
+        fs_mkdir(&fs, "/dev"); /* (the memory file system's, where lib/linux makes null, zero) */
+        int64_t n = root_populate();
+        if (n < 0)
+            return n;
+        ARG(me)->x[1] = n;
+    } else {
+        fs_mkdir(&fs, "/disk"); /* so that ls / shows it (its contents are the disk's) */
+    }
     return made;
 }
 
@@ -688,14 +867,19 @@ static int64_t disk_dstat(int me, int64_t fd)
     ARG(me)->x[1] = st.mode;
     ARG(me)->x[2] = st.nlink;
     ARG(me)->x[3] = (int64_t)st.size;
+    ARG(me)->x[4] = st.uid;
+    ARG(me)->x[5] = st.gid;
     return 0;
 }
 
-static int64_t disk_readdir(int me, int64_t ino, int64_t pos)
+static int64_t disk_readdir(int me, int64_t fd, int64_t pos)
 {
-    if (ino <= 0 || ino > 0xffffffffL || pos < 0)
+    struct ofile *o = of(me, fd);
+    if (!o || !o->disk || o->type != OF_DIR)
+        return UNIX_ERR(EBADF);
+    if (pos < 0)
         return UNIX_ERR(EINVAL);
-    int64_t r = dcall(DISKD_READDIR, (uint64_t)ino, (uint64_t)pos);
+    int64_t r = dcall(DISKD_READDIR, o->ino, (uint64_t)pos);
     if (r == 1) {
         struct dfs_dirent de;
         memcpy(&ARG(me)->x[0], dpage, 8);
@@ -847,6 +1031,7 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
     struct proc *p = &SH->procs[me];
     char path[PATH_MAX];
     int e;
+    dcred(me); /* (whatever reaches diskd now is this process's doing) */
     switch (op) {
     case U_NOP:
         return (int64_t)repairs;
@@ -897,23 +1082,34 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         e = fs_truncate(&fs, o->ino, (uint64_t)a2);
         return e < 0 ? fs_errno(e) : 0;
     }
+    case U_CHOWN:
     case U_CHMOD:
     case U_TRUNC: {
         if ((e = get_path(me, path)) < 0)
             return e;
-        if (disk_path(path)) { /* (diskd keeps no chmod: the mode stays) */
+        if (op == U_CHOWN && (a1 < -1 || a1 >= 0xffffffffL || a2 < -1 || a2 >= 0xffffffffL))
+            return UNIX_ERR(EINVAL);
+        if (disk_path(path)) {
             int64_t r = dpath_call(DISKD_OPEN, disk_path(path), op == U_TRUNC ? DFS_O_WRITE : 0, 0);
             if (r < 0)
                 return r;
-            int64_t t = op == U_TRUNC && a1 >= 0 ? dcall(DISKD_TRUNCATE, (uint64_t)r, (uint64_t)a1)
-                        : op == U_TRUNC          ? UNIX_ERR(EINVAL)
-                                                 : 0;
+            struct dfs_stat st;
+            int64_t t = op == U_TRUNC ? (a1 >= 0 ? dcall(DISKD_TRUNCATE, (uint64_t)r, (uint64_t)a1)
+                                                 : UNIX_ERR(EINVAL))
+                        : op == U_CHMOD ? dcall(DISKD_CHMOD, (uint64_t)r, (uint64_t)a1 & 07777)
+                                        : disk_stat((uint32_t)r, &st);
+            if (op == U_CHOWN && t >= 0) /* (-1 keeps what is there) */
+                t = dcall(DISKD_CHOWN, (uint64_t)r,
+                          (a1 < 0 ? st.uid : (uint64_t)a1) | (a2 < 0 ? st.gid : (uint64_t)a2)
+                                                                 << 32);
             dcall(DISKD_CLOSE, (uint64_t)r, 0);
             return t < 0 ? t : 0;
         }
         int ino = fs_lookup(&fs, path);
         if (ino < 0)
             return fs_errno(ino);
+        if (op == U_CHOWN) /* (the memory file system keeps no owners) */
+            return p->uid == 0 ? 0 : UNIX_ERR(EPERM);
         e = op == U_CHMOD ? fs_chmod(&fs, (uint32_t)ino, (uint32_t)a1 & 07777)
                           : fs_truncate(&fs, (uint32_t)ino, (uint64_t)a1);
         return e < 0 ? fs_errno(e) : 0;
@@ -1041,6 +1237,8 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
     }
     case U_SYNC:
         return dsrv ? (dcall(DISKD_SYNC, 0, 0) < 0 ? UNIX_ERR(EIO) : 0) : 0;
+    case U_SETID:
+        return do_setid(me, a1, a2);
     }
     return UNIX_ERR(ENOSYS);
 }
