@@ -189,10 +189,12 @@ static void locks(void)
     if (w == 0)
         lock_waiter();
     usleep(200000);
-    printf("parent unlocks: %d\n", lk(F_SETLK, F_UNLCK, 0, 0));
-    fflush(stdout);
+    /* Print only after the waiter has printed and gone: its line and ours
+     * would otherwise race. */
+    int unlocked = lk(F_SETLK, F_UNLCK, 0, 0);
     int st;
     waitpid(w, &st, 0);
+    printf("parent unlocks: %d\n", unlocked);
     printf("bad type: %d\n", lk(F_SETLK, 7, 0, 1));
     struct flock fl = {.l_type = F_RDLCK, .l_whence = 9};
     printf("bad whence: %d\n", fcntl(lockfd, F_SETLK, &fl) < 0 ? -errno : 0);
