@@ -225,7 +225,7 @@ void kmain(u32 magic, u32 mbi_pa)
     smp_init(acpi_init(&madt) ? &madt : NULL); /* the other CPUs, idle */
     dev_init();
     pci_init();
-    blk_init();
+    blk_init(cmdline_has("blkintx")); /* (legacy INTx through the I/O APIC, for its test) */
     char word[24];
     if (cmdline_word("blkcrash=", word, sizeof word)) /* crash points for file-system tests */
         blk_crash_after(cmdline_num("blkcrash="));

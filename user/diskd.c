@@ -10,10 +10,17 @@
 #include "../lib/diskfs/diskd.h"
 #include "../lib/c/libc.h"
 
-#define ARG_VA 0x0000510000000000UL
-#define NBUF   256
+#define ARG_VA   0x0000510000000000UL
+#define CACHE_VA 0x0000530000000000UL
+#define NBUF     256
+#define NCACHE   (NBUF + 64) /* pages of cache memory (buffers and their bookkeeping) */
 
-static uint8_t cache[(NBUF + 64) * 4096] __attribute__((aligned(4096)));
+/* The cache's memory: frames of our own, one capability per page, so that
+ * a page the file system gives back (dfs_autosave, when the kernel wants
+ * frames back) goes back to the kernel. */
+static uint8_t *const cache = (uint8_t *)CACHE_VA;
+static uint32_t cache_frame[NCACHE]; /* its capability (0: given back) */
+static uint32_t cache_pages;         /* pages held */
 static uint8_t scratch[128 * 4096] __attribute__((aligned(4096)));
 static uint8_t mkbuf[4096] __attribute__((aligned(4096)));
 static struct dfs fs;
@@ -38,6 +45,73 @@ static struct client {
         bool write; /* one of its opens asked for DFS_O_WRITE: it may write and truncate */
     } open[DFS_OPEN_MAX];
 } clients[DISKD_CLIENTS];
+
+/* Maps a frame at every cache page that has none (at start, and before a
+ * mount: a file system may use all of its memory). */
+static int cache_fill(void)
+{
+    for (uint32_t i = 0; i < NCACHE; i++) {
+        if (cache_frame[i])
+            continue;
+        long f = sys_frame_alloc(-1);
+        if (f < 0 || exo_map(CAP_SELF, (uint32_t)f, CACHE_VA + (uint64_t)i * 4096, MMU_W) != 1) {
+            if (f >= 0)
+                sys_cap_delete((uint32_t)f);
+            return -DFS_ENOMEM;
+        }
+        cache_frame[i] = (uint32_t)f;
+        cache_pages++;
+    }
+    return 0;
+}
+
+/* dfs_autosave gives a cache page back: its frame goes to the kernel. */
+static void cache_release(void *ctx, void *p)
+{
+    (void)ctx;
+    uint64_t i = ((uint64_t)p - CACHE_VA) / 4096;
+    if ((uint64_t)p < CACHE_VA || i >= NCACHE || !cache_frame[i])
+        return;
+    sys_cap_delete(cache_frame[i]); /* (unmaps it) */
+    cache_frame[i] = 0;
+    cache_pages--;
+}
+
+/* Repossession (the exokernel papers' autosave). The kernel asks for frames
+ * back with a revocation upcall; we commit (every dirty buffer reaches the
+ * disk first) and give back clean cache pages, least recently used first,
+ * down to DFS_CACHE_MIN buffers; unmounted, any cache pages. The upcall
+ * comes only outside a protected call, but a call may enter while it runs
+ * (it was preempted): in_call and saving keep the two apart (a call that
+ * finds us saving gets E_AGAIN, and its client calls again; a revocation
+ * that finds a call under way is left to the call's end). */
+static volatile uint32_t in_call, saving;
+static uint64_t want; /* frames asked for, not dealt with yet */
+
+static void give_back(void)
+{
+    uint64_t n = want;
+    want = 0;
+    if (mounted) {
+        dfs_autosave(&fs, n > NCACHE ? NCACHE : (uint32_t)n);
+    } else {
+        for (uint32_t i = NCACHE; i-- > 0 && n > 0;)
+            if (cache_frame[i]) {
+                cache_release(NULL, cache + (uint64_t)i * 4096);
+                n--;
+            }
+    }
+    sys_revoke_done(); /* (E_AGAIN if that was not enough: the kernel takes the rest) */
+}
+
+static void on_revoke(struct upcall_frame *f)
+{
+    __atomic_store_n(&saving, 1, __ATOMIC_SEQ_CST);
+    want = f->vector == REVOKE_FRAMES ? f->addr : 0;
+    if (!__atomic_load_n(&in_call, __ATOMIC_SEQ_CST))
+        give_back();
+    __atomic_store_n(&saving, 0, __ATOMIC_SEQ_CST);
+}
 
 static int64_t now(void *ctx)
 {
@@ -226,8 +300,10 @@ static int64_t serve_mounter(uint64_t op, uint64_t a1, uint64_t a2)
         }
         if (a2 == 1 && dfs_mkfs(&dev, 0, 0, now(NULL), mkbuf) < 0)
             return -DFS_EIO;
-        struct dfs_hooks h = {.now = now};
-        int r = dfs_mount(&fs, &dev, &h, cache, sizeof cache);
+        if (cache_fill() < 0)
+            return -DFS_ENOMEM;
+        struct dfs_hooks h = {.now = now, .release = cache_release};
+        int r = dfs_mount(&fs, &dev, &h, cache, (size_t)NCACHE * 4096);
         mounted = r == 0;
         return r;
     }
@@ -254,7 +330,7 @@ static int64_t serve_mounter(uint64_t op, uint64_t a1, uint64_t a2)
     return r;
 }
 
-static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
+static uint64_t serve_call(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
 {
     if (op == DISKD_BIND)
         return (uint64_t)bind(caller);
@@ -282,10 +358,26 @@ static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
     return (uint64_t)serve_fs(c, op, a1, a2);
 }
 
+static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
+{
+    __atomic_store_n(&in_call, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&saving, __ATOMIC_SEQ_CST)) {
+        __atomic_store_n(&in_call, 0, __ATOMIC_SEQ_CST);
+        return (uint64_t)-E_AGAIN;
+    }
+    uint64_t r = op == DISKD_CACHE ? cache_pages : serve_call(op, a1, a2, caller);
+    if (want)
+        give_back();
+    __atomic_store_n(&in_call, 0, __ATOMIC_SEQ_CST);
+    return r;
+}
+
 int main(void)
 {
     for (int i = 0; i < DISKD_CLIENTS; i++)
         clients[i].frame = -1;
+    cache_fill();
+    exo_set_handler(UPCALL_REVOKE, on_revoke);
     exo_set_pct_entry(serve);
     for (;;)
         sys_block(0);

@@ -1,13 +1,16 @@
 /* PCI enumeration, BARs, capabilities and MSI-X (pci.h). The firmware
  * (SeaBIOS under QEMU, or a PC's) has already assigned every BAR; the
  * kernel reads them, sizes them, and maps the memory ones a driver asks
- * for, uncached. Interrupts come through MSI-X only: each routed table
- * entry gets a vector of its own, T_IRQ_DEV_FIRST and up. */
+ * for, uncached. Interrupts come through MSI-X: each routed table entry
+ * gets a vector of its own, T_IRQ_DEV_FIRST and up; or through the legacy
+ * INTx line and the I/O APIC (pci_intx_route), a vector from the same
+ * range. */
 #include "../kernel.h"
 #include "../trap.h"
 #include "../vm.h"
 #include "../arch/x86_64/pcicfg.h"
 #include "../arch/x86_64/lapic.h"
+#include "../arch/x86_64/ioapic.h"
 #include "pci.h"
 
 /* The functions found at boot. Written by pci_init only (then read-only,
@@ -231,6 +234,25 @@ int pci_msix_route(struct pci_dev *p, u32 entry, pci_irq_fn fn, void *arg)
     /* MSI-X on, the function's mask off; INTx off (pci_enable). */
     u16 ctl = pci_read16(p, p->msix_cap + 2);
     pci_write16(p, p->msix_cap + 2, (ctl | 0x8000) & ~0x4000);
+    return 0;
+}
+
+int pci_intx_route(struct pci_dev *p, pci_irq_fn fn, void *arg)
+{
+    if (!p->irq_pin || p->irq_pin > 4 || p->irq_line == 0 || p->irq_line >= 16)
+        return -E_INVAL;
+    if (nvectors == T_IRQ_DEV_COUNT)
+        return -E_NOMEM;
+    u32 v = nvectors++;
+    vectors[v].fn = fn;
+    vectors[v].arg = arg;
+    if (p->msix_cap) { /* MSI-X off: the function signals on its pin */
+        u16 ctl = pci_read16(p, p->msix_cap + 2);
+        pci_write16(p, p->msix_cap + 2, ctl & ~0x8000);
+    }
+    u16 cmd = pci_read16(p, PCI_COMMAND);
+    pci_write16(p, PCI_COMMAND, cmd & ~PCI_CMD_INTX_OFF);
+    ioapic_route_level(p->irq_line, T_IRQ_DEV_FIRST + v, lapic_id());
     return 0;
 }
 

@@ -75,6 +75,12 @@ typedef void (*pci_irq_fn)(void *arg);
  * calls fn(arg) on this CPU, unmasks it, and enables MSI-X on p (INTx off).
  * 0, -E_INVAL (no MSI-X, or no such entry), -E_NOMEM (no vector left). */
 int pci_msix_route(struct pci_dev *p, u32 entry, pci_irq_fn fn, void *arg);
+/* Legacy INTx instead: the function's interrupt line, as the firmware
+ * routed it (an ISA input of the I/O APIC), gets a vector of its own and
+ * calls fn(arg), level triggered: fn must make the device lower the line
+ * (virtio: read its ISR status). MSI-X stays off. E_INVAL if the function
+ * has no INTx pin or no line below 16. */
+int pci_intx_route(struct pci_dev *p, pci_irq_fn fn, void *arg);
 /* Called by trap() for the device vectors (T_IRQ_DEV_FIRST ...). */
 void pci_irq_dispatch(u64 vector);
 

@@ -103,9 +103,21 @@ int virtio_negotiate(struct virtio_dev *vd, u64 wanted)
     return 0;
 }
 
+/* An INTx interrupt: reading the ISR status lowers the line (bit 0: a
+ * queue has used buffers; bit 1, a configuration change, is not used). */
+static void virtio_intx(void *arg)
+{
+    struct virtio_dev *vd = arg;
+    if (*vd->isr & 1)
+        vd->intx_fn(vd->intx_arg);
+}
+
 int virtq_init(struct virtio_dev *vd, struct virtq *q, u16 index, u16 max_size, u32 msix_entry,
                pci_irq_fn fn, void *arg)
 {
+    bool intx = msix_entry == VIRTQ_INTX;
+    if (intx && vd->intx_fn)
+        return -E_INVAL; /* (one queue per INTx line here) */
     volatile struct virtio_pci_common *c = vd->common;
     if (index >= c->num_queues)
         return -E_INVAL;
@@ -137,16 +149,25 @@ int virtq_init(struct virtio_dev *vd, struct virtq *q, u16 index, u16 max_size, 
     q->free_head = 0;
     q->nfree = size;
 
-    int r = pci_msix_route(vd->pci, msix_entry, fn, arg);
-    if (r < 0)
+    int r;
+    if (intx) {
+        vd->intx_fn = fn;
+        vd->intx_arg = arg;
+        r = pci_intx_route(vd->pci, virtio_intx, vd);
+        if (r < 0) {
+            vd->intx_fn = NULL;
+            goto fail;
+        }
+    } else if ((r = pci_msix_route(vd->pci, msix_entry, fn, arg)) < 0) {
         goto fail;
+    }
     c->queue_select = index;
     c->queue_size = size;
     c->queue_desc = d;
     c->queue_driver = a;
     c->queue_device = u;
-    c->queue_msix_vector = (u16)msix_entry;
-    if (c->queue_msix_vector != msix_entry) { /* the device could not take it */
+    c->queue_msix_vector = intx ? VIRTIO_NO_VECTOR : (u16)msix_entry;
+    if (!intx && c->queue_msix_vector != msix_entry) { /* the device could not take it */
         r = -E_INVAL;
         goto fail;
     }

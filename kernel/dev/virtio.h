@@ -14,7 +14,9 @@
  *
  * The transport does no locking: a driver serializes the calls on one
  * queue (its own lock, or interrupts off on the one CPU). Interrupts are
- * MSI-X only; the ISR register is mapped but needs no reading then. */
+ * MSI-X (the ISR register needs no reading then), or with msix_entry
+ * VIRTQ_INTX the legacy INTx line through the I/O APIC (one queue only):
+ * the handler reads the ISR status, which lowers the line. */
 #ifndef KERNEL_DEV_VIRTIO_H
 #define KERNEL_DEV_VIRTIO_H
 
@@ -95,6 +97,10 @@ struct virtio_dev {
     volatile u8 *notify_base;
     u32 notify_mult;
     u64 features; /* what was negotiated */
+    /* Legacy INTx instead of MSI-X (virtq_init with VIRTQ_INTX): the one
+     * queue's handler, called when the ISR status says a queue is done. */
+    pci_irq_fn intx_fn;
+    void *intx_arg;
 };
 
 struct virtq {
@@ -128,8 +134,10 @@ int virtio_pci_init(struct virtio_dev *vd, struct pci_dev *p);
 int virtio_negotiate(struct virtio_dev *vd, u64 wanted);
 /* Sets up queue `index` with at most max_size entries (a power of two, at
  * most VIRTQ_MAX_SIZE), its rings in fresh kernel frames, its interrupt on
- * MSI-X table entry msix_entry calling fn(arg). 0, -E_INVAL (no such queue,
- * no MSI-X), -E_NOMEM. */
+ * MSI-X table entry msix_entry calling fn(arg), or (VIRTQ_INTX) on the
+ * function's INTx line. 0, -E_INVAL (no such queue, no MSI-X or INTx, a
+ * second INTx queue), -E_NOMEM. */
+#define VIRTQ_INTX 0xffffffffu
 int virtq_init(struct virtio_dev *vd, struct virtq *q, u16 index, u16 max_size, u32 msix_entry,
                pci_irq_fn fn, void *arg);
 /* DRIVER_OK. */

@@ -164,7 +164,7 @@ static void blk_intr(void *arg)
     spin_unlock(&blk_lock);
 }
 
-void blk_init(void)
+void blk_init(bool intx)
 {
     struct pci_dev *p = NULL;
     for (u32 n = 0; (p = pci_find(VIRTIO_VENDOR, VIRTIO_DEV_MODERN + VIRTIO_TYPE_BLOCK, n)); n++)
@@ -178,7 +178,7 @@ void blk_init(void)
     if (r == 0)
         r = virtio_negotiate(&disk.vd, VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO);
     if (r == 0)
-        r = virtq_init(&disk.vd, &disk.q, 0, VIRTQ_MAX_SIZE, 0, blk_intr, NULL);
+        r = virtq_init(&disk.vd, &disk.q, 0, VIRTQ_MAX_SIZE, intx ? VIRTQ_INTX : 0, blk_intr, NULL);
     if (r == 0 && disk.q.size < 3 * BLK_REQ_SLOTS)
         r = -E_INVAL; /* too small a queue for the request table */
     if (r == 0 && !(disk.dma_pa = frame_alloc()))
@@ -196,10 +196,16 @@ void blk_init(void)
     disk.read_only = disk.vd.features & VIRTIO_BLK_F_RO;
     disk.flush = disk.vd.features & VIRTIO_BLK_F_FLUSH;
     disk.present = true;
-    kprintf(
-        "blk: virtio-blk at %02x:%02x.%x: %lu MiB, %lu blocks of 4 KiB, queue of %u, msi-x%s%s\n",
-        p->bus, p->dev, p->fn, disk.nblocks >> 8, disk.nblocks, disk.q.size,
-        disk.flush ? ", flush" : "", disk.read_only ? ", read-only" : "");
+    if (intx)
+        kprintf("blk: virtio-blk at %02x:%02x.%x: %lu MiB, %lu blocks of 4 KiB, queue of %u, intx "
+                "(irq %u, level)%s%s\n",
+                p->bus, p->dev, p->fn, disk.nblocks >> 8, disk.nblocks, disk.q.size, p->irq_line,
+                disk.flush ? ", flush" : "", disk.read_only ? ", read-only" : "");
+    else
+        kprintf("blk: virtio-blk at %02x:%02x.%x: %lu MiB, %lu blocks of 4 KiB, queue of %u, "
+                "msi-x%s%s\n",
+                p->bus, p->dev, p->fn, disk.nblocks >> 8, disk.nblocks, disk.q.size,
+                disk.flush ? ", flush" : "", disk.read_only ? ", read-only" : "");
 }
 
 void blk_crash_after(u64 n)

@@ -7,7 +7,7 @@
 struct env;
 
 /* Finds the first virtio-blk device and starts it; prints one line. */
-void blk_init(void);
+void blk_init(bool intx); /* intx: the legacy INTx line, not MSI-X (boot option blkintx) */
 /* sys_dev_open(DEV_DISK) for e: the original CAP_BLOCK over the whole disk. */
 s64 blk_open(struct env *e);
 /* A CAP_BLOCK original went away (cap.c). */

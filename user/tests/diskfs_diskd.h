@@ -6,7 +6,8 @@
  * lengths past the dd_page and random bytes on the argument dd_page (written
  * while calls run too), and an env without R_CALL tries to dd_call. After it
  * the honest files are intact and the server's fsck of the unmounted disk
- * finds nothing; a second mount still has everything. */
+ * finds nothing; a second mount still has everything. Two more clients at
+ * once (dd_two_clients) and repossession (dd_repossess) are below. */
 #include "../../lib/diskfs/diskd.h"
 
 #define DD_PAGE_VA 0x0000520000000000UL
@@ -113,12 +114,13 @@ static void dd_two_clients(void)
     dd_call(DISKD_CLOSE, (uint64_t)s, 0);
 }
 
-static void diskd_main(long disk)
+/* A server started on our sub-range, bound and mounted (mkfs: make one). */
+static long dd_start(long disk, int mkfs)
 {
     long s = exo_spawn("diskd", 4096);
     CHECK_EQ(s > 0, 1);
     if (s <= 0)
-        return;
+        return -1;
     dd_srv = (uint32_t)s;
     /* The server's own block capability: a sub-range, given into its table. */
     long blk = sys_blk_derive((uint32_t)disk, DD_FIRST, DD_COUNT, R_READ | R_WRITE, dd_srv);
@@ -128,7 +130,61 @@ static void diskd_main(long disk)
         sys_yield(-1);
     CHECK_EQ(pg > 0, 1);
     CHECK_EQ(exo_map(CAP_SELF, (uint32_t)pg, DD_PAGE_VA, MMU_W), 1);
-    CHECK_EQ(dd_call(DISKD_MOUNT, (uint64_t)blk, 1), 0);
+    CHECK_EQ(dd_call(DISKD_MOUNT, (uint64_t)blk, (uint64_t)mkfs), 0);
+    return blk;
+}
+
+/* Repossession: the kernel asks the server for 100 frames back
+ * (sys_env_revoke) while a file it was given is only in its cache, dirty
+ * (no fsync). Its revocation handler commits, then gives back clean cache
+ * pages (dfs_autosave). It goes on working with the smaller cache; then it
+ * is destroyed without an unmount or a sync, and a new server mounting the
+ * same blocks finds the file whole: the dirty buffers reached the disk
+ * before the frames went. */
+static void dd_repossess(long disk)
+{
+    static uint8_t want[3 * 4000];
+    for (int i = 0; i < (int)sizeof want; i++)
+        want[i] = (uint8_t)(i * 11 + 3);
+    long f = dd_path_call(DISKD_OPEN, "/auto", DFS_O_CREAT | DFS_O_WRITE, 0644);
+    CHECK_EQ(f > 0, 1);
+    for (int k = 0; k < 3; k++) {
+        uint64_t n = 4000;
+        memcpy(dd_page, &n, 8);
+        memcpy(dd_page + 8, want + k * 4000, 4000);
+        CHECK_EQ(dd_call(DISKD_WRITE, (uint64_t)f, (uint64_t)k * 4000), 4000);
+    }
+    CHECK_EQ(dd_call(DISKD_CLOSE, (uint64_t)f, 0), 0);
+    long before = dd_call(DISKD_CACHE, 0, 0), after = before;
+    CHECK_EQ(before > 200, 1);
+    CHECK_EQ(sys_env_revoke(dd_srv, REVOKE_FRAMES, 100, 10000), 0);
+    for (int i = 0; i < 100000 && after > before - 100; i++) {
+        sys_yield(-1);
+        after = dd_call(DISKD_CACHE, 0, 0);
+    }
+    CHECK_EQ(after, before - 100);
+    CHECK_EQ(dd_check_files(), 0);       /* (through the smaller cache) */
+    CHECK_EQ(sys_cap_delete(dd_srv), 0); /* no unmount, no sync */
+    dd_start(disk, 0);
+    f = dd_path_call(DISKD_OPEN, "/auto", DFS_O_READ, 0);
+    CHECK_EQ(f > 0, 1);
+    int same = 0;
+    for (int k = 0; k < 3; k++) {
+        uint64_t n = 4000;
+        memcpy(dd_page, &n, 8);
+        same += dd_call(DISKD_READ, (uint64_t)f, (uint64_t)k * 4000) == 4000 &&
+                memcmp(dd_page, want + k * 4000, 4000) == 0;
+    }
+    CHECK_EQ(same, 3);
+    CHECK_EQ(dd_call(DISKD_CLOSE, (uint64_t)f, 0), 0);
+    CHECK_EQ(dd_check_files(), 0);
+}
+
+static void diskd_main(long disk)
+{
+    long blk = dd_start(disk, 1);
+    if (blk < 0)
+        return;
 
     /* Honest. */
     CHECK_EQ(dd_path_call(DISKD_MKDIR, "/dir", 0755, 0), 0);
@@ -213,6 +269,7 @@ static void diskd_main(long disk)
     CHECK_EQ(dd_call(DISKD_CHECK, 0, 0), 0);
     CHECK_EQ(dd_call(DISKD_MOUNT, (uint64_t)blk, 0), 0);
     CHECK_EQ(dd_check_files(), 0);
+    dd_repossess(disk);
     CHECK_EQ(dd_call(DISKD_UNMOUNT, 0, 0), 0);
     CHECK_EQ(dd_call(DISKD_CHECK, 0, 0), 0);
     CHECK_EQ(sys_cap_delete(dd_srv), 0);

@@ -2,6 +2,8 @@
  * the ISA lines Spinel uses are routed (the console's); everything else
  * stays masked. The legacy 8259 PICs are masked (lapic.c).
  *
+ * PCI INTx lines (pci_intx_route) are routed too, level triggered.
+ *
  * Assumes the identity mapping of ISA IRQs 1-15 to inputs 1-15 that PC
  * firmware sets up (QEMU's only override is IRQ 0 -> input 2, the PIT, which
  * Spinel does not use). The ACPI MADT is read at boot (acpi.c; the boot
@@ -57,6 +59,16 @@ void ioapic_route(u32 irq, u32 vector, u32 apic_id, bool enable)
     wr(IOREDTBL(irq) + 1, apic_id << 24);
     /* fixed delivery, physical destination, active high, edge triggered */
     wr(IOREDTBL(irq), (vector & 0xff) | (enable ? 0 : RTE_MASKED));
+}
+
+#define RTE_LEVEL (1u << 15) /* level triggered (the device holds it until served) */
+
+void ioapic_route_level(u32 irq, u32 vector, u32 apic_id)
+{
+    if (!ioapic || irq >= ninputs)
+        return;
+    wr(IOREDTBL(irq) + 1, apic_id << 24);
+    wr(IOREDTBL(irq), (vector & 0xff) | RTE_LEVEL); /* fixed, physical, active high */
 }
 
 /* Delivers input irq to the local APIC apic_id as an NMI (edge triggered;
