@@ -167,7 +167,8 @@ esac
 # test-linux, docs/testing.md): the busybox, bash-static and sash scripts
 # and group dyn (Debian's dynamically linked lua5.4 and sqlite3, C programs),
 # less those tests/linux/known-failures lists (the personality's known gaps;
-# make test-linux alone runs every case, the C programs too). Each must pass.
+# make test-linux alone runs every case of the static groups, the C programs
+# too; dyn needs a boot of its own). Each must pass.
 echo "make test: the Linux corpus under Spinel (make test-linux, log in build/test-linux.log)"
 llog=build/test-linux-run.log
 make -s test-linux LINUX_GROUPS="sh sash bash dyn" LINUX_SKIP=tests/linux/known-failures > "$llog" 2>&1
