@@ -165,12 +165,13 @@ esac
 
 # 3b. The Linux test corpus under Spinel's Linux personality (make
 # test-linux, docs/testing.md): the busybox, bash-static and sash scripts
-# and group dyn (Debian's dynamically linked lua5.4 and sqlite3, C programs),
-# less those tests/linux/known-failures lists (the personality's known gaps;
-# make test-linux alone runs every case, the C programs too). Each must pass.
+# and group dyn (Debian's dynamically linked lua5.4 and sqlite3, C programs)
+# and group c (static C programs, musl and glibc), less those
+# tests/linux/known-failures lists (the personality's known gaps; make
+# test-linux alone runs every case). Each must pass.
 echo "make test: the Linux corpus under Spinel (make test-linux, log in build/test-linux.log)"
 llog=build/test-linux-run.log
-make -s test-linux LINUX_GROUPS="sh sash bash dyn" LINUX_SKIP=tests/linux/known-failures > "$llog" 2>&1
+make -s test-linux LINUX_GROUPS="sh sash bash dyn c" LINUX_SKIP=tests/linux/known-failures > "$llog" 2>&1
 lstatus=$?
 grep -aE '^FAIL linux/|^test-linux: ' "$llog" | sed 's/^/  /'
 lsum=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$llog" | tail -n 1)
