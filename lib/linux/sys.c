@@ -113,6 +113,18 @@ void lx_files_init(void)
             }
         }
     }
+    /* The compressors busybox's tar execs by name (PATH): links to busybox,
+     * as a busybox installation has them, where /bin has no such program.
+     * (Not on a disk root: diskd has no links; EPERM, left alone.) */
+    static const char *const applets[] = {"gzip", "gunzip", "zcat",  "bzip2", "bunzip2", "bzcat",
+                                          "xz",   "unxz",   "xzcat", "lzma",  "unlzma",  "lzcat"};
+    if (stat("/bin/busybox", &st) == 0)
+        for (size_t i = 0; i < sizeof applets / sizeof applets[0]; i++) {
+            char p[32];
+            snprintf(p, sizeof p, "/bin/%s", applets[i]);
+            if (lstat(p, &st) < 0)
+                symlink("busybox", p);
+        }
     lx_root_init();
     if (stat("/dev/null", &st) == 0)
         ino_null = st.st_ino;
@@ -2209,6 +2221,7 @@ void lx_signals_init(void)
     unix_signal_hook = lx_signal;
     unix_intr_hook = lx_intr;
     unix_fault_hook = lx_fault;
+    unix_linger = 1; /* (orphans outlive their parent, as on Linux) */
 }
 
 /* rt_sigsuspend(mask, 8): waits with mask until a signal is delivered

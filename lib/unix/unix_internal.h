@@ -310,6 +310,10 @@ extern int unix_nonblock;
 /* If nonzero, unix_block wakes by then (a TSC value) at the latest: the
  * Linux personality's alarm and poll timeouts. */
 extern uint64_t unix_wake_tsc;
+/* If set, an exiting process (exit, a signal) waits, a zombie already, for
+ * its children to end before its env goes (they would end with it): the
+ * Linux personality's orphans live on. */
+extern int unix_linger;
 /* How many children have ended and are not reaped yet (proc.c). */
 int unix_children_ended(void);
 /* An ended child not reaped yet: its pid and wait status (1), or 0. */

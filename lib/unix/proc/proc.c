@@ -302,9 +302,13 @@ static uint64_t exec_arrive(void);
 
 /* A pending signal ends the process: checked when a time slot of ours ends
  * (the epilogue: a process that never yields) and whenever we wait. */
+static void linger(void);
+int unix_linger;
 void unix_die(int sig)
 {
     unix_call(U_EXIT, (uint64_t)sig, 0); /* (the server closes our descriptors) */
+    if (unix_linger)
+        linger();
     sys_exit(128 + sig);
 }
 
@@ -884,9 +888,62 @@ pid_t fork(void)
 
 /* ---- exit and wait ---- */
 
+/* An exited process's env holds the originals of its children's envs:
+ * were it to end, they would end with it. So it lingers, after U_EXIT (a
+ * zombie to its parent, which may reap it meanwhile, its descriptors
+ * closed), until every child has ended, as Unix hands orphans to init
+ * (busybox's timeout: a watcher whose parent exits at once). Children
+ * reaped while their env lingers in turn (waitpid) count too. Only if
+ * unix_linger is set (the Linux personality): a native process's children
+ * end with it, as before. */
+static uint32_t lingering[NPROC]; /* capabilities of reaped children whose env still runs */
+
+static void linger_keep(uint32_t cap)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (!lingering[i]) {
+            lingering[i] = cap;
+            return;
+        }
+    sys_cap_delete(cap); /* (no room: it ends now, as before) */
+}
+
+/* Deletes the capabilities of lingering envs that have ended; how many
+ * still run. */
+static int linger_reap(void)
+{
+    int live = 0;
+    for (int i = 0; i < NPROC; i++) {
+        if (!lingering[i])
+            continue;
+        if (sys_env_status(lingering[i]) == -E_AGAIN) {
+            live++;
+        } else {
+            sys_cap_delete(lingering[i]);
+            lingering[i] = 0;
+        }
+    }
+    return live;
+}
+
+static void linger(void)
+{
+    for (;;) {
+        int live = linger_reap();
+        for (int i = 0; i < NPROC; i++)
+            live +=
+                children[i].pid && children[i].cap && sys_env_status(children[i].cap) == -E_AGAIN;
+        if (!live)
+            return;
+        sys_block(0); /* EVENT_CHILD: one of them ended */
+    }
+}
+
 void _exit(int status)
 {
     unix_call(U_EXIT, (uint64_t)((status & 0xff) << 8), 0); /* (descriptors, attachments) */
+    if (unix_linger)
+        linger();
     sys_exit(status);
 }
 
@@ -924,12 +981,19 @@ pid_t waitpid(pid_t pid, int *status, int options)
             } while (sh_read_retry(seq));
             if (children[i].cap) {
                 long st = sys_env_status(children[i].cap);
-                if (st == -E_AGAIN)
+                if (st == -E_AGAIN && !zombie)
                     continue;
-                s = st < 0 ? SIGKILL : status_of(st);
-                if (zombie && WIFSIGNALED(killed) && killed)
-                    s = killed; /* it ended by a signal (its fault handler said so) */
-                sys_cap_delete(children[i].cap);
+                if (st == -E_AGAIN) {
+                    /* It exited, its env lingers for its own children (_exit):
+                     * its capability goes when the env has ended. */
+                    s = killed;
+                    linger_keep(children[i].cap);
+                } else {
+                    s = st < 0 ? SIGKILL : status_of(st);
+                    if (zombie && WIFSIGNALED(killed) && killed)
+                        s = killed; /* it ended by a signal (its fault handler said so) */
+                    sys_cap_delete(children[i].cap);
+                }
             } else {
                 s = killed; /* we killed it */
             }
@@ -963,8 +1027,18 @@ int unix_children_ended(void)
     for (int i = 0; i < NPROC; i++) {
         if (!children[i].pid)
             continue;
-        if (!children[i].cap || sys_env_status(children[i].cap) != -E_AGAIN)
+        if (!children[i].cap || sys_env_status(children[i].cap) != -E_AGAIN) {
             n++;
+            continue;
+        }
+        int zombie; /* (exited, its env lingering for its own children) */
+        uint64_t seq;
+        do {
+            seq = sh_read_begin();
+            struct proc *p = proc_of(children[i].pid);
+            zombie = p && p->state == PROC_ZOMBIE;
+        } while (sh_read_retry(seq));
+        n += zombie;
     }
     return n;
 }
@@ -985,11 +1059,13 @@ int unix_ended_child(pid_t *pid, int *status)
         int s = killed;
         if (children[i].cap) {
             long st = sys_env_status(children[i].cap);
-            if (st == -E_AGAIN)
+            if (st == -E_AGAIN && !zombie)
                 continue;
-            s = st < 0 ? SIGKILL : status_of(st);
-            if (zombie && WIFSIGNALED(killed) && killed)
-                s = killed;
+            if (st != -E_AGAIN) {
+                s = st < 0 ? SIGKILL : status_of(st);
+                if (zombie && WIFSIGNALED(killed) && killed)
+                    s = killed;
+            }
         }
         *pid = children[i].pid;
         *status = s;
