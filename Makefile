@@ -312,6 +312,7 @@ $(B)/initrd.cpio: $(UPROGS) $(LINUX_BINS) user/tests.manifest $(SCRIPTS)
 	@rm -rf $(B)/initrd && mkdir -p $(B)/initrd
 	cp $(UPROGS) $(B)/initrd/
 	strip --strip-debug $(addprefix $(B)/initrd/,$(notdir $(UPROGS)))
+	cp $(B)/initrd/sh $(B)/initrd/spsh  # (Spinel's shell by a name busybox's sh leaves alone)
 	cp $(LINUX_BINS) $(B)/initrd/
 	cp user/tests.manifest $(B)/initrd/tests
 	$(if $(SCRIPTS),cp $(SCRIPTS) $(B)/initrd/)

@@ -1,6 +1,7 @@
 /* init: the first user program. It starts the Unix library OS (the shared
  * process table and file system, filled from the boot image) and runs the
- * shell, /bin/sh; without one it offers a tiny console monitor. */
+ * login shell, busybox sh (or /bin/sh); without one it offers a tiny
+ * console monitor. */
 #include "../lib/c/libc.h"
 #include "../lib/exo/exo.h"
 #include "../lib/unix/unix.h"
@@ -60,14 +61,18 @@ int main(void)
                m ? " (a new file system)" : "");
     else if (errno != ENOENT)
         printf("init: cannot mount the disk (errno %d)\n", errno);
+    /* The login shell: Debian's busybox sh (through the Linux personality)
+     * if the image has it, else Spinel's own /bin/sh (also /bin/spsh). */
     struct stat st;
-    if (stat("/bin/sh", &st) == 0) {
-        printf("init: starting /bin/sh (exit leaves the shell and stops the machine)\n");
+    const char *shell = stat("/bin/busybox", &st) == 0 ? "/bin/busybox" : "/bin/sh";
+    if (stat(shell, &st) == 0) {
+        printf("init: starting %s (exit leaves the shell and stops the machine)\n",
+               shell[5] == 'b' ? "busybox sh; Spinel's own shell is spsh" : "/bin/sh");
         pid_t pid = fork();
         if (pid == 0) {
             char *argv[] = {"sh", NULL};
-            execv("/bin/sh", argv);
-            printf("init: cannot run /bin/sh (errno %d)\n", errno);
+            execv(shell, argv);
+            printf("init: cannot run %s (errno %d)\n", shell, errno);
             exit(127);
         }
         start_httpd();

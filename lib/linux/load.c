@@ -27,7 +27,10 @@ int lx_ok(uint64_t p, uint64_t n, int write)
 {
     if (n == 0)
         return 1;
-    if (!lx_range(p, n))
+    /* (MAP_SHARED anonymous memory is a segment of lib/unix's shm arena) */
+    int shared = p >= SHM_ARENA_VA && n <= SHM_ARENA_PAGES * PAGE &&
+                 p - SHM_ARENA_VA <= SHM_ARENA_PAGES * PAGE - n;
+    if (!lx_range(p, n) && !shared)
         return 0;
     for (uint64_t va = p & ~(PAGE - 1); va < p + n; va += PAGE) {
         uint64_t pte = exo_pte(va);

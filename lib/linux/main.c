@@ -176,7 +176,7 @@ int main(void)
         return 127;
     }
     lx_files_init();
-    unix_signal_hook = lx_signal;
+    lx_signals_init();
     lx.umask = 022;
     char *path = args[a];
     char *one[] = {path, NULL};

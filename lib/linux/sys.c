@@ -113,6 +113,18 @@ void lx_files_init(void)
             }
         }
     }
+    /* The compressors busybox's tar execs by name (PATH): links to busybox,
+     * as a busybox installation has them, where /bin has no such program.
+     * (Not on a disk root: diskd has no links; EPERM, left alone.) */
+    static const char *const applets[] = {"gzip", "gunzip", "zcat",  "bzip2", "bunzip2", "bzcat",
+                                          "xz",   "unxz",   "xzcat", "lzma",  "unlzma",  "lzcat"};
+    if (stat("/bin/busybox", &st) == 0)
+        for (size_t i = 0; i < sizeof applets / sizeof applets[0]; i++) {
+            char p[32];
+            snprintf(p, sizeof p, "/bin/%s", applets[i]);
+            if (lstat(p, &st) < 0)
+                symlink("busybox", p);
+        }
     lx_root_init();
     if (stat("/dev/null", &st) == 0)
         ino_null = st.st_ino;
@@ -122,6 +134,19 @@ void lx_files_init(void)
 }
 
 /* ---- files ---- */
+
+/* Descriptors with O_NONBLOCK (bit per fd; dup copies it): their reads and
+ * writes fail with EAGAIN instead of waiting (lib/unix's unix_nonblock). */
+static uint64_t nonblock_fds;
+static void nb_set(int fd, int on)
+{
+    if (fd >= 0 && fd < 64)
+        nonblock_fds = on ? nonblock_fds | 1UL << fd : nonblock_fds & ~(1UL << fd);
+}
+static int nb_of(uint64_t fd)
+{
+    return fd < 64 && (nonblock_fds >> fd & 1);
+}
 
 static long l_read(ARGS)
 {
@@ -137,7 +162,9 @@ static long l_read(ARGS)
     }
     if (fd_type((int)a) == OF_DIR)
         return -LX_EISDIR;
+    unix_nonblock = nb_of(a);
     ssize_t r = read((int)a, (void *)b, c);
+    unix_nonblock = 0;
     return r < 0 ? err() : r;
 }
 
@@ -149,7 +176,9 @@ static long l_write(ARGS)
     int k = fd_kind((int)a);
     if (k != K_FILE)
         return (long)c;
+    unix_nonblock = nb_of(a);
     ssize_t r = write((int)a, (const void *)b, c);
+    unix_nonblock = 0;
     if (r < 0 && errno == EPIPE && !lx_signal(SIGPIPE))
         unix_die(SIGPIPE); /* no reader: SIGPIPE, whose default ends us */
     return r < 0 ? err() : r;
@@ -242,10 +271,35 @@ static long l_pwrite(ARGS)
 #define LX_AT_EMPTY_PATH 0x1000
 #define LX_AT_REMOVEDIR  0x200
 
-static int dir_ok(uint64_t dirfd, const char *p)
+static long dirfd_path(int fd, char *out);
+
+/* A path of an *at call made absolute in place (p: PATH_MAX bytes): as it
+ * is if absolute or from AT_FDCWD, else after the path of directory
+ * descriptor dirfd. 0, or -EBADF, -ENOTDIR, -ENAMETOOLONG. */
+static long at_path(uint64_t dirfd, char *p)
 {
-    return p[0] == '/' || (int)dirfd == LX_AT_FDCWD;
+    if (p[0] == '/' || (int)dirfd == LX_AT_FDCWD)
+        return 0;
+    char dir[PATH_MAX];
+    long r = dirfd_path((int)dirfd, dir);
+    if (r < 0)
+        return r;
+    size_t dl = strlen(dir), pl = strlen(p);
+    if (dl + 1 + pl >= PATH_MAX)
+        return -LX_ENAMETOOLONG;
+    char rel[PATH_MAX];
+    memcpy(rel, p, pl + 1);
+    memcpy(p, dir, dl);
+    p[dl] = '/';
+    memcpy(p + dl + 1, rel, pl + 1);
+    return 0;
 }
+#define AT_PATH(dirfd, p)                                                                          \
+    do {                                                                                           \
+        long at_ = at_path(dirfd, p);                                                              \
+        if (at_ < 0)                                                                               \
+            return at_;                                                                            \
+    } while (0)
 
 static long do_open(const char *p, uint64_t flags, uint64_t mode)
 {
@@ -270,6 +324,7 @@ static long do_open(const char *p, uint64_t flags, uint64_t mode)
     }
     if (fd < 0)
         return err();
+    nb_set(fd, (flags & LX_O_NONBLOCK) != 0);
     if (fd < 64) {
         if (flags & LX_O_CLOEXEC)
             lx.cloexec |= 1UL << fd;
@@ -286,8 +341,7 @@ static long l_openat(ARGS)
     long r = get_path(b, p);
     if (r < 0)
         return r;
-    if (!dir_ok(a, p))
-        return -LX_ENOTSUP;
+    AT_PATH(a, p);
     return do_open(p, c, d);
 }
 
@@ -299,6 +353,7 @@ static long l_close(ARGS)
         return err();
     if (a < 64)
         lx.cloexec &= ~(1UL << a);
+    nb_set((int)a, 0);
     return 0;
 }
 
@@ -378,7 +433,12 @@ static long stat_fd(int fd, uint64_t out)
     return 0;
 }
 
+static long stat_path2(const char *p, uint64_t out, int nofollow);
 static long stat_path(const char *p, uint64_t out)
+{
+    return stat_path2(p, out, 0);
+}
+static long stat_path2(const char *p, uint64_t out, int nofollow)
 {
     if (!lx_ok(out, sizeof(struct lx_stat), 1))
         return -LX_EFAULT;
@@ -390,7 +450,7 @@ static long stat_path(const char *p, uint64_t out)
         fill_stat(&st, OF_CONSOLE, (struct lx_stat *)out);
         return 0;
     }
-    if (stat(p, &st) < 0)
+    if ((nofollow ? lstat(p, &st) : stat(p, &st)) < 0)
         return err();
     fill_stat(&st, S_ISDIR(st.st_mode) ? OF_DIR : OF_FILE, (struct lx_stat *)out);
     return 0;
@@ -410,6 +470,15 @@ static long l_stat(ARGS)
     return r < 0 ? r : stat_path(p, b);
 }
 
+static long l_lstat(ARGS)
+{
+    UNUSED;
+    char p[PATH_MAX];
+    long r = get_path(a, p);
+    return r < 0 ? r : stat_path2(p, b, 1);
+}
+
+#define LX_AT_SYMLINK_NOFOLLOW 0x100
 static long l_newfstatat(ARGS)
 {
     UNUSED;
@@ -424,9 +493,8 @@ static long l_newfstatat(ARGS)
     long r = get_path(b, p);
     if (r < 0)
         return r;
-    if (!dir_ok(a, p))
-        return -LX_ENOTSUP;
-    return stat_path(p, c);
+    AT_PATH(a, p);
+    return stat_path2(p, c, (d & LX_AT_SYMLINK_NOFOLLOW) != 0);
 }
 
 /* access and faccessat: existence only (no permissions). p is our copy. */
@@ -453,8 +521,7 @@ static long l_faccessat(ARGS)
     long r = get_path(b, p);
     if (r < 0)
         return r;
-    if (!dir_ok(a, p))
-        return -LX_ENOTSUP;
+    AT_PATH(a, p);
     return access_path(p);
 }
 
@@ -464,6 +531,7 @@ static long l_dup(ARGS)
     int r = dup((int)a);
     if (r < 0)
         return err();
+    nb_set(r, nb_of(a));
     if (r < 64)
         lx.cloexec &= ~(1UL << r);
     return r;
@@ -483,6 +551,7 @@ static long l_dup3(ARGS)
     int r = dup2((int)a, (int)b);
     if (r < 0)
         return err();
+    nb_set(r, nb_of(a));
     if (r < 64) {
         if (c & LX_O_CLOEXEC)
             lx.cloexec |= 1UL << r;
@@ -510,6 +579,8 @@ static long l_pipe2(ARGS)
     int fds[2];
     if (pipe(fds) < 0)
         return err();
+    for (int i = 0; i < 2; i++)
+        nb_set(fds[i], (b & LX_O_NONBLOCK) != 0);
     for (int i = 0; i < 2; i++)
         if (fds[i] < 64) {
             if (b & LX_O_CLOEXEC)
@@ -558,6 +629,7 @@ static long l_fcntl(ARGS)
             int r = dup2((int)a, fd);
             if (r < 0)
                 return err();
+            nb_set(fd, nb_of(a));
             if (b == F_DUPFD_CLOEXEC)
                 lx.cloexec |= 1UL << fd;
             else
@@ -576,8 +648,12 @@ static long l_fcntl(ARGS)
         }
         return 0;
     case F_GETFL:
-        return t == OF_PIPE_R ? O_RDONLY : t == OF_PIPE_W ? O_WRONLY : O_RDWR;
-    case F_SETFL:
+        return (t == OF_PIPE_R   ? O_RDONLY
+                : t == OF_PIPE_W ? O_WRONLY
+                                 : O_RDWR) |
+               (nb_of(a) ? LX_O_NONBLOCK : 0);
+    case F_SETFL: /* (O_NONBLOCK kept; O_APPEND and the rest: as they were) */
+        nb_set((int)a, (c & LX_O_NONBLOCK) != 0);
         return 0;
     case F_GETLK:
     case F_SETLK:
@@ -645,6 +721,19 @@ static long l_getdents64(ARGS)
     return (long)used;
 }
 
+/* The path directory descriptor fd was opened with: 0, or -EBADF (not
+ * open), -ENOTDIR (not a directory). */
+static long dirfd_path(int fd, char *out)
+{
+    int t = fd_type(fd);
+    if (t < 0)
+        return -LX_EBADF;
+    if (t != OF_DIR || fd >= NOFILE || !dirs[fd].used)
+        return -LX_ENOTDIR;
+    strcpy(out, dirs[fd].path);
+    return 0;
+}
+
 /* openat's wrapper for directories: remembers the path. */
 void lx_forget_dirs(void)
 {
@@ -658,6 +747,7 @@ static long l_openat_dir(ARGS)
     if (fd >= 0 && fd < NOFILE && fd_type((int)fd) == OF_DIR) {
         char p[PATH_MAX];
         get_path(b, p);
+        at_path(a, p); /* (it worked for the open) */
         if (p[0] != '/') {
             char cwd[PATH_MAX];
             getcwd(cwd, sizeof cwd);
@@ -736,19 +826,27 @@ static long l_unlink(ARGS)
     UNUSED;
     return path_op(a, unlink);
 }
+/* path_op for an *at call: the path after directory descriptor dirfd. */
+static long path_op_at(uint64_t dirfd, uint64_t p, int (*fn)(const char *))
+{
+    char path[PATH_MAX];
+    long r = get_path(p, path);
+    if (r < 0)
+        return r;
+    AT_PATH(dirfd, path);
+    return fn(path) < 0 ? err() : 0;
+}
 static long l_mkdirat(ARGS)
 {
     UNUSED;
-    if ((int)a != LX_AT_FDCWD)
-        return -LX_ENOTSUP;
-    return path_op(b, do_mkdir);
+    return path_op_at(a, b, do_mkdir);
 }
 static long l_unlinkat(ARGS)
 {
     UNUSED;
-    if ((int)a != LX_AT_FDCWD)
-        return -LX_ENOTSUP;
-    return path_op(b, c & LX_AT_REMOVEDIR ? rmdir : unlink);
+    if (c & ~(uint64_t)LX_AT_REMOVEDIR)
+        return -LX_EINVAL;
+    return path_op_at(a, b, c & LX_AT_REMOVEDIR ? rmdir : unlink);
 }
 
 static long l_rename(ARGS)
@@ -769,8 +867,8 @@ static long l_renameat(ARGS)
     long r = get_path(b, from);
     if (r < 0 || (r = get_path(d, to)) < 0)
         return r;
-    if (!dir_ok(a, from) || !dir_ok(c, to))
-        return -LX_ENOTSUP;
+    AT_PATH(a, from);
+    AT_PATH(c, to);
     if (e)
         return -LX_EINVAL;
     return rename(from, to) < 0 ? err() : 0;
@@ -784,8 +882,7 @@ static long exists(uint64_t p, uint64_t dirfd)
     long r = get_path(p, path);
     if (r < 0)
         return r;
-    if (!dir_ok(dirfd, path))
-        return -LX_ENOTSUP;
+    AT_PATH(dirfd, path);
     struct stat st;
     return stat(path, &st) < 0 ? err() : 0;
 }
@@ -795,8 +892,7 @@ static long do_chmod(uint64_t p, uint64_t dirfd, uint64_t mode)
     long r = get_path(p, path);
     if (r < 0)
         return r;
-    if (!dir_ok(dirfd, path))
-        return -LX_ENOTSUP;
+    AT_PATH(dirfd, path);
     return chmod(path, (int)(mode & 07777)) < 0 ? err() : 0;
 }
 static long l_chmod(ARGS)
@@ -851,11 +947,10 @@ static long do_chown(uint64_t p, uint64_t dirfd, uint64_t uid, uint64_t gid)
     long r = get_path(p, path);
     if (r < 0)
         return r;
-    if (!dir_ok(dirfd, path))
-        return -LX_ENOTSUP;
+    AT_PATH(dirfd, path);
     return chown(path, (uid_t)uid, (gid_t)gid) < 0 ? err() : 0;
 }
-static long l_chown(ARGS) /* and lchown: there are no symbolic links */
+static long l_chown(ARGS) /* and lchown: links have no owner of their own here */
 {
     UNUSED;
     return do_chown(a, (uint64_t)LX_AT_FDCWD, b, c);
@@ -891,36 +986,98 @@ static long l_fchown(ARGS)
     UNUSED;
     return fd_type((int)a) < 0 ? -LX_EBADF : 0;
 }
+/* symlink(target, linkpath), symlinkat(target, dirfd, linkpath): lib/unix's
+ * symbolic links (the target is kept as given). */
+static long do_symlink(uint64_t target, uint64_t dirfd, uint64_t linkpath)
+{
+    char t[PATH_MAX], p[PATH_MAX];
+    long r = get_path(target, t);
+    if (r < 0 || (r = get_path(linkpath, p)) < 0)
+        return r;
+    AT_PATH(dirfd, p);
+    return symlink(t, p) < 0 ? err() : 0;
+}
 static long l_symlink(ARGS)
 {
     UNUSED;
-    return -LX_EPERM; /* the file system has no symbolic links */
+    return do_symlink(a, (uint64_t)LX_AT_FDCWD, b);
+}
+static long l_symlinkat(ARGS)
+{
+    UNUSED;
+    return do_symlink(a, b, c);
+}
+
+/* link(old, new), linkat(olddirfd, old, newdirfd, new, flags): hard links
+ * (AT_SYMLINK_FOLLOW makes the name of the link's target). */
+#define LX_AT_SYMLINK_FOLLOW 0x400
+static long do_link(uint64_t odir, uint64_t op, uint64_t ndir, uint64_t np, uint64_t flags)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+    long r = get_path(op, a);
+    if (r < 0 || (r = get_path(np, b)) < 0)
+        return r;
+    if (flags & ~(uint64_t)LX_AT_SYMLINK_FOLLOW)
+        return -LX_EINVAL;
+    AT_PATH(odir, a);
+    AT_PATH(ndir, b);
+    if (flags & LX_AT_SYMLINK_FOLLOW) {
+        char t[PATH_MAX];
+        ssize_t n = readlink(a, t, sizeof t - 1);
+        if (n > 0 && t[0] == '/') { /* (relative targets: the link's own name) */
+            t[n] = 0;
+            strcpy(a, t);
+        }
+    }
+    return link(a, b) < 0 ? err() : 0;
+}
+static long l_link(ARGS)
+{
+    UNUSED;
+    return do_link((uint64_t)LX_AT_FDCWD, a, (uint64_t)LX_AT_FDCWD, b, 0);
+}
+static long l_linkat(ARGS)
+{
+    UNUSED;
+    return do_link(a, b, c, d, e);
+}
+
+/* readlink(path, buf, size), readlinkat(dirfd, path, buf, size): the
+ * target, no NUL, cut at size; /proc/self/exe names the running image. */
+static long do_readlink(uint64_t dirfd, uint64_t path, uint64_t buf, uint64_t size)
+{
+    char p[PATH_MAX];
+    long r = get_path(path, p);
+    if (r < 0)
+        return r;
+    AT_PATH(dirfd, p);
+    if ((int64_t)size <= 0)
+        return -LX_EINVAL;
+    char t[PATH_MAX];
+    if (strcmp(p, "/proc/self/exe") == 0) {
+        strcpy(t, lx.exe);
+        r = (long)strlen(t);
+    } else if ((r = readlink(p, t, sizeof t)) < 0) {
+        return err();
+    }
+    if ((uint64_t)r > size)
+        r = (long)size;
+    if (!lx_ok(buf, (uint64_t)r, 1))
+        return -LX_EFAULT;
+    memcpy((void *)buf, t, (size_t)r);
+    return r;
 }
 
 static long l_readlink(ARGS)
 {
     UNUSED;
-    char p[PATH_MAX];
-    long r = get_path(a, p);
-    if (r < 0)
-        return r;
-    if (strcmp(p, "/proc/self/exe") != 0) {
-        struct stat st;
-        return stat(p, &st) < 0 ? err() : -LX_EINVAL;
-    }
-    size_t n = strlen(lx.exe);
-    if (n > c)
-        n = c;
-    if (!lx_ok(b, n, 1))
-        return -LX_EFAULT;
-    memcpy((void *)b, lx.exe, n);
-    return (long)n;
+    return do_readlink((uint64_t)LX_AT_FDCWD, a, b, c);
 }
 
 static long l_readlinkat(ARGS)
 {
     UNUSED;
-    return l_readlink(b, c, d, 0, 0, 0, f);
+    return do_readlink(a, b, c, d);
 }
 
 /* ioctl: the console is a terminal (a fixed termios, 80x24); anything else
@@ -1058,26 +1215,215 @@ struct lx_pollfd {
     int fd;
     short events, revents;
 };
-/* poll: lib/unix has no readiness query; every descriptor polled is
- * reported ready for what was asked (a read that follows then waits). */
+#define POLLIN   0x01
+#define POLLPRI  0x02
+#define POLLOUT  0x04
+#define POLLERR  0x08
+#define POLLHUP  0x10
+#define POLLNVAL 0x20
+
+static uint64_t tsc_of_ns(uint64_t ns);
+/* alarm and setitimer(ITIMER_REAL): when SIGALRM is due (TSC; 0: none),
+ * and its period. lib/unix's waits wake by then (unix_wake_tsc). */
+static uint64_t alarm_tsc, alarm_period;
+static void wake_by(uint64_t tsc);
+static int lx_intr(void);
+/* The mask to restore when the handler a wait let in returns (rt_sigsuspend,
+ * ppoll, pselect6), ~0: none. */
+static uint64_t suspend_old = ~0UL;
+
+/* poll's core: p[0..n) in our memory, timeout in ns (-1: none). Each round
+ * asks lib/unix (fd_poll) for the readiness of every descriptor, arming
+ * the wake-ups (a pipe's waiter masks, the console's interrupt) before the
+ * check so that nothing that happens between check and sleep is missed;
+ * then sleeps in unix_block until one of them rings, a signal comes or the
+ * time is up. */
+static long poll_wait(struct lx_pollfd *p, uint64_t n, int64_t timeout_ns)
+{
+    uint64_t until = timeout_ns > 0 ? __builtin_ia32_rdtsc() + tsc_of_ns((uint64_t)timeout_ns) : 0;
+    for (;;) {
+        long ready = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            p[i].revents = 0;
+            if (p[i].fd < 0)
+                continue;
+            int ev = p[i].events & (POLLIN | POLLOUT);
+            p[i].revents = (short)(fd_poll(p[i].fd, ev, timeout_ns != 0) &
+                                   (ev | POLLERR | POLLHUP | POLLNVAL));
+            ready += p[i].revents != 0;
+        }
+        if (ready || timeout_ns == 0 || (until && __builtin_ia32_rdtsc() >= until))
+            return ready;
+        if (lx_intr())
+            return -LX_EINTR;
+        wake_by(until);
+        unix_block(); /* a ring, a key, a child, a signal, or the time */
+        wake_by(0);
+    }
+}
+
+/* poll(fds, nfds, timeout_ms) */
 static long l_poll(ARGS)
 {
     UNUSED;
-    if (b > NOFILE * 4 || !lx_ok(a, b * sizeof(struct lx_pollfd), 1))
+    if (b > 4096)
+        return -LX_EINVAL;
+    if (!lx_ok(a, b * sizeof(struct lx_pollfd), 1))
         return -LX_EFAULT;
-    struct lx_pollfd *p = (struct lx_pollfd *)a;
-    long n = 0;
-    for (uint64_t i = 0; i < b; i++) {
-        p[i].revents = 0;
-        if (p[i].fd < 0)
-            continue;
-        if (fd_type(p[i].fd) < 0)
-            p[i].revents = 0x20; /* POLLNVAL */
-        else
-            p[i].revents = p[i].events & 0x5; /* POLLIN | POLLOUT */
-        n += p[i].revents != 0;
+    int64_t ms = (int)c;
+    return poll_wait((struct lx_pollfd *)a, b, ms < 0 ? -1 : ms * 1000000);
+}
+
+/* A timespec of the program's in ns: -1 for NULL; on failure *r < 0. */
+static int64_t get_timespec(uint64_t ts, long *r)
+{
+    *r = 0;
+    if (!ts)
+        return -1;
+    if (!lx_ok(ts, 16, 0)) {
+        *r = -LX_EFAULT;
+        return 0;
     }
-    return n;
+    int64_t sec = ((const int64_t *)ts)[0], ns = ((const int64_t *)ts)[1];
+    if (sec < 0 || ns < 0 || ns >= 1000000000) {
+        *r = -LX_EINVAL;
+        return 0;
+    }
+    if (sec > 100000000)
+        sec = 100000000; /* (years: as good as none) */
+    return sec * 1000000000 + ns;
+}
+
+/* The signal mask for the time of a wait (ppoll, pselect6): set; the old
+ * one comes back after, or with the handler's rt_sigreturn on EINTR. */
+static long with_mask(uint64_t set, uint64_t size, uint64_t *old)
+{
+    *old = ~0UL;
+    if (!set)
+        return 0;
+    if (size != 8)
+        return -LX_EINVAL;
+    if (!lx_ok(set, 8, 0))
+        return -LX_EFAULT;
+    *old = lx.sigmask;
+    lx.sigmask = *(const uint64_t *)set & ~((1UL << 8) | (1UL << 18)); /* (not KILL, STOP) */
+    return 0;
+}
+static void mask_back(uint64_t old, long r)
+{
+    if (old == ~0UL)
+        return;
+    if (r == -LX_EINTR)
+        suspend_old = old;
+    else
+        lx.sigmask = old;
+}
+
+/* ppoll(fds, nfds, timeout_ts, sigmask, sigsetsize) */
+static long l_ppoll(ARGS)
+{
+    UNUSED;
+    if (b > 4096)
+        return -LX_EINVAL;
+    if (!lx_ok(a, b * sizeof(struct lx_pollfd), 1))
+        return -LX_EFAULT;
+    long r;
+    int64_t ns = get_timespec(c, &r);
+    uint64_t old;
+    if (r < 0 || (r = with_mask(d, e, &old)) < 0)
+        return r;
+    r = poll_wait((struct lx_pollfd *)a, b, ns);
+    mask_back(old, r);
+    return r;
+}
+
+/* select's core: the three fd_sets (bitmaps of nfds bits, or 0) become
+ * pollfds and back. Descriptors at or above NOFILE cannot be open: EBADF. */
+static long select_wait(uint64_t nfds, uint64_t rs, uint64_t ws, uint64_t xs, int64_t ns)
+{
+    if ((int)nfds < 0)
+        return -LX_EINVAL;
+    if ((int)nfds > 1024) /* (as Linux: no more than the descriptors there can be) */
+        nfds = 1024;
+    nfds = (uint32_t)nfds;
+    uint64_t bytes = (nfds + 63) / 64 * 8;
+    uint64_t sets[3] = {rs, ws, xs};
+    for (int k = 0; k < 3; k++)
+        if (sets[k] && !lx_ok(sets[k], bytes, 1))
+            return -LX_EFAULT;
+    struct lx_pollfd p[NOFILE];
+    uint64_t n = 0;
+    for (uint64_t fd = 0; fd < nfds; fd++) {
+        short ev = 0;
+        for (int k = 0; k < 3; k++)
+            if (sets[k] && (((const uint64_t *)sets[k])[fd / 64] >> (fd % 64) & 1))
+                ev |= k == 0 ? POLLIN : k == 1 ? POLLOUT : POLLPRI;
+        if (!ev)
+            continue;
+        if (fd >= NOFILE || fd_type((int)fd) < 0)
+            return -LX_EBADF;
+        p[n].fd = (int)fd;
+        p[n].events = ev;
+        n++;
+    }
+    long r = poll_wait(p, n, ns);
+    if (r < 0)
+        return r;
+    for (int k = 0; k < 3; k++)
+        if (sets[k])
+            memset((void *)sets[k], 0, bytes);
+    long count = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        int fd = p[i].fd;
+        short re = p[i].revents;
+        /* (as Linux: a hang-up or an error reads as ready) */
+        int in = (p[i].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR));
+        int out = (p[i].events & POLLOUT) && (re & (POLLOUT | POLLERR));
+        if (in)
+            ((uint64_t *)rs)[fd / 64] |= 1UL << (fd % 64);
+        if (out)
+            ((uint64_t *)ws)[fd / 64] |= 1UL << (fd % 64);
+        count += in + out;
+    }
+    return count;
+}
+
+/* select(nfds, readfds, writefds, exceptfds, timeout_tv) */
+static long l_select(ARGS)
+{
+    UNUSED;
+    int64_t ns = -1;
+    if (e) {
+        if (!lx_ok(e, 16, 1))
+            return -LX_EFAULT;
+        int64_t sec = ((const int64_t *)e)[0], us = ((const int64_t *)e)[1];
+        if (sec < 0 || us < 0)
+            return -LX_EINVAL;
+        sec += us / 1000000; /* (Linux takes microseconds past a second) */
+        us %= 1000000;
+        ns = (sec > 100000000 ? 100000000 : sec) * 1000000000 + us * 1000;
+    }
+    return select_wait(a, b, c, d, ns);
+}
+
+/* pselect6(nfds, readfds, writefds, exceptfds, timeout_ts, {sigmask, size}) */
+static long l_pselect6(ARGS)
+{
+    UNUSED;
+    long r;
+    int64_t ns = get_timespec(e, &r);
+    if (r < 0)
+        return r;
+    uint64_t old = ~0UL;
+    if (g) {
+        if (!lx_ok(g, 16, 0))
+            return -LX_EFAULT;
+        if ((r = with_mask(((const uint64_t *)g)[0], ((const uint64_t *)g)[1], &old)) < 0)
+            return r;
+    }
+    r = select_wait(a, b, c, d, ns);
+    mask_back(old, r);
+    return r;
 }
 
 static long l_sendfile(ARGS)
@@ -1114,6 +1460,19 @@ static long l_brk(ARGS)
 static uint32_t perms_of(uint64_t prot)
 {
     return (prot & PROT_WRITE ? MMU_W : 0) | (prot & PROT_EXEC ? MMU_X : 0);
+}
+
+/* MAP_SHARED | MAP_ANONYMOUS: a System V segment of lib/unix's (shmget,
+ * shmat: the same address in every process, kept across fork), removed at
+ * once so that it goes with its last detach (munmap, exit). */
+static long mmap_shared_anon(uint64_t len)
+{
+    int id = shmget(IPC_PRIVATE, len, 0600);
+    if (id < 0)
+        return -LX_ENOMEM;
+    void *p = shmat(id, NULL, 0);
+    shmctl(id, IPC_RMID, NULL);
+    return p == (void *)-1 ? -LX_ENOMEM : (long)p;
 }
 
 #define MAP_PRIVATE 2
@@ -1157,6 +1516,8 @@ static long l_mmap(ARGS)
             return -LX_ENODEV; /* pipes, the console, /dev/null... */
     }
     uint64_t va;
+    if ((d & MAP_SHARED) && (d & MAP_ANONYMOUS) && !(d & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+        return mmap_shared_anon(len);
     if (d & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (!lx_range(a, len))
             return d & MAP_FIXED ? -LX_EINVAL : -LX_ENOMEM;
@@ -1192,6 +1553,8 @@ static long l_munmap(ARGS)
     UNUSED;
     if ((a & 4095) || b == 0)
         return -LX_EINVAL;
+    if (a >= SHM_ARENA_VA && a < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL)
+        return shmdt((const void *)a) < 0 ? -LX_EINVAL : 0; /* (the whole segment) */
     return lx_unmap(a, b);
 }
 
@@ -1379,7 +1742,9 @@ static long l_clone(ARGS)
         return err();
     if (pid == 0) {
         child_env();
-        pending = 0; /* (a child starts with none) */
+        pending = 0;                  /* (a child starts with no signals pending ...) */
+        alarm_tsc = alarm_period = 0; /* (... and no timer) */
+        unix_wake_tsc = 0;
         job_child = 1;
         children_ended = 0;
         if (a & CLONE_CHILD_SETTID)
@@ -1455,39 +1820,62 @@ static long l_wait4(ARGS)
     return r;
 }
 
+static int kill_code; /* si_code of a signal to oneself: SI_USER, or SI_TKILL (tkill) */
+static int raise_info(int sig, int code, int pid, int status);
+
+/* kill(pid, sig): to oneself, at once (a handler runs as the call
+ * returns); to another process through lib/unix's process table
+ * (unix_sigsend), where its own personality takes it (si_pid: us), a
+ * parent's signal to its child included. SIGKILL to a child deletes its env
+ * (lib/unix's kill: it cannot be caught). pid 0, -1 and -pgrp: ourselves,
+ * or the group's members this process knows (setpgid). */
 static long l_kill(ARGS)
 {
     UNUSED;
-    int pid = (int)a, sig = (int)b;
+    int pid = (int)a, sig = (int)b, code = kill_code;
+    kill_code = 0;
     if (sig < 0 || sig > 64)
         return -LX_EINVAL;
-    if (pid <= 0)
-        pid = pid == 0 || pid == -1 ? getpid() : -pid;
-    if (sig == 0) {
-        struct proc_info pi;
+    if (pid < -1) { /* a process group: its members we made, and its leader */
+        long r = -LX_ESRCH;
         for (int i = 0; i < NPROC; i++)
-            if (proc_get(i, &pi) == 0 && pi.state == PROC_RUNNING && pi.pid == pid)
-                return 0;
-        return -LX_ESRCH;
+            if (groups[i].pid && groups[i].pgid == -pid && groups[i].pid != -pid &&
+                l_kill((uint64_t)groups[i].pid, b, 0, 0, 0, 0, f) == 0)
+                r = 0;
+        long l = l_kill((uint64_t)-pid, b, 0, 0, 0, 0, f);
+        return l == 0 ? 0 : r;
+    }
+    if (pid <= 0)
+        pid = getpid();
+    if (sig == 0 || pid != getpid()) {
+        struct proc_info pi;
+        int found = 0;
+        for (int i = 0; i < NPROC && !found; i++)
+            found = proc_get(i, &pi) == 0 && pi.state == PROC_RUNNING && pi.pid == pid;
+        if (!found)
+            return -LX_ESRCH;
+        if (sig == 0)
+            return 0;
     }
     if (pid == getpid()) {
-        if (!lx_signal(sig))
+        if (!raise_info(sig, code, getpid(), 0))
             unix_die(sig); /* the default action */
         return 0;
     }
-    if (sig != SIGKILL && sig != SIGTERM && sig != SIGINT)
-        sig = SIGTERM;
-    return kill(pid, sig) < 0 ? err() : 0;
+    if (sig == SIGKILL)
+        return kill(pid, sig) < 0 ? err() : 0;
+    return unix_sigsend(pid, sig) < 0 ? err() : 0;
 }
 
 /* tkill(tid, sig) and tgkill(tgid, tid, sig): a process has one thread,
  * whose tid is its pid (set_tid_address, gettid): a signal for a thread is
- * a signal for its process, sent as kill does. */
+ * a signal for its process, sent as kill does (si_code SI_TKILL). */
 static long l_tkill(ARGS)
 {
     UNUSED;
     if ((int)a <= 0)
         return -LX_EINVAL;
+    kill_code = -6;
     return l_kill((uint64_t)(int)a, b, 0, 0, 0, 0, f);
 }
 
@@ -1498,6 +1886,7 @@ static long l_tgkill(ARGS)
         return -LX_EINVAL;
     if ((int)a != (int)b) /* no thread b in group a */
         return -LX_ESRCH;
+    kill_code = -6;
     return l_kill((uint64_t)(int)b, c, 0, 0, 0, 0, f);
 }
 
@@ -1604,6 +1993,21 @@ static long l_prctl(ARGS)
 #define SIGURG       23
 #define SIGWINCH     28
 
+#define SA_RESTART 0x10000000
+#define SIGALRM    14
+#define SI_USER    0
+#define SI_KERNEL  0x80
+#define SI_TKILL   (-6)
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
+/* What the handler of each pending signal is told (siginfo): si_code, and
+ * si_pid with si_status, or si_addr. */
+static struct {
+    int code, pid, status;
+    uint64_t addr;
+} sinfo[65];
+
 int lx_signal(int sig)
 {
     if (sig < 1 || sig > 64)
@@ -1614,6 +2018,22 @@ int lx_signal(int sig)
     if (h == SIG_DFL)
         return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
     pending |= 1UL << (sig - 1);
+    /* (sent by another process, lib/unix's hook says who; else ourselves) */
+    sinfo[sig].code = SI_USER;
+    sinfo[sig].pid = unix_sig_sender ? unix_sig_sender : getpid();
+    sinfo[sig].status = 0;
+    sinfo[sig].addr = 0;
+    return 1;
+}
+
+/* A signal with its siginfo; 0 if its default action ends the process. */
+static int raise_info(int sig, int code, int pid, int status)
+{
+    if (!lx_signal(sig))
+        return 0;
+    sinfo[sig].code = code;
+    sinfo[sig].pid = pid;
+    sinfo[sig].status = status;
     return 1;
 }
 
@@ -1636,8 +2056,13 @@ struct lx_sigframe {
     struct lx_ucontext uc;
     struct {
         int32_t signo, errno_, code, pad;
-        int32_t pid, uid;
-        uint8_t rest[104];
+        union {
+            struct {
+                int32_t pid, uid, status; /* kill, SIGCHLD */
+            };
+            uint64_t addr; /* SIGSEGV */
+        };
+        uint8_t rest[96];
     } info;
 };
 _Static_assert(sizeof(struct lx_sigcontext) == 256, "sigcontext");
@@ -1653,35 +2078,67 @@ static void check_sigchld(void)
 {
     if (lx.sig[SIGCHLD].handler > SIG_IGN) {
         int ended = unix_children_ended();
-        if (ended > children_ended)
-            pending |= 1UL << (SIGCHLD - 1);
+        pid_t pid;
+        int st;
+        if (ended > children_ended && unix_ended_child(&pid, &st))
+            raise_info(SIGCHLD, WIFSIGNALED(st) ? CLD_KILLED : CLD_EXITED, pid,
+                       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
         children_ended = ended;
     }
 }
 
-/* rt_sigsuspend's mask to restore after the handler (-1: none). */
-static uint64_t suspend_old = ~0UL;
-
-static void deliver(struct upcall_frame *f)
+static uint64_t tsc_of_ns(uint64_t ns)
 {
-    uint64_t ready = pending & ~lx.sigmask;
-    if (!ready)
+    uint64_t per_ms = exo_info->tsc_per_ms ? exo_info->tsc_per_ms : 1000000;
+    return ns / 1000000 * per_ms + ns % 1000000 * per_ms / 1000000;
+}
+
+/* Waits wake by tsc (0: only the alarm) or the alarm, whichever first. */
+static void wake_by(uint64_t tsc)
+{
+    unix_wake_tsc = tsc && (!alarm_tsc || tsc < alarm_tsc) ? tsc : alarm_tsc;
+}
+
+static void check_alarm(void)
+{
+    if (!alarm_tsc || __builtin_ia32_rdtsc() < alarm_tsc)
         return;
-    int sig = __builtin_ctzl(ready) + 1;
-    pending &= ~(1UL << (sig - 1));
+    alarm_tsc = alarm_period ? __builtin_ia32_rdtsc() + alarm_period : 0;
+    wake_by(0);
+    if (!raise_info(SIGALRM, SI_KERNEL, 0, 0))
+        unix_die(SIGALRM); /* the default action */
+}
+
+/* lib/unix's unix_intr_hook: a wait ends with EINTR when a signal with a
+ * handler is due (a child's end, the alarm, one another process sent). */
+static int lx_intr(void)
+{
+    check_alarm();
+    check_sigchld();
+    return (pending & ~lx.sigmask) != 0;
+}
+
+/* The call that returned -EINTR and is restarted after a handler with
+ * SA_RESTART (read, write, wait4 ...), or -1. */
+static long restart_nr = -1;
+
+/* Builds the rt_sigframe for sig on the program's stack and sends f to
+ * its handler; fpu_src is the program's x87/SSE state. */
+static void enter_handler(struct upcall_frame *f, int sig, const void *fpu_src)
+{
     struct lx_sigaction *sa = &lx.sig[sig];
-    if (sa->handler == SIG_DFL || sa->handler == SIG_IGN) { /* changed meanwhile */
-        if (!lx_signal(sig))
-            unix_die(sig);
-        return;
+    if (restart_nr >= 0 && (sa->flags & SA_RESTART)) {
+        f->rax = (uint64_t)restart_nr; /* the syscall instruction again */
+        f->rip -= 2;
     }
+    restart_nr = -1;
     uint64_t sp = f->rsp - 128; /* the red zone */
     sp = (sp - 512) & ~63UL;
     uint64_t fpu = sp;
     sp = ((sp - sizeof(struct lx_sigframe)) & ~15UL) - 8; /* as if called */
     if (!(sa->flags & SA_RESTORER) || !lx_ok(sp, f->rsp - sp, 1))
         unix_die(SIGSEGV); /* no way to run it: as Linux, SIGSEGV */
-    memcpy((void *)fpu, SAVED_FPU(f), 512);
+    memcpy((void *)fpu, fpu_src, 512);
     struct lx_sigframe *fr = (struct lx_sigframe *)sp;
     memset(fr, 0, sizeof *fr);
     fr->pretcode = sa->restorer;
@@ -1699,7 +2156,13 @@ static void deliver(struct upcall_frame *f)
     fr->uc.sigmask = back;
     fr->uc.ss_flags = 2; /* SS_DISABLE */
     fr->info.signo = sig;
-    fr->info.pid = getpid();
+    fr->info.code = sinfo[sig].code;
+    if (sig == SIGSEGV && sinfo[sig].code > 0) {
+        fr->info.addr = sinfo[sig].addr;
+    } else {
+        fr->info.pid = sinfo[sig].pid;
+        fr->info.status = sinfo[sig].status;
+    }
     lx.sigmask |= sa->mask | (sa->flags & SA_NODEFER ? 0 : 1UL << (sig - 1));
     f->rip = sa->handler;
     f->rsp = sp;
@@ -1711,6 +2174,56 @@ static void deliver(struct upcall_frame *f)
         memset(sa, 0, sizeof *sa);
 }
 
+static void deliver(struct upcall_frame *f)
+{
+    uint64_t ready = pending & ~lx.sigmask;
+    if (!ready)
+        return;
+    int sig = __builtin_ctzl(ready) + 1;
+    pending &= ~(1UL << (sig - 1));
+    struct lx_sigaction *sa = &lx.sig[sig];
+    if (sa->handler == SIG_DFL || sa->handler == SIG_IGN) { /* changed meanwhile */
+        if (!lx_signal(sig))
+            unix_die(sig);
+        return;
+    }
+    enter_handler(f, sig, SAVED_FPU(f));
+}
+
+/* lib/unix's fault hook: a page fault (or #GP) of the program that nothing
+ * resolves is its SIGSEGV: to its handler if it has one and does not block
+ * it (si_addr the address, si_code SEGV_MAPERR or SEGV_ACCERR), else the
+ * process ends as before. A fault of the personality itself is not the
+ * program's. */
+static int lx_fault(struct upcall_frame *f)
+{
+    extern char __executable_start[], _end[];
+    uint8_t fpu[512] __attribute__((aligned(16)));
+    __asm__ volatile("fxsave64 %0" : "=m"(fpu));
+    if ((f->vector != 14 && f->vector != 13) || f->rip >= LX_TOP ||
+        (f->rip >= (uint64_t)__executable_start && f->rip < (uint64_t)_end))
+        return 0;
+    struct lx_sigaction *sa = &lx.sig[SIGSEGV];
+    if (sa->handler <= SIG_IGN || (lx.sigmask >> (SIGSEGV - 1) & 1))
+        return 0;
+    sinfo[SIGSEGV].code = f->vector == 13 ? SI_KERNEL : f->error & 1 ? 2 : 1;
+    sinfo[SIGSEGV].addr = f->vector == 13 ? 0 : f->addr;
+    restart_nr = -1;
+    uint64_t back = suspend_old;
+    suspend_old = ~0UL;
+    enter_handler(f, SIGSEGV, fpu);
+    suspend_old = back;
+    return 1;
+}
+
+void lx_signals_init(void)
+{
+    unix_signal_hook = lx_signal;
+    unix_intr_hook = lx_intr;
+    unix_fault_hook = lx_fault;
+    unix_linger = 1; /* (orphans outlive their parent, as on Linux) */
+}
+
 /* rt_sigsuspend(mask, 8): waits with mask until a signal is delivered
  * (its handler runs as the call returns -EINTR; the old mask comes back
  * with rt_sigreturn). pause is the same with the mask as it is. */
@@ -1718,12 +2231,8 @@ static long suspend(uint64_t mask)
 {
     uint64_t old = lx.sigmask;
     lx.sigmask = mask & ~((1UL << (SIGKILL - 1)) | (1UL << 18));
-    for (;;) {
-        check_sigchld();
-        if (pending & ~lx.sigmask)
-            break;
-        unix_block(); /* a child's end, a signal (lx_signal), any ring */
-    }
+    while (!lx_intr())
+        unix_block(); /* a child's end, a signal (lx_signal), the alarm, any ring */
     suspend_old = old;
     return -LX_EINTR;
 }
@@ -1965,38 +2474,147 @@ static long l_time(ARGS)
     return t;
 }
 
+/* Sleeps until the TSC reaches until, in unix_block (waking for the alarm
+ * and for signals): 0, or -EINTR when a handler is due (time left in *left,
+ * ns). */
+static long sleep_until(uint64_t until, uint64_t *left)
+{
+    for (;;) {
+        uint64_t now = __builtin_ia32_rdtsc();
+        if (now >= until)
+            return 0;
+        if (lx_intr()) {
+            uint64_t per_ms = exo_info->tsc_per_ms ? exo_info->tsc_per_ms : 1000000;
+            uint64_t t = until - now;
+            *left = t / per_ms * 1000000 + t % per_ms * 1000000 / per_ms;
+            return -LX_EINTR;
+        }
+        wake_by(until);
+        unix_block();
+        wake_by(0);
+    }
+}
+
 static long l_nanosleep(ARGS)
 {
     UNUSED;
-    if (!lx_ok(a, 16, 0))
+    long r;
+    int64_t ns = get_timespec(a, &r);
+    if (r < 0)
+        return r;
+    if (ns < 0)
         return -LX_EFAULT;
-    int64_t s = ((const int64_t *)a)[0], ns = ((const int64_t *)a)[1];
-    if (s < 0 || ns < 0 || ns >= 1000000000)
-        return -LX_EINVAL;
-    uint64_t us = (uint64_t)s * 1000000 + (uint64_t)ns / 1000;
-    while (us > 0) {
-        unsigned chunk = us > 1000000000UL ? 1000000000U : (unsigned)us;
-        usleep(chunk);
-        us -= chunk;
+    uint64_t left = 0;
+    r = sleep_until(__builtin_ia32_rdtsc() + tsc_of_ns((uint64_t)ns), &left);
+    if (r == -LX_EINTR && b && lx_ok(b, 16, 1)) {
+        ((uint64_t *)b)[0] = left / 1000000000;
+        ((uint64_t *)b)[1] = left % 1000000000;
     }
-    if (b && lx_ok(b, 16, 1))
-        memset((void *)b, 0, 16);
-    return 0;
+    return r;
 }
 
 static long l_clock_nanosleep(ARGS)
 {
     UNUSED;
-    if (b & 1) { /* TIMER_ABSTIME */
-        if (!lx_ok(c, 16, 0))
+    if (a > 11)
+        return -LX_EINVAL;
+    if (b & 1) { /* TIMER_ABSTIME (no time left is reported) */
+        long r;
+        int64_t want = get_timespec(c, &r);
+        if (r < 0)
+            return r;
+        if (want < 0)
             return -LX_EFAULT;
-        uint64_t want = ((const uint64_t *)c)[0] * 1000000000UL + ((const uint64_t *)c)[1];
-        uint64_t now = now_ns() + (a == 0 ? EPOCH * 1000000000UL : 0);
-        if (want > now)
-            usleep((unsigned)((want - now) / 1000));
-        return 0;
+        uint64_t now = now_ns() + (a == 0 ? EPOCH * 1000000000UL : 0), left;
+        if ((uint64_t)want <= now)
+            return 0;
+        return sleep_until(__builtin_ia32_rdtsc() + tsc_of_ns((uint64_t)want - now), &left);
     }
     return l_nanosleep(c, d, 0, 0, 0, 0, f);
+}
+
+/* ---- timers: alarm, setitimer and getitimer (ITIMER_REAL only) ---- */
+
+static uint64_t ns_of_tsc(uint64_t t)
+{
+    uint64_t per_ms = exo_info->tsc_per_ms ? exo_info->tsc_per_ms : 1000000;
+    return t / per_ms * 1000000 + t % per_ms * 1000000 / per_ms;
+}
+
+/* The timer's value and period (struct itimerval: 4 longs) into out. */
+static void itimer_get(int64_t *out)
+{
+    uint64_t now = __builtin_ia32_rdtsc();
+    uint64_t v = alarm_tsc ? (alarm_tsc > now ? ns_of_tsc(alarm_tsc - now) : 1000) : 0;
+    uint64_t p = ns_of_tsc(alarm_period);
+    out[0] = (int64_t)(p / 1000000000), out[1] = (int64_t)(p % 1000000000 / 1000);
+    out[2] = (int64_t)(v / 1000000000), out[3] = (int64_t)(v % 1000000000 / 1000);
+    if (v && !out[2] && !out[3])
+        out[3] = 1; /* (running: never reads as stopped) */
+}
+
+static void itimer_set(uint64_t value_ns, uint64_t period_ns)
+{
+    alarm_tsc = value_ns ? __builtin_ia32_rdtsc() + tsc_of_ns(value_ns) : 0;
+    alarm_period = value_ns ? tsc_of_ns(period_ns) : 0;
+    wake_by(0);
+}
+
+static long l_getitimer(ARGS)
+{
+    UNUSED;
+    if (a > 2)
+        return -LX_EINVAL;
+    if (!lx_ok(b, 32, 1))
+        return -LX_EFAULT;
+    if (a == 0)
+        itimer_get((int64_t *)b);
+    else
+        memset((void *)b, 0, 32); /* (virtual and profiling timers never run) */
+    return 0;
+}
+
+static long l_setitimer(ARGS)
+{
+    UNUSED;
+    if (a > 2)
+        return -LX_EINVAL;
+    if (b && !lx_ok(b, 32, 0))
+        return -LX_EFAULT;
+    if (c && !lx_ok(c, 32, 1))
+        return -LX_EFAULT;
+    if (a != 0) /* ITIMER_VIRTUAL, ITIMER_PROF: not kept */
+        return -LX_EINVAL;
+    int64_t v[4] = {0, 0, 0, 0};
+    if (b) {
+        memcpy(v, (const void *)b, 32);
+        if (v[0] < 0 || v[1] < 0 || v[1] >= 1000000 || v[2] < 0 || v[3] < 0 || v[3] >= 1000000)
+            return -LX_EINVAL;
+    }
+    if (c)
+        itimer_get((int64_t *)c);
+    if (b) {
+        uint64_t vs = (uint64_t)(v[2] > 100000000 ? 100000000 : v[2]);
+        uint64_t ps = (uint64_t)(v[0] > 100000000 ? 100000000 : v[0]);
+        itimer_set(vs * 1000000000 + (uint64_t)v[3] * 1000,
+                   ps * 1000000000 + (uint64_t)v[1] * 1000);
+    }
+    return 0;
+}
+
+/* alarm(seconds): SIGALRM then (0: none); the seconds the previous one had
+ * left, rounded to the nearest (at least 1 while it runs), as Linux. */
+static long l_alarm(ARGS)
+{
+    UNUSED;
+    int64_t old[4];
+    itimer_get(old);
+    long left = old[2] + (old[3] >= 500000);
+    if (!left && (old[2] || old[3]))
+        left = 1;
+    uint64_t sec = (uint32_t)a;
+    itimer_set(sec * 1000000000, 0);
+    return left;
 }
 
 static long l_sched_yield(ARGS)
@@ -2127,8 +2745,14 @@ static const struct {
     [3] = {"close", l_close},
     [4] = {"stat", l_stat},
     [5] = {"fstat", l_fstat},
-    [6] = {"lstat", l_stat},
+    [6] = {"lstat", l_lstat},
     [7] = {"poll", l_poll},
+    [23] = {"select", l_select},
+    [36] = {"getitimer", l_getitimer},
+    [37] = {"alarm", l_alarm},
+    [38] = {"setitimer", l_setitimer},
+    [270] = {"pselect6", l_pselect6},
+    [271] = {"ppoll", l_ppoll},
     [8] = {"lseek", l_lseek},
     [9] = {"mmap", l_mmap},
     [10] = {"mprotect", l_mprotect},
@@ -2171,6 +2795,7 @@ static const struct {
     [85] = {"creat", l_creat},
     [87] = {"unlink", l_unlink},
     [82] = {"rename", l_rename},
+    [86] = {"link", l_link},
     [88] = {"symlink", l_symlink},
     [89] = {"readlink", l_readlink},
     [76] = {"truncate", l_truncate},
@@ -2219,7 +2844,8 @@ static const struct {
     [262] = {"newfstatat", l_newfstatat},
     [263] = {"unlinkat", l_unlinkat},
     [264] = {"renameat", l_renameat},
-    [266] = {"symlinkat", l_symlink},
+    [265] = {"linkat", l_linkat},
+    [266] = {"symlinkat", l_symlinkat},
     [267] = {"readlinkat", l_readlinkat},
     [268] = {"fchmodat", l_fchmodat},
     [269] = {"faccessat", l_faccessat},
@@ -2259,9 +2885,14 @@ void lx_syscall(struct upcall_frame *f)
     if (lx.strace)
         printf(" = %ld\n", r);
     f->rax = (uint64_t)r;
+    check_alarm();
     check_sigchld();
+    /* Interrupted by a signal whose handler has SA_RESTART: these calls go
+     * again after it (the others return EINTR, as on Linux). */
+    restart_nr = r == -LX_EINTR && (nr <= 1 || nr == 19 || nr == 20 || nr == 61) ? (long)nr : -1;
     if (pending)
         deliver(f);
+    restart_nr = -1;
     /* The way back (entry.S, exo_resume) writes below the frame on our
      * stack: after a fork that stack is copy-on-write, and a fault in the
      * middle of exo_resume must not happen there. Break it now. */

@@ -40,6 +40,7 @@ typedef int pid_t;
 #define EXDEV        18 /* rename between /disk and the memory file system */
 #define ENAMETOOLONG 36
 #define ENOTEMPTY    39
+#define ELOOP        40 /* too many symbolic links in a path */
 extern int errno;
 
 /* wait statuses, as in POSIX */
@@ -96,6 +97,7 @@ typedef long off_t;
 #define S_IFMT      0170000
 #define S_IFDIR     0040000
 #define S_IFREG     0100000
+#define S_IFLNK     0120000
 #define S_ISDIR(m)  (((m)&S_IFMT) == S_IFDIR)
 #define S_ISREG(m)  (((m)&S_IFMT) == S_IFREG)
 #define NOFILE      32
@@ -115,6 +117,7 @@ struct dirent {
 };
 #define DT_REG 8
 #define DT_DIR 4
+#define DT_LNK 10
 typedef struct unix_dir DIR;
 
 int open(const char *path, int flags, ...);
@@ -125,6 +128,16 @@ off_t lseek(int fd, off_t off, int whence);
 int stat(const char *path, struct stat *st);
 int fstat(int fd, struct stat *st);
 int unlink(const char *path);
+/* Symbolic links: symlink makes path a link to target (any text, may
+ * dangle); paths through links are followed (at most 40 links: ELOOP) by
+ * every call but lstat, readlink, unlink and rename, which take the link
+ * itself as the last component. readlink gives the target, no NUL, at
+ * most n bytes (EINVAL: not a link). Not on /disk (EPERM). */
+int symlink(const char *target, const char *path);
+/* A second name (a hard link) for a file; EPERM for a directory. */
+int link(const char *from, const char *to);
+ssize_t readlink(const char *path, char *buf, size_t n);
+int lstat(const char *path, struct stat *st);
 /* rename replaces a file (or an empty directory) at to; chmod keeps the
  * mode, unenforced (the Linux personality's exec looks at it); truncate and
  * ftruncate (open for writing) cut a regular file or extend it with zeros. */

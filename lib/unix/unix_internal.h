@@ -21,12 +21,17 @@
 
 #define NOFILE_SYS 256 /* open file descriptions, system-wide */
 #define NPIPE      16
-#define TTY_BUF    1024 /* console input read ahead */
-#define PIPE_SIZE  2048 /* a pipe's ring (a power of two) */
+#define TTY_BUF    1024  /* console input read ahead */
+#define PIPE_ORDER 5     /* a pipe's ring is a block of 2^5 frames (128 KiB) ... */
+#define PIPE_SIZE  65536 /* ... holding 64 KiB of data, as Linux's (a power of two) */
 
 struct proc {
     int pid, ppid, state, status;
-    int pending; /* a signal sent by a process that is not the parent (acted on at slot start) */
+    /* Signals sent by other processes (bit sig - 1), and who sent the last:
+     * taken (U_SIGTAKE) and acted on at the end of a time slot and in
+     * waits (check_signals). */
+    uint64_t pending;
+    int sigfrom;
     uint32_t env_id; /* 0: forked, not bound to the server yet */
     char name[32];
     uint32_t uid, gid; /* credentials: inherited at fork, kept at exec; 0 is root */
@@ -47,7 +52,7 @@ struct ofile {
 };
 
 /* A pipe: its ends are counted here (the server's), its data is in a ring
- * on a page of its own (struct pipe_ring), a frame of the server's that
+ * on a block of its own (struct pipe_ring), frames of the server's that
  * only the processes holding an end map, writable, at UNIX_PIPE_VA (they
  * ask for it at their first read or write, U_PIPEMAP). The ends move the
  * data and ring each other without the server; the server counts ends,
@@ -66,8 +71,9 @@ struct pipe_ring {
     char pad[64 - 28];
     char buf[PIPE_SIZE];
 };
-_Static_assert(sizeof(struct pipe_ring) <= 4096, "a pipe's ring is a page");
-#define PIPE_RING(i) ((struct pipe_ring *)(UNIX_PIPE_VA + (uint64_t)(i)*4096))
+#define PIPE_STRIDE (4096UL << PIPE_ORDER)
+_Static_assert(sizeof(struct pipe_ring) <= PIPE_STRIDE, "a pipe's ring fits its block");
+#define PIPE_RING(i) ((struct pipe_ring *)(UNIX_PIPE_VA + (uint64_t)(i)*PIPE_STRIDE))
 
 /* Shared memory segments (lib/unix/shm): pages of the arena, an address
  * range where each segment has its place; a process maps a segment's
@@ -76,10 +82,12 @@ _Static_assert(sizeof(struct pipe_ring) <= 4096, "a pipe's ring is a page");
 #define SHM_ARENA_VA    0x0000690000000000UL
 #define SHM_ARENA_PAGES 448
 #define SHM_MAP_WORDS   ((SHM_ARENA_PAGES + 63) / 64)
-/* Pipe i's ring (struct pipe_ring) at UNIX_PIPE_VA + i * 4096, in server
- * and clients: past the arena, under the same page table (made once). */
-#define UNIX_PIPE_VA (SHM_ARENA_VA + 496 * 4096UL)
-_Static_assert(SHM_ARENA_PAGES <= 496 && 496 + NPIPE <= 512, "pipes and arena share a page table");
+/* Pipe i's ring (struct pipe_ring) at UNIX_PIPE_VA + i * PIPE_STRIDE, in
+ * server and clients: the 2 MiB past the arena's, a page table of their own
+ * (made once). */
+#define UNIX_PIPE_VA (SHM_ARENA_VA + (2UL << 20))
+_Static_assert(SHM_ARENA_PAGES <= 512, "the arena is one page table");
+_Static_assert(NPIPE *(4096UL << PIPE_ORDER) <= (2UL << 20), "the pipes are one page table");
 
 enum shm_state { SHM_FREE = 0, SHM_USED, SHM_REMOVED };
 struct shm_seg {
@@ -197,7 +205,7 @@ enum unix_op {
     U_EXIT,      /* a1: wait status */
     U_REAP,      /* a1: pid of an ended child */
     U_KILLED,    /* a1: pid of a child we destroyed, a2: signal */
-    U_SIGNAL,    /* a1: pid, a2: signal */
+    U_SIGNAL,    /* a1: pid, a2: signal (1..64) */
     U_ASLEEP,    /* a1: a slot in procs -> 1 if that process says it sleeps (ARG_ASLEEP) */
     U_EXEC,      /* data: program name; -> x[0]: the new image's token */
     U_OPEN,      /* a1: O_ flags; data: absolute path -> fd */
@@ -219,11 +227,13 @@ enum unix_op {
     U_SHMRM,     /* a1: id -> 0 */
     U_SHMMAP,    /* a1: id of an inherited attachment -> as U_SHMAT, not counted again */
     U_PIPEMAP,   /* a1: fd of a pipe -> slot of a copy of its ring's frame; x[0]: pipe, x[1]: gen */
-    U_SIGTAKE,   /* -> the caller's pending signal (0: none), cleared */
+    U_SIGTAKE,   /* -> 1 if signals were pending (x[0]: their mask, x[1]: last sender), cleared */
     U_RENAME,    /* data: old path, then at data + PATH_MAX the new one */
     U_CHMOD,     /* a1: mode (07777); data: path */
     U_TRUNC,     /* a1: size; data: path of a regular file */
     U_FTRUNC,    /* a1: fd of a regular file, a2: size */
+    U_SYMLINK,   /* data: path of the link, then at data + PATH_MAX its target */
+    U_LINK,      /* data: existing path, then at data + PATH_MAX the new name */
     /* The disk mounted at /disk (diskd, lib/diskfs/diskd.h): */
     U_MOUNT,    /* first process only, once: a1 call capability to diskd (our slot), a2 its block
                    capability (diskd's slot), x[0]: DISK_AT or DISK_ROOT -> 0, 1 if a file system
@@ -269,13 +279,45 @@ void fd_import(const char *cwd);
 /* For the Linux personality (lib/linux): a descriptor's enum ofile_type
  * (-1: none), and whether a page is copy-on-write in this process. */
 int fd_type(int fd);
+/* Readiness of descriptor fd for events (Linux's POLLIN 1, POLLOUT 4):
+ * the events that hold, with POLLERR 8, POLLHUP 0x10, POLLNVAL 0x20. With
+ * arm set, also notes us where whoever changes that rings us (a pipe's
+ * waiters, the console's interrupt), so that a unix_block after it wakes
+ * when it may have changed. */
+int fd_poll(int fd, int events, int arm);
 int unix_page_cow(uint64_t va);
 /* If set, a signal sent to this process goes to the hook instead of ending
  * it (taken off the table first); the hook returns 0 to have it end the
  * process after all (its default action). */
 extern int (*unix_signal_hook)(int sig);
+/* If set, a fault that would end the process (SIGSEGV) is offered to the
+ * hook first: it returns 1 if it changed the frame to go on elsewhere. */
+struct upcall_frame;
+extern int (*unix_fault_hook)(struct upcall_frame *f);
+/* Who sent the signal the hook is called for (0: not known). */
+extern int unix_sig_sender;
+/* Sends sig (1..64) to another process through the process table: it acts
+ * on it at the end of its time slot or when it waits (a Linux process's
+ * hook runs its handler); unlike kill, never deletes a child's env. */
+int unix_sigsend(pid_t pid, int sig);
+/* If set, asked by the calls that wait (a pipe's read or write, console
+ * input, waitpid, tty_waitpid) before each sleep: nonzero makes the call
+ * fail with EINTR (a signal's handler is due). */
+extern int (*unix_intr_hook)(void);
+/* If set, those calls fail with EAGAIN instead of waiting (O_NONBLOCK, set
+ * by the Linux personality around a call on such a descriptor). */
+extern int unix_nonblock;
+/* If nonzero, unix_block wakes by then (a TSC value) at the latest: the
+ * Linux personality's alarm and poll timeouts. */
+extern uint64_t unix_wake_tsc;
+/* If set, an exiting process (exit, a signal) waits, a zombie already, for
+ * its children to end before its env goes (they would end with it): the
+ * Linux personality's orphans live on. */
+extern int unix_linger;
 /* How many children have ended and are not reaped yet (proc.c). */
 int unix_children_ended(void);
+/* An ended child not reaped yet: its pid and wait status (1), or 0. */
+int unix_ended_child(pid_t *pid, int *status);
 
 /* shm.c: a forked child maps the segments it inherited. */
 void shm_child_attach(void);

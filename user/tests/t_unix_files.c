@@ -2,7 +2,7 @@
  * read back, unlink frees the space, descriptors inherited across fork
  * (sharing their offset), 1 MiB through a pipe between two processes,
  * and the bad cases: a closed descriptor, a pipe with no reader. */
-#include "../../lib/unix/unix.h"
+#include "../../lib/unix/unix_internal.h"
 #include "../../lib/exo/exo.h"
 #include "../../lib/unix/thread/thread.h"
 #include "check.h"
@@ -176,6 +176,72 @@ int main(void)
     CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK_EQ(WEXITSTATUS(status), 0);
     close(p[0]);
+
+    /* A pipe holds 64 KiB (Linux's) with nobody reading yet: a full ring
+     * is then EAGAIN with unix_nonblock (a write that would wait), and
+     * fd_poll says what a read or write would do. */
+    CHECK_EQ(pipe(p), 0);
+    static char pbig[PIPE_SIZE];
+    for (size_t i = 0; i < sizeof pbig; i++)
+        pbig[i] = (char)(i * 13);
+    CHECK_EQ(fd_poll(p[0], 1, 0), 0); /* empty: not readable */
+    CHECK_EQ(fd_poll(p[1], 4, 0), 4); /* writable */
+    CHECK_EQ(write(p[1], pbig, sizeof pbig), (ssize_t)sizeof pbig);
+    CHECK_EQ(fd_poll(p[0], 1, 0), 1); /* readable */
+    CHECK_EQ(fd_poll(p[1], 4, 0), 0); /* full */
+    unix_nonblock = 1;
+    CHECK_EQ(write(p[1], "x", 1), -1);
+    CHECK_EQ(errno, EAGAIN);
+    unix_nonblock = 0;
+    CHECK_EQ(fd_poll(99, 1, 0), 0x20); /* POLLNVAL */
+    static char pback[PIPE_SIZE];
+    CHECK_EQ(read(p[0], pback, sizeof pback), (ssize_t)sizeof pback);
+    CHECK_EQ(memcmp(pback, pbig, sizeof pbig), 0);
+    unix_nonblock = 1;
+    CHECK_EQ(read(p[0], pback, 1), -1);
+    CHECK_EQ(errno, EAGAIN);
+    unix_nonblock = 0;
+    close(p[1]);
+    CHECK_EQ(fd_poll(p[0], 1, 0), 0x10); /* POLLHUP: no writer left */
+    CHECK_EQ(read(p[0], pback, 1), 0);
+    close(p[0]);
+
+    /* Symbolic and hard links (lib/unix/fs has the thorough tests). */
+    fd = open("/tmp/lt", O_CREAT | O_RDWR);
+    CHECK_EQ(write(fd, "abc", 3), 3);
+    close(fd);
+    CHECK_EQ(symlink("lt", "/tmp/ls"), 0);
+    CHECK_EQ(symlink("lt", "/tmp/ls"), -1);
+    CHECK_EQ(errno, EEXIST);
+    struct stat lst;
+    CHECK_EQ(stat("/tmp/ls", &lst), 0);
+    CHECK_EQ(S_ISREG(lst.st_mode), 1);
+    CHECK_EQ(lst.st_size, 3);
+    CHECK_EQ(lstat("/tmp/ls", &lst), 0);
+    CHECK_EQ(lst.st_mode & S_IFMT, S_IFLNK);
+    char tgt[16];
+    CHECK_EQ(readlink("/tmp/ls", tgt, sizeof tgt), 2);
+    CHECK_EQ(memcmp(tgt, "lt", 2), 0);
+    CHECK_EQ(readlink("/tmp/lt", tgt, sizeof tgt), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(symlink("/tmp/loop", "/tmp/loop"), 0);
+    CHECK_EQ(open("/tmp/loop", O_RDONLY), -1);
+    CHECK_EQ(errno, ELOOP);
+    CHECK_EQ(link("/tmp/lt", "/tmp/lh"), 0);
+    CHECK_EQ(link("/tmp", "/tmp/dh"), -1);
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(unlink("/tmp/lt"), 0);
+    CHECK_EQ(stat("/tmp/ls", &lst), -1); /* dangling now */
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(stat("/tmp/lh", &lst), 0); /* the data stays with the other name */
+    CHECK_EQ(lst.st_size, 3);
+    CHECK_EQ(symlink(NULL, "/tmp/x"), -1);
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(symlink("", "/tmp/x"), -1);
+    CHECK_EQ(errno, ENOENT);
+    unlink("/tmp/ls");
+    unlink("/tmp/lh");
+    unlink("/tmp/loop");
 
     /* Writing to a pipe with no reader: EPIPE. */
     CHECK_EQ(pipe(p), 0);

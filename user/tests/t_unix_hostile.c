@@ -86,7 +86,7 @@ static void on_probe_fault(struct upcall_frame *f)
 {
     if ((f->addr >= UNIX_SHARED_VA && f->addr < UNIX_SHARED_VA + UNIX_SHARED_SIZE) ||
         (f->addr >= SHM_ARENA_VA && f->addr < ARENA_END) ||
-        (f->addr >= UNIX_PIPE_VA && f->addr < UNIX_PIPE_VA + NPIPE * 4096UL)) {
+        (f->addr >= UNIX_PIPE_VA && f->addr < UNIX_PIPE_VA + NPIPE * PIPE_STRIDE)) {
         probe_faults++;
         f->rip = (uint64_t)exo_longjmp;
         f->rdi = (uint64_t)probe_jb;
@@ -133,7 +133,11 @@ static int attacker1(pid_t victim, pid_t me)
     CHECK_EQ(call(U_REAP, 1, 0), -1); /* our parent */
     CHECK_EQ(call(U_FORK_UNDO, (uint64_t)victim, 0), -1);
     CHECK_EQ(call(U_KILLED, (uint64_t)me, SIGKILL), -1); /* ourselves */
-    CHECK_EQ(call(U_SIGNAL, (uint64_t)victim, 3), -1);   /* not a signal we have */
+    CHECK_EQ(call(U_SIGNAL, (uint64_t)victim, 65), -1);  /* not a signal */
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(call(U_SIGNAL, (uint64_t)victim, 0), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(call(U_SIGNAL, (uint64_t)victim, (uint64_t)-15), -1);
     CHECK_EQ(errno, EINVAL);
     CHECK_EQ(call(U_SIGNAL, 99999, SIGTERM), -1);
     CHECK_EQ(errno, ESRCH);

@@ -190,7 +190,7 @@ static void tty_interrupt(void)
         if (intr[i] == unix_mypid)
             me = 1;
         else if (intr[i] > 0)
-            kill(intr[i], SIGINT);
+            unix_sigsend(intr[i], SIGINT); /* (through the table: a handler may catch it) */
     }
     if (me)
         unix_die(SIGINT);
@@ -212,7 +212,16 @@ static void tty_route(void)
     sys_dev_irq(unix_console, unix_doorbell, (uint32_t)unix_chan);
 }
 
-/* One byte of console input, waiting for it (-1: no console). */
+int unix_nonblock;
+
+/* Whether a call about to wait must not: EAGAIN (unix_nonblock), EINTR
+ * (unix_intr_hook: a handler is due), or 0 (it waits). */
+static int interrupted(void)
+{
+    return unix_nonblock ? EAGAIN : unix_intr_hook && unix_intr_hook() ? EINTR : 0;
+}
+
+/* One byte of console input, waiting for it (-1: no console, -2: EINTR). */
 static long console_getc(void)
 {
     if (!unix_console)
@@ -230,6 +239,8 @@ static long console_getc(void)
             routed = 1;
             continue; /* a byte may have come before the routing */
         }
+        if ((errno = interrupted()) != 0)
+            return -2;
         unix_block();
         tty_route(); /* (another reader may have taken the interrupt) */
     }
@@ -256,6 +267,8 @@ pid_t tty_waitpid(pid_t pid, int *status)
             r = waitpid(pid, status, WNOHANG);
             if (r != 0)
                 return r;
+            if (unix_intr_hook && unix_intr_hook())
+                return fail(EINTR);
             unix_block();
             tty_pull();
         }
@@ -279,21 +292,29 @@ int tty_set_raw(int raw)
     return old;
 }
 
+static int line_open; /* a line is being typed (kept across an EINTR) */
+
 static ssize_t console_read(char *buf, size_t n)
 {
-    if (tty_raw && line_pos == line_len && n > 0) {
+    if (tty_raw && line_pos == line_len && !line_open && n > 0) {
         long c = console_getc();
         if (c < 0)
-            return fail(EIO);
+            return c == -2 ? -1 : fail(EIO);
         buf[0] = c == '\r' ? '\n' : (char)c;
         return 1;
     }
-    if (line_pos == line_len) {
-        line_len = line_pos = 0;
+    if (line_pos == line_len || line_open) {
+        if (!line_open)
+            line_len = line_pos = 0;
+        line_open = 1;
         for (;;) {
             long c = console_getc();
-            if (c < 0)
+            if (c == -2)
+                return -1; /* EINTR or EAGAIN (the line typed so far stays) */
+            if (c < 0) {
+                line_open = 0;
                 return fail(EIO);
+            }
             if (c == 4) /* ^D */
                 break;
             if (c == 3) { /* ^C with no foreground job: the line is dropped */
@@ -324,6 +345,7 @@ static ssize_t console_read(char *buf, size_t n)
             if (c == '\n' || line_len == sizeof line)
                 break;
         }
+        line_open = 0;
     }
     size_t k = 0;
     while (k < n && line_pos < line_len)
@@ -423,6 +445,9 @@ static ssize_t pipe_read(int fd, const struct ofile *o, void *buf, size_t n)
         __atomic_fetch_or(&r->rwait, UNIX_CHAN_BIT, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&r->tail, __ATOMIC_SEQ_CST) != h || !pipe_writers(pi))
             continue;
+        int e = interrupted();
+        if (e)
+            return fail(e);
         unix_block(); /* a writer, or the server when the last one goes, rings us */
     }
 }
@@ -479,9 +504,68 @@ static ssize_t pipe_write(int fd, const struct ofile *o, const void *buf, size_t
         __atomic_fetch_or(&r->wwait, UNIX_CHAN_BIT, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&r->head, __ATOMIC_SEQ_CST) != h || !pipe_readers(pi))
             continue;
+        int e = interrupted();
+        if (e)
+            return done ? (ssize_t)done : fail(e);
         unix_block(); /* a reader, or the server when the last one goes, rings us */
     }
     return (ssize_t)done;
+}
+
+/* ---- readiness (the Linux personality's poll and select) ---- */
+
+#define FDP_IN   0x01
+#define FDP_OUT  0x04
+#define FDP_ERR  0x08
+#define FDP_HUP  0x10
+#define FDP_NVAL 0x20
+
+/* Console input that a read would return without waiting: a line (or in
+ * raw mode a byte) read ahead here, bytes in the terminal's buffer, or
+ * bytes the kernel queued (pulled into that buffer now). */
+static int console_ready(void)
+{
+    if (line_pos < line_len && !line_open)
+        return 1;
+    if (*(volatile uint32_t *)&SH->tty.head != *(volatile uint32_t *)&SH->tty.tail)
+        return 1;
+    return tty_pull();
+}
+
+int fd_poll(int fd, int events, int arm)
+{
+    const struct ofile *o = of(fd);
+    if (!o)
+        return FDP_NVAL;
+    int pi, re = 0;
+    struct pipe_ring *r;
+    switch (o->type) {
+    case OF_CONSOLE:
+        if (arm)
+            tty_route(); /* a key rings us */
+        return ((events & FDP_IN) && console_ready() ? FDP_IN : 0) | (events & FDP_OUT);
+    case OF_PIPE_R:
+        if (!(r = ring_of(fd, o, &pi)))
+            return FDP_ERR;
+        if (arm && (events & FDP_IN))
+            __atomic_fetch_or(&r->rwait, UNIX_CHAN_BIT, __ATOMIC_SEQ_CST);
+        if (r->tail != r->head)
+            re |= events & FDP_IN;
+        if (!pipe_writers(pi))
+            re |= FDP_HUP;
+        return re;
+    case OF_PIPE_W:
+        if (!(r = ring_of(fd, o, &pi)))
+            return FDP_ERR;
+        if (arm && (events & FDP_OUT))
+            __atomic_fetch_or(&r->wwait, UNIX_CHAN_BIT, __ATOMIC_SEQ_CST);
+        if (!pipe_readers(pi))
+            return FDP_ERR;
+        if ((uint32_t)(r->tail - r->head) < PIPE_SIZE)
+            re |= events & FDP_OUT;
+        return re;
+    }
+    return events & (FDP_IN | FDP_OUT); /* files and directories never wait */
 }
 
 ssize_t read(int fd, void *buf, size_t n)
@@ -636,25 +720,92 @@ static int disk_stat_path(const char *p, struct stat *st)
 static void to_stat(const struct fs_stat *fst, struct stat *st)
 {
     st->st_ino = fst->ino;
-    st->st_mode = (fst->type == FS_TYPE_DIR ? S_IFDIR : S_IFREG) | (fst->mode & 07777);
+    st->st_mode = (fst->type == FS_TYPE_DIR    ? S_IFDIR
+                   : fst->type == FS_TYPE_LINK ? S_IFLNK
+                                               : S_IFREG) |
+                  (fst->mode & 07777);
     st->st_nlink = fst->nlink;
     st->st_size = (int64_t)fst->size;
     st->st_uid = st->st_gid = 0;
     st->st_dev = 1;
 }
 
-/* lookup and stat in one consistent read */
-static int lookup_stat(const char *p, struct fs_stat *fst)
+/* lookup and stat in one consistent read (a symbolic link as the last
+ * component is followed, or with nofollow is the answer) */
+static int lookup_stat2(const char *p, struct fs_stat *fst, int nofollow)
 {
     int r;
     uint64_t seq;
     do {
         seq = sh_read_begin();
-        r = fs_lookup(&unix_fs, p);
+        r = nofollow ? fs_lookup_nofollow(&unix_fs, p) : fs_lookup(&unix_fs, p);
         if (r >= 0)
             r = fs_stat(&unix_fs, (uint32_t)r, fst);
     } while (sh_read_retry(seq));
     return r;
+}
+static int lookup_stat(const char *p, struct fs_stat *fst)
+{
+    return lookup_stat2(p, fst, 0);
+}
+
+int lstat(const char *path, struct stat *st)
+{
+    char p[PATH_MAX];
+    if (abspath(path, p) < 0)
+        return -1;
+    int d = disk_stat_path(p, st);
+    if (d <= 0)
+        return d;
+    struct fs_stat fst;
+    int r = lookup_stat2(p, &fst, 1);
+    if (r < 0)
+        return fs_err(r);
+    to_stat(&fst, st);
+    return 0;
+}
+
+int symlink(const char *target, const char *path)
+{
+    char p[PATH_MAX];
+    if (!target)
+        return fail(EFAULT);
+    size_t n = strlen(target);
+    if (n == 0)
+        return fail(ENOENT);
+    if (n >= PATH_MAX)
+        return fail(ENAMETOOLONG);
+    if (abspath(path, p) < 0)
+        return -1;
+    memcpy(UNIX_ARG->data, p, strlen(p) + 1);
+    memcpy(UNIX_ARG->data + PATH_MAX, target, n + 1);
+    return unix_call(U_SYMLINK, 0, 0) < 0 ? -1 : 0;
+}
+
+ssize_t readlink(const char *path, char *buf, size_t n)
+{
+    char p[PATH_MAX];
+    if (abspath(path, p) < 0)
+        return -1;
+    if (on_disk(p)) { /* (no links there) */
+        struct stat st;
+        return stat(p, &st) < 0 ? -1 : fail(EINVAL);
+    }
+    int64_t r;
+    uint64_t seq;
+    char t[PATH_MAX];
+    do {
+        seq = sh_read_begin();
+        r = fs_lookup_nofollow(&unix_fs, p);
+        if (r >= 0)
+            r = fs_readlink(&unix_fs, (uint32_t)r, t, sizeof t);
+    } while (sh_read_retry(seq));
+    if (r < 0)
+        return fs_err((int)r);
+    if ((size_t)r > n)
+        r = (int64_t)n;
+    memcpy(buf, t, (size_t)r);
+    return (ssize_t)r;
 }
 
 int stat(const char *path, struct stat *st)
@@ -710,6 +861,16 @@ int rename(const char *from, const char *to)
     memcpy(UNIX_ARG->data, a, strlen(a) + 1);
     memcpy(UNIX_ARG->data + PATH_MAX, b, strlen(b) + 1);
     return unix_call(U_RENAME, 0, 0) < 0 ? -1 : 0;
+}
+
+int link(const char *from, const char *to)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+    if (abspath(from, a) < 0 || abspath(to, b) < 0)
+        return -1;
+    memcpy(UNIX_ARG->data, a, strlen(a) + 1);
+    memcpy(UNIX_ARG->data + PATH_MAX, b, strlen(b) + 1);
+    return unix_call(U_LINK, 0, 0) < 0 ? -1 : 0;
 }
 
 int chmod(const char *path, int mode)
@@ -882,7 +1043,7 @@ struct dirent *readdir(DIR *d)
     if (r <= 0)
         return NULL;
     d->ent.d_ino = fe.ino;
-    d->ent.d_type = fe.type == FS_TYPE_DIR ? DT_DIR : DT_REG;
+    d->ent.d_type = fe.type == FS_TYPE_DIR ? DT_DIR : fe.type == FS_TYPE_LINK ? DT_LNK : DT_REG;
     size_t k = 0;
     for (; fe.name[k] && k < sizeof d->ent.d_name - 1; k++)
         d->ent.d_name[k] = fe.name[k];

@@ -102,13 +102,14 @@ static inline struct fs_inode *inode_at(struct fs *fs, uint32_t ino)
     return (struct fs_inode *)blk(fs, fs->sb->inode_start) + ino;
 }
 
-/* The inode if ino names a live file or directory, else NULL. */
+/* The inode if ino names a live file, directory or symbolic link, else
+ * NULL. */
 static struct fs_inode *inode_live(struct fs *fs, uint32_t ino)
 {
     if (ino == 0 || ino >= fs->sb->ninodes)
         return NULL;
     struct fs_inode *ip = inode_at(fs, ino);
-    if (ip->type != FS_TYPE_FILE && ip->type != FS_TYPE_DIR)
+    if (ip->type != FS_TYPE_FILE && ip->type != FS_TYPE_DIR && ip->type != FS_TYPE_LINK)
         return NULL;
     return ip;
 }
@@ -251,7 +252,7 @@ static uint32_t ialloc(struct fs *fs, int type)
             continue;
         memset(ip, 0, sizeof *ip);
         ip->type = (uint16_t)type;
-        ip->mode = type == FS_TYPE_DIR ? 0755 : 0644;
+        ip->mode = type == FS_TYPE_DIR ? 0755 : type == FS_TYPE_LINK ? 0777 : 0644;
         sb->free_inodes--;
         sb->inode_hint = ino;
         return ino;
@@ -660,15 +661,24 @@ struct walk {
 };
 
 enum { WALK_LOOKUP, WALK_PARENT };
-#define WALK_ROOT 1 /* PARENT mode: the path is "/" (no last component) */
+#define WALK_NOFOLLOW 2   /* LOOKUP: a symbolic link as the last component is the result */
+#define WALK_ROOT     1   /* PARENT mode: the path is "/" (no last component) */
+#define LINKPATH_MAX  512 /* a path with a symbolic link's target put in, at most */
 
 /* Resolves [path, path + n) from directory start.  PARENT mode stops before
- * the last component (which may be "." or ".."; callers check). */
+ * the last component (which may be "." or ".."; callers check).  Symbolic
+ * links met on the way are followed (their target, then the rest of the
+ * path, from the link's directory or from "/"), the last component's too
+ * in LOOKUP mode unless WALK_NOFOLLOW (and always with a slash after it);
+ * more than FS_SYMLOOP_MAX of them is ELOOP. */
 static int walk(struct fs *fs, uint32_t start, const char *path, size_t n, int mode, struct walk *w)
 {
     const char *p = path, *end = path + n, *s, *s2;
     size_t len, len2;
     uint32_t cur = start;
+    char buf[2][LINKPATH_MAX]; /* the path rewritten, alternately in each */
+    int which = 0, links = 0, follow_last = !(mode & WALK_NOFOLLOW);
+    mode &= 1;
     int r = next_comp(&p, end, &s, &len);
     if (r < 0)
         return r;
@@ -698,6 +708,37 @@ static int walk(struct fs *fs, uint32_t start, const char *path, size_t n, int m
         int ino = step(fs, cur, s, len);
         if (ino < 0)
             return ino;
+        struct fs_inode *ip = inode_live(fs, (uint32_t)ino);
+        if (!ip)
+            return -FS_EIO;
+        if (ip->type == FS_TYPE_LINK && (!last || follow_last || after < end)) {
+            /* The link's target in front of the rest of the path. */
+            size_t rest = (size_t)(end - after);
+            if (++links > FS_SYMLOOP_MAX)
+                return -FS_ELOOP;
+            if (ip->size == 0)
+                return -FS_ENOENT;
+            if (ip->size + rest > LINKPATH_MAX)
+                return -FS_ENAMETOOLONG;
+            char *nb = buf[which];
+            which ^= 1; /* (the rest is in the other buffer, or the caller's) */
+            if (do_read(fs, ip, 0, (uint8_t *)nb, ip->size) != (int64_t)ip->size)
+                return -FS_EIO;
+            memcpy(nb + ip->size, after, rest);
+            if (nb[0] == '/')
+                cur = ROOT_INO; /* (else from the link's directory, cur) */
+            p = nb;
+            end = nb + ip->size + rest;
+            r = next_comp(&p, end, &s, &len);
+            if (r < 0)
+                return r;
+            if (r == 0) { /* a link to "/" */
+                w->ino = cur;
+                w->trailing = false;
+                return mode == WALK_PARENT ? WALK_ROOT : 0;
+            }
+            continue;
+        }
         cur = (uint32_t)ino;
         if (last) {
             w->trailing = after < end;
@@ -737,7 +778,7 @@ static int resolve(struct fs *fs, const char *path, int mode, struct walk *w)
 
 static int do_create(struct fs *fs, const char *path, int type)
 {
-    if (type != FS_TYPE_FILE && type != FS_TYPE_DIR)
+    if (type != FS_TYPE_FILE && type != FS_TYPE_DIR && type != FS_TYPE_LINK)
         return -FS_EINVAL;
     struct walk w;
     int r = resolve(fs, path, WALK_PARENT, &w);
@@ -745,7 +786,7 @@ static int do_create(struct fs *fs, const char *path, int type)
         return r;
     if (r == WALK_ROOT || is_dot(w.name, w.namelen) || is_dotdot(w.name, w.namelen))
         return -FS_EEXIST;
-    if (w.trailing && type == FS_TYPE_FILE) {
+    if (w.trailing && type != FS_TYPE_DIR) {
         int e = dir_find(fs, inode_at(fs, w.ino), w.name, w.namelen, NULL);
         return e >= 0 ? -FS_EEXIST : -FS_EISDIR;
     }
@@ -1368,8 +1409,98 @@ int fs_lookup(struct fs *fs, const char *path)
     return r < 0 ? r : (int)w.ino;
 }
 
+int fs_lookup_nofollow(struct fs *fs, const char *path)
+{
+    struct walk w;
+    fs_lock(fs);
+    int r = resolve(fs, path, WALK_LOOKUP | WALK_NOFOLLOW, &w);
+    fs_unlock(fs);
+    return r < 0 ? r : (int)w.ino;
+}
+
+int fs_symlink(struct fs *fs, const char *target, const char *path)
+{
+    if (!target)
+        return -FS_EINVAL;
+    size_t tl = path_len(target);
+    if (tl == 0)
+        return -FS_ENOENT;
+    if (tl >= LINKPATH_MAX)
+        return -FS_ENAMETOOLONG;
+    fs_lock(fs);
+    int r = do_create(fs, path, FS_TYPE_LINK);
+    if (r > 0) {
+        int64_t k = do_write(fs, inode_at(fs, (uint32_t)r), 0, (const uint8_t *)target, tl);
+        if (k != (int64_t)tl) { /* (no room for its one block) */
+            do_remove(fs, path, FS_TYPE_FILE);
+            r = k < 0 ? (int)k : -FS_ENOSPC;
+        }
+    }
+    fs_unlock(fs);
+    return r;
+}
+
+/* A second name for a file or symbolic link (not a directory: EPERM). */
+static int do_link(struct fs *fs, const char *oldpath, const char *newpath)
+{
+    struct walk ow, nw;
+    int r = resolve(fs, oldpath, WALK_LOOKUP | WALK_NOFOLLOW, &ow);
+    if (r < 0)
+        return r;
+    struct fs_inode *ip = inode_live(fs, ow.ino);
+    if (!ip)
+        return -FS_EIO;
+    if (ip->type == FS_TYPE_DIR)
+        return -FS_EPERM;
+    if (ip->nlink >= FS_LINK_MAX)
+        return -FS_EMLINK;
+    r = resolve(fs, newpath, WALK_PARENT, &nw);
+    if (r < 0)
+        return r;
+    if (r == WALK_ROOT || is_dot(nw.name, nw.namelen) || is_dotdot(nw.name, nw.namelen))
+        return -FS_EEXIST;
+    struct fs_inode *dp = inode_at(fs, nw.ino);
+    if (dp->nlink == 0)
+        return -FS_ENOENT; /* removed directory, still open */
+    r = dir_find(fs, dp, nw.name, nw.namelen, NULL);
+    if (r >= 0)
+        return -FS_EEXIST;
+    if (r != -FS_ENOENT)
+        return r;
+    if (nw.trailing)
+        return -FS_ENOENT;
+    r = dir_add(fs, dp, nw.name, nw.namelen, ow.ino, ip->type);
+    if (r < 0)
+        return r;
+    ip->nlink++;
+    return 0;
+}
+
+int fs_link(struct fs *fs, const char *oldpath, const char *newpath)
+{
+    fs_lock(fs);
+    int r = do_link(fs, oldpath, newpath);
+    fs_unlock(fs);
+    return r;
+}
+
+int64_t fs_readlink(struct fs *fs, uint32_t ino, char *buf, uint64_t len)
+{
+    if (!buf && len)
+        return -FS_EINVAL;
+    fs_lock(fs);
+    struct fs_inode *ip = inode_live(fs, ino);
+    int64_t r = !ip ? -FS_EBADF : ip->type != FS_TYPE_LINK ? -FS_EINVAL : 0;
+    if (r == 0)
+        r = do_read(fs, ip, 0, (uint8_t *)buf, len);
+    fs_unlock(fs);
+    return r;
+}
+
 int fs_create(struct fs *fs, const char *path, int type)
 {
+    if (type == FS_TYPE_LINK)
+        return -FS_EINVAL; /* (fs_symlink: a link has its target) */
     fs_lock(fs);
     int r = do_create(fs, path, type);
     fs_unlock(fs);

@@ -29,6 +29,7 @@
 #define FS_LINK_MAX   65000 /* most links to one inode (bounds dir nlink) */
 
 /* Error codes (returned negated). */
+#define FS_EPERM        1
 #define FS_ENOENT       2
 #define FS_EIO          5 /* the region is inconsistent (see fs_check) */
 #define FS_EBADF        9 /* inode number not in use */
@@ -42,10 +43,13 @@
 #define FS_EMLINK       31
 #define FS_ENAMETOOLONG 36
 #define FS_ENOTEMPTY    39
+#define FS_ELOOP        40 /* more than FS_SYMLOOP_MAX symbolic links in a path */
+#define FS_SYMLOOP_MAX  40
 
 /* Inode types. */
 #define FS_TYPE_FILE 1
 #define FS_TYPE_DIR  2
+#define FS_TYPE_LINK 3 /* a symbolic link: its data is the target path */
 
 /* fs_open flags. */
 #define FS_O_CREAT     0x1 /* create a regular file if missing */
@@ -65,7 +69,7 @@ struct fs {
 
 struct fs_stat {
     uint32_t ino;
-    int type;      /* FS_TYPE_FILE or FS_TYPE_DIR */
+    int type;      /* FS_TYPE_FILE, FS_TYPE_DIR or FS_TYPE_LINK */
     uint32_t mode; /* permission bits (07777); not enforced here */
     uint32_t nlink;
     uint32_t refs; /* open references (fs_ref) */
@@ -118,10 +122,27 @@ uint32_t fs_free_inodes(struct fs *fs);
  * components and "." are skipped, ".." goes to the parent ("/.." is "/").
  * A trailing slash requires a directory. */
 
-/* Returns the inode number (> 0) or a negative error. */
+/* Returns the inode number (> 0) or a negative error.  Symbolic links are
+ * followed (a relative target from the link's directory); a path through
+ * more than FS_SYMLOOP_MAX of them is -FS_ELOOP. */
 int fs_lookup(struct fs *fs, const char *path);
+/* The same, but a symbolic link as the last component is the answer
+ * (lstat, readlink). */
+int fs_lookup_nofollow(struct fs *fs, const char *path);
 
-/* Creates a file or directory (type FS_TYPE_*); EEXIST if the name exists.
+/* Makes path a symbolic link to target (kept as given: up to 511 bytes,
+ * not checked, may dangle).  EEXIST if the name exists.  Returns the new
+ * inode number. */
+int fs_symlink(struct fs *fs, const char *target, const char *path);
+/* Hard links: newpath becomes another name of the file (or symbolic link,
+ * not followed) at oldpath; EPERM for a directory, EEXIST if newpath
+ * exists. */
+int fs_link(struct fs *fs, const char *oldpath, const char *newpath);
+/* A link's target (no NUL): bytes copied, at most len; EINVAL if ino is
+ * not a symbolic link. */
+int64_t fs_readlink(struct fs *fs, uint32_t ino, char *buf, uint64_t len);
+
+/* Creates a file or directory (FS_TYPE_FILE, FS_TYPE_DIR); EEXIST if the name exists.
  * Returns the new inode number. */
 int fs_create(struct fs *fs, const char *path, int type);
 int fs_mkdir(struct fs *fs, const char *path);

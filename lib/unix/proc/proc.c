@@ -144,9 +144,14 @@ static struct pmap_entry *pmap_find(uint64_t vpn, int insert)
 
 static struct proc *proc_of(int pid);
 
-/* A fault the library OS does not resolve ends the process "by a signal". */
+/* A fault the library OS does not resolve ends the process "by a signal",
+ * unless the fault hook takes it (a Linux program's SIGSEGV handler). */
+int (*unix_fault_hook)(struct upcall_frame *f);
+
 static void segv(struct upcall_frame *f)
 {
+    if (unix_fault_hook && unix_fault_hook(f))
+        return; /* (the frame now enters the handler) */
     printf("[pid %d] segmentation fault at %lx (rip %lx, vector %lu, error %lx)\n", mypid, f->addr,
            f->rip, f->vector, f->error);
     if ((exo_pte(UNIX_ARG_VA) & PTE_P) && unix_srv) /* (else no table to report to) */
@@ -192,13 +197,17 @@ int unix_page_cow(uint64_t va)
 static void on_fault(struct upcall_frame *f)
 {
     struct pmap_entry *p = pmap_find(f->addr >> 12, 0);
-    if (!p || !(p->flags & PM_COW) || !(f->error & 2)) /* not a write to a COW page */
+    if (!p || !(p->flags & PM_COW) || !(f->error & 2)) { /* not a write to a COW page */
         segv(f);
+        return;
+    }
     uint64_t va = f->addr & ~4095UL;
     struct cap_info ci;
     long slot = slot_at(va, p->slot, p->cslot, &ci);
-    if (slot < 0)
+    if (slot < 0) {
         segv(f);
+        return;
+    }
     if ((ci.rights & R_WRITE) && ci.children == 0) {
         /* Nobody else has it any more: ours again. */
         exo_protect(CAP_SELF, (uint32_t)slot, MMU_W | (exo_pte(va) & PTE_NX ? 0 : MMU_X));
@@ -293,11 +302,24 @@ static uint64_t exec_arrive(void);
 
 /* A pending signal ends the process: checked when a time slot of ours ends
  * (the epilogue: a process that never yields) and whenever we wait. */
+static void linger(void);
+int unix_linger;
 void unix_die(int sig)
 {
     unix_call(U_EXIT, (uint64_t)sig, 0); /* (the server closes our descriptors) */
+    if (unix_linger)
+        linger();
     sys_exit(128 + sig);
 }
+
+/* The default action of sig for a process without handlers: 1 if it is
+ * ignored (as POSIX: CHLD, URG, WINCH, CONT), else the process ends. */
+static int sig_ignored(int sig)
+{
+    return sig == 17 || sig == 23 || sig == 28 || sig == 18;
+}
+
+int unix_sig_sender;
 
 static void check_signals(void)
 {
@@ -305,17 +327,22 @@ static void check_signals(void)
     struct proc *p = unix_chan >= 0 && SH->procs[unix_chan].pid == mypid ? &SH->procs[unix_chan]
                                                                          : proc_of(mypid);
     /* (read without the sequence count: a word) */
-    if (p && p->pending) {
-        if (unix_signal_hook) {
-            int64_t sig = unix_call(U_SIGTAKE, 0, 0);
-            if (sig > 0 && !unix_signal_hook((int)sig))
-                unix_die((int)sig);
-            return;
-        }
-        unix_die(p->pending);
+    if (!p || !p->pending)
+        return;
+    if (unix_call(U_SIGTAKE, 0, 0) <= 0)
+        return;
+    uint64_t sigs = (uint64_t)UNIX_ARG->x[0];
+    unix_sig_sender = (int)UNIX_ARG->x[1];
+    for (; sigs; sigs &= sigs - 1) {
+        int sig = __builtin_ctzl(sigs) + 1;
+        if (unix_signal_hook ? !unix_signal_hook(sig) : !sig_ignored(sig))
+            unix_die(sig);
     }
+    unix_sig_sender = 0;
 }
 int (*unix_signal_hook)(int sig);
+int (*unix_intr_hook)(void);
+uint64_t unix_wake_tsc;
 
 static void on_epilogue(struct upcall_frame *f)
 {
@@ -348,8 +375,12 @@ void unix_block(void)
     if (strand_others_ready()) {
         strand_yield(); /* our other threads run meanwhile; the caller looks again */
     } else {
+        /* (until unix_wake_tsc at the latest, if set) */
+        uint64_t us = 0, now = __builtin_ia32_rdtsc();
+        if (unix_wake_tsc)
+            us = unix_wake_tsc > now ? (unix_wake_tsc - now) * 1000 / exo_info->tsc_per_ms + 1 : 1;
         UNIX_ARG->asleep = 1; /* (for ps) */
-        sys_block(0);         /* returns once rung, or at once if a ring came meanwhile */
+        sys_block(us);        /* returns once rung, or at once if a ring came meanwhile */
         UNIX_ARG->asleep = 0;
     }
     check_signals();
@@ -400,11 +431,16 @@ static void doorbell_attach(void)
  * from the boot image. The shared state's frames (struct shared and the
  * file system) move to it, mapped writable there; we keep read-only copies
  * (R_READ | R_GRANT: what forked children and new images get). Its quota
- * covers them, the argument pages and the shm segments' pages. */
+ * covers them, the argument pages and the shm segments' pages; the pipes'
+ * rings come from a credit on ours (a pipe neither can pay for: ENOMEM). */
 static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks)
 {
     long srv = sys_env_create(((UNIX_FS_SIZE + UNIX_PROC_SIZE) >> 12) + SHM_ARENA_PAGES + 512);
     if (srv < 0 || sys_env_load((uint32_t)srv, "unixd", 5) < 0)
+        return -1;
+    /* The pipes' rings (128 KiB blocks) beyond that: drawn from our quota
+     * as they are made (we keep 1 MiB to spare), not set aside now. */
+    if (sys_env_credit((uint32_t)srv, NPIPE << PIPE_ORDER, 256) < 0)
         return -1;
     struct cap_info eci = {0};
     sys_cap_inspect((uint32_t)srv, &eci);
@@ -435,11 +471,13 @@ static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks
     while (exo_pct_call2(unix_srv, U_NOP, 0, 0, &r1) == -E_INVAL)
         sys_yield(-1);
     /* Our page tables for the shm arena's range and the pipe rings (past
-     * it, under the same table), made once (they stay
-     * while we live, like the rest of our page tables). */
-    long f = sys_frame_alloc(-1);
-    if (f >= 0 && exo_map(CAP_SELF, (uint32_t)f, SHM_ARENA_VA, 0) == 1)
-        sys_cap_delete((uint32_t)f);
+     * it), made once (they stay while we live, like the rest of our page
+     * tables). */
+    for (int t = 0; t < 2; t++) {
+        long f = sys_frame_alloc(-1);
+        if (f >= 0 && exo_map(CAP_SELF, (uint32_t)f, t ? UNIX_PIPE_VA : SHM_ARENA_VA, 0) == 1)
+            sys_cap_delete((uint32_t)f);
+    }
     return unix_bind(0);
 }
 
@@ -777,7 +815,7 @@ pid_t fork(void)
             uint32_t slot = base + (uint32_t)i, perms;
             if (va == UNIX_ARG_VA || /* ours alone: the child binds its own, */
                 (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) ||
-                (va >= UNIX_PIPE_VA && va < UNIX_PIPE_VA + NPIPE * 4096UL))
+                (va >= UNIX_PIPE_VA && va < UNIX_PIPE_VA + NPIPE * PIPE_STRIDE))
                 continue; /* and asks for the segments and pipe rings it uses */
             if (va >= priv_lo && va < priv_hi) { /* the child's own, fresh */
                 long f = sys_frame_alloc_in((uint32_t)env, -1, 0);
@@ -850,9 +888,62 @@ pid_t fork(void)
 
 /* ---- exit and wait ---- */
 
+/* An exited process's env holds the originals of its children's envs:
+ * were it to end, they would end with it. So it lingers, after U_EXIT (a
+ * zombie to its parent, which may reap it meanwhile, its descriptors
+ * closed), until every child has ended, as Unix hands orphans to init
+ * (busybox's timeout: a watcher whose parent exits at once). Children
+ * reaped while their env lingers in turn (waitpid) count too. Only if
+ * unix_linger is set (the Linux personality): a native process's children
+ * end with it, as before. */
+static uint32_t lingering[NPROC]; /* capabilities of reaped children whose env still runs */
+
+static void linger_keep(uint32_t cap)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (!lingering[i]) {
+            lingering[i] = cap;
+            return;
+        }
+    sys_cap_delete(cap); /* (no room: it ends now, as before) */
+}
+
+/* Deletes the capabilities of lingering envs that have ended; how many
+ * still run. */
+static int linger_reap(void)
+{
+    int live = 0;
+    for (int i = 0; i < NPROC; i++) {
+        if (!lingering[i])
+            continue;
+        if (sys_env_status(lingering[i]) == -E_AGAIN) {
+            live++;
+        } else {
+            sys_cap_delete(lingering[i]);
+            lingering[i] = 0;
+        }
+    }
+    return live;
+}
+
+static void linger(void)
+{
+    for (;;) {
+        int live = linger_reap();
+        for (int i = 0; i < NPROC; i++)
+            live +=
+                children[i].pid && children[i].cap && sys_env_status(children[i].cap) == -E_AGAIN;
+        if (!live)
+            return;
+        sys_block(0); /* EVENT_CHILD: one of them ended */
+    }
+}
+
 void _exit(int status)
 {
     unix_call(U_EXIT, (uint64_t)((status & 0xff) << 8), 0); /* (descriptors, attachments) */
+    if (unix_linger)
+        linger();
     sys_exit(status);
 }
 
@@ -890,12 +981,19 @@ pid_t waitpid(pid_t pid, int *status, int options)
             } while (sh_read_retry(seq));
             if (children[i].cap) {
                 long st = sys_env_status(children[i].cap);
-                if (st == -E_AGAIN)
+                if (st == -E_AGAIN && !zombie)
                     continue;
-                s = st < 0 ? SIGKILL : status_of(st);
-                if (zombie && WIFSIGNALED(killed) && killed)
-                    s = killed; /* it ended by a signal (its fault handler said so) */
-                sys_cap_delete(children[i].cap);
+                if (st == -E_AGAIN) {
+                    /* It exited, its env lingers for its own children (_exit):
+                     * its capability goes when the env has ended. */
+                    s = killed;
+                    linger_keep(children[i].cap);
+                } else {
+                    s = st < 0 ? SIGKILL : status_of(st);
+                    if (zombie && WIFSIGNALED(killed) && killed)
+                        s = killed; /* it ended by a signal (its fault handler said so) */
+                    sys_cap_delete(children[i].cap);
+                }
             } else {
                 s = killed; /* we killed it */
             }
@@ -913,6 +1011,10 @@ pid_t waitpid(pid_t pid, int *status, int options)
         }
         if (options & WNOHANG)
             return 0;
+        if (unix_intr_hook && unix_intr_hook()) {
+            errno = EINTR;
+            return -1;
+        }
         unix_block(); /* the kernel's EVENT_CHILD wakes us when a child ends */
     }
 }
@@ -925,10 +1027,51 @@ int unix_children_ended(void)
     for (int i = 0; i < NPROC; i++) {
         if (!children[i].pid)
             continue;
-        if (!children[i].cap || sys_env_status(children[i].cap) != -E_AGAIN)
+        if (!children[i].cap || sys_env_status(children[i].cap) != -E_AGAIN) {
             n++;
+            continue;
+        }
+        int zombie; /* (exited, its env lingering for its own children) */
+        uint64_t seq;
+        do {
+            seq = sh_read_begin();
+            struct proc *p = proc_of(children[i].pid);
+            zombie = p && p->state == PROC_ZOMBIE;
+        } while (sh_read_retry(seq));
+        n += zombie;
     }
     return n;
+}
+
+int unix_ended_child(pid_t *pid, int *status)
+{
+    for (int i = 0; i < NPROC; i++) {
+        if (!children[i].pid)
+            continue;
+        int killed, zombie;
+        uint64_t seq;
+        do {
+            seq = sh_read_begin();
+            struct proc *p = proc_of(children[i].pid);
+            killed = p ? p->status : SIGKILL;
+            zombie = p && p->state == PROC_ZOMBIE;
+        } while (sh_read_retry(seq));
+        int s = killed;
+        if (children[i].cap) {
+            long st = sys_env_status(children[i].cap);
+            if (st == -E_AGAIN && !zombie)
+                continue;
+            if (st != -E_AGAIN) {
+                s = st < 0 ? SIGKILL : status_of(st);
+                if (zombie && WIFSIGNALED(killed) && killed)
+                    s = killed;
+            }
+        }
+        *pid = children[i].pid;
+        *status = s;
+        return 1;
+    }
+    return 0;
 }
 
 pid_t wait(int *status)
@@ -955,6 +1098,11 @@ int kill(pid_t pid, int sig)
      * server leaves the signal in the table (and rings it); the process acts
      * on it at the end of its current time slot or when it next waits
      * (check_signals). Killing oneself is EPERM (no signal handlers). */
+    return unix_call(U_SIGNAL, (uint64_t)pid, (uint64_t)sig) < 0 ? -1 : 0;
+}
+
+int unix_sigsend(pid_t pid, int sig)
+{
     return unix_call(U_SIGNAL, (uint64_t)pid, (uint64_t)sig) < 0 ? -1 : 0;
 }
 

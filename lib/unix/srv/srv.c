@@ -74,7 +74,7 @@ static int fs_errno(int r)
 
 /* ---- pipes ---- */
 
-/* Each pipe's ring is a frame of ours (pipe_page), mapped here at
+/* Each pipe's ring is a block of frames of ours (pipe_page), mapped here at
  * PIPE_RING(i) and given to the processes that hold an end (U_PIPEMAP).
  * We never trust what is on it: we only ring the channels it names. */
 static uint32_t pipe_page[NPIPE]; /* capability slot, 0: the pipe is free */
@@ -477,7 +477,7 @@ static int64_t do_fork(int me)
 
 static int64_t do_signal(int me, int64_t pid, int64_t sig)
 {
-    if (sig != SIGKILL && sig != SIGTERM && sig != SIGINT)
+    if (sig < 1 || sig > 64)
         return UNIX_ERR(EINVAL);
     if (pid == SH->procs[me].pid)
         return UNIX_ERR(EPERM);
@@ -486,7 +486,8 @@ static int64_t do_signal(int me, int64_t pid, int64_t sig)
         if (p->state == PROC_FREE || p->pid != pid)
             continue;
         if (p->state == PROC_RUNNING) {
-            p->pending = (int)sig;
+            p->pending |= 1UL << (sig - 1);
+            p->sigfrom = SH->procs[me].pid;
             ring(1UL << i); /* wakes it if it sleeps */
         }
         return 0;
@@ -512,7 +513,7 @@ static int64_t do_pipe(int me)
             pi = i;
     int or = pi < 0 ? -1 : ofile_new(OF_PIPE_R, O_RDONLY);
     int ow = or < 0 ? -1 : ofile_new(OF_PIPE_W, O_WRONLY);
-    long f = ow < 0 ? -1 : sys_frame_alloc(-1); /* (comes zeroed: an empty ring) */
+    long f = ow < 0 ? -1 : sys_frame_alloc_in(CAP_SELF, -1, PIPE_ORDER); /* (zeroed: empty) */
     if (f >= 0 && exo_map(CAP_SELF, (uint32_t)f, (uint64_t)PIPE_RING(pi), MMU_W) != 1) {
         sys_cap_delete((uint32_t)f);
         f = -1;
@@ -1114,6 +1115,30 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
                           : fs_truncate(&fs, (uint32_t)ino, (uint64_t)a1);
         return e < 0 ? fs_errno(e) : 0;
     }
+    case U_SYMLINK: {
+        char target[PATH_MAX];
+        if ((e = get_path(me, path)) < 0) /* (the link) */
+            return e;
+        memcpy(target, ARG(me)->data + PATH_MAX, PATH_MAX);
+        target[PATH_MAX - 1] = 0;
+        if (disk_path(path))
+            return UNIX_ERR(EPERM); /* (the disk's file system has no links) */
+        e = fs_symlink(&fs, target, path);
+        return e < 0 ? fs_errno(e) : 0;
+    }
+    case U_LINK: {
+        char to[PATH_MAX];
+        if ((e = get_path(me, path)) < 0)
+            return e;
+        memcpy(to, ARG(me)->data + PATH_MAX, PATH_MAX);
+        to[PATH_MAX - 1] = 0;
+        if (to[0] != '/')
+            return UNIX_ERR(EINVAL);
+        if (disk_path(path) || disk_path(to))
+            return UNIX_ERR(disk_path(path) && disk_path(to) ? EPERM : EXDEV);
+        e = fs_link(&fs, path, to);
+        return e < 0 ? fs_errno(e) : 0;
+    }
     case U_RENAME: {
         char to[PATH_MAX];
         if ((e = get_path(me, path)) < 0)
@@ -1138,9 +1163,11 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         return e < 0 ? fs_errno(e) : 0;
     }
     case U_SIGTAKE: {
-        int sig = SH->procs[me].pending;
+        uint64_t sigs = SH->procs[me].pending;
         SH->procs[me].pending = 0;
-        return sig;
+        ARG(me)->x[0] = (int64_t)sigs;
+        ARG(me)->x[1] = SH->procs[me].sigfrom;
+        return sigs != 0;
     }
     case U_ASLEEP:
         if (a1 < 0 || a1 >= NPROC || SH->procs[a1].state != PROC_RUNNING || !bind[a1].page)

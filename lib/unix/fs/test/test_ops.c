@@ -675,8 +675,106 @@ static void test_check_repair(void)
     t_region_free(base, size);
 }
 
+/* Symbolic links: made, followed (absolute and relative targets, through
+ * directories, as the last component or not), not followed by
+ * fs_lookup_nofollow, dangling (ENOENT), loops (ELOOP), removed as files,
+ * bad input, and a consistent file system after. */
+static void test_symlinks(void)
+{
+    struct fs fs;
+    size_t size = 1 * MB;
+    void *base = t_region(&fs, size);
+    int d = fs_mkdir(&fs, "/d");
+    int f = fs_create(&fs, "/d/f", FS_TYPE_FILE);
+    CHECK(d > 1 && f > 1);
+    int l1 = fs_symlink(&fs, "/d/f", "/abs");
+    CHECK(l1 > 1);
+    CHECK_EQ(fs_lookup(&fs, "/abs"), f);
+    CHECK_EQ(fs_lookup_nofollow(&fs, "/abs"), l1);
+    struct fs_stat st;
+    CHECK_EQ(fs_stat(&fs, (uint32_t)l1, &st), 0);
+    CHECK_EQ(st.type, FS_TYPE_LINK);
+    CHECK_EQ(st.size, 4);
+    char buf[64];
+    CHECK_EQ(fs_readlink(&fs, (uint32_t)l1, buf, sizeof buf), 4);
+    CHECK(memcmp(buf, "/d/f", 4) == 0);
+    CHECK_EQ(fs_readlink(&fs, (uint32_t)l1, buf, 2), 2); /* cut short, as readlink */
+    CHECK_EQ(fs_readlink(&fs, (uint32_t)f, buf, sizeof buf), -FS_EINVAL);
+    CHECK_EQ(fs_readlink(&fs, 9999, buf, sizeof buf), -FS_EBADF);
+    /* relative: from the link's own directory; a link to a directory */
+    CHECK(fs_symlink(&fs, "f", "/d/rel") > 1);
+    CHECK_EQ(fs_lookup(&fs, "/d/rel"), f);
+    CHECK(fs_symlink(&fs, "d", "/dl") > 1);
+    CHECK_EQ(fs_lookup(&fs, "/dl/f"), f);
+    CHECK_EQ(fs_lookup(&fs, "/dl/rel"), f);
+    CHECK_EQ(fs_lookup(&fs, "/dl/"), d);
+    CHECK_EQ(fs_lookup_nofollow(&fs, "/dl/"), d); /* (a slash after it: followed) */
+    CHECK(fs_symlink(&fs, "../d/./f", "/d/up") > 1);
+    CHECK_EQ(fs_lookup(&fs, "/d/up"), f);
+    CHECK(fs_symlink(&fs, "/", "/root") > 1);
+    CHECK_EQ(fs_lookup(&fs, "/root"), 1);
+    CHECK_EQ(fs_lookup(&fs, "/root/d/f"), f);
+    CHECK_EQ(fs_open(&fs, "/dl/rel", 0), f); /* open follows too */
+    CHECK_EQ(fs_unref(&fs, (uint32_t)f), 0);
+    /* dangling, loops, a link where a directory must be */
+    CHECK(fs_symlink(&fs, "/nowhere", "/dang") > 1);
+    CHECK_EQ(fs_lookup(&fs, "/dang"), -FS_ENOENT);
+    CHECK(fs_lookup_nofollow(&fs, "/dang") > 1);
+    CHECK(fs_symlink(&fs, "/loop2", "/loop1") > 1);
+    CHECK(fs_symlink(&fs, "loop1", "/loop2") > 1);
+    CHECK_EQ(fs_lookup(&fs, "/loop1"), -FS_ELOOP);
+    CHECK_EQ(fs_lookup(&fs, "/loop1/x"), -FS_ELOOP);
+    CHECK(fs_symlink(&fs, "self", "/self") > 1);
+    CHECK_EQ(fs_lookup(&fs, "/self"), -FS_ELOOP);
+    CHECK_EQ(fs_lookup(&fs, "/abs/x"), -FS_ENOTDIR);
+    CHECK_EQ(fs_mkdir(&fs, "/dl/sub") > 1, 1); /* through a link to a directory */
+    CHECK(fs_lookup(&fs, "/d/sub") > 1);
+    /* bad input */
+    CHECK_EQ(fs_symlink(&fs, NULL, "/x"), -FS_EINVAL);
+    CHECK_EQ(fs_symlink(&fs, "", "/x"), -FS_ENOENT);
+    CHECK_EQ(fs_symlink(&fs, "/d/f", "/abs"), -FS_EEXIST);
+    CHECK_EQ(fs_symlink(&fs, "/d/f", "/nosuch/x"), -FS_ENOENT);
+    CHECK_EQ(fs_symlink(&fs, "/d/f", NULL), -FS_EINVAL);
+    char longt[600];
+    memset(longt, 'a', sizeof longt - 1);
+    longt[sizeof longt - 1] = 0;
+    CHECK_EQ(fs_symlink(&fs, longt, "/long"), -FS_ENAMETOOLONG);
+    CHECK_EQ(fs_create(&fs, "/x", FS_TYPE_LINK), -FS_EINVAL);
+    CHECK_EQ(fs_check(&fs, false), 0);
+    /* removed as a file; the target stays */
+    CHECK_EQ(fs_unlink(&fs, "/abs"), 0);
+    CHECK_EQ(fs_lookup_nofollow(&fs, "/abs"), -FS_ENOENT);
+    CHECK_EQ(fs_lookup(&fs, "/d/f"), f);
+    /* hard links: one inode, two names; the data stays with the last */
+    CHECK_EQ(fs_link(&fs, "/d/f", "/hard"), 0);
+    CHECK_EQ(fs_lookup(&fs, "/hard"), f);
+    CHECK_EQ(fs_stat(&fs, (uint32_t)f, &st), 0);
+    CHECK_EQ(st.nlink, 2);
+    CHECK_EQ(fs_link(&fs, "/d/f", "/hard"), -FS_EEXIST);
+    CHECK_EQ(fs_link(&fs, "/d", "/dhard"), -FS_EPERM);
+    CHECK_EQ(fs_link(&fs, "/nosuch", "/x"), -FS_ENOENT);
+    CHECK_EQ(fs_link(&fs, "/d/f", "/nosuch/x"), -FS_ENOENT);
+    CHECK_EQ(fs_link(&fs, "/d/f", "/"), -FS_EEXIST);
+    CHECK_EQ(fs_link(&fs, NULL, "/x"), -FS_EINVAL);
+    CHECK_EQ(fs_link(&fs, "/dang", "/dang2"), 0); /* the link itself */
+    CHECK_EQ(fs_lookup_nofollow(&fs, "/dang2"), fs_lookup_nofollow(&fs, "/dang"));
+    CHECK_EQ(fs_check(&fs, false), 0);
+    CHECK_EQ(fs_unlink(&fs, "/d/f"), 0);
+    CHECK_EQ(fs_lookup(&fs, "/hard"), f);
+    CHECK_EQ(fs_stat(&fs, (uint32_t)f, &st), 0);
+    CHECK_EQ(st.nlink, 1);
+    CHECK_EQ(fs_create(&fs, "/d/f", FS_TYPE_FILE) > 1, 1);
+    f = fs_lookup(&fs, "/d/f");
+    CHECK_EQ(fs_check(&fs, false), 0);
+    CHECK_EQ(fs_rename(&fs, "/dl", "/dl2"), 0);
+    CHECK_EQ(fs_lookup(&fs, "/dl2/f"), f);
+    CHECK_EQ(fs_check(&fs, false), 0);
+    t_region_free(base, size);
+}
+
 void test_ops(void)
 {
+    test_symlinks();
     test_format_attach();
     test_paths();
     test_readdir();
