@@ -64,6 +64,7 @@ void asm_offsets(void)
     OFF(TF_SS, struct trapframe, ss);
 
     DEFINE(T_SYSCALL, T_SYSCALL);
+    DEFINE(T_IPI_PING, T_IPI_PING);
     DEFINE(T_NMI, T_NMI);
     DEFINE(T_DF, T_DF);
     DEFINE(T_MC, T_MC);

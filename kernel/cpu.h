@@ -4,6 +4,7 @@
 #define KERNEL_CPU_H
 
 #include "types.h"
+#include "spinlock.h"
 
 #define MAX_CPUS 16
 
@@ -69,6 +70,18 @@ struct cpu {
     volatile bool online;
     volatile u64 ipi_count;
     volatile u64 ipi_rsp;
+    /* The kernel lock (klock.c). klock_node: this CPU's place in its queue;
+     * klock_held: it holds it. in_user: it runs user code (set just before
+     * the return to user mode, cleared at the entry before it queues; read
+     * by klock_evict on another CPU). env_lost: the env it runs was torn
+     * down by another CPU (written by that CPU under the lock, read and
+     * cleared by this one under it). idle: it halts in its slot loop with
+     * nothing to run (klock_wake_idle kicks it). */
+    struct mcs_node klock_node;
+    bool klock_held;
+    volatile bool in_user;
+    volatile bool env_lost;
+    volatile bool idle;
     u64 gdt[8] __aligned(16);
     struct tss tss __aligned(16);
 };

@@ -2,6 +2,7 @@
  * from the boot image, teardown and freeing; and the env kernel calls
  * (create, load, entries, start, status, registers, replace, credit). */
 #include "kernel.h"
+#include "klock.h"
 #include "env.h"
 #include "cap.h"
 #include "cpu.h"
@@ -123,6 +124,7 @@ int env_alloc(const char *name, u32 parent, u64 quota, struct env **out)
             u32 gen = ((e->id >> 8) + 1) & 0xffffff;
             memset(e, 0, sizeof *e);
             e->id = (gen ? gen : 1) << 8 | (u32)i;
+            e->on_cpu = -1;
             break;
         }
     }
@@ -263,6 +265,7 @@ static bool draining; /* a teardown is in progress up the stack */
 
 static void teardown_one(struct env *e)
 {
+    klock_evict(e);                /* if another CPU runs it: stopped, and it will not resume it */
     for (int i = 0; i < ncpu; i++) /* its FPU state must not be saved into a reused env */
         if (cpus[i].fpu_owner == e)
             cpus[i].fpu_owner = NULL;

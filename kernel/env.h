@@ -40,6 +40,11 @@ struct env {
     bool free_when_torn;   /* its original is gone: free it once torn down */
     struct env *doom_next; /* next in the list */
     paddr_t pml4;
+    /* The CPU whose current env it is (cpu->env == this env), -1 if none:
+     * written under the kernel lock by that CPU's switches (set_env,
+     * env_run) and by klock_evict. An env runs on one CPU at a time: a slot
+     * of it on another CPU is skipped while it runs (run_target). */
+    int on_cpu;
     u16 pcid;       /* 0 when the CPU has no PCIDs */
     bool tlb_stale; /* page tables changed while not loaded: flush on next switch */
 

@@ -8,9 +8,13 @@
 #include "cpu.h"
 #include "env.h"
 #include "vm.h"
+#include "klock.h"
 #include "arch/x86_64/x86.h"
 
 void foreign_switch(struct cpu *c, struct env *e); /* upcall.c */
+/* With several CPUs (klock_on): saves the x87/SSE state this CPU holds into
+ * its owner and leaves the registers to nobody (sched.c). */
+void fpu_give_back(struct cpu *c);
 
 /* Loads e's address space. With PCIDs, TLB entries tagged with e's PCID
  * survive the switch unless e's page tables changed while it was not loaded.
@@ -36,6 +40,13 @@ static inline void env_load_cr3(struct env *e)
 static inline __attribute__((always_inline)) void set_env(struct env *e)
 {
     struct cpu *c = cpu();
+    if (c->env != e) { /* which CPU runs which env (env.h, on_cpu) */
+        if (c->env)
+            c->env->on_cpu = -1;
+        e->on_cpu = c->id;
+        if (unlikely(klock_on) && c->fpu_owner && c->fpu_owner != e)
+            fpu_give_back(c); /* another CPU may run that env next: its state to memory */
+    }
     c->env = e;
     /* (16-byte aligned: tf and pct_tf are declared so, see env.h) */
     c->utf_top = (u64)(env_in_pct(e) ? &e->pct_tf : &e->tf) + sizeof(struct trapframe);

@@ -643,7 +643,7 @@ static bool t_revoke_linear(char *why, size_t whylen)
     int pos[2];
     int orig[2];
     for (int i = 0; i < 2; i++) {
-        pos[i] = sched_slot_alloc(v, -1);
+        pos[i] = sched_slot_alloc(v, cpu()->id, -1);
         CHECK(pos[i] >= 0);
         orig[i] =
             cap_insert(v, CAP_SLOT, R_GRANT | R_REVOKE, sched_slot_object(cpu()->id, pos[i]), 0);
@@ -856,7 +856,7 @@ int run_env(const char *name, const u8 *elf, size_t size, u64 quota, u64 timeout
     e->state = ENV_RUNNABLE;
     if (timeout_s)
         e->deadline_tick = cpu()->ticks + timeout_s * TIMER_HZ;
-    int pos = sched_slot_alloc(e, -1);
+    int pos = sched_slot_alloc(e, cpu()->id, -1);
     assert(pos >= 0);
     sched_loop_until(e);
     sched_slot_free(cpu()->id, (u32)pos);

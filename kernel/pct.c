@@ -62,6 +62,8 @@ static int pct_callee_ready(struct env *e, struct env *t)
         return -E_INVAL;
     if (t == e || t->in_pct || t->pct_callee)
         return -E_AGAIN; /* serving a call (or an orphaned one), or waiting on one */
+    if (t->on_cpu >= 0)
+        return -E_AGAIN; /* it runs on another CPU (not this one: t != e, e runs here) */
     return 0;
 }
 

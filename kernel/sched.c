@@ -14,15 +14,18 @@
 #include "cpu.h"
 #include "ext.h"
 #include "env_switch.h"
+#include "klock.h"
 #include "vm.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 #include <spinel/syscall.h>
 
-int sched_slot_alloc(struct env *e, int pos)
+int sched_slot_alloc(struct env *e, int cpu_id, int pos)
 {
-    struct cpu *c = cpu();
+    if (cpu_id < 0 || cpu_id >= ncpu)
+        return -E_INVAL;
+    struct cpu *c = &cpus[cpu_id]; /* under the kernel lock: any CPU's vector */
     if (pos < -1 || pos >= NSLOTS)
         return -E_INVAL;
     if (pos >= 0) {
@@ -86,6 +89,8 @@ static inline __attribute__((always_inline)) struct env *run_target(struct env *
         e = e->pct_callee;
     if (e->state == ENV_ZOMBIE || e->state == ENV_FREE)
         return NULL;
+    if (e->on_cpu >= 0 && e->on_cpu != cpu()->id)
+        return NULL; /* it runs on another CPU (one context runs on one CPU at a time) */
     if (env_in_pct(e))
         return e;
     if (e->state == ENV_BLOCKED &&
@@ -119,13 +124,31 @@ void fpu_switch(void)
         c->env->info->fpu_used = 1;
 }
 
+/* With several CPUs an env may run on another CPU next, so the lazy x87/SSE
+ * switch stops at the CPU's edge: leaving an env (for another, or for the
+ * slot loop) saves the state it left in the registers. */
+void fpu_give_back(struct cpu *c)
+{
+    if (c->fpu_ts)
+        __asm__ volatile("clts");
+    __asm__ volatile("fxsave64 %0" : "=m"(c->fpu_owner->fpu));
+    c->fpu_owner = NULL;
+    write_cr0(read_cr0() | CR0_TS);
+    c->fpu_ts = true;
+}
+
 void env_run(struct env *e)
 {
     struct cpu *c = cpu();
     cpu_set_env(e);
     if (kcontext_save(&c->sched) == 0)
         return_to_user();
-    /* Back here through sched_return_to_loop(). */
+    /* Back here through sched_return_to_loop() (or klock_enter, whose env
+     * was torn down by another CPU: c->env is NULL then). */
+    if (c->env && c->env->on_cpu == c->id)
+        c->env->on_cpu = -1;
+    if (klock_on && c->fpu_owner)
+        fpu_give_back(c);
     c->env = NULL;
 }
 
@@ -163,7 +186,7 @@ static void slot_begin(struct env *e, bool new_slot)
     if (e->info->pending_events)
         upcall_deliver_events(e, &e->tf);
     if (new_slot && e->entries.entry[UPCALL_PROLOGUE])
-        upcall_push(e, &e->tf, UPCALL_PROLOGUE, 0, 0, cpu()->slot_pos);
+        upcall_push(e, &e->tf, UPCALL_PROLOGUE, 0, 0, (u64)cpu()->id << 16 | (u64)cpu()->slot_pos);
 }
 
 /* The env that runs next: the owner of the next owned position after the
@@ -227,7 +250,13 @@ void sched_loop_until(struct env *root)
         int pos;
         struct env *t = next_slot(c, &pos);
         if (!t) {
+            /* Nothing to run: halt without the kernel lock (another CPU
+             * that wakes an env kicks this one out of the halt). */
+            __atomic_store_n(&c->idle, true, __ATOMIC_SEQ_CST);
+            klock_release();
             __asm__ volatile("sti; hlt; cli" ::: "memory");
+            klock_acquire();
+            __atomic_store_n(&c->idle, false, __ATOMIC_SEQ_CST);
             continue;
         }
         begin_slot(c, pos, t);
@@ -272,7 +301,7 @@ void sched_tick(struct trapframe *tf)
     if (c->ticks < c->slot_end)
         return;
     if (!env_in_pct(e) && e->entries.entry[UPCALL_EPILOGUE] &&
-        upcall_push(e, tf, UPCALL_EPILOGUE, 0, 0, c->slot_pos) == 0) {
+        upcall_push(e, tf, UPCALL_EPILOGUE, 0, 0, (u64)c->id << 16 | (u64)c->slot_pos) == 0) {
         c->grace_end = c->ticks + GRACE_TICKS;
         c->grace_late = 0;
         c->grace_stalls = grace_stall_test;
@@ -362,6 +391,8 @@ struct env *sched_block_fast(u64 timeout_us)
     return t;
 }
 
+static s64 slot_alloc_on(struct env *t, int cpu_id, s64 position);
+
 /* sys_slot_alloc(env, position): see kernel/kcalls.tbl. */
 s64 sys_slot_alloc(u64 env, u64 position)
 {
@@ -373,15 +404,40 @@ s64 sys_slot_alloc(u64 env, u64 position)
         return -E_INVAL;
     if (t->revoke_pending && t->info->revoke_kind == REVOKE_SLOTS)
         return -E_NOMEM; /* asked to give slots back: none more until it has */
-    r = sched_slot_alloc(t, (int)(s64)position);
+    return slot_alloc_on(t, cpu()->id, (s64)position);
+}
+
+/* Allocates position (-1: any) on CPU cpu_id for t (checked: t's slot
+ * quota, the arguments). */
+static s64 slot_alloc_on(struct env *t, int cpu_id, s64 position)
+{
+    int r = sched_slot_alloc(t, cpu_id, (int)position);
     if (r < 0)
         return r;
     /* The capability goes to the env that runs in the slot: the slot lives
      * as long as that env (or until it deletes the capability). */
-    int slot = cap_insert(t, CAP_SLOT, R_GRANT | R_REVOKE, sched_slot_object(cpu()->id, r), 0);
+    int slot = cap_insert(t, CAP_SLOT, R_GRANT | R_REVOKE, sched_slot_object((u32)cpu_id, r), 0);
     if (slot < 0)
-        sched_slot_free(cpu()->id, (u32)r);
+        sched_slot_free((u32)cpu_id, (u32)r);
+    else if (cpu_id != cpu()->id)
+        klock_wake_idle(); /* that CPU may halt with an empty vector */
     return slot;
+}
+
+/* sys_slot_alloc_on(env, cpu, position): see kernel/kcalls.tbl. */
+s64 sys_slot_alloc_on(u64 env, u64 cpu_id, u64 position)
+{
+    struct env *e = cpu_env(), *t;
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (cpu_id >= (u64)ncpu)
+        return -E_INVAL;
+    if ((s64)position != -1 && position >= NSLOTS)
+        return -E_INVAL;
+    if (t->revoke_pending && t->info->revoke_kind == REVOKE_SLOTS)
+        return -E_NOMEM;
+    return slot_alloc_on(t, (int)cpu_id, (s64)position);
 }
 
 /* sys_yield(env): give up (or donate) the rest of the slot. */

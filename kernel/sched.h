@@ -14,7 +14,7 @@ struct env;
 
 /* Runs the slot vector until `root` is a zombie (or forever if root is NULL). */
 void sched_loop_until(struct env *root);
-int sched_slot_alloc(struct env *e, int pos); /* position or -E_xxx */
+int sched_slot_alloc(struct env *e, int cpu, int pos); /* position or -E_xxx */
 void sched_slot_free(u32 cpu, u32 pos);
 /* A slot capability's object: gen << 32 | cpu << 16 | position, the
  * generation being the position's now; freeing through it is a no-op once

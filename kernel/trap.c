@@ -4,6 +4,7 @@
 #include "trap.h"
 #include "cpu.h"
 #include "env.h"
+#include "klock.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/smp.h"
@@ -203,13 +204,27 @@ void trap(struct trapframe *tf)
     case T_IPI_CALL:
         smp_ipi(c, tf->vector); /* a test's ping, a cross-CPU call (a TLB shootdown) */
         return;
-    case T_IRQ_COM1:
+    case T_IPI_KICK:
+        lapic_eoi(); /* its work was klock_enter's, or ending the idle halt */
+        return;
+    case T_IRQ_COM1: {
+        bool take = !klock_holding(); /* taken in the slot loop's halt */
+        if (take)
+            klock_acquire();
         dev_console_intr(); /* may wake an env: it runs in its next slot */
         lapic_eoi();
+        if (take)
+            klock_release();
         return;
     }
+    }
     if (tf->vector >= T_IRQ_DEV_FIRST && tf->vector < T_IRQ_DEV_FIRST + T_IRQ_DEV_COUNT) {
+        bool take = !klock_holding();
+        if (take)
+            klock_acquire();
         pci_irq_dispatch(tf->vector); /* a driver's handler (kernel/dev/pci.c); it may wake envs */
+        if (take)
+            klock_release();
         return;
     }
     if (tf->vector == T_NM && trap_from_user(tf) && c->env) {

@@ -40,10 +40,15 @@ STATIC_ASSERT(sizeof(struct trapframe) == 22 * 8);
 /* Vectors of PCI devices' MSI-X messages (kernel/dev/pci.c hands them out). */
 #define T_IRQ_DEV_FIRST 48
 #define T_IRQ_DEV_COUNT 16
-#define T_IPI_PING      0xf0 /* interprocessor: the receiver counts it (smp.c) */
-#define T_IPI_CALL      0xf1 /* interprocessor: run the posted call (smp_call_each) */
-#define T_SPURIOUS      255
-#define T_SYSCALL       0x100 /* not a vector: marks frames built by syscall_entry */
+/* Interprocessor: a CPU is asked to come into the kernel (klock.c: an env it
+ * runs was torn down, or an env woke for its idle slot vector). Priority
+ * class 14, below the calls' (15): a CPU that waits for the kernel lock
+ * while it serves one still takes cross-CPU calls. */
+#define T_IPI_KICK 0xe0
+#define T_IPI_PING 0xf0 /* interprocessor: the receiver counts it (smp.c) */
+#define T_IPI_CALL 0xf1 /* interprocessor: run the posted call (smp_call_each) */
+#define T_SPURIOUS 255
+#define T_SYSCALL  0x100 /* not a vector: marks frames built by syscall_entry */
 
 /* Page-fault error code bits. */
 #define PF_P    (1 << 0)

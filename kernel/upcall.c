@@ -7,6 +7,7 @@
  * on the exception stack pushes a nested frame below the current one. */
 #include "kernel.h"
 #include "sched.h"
+#include "klock.h"
 #include "env.h"
 #include "uaccess.h"
 #include "arch/x86_64/x86.h"
@@ -80,8 +81,10 @@ void upcall_deliver_events(struct env *e, struct trapframe *ctx)
 void env_post_event(struct env *t, u64 bits)
 {
     t->info->pending_events |= bits;
-    if (t->state == ENV_BLOCKED)
+    if (t->state == ENV_BLOCKED) {
         t->state = ENV_RUNNABLE;
+        klock_wake_idle(); /* its slots may be on a CPU that halts */
+    }
 }
 
 /* ---- foreign-ABI envs (a Linux program under lib/linux, say) ----

@@ -14,6 +14,7 @@
 #include "pmem.h"
 #include "env.h"
 #include "cpu.h"
+#include "klock.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/smp.h"
 
@@ -171,26 +172,76 @@ void vm_switch(paddr_t pml4)
 
 bool cpu_has_pcid;
 
-void vm_flush_page(struct env *e, vaddr_t va)
+/* Drops this CPU's translations of [va, va + n pages) if pml4 is the address
+ * space it has loaded. */
+static void flush_local_user(paddr_t pml4, vaddr_t va, u64 n)
 {
-    if ((read_cr3() & PTE_ADDR_MASK) == e->pml4)
-        invlpg(va);
-    else
-        e->tlb_stale = true;
-}
-
-void vm_flush_range(struct env *e, vaddr_t va, u64 n)
-{
-    if ((read_cr3() & PTE_ADDR_MASK) != e->pml4) {
-        e->tlb_stale = true;
+    if ((read_cr3() & PTE_ADDR_MASK) != pml4)
         return;
-    }
     if (n > 32) { /* cheaper than 32 invlpgs: drop this address space's entries */
         write_cr3(read_cr3() & ~(1UL << 63));
         return;
     }
     for (u64 i = 0; i < n; i++)
         invlpg(va + i * PAGE_SIZE);
+}
+
+/* User TLB shootdown. With several CPUs, an env's page tables may be loaded
+ * on another CPU (it runs the env, or loaded it last and kept it): after a
+ * change to its mappings, every other CPU that has that PML4 in CR3 drops
+ * the range, through one cross-CPU call for the whole range (the caller
+ * batches: a capability's pages, a page table's entries), before the
+ * caller goes on to free any frame that was mapped there. The caller holds
+ * the kernel lock, so no CPU loads the PML4 meanwhile (loads happen under
+ * it); PCIDs are off with several CPUs (smp.c), so a CPU that does not have
+ * it loaded keeps no translation of it. */
+u64 tlb_user_shootdowns; /* ranges shot down on other CPUs (tests) */
+
+struct user_range {
+    paddr_t pml4;
+    vaddr_t va;
+    u64 n;
+};
+
+static void flush_user_call(void *arg)
+{
+    const struct user_range *r = arg;
+    flush_local_user(r->pml4, r->va, r->n);
+}
+
+static void shootdown_user(paddr_t pml4, vaddr_t va, u64 n)
+{
+    if (!klock_on)
+        return;
+    struct user_range r = {pml4, va, n};
+    smp_call_each(flush_user_call, &r, false);
+    tlb_user_shootdowns++;
+}
+
+/* Drops the CPUs' translations (this one's, and by a cross-CPU call the
+ * other ones') of pml4 altogether: it is about to be freed. */
+static void drop_pml4_call(void *arg)
+{
+    if ((read_cr3() & PTE_ADDR_MASK) == *(paddr_t *)arg)
+        write_cr3(kernel_pml4);
+}
+
+void vm_flush_page(struct env *e, vaddr_t va)
+{
+    if ((read_cr3() & PTE_ADDR_MASK) == e->pml4)
+        invlpg(va);
+    else
+        e->tlb_stale = true;
+    shootdown_user(e->pml4, va, 1);
+}
+
+void vm_flush_range(struct env *e, vaddr_t va, u64 n)
+{
+    if ((read_cr3() & PTE_ADDR_MASK) != e->pml4)
+        e->tlb_stale = true;
+    else
+        flush_local_user(e->pml4, va, n);
+    shootdown_user(e->pml4, va, n);
 }
 
 u64 *vm_pte_slot(paddr_t pml4, vaddr_t va, bool create, struct env *charge)
@@ -276,7 +327,9 @@ static u64 free_level(paddr_t t, int lvl)
 
 u64 vm_free_space(paddr_t pml4)
 {
-    if ((read_cr3() & PTE_ADDR_MASK) == pml4)
+    if (klock_on)
+        smp_call_each(drop_pml4_call, &pml4, true); /* no CPU keeps it in CR3 */
+    else if ((read_cr3() & PTE_ADDR_MASK) == pml4)
         write_cr3(kernel_pml4);
     if (last_pt.pml4 == pml4)
         last_pt.pml4 = 0;

@@ -54,6 +54,20 @@
     pop %rax
 .endm
 
+/* With several CPUs, klock_enter(0) keeping rdi (the frame), on the kernel
+ * stack (klock.c). */
+.macro KLOCK_ENTER
+    cmpb $0, klock_on(%rip)
+    je .Lklock\@
+    push %rdi
+    push %rdi
+    xor %edi, %edi
+    call klock_enter
+    pop %rdi
+    pop %rdi
+.Lklock\@:
+.endm
+
     .text
 
 /* One 16-byte stub per vector, at vector_table_start + 16 * vector (idt.c
@@ -88,7 +102,21 @@ trap_common:
     mov %rsp, %rdi
     mov %gs:CPU_OFF_KSTACK, %rsp
     xor %ebp, %ebp
-
+    /* With several CPUs: the kernel lock (klock.c), except for cross-CPU
+     * calls and pings (vectors 0xf0 and up), which touch only this CPU; and
+     * no exception fast path (trap's C path, under the lock). */
+    cmpb $0, klock_on(%rip)
+    je 14f
+    cmpq $T_IPI_PING, TF_VECTOR(%rdi)
+    jae 8f
+    push %rdi
+    push %rdi
+    mov TF_VECTOR(%rdi), %rdi
+    call klock_enter
+    pop %rdi
+    pop %rdi
+    jmp 8f
+14:
     /* The exception fast path (Aegis style): an exception or page fault of
      * an env with a handler for it, no extension handler, and an exception
      * stack it is not already on. The saved context goes to the exception
@@ -246,7 +274,10 @@ mc_entry:
  * by syscall return with sysret, others with iretq. */
     .global return_to_user
 return_to_user:
-    mov %gs:CPU_OFF_UTF_TOP, %rsp
+    cmpb $0, klock_on(%rip)
+    je 1f
+    call klock_exit              /* with several CPUs: the kernel lock goes */
+1:  mov %gs:CPU_OFF_UTF_TOP, %rsp
     sub $TF_SIZE, %rsp
     cmpq $T_SYSCALL, TF_VECTOR(%rsp)
     jne 2f
@@ -276,6 +307,9 @@ syscall_entry:
     swapgs
     mov %rsp, %gs:CPU_OFF_SCRATCH
     mov %gs:CPU_OFF_KSTACK, %rsp
+    cmpb $0, klock_on(%rip)
+    jne kcall_lock
+kcall_locked:
     cmp $SYS_NCALLS, %rax
     jae kcall_full
     pushq %gs:CPU_OFF_SCRATCH
@@ -283,6 +317,9 @@ syscall_entry:
     push %r11
     mov %r10, %rcx
     call *kcall_entry(, %rax, 8)
+    cmpb $0, klock_on(%rip)
+    jne kcall_unlock
+kcall_unlocked:
     pop %r11
     pop %rcx
     pop %rsp
@@ -294,6 +331,39 @@ syscall_entry:
     xor %r10d, %r10d
     swapgs
     sysretq
+
+/* With several CPUs (klock.c): the kernel lock around a kernel call. The
+ * arguments and rcx, r11 (the user's rip and rflags) are kept across
+ * klock_enter; the result across klock_exit. */
+kcall_lock:
+    push %rax
+    push %rdi
+    push %rsi
+    push %rdx
+    push %r10
+    push %r8
+    push %r9
+    push %rcx
+    push %r11
+    push %r11
+    xor %edi, %edi
+    call klock_enter
+    pop %r11
+    pop %r11
+    pop %rcx
+    pop %r9
+    pop %r8
+    pop %r10
+    pop %rdx
+    pop %rsi
+    pop %rdi
+    pop %rax
+    jmp kcall_locked
+kcall_unlock:
+    push %rax
+    call klock_exit
+    pop %rax
+    jmp kcall_unlocked
 
 /* Saves what the ABI keeps across a call (the callee-saved registers, rip,
  * rflags, rsp) into the CPU's env's frame, as the full path's frame would
@@ -440,6 +510,7 @@ syscall_foreign_entry:
     mov %rsp, %rdi
     mov %gs:CPU_OFF_KSTACK, %rsp
     xor %ebp, %ebp
+    KLOCK_ENTER
     call foreign_syscall
     jmp return_to_user
 
@@ -460,6 +531,7 @@ kcall_gate_entry:
     mov %rsp, %rdi
     mov %gs:CPU_OFF_KSTACK, %rsp
     xor %ebp, %ebp
+    KLOCK_ENTER
     call syscall_dispatch
     jmp return_to_user
 

@@ -6,6 +6,7 @@
 #include "x86.h"
 
 #define LAPIC_ID         0x020
+#define LAPIC_TPR        0x080
 #define LAPIC_EOI        0x0B0
 #define LAPIC_SVR        0x0F0
 #define LAPIC_ESR        0x280
@@ -43,6 +44,11 @@ u32 lapic_id(void)
 void lapic_eoi(void)
 {
     wr(LAPIC_EOI, 0);
+}
+
+void lapic_set_tpr(u32 tpr)
+{
+    wr(LAPIC_TPR, tpr);
 }
 
 #define PIT_HZ 1193182UL

@@ -2,26 +2,22 @@
  * through the real-mode trampoline (trampoline.S), each with its own GDT,
  * TSS and IST stacks (gdt.c: every stack above an unmapped guard page), its
  * own local APIC timer (with the boot CPU's calibration: the CPUs share one
- * bus clock) and its own idle stack. Once up, an AP only idles: it takes its
- * timer ticks and IPIs, and runs no env (no time-slot vector of its own
- * yet, docs/design.md, "Multiprocessor").
- *
- * What an AP touches after it is up: its own struct cpu (ticks, IPI
- * counters), its local APIC, its mailbox, and, read-only, the IDT and the
- * kernel's page tables; plus whatever a cross-CPU call's function touches
- * (under the locks that function takes). See docs/design.md for what must
- * change before envs run there.
+ * bus clock) and its own idle stack. Once every CPU is up, each AP runs its
+ * own time-slot vector (sched_loop_until on its idle stack), under the
+ * kernel lock like all kernel code that touches envs (klock.c).
  *
  * The kernel half of the page tables is shared by every CPU: a change to
  * an existing kernel mapping is followed by tlb_flush_kernel, which makes
  * every CPU drop the old translation (a shootdown by IPI) before it
- * returns. User mappings need none yet: only the boot CPU ever loads an
- * env's page tables. */
+ * returns. User mappings have their own shootdown (vm.c, vm_flush_range):
+ * the CPUs that have the env's page tables loaded drop the range. */
 #include "../../kernel.h"
 #include "../../cpu.h"
 #include "../../vm.h"
 #include "../../trap.h"
 #include "../../spinlock.h"
+#include "../../klock.h"
+#include "../../sched.h"
 #include "acpi.h"
 #include "lapic.h"
 #include "smp.h"
@@ -38,6 +34,7 @@ struct tramp_data {
 extern const u8 tramp_start[], tramp_end[], tramp_data[];
 
 u64 tlb_shootdowns;                /* kernel-half shootdowns that went to other CPUs (tests) */
+static volatile bool smp_go;       /* the boot CPU let the APs into their slot loops */
 static struct acpi_madt_info madt; /* written once by the boot CPU, before any AP starts */
 static bool have_madt;
 
@@ -175,6 +172,12 @@ void ap_main(struct cpu *c)
     cpu_features(false);
     lapic_init(); /* its timer, with lapic_ticks_per_period from the boot CPU */
     __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+    /* Until every CPU is up, idle; then run this CPU's slot vector, under
+     * the kernel lock like any kernel code that touches envs (klock.c). */
+    while (!__atomic_load_n(&smp_go, __ATOMIC_ACQUIRE))
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    klock_acquire();
+    sched_loop_until(NULL);
     idle();
 }
 
@@ -236,7 +239,16 @@ void smp_init(const struct acpi_madt_info *mi)
             memset(c, 0, sizeof *c);
         }
     }
-    if (ncpu > 1)
-        kprintf("smp: %d CPUs running (%d idle: no env runs on an application processor yet)\n",
-                ncpu, ncpu - 1);
+    if (ncpu > 1) {
+        /* Envs run on every CPU from now on. PCIDs are not used: a CPU that
+         * does not have an env's page tables loaded must keep no translation
+         * of them (the user TLB shootdown, vm.c, asks only the CPUs that
+         * have them loaded). The boot CPU holds the kernel lock from here
+         * on whenever it runs kernel code (klock.c). */
+        cpu_has_pcid = false;
+        klock_on = true;
+        klock_acquire();
+        __atomic_store_n(&smp_go, true, __ATOMIC_RELEASE);
+        kprintf("smp: %d CPUs running, each with its own time-slot vector\n", ncpu);
+    }
 }

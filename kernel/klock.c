@@ -1,0 +1,161 @@
+/* The kernel lock: an MCS queue lock (spinlock.h) over the state that
+ * environments on different CPUs share.
+ *
+ * What it protects: the env table and every env's state outside its own
+ * CPU's switch (state, chains of protected calls, teardown list, quotas),
+ * capability tables and derivation trees, object quotas, notification
+ * objects, revocation, extensions, devices' request tables, the network's
+ * endpoints, the page tables of every env (sys_mmu_update, cap_unmap) and
+ * vm.c's last-page-table cache, and every CPU's time-slot vector (a slot is
+ * allocated on one CPU by code running on another).
+ *
+ * Invariant: a CPU executes kernel code that reads or writes that state
+ * only while it holds the lock. It holds it from its entry from user mode
+ * (klock_enter, called by every entry in entry.S before any C code that
+ * touches an env) until its return to user mode (klock_exit in
+ * return_to_user and the fast kernel calls' exit), and in its slot loop
+ * except while it halts. Entries that need none: NMIs and machine checks
+ * (the machine's), cross-CPU calls (T_IPI_CALL: a TLB shootdown touches
+ * only the CPU's own TLB), pings, and timer ticks taken in kernel mode
+ * (they count the CPU's ticks). Per-CPU state (struct cpu: the current env,
+ * slot position and deadlines, FPU owner, GDT/TSS, stacks, the lock's own
+ * queue node) is touched by its CPU alone, lock or not, except where said.
+ *
+ * A CPU spins for the lock with interrupts on but its task priority raised
+ * to class 14: only cross-CPU calls (class 15) come in, so a lock holder
+ * that waits for a shootdown never waits for a CPU that waits for it. A
+ * device interrupt is never taken while spinning (it would need the lock);
+ * in the slot loop's halt it takes the lock itself.
+ *
+ * Taking an env off another CPU (klock_evict, for its teardown): the lock
+ * holder marks the CPU that runs it (env_lost), sends it a kick and waits
+ * until that CPU is out of user mode (in_user false: set by klock_exit just
+ * before the return, cleared by klock_enter before it queues). From then on
+ * that CPU runs none of the env's code; when it gets the lock it sees
+ * env_lost and goes back to its slot loop without touching the env. Its CR3
+ * may still hold the env's page tables: vm_free_space makes every CPU drop
+ * a PML4 before it frees it (a cross-CPU call). */
+#include "kernel.h"
+#include "klock.h"
+#include "cpu.h"
+#include "env.h"
+#include "sched.h"
+#include "vm.h"
+#include "trap.h"
+#include "arch/x86_64/x86.h"
+#include "arch/x86_64/lapic.h"
+#include <spinel/syscall.h>
+
+bool klock_on;
+static struct mcs_lock klock = MCS_LOCK_INIT("kernel");
+
+u64 klock_spins; /* acquisitions that had to wait (a figure for the tests) */
+
+static void acquire(struct cpu *c)
+{
+    struct mcs_node *me = &c->klock_node;
+    me->next = NULL;
+    me->locked = 1;
+    struct mcs_node *prev = __atomic_exchange_n(&klock.tail, me, __ATOMIC_ACQ_REL);
+    if (prev) {
+        __atomic_store_n(&prev->next, me, __ATOMIC_RELEASE);
+        klock_spins++;
+        lapic_set_tpr(0xe0); /* only cross-CPU calls (class 15) while we wait */
+        /* The window is a nop after sti: sti holds interrupts off for one
+         * more instruction, and QEMU's pause ends its translation block
+         * before that shadow is over (a "sti; pause; cli" window never
+         * lets an interrupt in there). */
+        while (__atomic_load_n(&me->locked, __ATOMIC_ACQUIRE))
+            __asm__ volatile("pause; sti; nop; cli" ::: "memory");
+        lapic_set_tpr(0);
+    }
+    c->klock_held = true;
+}
+
+static void release(struct cpu *c)
+{
+    c->klock_held = false;
+    mcs_unlock(&klock, &c->klock_node);
+}
+
+bool klock_holding(void)
+{
+    return !klock_on || cpu()->klock_held;
+}
+
+void klock_acquire(void)
+{
+    if (klock_on)
+        acquire(cpu());
+}
+
+void klock_release(void)
+{
+    if (klock_on)
+        release(cpu());
+}
+
+void klock_enter(u64 vector)
+{
+    if (!klock_on)
+        return;
+    struct cpu *c = cpu();
+    __atomic_store_n(&c->in_user, false, __ATOMIC_SEQ_CST);
+    if (c->klock_held)
+        return; /* (a nested entry cannot come from user mode; kept safe) */
+    acquire(c);
+    if (c->env_lost) {
+        /* Its env was torn down by another CPU while this one ran it: back
+         * to the slot loop, touching nothing of it (its FPU state is
+         * dropped: teardown cleared fpu_owner). */
+        c->env_lost = false;
+        c->env = NULL;
+        c->grace_end = 0;
+        if ((read_cr3() & PTE_ADDR_MASK) != kernel_pml4)
+            write_cr3(kernel_pml4);
+        /* An interrupt that brought it in is still the machine's to handle
+         * (a device's, a tick): as if taken in kernel mode. The lost env's
+         * own faults and calls are dropped with it. */
+        if (vector >= T_TIMER && vector < 256 && vector != KCALL_GATE_VECTOR) {
+            struct trapframe f = {.vector = vector, .cs = SEL_KCODE};
+            trap(&f);
+        }
+        sched_return_to_loop();
+    }
+}
+
+void klock_exit(void)
+{
+    if (!klock_on)
+        return;
+    struct cpu *c = cpu();
+    if (!c->klock_held)
+        return; /* an IPI taken from user mode: it never took the lock */
+    __atomic_store_n(&c->in_user, true, __ATOMIC_SEQ_CST);
+    release(c);
+}
+
+void klock_evict(struct env *e)
+{
+    struct cpu *me = cpu();
+    int k = e->on_cpu;
+    if (!klock_on || k < 0 || k == me->id)
+        return;
+    struct cpu *c = &cpus[k];
+    assert(c->env == e);
+    c->env_lost = true;
+    e->on_cpu = -1;
+    lapic_send_ipi(c->apic_id, T_IPI_KICK);
+    while (__atomic_load_n(&c->in_user, __ATOMIC_SEQ_CST))
+        pause();
+}
+
+void klock_wake_idle(void)
+{
+    if (!klock_on)
+        return;
+    int me = cpu()->id;
+    for (int i = 0; i < ncpu; i++)
+        if (i != me && __atomic_load_n(&cpus[i].idle, __ATOMIC_ACQUIRE))
+            lapic_send_ipi(cpus[i].apic_id, T_IPI_KICK);
+}
