@@ -310,6 +310,22 @@ int main(void)
     CHECK_EQ(errno, ENOENT);
     CHECK_EQ(stat("/disk/d/g", &st), 0);
     CHECK_EQ(st.st_size, (long)sizeof big);
+    /* A hard link: two names, one file (nlink 2); bad cases. */
+    CHECK_EQ(link("/disk/d/g", "/disk/d/hard"), 0);
+    CHECK_EQ(stat("/disk/d/hard", &st), 0);
+    CHECK_EQ(st.st_nlink, 2u);
+    CHECK_EQ(st.st_size, (long)sizeof big);
+    CHECK_EQ(link("/disk/d/g", "/disk/d/hard"), -1);
+    CHECK_EQ(errno, EEXIST);
+    CHECK_EQ(link("/disk/d", "/disk/dirlink"), -1); /* (directories: no) */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(link("/disk/d/g", "/tmp/g"), -1);
+    CHECK_EQ(errno, EXDEV);
+    CHECK_EQ(link("/disk/d/nosuch", "/disk/d/x"), -1);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(unlink("/disk/d/hard"), 0);
+    CHECK_EQ(stat("/disk/d/g", &st), 0);
+    CHECK_EQ(st.st_nlink, 1u);
     /* Append. */
     fd = open("/disk/d/g", O_WRONLY | O_APPEND);
     CHECK_EQ(write(fd, "tail", 4), 4);
