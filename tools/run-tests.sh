@@ -377,7 +377,9 @@ check_disk_persist() {
 # Files on the disk survive a reboot through the Unix library OS: t_unix_disk
 # (in the suite above) mounted its part of the scratch disk at /disk, wrote
 # /disk/persist with a token and fsynced it; a second boot on the same image
-# runs t_unix_disk again, which finds the file and prints what it read.
+# runs t_unix_disk again, which finds the file and prints what it read. Then
+# the host's fsck checks that file system (blocks 15360 on), where a hostile
+# process threw garbage at the server's file calls.
 check_unix_disk_persist() {
     local plog=build/test-unix-persist.log token
     token=$(grep -ao 't_unix_disk: persist token [0-9a-f]*' "$log" | head -n 1 | awk '{print $4}')
@@ -387,8 +389,9 @@ check_unix_disk_persist() {
     fi
     timeout --foreground -k 5 90 ${qemu_cmd/-append test/-append init=t_unix_disk} < /dev/null > "$plog" 2>&1
     local pstatus=$?
-    if [ $pstatus = 1 ] && tr -d '\r' < "$plog" | grep -aq "^t_unix_disk: persist read $token "; then
-        echo "PASS host/unix-disk-persist: /disk/persist (token $token) read back through open/read by a second boot (see $plog)"
+    if [ $pstatus = 1 ] && tr -d '\r' < "$plog" | grep -aq "^t_unix_disk: persist read $token " &&
+        build/diskfs/fsck -q -o 15360 "${TEST_DISK:-build/test-disk.img}" >> "$plog" 2>&1; then
+        echo "PASS host/unix-disk-persist: /disk/persist (token $token) read back through open/read by a second boot; the host's fsck finds t_unix_disk's file system clean after its hostile process (see $plog)"
         return 0
     fi
     echo "FAIL host/unix-disk-persist: token $token, second boot status $pstatus; see $plog"

@@ -233,6 +233,12 @@ static int64_t serve_fs(struct client *c, uint64_t op, uint64_t a1, uint64_t a2)
             return -DFS_ENAMETOOLONG;
         return dfs_rename(&fs, p1, p2);
     }
+    case DISKD_LINK: {
+        long l = take_path(0, p1);
+        if (l < 0 || take_path((size_t)l + 1, p2) < 0)
+            return -DFS_ENAMETOOLONG;
+        return dfs_link(&fs, p1, p2);
+    }
     case DISKD_SYNC:
         return dfs_sync(&fs);
     }

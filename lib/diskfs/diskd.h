@@ -53,6 +53,7 @@ enum diskd_op {
     DISKD_CHOWN,    /* a1: inode, a2: uid | gid << 32 (root) */
     DISKD_CRED,     /* the mounter only: a1 uid, a2 gid for its calls from now on */
     DISKD_UNBIND,   /* closes what the caller has open and frees its place */
+    DISKD_LINK,     /* page: existing path, NUL, new name (a hard link; files only) */
     DISKD_CACHE,    /* -> the pages of cache memory the server holds (fewer after it gave some
                        back to the kernel: repossession, user/diskd.c) */
     DISKD_NOPS

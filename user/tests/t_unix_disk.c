@@ -11,6 +11,7 @@
  * again, which then finds the file and prints the token it read.
  * Permissions (perms) and several processes at once (many) are below. */
 #include "../../lib/unix/unix.h"
+#include "../../lib/unix/unix_internal.h"
 #include "../../lib/exo/exo.h"
 #include "check.h"
 
@@ -197,6 +198,70 @@ static void many(void)
     }
 }
 
+/* A hostile process (uid 1000) with a wild pointer's worth of garbage: 3000
+ * calls to the server's file operations with random descriptors, offsets,
+ * lengths, modes and owners, random bytes on its argument page (paths among
+ * them, some under /disk), while root's files sit in a 0755 directory. It
+ * gets errors (it is not killed, the server answers every call), root's
+ * file and its mode and owner are as they were, and the host's fsck of this
+ * file system after the second boot (check_unix_disk_persist) is clean. */
+static void hostile(void)
+{
+    struct stat st;
+    CHECK_EQ(mkdir("/disk/h", 0755), 0);
+    CHECK_EQ(mkdir("/disk/h/junk", 0755), 0);
+    CHECK_EQ(chmod("/disk/h/junk", 0777), 0);
+    int fd = open("/disk/h/precious", O_CREAT | O_WRONLY);
+    CHECK_EQ(write(fd, big, 5000), 5000);
+    close(fd);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setuid(1000);
+        static const uint64_t ops[] = {U_OPEN,  U_CLOSE,  U_WRITE,    U_SEEK,  U_UNLINK, U_MKDIR,
+                                       U_RMDIR, U_RENAME, U_CHMOD,    U_CHOWN, U_TRUNC,  U_FTRUNC,
+                                       U_DREAD, U_DSTAT,  U_DREADDIR, U_FSYNC, U_SYNC,   U_DUP};
+        static const char *const names[] = {
+            "/disk/h/precious", "/disk/h/junk/a", "/disk/h",
+            "/disk/h/junk",     "/disk",          "/disk/h/junk/b/c"};
+        uint32_t x = 2463534242u;
+        int answered = 0;
+        for (int i = 0; i < 3000; i++) {
+            uint32_t r[8];
+            for (int k = 0; k < 8; k++) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                r[k] = x;
+            }
+            for (int k = 0; k < (int)sizeof UNIX_ARG->data; k += 4)
+                memcpy(UNIX_ARG->data + k, &r[k / 4 % 8], 4);
+            if (r[0] % 2) { /* a path (and a second one for rename) */
+                strcpy(UNIX_ARG->data, names[r[1] % 6]);
+                strcpy(UNIX_ARG->data + PATH_MAX, names[r[2] % 6]);
+            }
+            for (int k = 0; k < 7; k++)
+                UNIX_ARG->x[k] = (int64_t)r[k] << (r[7] % 40);
+            uint64_t op = ops[r[3] % (sizeof ops / sizeof ops[0])];
+            uint64_t a1 = r[4] % 3 ? r[4] % 40 : (uint64_t)r[4] << 32 | r[5];
+            uint64_t a2 = r[6] % 3 ? r[6] % 5000 : (uint64_t)r[6] << 33 | r[5];
+            int64_t v = unix_call(op, a1, a2);
+            answered += v >= -1;
+        }
+        exit(answered == 3000 ? 0 : 1);
+    }
+    int status = -1;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WIFEXITED(status) && WEXITSTATUS(status) == 0, 1);
+    CHECK_EQ(stat("/disk/h/precious", &st), 0);
+    CHECK_EQ(st.st_size, 5000);
+    CHECK_EQ(st.st_mode, (uint32_t)(S_IFREG | 0644));
+    CHECK_EQ(st.st_uid, 0u);
+    fd = open("/disk/h/precious", O_RDONLY);
+    CHECK_EQ(read_all(fd, back, 5000), 5000);
+    CHECK_EQ(memcmp(back, big, 5000), 0);
+    close(fd);
+}
+
 static int second_boot(void)
 {
     char tok[64] = {0};
@@ -245,6 +310,22 @@ int main(void)
     CHECK_EQ(errno, ENOENT);
     CHECK_EQ(stat("/disk/d/g", &st), 0);
     CHECK_EQ(st.st_size, (long)sizeof big);
+    /* A hard link: two names, one file (nlink 2); bad cases. */
+    CHECK_EQ(link("/disk/d/g", "/disk/d/hard"), 0);
+    CHECK_EQ(stat("/disk/d/hard", &st), 0);
+    CHECK_EQ(st.st_nlink, 2u);
+    CHECK_EQ(st.st_size, (long)sizeof big);
+    CHECK_EQ(link("/disk/d/g", "/disk/d/hard"), -1);
+    CHECK_EQ(errno, EEXIST);
+    CHECK_EQ(link("/disk/d", "/disk/dirlink"), -1); /* (directories: no) */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(link("/disk/d/g", "/tmp/g"), -1);
+    CHECK_EQ(errno, EXDEV);
+    CHECK_EQ(link("/disk/d/nosuch", "/disk/d/x"), -1);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(unlink("/disk/d/hard"), 0);
+    CHECK_EQ(stat("/disk/d/g", &st), 0);
+    CHECK_EQ(st.st_nlink, 1u);
     /* Append. */
     fd = open("/disk/d/g", O_WRONLY | O_APPEND);
     CHECK_EQ(write(fd, "tail", 4), 4);
@@ -371,6 +452,7 @@ int main(void)
 
     perms();
     many();
+    hostile();
 
     /* Clean up, then the token for the second boot. */
     CHECK_EQ(unlink("/disk/d/g"), 0);

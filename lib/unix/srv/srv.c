@@ -1134,8 +1134,18 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         to[PATH_MAX - 1] = 0;
         if (to[0] != '/')
             return UNIX_ERR(EINVAL);
-        if (disk_path(path) || disk_path(to))
-            return UNIX_ERR(disk_path(path) && disk_path(to) ? EPERM : EXDEV);
+        if (disk_path(path) || disk_path(to)) { /* (a hard link on the disk: diskd's) */
+            if (!disk_path(path) || !disk_path(to))
+                return UNIX_ERR(EXDEV);
+            const char *a = disk_path(path), *b = disk_path(to);
+            size_t la = strlen(a), lb = strlen(b);
+            if (la + lb + 2 > DISKD_PAGE)
+                return UNIX_ERR(ENAMETOOLONG);
+            memcpy(dpage, a, la + 1);
+            memcpy(dpage + la + 1, b, lb + 1);
+            int64_t r = dcall(DISKD_LINK, 0, 0);
+            return r < 0 ? r : 0;
+        }
         e = fs_link(&fs, path, to);
         return e < 0 ? fs_errno(e) : 0;
     }
