@@ -232,8 +232,11 @@ static long l_pread(ARGS)
     UNUSED;
     if (!lx_ok(b, c, 1))
         return -LX_EFAULT;
-    if (fd_type((int)a) != OF_FILE)
-        return fd_type((int)a) < 0 ? -LX_EBADF : -LX_ESPIPE;
+    int t = fd_type((int)a);
+    if (t != OF_FILE)
+        return t < 0 ? -LX_EBADF : t == OF_DIR ? -LX_EISDIR : -LX_ESPIPE;
+    if ((int64_t)d < 0)
+        return -LX_EINVAL;
     off_t old = lseek((int)a, 0, SEEK_CUR);
     if (old < 0 || lseek((int)a, (off_t)d, SEEK_SET) < 0)
         return err();
@@ -252,8 +255,8 @@ static long l_pwrite(ARGS)
     if ((int64_t)d < 0)
         return -LX_EINVAL;
     int t = fd_type((int)a);
-    if (t != OF_FILE)
-        return t < 0 ? -LX_EBADF : -LX_ESPIPE;
+    if (t != OF_FILE) /* (a directory is open for reading only) */
+        return t < 0 || t == OF_DIR ? -LX_EBADF : -LX_ESPIPE;
     if (fd_kind((int)a) != K_FILE)
         return (long)c;
     off_t old = lseek((int)a, 0, SEEK_CUR);

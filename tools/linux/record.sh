@@ -62,7 +62,8 @@ if want sash; then
     mkdir -p "$root/tests/linux/sash" && cp tests/linux/sash/*.sash "$root/tests/linux/sash/"
 fi
 if want dyn; then
-    cp -a "$(tools/linux/dynroot.sh)/." "$root/"
+    dyn=$(tools/linux/dynroot.sh) || { echo "record.sh: tools/linux/dynroot.sh failed" >&2; exit 1; }
+    cp -a "$dyn/." "$root/"
     mkdir -p "$root/tests/linux/dyn"
     for f in tests/linux/dyn/*.lua tests/linux/dyn/*.sh; do
         [ -e "$f" ] && cp "$f" "$root/tests/linux/dyn/"
