@@ -7,9 +7,10 @@
  *                    handler makes the page writable (mmu_update), resume
  *   pct_rt           PCT call into a server env's protected entry and reply
  *   map_touch_unmap  demand paging in the library OS: nothing is mapped; the
- *                    write faults, the page-fault upcall's handler does
- *                    frame_alloc (a zeroed frame) + mmu_update map and the
- *                    write restarts; then unmap + cap_delete
+ *                    write faults, the page-fault upcall's handler maps a
+ *                    zeroed frame there (sys_frame_map: frame_alloc + map in
+ *                    one call) and the write restarts; then cap_delete,
+ *                    which unmaps the page and frees the frame (as munmap)
  *   yield            sys_yield between two envs with a slot each; the
  *                    partner counts its yields in a page both map
  *   domain_create    env_create + env_load + slot + start, the child exits,
@@ -117,9 +118,9 @@ static long map_cap = -1;
 static void on_demand(struct upcall_frame *f)
 {
     if ((f->addr & ~4095UL) != MAP_VA || map_cap >= 0)
-        sys_exit(90); /* not the page this row pages in */
-    map_cap = sys_frame_alloc(-1);
-    if (map_cap < 0 || exo_map(CAP_SELF, (uint32_t)map_cap, MAP_VA, MMU_W) != 1)
+        sys_exit(90);                                 /* not the page this row pages in */
+    map_cap = sys_frame_map(CAP_SELF, MAP_VA, MMU_W); /* a zeroed frame, mapped */
+    if (map_cap < 0)
         sys_exit(91);
 }
 int plat_map_setup(void)
@@ -137,9 +138,9 @@ void *plat_map_page(void)
 int plat_unmap_page(void *page)
 {
     (void)page;
-    if (map_cap < 0 || exo_unmap(CAP_SELF, (uint32_t)map_cap) != 1)
+    if (map_cap < 0)
         return 1;
-    long r = sys_cap_delete((uint32_t)map_cap);
+    long r = sys_cap_delete((uint32_t)map_cap); /* unmaps it and frees the frame */
     map_cap = -1;
     return r == 0 ? 0 : 1;
 }

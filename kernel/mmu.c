@@ -128,6 +128,140 @@ static bool va_claim(u64 va)
     }
 }
 
+/* Whether [va, va + size) is a place for a mapping: page-aligned, in user
+ * space, clear of the env-info page. */
+static bool map_va_ok(u64 va, u64 size)
+{
+    return va % PAGE_SIZE == 0 && va >= USER_MIN && va < USER_MAP_TOP &&
+           size <= USER_MAP_TOP - va && !(va <= ENV_INFO_VA && ENV_INFO_VA < va + size);
+}
+
+/* Whether every page of [va, va + size) is free in t: one walk per page
+ * table, not per page. */
+static inline __attribute__((always_inline)) bool map_va_free(struct env *t, u64 va, u64 size)
+{
+    if (size == PAGE_SIZE)
+        return vm_walk(t->pml4, va) == NULL;
+    for (u64 k = 0; k < size;) {
+        vaddr_t a = va + k;
+        u64 *pte = vm_pte_slot(t->pml4, a, false, NULL);
+        u64 span = MIN(size - k, 0x200000 - (a & 0x1fffff)); /* to the table's end */
+        for (u64 p = 0; pte && p < span; p += PAGE_SIZE, pte++)
+            if (*pte & PTE_P)
+                return false;
+        k += span;
+    }
+    return true;
+}
+
+/* The checks of one operation o of e on t's page tables as they are, for
+ * every path (sys_mmu_update's batches, sys_mmu_op): 0 with the capability
+ * it names in *out, or the error. */
+static inline __attribute__((always_inline)) int
+op_check(struct env *e, struct env *t, const struct mmu_op *o, struct capnode **out)
+{
+    u32 opc = o->op & 0xff;
+    int r;
+    if (o->op & ~(0xffu | MMU_W | MMU_X | MMU_TCAP | MMU_CLRAD) ||
+        ((o->op & MMU_CLRAD) && opc != MMU_PROTECT))
+        return -E_INVAL;
+    if (opc == MMU_COPY && (o->op & MMU_TCAP))
+        return -E_INVAL; /* a copy is made of the caller's own */
+    struct capnode *c = cap_get(o->op & MMU_TCAP ? t : e, o->cap, &r);
+    if (!c)
+        return r;
+    *out = c;
+    if (c->type != CAP_FRAME || !(c->rights & R_READ) ||
+        ((o->op & MMU_W) && !(c->rights & R_WRITE)) || ((o->op & MMU_X) && !(c->rights & R_EXEC)))
+        return -E_PERM;
+    if (opc == MMU_COPY && t != e && !(c->rights & R_GRANT))
+        return -E_PERM;
+    if (opc == MMU_COPY && c->depth >= CAP_MAX_DEPTH)
+        return -E_NOMEM;
+    switch (opc) {
+    case MMU_COPY:
+    case MMU_MAP:
+        if (!map_va_ok(o->va, cap_pages(c) * PAGE_SIZE))
+            return -E_INVAL;
+        if (c->mapped_env && opc == MMU_MAP)
+            return -E_BUSY;
+        return map_va_free(t, o->va, cap_pages(c) * PAGE_SIZE) ? 0 : -E_INVAL;
+    case MMU_UNMAP:
+    case MMU_PROTECT:
+        return c->mapped_env != t->id ? -E_INVAL : 0;
+    default:
+        return -E_INVAL;
+    }
+}
+
+/* Applies one checked operation o to t (c: the capability op_check found):
+ * 0, or the error with nothing of o applied. */
+static inline __attribute__((always_inline)) int op_apply(struct env *t, const struct mmu_op *o,
+                                                          struct capnode *c)
+{
+    u64 *pte;
+    int r;
+    switch (o->op & 0xff) {
+    case MMU_COPY: {
+        /* The copy carries the rights its mapping needs (and R_GRANT if
+         * the original has it); then it is mapped like MMU_MAP. */
+        u8 rights = R_READ | (c->rights & R_GRANT) | (o->op & MMU_W ? R_WRITE : 0) |
+                    (o->op & MMU_X ? R_EXEC : 0);
+        int slot = cap_insert(t, CAP_FRAME, rights, c->object, cap_index(c));
+        if (slot < 0)
+            return slot;
+        c = cap_slot(t, (u64)slot);
+    }
+        /* fall through */
+    case MMU_MAP: {
+        /* One page table at a time; the entries of one table in a
+         * tight loop (a 2 MiB block is 512 of them). */
+        const vaddr_t va = o->va;
+        const u64 n = cap_pages(c), flags = pte_flags(o->op) | PTE_P;
+        const paddr_t pa = c->object * PAGE_SIZE;
+        if (n == 1 && (r = vm_map(t->pml4, va, pa, flags, t)) < 0) {
+            if ((o->op & 0xff) == MMU_COPY)
+                cap_delete_node(cap_index(c));
+            return r;
+        }
+        for (u64 k = 0; n > 1 && k < n;) {
+            pte = vm_pte_slot(t->pml4, va + k * PAGE_SIZE, true, t);
+            if (!pte) { /* no page table (quota): undo this operation's part */
+                while (k--)
+                    *vm_walk(t->pml4, va + k * PAGE_SIZE) = 0;
+                vm_flush_range(t, va, n);
+                if ((o->op & 0xff) == MMU_COPY)
+                    cap_delete_node(cap_index(c));
+                return -E_NOMEM;
+            }
+            u64 span = MIN(n - k, 512 - ((va / PAGE_SIZE + k) & 511));
+            u64 v = (pa + k * PAGE_SIZE) | flags;
+#pragma GCC unroll 8
+            for (u64 j = 0; j < span; j++, v += PAGE_SIZE)
+                pte[j] = v;
+            k += span;
+        }
+        cap_set_mapping(c, t, va);
+        return 0;
+    }
+    case MMU_UNMAP:
+        cap_unmap(c);
+        return 0;
+    case MMU_PROTECT:
+        pte = NULL;
+        for (u64 k = 0; k < cap_pages(c); k++) {
+            vaddr_t a = c->mapped_va + k * PAGE_SIZE;
+            pte = !pte || (a & 0x1fffff) == 0 ? vm_walk(t->pml4, a) : pte + 1;
+            assert(pte && PTE_ADDR(*pte) == (c->object + k) * PAGE_SIZE);
+            *pte = (*pte & ~(PTE_W | PTE_NX | (o->op & MMU_CLRAD ? PTE_A | PTE_D : 0))) |
+                   (pte_flags(o->op) & (PTE_W | PTE_NX));
+        }
+        vm_flush_range(t, c->mapped_va, cap_pages(c));
+        return 0;
+    }
+    return -E_INVAL; /* (op_check let no other opcode through) */
+}
+
 /* sys_mmu_update(env, ops, count): see kernel/kcalls.tbl. */
 s64 sys_mmu_update(u64 env, u64 uops, u64 count)
 {
@@ -146,61 +280,15 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
     if (count > 1 && ++batch_no == 0) /* (a stamp of 0 would match fresh nodes) */
         batch_no = 1;
     for (u64 i = 0; i < count; i++) {
-        u32 opc = ops[i].op & 0xff;
-        if (ops[i].op & ~(0xffu | MMU_W | MMU_X | MMU_TCAP | MMU_CLRAD) ||
-            ((ops[i].op & MMU_CLRAD) && (ops[i].op & 0xff) != MMU_PROTECT))
-            return -E_INVAL;
-        if (opc == MMU_COPY && (ops[i].op & MMU_TCAP))
-            return -E_INVAL; /* a copy is made of the caller's own */
-        struct capnode *c = cap_get(ops[i].op & MMU_TCAP ? t : e, ops[i].cap, &r);
-        if (!c)
+        if ((r = op_check(e, t, &ops[i], &op_cap[i])) < 0)
             return r;
-        op_cap[i] = c;
-        if (c->type != CAP_FRAME || !(c->rights & R_READ) ||
-            ((ops[i].op & MMU_W) && !(c->rights & R_WRITE)) ||
-            ((ops[i].op & MMU_X) && !(c->rights & R_EXEC)))
-            return -E_PERM;
-        if (opc == MMU_COPY && t != e && !(c->rights & R_GRANT))
-            return -E_PERM;
-        if (opc == MMU_COPY && c->depth >= CAP_MAX_DEPTH)
-            return -E_NOMEM;
-        switch (opc) {
-        case MMU_COPY:
-        case MMU_MAP: {
-            u64 size = cap_pages(c) * PAGE_SIZE;
-            if (ops[i].va % PAGE_SIZE || ops[i].va < USER_MIN || ops[i].va >= USER_MAP_TOP ||
-                size > USER_MAP_TOP - ops[i].va ||
-                (ops[i].va <= ENV_INFO_VA && ENV_INFO_VA < ops[i].va + size))
-                return -E_INVAL;
-            if (c->mapped_env && opc == MMU_MAP)
-                return -E_BUSY;
-            /* Every page free: one walk per page table, not per page. */
-            if (size == PAGE_SIZE && vm_walk(t->pml4, ops[i].va))
-                return -E_INVAL;
-            for (u64 k = 0; size > PAGE_SIZE && k < size;) {
-                vaddr_t a = ops[i].va + k;
-                u64 *pte = vm_pte_slot(t->pml4, a, false, NULL);
-                u64 span = MIN(size - k, 0x200000 - (a & 0x1fffff)); /* to the table's end */
-                for (u64 p = 0; pte && p < span; p += PAGE_SIZE, pte++)
-                    if (*pte & PTE_P)
-                        return -E_INVAL;
-                k += span;
-            }
-            break;
-        }
-        case MMU_UNMAP:
-        case MMU_PROTECT:
-            if (c->mapped_env != t->id)
-                return -E_INVAL;
-            break;
-        default:
-            return -E_INVAL;
-        }
         /* No capability twice, no address twice: in linear time (a batch
          * stamp on the node, a hash set of page addresses; blocks, rare,
          * are compared as ranges). */
         if (count == 1)
             break; /* (nothing to compare with) */
+        struct capnode *c = op_cap[i];
+        u32 opc = ops[i].op & 0xff;
         if (c->batch == batch_no)
             return -E_INVAL;
         c->batch = batch_no;
@@ -221,67 +309,53 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
         }
     }
 
-    for (u64 i = 0; i < count; i++) {
-        struct capnode *c = op_cap[i];
-        u64 *pte;
-        switch (ops[i].op & 0xff) {
-        case MMU_COPY: {
-            /* The copy carries the rights its mapping needs (and R_GRANT if
-             * the original has it); then it is mapped like MMU_MAP. */
-            u8 rights = R_READ | (c->rights & R_GRANT) | (ops[i].op & MMU_W ? R_WRITE : 0) |
-                        (ops[i].op & MMU_X ? R_EXEC : 0);
-            int slot = cap_insert(t, CAP_FRAME, rights, c->object, cap_index(c));
-            if (slot < 0)
-                return i ? (s64)i : slot;
-            c = cap_slot(t, (u64)slot);
-        }
-            /* fall through */
-        case MMU_MAP: {
-            /* One page table at a time; the entries of one table in a
-             * tight loop (a 2 MiB block is 512 of them). */
-            const vaddr_t va = ops[i].va;
-            const u64 n = cap_pages(c), flags = pte_flags(ops[i].op) | PTE_P;
-            const paddr_t pa = c->object * PAGE_SIZE;
-            if (n == 1 && (r = vm_map(t->pml4, va, pa, flags, t)) < 0) {
-                if ((ops[i].op & 0xff) == MMU_COPY)
-                    cap_delete_node(cap_index(c));
-                return i ? (s64)i : r;
-            }
-            for (u64 k = 0; n > 1 && k < n;) {
-                pte = vm_pte_slot(t->pml4, va + k * PAGE_SIZE, true, t);
-                if (!pte) { /* no page table (quota): undo this operation's part */
-                    while (k--)
-                        *vm_walk(t->pml4, va + k * PAGE_SIZE) = 0;
-                    vm_flush_range(t, va, n);
-                    if ((ops[i].op & 0xff) == MMU_COPY)
-                        cap_delete_node(cap_index(c));
-                    return i ? (s64)i : -E_NOMEM;
-                }
-                u64 span = MIN(n - k, 512 - ((va / PAGE_SIZE + k) & 511));
-                u64 v = (pa + k * PAGE_SIZE) | flags;
-#pragma GCC unroll 8
-                for (u64 j = 0; j < span; j++, v += PAGE_SIZE)
-                    pte[j] = v;
-                k += span;
-            }
-            cap_set_mapping(c, t, va);
-            break;
-        }
-        case MMU_UNMAP:
-            cap_unmap(c);
-            break;
-        case MMU_PROTECT:
-            pte = NULL;
-            for (u64 k = 0; k < cap_pages(c); k++) {
-                vaddr_t a = c->mapped_va + k * PAGE_SIZE;
-                pte = !pte || (a & 0x1fffff) == 0 ? vm_walk(t->pml4, a) : pte + 1;
-                assert(pte && PTE_ADDR(*pte) == (c->object + k) * PAGE_SIZE);
-                *pte = (*pte & ~(PTE_W | PTE_NX | (ops[i].op & MMU_CLRAD ? PTE_A | PTE_D : 0))) |
-                       (pte_flags(ops[i].op) & (PTE_W | PTE_NX));
-            }
-            vm_flush_range(t, c->mapped_va, cap_pages(c));
-            break;
-        }
-    }
+    for (u64 i = 0; i < count; i++)
+        if ((r = op_apply(t, &ops[i], op_cap[i])) < 0)
+            return i ? (s64)i : r;
     return (s64)count;
+}
+
+/* sys_mmu_op(env, va, cap, op): see kernel/kcalls.tbl. sys_mmu_update of
+ * the one operation {va, cap, op}, taken from registers: the same checks
+ * (op_check) and the same work (op_apply), without the batch's copy-in and
+ * its comparisons. */
+s64 sys_mmu_op(u64 env, u64 va, u64 cap, u64 op)
+{
+    struct env *e = cpu_env(), *t;
+    if (cap > 0xffffffffUL || op > 0xffffffffUL)
+        return -E_INVAL; /* (the batch's fields are 32 bits wide) */
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    struct mmu_op o = {.va = va, .cap = (u32)cap, .op = (u32)op};
+    struct capnode *c = NULL;
+    if ((r = op_check(e, t, &o, &c)) < 0 || (r = op_apply(t, &o, c)) < 0)
+        return r;
+    return 1;
+}
+
+/* sys_frame_map(env, va, perms): see kernel/kcalls.tbl. sys_frame_alloc_in
+ * and an MMU_MAP of the new frame in one call, for a library OS's
+ * demand-zero fault: the address is checked first (map_va_ok, map_va_free), and a
+ * frame that cannot be mapped is freed again. */
+s64 sys_frame_map(u64 env, u64 va, u64 perms)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (perms & ~(u64)(MMU_W | MMU_X))
+        return -E_INVAL;
+    if (!map_va_ok(va, PAGE_SIZE) || !map_va_free(t, va, PAGE_SIZE))
+        return -E_INVAL;
+    s64 slot = frame_alloc_in(t, -1, 0, 0);
+    if (slot < 0)
+        return slot;
+    struct capnode *c = cap_slot(t, (u64)slot);
+    struct mmu_op o = {.va = va, .cap = (u32)slot, .op = MMU_MAP | MMU_TCAP | (u32)perms};
+    if ((r = op_apply(t, &o, c)) < 0) {
+        cap_delete_node(cap_index(c)); /* (an original: the frame goes back) */
+        return r;
+    }
+    return slot;
 }

@@ -69,22 +69,21 @@ int exo_set_pct_entry(exo_pct_fn fn)
     return install();
 }
 
+/* One operation: sys_mmu_op, in registers (sys_mmu_update of a batch of
+ * one, without the copy). */
 long exo_map(uint32_t env, uint32_t cap, uint64_t va, uint32_t perms)
 {
-    struct mmu_op op = {.va = va, .cap = cap, .op = MMU_MAP | perms};
-    return sys_mmu_update(env, &op, 1);
+    return sys_mmu_op(env, va, cap, MMU_MAP | perms);
 }
 
 long exo_unmap(uint32_t env, uint32_t cap)
 {
-    struct mmu_op op = {.va = 0, .cap = cap, .op = MMU_UNMAP};
-    return sys_mmu_update(env, &op, 1);
+    return sys_mmu_op(env, 0, cap, MMU_UNMAP);
 }
 
 long exo_protect(uint32_t env, uint32_t cap, uint32_t perms)
 {
-    struct mmu_op op = {.va = 0, .cap = cap, .op = MMU_PROTECT | perms};
-    return sys_mmu_update(env, &op, 1);
+    return sys_mmu_op(env, 0, cap, MMU_PROTECT | perms);
 }
 
 long exo_page_alloc_map(uint64_t va, bool writable)

@@ -1,8 +1,9 @@
 /* sys_mmu_update and sys_frame_alloc under hostile use: bad counts and
  * pointers, addresses outside user space, batches that must be rejected as
  * a whole, rights, double mappings, the read-only page-table window, the
- * accessed/dirty bits, physical frame numbers, frame accounting, and
- * sys_frame_copy. */
+ * accessed/dirty bits, physical frame numbers, frame accounting,
+ * sys_frame_copy, sys_mmu_op (a batch of one in registers: the same answers
+ * as sys_mmu_update's) and sys_frame_map (a zeroed frame, mapped). */
 #include "../../lib/exo/exo.h"
 #include "check.h"
 
@@ -641,6 +642,162 @@ static void frame_copies(void)
     CHECK_EQ(sys_cap_delete(f), 0);
 }
 
+/* A batch of one through sys_mmu_update, to compare sys_mmu_op with. */
+static long batch1(uint32_t env, uint64_t va, uint32_t cap, uint32_t op)
+{
+    set_op(0, va, cap, op);
+    return sys_mmu_update(env, ops, 1);
+}
+
+static void single_ops(void)
+{
+    uint64_t va = R1 + 12 * PG, vb = R1 + 13 * PG;
+    uint32_t f = frame(), g = frame();
+    long nt = sys_notify_create();
+    long ro = sys_cap_derive(f, R_READ, CAP_SELF);
+    long gone = sys_cap_derive(f, R_READ, CAP_SELF);
+    CHECK_EQ(nt > 0 && ro > 0 && gone > 0, 1);
+    CHECK_EQ(sys_cap_delete((uint32_t)gone), 0);
+    const struct {
+        uint32_t env;
+        uint64_t va;
+        uint32_t cap, op;
+    } bad[] = {
+        {CAP_SELF, va + 1, f, MMU_MAP},
+        {CAP_SELF, 0, f, MMU_MAP},
+        {CAP_SELF, 0xffff800000000000UL, f, MMU_MAP},
+        {CAP_SELF, USER_MAP_TOP, f, MMU_MAP},
+        {CAP_SELF, ENV_INFO_VA, f, MMU_MAP},
+        {CAP_SELF, va, f, 0x77},
+        {CAP_SELF, va, f, 0},
+        {CAP_SELF, va, f, MMU_MAP | 0x800},
+        {CAP_SELF, va, f, MMU_MAP | MMU_CLRAD},
+        {CAP_SELF, va, f, MMU_COPY | MMU_TCAP},
+        {CAP_SELF, va, f, MMU_UNMAP},   /* not mapped */
+        {CAP_SELF, va, f, MMU_PROTECT}, /* not mapped */
+        {CAP_SELF, va, CAP_SELF, MMU_MAP},
+        {CAP_SELF, va, NCAPSLOTS, MMU_MAP},
+        {CAP_SELF, va, 0xffffffffu, MMU_MAP},
+        {CAP_SELF, va, (uint32_t)gone, MMU_MAP},
+        {CAP_SELF, va, (uint32_t)nt, MMU_MAP},
+        {CAP_SELF, va, (uint32_t)ro, MMU_MAP | MMU_W},
+        {CAP_SELF, va, (uint32_t)ro, MMU_MAP | MMU_X},
+        {NCAPSLOTS, va, f, MMU_MAP},
+        {(uint32_t)nt, va, f, MMU_MAP},
+        {(uint32_t)gone, va, f, MMU_MAP},
+    };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        long r1 = batch1(bad[i].env, bad[i].va, bad[i].cap, bad[i].op);
+        long r2 = sys_mmu_op(bad[i].env, bad[i].va, bad[i].cap, bad[i].op);
+        CHECK_EQ(r1 < 0, 1);
+        CHECK_EQ(r2, r1);
+    }
+    CHECK_EQ(exo_pte(va), 0);
+    /* Slot and opcode wider than the batch's 32-bit fields: refused, not cut. */
+    CHECK_EQ(exo_syscall6(SYS_mmu_op, CAP_SELF, (long)va, (long)((1UL << 32) | f), MMU_MAP, 0, 0),
+             -E_INVAL);
+    CHECK_EQ(exo_syscall6(SYS_mmu_op, CAP_SELF, (long)va, f, (long)((1UL << 32) | MMU_MAP), 0, 0),
+             -E_INVAL);
+    CHECK_EQ(exo_pte(va), 0);
+    /* The work itself: map, busy, taken address, protect, unmap. */
+    CHECK_EQ(sys_mmu_op(CAP_SELF, va, f, MMU_MAP | MMU_W), 1);
+    CHECK_EQ(exo_pte(va) & (PTE_P | PTE_W), PTE_P | PTE_W);
+    *(volatile uint64_t *)va = 42;
+    CHECK_EQ(sys_mmu_op(CAP_SELF, vb, f, MMU_MAP), -E_BUSY);
+    CHECK_EQ(batch1(CAP_SELF, vb, f, MMU_MAP), -E_BUSY);
+    CHECK_EQ(sys_mmu_op(CAP_SELF, va, g, MMU_MAP), -E_INVAL);
+    CHECK_EQ(batch1(CAP_SELF, va, g, MMU_MAP), -E_INVAL);
+    CHECK_EQ(sys_mmu_op(CAP_SELF, 0, f, MMU_PROTECT), 1);
+    CHECK_EQ(exo_pte(va) & PTE_W, 0);
+    CHECK_EQ(probe_store(va, 1), 1);
+    CHECK_EQ(*(volatile uint64_t *)va, 42);
+    CHECK_EQ(sys_mmu_op(CAP_SELF, 0, f, MMU_UNMAP), 1);
+    CHECK_EQ(exo_pte(va), 0);
+    CHECK_EQ(sys_mmu_op(CAP_SELF, 0, f, MMU_UNMAP), -E_INVAL);
+    /* A copy into another env, as sys_mmu_update makes it. */
+    long child = sys_env_create(16);
+    CHECK_EQ(child > 0, 1);
+    CHECK_EQ(sys_mmu_op((uint32_t)child, va, f, MMU_COPY), 1);
+    CHECK_EQ(insp(f), 0);
+    CHECK_EQ(ci.children, 2); /* ro, and the copy in the child */
+    CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)ro), 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)nt), 0);
+    CHECK_EQ(sys_cap_delete(f), 0);
+    CHECK_EQ(sys_cap_delete(g), 0);
+}
+
+static void frame_maps(void)
+{
+    uint64_t va = R1 + 14 * PG, vb = R1 + 15 * PG;
+    uint32_t f = frame();
+    CHECK_EQ(exo_map(CAP_SELF, f, vb, 0), 1);
+    long nt = sys_notify_create();
+    long gone = sys_cap_derive(f, R_READ, CAP_SELF);
+    CHECK_EQ(nt > 0 && gone > 0, 1);
+    CHECK_EQ(sys_cap_delete((uint32_t)gone), 0);
+    uint64_t used = exo_info->mem_used;
+    long before = free_frames();
+    CHECK_EQ(sys_frame_map(CAP_SELF, va, 4), -E_INVAL);
+    CHECK_EQ(sys_frame_map(CAP_SELF, va, MMU_TCAP), -E_INVAL);
+    CHECK_EQ(sys_frame_map(CAP_SELF, va, MMU_MAP | MMU_W), -E_INVAL);
+    CHECK_EQ(exo_syscall6(SYS_frame_map, CAP_SELF, (long)va, (long)((1UL << 32) | MMU_W), 0, 0, 0),
+             -E_INVAL);
+    CHECK_EQ(sys_frame_map(CAP_SELF, va + 8, MMU_W), -E_INVAL);
+    CHECK_EQ(sys_frame_map(CAP_SELF, 0, MMU_W), -E_INVAL);
+    CHECK_EQ(sys_frame_map(CAP_SELF, 0xffff800000000000UL, MMU_W), -E_INVAL);
+    CHECK_EQ(sys_frame_map(CAP_SELF, USER_MAP_TOP, MMU_W), -E_INVAL);
+    CHECK_EQ(sys_frame_map(CAP_SELF, ENV_INFO_VA, MMU_W), -E_INVAL);
+    CHECK_EQ(sys_frame_map(CAP_SELF, vb, MMU_W), -E_INVAL); /* taken */
+    CHECK_EQ(sys_frame_map(NCAPSLOTS, va, MMU_W), -E_INVAL);
+    CHECK_EQ(sys_frame_map((uint32_t)gone, va, MMU_W), -E_NOENT);
+    CHECK_EQ(sys_frame_map((uint32_t)nt, va, MMU_W), -E_PERM);
+    CHECK_EQ(exo_pte(va), 0);
+    CHECK_EQ(exo_info->mem_used, used); /* failures are not charged */
+    CHECK_EQ(free_frames(), before);
+    /* A zeroed frame of ours, mapped as asked. */
+    long s = sys_frame_map(CAP_SELF, va, MMU_W);
+    CHECK_EQ(s > 0, 1);
+    if (s <= 0)
+        return;
+    CHECK_EQ(exo_info->mem_used, used + 1);
+    CHECK_EQ(insp((uint32_t)s), 0);
+    CHECK_EQ(ci.type, CAP_FRAME);
+    CHECK_EQ(ci.depth, 0);
+    CHECK_EQ(ci.rights, R_READ | R_WRITE | R_EXEC | R_GRANT | R_REVOKE);
+    CHECK_EQ(ci.mapped_va, va);
+    CHECK_EQ(ci.mapped_env, exo_info->id);
+    CHECK_EQ(exo_pte(va) & (PTE_P | PTE_W), PTE_P | PTE_W);
+    uint64_t nz = 0;
+    for (unsigned i = 0; i < PG / 8; i++)
+        nz |= ((volatile uint64_t *)va)[i];
+    CHECK_EQ(nz, 0);
+    *(volatile uint64_t *)va = 7;
+    CHECK_EQ(sys_cap_delete((uint32_t)s), 0); /* unmapped and freed */
+    CHECK_EQ(exo_pte(va), 0);
+    CHECK_EQ(exo_info->mem_used, used);
+    CHECK_EQ(free_frames(), before);
+    s = sys_frame_map(CAP_SELF, va, 0); /* read-only */
+    CHECK_EQ(s > 0 && probe_store(va, 1) == 1, 1);
+    CHECK_EQ(s > 0 && sys_cap_delete((uint32_t)s) == 0, 1);
+    /* Into another env (its table, its quota); none left: nothing kept. */
+    long child = sys_env_create(16);
+    CHECK_EQ(child > 0, 1);
+    long cs = sys_frame_map((uint32_t)child, va, MMU_W);
+    CHECK_EQ(cs > 0, 1);
+    CHECK_EQ(exo_pte(va), 0);
+    CHECK_EQ(sys_frame_map((uint32_t)child, va, MMU_W), -E_INVAL);
+    long r = 0;
+    for (int i = 1; i < 64 && r >= 0; i++)
+        r = sys_frame_map((uint32_t)child, va + (uint64_t)i * PG, 0);
+    CHECK_EQ(r, -E_NOMEM);
+    CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
+    CHECK_EQ(exo_info->mem_used, used);
+    CHECK_EQ(free_frames(), before);
+    CHECK_EQ(sys_cap_delete((uint32_t)nt), 0);
+    CHECK_EQ(sys_cap_delete(f), 0);
+}
+
 int main(void)
 {
     CHECK_EQ(exo_set_handler(UPCALL_PAGEFAULT, on_pf), 0);
@@ -657,6 +814,8 @@ int main(void)
     accounting();
     window_levels();
     frame_copies();
+    single_ops();
+    frame_maps();
     CHECK_EQ(sys_cap_delete(a), 0);
     CHECK_EQ(sys_cap_delete(b), 0);
     CHECK_EQ(sys_cap_delete(c), 0);
