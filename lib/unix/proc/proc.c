@@ -32,7 +32,6 @@
 #define PARENT_KEEP      128         /* while we keep this much for ourselves (512 KiB) */
 #define PARENT_KEEP_OBJS 1           /* and one of each kind of kernel object (sys_env_quota) */
 #define FORK_MARGIN      64 /* pages a parent keeps to spare after a fork, for its own copies */
-#define FORK_BLOCKS      32 /* blocks copied in a batch of their own (more: with the pages) */
 
 int errno;
 
@@ -772,14 +771,12 @@ pid_t fork(void)
             }
         }
     } while (grown != pmap_cap);
-    static struct mmu_op cops[256], pops[256], fblk[FORK_BLOCKS];
-    int nfblk = 0;
+    static struct mmu_op cops[256], pops[256];
     static uint32_t prot[NCAPSLOTS]; /* our pages to make read-only, at the very end */
     int nprot = 0;
     exo_touch(prot, sizeof prot);
     exo_touch(cops, sizeof cops);
     exo_touch(pops, sizeof pops);
-    exo_touch(fblk, sizeof fblk);
     uint64_t priv_lo, priv_hi;
     exo_private_range(&priv_lo, &priv_hi);
     int fail = 0;
@@ -846,13 +843,7 @@ pid_t fork(void)
                 }
             }
             /* A copy of our capability, in the child's table, mapped there
-             * (read-only unless shared: copy on write on both sides).
-             * Blocks go in a batch of their own, after the pages: the
-             * kernel compares a block with every page of its batch. */
-            if (ci[i].order && nfblk < FORK_BLOCKS) {
-                fblk[nfblk++] = (struct mmu_op){va, slot, MMU_COPY | perms};
-                continue;
-            }
+             * (read-only unless shared: copy on write on both sides). */
             cpm[nc] = pmap_find(va >> 12, 0);
             cops[nc++] = (struct mmu_op){va, slot, MMU_COPY | perms};
         }
@@ -865,8 +856,6 @@ pid_t fork(void)
         if (nc && sys_mmu_update((uint32_t)env, cops, (uint64_t)nc) != nc)
             fail = 1;
     }
-    if (nfblk && !fail && sys_mmu_update((uint32_t)env, fblk, (uint64_t)nfblk) != nfblk)
-        fail = 1;
     /* Only now our side becomes read-only: nothing above faulted on a page
      * it had just protected. */
     for (int i = 0; i < nprot && !fail; i += 256) {
