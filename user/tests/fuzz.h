@@ -446,6 +446,10 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         nr = SYS_net_open + (nr - FZ_NCALLS); /* the network's calls, 90 .. 96 */
     if (nr == SYS_null && fz_pct(r, 50))
         nr = SYS_frame_copy; /* (call 100, beyond the table above: half of sys_null's turns) */
+    if (nr == SYS_mmu_update && fz_pct(r, 30))
+        nr = SYS_mmu_op; /* (120, likewise: a third of sys_mmu_update's turns) */
+    if (nr == SYS_frame_alloc && fz_pct(r, 30))
+        nr = SYS_frame_map; /* (121: a third of sys_frame_alloc's) */
     int returns_slot = 0, returns_env = 0;
     switch (nr) {
     case SYS_null:
@@ -718,6 +722,27 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
     case SYS_frame_copy:
         a[0] = fz_slot(c, r);
         returns_slot = 1;
+        break;
+    case SYS_mmu_op: { /* (120: one operation in registers; never the program's own pages
+                        * through its own table, as fz_filter_self) */
+        a[0] = fz_pct(r, 50) ? CAP_SELF : fz_env(c, r);
+        a[1] = fz_pct(r, 80) ? fz_va(r) : fz_any(r);
+        a[2] = fz_pct(r, 90) ? fz_slot(c, r) : fz_any(r);
+        a[3] = fz_pct(r, 90) ? (1 + fz_below(r, 4)) | (fz_pct(r, 30) ? MMU_W : 0) |
+                                   (fz_pct(r, 20) ? MMU_X : 0) | (fz_pct(r, 10) ? MMU_TCAP : 0) |
+                                   (fz_pct(r, 5) ? MMU_CLRAD : 0)
+                             : fz_any(r);
+        if (a[0] == CAP_SELF && (a[3] & 0xff) != MMU_MAP && (a[3] & 0xff) != MMU_COPY &&
+            fz_is_prot(c, a[2] & 0xffffffffu) && (c->root || !fz_pct(r, 2)))
+            a[2] = NCAPSLOTS - 1;
+        break;
+    }
+    case SYS_frame_map: /* (121: a zeroed frame, mapped) */
+        a[0] = fz_env(c, r);
+        a[1] = fz_pct(r, 80) ? fz_va(r) : fz_any(r);
+        a[2] =
+            fz_pct(r, 80) ? (fz_pct(r, 50) ? MMU_W : 0) | (fz_pct(r, 20) ? MMU_X : 0) : fz_any(r);
+        returns_slot = a[0] == CAP_SELF;
         break;
     case SYS_pct_give: /* (outside a call: refused; inside one: a copy for the caller) */
         a[0] = fz_slot(c, r), a[1] = fz_pct(r, 80) ? fz_below(r, 128) : fz_any(r);
