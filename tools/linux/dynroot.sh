@@ -6,7 +6,7 @@
 # (DT_NEEDED, recursively) where Debian 12 puts it (lib/x86_64-linux-gnu/
 # or usr/lib/x86_64-linux-gnu/), from libc6 and the programs' packages,
 # fetched by tools/linux/fetch-debs.sh. Symbolic links are resolved (each
-# library is a plain file under its soname: Spinel's file system has no
+# library is a plain file under its soname: the boot image's import skips
 # links); no etc/ld.so.cache (the loader then searches its default
 # directories). The same tree is / in tools/linux/record.sh's chroot and is
 # moved to / on Spinel by the personality (lib/linux, lx_files_init).
