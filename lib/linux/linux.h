@@ -125,6 +125,10 @@ void lx_signals_init(void);
 __attribute__((noreturn)) void lx_start(const struct lx_image *im);
 /* entry.S */
 void lx_entry(void);
+void lx_fast_entry(void);
+/* sys.c: lx_fast_entry's dispatch (0: resume lean; 1, 2: lx_fast_full). */
+int lx_fast(struct upcall_frame *f);
+void lx_fast_full(struct upcall_frame *f, int how);
 __attribute__((noreturn)) void lx_jump(uint64_t rip, uint64_t rsp);
 
 #endif

@@ -80,12 +80,62 @@ static void del_frame(uint32_t slot, const struct cap_info *ci, void *arg)
     sys_cap_delete(slot);
 }
 
+/* Hints for small ranges: the slot lx_map_anon mapped at a page, by page
+ * number (a direct-mapped table). A hint is only believed after
+ * sys_cap_inspect confirms it (a fork gives the child copies in other
+ * slots, copy-on-write replaces frames); any page whose hint fails sends
+ * the whole range to each_frame's walk of the table, as before. */
+#define HINTS      1024
+#define SMALL_SPAN 64 /* pages: more and the walk is as cheap */
+static struct {
+    uint64_t vpn;
+    uint32_t slot;
+} hint[HINTS];
+
+static void hint_note(uint64_t va, uint32_t slot)
+{
+    uint64_t vpn = va / PAGE;
+    hint[vpn % HINTS].vpn = vpn;
+    hint[vpn % HINTS].slot = slot;
+}
+
+/* fn on every frame of ours mapped in [lo, hi), as each_frame, by the
+ * hints when the range is small and they all hold. */
+static void range_frames(uint64_t lo, uint64_t hi,
+                         void (*fn)(uint32_t, const struct cap_info *, void *), void *arg)
+{
+    uint32_t slots[SMALL_SPAN];
+    struct cap_info cis[SMALL_SPAN];
+    int n = 0;
+    if ((hi - lo) / PAGE <= SMALL_SPAN) {
+        for (uint64_t va = lo; va < hi; va += PAGE) {
+            if (!(exo_pte(va) & PTE_P))
+                continue; /* nothing mapped there */
+            uint64_t vpn = va / PAGE;
+            uint32_t s = hint[vpn % HINTS].slot;
+            if (hint[vpn % HINTS].vpn != vpn || sys_cap_inspect(s, &cis[n]) < 0 ||
+                cis[n].type != CAP_FRAME || cis[n].mapped_va != va ||
+                cis[n].mapped_env != exo_info->id || cis[n].order) {
+                n = -1;
+                break;
+            }
+            slots[n++] = s;
+        }
+        if (n >= 0) {
+            for (int i = 0; i < n; i++)
+                fn(slots[i], &cis[i], arg);
+            return;
+        }
+    }
+    each_frame(lo, hi, fn, arg);
+}
+
 long lx_unmap(uint64_t va, uint64_t len)
 {
     if (va % PAGE || !lx_range(va, len))
         return -LX_EINVAL;
     uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
-    each_frame(va, end, del_frame, NULL);
+    range_frames(va, end, del_frame, NULL);
     return 0;
 }
 
@@ -109,7 +159,7 @@ long lx_protect(uint64_t va, uint64_t len, uint32_t perms)
     if (va % PAGE || !lx_range(va, len))
         return -LX_EINVAL;
     uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
-    each_frame(va, end, prot_frame, &perms);
+    range_frames(va, end, prot_frame, &perms);
     return 0;
 }
 
@@ -129,6 +179,7 @@ long lx_map_anon(uint64_t va, uint64_t len, uint32_t perms)
             sys_cap_delete((uint32_t)f);
             return -LX_ENOMEM;
         }
+        hint_note(p, (uint32_t)f);
     }
     return 0;
 }

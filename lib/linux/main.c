@@ -9,7 +9,7 @@
 
 void lx_files_init(void);
 void lx_forget_dirs(void);
-extern uint64_t lx_stack_top;
+extern uint64_t lx_stack_top, lx_frame;
 extern int job_child;
 
 /* Whether img carries crt0's "Spinel" note (a program of this system). */
@@ -31,8 +31,10 @@ __attribute__((noreturn)) void lx_start(const struct lx_image *im)
     if (!lx_stack_top) {
         volatile char here;
         lx_stack_top = ((uint64_t)&here - 4096) & ~15UL;
+        lx_frame = lx_stack_top - sizeof(struct upcall_frame);
     }
-    if (sys_env_set_foreign(CAP_SELF, (uint64_t)lx_entry) < 0)
+    if (sys_env_set_foreign(CAP_SELF, (uint64_t)lx_entry) < 0 ||
+        sys_env_set_foreign_fast(CAP_SELF, (uint64_t)lx_fast_entry) < 0)
         unix_die(SIGSEGV);
     lx_jump(im->entry, im->rsp);
 }
