@@ -1,5 +1,7 @@
-/* lxbench: the first program of make bench's Spinel-Linux boot
- * (`init=lxbench`, make run-bench-linux). It starts the Unix library OS
+/* lxbench: the first program of make bench's Spinel-Linux boot (make
+ * run-bench-linux puts it in that boot image as /init, so that it gets the
+ * memory init gets, most of the machine's, as the Linux side's /init
+ * does). It starts the Unix library OS
  * as init does and runs the benchmark suite's Linux build, the same static
  * binary make bench boots on Linux (/bin/bench-linux, tools/bench/run.sh),
  * unmodified, under the Linux personality (lib/linux); when it ends, so
