@@ -300,6 +300,10 @@ static const struct row rows[] = {
     /* Unix: 1-byte round trip through two pipes to a child process. */
     {"unix_pipe_rt", 500, 1, plat_unix_pipe_setup, plat_unix_pipe_roundtrip,
      plat_unix_pipe_teardown},
+    /* Busybox-sized processes: fork + exit + wait by a process holding a
+     * busybox image; fork + execve `busybox sh -c true` + wait. */
+    {"bb_fork_exit_wait", 10, 1, plat_bb_fork_setup, plat_bb_fork_exit_wait, plat_bb_fork_teardown},
+    {"bb_sh_c_true", 5, 1, plat_sh_setup, plat_sh_c_true, NULL},
     /* Threads inside one domain: Linux pthreads, Spinel's lib/unix/thread. */
     {"thread_create_join", 200, 1, NULL, plat_thread_create_join, NULL},
     {"mutex_uncontended", 2000, 1, NULL, plat_mutex_lock_unlock, NULL},

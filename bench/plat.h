@@ -172,6 +172,22 @@ int plat_unix_pipe_setup(void);
 int plat_unix_pipe_roundtrip(void);
 void plat_unix_pipe_teardown(void);
 
+/* ---- bb_fork_exit_wait, bb_sh_c_true: busybox-sized processes --------
+ * bb_fork_exit_wait: fork + _exit + wait as in unix_fork_exit_wait, by a
+ * process that also holds an image of /bin/busybox (Debian's static
+ * busybox, 1.9 MB), every page touched: Linux maps its PT_LOAD segments
+ * from the file as a loader does (and writes one byte in each page of the
+ * writable one); Spinel reads the file into memory.  PLAT_UNSUPPORTED
+ * without /bin/busybox. */
+int plat_bb_fork_setup(void);
+int plat_bb_fork_exit_wait(void);
+void plat_bb_fork_teardown(void);
+/* bb_sh_c_true: what a shell does for the command `busybox sh -c true`:
+ * fork, execve("/bin/busybox", {"sh", "-c", "true"}), wait; one op = all
+ * of it, end to end.  Spinel (native): its own /bin/sh -c true. */
+int plat_sh_setup(void);
+int plat_sh_c_true(void);
+
 /* ---- model checks ---------------------------------------------------- */
 
 /* 'bytes' (a multiple of 4096) of zero-filled writable memory for the cost

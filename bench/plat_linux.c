@@ -463,6 +463,107 @@ int plat_unix_fork_exit_wait(void)
     return fork_exit_wait();
 }
 
+/* ---- bb_fork_exit_wait: fork by a process holding busybox's image ---- */
+#include <elf.h>
+
+#define BB      "/bin/busybox"
+#define BB_MAPS 8
+static void *bb_map[BB_MAPS];
+static size_t bb_len[BB_MAPS];
+static int bb_n;
+
+void plat_bb_fork_teardown(void)
+{
+    for (int i = 0; i < bb_n; i++)
+        munmap(bb_map[i], bb_len[i]);
+    bb_n = 0;
+}
+
+/* Maps busybox's PT_LOAD segments as a loader would (private file
+ * mappings with the segment's protections, the bss anonymous), at
+ * addresses of the kernel's choosing, and touches every page: reads, and
+ * one write per page of the writable segment (its data become private
+ * anonymous pages, as a running busybox's would). */
+int plat_bb_fork_setup(void)
+{
+    int fd = open(BB, O_RDONLY);
+    if (fd < 0)
+        return PLAT_UNSUPPORTED;
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph[16];
+    int ok = pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && eh.e_phnum <= 16 &&
+             eh.e_phentsize == sizeof ph[0] &&
+             pread(fd, ph, eh.e_phnum * sizeof ph[0], (off_t)eh.e_phoff) ==
+                 (ssize_t)(eh.e_phnum * sizeof ph[0]);
+    for (int i = 0; ok && i < eh.e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD)
+            continue;
+        uint64_t off = ph[i].p_offset & ~(uint64_t)(PAGE - 1), delta = ph[i].p_offset - off;
+        size_t flen = (delta + ph[i].p_filesz + PAGE - 1) & ~(size_t)(PAGE - 1);
+        size_t mlen = (delta + ph[i].p_memsz + PAGE - 1) & ~(size_t)(PAGE - 1);
+        int prot = (ph[i].p_flags & PF_R ? PROT_READ : 0) |
+                   (ph[i].p_flags & PF_W ? PROT_WRITE : 0) | (ph[i].p_flags & PF_X ? PROT_EXEC : 0);
+        if (bb_n + 2 > BB_MAPS) {
+            ok = 0;
+            break;
+        }
+        char *m = mmap(NULL, mlen, prot, MAP_PRIVATE, fd, (off_t)off);
+        if (m == MAP_FAILED) {
+            ok = 0;
+            break;
+        }
+        bb_map[bb_n] = m;
+        bb_len[bb_n++] = mlen;
+        if (mlen > flen) { /* the bss beyond the file's last page */
+            if (mmap(m + flen, mlen - flen, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+                MAP_FAILED) {
+                ok = 0;
+                break;
+            }
+        }
+        for (size_t p = 0; p < mlen; p += PAGE) {
+            if (prot & PROT_WRITE)
+                m[p] = m[p]; /* (the same byte: busybox's data stay as they were) */
+            else
+                (void)*(volatile char *)(m + p);
+        }
+    }
+    close(fd);
+    if (!ok) {
+        plat_bb_fork_teardown();
+        return PLAT_ERROR;
+    }
+    return PLAT_OK;
+}
+
+int plat_bb_fork_exit_wait(void)
+{
+    return fork_exit_wait();
+}
+
+/* ---- bb_sh_c_true: fork + execve busybox sh -c true + wait ------------ */
+int plat_sh_setup(void)
+{
+    return access(BB, X_OK) == 0 ? PLAT_OK : PLAT_UNSUPPORTED;
+}
+
+int plat_sh_c_true(void)
+{
+    static char *const argv[] = {"sh", "-c", "true", NULL};
+    static char *const envp[] = {"PATH=/bin", NULL};
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        execve(BB, argv, envp);
+        _exit(127);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return -1;
+    return 0;
+}
+
 /* ---- unix_pipe_rt: pipe ping-pong with a child process -------------- */
 
 static int pipe_to_child = -1, pipe_from_child = -1;

@@ -389,6 +389,50 @@ int plat_unix_fork_exit_wait(void)
     return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? 0 : 1;
 }
 
+/* ---- bb_fork_exit_wait: the same fork by a process holding a copy of
+ * /bin/busybox (read into memory: every page written) ---- */
+static char *bb_img;
+int plat_bb_fork_setup(void)
+{
+    plat_unix_fork_setup();
+    int fd = open("/bin/busybox", O_RDONLY);
+    struct stat st;
+    if (fd < 0)
+        return PLAT_UNSUPPORTED;
+    int ok = fstat(fd, &st) == 0 && st.st_size > 0 && (bb_img = malloc((size_t)st.st_size)) &&
+             read(fd, bb_img, (size_t)st.st_size) == st.st_size;
+    close(fd);
+    return ok ? PLAT_OK : PLAT_ERROR;
+}
+int plat_bb_fork_exit_wait(void)
+{
+    return plat_unix_fork_exit_wait();
+}
+void plat_bb_fork_teardown(void)
+{
+    free(bb_img);
+    bb_img = NULL;
+}
+
+/* ---- bb_sh_c_true: Spinel's own shell, /bin/sh -c true ---- */
+int plat_sh_setup(void)
+{
+    plat_unix_fork_setup();
+    struct stat st;
+    return stat("/bin/sh", &st) == 0 ? PLAT_OK : PLAT_UNSUPPORTED;
+}
+int plat_sh_c_true(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"sh", "-c", "true", NULL};
+        execv("/bin/sh", argv);
+        _exit(127);
+    }
+    int st;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+}
+
 int main(void)
 {
     bench_main();

@@ -30,6 +30,7 @@ void asm_offsets(void)
     OFF(ENV_XSTACK_TOP, struct env, entries.xstack_top);
     OFF(ENV_XSTACK_SIZE, struct env, entries.xstack_size);
     OFF(ENV_INFO, struct env, info);
+    OFF(ENV_FOREIGN_FAST, struct env, foreign_fast);
     OFF(INFO_UPCALLS, struct env_info, upcalls);
     DEFINE(UPCALL_FRAME_SIZE, sizeof(struct upcall_frame));
     OFF(UF_KIND, struct upcall_frame, kind);

@@ -105,9 +105,13 @@ struct env {
     /* The foreign-ABI attribute (sys_env_set_foreign): nonzero, the user
      * address to which a `syscall` instruction of this env is reflected as
      * an UPCALL_SYSCALL upcall; 0, a native env. fs_base: its FS base
-     * (sys_env_set_fs), loaded whenever it runs. Both start at 0. */
+     * (sys_env_set_fs), loaded whenever it runs. foreign_fast: the
+     * fast syscall entry (sys_env_set_foreign_fast; syscall_foreign_entry
+     * reads it), 0 for none; only meaningful while foreign_entry is set.
+     * All start at 0. */
     u64 foreign_entry;
     u64 fs_base;
+    u64 foreign_fast;
     u32 ext_hooks;     /* bit per ext hook id with a verified handler attached */
     u8 ext_n;          /* handlers attached to this env's events ... */
     u8 ext_h[8];       /* ... their indices in ext.c's handlers[] */

@@ -143,8 +143,31 @@ s64 sys_env_set_foreign(u64 env, u64 entry)
     if (!user_va(entry))
         return -E_INVAL;
     t->foreign_entry = entry;
+    if (!entry)
+        t->foreign_fast = 0; /* native again: no fast entry either */
     if (t == cpu_env())
         foreign_switch(cpu(), t);
+    return 0;
+}
+
+/* The fast reflection (entry.S, syscall_foreign_entry): with a fast entry,
+ * a `syscall` of the env goes straight back to user mode at that entry,
+ * every register as the instruction left them; the kernel saves nothing,
+ * so there is nothing here but the attribute. Any failed check there (no
+ * fast entry, the stack pointer on the exception stack) takes the slow
+ * path above, foreign_syscall, unchanged. */
+
+/* sys_env_set_foreign_fast(env, entry) -> 0. Rights: R_CONTROL on env.
+ * Errors: E_INVAL entry not a user address; E_PERM, E_NOENT, E_INVAL (env). */
+s64 sys_env_set_foreign_fast(u64 env, u64 entry)
+{
+    struct env *t;
+    int r = cap_env(cpu_env(), env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if (!user_va(entry))
+        return -E_INVAL;
+    t->foreign_fast = entry; /* (read by the entry only while t runs: no lock) */
     return 0;
 }
 

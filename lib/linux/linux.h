@@ -23,6 +23,7 @@
 #define LX_INTERP_BASE 0x0000007ff7fc3000UL /* ... and their interpreter */
 #define LX_MMAP_BASE   0x0000010000000000UL /* anonymous and file mappings, upwards */
 #define LX_STACK_TOP   0x0000070000000000UL
+#define LX_FILE_VA     0x00000a0000000000UL /* lx_read_file's buffers (above LX_TOP, lib/c's heap) */
 #define LX_STACK_SIZE  (256UL << 10)
 #define LX_BRK_MAX     (1UL << 30)
 _Static_assert(LX_PIE_BASE < LX_TOP && LX_INTERP_BASE < LX_TOP, "inside the program's part");
@@ -73,6 +74,8 @@ struct lx_image {
 /* Reads path; -LX_ENOEXEC if it is not a Linux program we can run, other
  * -errno on failure. On success *buf is a malloc'd copy of the file. */
 long lx_read_file(const char *path, uint8_t **buf, uint64_t *size);
+/* Gives back what lx_read_file read into (not free: see load.c). */
+void lx_free_file(uint8_t *buf);
 long lx_check_elf(const uint8_t *img, uint64_t size);
 /* The interpreter of a checked image (PT_INTERP) can be loaded: 0 (or no
  * interpreter), else execve's error (ENOENT, EACCES, EIO, ELIBBAD). */
@@ -125,6 +128,10 @@ void lx_signals_init(void);
 __attribute__((noreturn)) void lx_start(const struct lx_image *im);
 /* entry.S */
 void lx_entry(void);
+void lx_fast_entry(void);
+/* sys.c: lx_fast_entry's dispatch (0: resume lean; 1, 2: lx_fast_full). */
+int lx_fast(struct upcall_frame *f);
+void lx_fast_full(struct upcall_frame *f, int how);
 __attribute__((noreturn)) void lx_jump(uint64_t rip, uint64_t rsp);
 
 #endif

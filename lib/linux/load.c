@@ -80,12 +80,62 @@ static void del_frame(uint32_t slot, const struct cap_info *ci, void *arg)
     sys_cap_delete(slot);
 }
 
+/* Hints for small ranges: the slot lx_map_anon mapped at a page, by page
+ * number (a direct-mapped table). A hint is only believed after
+ * sys_cap_inspect confirms it (a fork gives the child copies in other
+ * slots, copy-on-write replaces frames); any page whose hint fails sends
+ * the whole range to each_frame's walk of the table, as before. */
+#define HINTS      1024
+#define SMALL_SPAN 64 /* pages: more and the walk is as cheap */
+static struct {
+    uint64_t vpn;
+    uint32_t slot;
+} hint[HINTS];
+
+static void hint_note(uint64_t va, uint32_t slot)
+{
+    uint64_t vpn = va / PAGE;
+    hint[vpn % HINTS].vpn = vpn;
+    hint[vpn % HINTS].slot = slot;
+}
+
+/* fn on every frame of ours mapped in [lo, hi), as each_frame, by the
+ * hints when the range is small and they all hold. */
+static void range_frames(uint64_t lo, uint64_t hi,
+                         void (*fn)(uint32_t, const struct cap_info *, void *), void *arg)
+{
+    uint32_t slots[SMALL_SPAN];
+    struct cap_info cis[SMALL_SPAN];
+    int n = 0;
+    if ((hi - lo) / PAGE <= SMALL_SPAN) {
+        for (uint64_t va = lo; va < hi; va += PAGE) {
+            if (!(exo_pte(va) & PTE_P))
+                continue; /* nothing mapped there */
+            uint64_t vpn = va / PAGE;
+            uint32_t s = hint[vpn % HINTS].slot;
+            if (hint[vpn % HINTS].vpn != vpn || sys_cap_inspect(s, &cis[n]) < 0 ||
+                cis[n].type != CAP_FRAME || cis[n].mapped_va != va ||
+                cis[n].mapped_env != exo_info->id || cis[n].order) {
+                n = -1;
+                break;
+            }
+            slots[n++] = s;
+        }
+        if (n >= 0) {
+            for (int i = 0; i < n; i++)
+                fn(slots[i], &cis[i], arg);
+            return;
+        }
+    }
+    each_frame(lo, hi, fn, arg);
+}
+
 long lx_unmap(uint64_t va, uint64_t len)
 {
     if (va % PAGE || !lx_range(va, len))
         return -LX_EINVAL;
     uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
-    each_frame(va, end, del_frame, NULL);
+    range_frames(va, end, del_frame, NULL);
     return 0;
 }
 
@@ -109,7 +159,7 @@ long lx_protect(uint64_t va, uint64_t len, uint32_t perms)
     if (va % PAGE || !lx_range(va, len))
         return -LX_EINVAL;
     uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
-    each_frame(va, end, prot_frame, &perms);
+    range_frames(va, end, prot_frame, &perms);
     return 0;
 }
 
@@ -129,6 +179,7 @@ long lx_map_anon(uint64_t va, uint64_t len, uint32_t perms)
             sys_cap_delete((uint32_t)f);
             return -LX_ENOMEM;
         }
+        hint_note(p, (uint32_t)f);
     }
     return 0;
 }
@@ -155,6 +206,65 @@ struct phdr {
 #define PF_X         1
 #define PF_W         2
 
+/* The buffers lx_read_file reads whole files into (a program to load, its
+ * interpreter): 2 MiB blocks mapped at LX_FILE_VA, one region per buffer,
+ * deleted again by lx_free_file. Not malloc: lib/c's heap never gives
+ * pages back, and a dead copy of the last program loaded would stay in
+ * every process and be copied by every fork. Blocks are allocated whole
+ * (one frame capability, one mapping per 2 MiB); if none is free the
+ * buffer comes from malloc after all, as do files under 128 KiB (a block's
+ * zeroing would cost more than the little heap they leave). */
+#define FILE_BLOCK   (2UL << 20)
+#define FILE_REGIONS 2
+#define FILE_REGION  (256UL << 20) /* bigger files: malloc */
+#define FILE_SMALL   (128UL << 10) /* smaller ones too: a block costs its zeroing */
+static struct {
+    uint64_t va;   /* 0: free */
+    uint32_t nblk; /* blocks mapped */
+    uint32_t slot[FILE_REGION / FILE_BLOCK];
+} fbuf[FILE_REGIONS];
+
+static uint8_t *file_alloc(uint64_t bytes)
+{
+    if (bytes < FILE_SMALL)
+        return malloc(bytes);
+    for (int k = 0; k < FILE_REGIONS && bytes <= FILE_REGION; k++) {
+        if (fbuf[k].va)
+            continue;
+        uint64_t va = LX_FILE_VA + (uint64_t)k * FILE_REGION;
+        uint32_t n = 0;
+        for (; (uint64_t)n * FILE_BLOCK < bytes; n++) {
+            long b = sys_frame_alloc_in(CAP_SELF, -1, 9);
+            if (b >= 0 && exo_map(CAP_SELF, (uint32_t)b, va + n * FILE_BLOCK, MMU_W) == 1) {
+                fbuf[k].slot[n] = (uint32_t)b;
+                continue;
+            }
+            if (b >= 0)
+                sys_cap_delete((uint32_t)b);
+            while (n > 0)
+                sys_cap_delete(fbuf[k].slot[--n]);
+            return malloc(bytes);
+        }
+        fbuf[k].va = va;
+        fbuf[k].nblk = n;
+        return (uint8_t *)va;
+    }
+    return malloc(bytes);
+}
+
+void lx_free_file(uint8_t *buf)
+{
+    for (int k = 0; k < FILE_REGIONS; k++) {
+        if (fbuf[k].va && (uint64_t)buf == fbuf[k].va) {
+            for (uint32_t n = 0; n < fbuf[k].nblk; n++)
+                sys_cap_delete(fbuf[k].slot[n]);
+            fbuf[k].va = 0;
+            return;
+        }
+    }
+    free(buf);
+}
+
 long lx_read_file(const char *path, uint8_t **buf, uint64_t *size)
 {
     int fd = open(path, O_RDONLY);
@@ -165,7 +275,7 @@ long lx_read_file(const char *path, uint8_t **buf, uint64_t *size)
         close(fd);
         return -LX_EACCES;
     }
-    uint8_t *b = malloc((size_t)st.st_size + 1);
+    uint8_t *b = file_alloc((uint64_t)st.st_size + 1);
     if (!b) {
         close(fd);
         return -LX_ENOMEM;
@@ -179,7 +289,7 @@ long lx_read_file(const char *path, uint8_t **buf, uint64_t *size)
     }
     close(fd);
     if (got != st.st_size) {
-        free(b);
+        lx_free_file(b);
         return -LX_EIO;
     }
     b[got] = 0;
@@ -253,7 +363,7 @@ static long read_interp(const uint8_t *img, uint8_t **buf, uint64_t *size)
     else if (lx_check_elf(*buf, *size) < 0 || ((const struct ehdr *)*buf)->type != 3)
         r = -LX_ELIBBAD;
     if (r < 0) {
-        free(*buf);
+        lx_free_file(*buf);
         *buf = NULL;
     }
     return r;
@@ -264,7 +374,7 @@ long lx_check_interp(const uint8_t *img)
     uint8_t *ib;
     uint64_t isize;
     long r = read_interp(img, &ib, &isize);
-    free(ib);
+    lx_free_file(ib);
     return r;
 }
 
@@ -382,11 +492,11 @@ long lx_load(const char *path, const uint8_t *img, uint64_t size, char *const ar
     if (ib) {
         uint64_t ientry, iphdr, iend;
         if ((r = map_image(ib, LX_INTERP_BASE, &ientry, &iphdr, &iend)) < 0) {
-            free(ib);
+            lx_free_file(ib);
             return r;
         }
         protect_image(ib, LX_INTERP_BASE);
-        free(ib);
+        lx_free_file(ib);
         out->base = LX_INTERP_BASE;
         out->entry = ientry;
     }

@@ -9,7 +9,7 @@
 
 void lx_files_init(void);
 void lx_forget_dirs(void);
-extern uint64_t lx_stack_top;
+extern uint64_t lx_stack_top, lx_frame;
 extern int job_child;
 
 /* Whether img carries crt0's "Spinel" note (a program of this system). */
@@ -31,8 +31,10 @@ __attribute__((noreturn)) void lx_start(const struct lx_image *im)
     if (!lx_stack_top) {
         volatile char here;
         lx_stack_top = ((uint64_t)&here - 4096) & ~15UL;
+        lx_frame = lx_stack_top - sizeof(struct upcall_frame);
     }
-    if (sys_env_set_foreign(CAP_SELF, (uint64_t)lx_entry) < 0)
+    if (sys_env_set_foreign(CAP_SELF, (uint64_t)lx_entry) < 0 ||
+        sys_env_set_foreign_fast(CAP_SELF, (uint64_t)lx_fast_entry) < 0)
         unix_die(SIGSEGV);
     lx_jump(im->entry, im->rsp);
 }
@@ -78,7 +80,7 @@ long lx_exec(const char *path, char **argv, char **envp, int depth)
         if (!*nl)
             nl = NULL;
         if (!nl || depth >= 4) {
-            free(img);
+            lx_free_file(img);
             return -LX_ENOEXEC;
         }
         *nl = 0;
@@ -100,7 +102,7 @@ long lx_exec(const char *path, char **argv, char **envp, int depth)
             n++;
         char **nargv = malloc(sizeof(char *) * (size_t)(n + 4));
         if (!nargv) {
-            free(img);
+            lx_free_file(img);
             return -LX_ENOMEM;
         }
         int k = 0;
@@ -113,7 +115,7 @@ long lx_exec(const char *path, char **argv, char **envp, int depth)
         nargv[k] = NULL;
         r = lx_exec(interp, nargv, envp, depth + 1);
         free(nargv);
-        free(img);
+        lx_free_file(img);
         return r;
     }
     if (size >= 4 &&
@@ -122,12 +124,12 @@ long lx_exec(const char *path, char **argv, char **envp, int depth)
                "ELF",
                4) == 0 &&
         spinel_note(img, size)) {
-        free(img); /* a program of this system: lib/unix runs it (no environment) */
+        lx_free_file(img); /* a program of this system: lib/unix runs it (no environment) */
         execv(path, argv);
         return -(long)errno;
     }
     if ((r = lx_check_elf(img, size)) < 0 || (r = lx_check_interp(img)) < 0) {
-        free(img);
+        lx_free_file(img);
         return r;
     }
     /* Point of no return. */
@@ -150,7 +152,7 @@ long lx_exec(const char *path, char **argv, char **envp, int depth)
     job_child = 0;
     struct lx_image im;
     r = lx_load(exe, img, size, argv, envp, &im);
-    free(img);
+    lx_free_file(img);
     if (r < 0) {
         printf("linux: cannot load %s (error %ld)\n", exe, -r);
         unix_die(SIGSEGV);

@@ -1726,6 +1726,7 @@ static long l_umask(ARGS)
 static void child_env(void)
 {
     sys_env_set_foreign(CAP_SELF, (uint64_t)lx_entry);
+    sys_env_set_foreign_fast(CAP_SELF, (uint64_t)lx_fast_entry);
     sys_env_set_fs(CAP_SELF, lx.fs_base);
 }
 
@@ -2160,7 +2161,7 @@ static void enter_handler(struct upcall_frame *f, int sig, const void *fpu_src)
     fr->uc.ss_flags = 2; /* SS_DISABLE */
     fr->info.signo = sig;
     fr->info.code = sinfo[sig].code;
-    if (sig == SIGSEGV && sinfo[sig].code > 0) {
+    if ((sig == SIGSEGV || sig == 4 || sig == 8 || sig == 5 || sig == 7) && sinfo[sig].code > 0) {
         fr->info.addr = sinfo[sig].addr;
     } else {
         fr->info.pid = sinfo[sig].pid;
@@ -2203,18 +2204,28 @@ static int lx_fault(struct upcall_frame *f)
     extern char __executable_start[], _end[];
     uint8_t fpu[512] __attribute__((aligned(16)));
     __asm__ volatile("fxsave64 %0" : "=m"(fpu));
-    if ((f->vector != 14 && f->vector != 13) || f->rip >= LX_TOP ||
-        (f->rip >= (uint64_t)__executable_start && f->rip < (uint64_t)_end))
+    if (f->rip >= LX_TOP || (f->rip >= (uint64_t)__executable_start && f->rip < (uint64_t)_end))
         return 0;
-    struct lx_sigaction *sa = &lx.sig[SIGSEGV];
-    if (sa->handler <= SIG_IGN || (lx.sigmask >> (SIGSEGV - 1) & 1))
+    /* The signal Linux sends for the exception: #UD SIGILL (ILL_ILLOPN, at
+     * the instruction), #DE and x87/SIMD errors SIGFPE, #BP SIGTRAP, #AC
+     * SIGBUS, page faults and the rest SIGSEGV. */
+    int sig = f->vector == 6                                         ? 4 /* SIGILL */
+              : f->vector == 0 || f->vector == 16 || f->vector == 19 ? 8 /* SIGFPE */
+              : f->vector == 3                                       ? 5 /* SIGTRAP */
+              : f->vector == 17                                      ? 7 /* SIGBUS */
+                                                                     : SIGSEGV;
+    struct lx_sigaction *sa = &lx.sig[sig];
+    if (sa->handler <= SIG_IGN || (lx.sigmask >> (sig - 1) & 1))
         return 0;
-    sinfo[SIGSEGV].code = f->vector == 13 ? SI_KERNEL : f->error & 1 ? 2 : 1;
-    sinfo[SIGSEGV].addr = f->vector == 13 ? 0 : f->addr;
+    sinfo[sig].code = sig == 4          ? 2 /* ILL_ILLOPN */
+                      : sig != SIGSEGV  ? SI_KERNEL
+                      : f->vector == 14 ? (f->error & 1 ? 2 : 1) /* SEGV_ACCERR, SEGV_MAPERR */
+                                        : SI_KERNEL;
+    sinfo[sig].addr = f->vector == 14 ? f->addr : sig == 4 ? f->rip : 0;
     restart_nr = -1;
     uint64_t back = suspend_old;
     suspend_old = ~0UL;
-    enter_handler(f, SIGSEGV, fpu);
+    enter_handler(f, sig, fpu);
     suspend_old = back;
     return 1;
 }
@@ -2864,6 +2875,38 @@ static const struct {
 };
 #define NTABLE (sizeof table / sizeof table[0])
 
+static void after_call(struct upcall_frame *f, uint64_t nr, long r);
+
+/* The fast entry's dispatch (entry.S, lx_fast_entry). f holds the
+ * program's rax, caller-saved registers, rip, flags and rsp, but not rbx,
+ * rbp, r12-r15 (still in their registers). The common case answers the
+ * call here and returns 0: nothing else to do, the entry resumes from
+ * those registers alone. It returns 2 without answering what needs the
+ * whole frame or the slow path's extras (strace, an unknown number's
+ * count, rt_sigreturn, which rewrites every register), and 1 after
+ * answering if a signal may have to be delivered (one pending and not
+ * blocked, SIGCHLD caught, an alarm set): lx_fast_full then takes over
+ * with the frame completed. The same table and handlers as lx_syscall. */
+int lx_fast(struct upcall_frame *f)
+{
+    uint64_t nr = f->rax;
+    if (lx.strace || nr >= NTABLE || !table[nr].fn || nr == 15 /* rt_sigreturn */)
+        return 2;
+    f->addr = nr; /* (for lx_fast_full) */
+    f->rax = (uint64_t)table[nr].fn(f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9, f);
+    if ((pending & ~lx.sigmask) || lx.sig[SIGCHLD].handler > SIG_IGN || alarm_tsc)
+        return 1;
+    return 0;
+}
+
+void lx_fast_full(struct upcall_frame *f, int how)
+{
+    if (how == 2)
+        lx_syscall(f);
+    else
+        after_call(f, f->addr, (long)f->rax);
+}
+
 void lx_syscall(struct upcall_frame *f)
 {
     uint64_t nr = f->rax;
@@ -2888,6 +2931,14 @@ void lx_syscall(struct upcall_frame *f)
     if (lx.strace)
         printf(" = %ld\n", r);
     f->rax = (uint64_t)r;
+    after_call(f, nr, r);
+}
+
+/* After a call, on the way back through exo_resume: the alarm, SIGCHLD
+ * for a program that catches it, a pending signal's delivery (and the
+ * restart of the call after a handler with SA_RESTART). */
+static void after_call(struct upcall_frame *f, uint64_t nr, long r)
+{
     check_alarm();
     check_sigchld();
     /* Interrupted by a signal whose handler has SA_RESTART: these calls go

@@ -20,6 +20,11 @@
 #                        lines on stdout; unset or failing -> Spinel n/a.
 #                        It sees BENCH_QEMU_ACCEL (the accel options above,
 #                        as one string), BENCH_QEMU_MEM and BENCH_QEMU_RTC.
+#   SPINEL_LINUX_CMD     the same for the Spinel-Linux column: boots Spinel
+#                        running the Linux side's own benchmark binary
+#                        ($OUT/bench-linux, with $OUT/exit0; BENCH_LINUX_DIR
+#                        says where) under the Linux personality; unset or
+#                        failing -> that column is n/a
 #   SPINEL_BOOT_CMD      the same for an ordinary boot of Spinel to its shell
 #                        prompt (the boot row; needs the model: the plugin
 #                        counts up to the prompt and ends QEMU there)
@@ -332,7 +337,8 @@ if [ $SHELL_MODE = 1 ]; then
 fi
 
 rm -f "$OUT"/linux-run*.log "$OUT"/linux-run*.txt \
-    "$OUT"/spinel-run*.log "$OUT"/spinel-run*.txt
+    "$OUT"/spinel-run*.log "$OUT"/spinel-run*.txt \
+    "$OUT"/spinel-linux-run*.log "$OUT"/spinel-linux-run*.txt
 printf '%q ' "${QEMU_CMD[@]}" >"$OUT/linux-qemu-cmd.txt"
 echo >>"$OUT/linux-qemu-cmd.txt"
 
@@ -378,9 +384,30 @@ if [ $SPINEL_OK = 0 ] && [ ! -s "$OUT/spinel-run1.txt" ]; then
     : >"$OUT/spinel-run1.txt" # not run: an empty Spinel column
 fi
 
+# The Spinel-Linux column: the very binary that just ran on Linux
+# ($OUT/bench-linux), unmodified, under Spinel's Linux personality.
+LX_OK=0
+LX_DET="not run"
+if [ $SPINEL = 1 ] && [ -n "${SPINEL_LINUX_CMD:-}" ]; then
+    LX_OK=1
+    for ((i = 1; i <= RUNS; i++)); do
+        plugin_opts spinel-linux "$i"
+        run_side spinel-linux "$i" env BENCH_QEMU_ACCEL="${QEMU_ACCEL[*]} ${PLUGIN[*]}" \
+            BENCH_LINUX_DIR="$OUT" bash -c "$SPINEL_LINUX_CMD" || LX_OK=0
+    done
+    LX_DET=$(compare_runs spinel-linux)
+    [ $LX_OK = 1 ] ||
+        LX_DET="FAILED: a run printed no BENCH-END (build/bench/spinel-linux-run*.log)"
+elif [ $SPINEL = 1 ]; then
+    LX_DET="not run: SPINEL_LINUX_CMD is not set"
+fi
+if [ $LX_OK = 0 ] && [ ! -s "$OUT/spinel-linux-run1.txt" ]; then
+    : >"$OUT/spinel-linux-run1.txt"
+fi
+
 TABLE=$(awk '
     # Linux first: its rows come in bench.c order; Spinel-only rows last.
-    FNR == 1 { side = (FILENAME == ARGV[1]) ? "L" : "S" }
+    FNR == 1 { side = (FILENAME == ARGV[1]) ? "L" : (FILENAME == ARGV[2]) ? "S" : "X" }
     $1 == "BENCH" {
         if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
         v[side, $2] = $3
@@ -418,23 +445,38 @@ TABLE=$(awk '
         note["model_tlb_1000"] = "model check: 1,000 pages written"
         note["model_tlb_1000_cr3"] = "model check: a yield (CR3 writes), then 1,000 pages written"
         note["boot"] = "Spinel: to the shell prompt; Linux: to the start of /init [^boot]"
+        note["bb_fork_exit_wait"] = "fork + exit + wait by a process holding a busybox image [^bb]"
+        note["bb_sh_c_true"] = "fork + execve `busybox sh -c true` + wait; Spinel: its own sh [^bb]"
+        # Why the Spinel-Linux column has no figure where it has none.
+        lxna["pct_rt"] = lxna["ext_exception_rt"] = lxna["ext_pct_rt"] = lxna["net_ash_ping_rt"] = "Linux binary: n/a"
+        lxna["yield"] = "Spinel-Linux n/a: no shared anonymous memory across fork [^lxna]"
+        lxna["model_tlb_1000_cr3"] = lxna["yield"]
+        lxna["thread_create_join"] = "Spinel-Linux n/a: no threads (CLONE_THREAD) [^lxna]"
+        lxna["model_chase_1k"] = "Spinel-Linux n/a: 8 MiB more do not fit in 4,096 capability slots [^lxna]"
+        lxna["model_chase_64k"] = lxna["model_chase_8m"] = lxna["model_tlb_1000"] = lxna["model_chase_1k"]
+        lxna["thread_switch"] = lxna["thread_create_join"]
+        lxna["boot"] = "Spinel-Linux: not a boot of its own"
     }
+    function addnote(a, b) { return a == "" ? b : (b == "" ? a : a "; " b) }
     END {
-        print "| benchmark | Spinel ticks | Spinel cycles | Linux ticks | Linux cycles | Linux/Spinel ticks | Linux/Spinel cycles | notes |"
-        print "|---|---:|---:|---:|---:|---:|---:|---|"
+        print "| benchmark | Spinel ticks | Spinel cycles | Spinel-Linux ticks | Spinel-Linux cycles | Linux ticks | Linux cycles | Linux/Spinel ticks | Linux/Spinel cycles | Linux/Spinel-Linux ticks | Linux/Spinel-Linux cycles | notes |"
+        print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         for (i = 1; i <= n; i++) {
             r = order[i]
-            st = get(v, "S", r); lt = get(v, "L", r)
-            sc = get(c, "S", r); lc = get(c, "L", r)
-            printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r, fmt(st), fmt(sc),
-                fmt(lt), fmt(lc), ratio(lt, st), ratio(lc, sc), note[r]
+            st = get(v, "S", r); lt = get(v, "L", r); xt = get(v, "X", r)
+            sc = get(c, "S", r); lc = get(c, "L", r); xc = get(c, "X", r)
+            nt = note[r]
+            if (xt == "n/a" && (r in lxna)) nt = addnote(nt, lxna[r])
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r, fmt(st), fmt(sc),
+                fmt(xt), fmt(xc), fmt(lt), fmt(lc), ratio(lt, st), ratio(lc, sc),
+                ratio(lt, xt), ratio(lc, xc), nt
         }
-    }' "$OUT/linux-run1.txt" "$OUT/spinel-run1.txt")
+    }' "$OUT/linux-run1.txt" "$OUT/spinel-run1.txt" "$OUT/spinel-linux-run1.txt")
 
 # The model's counters per operation, both sides (the figures behind the
 # cycles column, and the model checks), in bench.c order.
 DETAIL=$(awk '
-    FNR == 1 { side = (FILENAME == ARGV[1]) ? "Spinel" : "Linux" }
+    FNR == 1 { side = (FILENAME == ARGV[1]) ? "Spinel" : (FILENAME == ARGV[2]) ? "Spinel-Linux" : "Linux" }
     $1 == "MODELROW" {
         if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
         for (i = 4; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -443,11 +485,11 @@ DETAIL=$(awk '
     }
     END {
         for (i = 1; i <= n; i++)
-            for (k = 1; k <= 2; k++) {
-                s = (k == 1) ? "Spinel" : "Linux"
+            for (k = 1; k <= 3; k++) {
+                s = (k == 1) ? "Spinel" : (k == 2) ? "Spinel-Linux" : "Linux"
                 if ((order[i], s) in line) print line[order[i], s]
             }
-    }' "$OUT/spinel-run1.txt" "$OUT/linux-run1.txt")
+    }' "$OUT/spinel-run1.txt" "$OUT/spinel-linux-run1.txt" "$OUT/linux-run1.txt")
 
 FOOTNOTES=$(cat <<'EOF'
 [^sel4]: seL4 (sel4bench, release build, fast path): Call + ReplyRecv round
@@ -468,6 +510,25 @@ FOOTNOTES=$(cat <<'EOF'
   comparison is `unix_fork_exit_wait`.
 [^thr]: Spinel's threads (lib/unix/thread) are user-level strands in one
   env; Linux's pthreads are kernel threads (1:1).  Both run on one CPU here.
+[^bb]: busybox = Debian's busybox-static (1.9 MB), the same file on all
+  sides.  `bb_fork_exit_wait`: fork + `_exit` + wait, as
+  `unix_fork_exit_wait`, by the benchmark process after it mapped
+  busybox's PT_LOAD segments from the file as a loader does and touched
+  every page (Linux and Spinel-Linux: `mmap` of the file, one write per
+  page of the data segment; Spinel: the file read into memory).
+  `bb_sh_c_true`: fork + `execve("/bin/busybox", {"sh", "-c", "true"})` +
+  wait, end to end (Linux and Spinel-Linux); Spinel's own column runs its
+  own `/bin/sh -c true` (lib/unix's fork + execv + waitpid).
+[^lxna]: the Spinel-Linux column runs the Linux column's binary, unmodified,
+  under the Linux personality (lib/linux); rows it cannot run print n/a
+  there: `yield` and `model_tlb_1000_cr3` need a `MAP_SHARED` anonymous
+  page shared with a forked partner (the personality's fork makes it
+  copy-on-write, so the counter check fails; `SCHED_FIFO` is refused too),
+  the thread rows need `clone(CLONE_VM|CLONE_THREAD)`, which the
+  personality does not have; the other model rows need 8 MiB more of
+  `mmap`, and the personality maps every page with a frame capability of
+  its own: the env's 4,096 capability slots are full by then (glibc keeps
+  the 8 MiB stack of the failed `pthread_create` cached, 2,049 pages).  docs/benchmarks.md, "The Spinel-Linux column".
 [^boot]: guest instructions from the first one (the firmware's: SeaBIOS
   and the -kernel loader, the same on both sides) to the boot point, counted
   by the cost-model plugin (ticks here exclude the virtual time the clock
@@ -509,11 +570,14 @@ REPORT=$(cat <<EOF
 - Linux: Debian $KVER, append "$LINUX_APPEND", -m $QEMU_MEM -smp 1.
 - Linux runs: $LINUX_DET.
 - Spinel runs: $SPINEL_DET.
+- Spinel-Linux runs (the Linux benchmark binary, unmodified, under Spinel's
+  Linux personality): $LX_DET.
 - Cycles = modelled cycles per operation from the cost-model plugin
   (tools/bench/model.c; docs/benchmarks.md, "The cost model"), same batch
   method; n/a when the model was off.
 - Model checks: Linux $(model_check "$OUT/linux-run1.txt");
-  Spinel $(model_check "$OUT/spinel-run1.txt").
+  Spinel $(model_check "$OUT/spinel-run1.txt");
+  Spinel-Linux $(model_check "$OUT/spinel-linux-run1.txt").
 
 $TABLE
 

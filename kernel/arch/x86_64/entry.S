@@ -491,13 +491,49 @@ kcall_full:
     jmp return_to_user
 
 /* syscall from a foreign-ABI env (MSR_LSTAR points here while one runs,
- * cpu_set_env): not a kernel call. The whole context goes into the env's
- * frame, as for kcall_full, and foreign_syscall reflects it to the env as
- * an upcall (upcall.c). */
+ * cpu_set_env): not a kernel call.
+ *
+ * Fast path (sys_env_set_foreign_fast): back to user mode at once, at the
+ * env's fast entry, with every register as the syscall instruction left
+ * them (rcx = the return address, r11 = the program's flags, rsp = its
+ * stack): iretq sets rip and the flags without touching rcx and r11. The
+ * kernel saves nothing and writes no user memory. Two scratch registers
+ * live on the kernel stack meanwhile. Any failed check (no fast entry; the
+ * user stack pointer on the exception stack, i.e. a syscall from inside an
+ * upcall handler, which must nest) restores them and takes the slow path.
+ *
+ * Slow path: the whole context goes into the env's frame, as for
+ * kcall_full, and foreign_syscall reflects it to the env as an upcall
+ * (upcall.c). */
     .global syscall_foreign_entry
 syscall_foreign_entry:
     swapgs
     mov %rsp, %gs:CPU_OFF_SCRATCH
+    mov %gs:CPU_OFF_KSTACK, %rsp
+    pushq $SEL_UDATA                 /* the iretq frame: ss */
+    pushq %gs:CPU_OFF_SCRATCH        /* rsp: the program's */
+    pushq $0x202                     /* rflags: IF (the program's stay in r11) */
+    pushq $SEL_UCODE                 /* cs */
+    sub $8, %rsp                     /* rip: the fast entry, below */
+    push %rax
+    push %rdx
+    mov %gs:CPU_ENV, %rax
+    mov ENV_FOREIGN_FAST(%rax), %rdx
+    test %rdx, %rdx
+    jz 1f                            /* no fast entry */
+    mov %rdx, 16(%rsp)
+    mov ENV_XSTACK_TOP(%rax), %rdx
+    cmp %rdx, 40(%rsp)
+    ja 2f                            /* above the exception stack: fast */
+    sub ENV_XSTACK_SIZE(%rax), %rdx
+    cmp %rdx, 40(%rsp)
+    ja 1f                            /* on it: a nested reflection, the slow path */
+2:  pop %rdx
+    pop %rax
+    swapgs
+    iretq
+1:  pop %rdx                         /* the slow path, as without a fast entry */
+    pop %rax
     mov %gs:CPU_OFF_UTF_TOP, %rsp
     pushq $SEL_UDATA
     pushq %gs:CPU_OFF_SCRATCH
