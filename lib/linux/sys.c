@@ -115,15 +115,15 @@ void lx_files_init(void)
     }
     /* The compressors busybox's tar execs by name (PATH): links to busybox,
      * as a busybox installation has them, where /bin has no such program.
-     * (Not on a disk root: diskd has no links; EPERM, left alone.) */
+     * (On a disk root, which has no symbolic links (EPERM), hard links.) */
     static const char *const applets[] = {"gzip", "gunzip", "zcat",  "bzip2", "bunzip2", "bzcat",
                                           "xz",   "unxz",   "xzcat", "lzma",  "unlzma",  "lzcat"};
     if (stat("/bin/busybox", &st) == 0)
         for (size_t i = 0; i < sizeof applets / sizeof applets[0]; i++) {
             char p[32];
             snprintf(p, sizeof p, "/bin/%s", applets[i]);
-            if (lstat(p, &st) < 0)
-                symlink("busybox", p);
+            if (lstat(p, &st) < 0 && symlink("busybox", p) < 0 && errno == EPERM)
+                link("/bin/busybox", p);
         }
     lx_root_init();
     if (stat("/dev/null", &st) == 0)

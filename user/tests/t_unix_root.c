@@ -125,6 +125,10 @@ int main(void)
        "wc -c < /bb/h; find /bb -type f | sort; rm -r /bb/x; ls /bb; rm -r /bb; ls / | grep -c bb "
        "|| true",
        "data\nh\nx\n640 5 0\n2\n/bb/h\n/bb/x/y/f\nh\n0\n");
+    bb("busybox tar z",
+       "cd /work && tar czf t.tgz a && tar tzf t.tgz && ls -l /bin/gzip | "
+       "awk '{print $2}'",
+       "a\n13\n"); /* (gzip: busybox, hard-linked with 12 applet names) */
     bb("busybox dd+cmp",
        "dd if=/bin/sh of=/work/sh2 bs=4096 2>/dev/null; cmp /bin/sh /work/sh2 && "
        "echo same",
