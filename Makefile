@@ -245,6 +245,10 @@ EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child $(B)/
              $(B)/user/t_fuzz_child $(B)/user/t_net $(B)/user/t_net_child $(B)/user/t_net0
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
+# The barriers' test links lib/barrier.
+BARRIER_PROGS := $(B)/user/t_barrier $(B)/user/t_barrier_child
+$(BARRIER_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/barrier/barrier.o
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/barrier/barrier.o
 # The disk's tests link libblk (lib/blk).
 BLK_PROGS := $(filter-out $(B)/user/t_blk_diskfs,$(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_blk*.c)))
 $(BLK_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o

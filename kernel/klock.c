@@ -22,10 +22,12 @@
  * queue node) is touched by its CPU alone, lock or not, except where said.
  *
  * A CPU spins for the lock with interrupts on but its task priority raised
- * to class 14: only cross-CPU calls (class 15) come in, so a lock holder
- * that waits for a shootdown never waits for a CPU that waits for it. A
- * device interrupt is never taken while spinning (it would need the lock);
- * in the slot loop's halt it takes the lock itself.
+ * to class 12: timer ticks (class 13), kicks (14) and cross-CPU calls (15)
+ * come in, so a lock holder that waits for a shootdown never waits for a
+ * CPU that waits for it, and a CPU's ticks go on while it waits (none of
+ * them needs the lock). A device interrupt (classes 2-3) is never taken
+ * while spinning (it would need the lock); in the slot loop's halt it
+ * takes the lock itself.
  *
  * Taking an env off another CPU (klock_evict, for its teardown): the lock
  * holder marks the CPU that runs it (env_lost), sends it a kick and waits
@@ -54,13 +56,15 @@ u64 klock_spins; /* acquisitions that had to wait (a figure for the tests) */
 static void acquire(struct cpu *c)
 {
     struct mcs_node *me = &c->klock_node;
+    if (c->klock_held)
+        panic("kernel lock: cpu %d takes it again", c->id);
     me->next = NULL;
     me->locked = 1;
     struct mcs_node *prev = __atomic_exchange_n(&klock.tail, me, __ATOMIC_ACQ_REL);
     if (prev) {
         __atomic_store_n(&prev->next, me, __ATOMIC_RELEASE);
         klock_spins++;
-        lapic_set_tpr(0xe0); /* only cross-CPU calls (class 15) while we wait */
+        lapic_set_tpr(0xc0); /* devices held back while we wait: ticks, kicks, calls come in */
         /* The window is a nop after sti: sti holds interrupts off for one
          * more instruction, and QEMU's pause ends its translation block
          * before that shadow is over (a "sti; pause; cli" window never
@@ -74,6 +78,8 @@ static void acquire(struct cpu *c)
 
 static void release(struct cpu *c)
 {
+    if (!c->klock_held)
+        panic("kernel lock: cpu %d releases it without holding it", c->id);
     c->klock_held = false;
     mcs_unlock(&klock, &c->klock_node);
 }
@@ -103,7 +109,13 @@ void klock_enter(u64 vector)
     __atomic_store_n(&c->in_user, false, __ATOMIC_SEQ_CST);
     if (c->klock_held)
         return; /* (a nested entry cannot come from user mode; kept safe) */
+    /* A page fault's address must survive the wait: interrupts come in
+     * while we spin, and CR2 is the CPU's, not the fault's (a page fault
+     * taken meanwhile, even one fixed up, would overwrite it). */
+    u64 cr2 = vector == T_PF ? read_cr2() : 0;
     acquire(c);
+    if (vector == T_PF)
+        __asm__ volatile("mov %0, %%cr2" ::"r"(cr2));
     if (c->env_lost) {
         /* Its env was torn down by another CPU while this one ran it: back
          * to the slot loop, touching nothing of it (its FPU state is
@@ -116,7 +128,7 @@ void klock_enter(u64 vector)
         /* An interrupt that brought it in is still the machine's to handle
          * (a device's, a tick): as if taken in kernel mode. The lost env's
          * own faults and calls are dropped with it. */
-        if (vector >= T_TIMER && vector < 256 && vector != KCALL_GATE_VECTOR) {
+        if (vector >= 32 && vector < 256 && vector != KCALL_GATE_VECTOR) {
             struct trapframe f = {.vector = vector, .cs = SEL_KCODE};
             trap(&f);
         }
@@ -155,6 +167,7 @@ void klock_wake_idle(void)
     if (!klock_on)
         return;
     int me = cpu()->id;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* what woke it is visible before we read idle */
     for (int i = 0; i < ncpu; i++)
         if (i != me && __atomic_load_n(&cpus[i].idle, __ATOMIC_ACQUIRE))
             lapic_send_ipi(cpus[i].apic_id, T_IPI_KICK);

@@ -254,7 +254,15 @@ void sched_loop_until(struct env *root)
              * that wakes an env kicks this one out of the halt). */
             __atomic_store_n(&c->idle, true, __ATOMIC_SEQ_CST);
             klock_release();
-            __asm__ volatile("sti; hlt; cli" ::: "memory");
+            /* An empty vector (and nothing else for the loop) halts without
+             * taking the lock at each tick, so an idle CPU does not slow
+             * the others' kernel entries; a slot allocated here, or a
+             * revocation, comes with a kick (klock_wake_idle), which ends
+             * the halt after idle was set (reads below see its writes). */
+            do
+                __asm__ volatile("sti; hlt; cli" ::: "memory");
+            while (klock_on && !root && !__atomic_load_n(&c->slot_mask, __ATOMIC_SEQ_CST) &&
+                   !__atomic_load_n(&revocations_pending, __ATOMIC_SEQ_CST));
             klock_acquire();
             __atomic_store_n(&c->idle, false, __ATOMIC_SEQ_CST);
             continue;

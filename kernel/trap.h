@@ -35,7 +35,10 @@ STATIC_ASSERT(sizeof(struct trapframe) == 22 * 8);
 #define T_VE  20
 #define T_CP  21
 
-#define T_TIMER    32
+/* The timer's vector is in priority class 13, above the devices': a CPU
+ * that waits for the kernel lock (klock.c) holds devices back but still
+ * takes its ticks. */
+#define T_TIMER    0xd0
 #define T_IRQ_COM1 36 /* ISA IRQ 4, the console's UART, through the I/O APIC */
 /* Vectors of PCI devices' MSI-X messages (kernel/dev/pci.c hands them out). */
 #define T_IRQ_DEV_FIRST 48

@@ -76,6 +76,8 @@ host_part diskfs lib/diskfs 3
 
 # 2b. libblk's host backend (plain and ASan+UBSan).
 host_part blk lib/blk 2
+# 2c. The barriers and the litmus tests on the host's CPUs (plain and ASan+UBSan).
+host_part barrier lib/barrier 4
 
 # The Linux test corpus (tests/linux, docs/testing.md): the shells' recorded
 # results match a fresh recording with Debian's busybox on this host (a few
