@@ -40,10 +40,11 @@ KASMS := $(wildcard kernel/arch/x86_64/*.S)
 EXT_KSRCS := ext/bpf_elf.c ext/verifier.c ext/jit_x86_64.c ext/hooks.c
 KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/kernel/ext/%.o)
 
-LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o $(B)/lib/unix/shm/shm.o
+LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o $(B)/lib/unix/shm/shm.o \
+                $(B)/lib/unix/net/net.o
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
 SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
-UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/diskd $(B)/user/httpd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
+UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/diskd $(B)/user/httpd $(B)/user/netd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
              $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
              $(SH_PROGS) $(B)/user/linuxtests
 SCRIPTS   := $(wildcard user/sh/*.sh)
@@ -230,6 +231,11 @@ $(B)/lib/net/filter_obj.o: $(B)/lib/net/filter.bpf.o
 # (lwIP is built in sections: the boot image holds only what each program uses)
 $(B)/user/httpd: $(B)/unet/httpd.o $(LIBC_OBJS) $(LIBNET_OBJS)
 	$(CC) $(ULDFLAGS) -Wl,--gc-sections -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
+$(B)/user/netd: $(B)/unet/netd.o $(LIBC_OBJS) $(LIBNET_OBJS)
+	$(CC) $(ULDFLAGS) -Wl,--gc-sections -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
+$(B)/unet/netd.o: user/netd.c $(LWIP_STAMP) | $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(LNET_CFLAGS) -c $< -o $@
 $(B)/unet/httpd.o: user/httpd.c $(LWIP_STAMP) | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(LNET_CFLAGS) -c $< -o $@

@@ -200,6 +200,7 @@ int lnet_poll(void)
         if ((n & 15) == 0)
             flush(); /* answers go out while more arrive */
     }
+    netif_poll_all(); /* (what lwIP looped back to itself) */
     sys_check_timeouts();
     flush();
     return n;

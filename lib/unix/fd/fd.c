@@ -606,6 +606,8 @@ ssize_t read(int fd, void *buf, size_t n)
     }
     case OF_PIPE_R:
         return pipe_read(fd, o, buf, n);
+    case OF_SOCK:
+        return recv(fd, buf, n, 0);
     }
     return fail(EBADF);
 }
@@ -628,6 +630,8 @@ ssize_t write(int fd, const void *buf, size_t n)
     }
     if (o->type == OF_PIPE_W)
         return pipe_write(fd, o, buf, n);
+    if (o->type == OF_SOCK)
+        return send(fd, buf, n, 0);
     if (o->type != OF_FILE)
         return fail(EBADF);
     /* Through the argument page, a page at a time. */
