@@ -67,7 +67,10 @@ qemu_disk   = -drive file=$(1),if=none,id=d0,format=raw -device virtio-blk-pci,d
 # make run forwards the host's port HTTP_PORT to the guest's web server.
 QEMU_NET   := -netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on
 HTTP_PORT  ?= 8080
-QEMU_NET_RUN := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device virtio-net-pci,netdev=n0,disable-legacy=on
+# ... and NETD_PORT to port 8080 of netd's address (10.0.2.16), where a
+# server run in the guest (busybox httpd -p 8080) answers.
+NETD_PORT  ?= 8088
+QEMU_NET_RUN := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80,hostfwd=tcp:127.0.0.1:$(NETD_PORT)-10.0.2.16:8080 -device virtio-net-pci,netdev=n0,disable-legacy=on
 
 HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
@@ -293,7 +296,7 @@ $(FOREIGN_TESTS): $(B)/user/%: $(B)/ftests/%.o $(FLIBC_OBJS)
 # The Linux personality (lib/linux): /bin/linux, linked high so that a
 # Linux program's own addresses (0x400000 ...) stay free.
 LINUX_OBJS := $(B)/flib/linux/main.o $(B)/flib/linux/load.o $(B)/flib/linux/sys.o $(B)/flib/linux/lock.o \
-              $(B)/flib/linux/entry.o
+              $(B)/flib/linux/entry.o $(B)/flib/linux/net.o
 $(B)/user/linux: $(LINUX_OBJS) $(FLIBC_OBJS) $(FLIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -Wl,-Ttext-segment=0x70000000 -o $@ $(FLIBC_OBJS) $(FLIBUNIX_OBJS) $(LINUX_OBJS)
 UPROGS += $(B)/user/linux

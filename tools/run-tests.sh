@@ -332,6 +332,60 @@ check_http_curl() {
     return 1
 }
 
+# Sockets for every process (netd, lib/unix/net) on the network card, with
+# Debian's busybox run unmodified by the Linux personality, driven through
+# the console: busybox wget in the guest fetches a file from a web server on
+# the host (python3's, through QEMU's gateway 10.0.2.2), and curl on the
+# host fetches a file of the guest's file system from busybox httpd in the
+# guest (a host port forwarded to netd's 10.0.2.16:8080).
+check_net_busybox() {
+    local plog=build/test-netbb.log dir=build/test-netbb hp gp qpid spid ok=0 fifo=build/test-netbb.in
+    tools/need.sh python3:python3 || return 1
+    rm -rf $dir $fifo && mkdir -p $dir && mkfifo $fifo || return 1
+    echo "host file $RANDOM$RANDOM" > $dir/host.txt
+    hp=$((20000 + RANDOM % 20000))
+    gp=$((20000 + RANDOM % 20000))
+    (cd $dir && exec python3 -m http.server $hp --bind 127.0.0.1) > build/test-netbb-py.log 2>&1 &
+    spid=$!
+    local cmd=${qemu_cmd/-append test/-append http-test}
+    timeout --foreground -k 5 120 ${cmd/-netdev user,id=n0/-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$gp-10.0.2.16:8080} \
+        < $fifo > "$plog" 2>&1 &
+    qpid=$!
+    exec 7> $fifo
+    for _ in $(seq 1 600); do
+        grep -aq 'netd up' "$plog" && grep -aq '^\$ ' "$plog" && break
+        kill -0 $qpid 2> /dev/null || break
+        sleep 0.1
+    done
+    local token="guest file $RANDOM$RANDOM"
+    echo "busybox wget -O /tmp/got http://10.0.2.2:$hp/host.txt && busybox cat /tmp/got" >&7
+    echo "busybox mkdir /tmp/www; echo $token > /tmp/www/index.html; busybox httpd -f -p 8080 -h /tmp/www &" >&7
+    local body=""
+    for _ in $(seq 1 100); do
+        body=$(curl -s -m 5 http://127.0.0.1:$gp/index.html) && [ -n "$body" ] && break
+        sleep 0.3
+    done
+    for _ in $(seq 1 100); do
+        grep -aq "^$(cat $dir/host.txt)" "$plog" && break
+        sleep 0.1
+    done
+    if [ "$body" = "$token" ] && grep -aq "^$(cat $dir/host.txt)" "$plog" &&
+        [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:$gp/nope)" = 404 ]; then
+        ok=1
+    fi
+    echo exit >&7
+    exec 7>&-
+    kill $qpid $spid 2> /dev/null
+    wait $qpid $spid 2> /dev/null
+    rm -f $fifo
+    if [ $ok = 1 ]; then
+        echo "PASS host/net-busybox: busybox wget in the guest got a file from the host's python3 server, curl on the host got a guest file (and a 404) from busybox httpd in the guest through port $gp (see $plog)"
+        return 0
+    fi
+    echo "FAIL host/net-busybox: see $plog"
+    return 1
+}
+
 # The disk file system survives crashes in the guest: three crash points of
 # t_diskfs's crash-mode workload (the kernel stops the machine at a random block
 # write), each checked by the host's fsck and by a second boot on the same
@@ -484,6 +538,7 @@ host_check panic_report
 host_check stack_overflow
 host_check machine_check
 host_check http_curl
+host_check net_busybox
 
 if [ -z "$failed_parts" ] && [ $total_fail = 0 ]; then
     echo "make test: OK (every part ran in full and passed)"

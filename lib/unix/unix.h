@@ -291,10 +291,11 @@ struct pollfd {
 /* poll over sockets and other descriptors (pipes, files and the console
  * count as always ready here); timeout_ms < 0: no limit. */
 int sock_poll_fds(struct pollfd *fds, unsigned long n, int timeout_ms);
-/* The first process (after unix_init): starts netd on network device
- * netif (NETIF_LO or NETIF_NET0) with address ip (host byte order), so
- * that every process can make sockets. 0, or -1 (errno). */
-int unix_start_net(int netif, uint32_t ip, uint32_t mask, uint32_t gw);
+/* The first process (after unix_init): starts netd on a network device
+ * (dev: our capability, from sys_net_open; netd gets a copy to receive and
+ * send) with address ip, mask and gateway (host byte order), so that every
+ * process can make sockets. 0, or -1 (errno). */
+int unix_start_net(uint32_t dev, uint32_t ip, uint32_t mask, uint32_t gw);
 
 /* System V shared memory (lib/unix/shm), with Linux's values. Segments are
  * carved from an address range that is the same in every process of this

@@ -75,7 +75,8 @@ int main(void)
     unix_init("t_unix_net");
     CHECK_EQ(socket(AF_INET, SOCK_STREAM, 0), -1); /* no network yet */
     CHECK_EQ(errno, ENETDOWN);
-    CHECK_EQ(unix_start_net(NETIF_LO, IP, LNET_IP4(255, 255, 255, 0), 0), 0);
+    CHECK_EQ(unix_start_net((uint32_t)sys_net_open(NETIF_LO), IP, LNET_IP4(255, 255, 255, 0), 0),
+             0);
 
     /* Bad input. */
     CHECK_EQ(socket(10, SOCK_STREAM, 0), -1);

@@ -586,15 +586,10 @@ int unix_mount_root(uint64_t first, uint64_t count)
     return mount_disk(first, count, DISK_ROOT);
 }
 
-int unix_start_net(int netif, uint32_t ip, uint32_t mask, uint32_t gw)
+int unix_start_net(uint32_t dev, uint32_t ip, uint32_t mask, uint32_t gw)
 {
     if (mypid != 1) {
         errno = EPERM;
-        return -1;
-    }
-    long dev = sys_net_open((uint32_t)netif);
-    if (dev < 0) {
-        errno = ENOENT;
         return -1;
     }
     long d = exo_spawn("netd", 4096);
@@ -605,14 +600,13 @@ int unix_start_net(int netif, uint32_t ip, uint32_t mask, uint32_t gw)
     }
     /* netd gets the device (to receive and send), the doorbell (to ring
      * waiting processes), and the server a call capability to it. */
-    long nc = sys_cap_derive((uint32_t)dev, R_READ | R_WRITE, (uint32_t)d);
+    long nc = sys_cap_derive(dev, R_READ | R_WRITE, (uint32_t)d);
     long db = unix_doorbell ? sys_cap_derive(unix_doorbell, R_READ | R_WRITE, (uint32_t)d) : -1;
     long call = sys_cap_derive((uint32_t)d, R_CALL, srv_original);
-    /* (we keep the device's original and netd's: deleting either would
-     * take netd's copies, or netd, with it) */
+    /* (we keep netd's original: deleting it would end netd; the caller
+     * keeps the device's, whose copies netd holds) */
     if (nc < 0 || db < 0 || call < 0) {
         sys_cap_delete((uint32_t)d);
-        sys_cap_delete((uint32_t)dev);
         errno = EINVAL;
         return -1;
     }
