@@ -337,7 +337,8 @@ check_http_curl() {
 # the console: busybox wget in the guest fetches a file from a web server on
 # the host (python3's, through QEMU's gateway 10.0.2.2), and curl on the
 # host fetches a file of the guest's file system from busybox httpd in the
-# guest (a host port forwarded to netd's 10.0.2.16:8080).
+# guest (a host port forwarded to netd's 10.0.2.16:8080): its bytes, its
+# Content-Length, a byte range, a 304 and a 404.
 check_net_busybox() {
     local plog=build/test-netbb.log dir=build/test-netbb hp gp qpid spid ok=0 fifo=build/test-netbb.in
     tools/need.sh python3:python3 || return 1
@@ -359,7 +360,7 @@ check_net_busybox() {
     done
     local token="guest file $RANDOM$RANDOM"
     echo "busybox wget -O /tmp/got http://10.0.2.2:$hp/host.txt && busybox cat /tmp/got" >&7
-    echo "busybox mkdir /tmp/www; echo $token > /tmp/www/index.html; busybox httpd -f -p 8080 -h /tmp/www &" >&7
+    echo "busybox mkdir /tmp/www; echo $token > /tmp/www/index.html; busybox seq 1 2000 > /tmp/www/n.txt; busybox httpd -f -p 8080 -h /tmp/www &" >&7
     local body=""
     for _ in $(seq 1 100); do
         body=$(curl -s -m 5 http://127.0.0.1:$gp/index.html) && [ -n "$body" ] && break
@@ -369,8 +370,19 @@ check_net_busybox() {
         grep -aq "^$(cat $dir/host.txt)" "$plog" && break
         sleep 0.1
     done
+    # The file served from the guest's file system: its length, a byte
+    # range, and 304 for a validator that still holds (busybox httpd
+    # answers If-None-Match with its ETag).
+    local url=http://127.0.0.1:$gp/n.txt etag
+    seq 1 2000 > $dir/n.txt
+    etag=$(curl -s -m 5 -D - -o $dir/n.got $url | tr -d '\r' | sed -n 's/^ETag: //p')
     if [ "$body" = "$token" ] && grep -aq "^$(cat $dir/host.txt)" "$plog" &&
-        [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:$gp/nope)" = 404 ]; then
+        [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:$gp/nope)" = 404 ] &&
+        cmp -s $dir/n.got $dir/n.txt &&
+        [ "$(curl -s -m 5 -I $url | tr -d '\r' | sed -n 's/^Content-Length: //p')" = "$(wc -c < $dir/n.txt)" ] &&
+        [ "$(curl -s -m 5 -r 10-17 $url)" = "$(head -c 18 $dir/n.txt | tail -c 8)" ] &&
+        [ -n "$etag" ] &&
+        [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" $url)" = 304 ]; then
         ok=1
     fi
     echo exit >&7
@@ -379,7 +391,7 @@ check_net_busybox() {
     wait $qpid $spid 2> /dev/null
     rm -f $fifo
     if [ $ok = 1 ]; then
-        echo "PASS host/net-busybox: busybox wget in the guest got a file from the host's python3 server, curl on the host got a guest file (and a 404) from busybox httpd in the guest through port $gp (see $plog)"
+        echo "PASS host/net-busybox: busybox wget in the guest got a file from the host's python3 server, curl on the host got guest files from busybox httpd in the guest through port $gp (body, Content-Length, a range, 304, a 404; see $plog)"
         return 0
     fi
     echo "FAIL host/net-busybox: see $plog"

@@ -232,20 +232,22 @@ static long dispatch(uint32_t op, uint32_t chan, int64_t a1, int64_t a2)
 static uint64_t serve(uint64_t opw, uint64_t a1, uint64_t a2, uint32_t caller)
 {
     uint32_t op = (uint32_t)(opw & 0xff), chan = (uint32_t)(opw >> 8 & 0xff);
-    if (op == NETD_BIND)
-        return (uint64_t)do_bind(a1, a2, caller);
-    if (!client || caller != client || !up)
-        return (uint64_t)-EPERM;
-    if (!lock()) {
+    long r;
+    if (op == NETD_BIND) {
+        r = do_bind(a1, a2, caller);
+    } else if (!client || caller != client || !up) {
+        r = -EPERM;
+    } else if (!lock()) {
         nbusy++;
         return (uint64_t)-NETD_BUSY;
+    } else {
+        ncalls++;
+        r = dispatch(op, chan, (int64_t)a1, (int64_t)a2);
+        lnet_poll(); /* (sends what the call queued, takes what came meanwhile) */
+        wake();
+        unlock();
     }
-    ncalls++;
-    long r = dispatch(op, chan, (int64_t)a1, (int64_t)a2);
-    lnet_poll(); /* (sends what the call queued, takes what came meanwhile) */
-    wake();
-    unlock();
-    return (uint64_t)r;
+    return (uint64_t)(r < 0 ? r - NETD_EBASE : r);
 }
 
 int main(void)

@@ -309,6 +309,85 @@ long lx_getsockopt(ARGS)
     return getsockopt((int)a, (int)b, (int)c, (void *)d, (socklen_t *)e) < 0 ? err() : 0;
 }
 
+/* select and pselect6, on the same readiness as poll (sock_poll_fds):
+ * sockets as they are, other descriptors ready for what was asked. The
+ * sets are bitmaps of nfds bits, rewritten with the ready ones; a bad
+ * descriptor in a set is EBADF. pselect6's signal mask is not applied. */
+static long do_select(uint64_t nfds, uint64_t rd, uint64_t wr, uint64_t ex, int timeout_ms)
+{
+    if ((int64_t)nfds < 0 || nfds > 1024)
+        return -LX_EINVAL;
+    uint64_t words = (nfds + 63) / 64;
+    uint64_t *sets[3] = {(uint64_t *)rd, (uint64_t *)wr, (uint64_t *)ex};
+    for (int k = 0; k < 3; k++)
+        if (sets[k] && !lx_ok((uint64_t)sets[k], words * 8, 1))
+            return -LX_EFAULT;
+    static struct pollfd pf[NOFILE];
+    unsigned long n = 0;
+    for (uint64_t fd = 0; fd < nfds; fd++) {
+        int in[3];
+        for (int k = 0; k < 3; k++)
+            in[k] = sets[k] && (sets[k][fd / 64] >> (fd % 64) & 1);
+        if (!in[0] && !in[1] && !in[2])
+            continue;
+        short ev = (short)((in[0] ? POLLIN : 0) | (in[1] ? POLLOUT : 0));
+        /* (exceptional conditions are never reported) */
+        if (fd >= NOFILE)
+            return -LX_EBADF;
+        pf[n].fd = (int)fd;
+        pf[n].events = ev;
+        pf[n++].revents = 0;
+    }
+    int r = sock_poll_fds(pf, n, timeout_ms);
+    if (r < 0)
+        return err();
+    for (unsigned long i = 0; i < n; i++)
+        if (pf[i].revents & POLLNVAL)
+            return -LX_EBADF;
+    for (int k = 0; k < 3; k++)
+        if (sets[k])
+            memset(sets[k], 0, words * 8);
+    long count = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        uint64_t fd = (uint64_t)pf[i].fd, bit = 1UL << (fd % 64);
+        if (sets[0] && (pf[i].events & POLLIN) && (pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            sets[0][fd / 64] |= bit, count++;
+        if (sets[1] && (pf[i].events & POLLOUT) && (pf[i].revents & (POLLOUT | POLLERR)))
+            sets[1][fd / 64] |= bit, count++;
+    }
+    return count;
+}
+
+long lx_select(ARGS)
+{
+    UNUSED;
+    int ms = -1;
+    if (e) {
+        if (!lx_ok(e, 16, 0))
+            return -LX_EFAULT;
+        const int64_t *tv = (const int64_t *)e;
+        if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
+            return -LX_EINVAL;
+        ms = tv[0] > 1000000 ? 1000000000 : (int)(tv[0] * 1000 + tv[1] / 1000);
+    }
+    return do_select(a, b, c, d, ms);
+}
+
+long lx_pselect6(ARGS)
+{
+    UNUSED;
+    int ms = -1;
+    if (e) {
+        if (!lx_ok(e, 16, 0))
+            return -LX_EFAULT;
+        const int64_t *ts = (const int64_t *)e;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -LX_EINVAL;
+        ms = ts[0] > 1000000 ? 1000000000 : (int)(ts[0] * 1000 + ts[1] / 1000000);
+    }
+    return do_select(a, b, c, d, ms);
+}
+
 /* socketpair: only AF_INET would be ours, and Linux has none there. */
 long lx_socketpair(ARGS)
 {

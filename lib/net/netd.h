@@ -9,7 +9,8 @@
  * process slot) is the one netd rings on the Unix doorbell when a socket
  * the call found not ready becomes ready. Addresses and data travel on the
  * argument page (struct netd_page), the answer is the return value (>= 0,
- * or a negative Linux errno). Every call is non-blocking: a call that
+ * or -(NETD_EBASE + a Linux errno); a small negative number is the kernel's
+ * error of the call itself, such as netd being gone). Every call is non-blocking: a call that
  * cannot finish now returns -EAGAIN (or -EINPROGRESS for connect) and
  * notes the channel; the client decides whether to wait (the descriptor's
  * O_NONBLOCK). While netd's own loop is inside lwIP a call gets
@@ -19,8 +20,9 @@
 
 #include <stdint.h>
 
-#define NETD_DATA 4032 /* most bytes one send or receive moves */
-#define NETD_BUSY 4095 /* (-NETD_BUSY: netd's loop holds lwIP, call again) */
+#define NETD_DATA  4032    /* most bytes one send or receive moves */
+#define NETD_BUSY  4095    /* (-NETD_BUSY: netd's loop holds lwIP, call again) */
+#define NETD_EBASE 0x10000 /* errors: -(NETD_EBASE + errno) */
 
 /* A socket address as netd takes and gives it: Linux's sockaddr_in. */
 struct netd_addr {

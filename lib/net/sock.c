@@ -16,7 +16,10 @@ __attribute__((weak)) int errno;
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 #define ACCEPTQ 16
-#define RXQ     64
+/* Room for a whole window of segments (TCP_WND is 180 full ones): a full
+ * queue makes lwIP keep the data as "refused" and offer it again only at
+ * its next timer, 250 ms later. */
+#define RXQ 256
 
 struct sock {
     bool used, nonblock, reuse, listening, connecting, connected, fin;

@@ -5,7 +5,8 @@
  * range (EINVAL), a family not ours (EAFNOSUPPORT), a refused connection
  * (ECONNREFUSED), a port in use (EADDRINUSE), socketpair (EAFNOSUPPORT for
  * AF_INET, EOPNOTSUPP for AF_UNIX), and the good path: bind, listen,
- * connect, accept4, sendto/recvfrom, sendmsg/recvmsg, getsockname. Prints
+ * connect, accept4, sendto/recvfrom, sendmsg/recvmsg, getsockname, select
+ * and pselect6 (with a bad descriptor: EBADF; a bad set: EFAULT). Prints
  * "lx_sock: N checks, M failed" and exits with M. */
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -133,8 +134,23 @@ __attribute__((force_align_arg_pointer, noreturn)) void _start(void)
     CHECK(sys6(45, a, (long)buf, 16, 0, 0, 0), -11);    /* non-blocking: EAGAIN */
     CHECK(sys6(45, c, (long)buf, 16, 0x40, 0, 0), -11); /* MSG_DONTWAIT */
     CHECK(sys6(44, c, BAD, 5, 0, 0, 0), -14);           /* sendto: EFAULT */
+    unsigned long set[16] = {0};
+    long zero[2] = {0, 0}, five[2] = {5, 0};
+    set[0] = 1UL << a;
+    CHECK(sys6(23, a + 1, (long)set, 0, 0, (long)zero, 0), 0); /* select: nothing yet */
+    CHECK(sys6(23, -1, (long)set, 0, 0, (long)zero, 0), -22);
+    CHECK(sys6(23, a + 1, BAD, 0, 0, (long)zero, 0), -14);
+    CHECK(sys6(23, a + 1, (long)set, 0, 0, BAD, 0), -14);
+    set[1] = 1UL << (99 - 64);
+    CHECK(sys6(23, 100, (long)set, 0, 0, (long)zero, 0), -9); /* a bad descriptor: EBADF */
+    set[1] = 0;
     CHECK(sys6(44, c, (long)"hello", 5, 0, 0, 0), 5);
-    CHECK(sys6(45, a, BAD, 16, 0, 0, 0), -14); /* recvfrom: EFAULT */
+    set[0] = 1UL << a;
+    CHECK(sys6(23, a + 1, (long)set, 0, 0, (long)five, 0), 1); /* select: a is readable */
+    CHECK(set[0], 1UL << a);
+    set[0] = 1UL << c;
+    CHECK(sys6(270, c + 1, 0, (long)set, 0, (long)zero, 0), 1); /* pselect6: c is writable */
+    CHECK(sys6(45, a, BAD, 16, 0, 0, 0), -14);                  /* recvfrom: EFAULT */
     char r1[2], r2[8];
     struct iov v[2] = {{r1, 2}, {r2, 8}};
     struct msg m = {0, 0, 0, v, 2, 0, 0, 0};

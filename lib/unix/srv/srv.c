@@ -562,8 +562,10 @@ static int64_t ncall(uint64_t op, int me, uint64_t a1, uint64_t a2)
     long r;
     while ((r = sys_pct_call(nsrv, op | (uint64_t)me << 8, a1, a2)) == -E_AGAIN || r == -NETD_BUSY)
         sys_yield(-1); /* (netd's own loop is in lwIP: it lets go soon) */
-    if (r < 0 && r > -4096)
-        return UNIX_ERR(-r);
+    if (r <= -NETD_EBASE && r > -2 * NETD_EBASE)
+        return UNIX_ERR(-r - NETD_EBASE);
+    if (r < 0)
+        return UNIX_ERR(ENETDOWN); /* (the call itself failed: netd is gone) */
     return r;
 }
 
