@@ -232,8 +232,8 @@ $(B)/lib/net/filter_obj.o: $(B)/lib/net/filter.bpf.o
 	$(CC) -c $(B)/lib/net/filter_obj.S -o $@
 # Programs of the network library OS.
 # (lwIP is built in sections: the boot image holds only what each program uses)
-$(B)/user/httpd: $(B)/unet/httpd.o $(LIBC_OBJS) $(LIBNET_OBJS)
-	$(CC) $(ULDFLAGS) -Wl,--gc-sections -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
+$(B)/user/httpd: $(B)/unet/httpd.o $(B)/user/httpd_fs.o $(B)/lib/unix/fs/fs.o $(LIBC_OBJS) $(LIBNET_OBJS)
+	$(CC) $(ULDFLAGS) -Wl,--gc-sections -o $@ $(LIBC_OBJS) $< $(B)/user/httpd_fs.o $(B)/lib/unix/fs/fs.o $(LIBNET_OBJS)
 $(B)/user/netd: $(B)/unet/netd.o $(LIBC_OBJS) $(LIBNET_OBJS)
 	$(CC) $(ULDFLAGS) -Wl,--gc-sections -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
 $(B)/unet/netd.o: user/netd.c $(LWIP_STAMP) | $(GEN)

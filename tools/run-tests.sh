@@ -284,7 +284,9 @@ check_machine_check() {
 
 # The network from the host: the machine boots as for make run, with a host
 # port forwarded to the guest's web server (httpd, started by init on the
-# network card); curl on the host must get its page, a 404 and a byte range.
+# network card); curl on the host must get its page, a 404 and a byte range,
+# and a file of the Unix library OS's memory file system (/fs/bin/tests.sh,
+# the boot image's copy of user/sh/tests.sh).
 # The port is picked at random and tried again if QEMU cannot bind it.
 check_http_curl() {
     local plog=build/test-http.log body=build/test-http.body port qpid ok=0
@@ -309,7 +311,13 @@ check_http_curl() {
         [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' http://localhost:$port/nope)" = 404 ] &&
         [ "$(curl -s -m 20 -r 6-9 http://localhost:$port/hello.txt)" = from ] &&
         [ "$(curl -s -m 60 http://localhost:$port/1m.bin | wc -c)" = 1048576 ] &&
-        curl -s -m 20 http://localhost:$port/spinel/status.json | grep -q '"ash_handled":'; then
+        curl -s -m 20 http://localhost:$port/spinel/status.json | grep -q '"ash_handled":' &&
+        curl -s -m 20 http://localhost:$port/fs/bin/tests.sh | cmp -s - user/sh/tests.sh &&
+        [ "$(curl -s -m 20 -I http://localhost:$port/fs/bin/tests.sh | tr -d '\r' | sed -n 's/^Content-Length: //p')" = "$(wc -c < user/sh/tests.sh)" ] &&
+        [ "$(curl -s -m 20 -r 2-6 http://localhost:$port/fs/bin/tests.sh)" = "$(head -c 7 user/sh/tests.sh | tail -c 5)" ] &&
+        [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' http://localhost:$port/fs/bin/nosuch)" = 404 ] &&
+        [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' -H 'If-Modified-Since: Mon, 07 Dec 2026 00:00:00 GMT' http://localhost:$port/fs/bin/tests.sh)" = 304 ] &&
+        [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' -H 'If-Modified-Since: Sun, 06 Dec 2026 00:00:00 GMT' http://localhost:$port/fs/bin/tests.sh)" = 200 ]; then
         ok=1
     fi
     # The live view in a real browser: headless Chromium (Debian's) loads
@@ -325,7 +333,7 @@ check_http_curl() {
     kill $qpid 2> /dev/null
     wait $qpid 2> /dev/null
     if [ $ok = 1 ]; then
-        echo "PASS host/http-curl: curl on the host got the guest's page, a 404, a range, 1 MiB and the live view's JSON through port $port, and headless Chromium drew /spinel/ (see $plog, build/test-http.dom)"
+        echo "PASS host/http-curl: curl on the host got the guest's page, a 404, a range, 1 MiB, the live view's JSON and a file of the Unix file system (bytes, Content-Length, a range, 404, 304 and 200 for If-Modified-Since) through port $port, and headless Chromium drew /spinel/ (see $plog, build/test-http.dom)"
         return 0
     fi
     echo "FAIL host/http-curl: see $plog"

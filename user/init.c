@@ -36,6 +36,10 @@ static int readline(char *buf, int max)
 static void start_httpd(long dev)
 {
     long h = exo_spawn("httpd", 4096);
+    /* (first the file system, read-only: it serves its files at /fs/; it
+     * looks once it has the device) */
+    if (h >= 0 && unix_share_fs((uint32_t)h) < 0)
+        printf("init: httpd gets no file system (errno %d)\n", errno);
     /* (R_CONTROL: its live view shows the device's filters) */
     if (h < 0 || sys_cap_derive((uint32_t)dev, R_READ | R_WRITE | R_CONTROL, (uint32_t)h) < 0) {
         printf("init: cannot start httpd\n");

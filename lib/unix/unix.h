@@ -296,6 +296,10 @@ int sock_poll_fds(struct pollfd *fds, unsigned long n, int timeout_ms);
  * send) with address ip, mask and gateway (host byte order), so that every
  * process can make sockets. 0, or -1 (errno). */
 int unix_start_net(uint32_t dev, uint32_t ip, uint32_t mask, uint32_t gw);
+/* The first process: maps the shared state (process table, memory file
+ * system) read-only in env, a server env that is not a Unix process, at
+ * the addresses processes use (httpd serves files from it). 0, or -1. */
+int unix_share_fs(uint32_t env);
 
 /* System V shared memory (lib/unix/shm), with Linux's values. Segments are
  * carved from an address range that is the same in every process of this
