@@ -142,8 +142,6 @@ long lx_getpeername(LX_NET_ARGS);
 long lx_socketpair(LX_NET_ARGS);
 long lx_setsockopt(LX_NET_ARGS);
 long lx_getsockopt(LX_NET_ARGS);
-long lx_select(LX_NET_ARGS);
-long lx_pselect6(LX_NET_ARGS);
 /* entry.S */
 void lx_entry(void);
 __attribute__((noreturn)) void lx_jump(uint64_t rip, uint64_t rsp);

@@ -654,9 +654,11 @@ static long l_fcntl(ARGS)
         return (t == OF_PIPE_R   ? O_RDONLY
                 : t == OF_PIPE_W ? O_WRONLY
                                  : O_RDWR) |
-               (nb_of(a) ? LX_O_NONBLOCK : 0);
+               (nb_of(a) || (t == OF_SOCK && (fd_getfl((int)a) & O_NONBLOCK)) ? LX_O_NONBLOCK : 0);
     case F_SETFL: /* (O_NONBLOCK kept; O_APPEND and the rest: as they were) */
         nb_set((int)a, (c & LX_O_NONBLOCK) != 0);
+        if (t == OF_SOCK) /* (a socket's is its open file description's, for lib/unix) */
+            fd_setfl((int)a, (c & LX_O_NONBLOCK) ? O_NONBLOCK : 0);
         return 0;
     case F_GETLK:
     case F_SETLK:
@@ -1218,12 +1220,7 @@ struct lx_pollfd {
     int fd;
     short events, revents;
 };
-#define POLLIN   0x01
-#define POLLPRI  0x02
-#define POLLOUT  0x04
-#define POLLERR  0x08
-#define POLLHUP  0x10
-#define POLLNVAL 0x20
+#define POLLPRI 0x02 /* (POLLIN, POLLOUT, POLLERR, POLLHUP, POLLNVAL: unix.h's, Linux's values) */
 
 static uint64_t tsc_of_ns(uint64_t ns);
 /* alarm and setitimer(ITIMER_REAL): when SIGALRM is due (TSC; 0: none),
@@ -2772,7 +2769,6 @@ static const struct {
     [20] = {"writev", l_writev},
     [21] = {"access", l_access},
     [22] = {"pipe", l_pipe},
-    [23] = {"select", lx_select},
     [24] = {"sched_yield", l_sched_yield},
     [28] = {"madvise", l_madvise},
     [32] = {"dup", l_dup},
@@ -2868,7 +2864,6 @@ static const struct {
     [267] = {"readlinkat", l_readlinkat},
     [268] = {"fchmodat", l_fchmodat},
     [269] = {"faccessat", l_faccessat},
-    [270] = {"pselect6", lx_pselect6},
     [273] = {"set_robust_list", l_zero},
     [280] = {"utimensat", l_utimensat},
     [292] = {"dup3", l_dup3},

@@ -288,8 +288,8 @@ struct pollfd {
     int fd;
     short events, revents;
 };
-/* poll over sockets and other descriptors (pipes, files and the console
- * count as always ready here); timeout_ms < 0: no limit. */
+/* poll over any descriptors (fd_poll's readiness: sockets, pipes, the
+ * console); timeout_ms < 0: no limit. */
 int sock_poll_fds(struct pollfd *fds, unsigned long n, int timeout_ms);
 /* The first process (after unix_init): starts netd on a network device
  * (dev: our capability, from sys_net_open; netd gets a copy to receive and

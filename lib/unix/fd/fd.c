@@ -564,6 +564,8 @@ int fd_poll(int fd, int events, int arm)
         if ((uint32_t)(r->tail - r->head) < PIPE_SIZE)
             re |= events & FDP_OUT;
         return re;
+    case OF_SOCK: /* netd's state; with arm, netd rings us when it changes */
+        return sock_poll(fd, events, arm);
     }
     return events & (FDP_IN | FDP_OUT); /* files and directories never wait */
 }

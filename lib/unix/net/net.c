@@ -31,10 +31,21 @@ static const struct ofile *ofile_of(int fd)
     return o >= 0 && o < NOFILE_SYS ? &SH->ofiles[o] : NULL;
 }
 
+/* Whether a call on fd that would wait fails instead: its description's
+ * O_NONBLOCK, or the caller's unix_nonblock (the Linux personality's). */
 static int nonblocking(int fd)
 {
     const struct ofile *o = ofile_of(fd);
-    return o && (*(volatile int *)&o->flags & O_NONBLOCK);
+    return unix_nonblock || (o && (*(volatile int *)&o->flags & O_NONBLOCK));
+}
+
+/* Sleeps until rung; -1 (EINTR) instead if a signal's handler is due. */
+static int sleep_rung(void)
+{
+    if (unix_intr_hook && unix_intr_hook())
+        return fail(EINTR);
+    unix_block();
+    return 0;
 }
 
 /* One call to netd about socket fd: x[1..4] and the address as the caller
@@ -54,7 +65,8 @@ static int64_t ncall_wait(int fd, int op, int64_t a2, const struct sockaddr_in *
         int64_t r = ncall(fd, op, a2);
         if (r >= 0 || errno != EAGAIN || nonblocking(fd))
             return r;
-        unix_block();
+        if (sleep_rung() < 0)
+            return -1;
     }
 }
 
@@ -156,7 +168,8 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
                 return fail(err);
             return rv & POLLOUT ? 0 : fail(ECONNREFUSED);
         }
-        unix_block();
+        if (sleep_rung() < 0)
+            return -1;
     }
 }
 
@@ -310,10 +323,8 @@ int sock_poll_fds(struct pollfd *fds, unsigned long n, int timeout_ms)
             const struct ofile *o = ofile_of(p->fd);
             if (!o)
                 p->revents = POLLNVAL;
-            else if (o->type == OF_SOCK)
-                p->revents = (short)sock_poll(p->fd, p->events, 1);
             else
-                p->revents = p->events & (POLLIN | POLLOUT);
+                p->revents = (short)fd_poll(p->fd, p->events, 1);
             ready += p->revents != 0;
         }
         if (ready || timeout_ms == 0)
