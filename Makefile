@@ -40,10 +40,11 @@ KASMS := $(wildcard kernel/arch/x86_64/*.S)
 EXT_KSRCS := ext/bpf_elf.c ext/verifier.c ext/jit_x86_64.c ext/hooks.c
 KOBJS := $(KSRCS:%.c=$(B)/%.o) $(KASMS:%.S=$(B)/%.o) $(EXT_KSRCS:ext/%.c=$(B)/kernel/ext/%.o)
 
-LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o $(B)/lib/unix/shm/shm.o
+LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs/fs.o $(B)/lib/unix/shm/shm.o \
+                $(B)/lib/unix/net/net.o
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
 SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
-UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/diskd $(B)/user/httpd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
+UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/diskd $(B)/user/httpd $(B)/user/netd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
              $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
              $(SH_PROGS) $(B)/user/linuxtests
 SCRIPTS   := $(wildcard user/sh/*.sh)
@@ -66,7 +67,10 @@ qemu_disk   = -drive file=$(1),if=none,id=d0,format=raw -device virtio-blk-pci,d
 # make run forwards the host's port HTTP_PORT to the guest's web server.
 QEMU_NET   := -netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on
 HTTP_PORT  ?= 8080
-QEMU_NET_RUN := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device virtio-net-pci,netdev=n0,disable-legacy=on
+# ... and NETD_PORT to port 8080 of netd's address (10.0.2.16), where a
+# server run in the guest (busybox httpd -p 8080) answers.
+NETD_PORT  ?= 8088
+QEMU_NET_RUN := -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80,hostfwd=tcp:127.0.0.1:$(NETD_PORT)-10.0.2.16:8080 -device virtio-net-pci,netdev=n0,disable-legacy=on
 
 HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
@@ -228,8 +232,13 @@ $(B)/lib/net/filter_obj.o: $(B)/lib/net/filter.bpf.o
 	$(CC) -c $(B)/lib/net/filter_obj.S -o $@
 # Programs of the network library OS.
 # (lwIP is built in sections: the boot image holds only what each program uses)
-$(B)/user/httpd: $(B)/unet/httpd.o $(LIBC_OBJS) $(LIBNET_OBJS)
+$(B)/user/httpd: $(B)/unet/httpd.o $(B)/user/httpd_fs.o $(B)/lib/unix/fs/fs.o $(LIBC_OBJS) $(LIBNET_OBJS)
+	$(CC) $(ULDFLAGS) -Wl,--gc-sections -o $@ $(LIBC_OBJS) $< $(B)/user/httpd_fs.o $(B)/lib/unix/fs/fs.o $(LIBNET_OBJS)
+$(B)/user/netd: $(B)/unet/netd.o $(LIBC_OBJS) $(LIBNET_OBJS)
 	$(CC) $(ULDFLAGS) -Wl,--gc-sections -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
+$(B)/unet/netd.o: user/netd.c $(LWIP_STAMP) | $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(LNET_CFLAGS) -c $< -o $@
 $(B)/unet/httpd.o: user/httpd.c $(LWIP_STAMP) | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(LNET_CFLAGS) -c $< -o $@
@@ -291,7 +300,7 @@ $(FOREIGN_TESTS): $(B)/user/%: $(B)/ftests/%.o $(FLIBC_OBJS)
 # The Linux personality (lib/linux): /bin/linux, linked high so that a
 # Linux program's own addresses (0x400000 ...) stay free.
 LINUX_OBJS := $(B)/flib/linux/main.o $(B)/flib/linux/load.o $(B)/flib/linux/sys.o $(B)/flib/linux/lock.o \
-              $(B)/flib/linux/entry.o
+              $(B)/flib/linux/entry.o $(B)/flib/linux/net.o
 $(B)/user/linux: $(LINUX_OBJS) $(FLIBC_OBJS) $(FLIBUNIX_OBJS)
 	$(CC) $(ULDFLAGS) -Wl,-Ttext-segment=0x70000000 -o $@ $(FLIBC_OBJS) $(FLIBUNIX_OBJS) $(LINUX_OBJS)
 UPROGS += $(B)/user/linux

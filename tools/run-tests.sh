@@ -286,7 +286,9 @@ check_machine_check() {
 
 # The network from the host: the machine boots as for make run, with a host
 # port forwarded to the guest's web server (httpd, started by init on the
-# network card); curl on the host must get its page, a 404 and a byte range.
+# network card); curl on the host must get its page, a 404 and a byte range,
+# and a file of the Unix library OS's memory file system (/fs/bin/tests.sh,
+# the boot image's copy of user/sh/tests.sh).
 # The port is picked at random and tried again if QEMU cannot bind it.
 check_http_curl() {
     local plog=build/test-http.log body=build/test-http.body port qpid ok=0
@@ -311,7 +313,13 @@ check_http_curl() {
         [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' http://localhost:$port/nope)" = 404 ] &&
         [ "$(curl -s -m 20 -r 6-9 http://localhost:$port/hello.txt)" = from ] &&
         [ "$(curl -s -m 60 http://localhost:$port/1m.bin | wc -c)" = 1048576 ] &&
-        curl -s -m 20 http://localhost:$port/spinel/status.json | grep -q '"ash_handled":'; then
+        curl -s -m 20 http://localhost:$port/spinel/status.json | grep -q '"ash_handled":' &&
+        curl -s -m 20 http://localhost:$port/fs/bin/tests.sh | cmp -s - user/sh/tests.sh &&
+        [ "$(curl -s -m 20 -I http://localhost:$port/fs/bin/tests.sh | tr -d '\r' | sed -n 's/^Content-Length: //p')" = "$(wc -c < user/sh/tests.sh)" ] &&
+        [ "$(curl -s -m 20 -r 2-6 http://localhost:$port/fs/bin/tests.sh)" = "$(head -c 7 user/sh/tests.sh | tail -c 5)" ] &&
+        [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' http://localhost:$port/fs/bin/nosuch)" = 404 ] &&
+        [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' -H 'If-Modified-Since: Mon, 07 Dec 2026 00:00:00 GMT' http://localhost:$port/fs/bin/tests.sh)" = 304 ] &&
+        [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' -H 'If-Modified-Since: Sun, 06 Dec 2026 00:00:00 GMT' http://localhost:$port/fs/bin/tests.sh)" = 200 ]; then
         ok=1
     fi
     # The live view in a real browser: headless Chromium (Debian's) loads
@@ -327,10 +335,76 @@ check_http_curl() {
     kill $qpid 2> /dev/null
     wait $qpid 2> /dev/null
     if [ $ok = 1 ]; then
-        echo "PASS host/http-curl: curl on the host got the guest's page, a 404, a range, 1 MiB and the live view's JSON through port $port, and headless Chromium drew /spinel/ (see $plog, build/test-http.dom)"
+        echo "PASS host/http-curl: curl on the host got the guest's page, a 404, a range, 1 MiB, the live view's JSON and a file of the Unix file system (bytes, Content-Length, a range, 404, 304 and 200 for If-Modified-Since) through port $port, and headless Chromium drew /spinel/ (see $plog, build/test-http.dom)"
         return 0
     fi
     echo "FAIL host/http-curl: see $plog"
+    return 1
+}
+
+# Sockets for every process (netd, lib/unix/net) on the network card, with
+# Debian's busybox run unmodified by the Linux personality, driven through
+# the console: busybox wget in the guest fetches a file from a web server on
+# the host (python3's, through QEMU's gateway 10.0.2.2), and curl on the
+# host fetches a file of the guest's file system from busybox httpd in the
+# guest (a host port forwarded to netd's 10.0.2.16:8080): its bytes, its
+# Content-Length, a byte range, a 304 and a 404.
+check_net_busybox() {
+    local plog=build/test-netbb.log dir=build/test-netbb hp gp qpid spid ok=0 fifo=build/test-netbb.in
+    tools/need.sh python3:python3 || return 1
+    rm -rf $dir $fifo && mkdir -p $dir && mkfifo $fifo || return 1
+    echo "host file $RANDOM$RANDOM" > $dir/host.txt
+    hp=$((20000 + RANDOM % 20000))
+    gp=$((20000 + RANDOM % 20000))
+    (cd $dir && exec python3 -m http.server $hp --bind 127.0.0.1) > build/test-netbb-py.log 2>&1 &
+    spid=$!
+    local cmd=${qemu_cmd/-append test/-append http-test}
+    timeout --foreground -k 5 120 ${cmd/-netdev user,id=n0/-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$gp-10.0.2.16:8080} \
+        < $fifo > "$plog" 2>&1 &
+    qpid=$!
+    exec 7> $fifo
+    for _ in $(seq 1 600); do
+        grep -aq 'netd up' "$plog" && grep -aq '^\$ ' "$plog" && break
+        kill -0 $qpid 2> /dev/null || break
+        sleep 0.1
+    done
+    local token="guest file $RANDOM$RANDOM"
+    echo "busybox wget -O /tmp/got http://10.0.2.2:$hp/host.txt && busybox cat /tmp/got" >&7
+    echo "busybox mkdir /tmp/www; echo $token > /tmp/www/index.html; busybox seq 1 2000 > /tmp/www/n.txt; busybox httpd -f -p 8080 -h /tmp/www &" >&7
+    local body=""
+    for _ in $(seq 1 100); do
+        body=$(curl -s -m 5 http://127.0.0.1:$gp/index.html) && [ -n "$body" ] && break
+        sleep 0.3
+    done
+    for _ in $(seq 1 100); do
+        grep -aq "^$(cat $dir/host.txt)" "$plog" && break
+        sleep 0.1
+    done
+    # The file served from the guest's file system: its length, a byte
+    # range, and 304 for a validator that still holds (busybox httpd
+    # answers If-None-Match with its ETag).
+    local url=http://127.0.0.1:$gp/n.txt etag
+    seq 1 2000 > $dir/n.txt
+    etag=$(curl -s -m 5 -D - -o $dir/n.got $url | tr -d '\r' | sed -n 's/^ETag: //p')
+    if [ "$body" = "$token" ] && grep -aq "^$(cat $dir/host.txt)" "$plog" &&
+        [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:$gp/nope)" = 404 ] &&
+        cmp -s $dir/n.got $dir/n.txt &&
+        [ "$(curl -s -m 5 -I $url | tr -d '\r' | sed -n 's/^Content-Length: //p')" = "$(wc -c < $dir/n.txt)" ] &&
+        [ "$(curl -s -m 5 -r 10-17 $url)" = "$(head -c 18 $dir/n.txt | tail -c 8)" ] &&
+        [ -n "$etag" ] &&
+        [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" $url)" = 304 ]; then
+        ok=1
+    fi
+    echo exit >&7
+    exec 7>&-
+    kill $qpid $spid 2> /dev/null
+    wait $qpid $spid 2> /dev/null
+    rm -f $fifo
+    if [ $ok = 1 ]; then
+        echo "PASS host/net-busybox: busybox wget in the guest got a file from the host's python3 server, curl on the host got guest files from busybox httpd in the guest through port $gp (body, Content-Length, a range, 304, a 404; see $plog)"
+        return 0
+    fi
+    echo "FAIL host/net-busybox: see $plog"
     return 1
 }
 
@@ -507,6 +581,7 @@ host_check panic_report
 host_check stack_overflow
 host_check machine_check
 host_check http_curl
+host_check net_busybox
 
 if [ -z "$failed_parts" ] && [ $total_fail = 0 ]; then
     echo "make test: OK (every part ran in full and passed)"

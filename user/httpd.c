@@ -17,6 +17,7 @@
 #include "../lib/exo/exo.h"
 #include <string.h>
 #include "../lib/net/lnet.h"
+#include "httpd_fs.h"
 #include "lwip/tcp.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -49,6 +50,61 @@ struct conn {
 static struct conn conns[NCONN];
 static uint64_t requests, responses[6]; /* 200 206 304 404 4xx-other 5xx */
 static uint64_t connections;
+
+/* Files of the Unix library OS's memory file system, at /fs/...: read
+ * once into the cache (kept while the file's inode and size stay; a
+ * changed file is read again, and its old bytes are kept too, since lwIP
+ * may still be sending them), and served like the built-in ones. The
+ * memory file system keeps no times: Last-Modified is the same date for
+ * every file. */
+#define FS_CACHE 32
+#define FS_MAX   (4u << 20)  /* the largest file served */
+#define FS_TOTAL (32u << 20) /* bytes read into the cache, all told */
+static struct {
+    char path[128];
+    uint32_t ino;
+    struct file f;
+} fscache[FS_CACHE];
+static int nfscache;
+static uint64_t fsloaded;
+
+static const char *type_of(const char *p)
+{
+    size_t n = strlen(p);
+    if (n >= 5 && strcmp(p + n - 5, ".html") == 0)
+        return "text/html";
+    if ((n >= 4 && strcmp(p + n - 4, ".txt") == 0) || (n >= 3 && strcmp(p + n - 3, ".sh") == 0))
+        return "text/plain";
+    return "application/octet-stream";
+}
+
+static struct file *fs_file(const char *path)
+{
+    const char *p = path + 3; /* "/fs/bin/x" is the file /bin/x */
+    uint32_t ino;
+    uint64_t size;
+    if (strlen(p) >= sizeof fscache[0].path || hfs_stat(p, &ino, &size) < 0)
+        return NULL;
+    int slot = -1;
+    for (int i = 0; i < nfscache && slot < 0; i++)
+        if (strcmp(fscache[i].path, p) == 0)
+            slot = i;
+    if (slot >= 0 && fscache[slot].ino == ino && fscache[slot].f.len == size)
+        return &fscache[slot].f;
+    if (size > FS_MAX || fsloaded + size > FS_TOTAL || (slot < 0 && nfscache == FS_CACHE))
+        return NULL;
+    char *data;
+    long n = hfs_load(p, FS_MAX, &data, &ino);
+    if (n < 0)
+        return NULL;
+    if (slot < 0)
+        slot = nfscache++;
+    fsloaded += (uint64_t)n;
+    strcpy(fscache[slot].path, p);
+    fscache[slot].ino = ino;
+    fscache[slot].f = (struct file){fscache[slot].path, type_of(p), data, (uint32_t)n};
+    return &fscache[slot].f;
+}
 
 static void add_file(const char *path, const char *type, char *data, uint32_t len)
 {
@@ -296,7 +352,9 @@ static void handle(struct conn *c, char *r, uint32_t hlen)
         c->body_copy = true;
         return;
     }
-    struct file *f = strcmp(path, "/spinel/") == 0 ? &status_page : NULL;
+    struct file *f = strcmp(path, "/spinel/") == 0   ? &status_page
+                     : strncmp(path, "/fs/", 4) == 0 ? fs_file(path)
+                                                     : NULL;
     for (int i = 0; i < nfiles && !f; i++)
         if (strcmp(files[i].path, path) == 0)
             f = &files[i];
@@ -522,6 +580,7 @@ int main(void)
         return 1;
     }
     make_files();
+    bool fs = hfs_attach() == 0; /* (init shared the file system with us) */
     status_page.data = (char *)status_html;
     status_page.len = sizeof status_html - 1;
     struct tcp_pcb *l = tcp_new();
@@ -530,7 +589,8 @@ int main(void)
         return 1;
     }
     tcp_accept(l, on_accept);
-    printf("httpd: listening on %s:%d\n", card ? "10.0.2.15" : "10.0.0.2", PORT);
+    printf("httpd: listening on %s:%d%s\n", card ? "10.0.2.15" : "10.0.0.2", PORT,
+           fs ? " (the file system's files at /fs/...)" : "");
     for (;;) {
         lnet_poll();
         lnet_wait(5000);

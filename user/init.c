@@ -33,18 +33,31 @@ static int readline(char *buf, int max)
 /* With a network card, the web server (user/httpd.c, on lib/net) runs in
  * an env of its own with the card's capability; make run forwards a host
  * port to its port 80. */
-static void start_httpd(void)
+static void start_httpd(long dev)
 {
-    long dev = sys_net_open(NETIF_NET0);
-    if (dev < 0)
-        return;
     long h = exo_spawn("httpd", 4096);
+    /* (first the file system, read-only: it serves its files at /fs/; it
+     * looks once it has the device) */
+    if (h >= 0 && unix_share_fs((uint32_t)h) < 0)
+        printf("init: httpd gets no file system (errno %d)\n", errno);
     /* (R_CONTROL: its live view shows the device's filters) */
     if (h < 0 || sys_cap_derive((uint32_t)dev, R_READ | R_WRITE | R_CONTROL, (uint32_t)h) < 0) {
         printf("init: cannot start httpd\n");
         return;
     }
     printf("init: httpd started on the network card\n");
+}
+
+/* With a network card, every process's sockets (busybox wget, nc, httpd
+ * through the Linux personality) are served by netd, the library OS's
+ * TCP/IP server, on the card at 10.0.2.16 (httpd keeps 10.0.2.15). */
+static void start_netd(long dev)
+{
+    uint32_t ip = 10u << 24 | 2 << 8 | 16, gw = 10u << 24 | 2 << 8 | 2;
+    if (unix_start_net((uint32_t)dev, ip, 0xffffff00u, gw) == 0)
+        printf("init: netd up on the network card: sockets at 10.0.2.16\n");
+    else
+        printf("init: cannot start netd (errno %d)\n", errno);
 }
 
 int main(void)
@@ -75,7 +88,11 @@ int main(void)
             printf("init: cannot run %s (errno %d)\n", shell, errno);
             exit(127);
         }
-        start_httpd();
+        long dev = sys_net_open(NETIF_NET0); /* (the card, if there is one) */
+        if (dev >= 0) {
+            start_httpd(dev);
+            start_netd(dev);
+        }
         int status = 0;
         while (waitpid(pid, &status, 0) != pid)
             ;

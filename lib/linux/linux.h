@@ -126,6 +126,25 @@ void lx_lock_exit(void);
 void lx_signals_init(void);
 /* Starts the image: becomes foreign-ABI and jumps to it; does not return. */
 __attribute__((noreturn)) void lx_start(const struct lx_image *im);
+/* net.c: the socket calls (lib/unix's sockets), table entries of sys.c */
+#define LX_NET_ARGS                                                                                \
+    uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, struct upcall_frame *
+long lx_socket(LX_NET_ARGS);
+long lx_connect(LX_NET_ARGS);
+long lx_accept(LX_NET_ARGS);
+long lx_accept4(LX_NET_ARGS);
+long lx_sendto(LX_NET_ARGS);
+long lx_recvfrom(LX_NET_ARGS);
+long lx_sendmsg(LX_NET_ARGS);
+long lx_recvmsg(LX_NET_ARGS);
+long lx_shutdown(LX_NET_ARGS);
+long lx_bind(LX_NET_ARGS);
+long lx_listen(LX_NET_ARGS);
+long lx_getsockname(LX_NET_ARGS);
+long lx_getpeername(LX_NET_ARGS);
+long lx_socketpair(LX_NET_ARGS);
+long lx_setsockopt(LX_NET_ARGS);
+long lx_getsockopt(LX_NET_ARGS);
 /* entry.S */
 void lx_entry(void);
 void lx_fast_entry(void);

@@ -654,9 +654,11 @@ static long l_fcntl(ARGS)
         return (t == OF_PIPE_R   ? O_RDONLY
                 : t == OF_PIPE_W ? O_WRONLY
                                  : O_RDWR) |
-               (nb_of(a) ? LX_O_NONBLOCK : 0);
+               (nb_of(a) || (t == OF_SOCK && (fd_getfl((int)a) & O_NONBLOCK)) ? LX_O_NONBLOCK : 0);
     case F_SETFL: /* (O_NONBLOCK kept; O_APPEND and the rest: as they were) */
         nb_set((int)a, (c & LX_O_NONBLOCK) != 0);
+        if (t == OF_SOCK) /* (a socket's is its open file description's, for lib/unix) */
+            fd_setfl((int)a, (c & LX_O_NONBLOCK) ? O_NONBLOCK : 0);
         return 0;
     case F_GETLK:
     case F_SETLK:
@@ -1218,12 +1220,7 @@ struct lx_pollfd {
     int fd;
     short events, revents;
 };
-#define POLLIN   0x01
-#define POLLPRI  0x02
-#define POLLOUT  0x04
-#define POLLERR  0x08
-#define POLLHUP  0x10
-#define POLLNVAL 0x20
+#define POLLPRI 0x02 /* (POLLIN, POLLOUT, POLLERR, POLLHUP, POLLNVAL: unix.h's, Linux's values) */
 
 static uint64_t tsc_of_ns(uint64_t ns);
 /* alarm and setitimer(ITIMER_REAL): when SIGALRM is due (TSC; 0: none),
@@ -2791,6 +2788,21 @@ static const struct {
     [35] = {"nanosleep", l_nanosleep},
     [39] = {"getpid", l_getpid},
     [40] = {"sendfile", l_sendfile},
+    [41] = {"socket", lx_socket},
+    [42] = {"connect", lx_connect},
+    [43] = {"accept", lx_accept},
+    [44] = {"sendto", lx_sendto},
+    [45] = {"recvfrom", lx_recvfrom},
+    [46] = {"sendmsg", lx_sendmsg},
+    [47] = {"recvmsg", lx_recvmsg},
+    [48] = {"shutdown", lx_shutdown},
+    [49] = {"bind", lx_bind},
+    [50] = {"listen", lx_listen},
+    [51] = {"getsockname", lx_getsockname},
+    [52] = {"getpeername", lx_getpeername},
+    [53] = {"socketpair", lx_socketpair},
+    [54] = {"setsockopt", lx_setsockopt},
+    [55] = {"getsockopt", lx_getsockopt},
     [56] = {"clone", l_clone},
     [57] = {"fork", l_fork},
     [58] = {"vfork", l_fork},
@@ -2866,6 +2878,7 @@ static const struct {
     [273] = {"set_robust_list", l_zero},
     [280] = {"utimensat", l_utimensat},
     [292] = {"dup3", l_dup3},
+    [288] = {"accept4", lx_accept4},
     [293] = {"pipe2", l_pipe2},
     [302] = {"prlimit64", l_prlimit64},
     [316] = {"renameat2", l_renameat},

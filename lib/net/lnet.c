@@ -200,6 +200,17 @@ int lnet_poll(void)
         if ((n & 15) == 0)
             flush(); /* answers go out while more arrive */
     }
+    /* What lwIP looped back to itself (frames to its own address), until
+     * none is left: each answer (an ACK, the next segment) is looped back
+     * in turn, so a local connection moves without waiting for a frame. */
+    for (int k = 0; k < 64; k++) {
+        bool more = false;
+        for (struct netif *n = netif_list; n; n = n->next)
+            more |= n->loop_first != NULL;
+        if (!more)
+            break;
+        netif_poll_all();
+    }
     sys_check_timeouts();
     flush();
     return n;

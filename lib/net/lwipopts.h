@@ -23,7 +23,11 @@
 #define LWIP_DNS                      0
 #define LWIP_STATS                    0
 #define LWIP_NETIF_STATUS_CALLBACK    0
-#define LWIP_SINGLE_NETIF             1
+#define LWIP_SINGLE_NETIF             0
+/* Frames to the interface's own address, and 127.0.0.1, loop back inside
+ * lwIP (netif_poll_all in lnet_poll): netd's processes reach each other. */
+#define LWIP_NETIF_LOOPBACK           1
+#define LWIP_HAVE_LOOPIF              1
 #define ETHARP_SUPPORT_STATIC_ENTRIES 0
 
 /* Memory: lwIP's own heap and pools, in the env's data. */

@@ -16,10 +16,14 @@ __attribute__((weak)) int errno;
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 #define ACCEPTQ 16
-#define RXQ     64
+/* Room for a whole window of segments (TCP_WND is 180 full ones): a full
+ * queue makes lwIP keep the data as "refused" and offer it again only at
+ * its next timer, 250 ms later. */
+#define RXQ 256
 
 struct sock {
     bool used, nonblock, reuse, listening, connecting, connected, fin;
+    bool nodelay, rdshut, wrshut; /* TCP_NODELAY; shut down for reading, writing */
     int type;
     int err; /* a pending error (errno value), reported once */
     struct tcp_pcb *pcb;
@@ -342,8 +346,8 @@ long send(int fd, const void *buf, size_t len, int flags)
             s->err = 0;
             return done ? (long)done : fail(e);
         }
-        if (!s->pcb || !s->connected)
-            return done ? (long)done : fail(s->fin ? EPIPE : ENOTCONN);
+        if (!s->pcb || !s->connected || s->wrshut)
+            return done ? (long)done : fail(s->fin || s->wrshut ? EPIPE : ENOTCONN);
         if (!wait_for(s, can_send))
             return done ? (long)done : fail(EAGAIN);
         if (!s->pcb || !s->connected)
@@ -384,6 +388,8 @@ long recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, s
         return fail(EBADF);
     if (s->type == SOCK_STREAM && !s->connected && !s->fin && !s->rxn && !s->err)
         return fail(ENOTCONN);
+    if (s->rdshut && !s->rxn && s->type == SOCK_STREAM)
+        return 0;
     if (!wait_for(s, can_recv))
         return fail(EAGAIN);
     if (s->type == SOCK_DGRAM) {
@@ -499,7 +505,7 @@ static short revents(struct pollfd *p)
     if (!s)
         return POLLNVAL;
     short r = 0;
-    if (s->listening ? s->nacc > 0 : (s->rxn || s->fin || s->nrxq))
+    if (s->listening ? s->nacc > 0 : (s->rxn || s->fin || s->nrxq || s->rdshut))
         r |= POLLIN;
     if (s->type == SOCK_DGRAM || (s->connected && s->pcb && tcp_sndbuf(s->pcb) > 0))
         r |= POLLOUT;
@@ -526,14 +532,36 @@ int poll(struct pollfd *fds, unsigned long n, int timeout_ms)
     }
 }
 
+/* SO_REUSEADDR and TCP_NODELAY act; SO_KEEPALIVE, SO_SNDBUF and SO_RCVBUF
+ * are taken and change nothing (lwIP's buffers are fixed); anything else
+ * is ENOPROTOOPT. */
 int setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
 {
     struct sock *s = sock_of(fd);
     if (!s)
         return fail(EBADF);
-    if (level != SOL_SOCKET || opt != SO_REUSEADDR || !val || len < sizeof(int))
+    if (!val || len < sizeof(int))
         return fail(EINVAL);
-    s->reuse = *(const int *)val != 0;
+    int on = *(const int *)val != 0;
+    if (level == IPPROTO_TCP && opt == TCP_NODELAY) {
+        if (s->type != SOCK_STREAM)
+            return fail(ENOPROTOOPT);
+        s->nodelay = on;
+        if (s->pcb && !s->listening) {
+            if (on)
+                tcp_nagle_disable(s->pcb);
+            else
+                tcp_nagle_enable(s->pcb);
+        }
+        return 0;
+    }
+    if (level != SOL_SOCKET)
+        return fail(ENOPROTOOPT);
+    if (opt == SO_KEEPALIVE || opt == SO_SNDBUF || opt == SO_RCVBUF)
+        return 0;
+    if (opt != SO_REUSEADDR)
+        return fail(ENOPROTOOPT);
+    s->reuse = on;
     if (s->pcb && !s->listening) {
         if (s->reuse)
             ip_set_option(s->pcb, SOF_REUSEADDR);
@@ -541,6 +569,90 @@ int setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
             ip_reset_option(s->pcb, SOF_REUSEADDR);
     }
     return 0;
+}
+
+/* SO_ERROR (the pending error, cleared), SO_TYPE, SO_REUSEADDR,
+ * TCP_NODELAY: the value, or -1 and errno. */
+int sock_getopt(int fd, int level, int opt)
+{
+    struct sock *s = sock_of(fd);
+    if (!s)
+        return fail(EBADF);
+    if (level == IPPROTO_TCP && opt == TCP_NODELAY)
+        return s->nodelay;
+    if (level != SOL_SOCKET)
+        return fail(ENOPROTOOPT);
+    switch (opt) {
+    case SO_ERROR: {
+        int e = s->err;
+        s->err = 0;
+        return e;
+    }
+    case SO_TYPE:
+        return s->type;
+    case SO_REUSEADDR:
+        return s->reuse;
+    }
+    return fail(ENOPROTOOPT);
+}
+
+int shutdown(int fd, int how)
+{
+    struct sock *s = sock_of(fd);
+    if (!s)
+        return fail(EBADF);
+    if (how < 0 || how > 2)
+        return fail(EINVAL);
+    if (s->type != SOCK_STREAM || !s->pcb || s->listening || !s->connected)
+        return fail(ENOTCONN);
+    /* Reading: only marked here (recv answers 0); writing: a FIN, lwIP's
+     * pcb stays ours until close. */
+    if (how != 0 && !s->wrshut) {
+        err_t e = tcp_shutdown(s->pcb, 0, 1);
+        if (e != ERR_OK)
+            return fail(lwip_errno(e));
+        s->wrshut = true;
+    }
+    if (how != 1)
+        s->rdshut = true;
+    lnet_poll();
+    return 0;
+}
+
+/* The socket's own address (peer 0) or its peer's (peer 1). */
+int sock_name(int fd, int peer, struct sockaddr_in *in)
+{
+    struct sock *s = sock_of(fd);
+    if (!s)
+        return fail(EBADF);
+    memset(in, 0, sizeof *in);
+    in->sin_family = AF_INET;
+    const ip_addr_t *ip = NULL;
+    uint16_t port = 0;
+    if (s->pcb) {
+        ip = peer ? &s->pcb->remote_ip : &s->pcb->local_ip;
+        port = peer ? s->pcb->remote_port : s->pcb->local_port;
+        if (peer && !s->connected)
+            return fail(ENOTCONN);
+    } else if (s->upcb) {
+        ip = peer ? &s->upcb->remote_ip : &s->upcb->local_ip;
+        port = peer ? s->upcb->remote_port : s->upcb->local_port;
+        if (peer && !(s->upcb->flags & UDP_FLAGS_CONNECTED))
+            return fail(ENOTCONN);
+    } else if (peer) {
+        return fail(ENOTCONN);
+    }
+    if (ip)
+        in->sin_addr.s_addr = ip4_addr_get_u32(ip_2_ip4(ip));
+    in->sin_port = sock_htons(port);
+    return 0;
+}
+
+/* What poll would say of fd: every condition, not only those asked for. */
+short sock_revents(int fd)
+{
+    struct pollfd p = {fd, POLLIN | POLLOUT, 0};
+    return revents(&p);
 }
 
 int fcntl(int fd, int cmd, long arg)

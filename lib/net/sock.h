@@ -19,6 +19,13 @@
 #define SOCK_DGRAM   2
 #define SOL_SOCKET   1
 #define SO_REUSEADDR 2
+#define SO_TYPE      3
+#define SO_ERROR     4
+#define SO_SNDBUF    7
+#define SO_RCVBUF    8
+#define SO_KEEPALIVE 9
+#define IPPROTO_TCP  6
+#define TCP_NODELAY  1
 #define INADDR_ANY   0u
 #define F_GETFL      3
 #define F_SETFL      4
@@ -30,6 +37,7 @@
 #define POLLNVAL     0x020
 
 /* errno values (Linux's numbers). */
+#define EPERM        1
 #define EBADF        9
 #define EAGAIN       11
 #define ENOMEM       12
@@ -44,6 +52,7 @@
 #define EALREADY     114
 #define EINPROGRESS  115
 #define EOPNOTSUPP   95
+#define ENOPROTOOPT  92
 extern int errno;
 
 typedef uint32_t socklen_t;
@@ -88,5 +97,9 @@ int close(int fd);
 int poll(struct pollfd *fds, unsigned long n, int timeout_ms);
 int setsockopt(int fd, int level, int opt, const void *val, socklen_t len);
 int fcntl(int fd, int cmd, long arg);
+int shutdown(int fd, int how);
+int sock_getopt(int fd, int level, int opt);
+int sock_name(int fd, int peer, struct sockaddr_in *in);
+short sock_revents(int fd);
 
 #endif

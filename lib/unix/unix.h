@@ -35,6 +35,7 @@ typedef int pid_t;
 #define ESPIPE  29
 #define EPIPE   32
 #define ENOSYS  38
+#define ENFILE  23
 
 /* (for the disk at /disk) */
 #define EXDEV        18 /* rename between /disk and the memory file system */
@@ -91,6 +92,7 @@ typedef long off_t;
 #define O_TRUNC     0x200
 #define O_APPEND    0x400
 #define O_DIRECTORY 0x10000
+#define O_NONBLOCK  04000 /* (sockets: calls that would wait fail with EAGAIN) */
 #define SEEK_SET    0
 #define SEEK_CUR    1
 #define SEEK_END    2
@@ -188,6 +190,116 @@ char *getcwd(char *buf, size_t n);
 DIR *opendir(const char *path);
 struct dirent *readdir(DIR *d);
 int closedir(DIR *d);
+
+/* Sockets (lib/unix/net): descriptors like any other (read, write, close,
+ * dup, inherited across fork and exec), served by netd, the machine's one
+ * TCP/IP (lwIP), through the server. IPv4 TCP and UDP. A call that would
+ * wait sleeps until netd rings us, or fails with EAGAIN (EINPROGRESS for
+ * connect) on a descriptor with O_NONBLOCK. Linux's values throughout. */
+#define ENOTSOCK        88
+#define EDESTADDRREQ    89
+#define EMSGSIZE        90
+#define EPROTOTYPE      91
+#define ENOPROTOOPT     92
+#define EPROTONOSUPPORT 93
+#define EOPNOTSUPP      95
+#define EAFNOSUPPORT    97
+#define EADDRINUSE      98
+#define EADDRNOTAVAIL   99
+#define ENETDOWN        100
+#define ECONNRESET      104
+#define EISCONN         106
+#define ENOTCONN        107
+#define ECONNREFUSED    111
+#define EALREADY        114
+#define EINPROGRESS     115
+#define AF_INET         2
+#define SOCK_STREAM     1
+#define SOCK_DGRAM      2
+#define SOCK_NONBLOCK   04000
+#define SOCK_CLOEXEC    02000000
+#define SOL_SOCKET      1
+#define SO_REUSEADDR    2
+#define SO_TYPE         3
+#define SO_ERROR        4
+#define SO_SNDBUF       7
+#define SO_RCVBUF       8
+#define SO_KEEPALIVE    9
+#define IPPROTO_TCP     6
+#define TCP_NODELAY     1
+#define SHUT_RD         0
+#define SHUT_WR         1
+#define SHUT_RDWR       2
+#define INADDR_ANY      0u
+#define POLLIN          0x001
+#define POLLOUT         0x004
+#define POLLERR         0x008
+#define POLLHUP         0x010
+#define POLLNVAL        0x020
+typedef uint32_t socklen_t;
+struct in_addr {
+    uint32_t s_addr; /* network byte order */
+};
+struct sockaddr_in {
+    uint16_t sin_family;
+    uint16_t sin_port; /* network byte order */
+    struct in_addr sin_addr;
+    uint8_t sin_zero[8];
+};
+struct sockaddr {
+    uint16_t sa_family;
+    char sa_data[14];
+};
+static inline uint16_t htons(uint16_t v)
+{
+    return (uint16_t)(v << 8 | v >> 8);
+}
+#define ntohs htons
+static inline uint32_t htonl(uint32_t v)
+{
+    return __builtin_bswap32(v);
+}
+#define ntohl htonl
+int socket(int domain, int type, int protocol);
+int bind(int fd, const struct sockaddr *addr, socklen_t len);
+int listen(int fd, int backlog);
+int accept(int fd, struct sockaddr *addr, socklen_t *len);
+int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+int connect(int fd, const struct sockaddr *addr, socklen_t len);
+ssize_t send(int fd, const void *buf, size_t n, int flags);
+ssize_t recv(int fd, void *buf, size_t n, int flags);
+ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
+               socklen_t tolen);
+ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *fromlen);
+int shutdown(int fd, int how);
+int getsockname(int fd, struct sockaddr *addr, socklen_t *len);
+int getpeername(int fd, struct sockaddr *addr, socklen_t *len);
+int setsockopt(int fd, int level, int opt, const void *val, socklen_t len);
+int getsockopt(int fd, int level, int opt, void *val, socklen_t *len);
+/* O_NONBLOCK of fd's open file description (any descriptor): get, set. */
+int fd_getfl(int fd);
+int fd_setfl(int fd, int flags);
+/* The hook a generic poll asks about a socket descriptor: its revents for
+ * events (POLLIN, POLLOUT; POLLERR, POLLHUP, POLLNVAL always); with arm,
+ * if none, netd rings our channel when one comes (then unix_block wakes).
+ * -1 (ENOTSOCK) if fd is not a socket. */
+int sock_poll(int fd, int events, int arm);
+struct pollfd {
+    int fd;
+    short events, revents;
+};
+/* poll over any descriptors (fd_poll's readiness: sockets, pipes, the
+ * console); timeout_ms < 0: no limit. */
+int sock_poll_fds(struct pollfd *fds, unsigned long n, int timeout_ms);
+/* The first process (after unix_init): starts netd on a network device
+ * (dev: our capability, from sys_net_open; netd gets a copy to receive and
+ * send) with address ip, mask and gateway (host byte order), so that every
+ * process can make sockets. 0, or -1 (errno). */
+int unix_start_net(uint32_t dev, uint32_t ip, uint32_t mask, uint32_t gw);
+/* The first process: maps the shared state (process table, memory file
+ * system) read-only in env, a server env that is not a Unix process, at
+ * the addresses processes use (httpd serves files from it). 0, or -1. */
+int unix_share_fs(uint32_t env);
 
 /* System V shared memory (lib/unix/shm), with Linux's values. Segments are
  * carved from an address range that is the same in every process of this

@@ -37,7 +37,7 @@ struct proc {
     uint32_t uid, gid; /* credentials: inherited at fork, kept at exec; 0 is root */
 };
 
-enum ofile_type { OF_FREE = 0, OF_CONSOLE, OF_FILE, OF_DIR, OF_PIPE_R, OF_PIPE_W };
+enum ofile_type { OF_FREE = 0, OF_CONSOLE, OF_FILE, OF_DIR, OF_PIPE_R, OF_PIPE_W, OF_SOCK };
 
 /* An open file description, shared by the descriptors (in any process)
  * that refer to it. */
@@ -49,6 +49,7 @@ struct ofile {
     uint32_t ino; /* OF_FILE, OF_DIR (with disk: diskd's inode) */
     uint64_t off;
     int disk; /* 1: a file or directory under /disk (served by diskd) */
+    int sock; /* OF_SOCK: netd's socket (lib/net/netd.h) */
 };
 
 /* A pipe: its ends are counted here (the server's), its data is in a ring
@@ -247,6 +248,13 @@ enum unix_op {
     U_SYNC,     /* -> 0 (the disk's file system committed) */
     U_SETID,    /* a1: uid, a2: gid (-1: unchanged; root may set any, others only their own) */
     U_CHOWN,    /* a1: uid, a2: gid (-1: unchanged); data: path (root only) */
+    /* The network (netd, lib/net/netd.h; lib/unix/net): */
+    U_NETD,   /* first process only, once: a1 call capability to netd (our slot), a2 ip | gw << 32,
+                 x[0]: mask -> 0 */
+    U_SOCKET, /* a1: type (1 stream, 2 datagram), a2: O_ flags (O_NONBLOCK) -> fd */
+    U_NET,    /* a1: fd of a socket, a2: NETD_* op; x[0]: its a2, x[1..4]: the page's x[0..3], addr
+                 in data[0..16), data at data + 64 -> its answer (accept: the new fd); x, data back */
+    U_SETFL,  /* a1: fd, a2: O_NONBLOCK or 0 -> 0 */
     U_NOPS
 };
 /* A call to the server (proc.c); retried while the server serves another. */

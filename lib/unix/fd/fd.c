@@ -564,6 +564,8 @@ int fd_poll(int fd, int events, int arm)
         if ((uint32_t)(r->tail - r->head) < PIPE_SIZE)
             re |= events & FDP_OUT;
         return re;
+    case OF_SOCK: /* netd's state; with arm, netd rings us when it changes */
+        return sock_poll(fd, events, arm);
     }
     return events & (FDP_IN | FDP_OUT); /* files and directories never wait */
 }
@@ -606,6 +608,8 @@ ssize_t read(int fd, void *buf, size_t n)
     }
     case OF_PIPE_R:
         return pipe_read(fd, o, buf, n);
+    case OF_SOCK:
+        return recv(fd, buf, n, 0);
     }
     return fail(EBADF);
 }
@@ -628,6 +632,8 @@ ssize_t write(int fd, const void *buf, size_t n)
     }
     if (o->type == OF_PIPE_W)
         return pipe_write(fd, o, buf, n);
+    if (o->type == OF_SOCK)
+        return send(fd, buf, n, 0);
     if (o->type != OF_FILE)
         return fail(EBADF);
     /* Through the argument page, a page at a time. */

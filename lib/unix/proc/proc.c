@@ -433,6 +433,12 @@ static void doorbell_attach(void)
  * (R_READ | R_GRANT: what forked children and new images get). Its quota
  * covers them, the argument pages and the shm segments' pages; the pipes'
  * rings come from a credit on ours (a pipe neither can pay for: ENOMEM). */
+/* (The first process's read-only copies of the shared state's blocks and
+ * where they are mapped: unix_share_fs hands copies of them out.) */
+static uint32_t shared_ro[1 + UNIX_FS_BLOCKS];
+static uint64_t shared_va[1 + UNIX_FS_BLOCKS];
+static int nshared;
+
 static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks)
 {
     long srv = sys_env_create(((UNIX_FS_SIZE + UNIX_PROC_SIZE) >> 12) + SHM_ARENA_PAGES + 512);
@@ -454,6 +460,11 @@ static int start_server(const uint32_t *blocks, const uint64_t *vas, int nblocks
         if (m < 0 || sys_mmu_update((uint32_t)srv, &op, 1) != 1 ||
             exo_map(CAP_SELF, (uint32_t)ro, vas[i], 0) != 1)
             return -1;
+        if (i < 1 + UNIX_FS_BLOCKS) {
+            shared_ro[i] = (uint32_t)ro;
+            shared_va[i] = vas[i];
+            nshared = i + 1;
+        }
     }
     if (unix_doorbell && sys_cap_derive(unix_doorbell, R_READ | R_WRITE, (uint32_t)srv) < 0)
         return -1;
@@ -583,6 +594,54 @@ int unix_mount_disk(uint64_t first, uint64_t count)
 int unix_mount_root(uint64_t first, uint64_t count)
 {
     return mount_disk(first, count, DISK_ROOT);
+}
+
+int unix_start_net(uint32_t dev, uint32_t ip, uint32_t mask, uint32_t gw)
+{
+    if (mypid != 1) {
+        errno = EPERM;
+        return -1;
+    }
+    long d = exo_spawn("netd", 4096);
+    if (d < 0) {
+        sys_cap_delete((uint32_t)dev);
+        errno = ENOMEM;
+        return -1;
+    }
+    /* netd gets the device (to receive and send), the doorbell (to ring
+     * waiting processes), and the server a call capability to it. */
+    long nc = sys_cap_derive(dev, R_READ | R_WRITE, (uint32_t)d);
+    long db = unix_doorbell ? sys_cap_derive(unix_doorbell, R_READ | R_WRITE, (uint32_t)d) : -1;
+    long call = sys_cap_derive((uint32_t)d, R_CALL, srv_original);
+    /* (we keep netd's original: deleting it would end netd; the caller
+     * keeps the device's, whose copies netd holds) */
+    if (nc < 0 || db < 0 || call < 0) {
+        sys_cap_delete((uint32_t)d);
+        errno = EINVAL;
+        return -1;
+    }
+    UNIX_ARG->x[0] = mask;
+    return unix_call(U_NETD, (uint64_t)call, ip | (uint64_t)gw << 32) < 0 ? -1 : 0;
+}
+
+/* Maps the shared state (the process table, the memory file system) in
+ * env, read-only, at its usual addresses: for a server env that is no Unix
+ * process (httpd serves files from it), reading it as processes do. */
+int unix_share_fs(uint32_t env)
+{
+    if (mypid != 1 || !nshared) {
+        errno = EPERM;
+        return -1;
+    }
+    for (int i = 0; i < nshared; i++) {
+        long c = sys_cap_derive(shared_ro[i], R_READ, env);
+        struct mmu_op op = {shared_va[i], (uint32_t)c, MMU_MAP | MMU_TCAP};
+        if (c < 0 || sys_mmu_update(env, &op, 1) != 1) {
+            errno = EINVAL;
+            return -1;
+        }
+    }
+    return 0;
 }
 
 pid_t getpid(void)

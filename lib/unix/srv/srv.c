@@ -19,10 +19,12 @@
 #include "../../c/libc.h"
 #include "../../diskfs/diskfs.h"
 #include "../../diskfs/diskd.h"
+#include "../../net/netd.h"
 
 #define PAGE 4096UL
 
-static int64_t dcall(uint64_t op, uint64_t a1, uint64_t a2); /* a call to diskd */
+static int64_t dcall(uint64_t op, uint64_t a1, uint64_t a2);         /* a call to diskd */
+static int64_t ncall(uint64_t op, int me, uint64_t a1, uint64_t a2); /* a call to netd */
 
 static struct fs fs; /* the writer's handle */
 static uint32_t doorbell, console;
@@ -32,7 +34,7 @@ static uint32_t doorbell, console;
 static struct {
     uint64_t token;
     uint32_t page; /* capability slot, 0: none */
-} bind[NPROC];
+} binding[NPROC];
 static uint64_t token_state;
 static uint64_t repairs;       /* calls found cut short */
 static uint8_t slot_hint[256]; /* env index (low byte of its id) -> its slot in procs, a guess */
@@ -140,6 +142,8 @@ static void ofile_put(int i)
         if (--p->readers == 0 && pipe_page[o->pipe]) /* writers waiting for room get EPIPE */
             ring_waiters(&PIPE_RING(o->pipe)->wwait);
         pipe_release(o->pipe);
+    } else if (o->type == OF_SOCK) {
+        ncall(NETD_CLOSE, 0, (uint64_t)o->sock, 0);
     } else if (o->type == OF_PIPE_W) {
         struct pipe *p = &SH->pipes[o->pipe];
         if (--p->writers == 0 && pipe_page[o->pipe]) /* readers waiting for data get end of file */
@@ -395,9 +399,9 @@ static int child_of(int me, int64_t pid)
 /* The argument page of slot i goes (the process ended or re-binds). */
 static void unbind(int i)
 {
-    if (bind[i].page)
-        sys_cap_delete(bind[i].page); /* (unmaps it here and in the client) */
-    bind[i].page = 0;
+    if (binding[i].page)
+        sys_cap_delete(binding[i].page); /* (unmaps it here and in the client) */
+    binding[i].page = 0;
 }
 
 /* A slot is free again: what the process left is released. */
@@ -406,7 +410,7 @@ static void proc_free(int i)
     close_all(i);
     shm_drop(i);
     unbind(i);
-    bind[i].token = 0;
+    binding[i].token = 0;
     SH->procs[i].state = PROC_FREE;
     /* Its children died with it (the kernel ends the envs an env made when
      * it ends) or never bound: nobody will wait for them, so they go too.
@@ -421,12 +425,12 @@ static int64_t do_bind(int me, uint64_t token, uint32_t caller)
 {
     if (me < 0) {
         for (int i = 0; i < NPROC && me < 0; i++)
-            if (token && bind[i].token == token && SH->procs[i].state == PROC_RUNNING)
+            if (token && binding[i].token == token && SH->procs[i].state == PROC_RUNNING)
                 me = i;
         if (me < 0)
             return UNIX_ERR(EPERM);
         SH->procs[me].env_id = caller;
-        bind[me].token = 0;
+        binding[me].token = 0;
     }
     unbind(me);
     long f = sys_frame_alloc(-1);
@@ -436,7 +440,7 @@ static int64_t do_bind(int me, uint64_t token, uint32_t caller)
         sys_cap_delete((uint32_t)f);
         return UNIX_ERR(ENOMEM);
     }
-    bind[me].page = (uint32_t)f;
+    binding[me].page = (uint32_t)f;
     long s = sys_pct_give((uint32_t)f, R_READ | R_WRITE);
     return s < 0 ? UNIX_ERR(ENOMEM) : s;
 }
@@ -470,8 +474,8 @@ static int64_t do_fork(int me)
         if (SH->fdtab[c][fd] >= 0)
             SH->ofiles[SH->fdtab[c][fd]].refs++;
     }
-    bind[c].token = new_token();
-    ARG(me)->x[0] = (int64_t)bind[c].token;
+    binding[c].token = new_token();
+    ARG(me)->x[0] = (int64_t)binding[c].token;
     return p->pid;
 }
 
@@ -534,6 +538,110 @@ static int64_t do_pipe(int me)
     SH->fdtab[me][w] = (int16_t)ow;
     ARG(me)->x[0] = w;
     return r; /* (the caller asks for the ring at its first read or write) */
+}
+
+/* ---- the network: we are netd's one client ----
+ * A socket descriptor is an open file description of type OF_SOCK naming
+ * a netd socket; a process's socket call names its descriptor, which we
+ * resolve in its own table before we forward the call, so that a process
+ * can use only the sockets it holds (inherited, passed on by dup, or its
+ * own). Data and addresses go through its argument page and netd's (one
+ * copy each way here). The last description's close closes netd's
+ * socket. */
+
+#define NET_ARG_VA 0x00006c0000001000UL /* netd's argument page, here */
+static uint32_t nsrv;                   /* call capability to netd (0: no network) */
+static struct netd_page *const npage = (struct netd_page *)NET_ARG_VA;
+
+/* A call to netd for process slot me (its channel is rung when the socket
+ * the call waits on can go on): netd's answer, an errno as UNIX_ERR. */
+static int64_t ncall(uint64_t op, int me, uint64_t a1, uint64_t a2)
+{
+    if (!nsrv)
+        return UNIX_ERR(ENETDOWN);
+    long r;
+    while ((r = sys_pct_call(nsrv, op | (uint64_t)me << 8, a1, a2)) == -E_AGAIN || r == -NETD_BUSY)
+        sys_yield(-1); /* (netd's own loop is in lwIP: it lets go soon) */
+    if (r <= -NETD_EBASE && r > -2 * NETD_EBASE)
+        return UNIX_ERR(-r - NETD_EBASE);
+    if (r < 0)
+        return UNIX_ERR(ENETDOWN); /* (the call itself failed: netd is gone) */
+    return r;
+}
+
+static int64_t net_start(int me, int64_t call, int64_t addrs)
+{
+    if (me != 0 || nsrv || call <= 0 || call >= NCAPSLOTS)
+        return UNIX_ERR(EINVAL);
+    long pg;
+    for (int i = 0; i < 1000 && (pg = sys_pct_call((uint32_t)call, NETD_BIND, (uint64_t)addrs,
+                                                   (uint64_t)ARG(me)->x[0])) == -E_INVAL;
+         i++)
+        sys_yield(-1); /* (netd takes calls once its main has run) */
+    if (pg <= 0 || exo_map(CAP_SELF, (uint32_t)pg, NET_ARG_VA, MMU_W) != 1) {
+        printf("unixd: netd bind %ld\n", pg);
+        return UNIX_ERR(EIO);
+    }
+    nsrv = (uint32_t)call;
+    return 0;
+}
+
+/* A new descriptor for netd socket sid (flags: O_NONBLOCK); netd's socket
+ * is closed if there is no room. */
+static int64_t sock_fd(int me, int64_t sid, int64_t flags)
+{
+    int fd = fd_alloc(me);
+    int o = fd < 0 ? -1 : ofile_new(OF_SOCK, O_RDWR | (int)(flags & O_NONBLOCK));
+    if (o < 0) {
+        ncall(NETD_CLOSE, me, (uint64_t)sid, 0);
+        return UNIX_ERR(fd < 0 ? EMFILE : ENFILE);
+    }
+    SH->ofiles[o].sock = (int)sid;
+    SH->fdtab[me][fd] = (int16_t)o;
+    return fd;
+}
+
+static int64_t net_socket(int me, int64_t type, int64_t flags)
+{
+    if (type != 1 && type != 2)
+        return UNIX_ERR(EINVAL);
+    if (fd_alloc(me) < 0)
+        return UNIX_ERR(EMFILE);
+    int64_t sid = ncall(NETD_SOCKET, me, (uint64_t)type, 0);
+    return sid < 0 ? sid : sock_fd(me, sid, flags);
+}
+
+/* A process's socket call, forwarded (see U_NET). */
+static int64_t net_call(int me, int64_t fd, int64_t op)
+{
+    struct ofile *o = of(me, fd);
+    if (!o)
+        return UNIX_ERR(EBADF);
+    if (o->type != OF_SOCK)
+        return UNIX_ERR(ENOTSOCK);
+    if (op <= NETD_CLOSE || op >= NETD_NOPS || op == NETD_STAT)
+        return UNIX_ERR(EINVAL);
+    struct unix_arg *a = ARG(me);
+    int64_t a2 = a->x[0];
+    for (int i = 0; i < 4; i++)
+        npage->x[i] = a->x[1 + i];
+    memcpy(&npage->addr, a->data, sizeof npage->addr);
+    if (op == NETD_SEND) {
+        if (a2 < 0 || a2 > NETD_DATA || a2 > (int64_t)UNIX_ARG_DATA - 64)
+            return UNIX_ERR(EINVAL);
+        memcpy(npage->data, a->data + 64, (size_t)a2);
+    }
+    if (op == NETD_RECV && a2 > (int64_t)UNIX_ARG_DATA - 64)
+        a2 = (int64_t)UNIX_ARG_DATA - 64;
+    int64_t r = ncall((uint64_t)op, me, (uint64_t)o->sock, (uint64_t)a2);
+    memcpy(a->data, &npage->addr, sizeof npage->addr);
+    for (int i = 0; i < 4; i++)
+        a->x[1 + i] = npage->x[i];
+    if (op == NETD_RECV && r > 0)
+        memcpy(a->data + 64, npage->data, (size_t)r);
+    if (op == NETD_ACCEPT && r >= 0)
+        return sock_fd(me, r, 0);
+    return r;
 }
 
 /* ---- the disk at /disk: we are diskd's one client ---- */
@@ -1180,14 +1288,14 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         return sigs != 0;
     }
     case U_ASLEEP:
-        if (a1 < 0 || a1 >= NPROC || SH->procs[a1].state != PROC_RUNNING || !bind[a1].page)
+        if (a1 < 0 || a1 >= NPROC || SH->procs[a1].state != PROC_RUNNING || !binding[a1].page)
             return 0;
         return ARG(a1)->asleep != 0;
     case U_EXEC:
         shm_drop(me); /* the new image starts with no segments attached */
         copy_name(p->name, ARG(me)->data, sizeof ARG(me)->data);
-        bind[me].token = new_token();
-        ARG(me)->x[0] = (int64_t)bind[me].token;
+        binding[me].token = new_token();
+        ARG(me)->x[0] = (int64_t)binding[me].token;
         return 0;
     case U_OPEN:
         return do_open(me, a1);
@@ -1257,6 +1365,19 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         return shm_rm(a1);
     case U_MOUNT:
         return disk_mount(me, a1, a2);
+    case U_NETD:
+        return net_start(me, a1, a2);
+    case U_SOCKET:
+        return net_socket(me, a1, a2);
+    case U_NET:
+        return net_call(me, a1, a2);
+    case U_SETFL: {
+        struct ofile *o = of(me, a1);
+        if (!o)
+            return UNIX_ERR(EBADF);
+        o->flags = (o->flags & ~O_NONBLOCK) | (int)(a2 & O_NONBLOCK);
+        return 0;
+    }
     case U_DREAD:
         return disk_read(me, a1, a2);
     case U_DSTAT:
@@ -1372,7 +1493,7 @@ static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
         if (me >= 0)
             slot_hint[caller & 0xff] = (uint8_t)me;
     }
-    if (op != U_BIND && (me < 0 || !bind[me].page))
+    if (op != U_BIND && (me < 0 || !binding[me].page))
         return (uint64_t)UNIX_ERR(EPERM); /* not a process of ours, or not bound */
     /* Odd: readers retry. (x86 keeps stores in order and loads in order,
      * so the count and the data need only the compiler's barriers.) */
@@ -1446,7 +1567,7 @@ int main(void)
     token_state = __builtin_ia32_rdtsc();
     for (int i = 0; i < NPROC; i++)
         if (SH->procs[i].state != PROC_FREE) /* the first process: it binds by its env id */
-            bind[i].token = 0;
+            binding[i].token = 0;
     exo_set_handler(UPCALL_EXCEPTION, on_exception);
     exo_set_pct_entry(serve);
     idle();
