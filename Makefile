@@ -8,7 +8,8 @@
 #   make test-crash   the disk file system's long crash run (CRASHPOINTS, SEED)
 #   make iso      GRUB-bootable ISO (build/spinel.iso); make test-iso boots it
 #   make qemu-gdb QEMU halted with a gdb stub (then run gdb here)
-#   make bench    microbenchmarks on Spinel and on Linux, side by side
+#   make bench    microbenchmarks on Spinel and on Linux, side by side (then bench-disk)
+#   make bench-disk   the storage workload on Spinel's diskd and Linux's ext4
 #   make format   clang-format every C file
 
 B        := build
@@ -45,7 +46,7 @@ LIBUNIX_OBJS := $(B)/lib/unix/proc/proc.o $(B)/lib/unix/fd/fd.o $(B)/lib/unix/fs
 LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/exo/exo.o $(B)/lib/exo/upcall.o $(B)/lib/unix/thread/thread.o
 SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
 UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/diskd $(B)/user/httpd $(B)/user/netd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
-             $(B)/user/bench $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
+             $(B)/user/bench $(B)/user/bench_disk $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
              $(SH_PROGS) $(B)/user/linuxtests
 SCRIPTS   := $(wildcard user/sh/*.sh)
 
@@ -76,7 +77,7 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all docs run run-bench run-bench-linux run-boot bench-net test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
+.PHONY: all docs run run-bench run-bench-linux run-boot bench-net bench-disk test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
         test-linux linux-record linux-record-check FORCE
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
@@ -272,8 +273,18 @@ $(EXT_BIG_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o $(B)/uext/bigobjs.o
 # The disk file system in the guest (lib/diskfs on libblk).
 DISKFS_OBJS := $(B)/lib/diskfs/diskfs.o $(B)/lib/diskfs/check.o $(B)/lib/diskfs/blkdev.o
-$(B)/user/t_diskfs: $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o $(DISKFS_OBJS)
-	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/blk/blk.o $(DISKFS_OBJS)
+$(B)/user/t_diskfs $(B)/user/t_diskzc: $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o \
+                                         $(DISKFS_OBJS) $(B)/lib/diskfs/diskc.o
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/blk/blk.o $(DISKFS_OBJS) $(B)/lib/diskfs/diskc.o
+# The storage benchmark's Spinel side (bench/disk.c, make bench-disk): a
+# native client of diskd.
+$(B)/bench/disk-spinel.o: bench/disk.c | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -DDISK_SPINEL -c $< -o $@
+$(B)/user/bench_disk: $(B)/bench/disk-spinel.o $(B)/bench/disk_spinel.o $(LIBC_OBJS) $(B)/lib/blk/blk.o \
+                      $(DISKFS_OBJS) $(B)/lib/diskfs/diskc.o
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $(B)/bench/disk-spinel.o $(B)/bench/disk_spinel.o \
+	    $(B)/lib/blk/blk.o $(DISKFS_OBJS) $(B)/lib/diskfs/diskc.o
 # diskd: the disk file system as a server env (lib/diskfs/diskd.h).
 $(B)/user/diskd: $(B)/user/diskd.o $(LIBC_OBJS) $(B)/lib/blk/blk.o $(DISKFS_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/blk/blk.o $(DISKFS_OBJS)
@@ -478,6 +489,12 @@ run-boot: deps all
 bench: deps all
 	SPINEL_BENCH_CMD="make -s run-bench" SPINEL_BOOT_CMD="make -s run-boot" SPINEL_LINUX_CMD="make -s run-bench-linux" \
 	    tools/bench/run.sh $(BENCH_ARGS)
+	tools/bench/disk.sh
+
+# The storage benchmark alone: the same file workload on Spinel's diskd and
+# on Linux's ext4, each on a fresh virtio disk (tools/bench/disk.sh).
+bench-disk: deps all
+	tools/bench/disk.sh
 
 # The web servers under the same HTTP load from the host (ab): Spinel's
 # httpd against busybox httpd on Debian's Linux, same QEMU (tools/bench/net.sh).

@@ -10,10 +10,14 @@
 #include "../lib/diskfs/diskd.h"
 #include "../lib/c/libc.h"
 
-#define ARG_VA   0x0000510000000000UL
-#define CACHE_VA 0x0000530000000000UL
-#define NBUF     256
-#define NCACHE   (NBUF + 64) /* pages of cache memory (buffers and their bookkeeping) */
+#define ARG_VA     0x0000510000000000UL
+#define CACHE_VA   0x0000530000000000UL
+#define NBUF       256
+#define NCACHE     (NBUF + 64)          /* pages of cache memory (buffers and their bookkeeping) */
+#define AREA_ORDER 5                    /* a client's argument area (DISKD_AREA): 2^5 pages */
+#define SHARED_VA  0x0000540000000000UL /* the shared cache: its pieces, then the rest */
+#define GEN_VA     0x0000550000000000UL /* its generation counters */
+#define MAX_PIECES 8                    /* 16 MiB of cache pages at most */
 
 /* The cache's memory: frames of our own, one capability per page, so that
  * a page the file system gives back (dfs_autosave, when the kernel wants
@@ -27,17 +31,26 @@ static struct dfs fs;
 static struct blkdev bd;
 static struct dfs_dev dev;
 static bool mounted, opened;
-static uint8_t *page; /* the caller's argument page (set at each call) */
+static uint8_t *page; /* the caller's argument area (set at each call) */
 static char p1[DFS_PATH_MAX + 1], p2[DFS_PATH_MAX + 1];
-static uint8_t data[DISKD_DATA];
+/* The shared cache (DISKD_MOUNT_SHARED at the first mount, for zero-copy
+ * readers): npieces blocks of DISKD_CACHE_PIECE_PAGES frames (the buffers'
+ * pages, exactly), then one block with the rest of the cache memory
+ * (journal header, staging pages, the slots and lists), all mapped at
+ * SHARED_VA and registered with libblk; the counters at GEN_VA. Only the
+ * pieces and the counters are ever given to a client, read-only. Its
+ * frames are blocks, so repossession commits but gives none of them back. */
+static bool shared;
+static uint32_t piece[MAX_PIECES], npieces, meta_cap, gen_cap;
+static size_t cache_len;
 
 /* The bound clients. Calls come one at a time (the kernel serializes a
  * server's protected calls), so this table needs no lock. clients[0] is the
  * mounter, the first env to bind. Invariant: each inode in a client's open
  * table holds that many references of dfs_open's (dfs_close'd as they go). */
 static struct client {
-    uint32_t env;      /* 0: free */
-    long frame;        /* its argument page, mapped here at ARG_VA + i * 4096 (-1: none yet) */
+    uint32_t env; /* 0: free */
+    long frame;   /* its argument area, mapped here at ARG_VA + i * DISKD_AREA (-1: none yet) */
     uint32_t uid, gid; /* credentials its calls are made with */
     uint32_t nopen;
     struct {
@@ -77,6 +90,64 @@ static void cache_release(void *ctx, void *p)
     cache_pages--;
 }
 
+static uint32_t order_for(size_t bytes)
+{
+    uint32_t o = 0;
+    while (((size_t)4096 << o) < bytes)
+        o++;
+    return o;
+}
+
+/* Allocates and maps the cache, as large as the quota allows (at most
+ * MAX_PIECES pieces) with room left for DISKD_CLIENTS argument areas, and
+ * registers it with libblk so that transfers go straight to its frames.
+ * 0 or -1. */
+static int cache_setup(void)
+{
+    for (uint32_t k = MAX_PIECES; k >= 1; k--) {
+        uint32_t nbuf = k * DISKD_CACHE_PIECE_PAGES;
+        size_t len = dfs_cache_bytes(nbuf);
+        uint32_t mo = order_for(len - (size_t)nbuf * 4096);
+        uint32_t go = order_for((len / 4096) * sizeof(uint32_t));
+        long caps[MAX_PIECES + 2];
+        uint32_t n = 0;
+        bool ok = mo <= FRAME_MAX_ORDER && go <= FRAME_MAX_ORDER;
+        for (; ok && n < k + 2; n++) {
+            uint32_t o = n < k ? 9 : n == k ? mo : go;
+            caps[n] = sys_frame_alloc_in(CAP_SELF, -1, o);
+            ok = caps[n] > 0;
+        }
+        /* and room left for every client's argument area (bound later) */
+        long room = ok ? sys_frame_alloc_in(CAP_SELF, -1, AREA_ORDER + 3) : -1;
+        ok = ok && room > 0;
+        if (room > 0)
+            sys_cap_delete((uint32_t)room);
+        if (!ok) {
+            for (uint32_t i = 0; i < n; i++)
+                if (caps[i] > 0)
+                    sys_cap_delete((uint32_t)caps[i]);
+            continue;
+        }
+        for (uint32_t i = 0; i <= k; i++) {
+            uint64_t va = SHARED_VA + (uint64_t)i * DISKD_CACHE_PIECE_PAGES * 4096;
+            uint32_t pages = i < k ? DISKD_CACHE_PIECE_PAGES : 1u << mo;
+            if (exo_map(CAP_SELF, (uint32_t)caps[i], va, MMU_W) != 1 ||
+                blk_register(&bd, (void *)va, (uint32_t)caps[i], pages) < 0)
+                return -1;
+            if (i < k)
+                piece[i] = (uint32_t)caps[i];
+        }
+        if (exo_map(CAP_SELF, (uint32_t)caps[k + 1], GEN_VA, MMU_W) != 1)
+            return -1;
+        npieces = k;
+        meta_cap = (uint32_t)caps[k];
+        gen_cap = (uint32_t)caps[k + 1];
+        cache_len = len;
+        return 0;
+    }
+    return -1;
+}
+
 /* Repossession (the exokernel papers' autosave). The kernel asks for frames
  * back with a revocation upcall; we commit (every dirty buffer reaches the
  * disk first) and give back clean cache pages, least recently used first,
@@ -93,8 +164,9 @@ static void give_back(void)
     uint64_t n = want;
     want = 0;
     if (mounted) {
-        dfs_autosave(&fs, n > NCACHE ? NCACHE : (uint32_t)n);
-    } else {
+        /* (the shared cache: a commit only, its frames are blocks) */
+        dfs_autosave(&fs, shared ? 0 : n > NCACHE ? NCACHE : (uint32_t)n);
+    } else if (!shared) {
         for (uint32_t i = NCACHE; i-- > 0 && n > 0;)
             if (cache_frame[i]) {
                 cache_release(NULL, cache + (uint64_t)i * 4096);
@@ -191,8 +263,8 @@ static int64_t bind(uint32_t caller)
     if (!c)
         return -DFS_ENFILE;
     if (c->frame < 0) {
-        long f = sys_frame_alloc(-1);
-        if (f < 0 || exo_map(CAP_SELF, (uint32_t)f, ARG_VA + (uint64_t)(c - clients) * DISKD_PAGE,
+        long f = sys_frame_alloc_in(CAP_SELF, -1, AREA_ORDER);
+        if (f < 0 || exo_map(CAP_SELF, (uint32_t)f, ARG_VA + (uint64_t)(c - clients) * DISKD_AREA,
                              MMU_W) != 1) {
             if (f >= 0)
                 sys_cap_delete((uint32_t)f);
@@ -250,19 +322,30 @@ static int64_t serve_fs(struct client *c, uint64_t op, uint64_t a1, uint64_t a2)
     case DISKD_CLOSE:
         return note_close(c, h);
     case DISKD_READ:
+        /* File data goes straight between the cache and the area, both
+         * ways: a client that changes its area meanwhile changes only the
+         * bytes it reads or writes, never what the file system decides on. */
         memcpy(&n, page, 8);
         if (n > DISKD_DATA)
             n = DISKD_DATA;
-        r = dfs_read(&fs, ino, a2, data, n);
-        if (r > 0)
-            memcpy(page, data, (size_t)r);
-        return r;
+        return dfs_read(&fs, ino, a2, page, n);
     case DISKD_WRITE:
         memcpy(&n, page, 8);
-        if (n > DISKD_PAGE - 8)
+        if (n > DISKD_AREA - 8)
             return -DFS_EINVAL;
-        memcpy(data, page + 8, n); /* the client may change the page meanwhile */
-        return dfs_write(&fs, ino, a2, data, n);
+        return dfs_write(&fs, ino, a2, page + 8, n);
+    case DISKD_READMAP: {
+        if (c != clients)
+            return -DFS_EPERM; /* (the mounter's: it alone may map the cache) */
+        memcpy(&n, page, 8);
+        if (n > DISKD_MAP_BYTES)
+            n = DISKD_MAP_BYTES;
+        struct dfs_extent x[DISKD_MAP_MAX];
+        r = dfs_read_map(&fs, ino, a2, n, x, DISKD_MAP_MAX); /* (EINVAL unless shared) */
+        if (r > 0)
+            memcpy(page + 8, x, sizeof x);
+        return r;
+    }
     case DISKD_STAT: {
         struct dfs_stat st;
         r = dfs_stat(&fs, ino, &st);
@@ -302,14 +385,32 @@ static int64_t serve_mounter(uint64_t op, uint64_t a1, uint64_t a2)
             if (a1 > 0xffffffffu || blk_open(&bd, (uint32_t)a1, 0) < 0)
                 return -DFS_EINVAL;
             dfs_blkdev(&dev, &bd);
+            if (a2 & DISKD_MOUNT_SHARED) { /* the per-page cache goes, blocks come */
+                for (uint32_t i = 0; i < NCACHE; i++)
+                    cache_release(NULL, cache + (uint64_t)i * 4096);
+                if (cache_setup() < 0) {
+                    blk_close(&bd);
+                    return -DFS_ENOMEM;
+                }
+                shared = true;
+                cache_pages = (uint32_t)(cache_len / 4096);
+            }
             opened = true;
         }
-        if (a2 == 1 && dfs_mkfs(&dev, 0, 0, now(NULL), mkbuf) < 0)
+        if ((a2 & 1) && dfs_mkfs(&dev, 0, 0, now(NULL), mkbuf) < 0)
             return -DFS_EIO;
-        if (cache_fill() < 0)
-            return -DFS_ENOMEM;
-        struct dfs_hooks h = {.now = now, .release = cache_release};
-        int r = dfs_mount(&fs, &dev, &h, cache, (size_t)NCACHE * 4096);
+        int r;
+        if (shared) {
+            /* (dfs_mount moves every counter: a page a client copied from
+             * before holds something else now) */
+            struct dfs_hooks h = {.now = now, .gen = (volatile uint32_t *)GEN_VA};
+            r = dfs_mount(&fs, &dev, &h, (void *)SHARED_VA, cache_len);
+        } else {
+            if (cache_fill() < 0)
+                return -DFS_ENOMEM;
+            struct dfs_hooks h = {.now = now, .release = cache_release};
+            r = dfs_mount(&fs, &dev, &h, cache, (size_t)NCACHE * 4096);
+        }
         mounted = r == 0;
         return r;
     }
@@ -318,6 +419,19 @@ static int64_t serve_mounter(uint64_t op, uint64_t a1, uint64_t a2)
             return -DFS_EBUSY;
         struct dfs_check ck;
         return dfs_check(&dev, scratch, sizeof scratch, &ck, NULL, NULL);
+    }
+    if (op == DISKD_CACHEMAP) {
+        /* Read-only copies of the shared cache's pieces and of its
+         * counters, to the mounter alone: it can read the whole disk
+         * anyway (it gave us our block capability), so the mapping shows
+         * it nothing new (docs/design.md, "Zero-copy reads"). */
+        if (!mounted || !shared)
+            return -DFS_EINVAL;
+        if (a1 == DISKD_CACHE_GEN)
+            return sys_pct_give(gen_cap, R_READ);
+        if (a1 >= npieces)
+            return -DFS_ENOENT;
+        return sys_pct_give(piece[a1], R_READ);
     }
     if (op == DISKD_CRED) {
         if (a1 > 0xffffffffu || a2 > 0xffffffffu)
@@ -348,8 +462,9 @@ static uint64_t serve_call(uint64_t op, uint64_t a1, uint64_t a2, uint32_t calle
             c = &clients[i];
     if (!c)
         return (uint64_t)-DFS_EPERM;
-    page = (uint8_t *)(ARG_VA + (uint64_t)(c - clients) * DISKD_PAGE);
-    if (op == DISKD_MOUNT || op == DISKD_UNMOUNT || op == DISKD_CHECK || op == DISKD_CRED)
+    page = (uint8_t *)(ARG_VA + (uint64_t)(c - clients) * DISKD_AREA);
+    if (op == DISKD_MOUNT || op == DISKD_UNMOUNT || op == DISKD_CHECK || op == DISKD_CRED ||
+        op == DISKD_CACHEMAP)
         return (uint64_t)(c == clients ? serve_mounter(op, a1, a2) : -DFS_EPERM);
     if (op == DISKD_UNBIND) { /* (its page stays ours, for the next to bind here) */
         if (c == clients)

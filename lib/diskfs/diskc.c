@@ -36,30 +36,32 @@ int diskc_start(struct diskc *c, uint32_t disk, uint64_t first, uint64_t count, 
     if (blk < 0 || call < 0)
         return -DFS_EINVAL;
     c->srv = (uint32_t)call;
-    long pg;
+    long pg = -E_INVAL;
     for (int i = 0; i < 1000 && (pg = sys_pct_call(c->srv, DISKD_BIND, 0, 0)) == -E_INVAL; i++)
         sys_yield(-1); /* (diskd takes calls once its main has run) */
     if (pg <= 0 || exo_map(CAP_SELF, (uint32_t)pg, area_va, MMU_W) != 1)
         return -DFS_EIO;
     c->area = (uint8_t *)area_va;
-    return (int)diskc_call(c, DISKD_MOUNT, (uint64_t)blk, mkfs ? 1 : 0) < 0 ? -DFS_EIO : 0;
+    uint64_t how = (mkfs ? 1 : 0) | DISKD_MOUNT_SHARED; /* (a cache we can map) */
+    return diskc_call(c, DISKD_MOUNT, (uint64_t)blk, how) < 0 ? -DFS_EIO : 0;
 }
 
 int diskc_map_cache(struct diskc *c, uintptr_t cache_va, uintptr_t gen_va)
 {
     uint32_t n = 0;
     for (; n < 16; n++) {
-        int64_t s = diskc_call(c, DISKD_CACHE, n, 0);
+        int64_t s = diskc_call(c, DISKD_CACHEMAP, n, 0);
         if (s == -DFS_ENOENT)
             break;
         if (s <= 0)
             return s < 0 ? (int)s : -DFS_EIO;
         c->piece_caps[n] = (uint32_t)s;
+        /* read-only: diskd gave copies without R_WRITE */
         if (exo_map(CAP_SELF, (uint32_t)s, cache_va + (uint64_t)n * DISKD_CACHE_PIECE_PAGES * 4096,
                     0) != 1)
             return -DFS_EIO;
     }
-    int64_t g = diskc_call(c, DISKD_CACHE, DISKD_CACHE_GEN, 0);
+    int64_t g = diskc_call(c, DISKD_CACHEMAP, DISKD_CACHE_GEN, 0);
     if (n == 0 || g <= 0 || exo_map(CAP_SELF, (uint32_t)g, gen_va, 0) != 1)
         return -DFS_EIO;
     c->npieces = n;
@@ -80,9 +82,8 @@ int diskc_remount(struct diskc *c)
     int r = diskc_unmount(c);
     if (r < 0)
         return r;
-    /* diskd keeps its block capability's slot: any number names it again
-     * once opened, the first mount's does */
-    return (int)diskc_call(c, DISKD_MOUNT, 0, 0);
+    /* (diskd keeps its block device open: a1 is not looked at again) */
+    return (int)diskc_call(c, DISKD_MOUNT, 0, DISKD_MOUNT_SHARED);
 }
 
 void diskc_stop(struct diskc *c)
@@ -151,8 +152,9 @@ static int64_t read_map_once(struct diskc *c, uint32_t ino, uint64_t off, uint8_
     }
     if (done != (uint64_t)r)
         return -DFS_EIO;
-    /* Copied bytes are right if no page changed since the answer: diskd
-     * moves a page's counter before anything may change the page. */
+    /* The copy is right if no page's counter moved since the answer: diskd
+     * moves a page's counter before anything may change the page (and x86
+     * keeps our loads, and its stores, in order). */
     __asm__ volatile("" ::: "memory");
     for (uint32_t i = 0; i < k; i++)
         if (x[i].page != DFS_MAP_HOLE && c->gen[x[i].page] != x[i].gen)
@@ -172,7 +174,7 @@ int64_t diskc_read(struct diskc *c, uint32_t ino, uint64_t off, void *buf, uint6
             r = read_map_once(c, ino, off + done, (uint8_t *)buf + done, n);
             c->zc_retries += r == -DFS_EAGAIN;
         }
-        if (r == -DFS_EAGAIN) /* (pages keep changing: let the server copy) */
+        if (r == -DFS_EAGAIN) /* (the pages keep changing: let the server copy) */
             r = diskc_read_copy(c, ino, off + done, (uint8_t *)buf + done, n);
         if (r < 0)
             return done ? (int64_t)done : r;

@@ -19,26 +19,49 @@
  * dfs, the buffer cache, the block capability) in its own memory: a client
  * can write anything on its argument page and pass any number, and the worst
  * it gets is an error.
+ *
+ * Bulk data: each client's argument area is DISKD_AREA bytes (a read or
+ * write moves up to 128 KiB per call, and the server reads and writes file
+ * data in place on it: no copy of its own), and the mounter may map the
+ * buffer cache read-only (DISKD_CACHEMAP) and read through it (DISKD_READMAP):
+ * one copy, from the cache page to its buffer (docs/design.md, "Zero-copy
+ * reads").
  */
 #ifndef DISKFS_DISKD_H
 #define DISKFS_DISKD_H
 
-#define DISKD_PAGE    4096
-#define DISKD_DATA    4096  /* most bytes moved by one read or write */
-#define DISKD_CLIENTS 8     /* envs bound at once */
-#define DISKD_NOBODY  65534 /* the uid and gid of clients other than the mounter */
+#define DISKD_PAGE      4096   /* paths and small answers: the first page of the area */
+#define DISKD_AREA      131072 /* a client's argument area: 32 pages, one frame block */
+#define DISKD_DATA      131072 /* most bytes moved by one read (a write: DISKD_AREA - 8) */
+#define DISKD_MAP_BYTES 65536  /* most bytes one DISKD_READMAP answers for */
+#define DISKD_CLIENTS   8      /* envs bound at once */
+#define DISKD_NOBODY    65534  /* the uid and gid of clients other than the mounter */
+
+/* The shared cache (asked for at the first mount with DISKD_MOUNT_SHARED;
+ * DISKD_CACHEMAP, DISKD_READMAP): diskd's buffer-cache pages are then up to
+ * 16 MiB of DISKD_CACHE_PIECE_PAGES-page frame blocks, which the mounter may map
+ * read-only, piece i at base + i * DISKD_CACHE_PIECE_PAGES pages, and a
+ * block of generation counters (one uint32_t per cache page,
+ * lib/diskfs/diskfs.h's hooks.gen).  An answer to DISKD_READMAP names
+ * cache pages and their counters; the client copies, then checks that
+ * each counter still holds the value answered (else it asks again). */
+#define DISKD_CACHE_PIECE_PAGES 512         /* 2 MiB, FRAME_MAX_ORDER */
+#define DISKD_CACHE_GEN         0xffffffffu /* DISKD_CACHEMAP's a1 for the counters */
+#define DISKD_MOUNT_SHARED      2           /* DISKD_MOUNT's a2: the shared cache */
+#define DISKD_MAP_MAX           17          /* extents in one DISKD_READMAP answer */
 
 enum diskd_op {
     DISKD_BIND = 1, /* -> the slot of the argument page's capability in the caller's table
                        (DFS_ENFILE: DISKD_CLIENTS bound already) */
-    DISKD_MOUNT,    /* a1: block capability slot in the server's table, a2: 1 = mkfs first
+    DISKD_MOUNT,    /* a1: block capability slot in the server's table, a2: 1 = mkfs first, |
+                       DISKD_MOUNT_SHARED (at the first mount: the shared cache)
                        (this and UNMOUNT, CHECK, CRED: the mounter only, else DFS_EPERM) */
     DISKD_UNMOUNT,  /* -> 0 */
     DISKD_CHECK,    /* fsck of the unmounted disk -> problems found */
     DISKD_OPEN,     /* a1: DFS_O_* flags, a2: mode; page: path -> inode */
     DISKD_CLOSE,    /* a1: inode */
-    DISKD_READ,     /* a1: inode, a2: offset; page[0..8): length -> bytes, on the page */
-    DISKD_WRITE,    /* a1: inode, a2: offset; page: u64 length, then the bytes -> bytes */
+    DISKD_READ,     /* a1: inode, a2: offset; page[0..8): length -> bytes, on the area */
+    DISKD_WRITE,    /* a1: inode, a2: offset; area: u64 length, then the bytes -> bytes */
     DISKD_STAT,     /* a1: inode -> 0; page: struct dfs_stat */
     DISKD_READDIR, /* a1: inode, a2: position -> 1 (page: new position, struct dfs_dirent), 0 at the
                       end */
@@ -56,6 +79,12 @@ enum diskd_op {
     DISKD_LINK,     /* page: existing path, NUL, new name (a hard link; files only) */
     DISKD_CACHE,    /* -> the pages of cache memory the server holds (fewer after it gave some
                        back to the kernel: repossession, user/diskd.c) */
+    DISKD_CACHEMAP, /* the mounter only, shared cache only: a1: piece (or DISKD_CACHE_GEN) -> the
+                       slot of a read-only copy of it in the caller's table; DFS_ENOENT past the
+                       last piece */
+    DISKD_READMAP, /* the mounter only, shared cache only: a1: inode, a2: offset; page[0..8): length
+                      (<= DISKD_MAP_BYTES) -> bytes; page[8..): struct dfs_extent[] (one per block
+                      touched, DISKD_MAP_MAX at most) */
     DISKD_NOPS
 };
 

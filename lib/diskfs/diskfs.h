@@ -40,6 +40,7 @@
 #define DFS_EPERM        1
 #define DFS_ENOENT       2
 #define DFS_EIO          5
+#define DFS_EAGAIN       11 /* (diskc: a zero-copy read raced a change; asked again) */
 #define DFS_EBADF        9
 #define DFS_ENOMEM       12
 #define DFS_EACCES       13
@@ -81,6 +82,13 @@ struct dfs_dev {
     int (*read)(void *ctx, uint64_t block, uint32_t count, void *buf);
     int (*write)(void *ctx, uint64_t block, uint32_t count, const void *buf);
     int (*flush)(void *ctx);
+    /* Optional (NULL: the file system copies through its staging pages):
+     * count blocks from block on, each from or to its own page, bufs[i]
+     * for block + i (the cache's pages, so a device that can reach them
+     * moves them with no copy).  A write may tear between blocks, like a
+     * multi-block write. */
+    int (*readv)(void *ctx, uint64_t block, uint32_t count, void *const *bufs);
+    int (*writev)(void *ctx, uint64_t block, uint32_t count, const void *const *bufs);
 };
 
 /* What the embedder provides besides the device (any may be NULL). */
@@ -88,7 +96,24 @@ struct dfs_hooks {
     void *ctx;
     int64_t (*now)(void *ctx);              /* nanoseconds since 1970 (NULL: 0) */
     void (*release)(void *ctx, void *page); /* dfs_autosave gives a cache page back */
+    /* Optional (zero-copy readers, dfs_read_map): one counter per page of
+     * the cache memory (len / DFS_BSIZE of them).  gen[i] grows by one
+     * before page i is handed to any code that may change it (every
+     * buffer lookup, and every change), so a reader that copies from
+     * page i and then sees gen[i] unchanged has copied bytes that did
+     * not change meanwhile. */
+    volatile uint32_t *gen;
 };
+
+/* A piece of a read answered from the cache (dfs_read_map): len bytes at
+ * byte off of cache page `page` (its index in the memory given to
+ * dfs_mount), valid while hooks.gen[page] == gen; page DFS_MAP_HOLE: len
+ * zero bytes (a hole). */
+struct dfs_extent {
+    uint32_t page, gen;
+    uint16_t off, len;
+};
+#define DFS_MAP_HOLE 0xffffffffu
 
 /* ---- on disk (little-endian, README.md) ---- */
 
@@ -194,6 +219,7 @@ struct dfs {
     uint8_t *hdr;      /* a page for the journal header */
     uint8_t *stage;    /* DFS_STAGE pages: multi-block requests go through here */
     void *mem;         /* the cache memory given to dfs_mount */
+    uint32_t ngen;     /* pages of mem: hooks.gen's length */
     /* allocation */
     uint32_t free_blocks, free_inodes;
     uint32_t bhint, ihint;
@@ -305,6 +331,13 @@ int dfs_readdir(struct dfs *fs, uint32_t dir, uint64_t *pos, struct dfs_dirent *
  * runs out of space returns the bytes written, or -DFS_ENOSPC if none.
  * Permissions are checked at dfs_open, not here. */
 int64_t dfs_read(struct dfs *fs, uint32_t ino, uint64_t off, void *buf, uint64_t len);
+/* Like dfs_read, but copies nothing: describes where the bytes are in the
+ * cache (at most max extents of up to one block each) and returns how
+ * many bytes they cover (0 at or past the end of file).  The pages are not
+ * pinned: they stay valid only while the hooks' gen counters are unchanged,
+ * so it needs hooks.gen (EINVAL without). */
+int64_t dfs_read_map(struct dfs *fs, uint32_t ino, uint64_t off, uint64_t len,
+                     struct dfs_extent *out, uint32_t max);
 int64_t dfs_write(struct dfs *fs, uint32_t ino, uint64_t off, const void *buf, uint64_t len);
 int dfs_truncate(struct dfs *fs, uint32_t ino, uint64_t size);
 
@@ -340,6 +373,7 @@ int dfs_check(const struct dfs_dev *dev, void *scratch, size_t len, struct dfs_c
 
 /* Helpers shared by diskfs.c and check.c. */
 uint32_t dfs_crc32c(uint32_t crc, const void *p, size_t n);
+uint32_t dfs_log_sum(uint32_t c, const void *block); /* a journal block's checksum */
 uint32_t dfs_name_hash(const char *name, size_t len);
 
 #endif /* SPINEL_DISKFS_H */

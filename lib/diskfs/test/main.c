@@ -112,6 +112,7 @@ int main(int argc, char **argv)
         test_crash(atoi(argv[2]), argc > 3 ? (unsigned)atoi(argv[3]) : 1, true);
     } else {
         test_ops();
+        test_map();
         test_big();
         test_random();
         test_corrupt(300);

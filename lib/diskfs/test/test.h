@@ -43,6 +43,7 @@ int t_put(struct dfs *fs, const char *path, const void *data, size_t n);
 long t_get(struct dfs *fs, const char *path, void *buf, size_t cap);
 
 void test_ops(void);
+void test_map(void);
 void test_big(void);
 void test_random(void);
 void test_crash(int points, unsigned seed, bool verbose);

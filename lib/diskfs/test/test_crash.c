@@ -97,6 +97,16 @@ static int cd_write(void *ctx, uint64_t b, uint32_t n, const void *buf)
     return 0;
 }
 
+/* The vectored write (the zero-copy path diskd takes): each block a write
+ * of its own, as above. */
+static int cd_writev(void *ctx, uint64_t b, uint32_t n, const void *const *bufs)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (cd_write(ctx, b + i, 1, bufs[i]) < 0)
+            return -DFS_EIO;
+    return 0;
+}
+
 static int cd_flush(void *ctx)
 {
     struct crashdev *c = ctx;
@@ -197,7 +207,7 @@ static void fname(char *p, size_t cap, uint32_t r)
  * Stops at the crash. */
 static void workload(struct crashdev *c, unsigned seed, int nops, struct run *out, bool hashes)
 {
-    struct dfs_dev dev = {c, NBLOCKS, cd_read, cd_write, cd_flush};
+    struct dfs_dev dev = {c, NBLOCKS, cd_read, cd_write, cd_flush, NULL, cd_writev};
     struct dfs_hooks hooks = {.now = crash_now};
     crash_clock = 0;
     static struct dfs fs;

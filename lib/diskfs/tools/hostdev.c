@@ -104,6 +104,32 @@ static int ram_write(void *ctx, uint64_t block, uint32_t count, const void *buf)
     return 0;
 }
 
+/* Vectored: one request, a page per block (the file system's zero-copy
+ * path, as lib/diskfs/blkdev.c on Spinel). */
+static int ram_readv(void *ctx, uint64_t block, uint32_t count, void *const *bufs)
+{
+    struct ramdisk *rd = ctx;
+    if (block + count > rd->nblocks)
+        return -DFS_EIO;
+    rd->reads += count;
+    rd->rcalls++;
+    for (uint32_t i = 0; i < count; i++)
+        memcpy(bufs[i], rd->data + (block + i) * DFS_BSIZE, DFS_BSIZE);
+    return 0;
+}
+
+static int ram_writev(void *ctx, uint64_t block, uint32_t count, const void *const *bufs)
+{
+    struct ramdisk *rd = ctx;
+    if (block + count > rd->nblocks)
+        return -DFS_EIO;
+    rd->writes += count;
+    rd->wcalls++;
+    for (uint32_t i = 0; i < count; i++)
+        memcpy(rd->data + (block + i) * DFS_BSIZE, bufs[i], DFS_BSIZE);
+    return 0;
+}
+
 static int ram_flush(void *ctx)
 {
     struct ramdisk *rd = ctx;
@@ -125,6 +151,8 @@ void ramdisk_init(struct ramdisk *rd, struct dfs_dev *dev, uint64_t nblocks)
     dev->read = ram_read;
     dev->write = ram_write;
     dev->flush = ram_flush;
+    dev->readv = ram_readv;
+    dev->writev = ram_writev;
 }
 
 void ramdisk_free(struct ramdisk *rd)

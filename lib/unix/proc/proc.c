@@ -567,7 +567,9 @@ static int mount_disk(uint64_t first, uint64_t count, int mode)
         sys_cap_inspect((uint32_t)disk, &ci);
         count = BLK_CAP_COUNT(ci.object) > first ? BLK_CAP_COUNT(ci.object) - first : 1;
     }
-    long d = exo_spawn("diskd", 1024); /* (its cache and scratch: about 500 pages) */
+    /* (its cache and scratch: about 500 pages; and 32 for each client's
+     * argument area, user/diskd.c) */
+    long d = exo_spawn("diskd", 1536);
     if (d < 0) {
         sys_cap_delete((uint32_t)disk);
         errno = ENOMEM;
