@@ -549,8 +549,9 @@ static int64_t do_pipe(int me)
  * copy each way here). The last description's close closes netd's
  * socket. */
 
-#define NET_ARG_VA 0x00006c0000001000UL /* netd's argument page, here */
-static uint32_t nsrv;                   /* call capability to netd (0: no network) */
+#define NET_ARG_VA                                                                                 \
+    0x00006c0000100000UL /* netd's argument page, here (1 MiB above diskd's 128 KiB area) */
+static uint32_t nsrv;    /* call capability to netd (0: no network) */
 static struct netd_page *const npage = (struct netd_page *)NET_ARG_VA;
 
 /* A call to netd for process slot me (its channel is rung when the socket
