@@ -194,11 +194,6 @@ int unix_page_cow(uint64_t va)
     return p && (p->flags & PM_COW);
 }
 
-/* Set while on_fault has a copy-on-write page unmapped (until its copy is
- * mapped): an upcall nested in that window (the slot's epilogue) leaves
- * memory alone, since the page may be one it reads (unix_chan's, say). */
-static volatile int cow_window;
-
 static void on_fault(struct upcall_frame *f)
 {
     struct pmap_entry *p = pmap_find(f->addr >> 12, 0);
@@ -226,9 +221,6 @@ static void on_fault(struct upcall_frame *f)
      * it: its contents cannot change meanwhile.) */
     long g = sys_frame_copy((uint32_t)slot), m = 0;
     uint32_t exec = exo_pte(va) & PTE_NX ? 0 : MMU_X;
-    /* Between the unmap and the map the page is not there: an epilogue
-     * upcall that comes meanwhile must not read it (cow_window). */
-    cow_window = 1;
     if (g < 0 || (m = exo_unmap(CAP_SELF, (uint32_t)slot)) != 1 ||
         (m = exo_map(CAP_SELF, (uint32_t)g, va, MMU_W | exec)) != 1) {
         printf("[pid %d] out of memory breaking copy-on-write (quota %lu, used %lu; frame %ld, map "
@@ -245,7 +237,6 @@ static void on_fault(struct upcall_frame *f)
      * page under them. Then it stays, unmapped, as a ghost until they are
      * gone (free_ghosts). This holds for a copy (we are a forked child
      * ourselves) as much as for an original. */
-    cow_window = 0;
     if (ci.children == 0)
         sys_cap_delete((uint32_t)slot);
     p->flags &= ~PM_COW; /* (the map itself may fault here: the nested fault breaks it first) */
@@ -356,8 +347,7 @@ uint64_t unix_wake_tsc;
 static void on_epilogue(struct upcall_frame *f)
 {
     (void)f;
-    if (!cow_window) /* (signals wait for the next epilogue or call) */
-        check_signals();
+    check_signals();
     sys_yield(-1); /* within the grace period; we resume where we were */
 }
 
