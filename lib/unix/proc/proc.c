@@ -323,6 +323,12 @@ int unix_sig_sender;
 
 static void check_signals(void)
 {
+    /* From an epilogue that came while a copy-on-write fault had the page
+     * of unix_chan or mypid unmapped (between its unmap and its map): not
+     * now; the signal stays pending for the next look. Read-only here: a
+     * write to a flag could itself be a copy-on-write fault. */
+    if (!(exo_pte((uint64_t)&unix_chan) & PTE_P) || !(exo_pte((uint64_t)&mypid) & PTE_P))
+        return;
     /* Our entry is at our channel's index, once bound (else a search). */
     struct proc *p = unix_chan >= 0 && SH->procs[unix_chan].pid == mypid ? &SH->procs[unix_chan]
                                                                          : proc_of(mypid);
