@@ -449,11 +449,10 @@ TABLE=$(awk '
         note["bb_sh_c_true"] = "fork + execve `busybox sh -c true` + wait; Spinel: its own sh [^bb]"
         # Why the Spinel-Linux column has no figure where it has none.
         lxna["pct_rt"] = lxna["ext_exception_rt"] = lxna["ext_pct_rt"] = lxna["net_ash_ping_rt"] = "Linux binary: n/a"
-        lxna["yield"] = "Spinel-Linux n/a: no shared anonymous memory across fork [^lxna]"
-        lxna["model_tlb_1000_cr3"] = lxna["yield"]
         lxna["thread_create_join"] = "Spinel-Linux n/a: no threads (CLONE_THREAD) [^lxna]"
         lxna["model_chase_1k"] = "Spinel-Linux n/a: 8 MiB more do not fit in 4,096 capability slots [^lxna]"
         lxna["model_chase_64k"] = lxna["model_chase_8m"] = lxna["model_tlb_1000"] = lxna["model_chase_1k"]
+        lxna["model_tlb_1000_cr3"] = lxna["model_chase_1k"]
         lxna["thread_switch"] = lxna["thread_create_join"]
         lxna["boot"] = "Spinel-Linux: not a boot of its own"
     }
@@ -521,11 +520,8 @@ FOOTNOTES=$(cat <<'EOF'
   own `/bin/sh -c true` (lib/unix's fork + execv + waitpid).
 [^lxna]: the Spinel-Linux column runs the Linux column's binary, unmodified,
   under the Linux personality (lib/linux); rows it cannot run print n/a
-  there: `yield` and `model_tlb_1000_cr3` need a `MAP_SHARED` anonymous
-  page shared with a forked partner (the personality's fork makes it
-  copy-on-write, so the counter check fails; `SCHED_FIFO` is refused too),
-  the thread rows need `clone(CLONE_VM|CLONE_THREAD)`, which the
-  personality does not have; the other model rows need 8 MiB more of
+  there: the thread rows need `clone(CLONE_VM|CLONE_THREAD)`, which the
+  personality does not have; the model rows need 8 MiB more of
   `mmap`, and the personality maps every page with a frame capability of
   its own: the env's 4,096 capability slots are full by then (glibc keeps
   the 8 MiB stack of the failed `pthread_create` cached, 2,049 pages).  docs/benchmarks.md, "The Spinel-Linux column".
