@@ -12,6 +12,7 @@
 #include "arch/x86_64/x86.h"
 
 void foreign_switch(struct cpu *c, struct env *e); /* upcall.c */
+u64 syscall_native_entry(void);                    /* upcall.c: MSR_LSTAR for native envs */
 /* With several CPUs (klock_on): saves the x87/SSE state this CPU holds into
  * its owner and leaves the registers to nobody (sched.c). */
 void fpu_give_back(struct cpu *c);

@@ -96,7 +96,16 @@ void env_post_event(struct env *t, u64 bits)
  * resumes in user mode (exo_resume), with no second kernel entry. The
  * env's own kernel calls go through the `int $KCALL_GATE_VECTOR` gate
  * (kcall_gate_entry). Native envs keep syscall_entry, untouched. */
-extern char syscall_entry[], syscall_foreign_entry[];
+extern char syscall_entry[], syscall_entry_klock[], syscall_foreign_entry[];
+
+/* The syscall entry of native envs: syscall_entry with one CPU, which
+ * tests nothing of the kernel lock; syscall_entry_klock once klock_on is
+ * set (entry.S). Every CPU writes it into MSR_LSTAR after klock_on is set
+ * (smp.c), and whenever it leaves a foreign-ABI env. */
+u64 syscall_native_entry(void)
+{
+    return (u64)(klock_on ? syscall_entry_klock : syscall_entry);
+}
 
 static bool user_va(u64 a)
 {
@@ -108,7 +117,7 @@ void foreign_switch(struct cpu *c, struct env *e)
 {
     bool f = e->foreign_entry != 0;
     if (f != c->lstar_foreign) {
-        wrmsr(MSR_LSTAR, (u64)(f ? syscall_foreign_entry : syscall_entry));
+        wrmsr(MSR_LSTAR, f ? (u64)syscall_foreign_entry : syscall_native_entry());
         c->lstar_foreign = f;
     }
     if (e->fs_base != c->fs_base) {

@@ -307,9 +307,6 @@ syscall_entry:
     swapgs
     mov %rsp, %gs:CPU_OFF_SCRATCH
     mov %gs:CPU_OFF_KSTACK, %rsp
-    cmpb $0, klock_on(%rip)
-    jne kcall_lock
-kcall_locked:
     cmp $SYS_NCALLS, %rax
     jae kcall_full
     pushq %gs:CPU_OFF_SCRATCH
@@ -317,8 +314,6 @@ kcall_locked:
     push %r11
     mov %r10, %rcx
     call *kcall_entry(, %rax, 8)
-    cmpb $0, klock_on(%rip)
-    jne kcall_unlock
 kcall_unlocked:
     pop %r11
     pop %rcx
@@ -332,10 +327,19 @@ kcall_unlocked:
     swapgs
     sysretq
 
-/* With several CPUs (klock.c): the kernel lock around a kernel call. The
- * arguments and rcx, r11 (the user's rip and rflags) are kept across
- * klock_enter; the result across klock_exit. */
-kcall_lock:
+/* The same entry with several CPUs (klock.c): MSR_LSTAR points here once
+ * klock_on is set (syscall_native_entry, upcall.c), so that syscall_entry,
+ * the one-CPU case, tests nothing. The kernel lock around a kernel call:
+ * the arguments and rcx, r11 (the user's rip and rflags) are kept across
+ * klock_enter; the result across klock_exit. The stack holds what
+ * syscall_entry's does (the user rsp, rip, rflags and the return address),
+ * so the fast paths and kcall_to_full work unchanged; those that do not
+ * return here leave through return_to_user, which releases the lock. */
+    .global syscall_entry_klock
+syscall_entry_klock:
+    swapgs
+    mov %rsp, %gs:CPU_OFF_SCRATCH
+    mov %gs:CPU_OFF_KSTACK, %rsp
     push %rax
     push %rdi
     push %rsi
@@ -358,8 +362,13 @@ kcall_lock:
     pop %rsi
     pop %rdi
     pop %rax
-    jmp kcall_locked
-kcall_unlock:
+    cmp $SYS_NCALLS, %rax
+    jae kcall_full
+    pushq %gs:CPU_OFF_SCRATCH
+    push %rcx
+    push %r11
+    mov %r10, %rcx
+    call *kcall_entry(, %rax, 8)
     push %rax
     call klock_exit
     pop %rax

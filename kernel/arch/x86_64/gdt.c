@@ -62,7 +62,7 @@ const char *kstack_guard_name(u64 va)
     return NULL;
 }
 
-extern void syscall_entry(void);
+u64 syscall_native_entry(void); /* upcall.c */
 
 void gdt_init(struct cpu *c)
 {
@@ -106,6 +106,6 @@ void gdt_init(struct cpu *c)
 
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
     wrmsr(MSR_STAR, ((u64)(0x18 | 3) << 48) | ((u64)SEL_KCODE << 32));
-    wrmsr(MSR_LSTAR, (u64)syscall_entry);
+    wrmsr(MSR_LSTAR, syscall_native_entry());
     wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT | RFLAGS_IOPL);
 }

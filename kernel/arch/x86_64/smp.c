@@ -34,6 +34,7 @@ struct tramp_data {
 extern const u8 tramp_start[], tramp_end[], tramp_data[];
 
 u64 tlb_shootdowns;                /* kernel-half shootdowns that went to other CPUs (tests) */
+u64 syscall_native_entry(void);    /* upcall.c */
 static volatile bool smp_go;       /* the boot CPU let the APs into their slot loops */
 static struct acpi_madt_info madt; /* written once by the boot CPU, before any AP starts */
 static bool have_madt;
@@ -176,6 +177,7 @@ void ap_main(struct cpu *c)
      * the kernel lock like any kernel code that touches envs (klock.c). */
     while (!__atomic_load_n(&smp_go, __ATOMIC_ACQUIRE))
         __asm__ volatile("sti; hlt; cli" ::: "memory");
+    wrmsr(MSR_LSTAR, syscall_native_entry()); /* the entry that takes the lock (klock_on is set) */
     klock_acquire();
     sched_loop_until(NULL);
     idle();
@@ -248,6 +250,7 @@ void smp_init(const struct acpi_madt_info *mi)
         cpu_has_pcid = false;
         klock_on = true;
         klock_acquire();
+        wrmsr(MSR_LSTAR, syscall_native_entry()); /* the entry that takes the lock */
         __atomic_store_n(&smp_go, true, __ATOMIC_RELEASE);
         kprintf("smp: %d CPUs running, each with its own time-slot vector\n", ncpu);
     }

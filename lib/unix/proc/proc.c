@@ -321,14 +321,14 @@ static int sig_ignored(int sig)
 
 int unix_sig_sender;
 
+/* Called from ordinary code (a wait, a sleep) and from the epilogue
+ * upcall, which checks first that the pages it reads are present (below).
+ * Ordinary code never runs inside a copy-on-write fault's window (on_fault
+ * waits for nothing between its unmap and its map), so it reads unix_chan
+ * and mypid without that check, which cost a quarter of a pipe round trip
+ * (four page-table walks per wait). */
 static void check_signals(void)
 {
-    /* From an epilogue that came while a copy-on-write fault had the page
-     * of unix_chan or mypid unmapped (between its unmap and its map): not
-     * now; the signal stays pending for the next look. Read-only here: a
-     * write to a flag could itself be a copy-on-write fault. */
-    if (!(exo_pte((uint64_t)&unix_chan) & PTE_P) || !(exo_pte((uint64_t)&mypid) & PTE_P))
-        return;
     /* Our entry is at our channel's index, once bound (else a search). */
     struct proc *p = unix_chan >= 0 && SH->procs[unix_chan].pid == mypid ? &SH->procs[unix_chan]
                                                                          : proc_of(mypid);
@@ -353,7 +353,12 @@ uint64_t unix_wake_tsc;
 static void on_epilogue(struct upcall_frame *f)
 {
     (void)f;
-    check_signals();
+    /* An epilogue that came while a copy-on-write fault had the page of
+     * unix_chan or mypid unmapped (between its unmap and its map) does not
+     * look now: the signal stays pending for the next look. Read-only here:
+     * a write to a flag could itself be a copy-on-write fault. */
+    if ((exo_pte((uint64_t)&unix_chan) & PTE_P) && (exo_pte((uint64_t)&mypid) & PTE_P))
+        check_signals();
     sys_yield(-1); /* within the grace period; we resume where we were */
 }
 
