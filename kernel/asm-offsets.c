@@ -49,7 +49,10 @@ void asm_offsets(void)
     OFF(TF_R14, struct trapframe, r14);
     OFF(TF_R13, struct trapframe, r13);
     OFF(TF_R12, struct trapframe, r12);
+    OFF(TF_R11, struct trapframe, r11);
     OFF(TF_R10, struct trapframe, r10);
+    OFF(TF_R9, struct trapframe, r9);
+    OFF(TF_R8, struct trapframe, r8);
     OFF(TF_RBP, struct trapframe, rbp);
     OFF(TF_RDI, struct trapframe, rdi);
     OFF(TF_RSI, struct trapframe, rsi);

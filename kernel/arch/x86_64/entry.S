@@ -91,111 +91,157 @@ vector_table_start:
 /* Common path. From user mode the CPU has pushed its part of the frame at
  * TSS.rsp0, which is the top of the running env's own trap frame
  * (cpu->utf_top): the whole frame lands in the env, so saving a context
- * never copies it. The C handler then runs on the CPU's kernel stack. */
+ * never copies it. The C handler then runs on the CPU's kernel stack.
+ *
+ * From user mode, the first six general registers (rax .. rdi, the top of
+ * the frame in PUSH_GPRS order) are pushed, and the other nine stay in
+ * their registers while the exception fast path looks; the C path (label
+ * 9) pushes them after. */
 trap_common:
     CLEAR_AC
     cmpq $SEL_KCODE, TF_CS - TF_VECTOR(%rsp)
     je 1f
     swapgs
-    PUSH_GPRS
     cld
-    mov %rsp, %rdi
-    mov %gs:CPU_OFF_KSTACK, %rsp
-    xor %ebp, %ebp
     /* With several CPUs: the kernel lock (klock.c), except for cross-CPU
      * calls and pings (vectors 0xf0 and up), which touch only this CPU; and
      * no exception fast path (trap's C path, under the lock). */
     cmpb $0, klock_on(%rip)
-    je 14f
+    jne 20f
+    push %rax
+    push %rbx
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    mov %rsp, %rsi                    /* &frame->rdi: rsi points into the frame from here on */
+    mov %gs:CPU_OFF_KSTACK, %rsp      /* (a fault below lands on the kernel stack) */
+    /* The exception fast path (Aegis style): an exception or page fault of
+     * an env with a handler for it, no extension handler, and an exception
+     * stack it is not already on. The interrupted context goes straight to
+     * the exception stack: the nine registers still live from the
+     * registers, the rest of the frame (rdi .. ss: 13 words) in one copy;
+     * the handler is entered with sysret. The same checks as upcall_push
+     * (upcall.c); any failed check, or a fault while writing the frame,
+     * takes the C path, which makes them again. Registers: rax the vector,
+     * then the address; rbx the handler; rcx the env; rdx the kind; rdi the
+     * stack's top, then the frame. */
+    mov TF_VECTOR - TF_RDI(%rsi), %rax
+    cmp $31, %rax
+    ja 9f
+    cmp $7, %eax                      /* #NM: the lazy x87/SSE switch */
+    je 9f
+    mov %gs:CPU_ENV, %rcx
+    cmpl $0, ENV_EXT_HOOKS(%rcx)
+    jne 9f
+    xor %edx, %edx
+    cmp $14, %eax
+    sete %dl                          /* kind: UPCALL_PAGEFAULT (1) or UPCALL_EXCEPTION (0) */
+    mov ENV_ENTRY(%rcx, %rdx, 8), %rbx /* the handler */
+    test %rbx, %rbx
+    jz 9f
+    mov ENV_XSTACK_TOP(%rcx), %rdi
+    test %rdi, %rdi
+    jz 9f
+    mov %rdi, %rax
+    sub ENV_XSTACK_SIZE(%rcx), %rax   /* bottom of the exception stack */
+    cmp %rax, TF_RSP - TF_RDI(%rsi)
+    jbe 2f
+    cmp %rdi, TF_RSP - TF_RDI(%rsi)
+    jbe 9f                            /* already on it: nested, the C path handles that */
+2:  lea -UPCALL_FRAME_SIZE(%rdi), %rdi /* the frame (top and size are 16-byte multiples) */
+    lea -8(%rdi), %rcx
+    cmp %rax, %rcx
+    jb 9f
+    xor %eax, %eax
+    test %edx, %edx
+    jz 3f
+    mov %cr2, %rax                    /* addr: the faulting address */
+3:  cmpb $0, cpu_has_smap(%rip)
+    je 4f
+    stac
+4:  mov %r15, TF_R15(%rdi)
+5:  mov %r14, TF_R14(%rdi)
+6:  mov %r13, TF_R13(%rdi)
+7:  mov %r12, TF_R12(%rdi)
+10: mov %r11, TF_R11(%rdi)
+11: mov %r10, TF_R10(%rdi)
+15: mov %r9, TF_R9(%rdi)
+16: mov %r8, TF_R8(%rdi)
+17: mov %rbp, TF_RBP(%rdi)
+    add $TF_RDI, %rdi                 /* rdi .. ss, from the trap frame */
+    mov $(TF_SIZE - TF_RDI) / 8, %ecx
+18: rep movsq
+19: mov %rdx, UF_KIND - TF_SIZE(%rdi)         /* kind (the frame is a trap frame, then these) */
+21: mov %rax, UF_ADDR - TF_SIZE(%rdi)         /* addr */
+22: movq $0, -TF_SIZE - 8(%rdi)               /* a null return address */
+    cmpb $0, cpu_has_smap(%rip)
+    je 23f
+    clac
+23: sub $TF_SIZE, %rdi                /* its argument: the frame */
+    mov %gs:CPU_ENV, %rsi
+    mov ENV_INFO(%rsi), %rsi
+    incq INFO_UPCALLS(%rsi)
+    mov %rbx, %rcx                    /* rip: the handler */
+    mov $0x202, %r11d                 /* rflags: IF */
+    lea -8(%rdi), %rsp
+    xor %esi, %esi                    /* no kernel values leave (rax: addr, rdx: kind) */
+    swapgs
+    sysretq
+
+    /* A fault while writing the frame lands here (exception table): the
+     * nine registers are still the env's. */
+12: cmpb $0, cpu_has_smap(%rip)
+    je 13f
+    clac
+13: mov %gs:CPU_OFF_UTF_TOP, %rsi
+    sub $TF_SIZE - TF_RDI, %rsi
+    /* The C path: the other nine registers into the frame. */
+9:  mov %rsi, %rsp
+    push %rbp
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, %rdi
+    mov %gs:CPU_OFF_KSTACK, %rsp
+    xor %ebp, %ebp
+8:  call trap
+    jmp return_to_user
+
+    /* With several CPUs. */
+20: PUSH_GPRS
+    mov %rsp, %rdi
+    mov %gs:CPU_OFF_KSTACK, %rsp
+    xor %ebp, %ebp
     cmpq $T_IPI_PING, TF_VECTOR(%rdi)
-    jae 8f
+    jae 8b
     push %rdi
     push %rdi
     mov TF_VECTOR(%rdi), %rdi
     call klock_enter
     pop %rdi
     pop %rdi
-    jmp 8f
-14:
-    /* The exception fast path (Aegis style): an exception or page fault of
-     * an env with a handler for it, no extension handler, and an exception
-     * stack it is not already on. The saved context goes to the exception
-     * stack in one copy and the handler is entered with sysret; any failed
-     * check, or a fault while writing the frame, takes the C path. */
-    mov TF_VECTOR(%rdi), %rax
-    cmp $31, %rax
-    ja 8f
-    cmp $7, %eax                      /* #NM: the lazy x87/SSE switch */
-    je 8f
-    mov %gs:CPU_ENV, %rcx
-    cmpl $0, ENV_EXT_HOOKS(%rcx)
-    jne 8f
-    xor %edx, %edx
-    cmp $14, %eax
-    sete %dl                          /* kind: UPCALL_PAGEFAULT (1) or UPCALL_EXCEPTION (0) */
-    mov ENV_ENTRY(%rcx, %rdx, 8), %r8 /* the handler */
-    test %r8, %r8
-    jz 8f
-    mov ENV_XSTACK_TOP(%rcx), %r9
-    test %r9, %r9
-    jz 8f
-    mov %r9, %r11
-    sub ENV_XSTACK_SIZE(%rcx), %r11   /* bottom of the exception stack */
-    mov TF_RSP(%rdi), %r10
-    cmp %r11, %r10
-    jbe 2f
-    cmp %r9, %r10
-    jbe 8f                            /* already on it: nested, the C path handles that */
-2:  lea -UPCALL_FRAME_SIZE(%r9), %rax /* the frame (top and size are 16-byte multiples) */
-    lea -8(%rax), %r10
-    cmp %r11, %r10
-    jb 8f
-    xor %r10d, %r10d
-    test %edx, %edx
-    jz 3f
-    mov %cr2, %r10                    /* addr: the faulting address */
-3:  cmpb $0, cpu_has_smap(%rip)
-    je 4f
-    stac
-4:  mov %rcx, %r9                     /* the env */
-    mov %rdi, %rsi                    /* from the trap frame ... */
-    mov %rax, %rdi                    /* ... to the exception stack */
-    mov $TF_SIZE / 8, %ecx
-5:  rep movsq
-6:  mov %rdx, UF_KIND - TF_SIZE(%rdi)         /* kind (the frame is a trap frame, then these) */
-7:  mov %r10, UF_ADDR - TF_SIZE(%rdi)         /* addr */
-10: movq $0, -8(%rax)                 /* a null return address */
-    cmpb $0, cpu_has_smap(%rip)
-    je 11f
-    clac
-11: mov ENV_INFO(%r9), %r10
-    incq INFO_UPCALLS(%r10)
-    mov %r8, %rcx                     /* rip: the handler */
-    mov $0x202, %r11d                 /* rflags: IF */
-    lea -8(%rax), %rsp
-    mov %rax, %rdi                    /* its argument: the frame */
-    xor %esi, %esi                    /* no kernel values leave */
-    xor %edx, %edx
-    xor %r8d, %r8d
-    xor %r9d, %r9d
-    xor %r10d, %r10d
-    swapgs
-    sysretq
-
-    /* A fault while writing the frame lands here (exception table). */
-12: cmpb $0, cpu_has_smap(%rip)
-    je 13f
-    clac
-13: mov %gs:CPU_OFF_UTF_TOP, %rdi
-    sub $TF_SIZE, %rdi
-8:  call trap
-    jmp return_to_user
+    jmp 8b
 
     .section __ex_table, "a"
+    .quad 4b, 12b
     .quad 5b, 12b
     .quad 6b, 12b
     .quad 7b, 12b
     .quad 10b, 12b
+    .quad 11b, 12b
+    .quad 15b, 12b
+    .quad 16b, 12b
+    .quad 17b, 12b
+    .quad 18b, 12b
+    .quad 19b, 12b
+    .quad 21b, 12b
+    .quad 22b, 12b
     .text
 
     /* From kernel mode: the frame is on the current kernel stack. */
