@@ -120,6 +120,7 @@ struct env {
     bool revoke_upcalled; /* the upcall for the pending request was delivered */
     bool in_block;        /* asleep in sys_block: its wake-up returns the pending events */
     u64 wake_tsc;         /* ... and it wakes by itself at this TSC value (0: never) */
+    u32 wake_hint;        /* the env it last woke (sys_notify_signal): sched.c's wake_target */
 
     /* For the one that created it (and the test runner). */
     /* Killed once its CPU has taken this many timer ticks (0: none): in the

@@ -162,5 +162,8 @@ s64 sys_notify_signal(u64 slot, u64 chan)
     int r = notify_get(cpu_env(), slot, R_WRITE, &n, NULL);
     if (r < 0)
         return r;
-    return ring(n, (u32)chan);
+    r = ring(n, (u32)chan);
+    if (r == 1) /* rang an env: the one the caller's next sys_block runs first (sched.c) */
+        cpu_env()->wake_hint = n->chan[chan].env;
+    return r;
 }

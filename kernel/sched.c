@@ -322,17 +322,43 @@ void sched_tick(struct trapframe *tf)
 
 /* ---- kernel calls ---- */
 
+/* Direct switch (as L4's): when e blocks, the env it last woke with
+ * sys_notify_signal (e->wake_hint, notify.c) takes the rest of e's slot if
+ * it can run at once, as if e had donated it with sys_yield(env): the other
+ * end of a pipe or of a request runs next, not whatever the slot vector
+ * holds next. Only a hint: the env is looked up and checked like any
+ * choice (run_target: not one that runs on another CPU). Both paths of
+ * sys_block use it and clear it. Locks: e->wake_hint is written and read
+ * only by e's own kernel calls (sys_notify_signal, sys_block), so only on
+ * the CPU that runs e; the target's state is read under the lock that
+ * guards every env's scheduling state (today the kernel lock, klock.c),
+ * as for next_slot's choice. */
+static inline __attribute__((always_inline)) struct env *wake_target(struct env *e)
+{
+    struct env *t = e->wake_hint ? env_lookup(e->wake_hint) : NULL;
+    return t && t != e && run_target(t) == t ? t : NULL;
+}
+
 /* Leaves the CPU's env, whose context is saved, for the next slot's env
- * (sys_yield, sys_block): the common case goes straight there, without a trip
+ * (sys_yield, sys_block; with `direct`, sys_block's, for the env it woke
+ * first: wake_target): the common case goes straight there, without a trip
  * through the loop, unless the loop has something to check, nothing can run,
  * or the next env would be `not` (a blocked env its own timeout woke: the
  * loop resumes it). Returns with that env made the CPU's; the kernel call's
  * return path resumes it. */
-static void switch_next(struct cpu *c, struct env * not )
+static void switch_next(struct cpu *c, struct env * not, bool direct)
 {
+    struct env *t;
+    if (direct && !loop_needed(c) && (t = wake_target(c->env)) != NULL && t != not ) {
+        c->env->wake_hint = 0;
+        env_load_cr3(t);
+        slot_begin(t, false); /* the rest of the slot, as sys_yield(env) gives it */
+        cpu_set_env(t);
+        return;
+    }
     if (!loop_needed(c)) {
         int pos;
-        struct env *t = next_slot(c, &pos);
+        t = next_slot(c, &pos);
         if (t && t != not ) {
             begin_slot(c, pos, t);
             cpu_set_env(t);
@@ -351,21 +377,29 @@ static void switch_next(struct cpu *c, struct env * not )
  * cpu_set_env's, and t is
  * returned; on any other case NULL, with nothing changed, and the full path
  * (sys_yield, sys_block) takes the call. */
-static inline __attribute__((always_inline)) struct env *switch_fast(struct cpu *c, struct env *e)
+static inline __attribute__((always_inline)) struct env *switch_fast(struct cpu *c, struct env *e,
+                                                                     bool direct)
 {
-    int pos;
+    int pos = c->slot_pos;
     if (env_in_pct(e) || loop_needed(c))
         return NULL;
-    struct env *t = next_slot(c, &pos);
+    struct env *t = direct ? wake_target(e) : NULL; /* (the rest of e's slot) */
+    bool donated = t != NULL;
+    if (!t)
+        t = next_slot(c, &pos);
     if (!t || t == e || env_in_pct(t) || t->revoke_pending ||
         (!t->in_block && t->info->pending_events && t->entries.entry[UPCALL_EVENT]) ||
         t->entries.entry[UPCALL_PROLOGUE] || (t->ext_hooks & EXT_HOOK_BIT_TIMER))
         return NULL;
     e->has_context = true; /* (sched_save_current: the frame is e->tf) */
     c->grace_end = 0;
-    c->slot_pos = pos;
-    c->slot_end = c->ticks + SLOT_TICKS;
-    t->info->slots_run++;
+    if (direct)
+        e->wake_hint = 0;
+    if (!donated) {
+        c->slot_pos = pos;
+        c->slot_end = c->ticks + SLOT_TICKS;
+        t->info->slots_run++;
+    }
     if (t->in_block)
         block_wake(t);
     set_env(t); /* (cpu_set_env, inline) */
@@ -376,7 +410,7 @@ struct env *sched_yield_fast(u64 env);
 struct env *sched_yield_fast(u64 env)
 {
     struct cpu *c = cpu();
-    return (s64)env == -1 ? switch_fast(c, c->env) : NULL;
+    return (s64)env == -1 ? switch_fast(c, c->env, false) : NULL;
 }
 
 /* As sys_block when no event is pending: e sleeps (the next slot's env
@@ -390,7 +424,7 @@ struct env *sched_block_fast(u64 timeout_us)
     if (timeout_us > BLOCK_TIMEOUT_MAX || e->info->pending_events || e->revoke_pending)
         return NULL;
     u64 wake = timeout_us ? rdtsc() + timeout_us * tsc_per_ms / 1000 + 1 : 0;
-    struct env *t = switch_fast(c, e);
+    struct env *t = switch_fast(c, e, true);
     if (t) {
         e->state = ENV_BLOCKED;
         e->in_block = true;
@@ -474,7 +508,7 @@ s64 sys_yield(u64 env)
         cpu_set_env(t);
         return 0; /* into t: the syscall return path resumes the CPU's env */
     }
-    switch_next(c, NULL);
+    switch_next(c, NULL, false);
     return 0; /* into the next slot's env */
 }
 
@@ -496,7 +530,7 @@ s64 sys_block(u64 timeout_us)
         e->state = ENV_BLOCKED;
         e->in_block = true; /* slot_begin hands it the events that woke it */
         e->wake_tsc = timeout_us ? rdtsc() + timeout_us * tsc_per_ms / 1000 + 1 : 0;
-        switch_next(c, e);
+        switch_next(c, e, true);
         return 0; /* into the next slot's env: its frame is not e's (syscall_dispatch) */
     }
     sched_return_to_loop();
