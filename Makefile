@@ -252,7 +252,8 @@ $(NET_PROGS:$(B)/user/%=$(B)/user/tests/%.o): $(B)/user/tests/%.o: user/tests/%.
 	$(CC) $(LNET_CFLAGS) -c $< -o $@
 
 EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child $(B)/user/t_fuzz \
-             $(B)/user/t_fuzz_child $(B)/user/t_net $(B)/user/t_net_child $(B)/user/t_net0
+             $(B)/user/t_fuzz_child $(B)/user/t_net $(B)/user/t_net_child $(B)/user/t_net0 \
+             $(B)/user/t_stat
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 # The barriers' test links lib/barrier.

@@ -50,7 +50,9 @@ struct cpu {
     u32 slot_owner[64]; /* env id per position (NSLOTS), 0 = free */
     u64 slot_mask;      /* bit p set when position p is owned */
     u32 slot_gen[64];   /* per position, bumps whenever it is freed (slot capabilities name it) */
-    struct env *root;   /* the env sched_loop_until() watches (NULL: none) */
+    u32 slot_overruns[64]; /* per position: slots ended by force after the grace period (sys_stat)
+                            */
+    struct env *root;      /* the env sched_loop_until() watches (NULL: none) */
     struct env *fpu_owner; /* whose x87/SSE state the CPU's registers hold */
     bool fpu_ts;           /* CR0.TS is set (the registers are not the running env's) */
     int slot_pos;          /* position of the current slot */

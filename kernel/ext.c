@@ -35,6 +35,7 @@
 #include "../ext/jit_x86_64.h"
 #include "../ext/hooks.h"
 #include "net.h"
+#include <spinel/stat.h>
 
 #define MAX_MODULES    EXT_NMODULES
 #define MAX_HANDLERS   EXT_NHANDLERS
@@ -575,6 +576,38 @@ int ext_packet_get(struct env *e, u64 slot, u64 prog, u32 *hook, u32 *module, ex
 void ext_packet_put(u32 module)
 {
     module_put(&modules[module]);
+}
+
+/* ext_stat_modules: see ext.h. The caller holds the kernel lock (a kernel
+ * call), which keeps modules[] and handlers[] still. */
+u32 ext_stat_modules(struct stat_module *out, u32 max)
+{
+    u32 k = 0;
+    for (u32 i = 0; i < MAX_MODULES; i++) {
+        struct ext_module *m = &modules[i];
+        if (!m->used)
+            continue;
+        if (k < max) {
+            struct stat_module *s = &out[k];
+            memset(s, 0, sizeof *s);
+            s->index = i;
+            s->gen = m->gen;
+            s->nprogs = m->nprogs;
+            for (u32 p = 0; p < m->nprogs; p++)
+                s->code_bytes += m->progs[p].code_bytes;
+            if (m->nprogs)
+                strlcpy(s->prog, m->progs[0].name, sizeof s->prog);
+            for (int h = 0; h < MAX_HANDLERS; h++) {
+                if (handlers[h].used && handlers[h].module == i) {
+                    s->handlers++;
+                    s->runs += handlers[h].runs;
+                    s->handled += handlers[h].handled;
+                }
+            }
+        }
+        k++;
+    }
+    return k;
 }
 
 /* ---- handlers and the event dispatcher ---- */

@@ -33,6 +33,10 @@ void ext_cost(u64 object, u64 *units, u64 *pages);
 void ext_release(u8 type, u64 object); /* an original CAP_EXT / CAP_HANDLER went away */
 void ext_forget_env(struct env *e);
 void ext_handler_free(int i);
+/* sys_stat (stat.c): fills out[] with the loaded modules, up to max, and
+ * returns how many there are (index, gen, programs, code, handlers). */
+struct stat_module;
+u32 ext_stat_modules(struct stat_module *out, u32 max);
 
 /* enum ext_hook_id, for the env's ext_hooks mask (ext/hooks.h). */
 #define EXT_HOOK_BIT_PAGEFAULT (1u << 0)

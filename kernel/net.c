@@ -470,6 +470,30 @@ void net_module_gone(u32 module)
     spin_unlock(&net_lock);
 }
 
+/* net_module_stat: see net.h. */
+void net_module_stat(u32 module, u32 *filters, u64 *packets)
+{
+    *filters = 0;
+    *packets = 0;
+    spin_lock(&net_lock);
+    for (int i = 0; i < NEP; i++) {
+        struct endpoint *ep = &eps[i];
+        if (!ep->used)
+            continue;
+        for (u32 j = 0; j < ep->nfilt; j++) {
+            if (ep->filt[j].module == module) {
+                (*filters)++;
+                *packets += ep->filt[j].hits;
+            }
+        }
+        if (ep->has_ash && ep->ash_module == module) {
+            (*filters)++;
+            *packets += ep->st.ash_handled;
+        }
+    }
+    spin_unlock(&net_lock);
+}
+
 void net_release(u64 object)
 {
     u32 idx = object & 0xff, kind = object >> 8 & 0xff;

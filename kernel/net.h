@@ -31,6 +31,9 @@ int net_ash_send(void *ctx, u64 len);
 /* The capability of extension module `module` (ext.c's index) went away:
  * the filters and handlers attached from it are detached. */
 void net_module_gone(u32 module);
+/* sys_stat (stat.c): the filters and ASHs attached from module `module`,
+ * and the frames they claimed (the ASHs: consumed). */
+void net_module_stat(u32 module, u32 *filters, u64 *packets);
 /* An original CAP_NET capability went away (cap.c). */
 void net_release(u64 object);
 /* Kernel unit tests (ktest.c). */

@@ -48,7 +48,8 @@ void sched_slot_free(u32 cpu_id, u32 pos)
     if (cpu_id < MAX_CPUS && pos < NSLOTS && cpus[cpu_id].slot_owner[pos]) {
         cpus[cpu_id].slot_owner[pos] = 0;
         cpus[cpu_id].slot_mask &= ~(1UL << pos);
-        cpus[cpu_id].slot_gen[pos]++; /* capabilities naming this tenure are stale now */
+        cpus[cpu_id].slot_gen[pos]++;        /* capabilities naming this tenure are stale now */
+        cpus[cpu_id].slot_overruns[pos] = 0; /* (counted per tenure) */
     }
 }
 
@@ -300,6 +301,7 @@ void sched_tick(struct trapframe *tf)
     if (c->grace_end) {
         if (c->ticks >= c->grace_end) {
             e->info->overruns++;
+            c->slot_overruns[c->slot_pos]++;
             sched_save_current(tf);
             sched_return_to_loop();
         }

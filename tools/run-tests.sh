@@ -313,7 +313,12 @@ check_http_curl() {
         [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' http://localhost:$port/nope)" = 404 ] &&
         [ "$(curl -s -m 20 -r 6-9 http://localhost:$port/hello.txt)" = from ] &&
         [ "$(curl -s -m 60 http://localhost:$port/1m.bin | wc -c)" = 1048576 ] &&
-        curl -s -m 20 http://localhost:$port/spinel/status.json | grep -q '"ash_handled":' &&
+        curl -s -m 20 -o build/test-http.json http://localhost:$port/spinel/status.json &&
+        grep -q '"ash_handled":' build/test-http.json &&
+        grep -q '"envs":\[{"id":[0-9]*,"name":"init"' build/test-http.json &&
+        grep -q '"name":"httpd","parent":[1-9][0-9]*,"state":[23],"quota":[1-9][0-9]*,"used":[1-9]' build/test-http.json &&
+        grep -q '"cpus":\[{"cpu":0,"online":1,"env":[0-9]*,"pos":[0-9]*,"ticks":[1-9][0-9]*,"owner":\[[0-9,]*[1-9]' build/test-http.json &&
+        grep -q '"prog":"filter/packet/lnet","progs":2,"code":[1-9][0-9]*,"handlers":0,"runs":0,"handled":0,"filters":3,"packets":[1-9]' build/test-http.json &&
         curl -s -m 20 http://localhost:$port/fs/bin/tests.sh | cmp -s - user/sh/tests.sh &&
         [ "$(curl -s -m 20 -I http://localhost:$port/fs/bin/tests.sh | tr -d '\r' | sed -n 's/^Content-Length: //p')" = "$(wc -c < user/sh/tests.sh)" ] &&
         [ "$(curl -s -m 20 -r 2-6 http://localhost:$port/fs/bin/tests.sh)" = "$(head -c 7 user/sh/tests.sh | tail -c 5)" ] &&
@@ -330,12 +335,16 @@ check_http_curl() {
         grep -q 'id="http-requests">[1-9]' build/test-http.dom &&
             grep -q 'id="net-rx_frames">[1-9]' build/test-http.dom &&
             grep -q 'id="filter-1-hits">[1-9]' build/test-http.dom &&
+            grep -q 'id="env-[0-9a-f]*-name">httpd<' build/test-http.dom &&
+            grep -q 'id="env-[0-9a-f]*-used">[1-9][0-9]* / [1-9]' build/test-http.dom &&
+            grep -Eq 'id="cpu0-slots">(<div [^>]*></div>)*<div class="slot[^"]*" data-owner="[1-9a-f]' build/test-http.dom &&
+            grep -q 'id="mod-[0-9]*-packets">[1-9]' build/test-http.dom &&
             grep -q 'id="membar" style="width: [0-9.]*[1-9]' build/test-http.dom || ok=0
     fi
     kill $qpid 2> /dev/null
     wait $qpid 2> /dev/null
     if [ $ok = 1 ]; then
-        echo "PASS host/http-curl: curl on the host got the guest's page, a 404, a range, 1 MiB, the live view's JSON and a file of the Unix file system (bytes, Content-Length, a range, 404, 304 and 200 for If-Modified-Since) through port $port, and headless Chromium drew /spinel/ (see $plog, build/test-http.dom)"
+        echo "PASS host/http-curl: curl on the host got the guest's page, a 404, a range, 1 MiB, the live view's JSON (envs, slot vectors, modules) and a file of the Unix file system (bytes, Content-Length, a range, 404, 304 and 200 for If-Modified-Since) through port $port, and headless Chromium drew /spinel/ (envs, slot vectors, modules, filters; see $plog, build/test-http.dom)"
         return 0
     fi
     echo "FAIL host/http-curl: see $plog"

@@ -16,6 +16,7 @@
  * forwards a host port to its port 80); on the loopback, 10.0.0.2. */
 #include "../lib/exo/exo.h"
 #include <string.h>
+#include <stdarg.h>
 #include "../lib/net/lnet.h"
 #include "httpd_fs.h"
 #include "lwip/tcp.h"
@@ -24,6 +25,7 @@
 #define PORT      80
 #define NCONN     64
 #define REQ_MAX   4096
+#define DYN_MAX   (48 * 1024) /* the largest generated body */
 #define MTIME     1796601600L /* Last-Modified of every file: Mon, 07 Dec 2026 00:00:00 GMT */
 #define MTIME_S   "Mon, 07 Dec 2026 00:00:00 GMT"
 
@@ -45,7 +47,7 @@ struct conn {
     uint32_t bodylen, bodyoff;
     bool busy, close_after, closed;
     bool body_copy; /* the body is dyn (lwIP copies it), not a file (by reference) */
-    char dyn[2048]; /* a generated body: /spinel/status.json */
+    char *dyn;      /* a generated body (/spinel/status.json): DYN_MAX bytes, malloc'd once */
 };
 static struct conn conns[NCONN];
 static uint64_t requests, responses[6]; /* 200 206 304 404 4xx-other 5xx */
@@ -238,18 +240,72 @@ static void respond(struct conn *c, int code, const char *reason, const struct f
 static struct file status_page = {"/spinel/", "text/html", NULL, 0};
 static const char status_html[] =
     "<!DOCTYPE html>\n<html><head><title>Spinel: the machine</title>\n<style>"
-    "body{font-family:sans-serif}#mem{width:40em;height:1.2em;border:1px solid #444}"
-    "#membar{height:100%;background:#c44}td{padding:0 1em}</style></head><body>\n"
+    "body{font-family:sans-serif}td,th{padding:0 .6em;text-align:right}"
+    ".bar{display:inline-block;width:20em;height:1em;border:1px solid #444;vertical-align:middle}"
+    ".fill{height:100%;background:#c44}#mem{width:40em}"
+    ".vec{display:flex;width:48em;border:1px solid #444}"
+    ".slot{flex:1;height:1.6em;border-right:1px solid #fff}"
+    ".over{outline:2px solid #e00;outline-offset:-2px}</style></head><body>\n"
     "<h1>Spinel</h1>\n<p>Memory in use (all envs): <span id=\"memtext\"></span></p>\n"
-    "<div id=\"mem\"><div id=\"membar\" style=\"width:0\"></div></div>\n"
+    "<div id=\"mem\" class=\"bar\"><div class=\"fill\" id=\"membar\" "
+    "style=\"width:0\"></div></div>\n"
+    "<h2>Time slots</h2>\n<p>Each CPU's vector of 64 slots, coloured by owner (grey: free, red "
+    "outline: overruns).</p>\n<div id=\"cpus\"></div>\n"
+    "<h2>Environments</h2>\n<table id=\"envs\"></table>\n"
+    "<h2>Extension modules</h2>\n<table id=\"mods\"></table>\n"
     "<h2>Network filters</h2>\n<table id=\"f\"></table>\n"
     "<h2>Counters</h2>\n<table id=\"t\"></table>\n<script>\n"
+    "const CAPS = ['frame', 'env', 'slot', 'ext', 'handler', 'notify', 'device', 'net', 'block'];\n"
+    "const STATE = ['free', 'empty', 'runnable', 'blocked', 'zombie'];\n"
+    "function colour(id) { return id ? 'hsl(' + ((id * 137) % 360) + ',65%,55%)' : '#ddd'; }\n"
+    "function esc(s) { return String(s).replace(/[&<>\"]/g, c => '&#' + c.charCodeAt(0) + ';'); }\n"
     "async function tick() {\n"
     "  const s = await (await fetch('/spinel/status.json')).json();\n"
     "  const used = s.frames.total - s.frames.free;\n"
     "  document.getElementById('membar').style.width = (100 * used / s.frames.total) + '%';\n"
     "  document.getElementById('memtext').textContent = used + ' of ' + s.frames.total + "
     "' frames';\n"
+    "  const names = {};\n"
+    "  s.envs.forEach(e => names[e.id] = e.name);\n"
+    "  let c = '';\n"
+    "  for (const p of s.cpus) {\n"
+    "    c += '<p>CPU ' + p.cpu + ' (runs ' + esc(names[p.env] || p.env.toString(16)) + ', slot ' "
+    "+ "
+    "p.pos + ')</p><div class=\"vec\" id=\"cpu' + p.cpu + '-slots\">';\n"
+    "    p.owner.forEach((o, i) => c += '<div class=\"slot' + (p.overruns[i] ? ' over' : '') + "
+    "'\" data-owner=\"' + o.toString(16) + '\" title=\"' + i + ': ' + (o ? esc(names[o] || o) : "
+    "'free') + (p.overruns[i] ? ', ' + p.overruns[i] + ' overruns' : '') + '\" "
+    "style=\"background:' "
+    "+ colour(o) + '\"></div>');\n"
+    "    c += '</div>';\n"
+    "  }\n"
+    "  document.getElementById('cpus').innerHTML = c;\n"
+    "  let e = '<tr><th>env</th><th>name</th><th>parent</th><th>state</th><th>memory (pages used "
+    "of quota)</th><th></th><th>slots</th><th>run</th><th>overruns</th><th>upcalls</th>"
+    "<th>caps</th>' + CAPS.map(k => '<th>' + k + '</th>').join('') + '</tr>';\n"
+    "  for (const x of s.envs) {\n"
+    "    const id = x.id.toString(16);\n"
+    "    e += '<tr><td style=\"background:' + colour(x.id) + '\">' + id + '</td><td id=\"env-' + "
+    "id + "
+    "'-name\">' + esc(x.name) + '</td><td>' + x.parent.toString(16) + '</td><td>' + STATE[x.state] "
+    "+ '</td><td><span class=\"bar\"><div class=\"fill\" id=\"env-' + id + '-bar\" style=\"width:' "
+    "+ "
+    "(100 * x.used / Math.max(x.quota, 1)) + '%\"></div></span></td><td id=\"env-' + id + "
+    "'-used\">' "
+    "+ x.used + ' / ' + x.quota + '</td><td>' + x.slots + '</td><td>' + x.run + '</td><td>' + "
+    "x.overruns + '</td><td>' + x.upcalls + '</td><td id=\"env-' + id + '-caps\">' + x.caps[0] + "
+    "'</td>' + x.caps.slice(1).map(n => '<td>' + n + '</td>').join('') + '</tr>';\n"
+    "  }\n"
+    "  document.getElementById('envs').innerHTML = e;\n"
+    "  let m = '<tr><th>module</th><th>owner</th><th>first program</th><th>programs</th>"
+    "<th>code bytes</th><th>handlers</th><th>runs</th><th>handled</th><th>filters</th>"
+    "<th>frames</th></tr>';\n"
+    "  for (const x of s.modules)\n"
+    "    m += '<tr><td>' + x.index + '</td><td>' + esc(names[x.owner] || x.owner.toString(16)) + "
+    "'</td><td>' + esc(x.prog) + '</td><td>' + x.progs + '</td><td>' + x.code + '</td><td>' + "
+    "x.handlers + '</td><td>' + x.runs + '</td><td>' + x.handled + '</td><td>' + x.filters + "
+    "'</td><td id=\"mod-' + x.index + '-packets\">' + x.packets + '</td></tr>';\n"
+    "  document.getElementById('mods').innerHTML = m;\n"
     "  let h = '';\n"
     "  for (const g of ['env', 'net', 'endpoint', 'http'])\n"
     "    for (const k in s[g])\n"
@@ -258,14 +314,92 @@ static const char status_html[] =
     "  document.getElementById('t').innerHTML = h;\n"
     "  let fh = '<tr><th>env</th><th>endpoint</th><th>filter</th><th>key (type/proto/port/address)"
     "</th><th>frames</th></tr>';\n"
-    "  s.filters.forEach((x, i) => fh += '<tr><td>' + x.env.toString(16) + '</td><td>' + x.endpoint"
-    " + '</td><td>' + (x.filter == 8 ? 'ASH' : x.filter) + '</td><td>' + x.key + "
-    "'</td><td id=\"filter-' + i + '-hits\">' + x.hits + '</td></tr>');\n"
+    "  s.filters.forEach((x, i) => fh += '<tr><td>' + esc(names[x.env] || x.env.toString(16)) + "
+    "'</td><td>' + x.endpoint + '</td><td>' + (x.filter == 8 ? 'ASH' : x.filter) + '</td><td>' + "
+    "x.key + '</td><td id=\"filter-' + i + '-hits\">' + x.hits + '</td></tr>');\n"
     "  document.getElementById('f').innerHTML = fh;\n"
     "}\n"
     "tick();\nsetInterval(tick, 1000);\n</script>\n</body></html>\n";
 
 static uint32_t net_dev; /* the network device capability it was given */
+
+/* Appends to out (of max bytes, n used): printf-like; n stays below max. */
+static __attribute__((format(printf, 4, 5))) int add(char *out, size_t max, int n, const char *fmt,
+                                                     ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (n < (int)max) {
+        int k = vsnprintf(out + n, max - (size_t)n, fmt, ap);
+        n = k < (int)max - n ? n + k : (int)max - 1;
+    }
+    va_end(ap);
+    return n;
+}
+
+/* A name as a JSON string's contents: quotes, backslashes and control
+ * characters become \u escapes (names come from whoever made the env). */
+static const char *json_str(const char *s, size_t len, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < len && s[i]; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x7f)
+            k += (size_t)snprintf(out + k, 8, "\\u%04x", ch);
+        else
+            out[k++] = (char)ch;
+    }
+    out[k] = 0;
+    return out;
+}
+
+static struct stat_env st_envs[STAT_MAX_ENVS];
+static struct stat_cpu st_cpus[STAT_MAX_CPUS];
+static struct stat_module st_mods[STAT_MAX_MODULES];
+
+/* The machine, as sys_stat shows it: envs, each CPU's slot vector, modules. */
+static int status_machine(char *out, size_t max, int n)
+{
+    char name[6 * 48 + 1];
+    long ne = sys_stat(STAT_ENVS, st_envs, STAT_MAX_ENVS);
+    n = add(out, max, n, ",\"envs\":[");
+    for (long i = 0; i < ne && i < STAT_MAX_ENVS; i++) {
+        const struct stat_env *e = &st_envs[i];
+        n = add(out, max, n,
+                "%s{\"id\":%u,\"name\":\"%s\",\"parent\":%u,\"state\":%u,\"quota\":%lu,"
+                "\"used\":%lu,\"slots\":%u,\"run\":%lu,\"overruns\":%lu,\"upcalls\":%lu,\"caps\":[",
+                i ? "," : "", e->id, json_str(e->name, sizeof e->name, name), e->parent, e->state,
+                e->mem_quota, e->mem_used, e->slots, e->slots_run, e->overruns, e->upcalls);
+        for (int t = 0; t < STAT_CAP_TYPES; t++)
+            n = add(out, max, n, "%s%u", t ? "," : "", e->caps[t]);
+        n = add(out, max, n, "]}");
+    }
+    long nc = sys_stat(STAT_CPUS, st_cpus, STAT_MAX_CPUS);
+    n = add(out, max, n, "],\"cpus\":[");
+    for (long i = 0; i < nc && i < STAT_MAX_CPUS; i++) {
+        const struct stat_cpu *c = &st_cpus[i];
+        n = add(out, max, n, "%s{\"cpu\":%u,\"online\":%u,\"env\":%u,\"pos\":%u,\"ticks\":%lu,",
+                i ? "," : "", c->cpu, c->online, c->env, c->slot_pos, c->ticks);
+        n = add(out, max, n, "\"owner\":[");
+        for (int p = 0; p < 64; p++)
+            n = add(out, max, n, "%s%u", p ? "," : "", c->owner[p]);
+        n = add(out, max, n, "],\"overruns\":[");
+        for (int p = 0; p < 64; p++)
+            n = add(out, max, n, "%s%u", p ? "," : "", c->overruns[p]);
+        n = add(out, max, n, "]}");
+    }
+    long nm = sys_stat(STAT_MODULES, st_mods, STAT_MAX_MODULES);
+    n = add(out, max, n, "],\"modules\":[");
+    for (long i = 0; i < nm && i < STAT_MAX_MODULES; i++) {
+        const struct stat_module *m = &st_mods[i];
+        n = add(out, max, n,
+                "%s{\"index\":%u,\"owner\":%u,\"prog\":\"%s\",\"progs\":%u,\"code\":%lu,"
+                "\"handlers\":%u,\"runs\":%lu,\"handled\":%lu,\"filters\":%u,\"packets\":%lu}",
+                i ? "," : "", m->index, m->owner, json_str(m->prog, sizeof m->prog, name),
+                m->nprogs, m->code_bytes, m->handlers, m->runs, m->handled, m->filters, m->packets);
+    }
+    return add(out, max, n, "]");
+}
 
 static int status_json(char *out, size_t max)
 {
@@ -275,40 +409,39 @@ static int status_json(char *out, size_t max)
     memset(&st, 0, sizeof st);
     sys_sysinfo(&si);
     sys_net_stat(lnet_endpoint(), &st);
-    int n = snprintf(
-        out, max,
-        "{\"uptime_ms\":%lu,\"frames\":{\"free\":%lu,\"total\":%lu},"
-        "\"env\":{\"id\":%u,\"mem_quota\":%lu,\"mem_used\":%lu,\"slots_run\":%lu,"
-        "\"upcalls\":%lu},"
-        "\"net\":{\"rx_frames\":%lu,\"tx_frames\":%lu,\"rx_runt\":%lu,\"rx_oversize\":%lu,"
-        "\"rx_malformed\":%lu,\"rx_unclaimed\":%lu,\"endpoints\":%u,\"filters\":%u},"
-        "\"endpoint\":{\"rx\":%lu,\"rx_full\":%lu,\"rx_bad\":%lu,\"wakeups\":%lu,\"tx\":%lu,"
-        "\"tx_bad\":%lu,\"ash_runs\":%lu,\"ash_handled\":%lu,\"ash_sent\":%lu},"
-        "\"http\":{\"connections\":%lu,\"requests\":%lu,\"200\":%lu,\"206\":%lu,\"304\":%lu,"
-        "\"404\":%lu,\"4xx\":%lu,\"5xx\":%lu},\"filters\":[",
-        si.timer_hz ? si.ticks * 1000 / si.timer_hz : 0, si.free_frames, si.total_frames,
-        exo_info->id, exo_info->mem_quota, exo_info->mem_used, exo_info->slots_run,
-        exo_info->upcalls, st.rx_frames, st.tx_frames, st.rx_runt, st.rx_oversize, st.rx_malformed,
-        st.rx_unclaimed, st.endpoints, st.filters, st.ep_rx, st.ep_rx_full, st.ep_rx_bad,
-        st.ep_wakeups, st.ep_tx, st.ep_tx_bad, st.ash_runs, st.ash_handled, st.ash_sent,
-        connections, requests, responses[0], responses[1], responses[2], responses[3], responses[4],
-        responses[5]);
+    int n =
+        add(out, max, 0,
+            "{\"uptime_ms\":%lu,\"frames\":{\"free\":%lu,\"total\":%lu},"
+            "\"env\":{\"id\":%u,\"mem_quota\":%lu,\"mem_used\":%lu,\"slots_run\":%lu,"
+            "\"upcalls\":%lu},"
+            "\"net\":{\"rx_frames\":%lu,\"tx_frames\":%lu,\"rx_runt\":%lu,\"rx_oversize\":%lu,"
+            "\"rx_malformed\":%lu,\"rx_unclaimed\":%lu,\"endpoints\":%u,\"filters\":%u},"
+            "\"endpoint\":{\"rx\":%lu,\"rx_full\":%lu,\"rx_bad\":%lu,\"wakeups\":%lu,\"tx\":%lu,"
+            "\"tx_bad\":%lu,\"ash_runs\":%lu,\"ash_handled\":%lu,\"ash_sent\":%lu},"
+            "\"http\":{\"connections\":%lu,\"requests\":%lu,\"200\":%lu,\"206\":%lu,\"304\":%lu,"
+            "\"404\":%lu,\"4xx\":%lu,\"5xx\":%lu},\"filters\":[",
+            si.timer_hz ? si.ticks * 1000 / si.timer_hz : 0, si.free_frames, si.total_frames,
+            exo_info->id, exo_info->mem_quota, exo_info->mem_used, exo_info->slots_run,
+            exo_info->upcalls, st.rx_frames, st.tx_frames, st.rx_runt, st.rx_oversize,
+            st.rx_malformed, st.rx_unclaimed, st.endpoints, st.filters, st.ep_rx, st.ep_rx_full,
+            st.ep_rx_bad, st.ep_wakeups, st.ep_tx, st.ep_tx_bad, st.ash_runs, st.ash_handled,
+            st.ash_sent, connections, requests, responses[0], responses[1], responses[2],
+            responses[3], responses[4], responses[5]);
     /* The device's filters (with R_CONTROL on it; none shown otherwise). */
     static struct net_filter_info fi[16];
     long nf = sys_net_filters(net_dev, fi, 16);
-    for (long i = 0; i < nf && i < 16 && n < (int)max; i++) {
+    for (long i = 0; i < nf && i < 16; i++) {
         const struct net_key *k = &fi[i].key;
-        n += snprintf(
-            out + n, max - (size_t)n,
-            "%s{\"env\":%u,\"endpoint\":%u,\"filter\":%u,\"key\":\"%04x/%u/%u/%u.%u.%u.%u\","
-            "\"hits\":%lu}",
-            i ? "," : "", fi[i].env_id, fi[i].endpoint, fi[i].filter, k->ethertype, k->proto,
-            k->dport, k->dst_ip >> 24, k->dst_ip >> 16 & 255, k->dst_ip >> 8 & 255, k->dst_ip & 255,
-            fi[i].hits);
+        n = add(out, max, n,
+                "%s{\"env\":%u,\"endpoint\":%u,\"filter\":%u,\"key\":\"%04x/%u/%u/%u.%u.%u.%u\","
+                "\"hits\":%lu}",
+                i ? "," : "", fi[i].env_id, fi[i].endpoint, fi[i].filter, k->ethertype, k->proto,
+                k->dport, k->dst_ip >> 24, k->dst_ip >> 16 & 255, k->dst_ip >> 8 & 255,
+                k->dst_ip & 255, fi[i].hits);
     }
-    if (n < (int)max)
-        n += snprintf(out + n, max - (size_t)n, "]}\n");
-    return n;
+    n = add(out, max, n, "]");
+    n = status_machine(out, max, n);
+    return add(out, max, n, "}\n");
 }
 
 /* Parses one request of hlen bytes (headers included) and sets up its answer. */
@@ -345,9 +478,12 @@ static void handle(struct conn *c, char *r, uint32_t hlen)
     }
     if (strcmp(path, "/spinel/status.json") == 0) { /* generated: never cached, no ranges */
         static struct file json = {"/spinel/status.json", "application/json", NULL, 0};
-        int n = status_json(c->dyn, sizeof c->dyn);
+        if (!c->dyn && !(c->dyn = malloc(DYN_MAX))) {
+            respond(c, 503, "Service Unavailable", NULL, 0, 0, head);
+            return;
+        }
         json.data = c->dyn;
-        json.len = (uint32_t)MIN(n, (int)sizeof c->dyn - 1);
+        json.len = (uint32_t)status_json(c->dyn, DYN_MAX);
         respond(c, 200, "OK", &json, 0, json.len, head);
         c->body_copy = true;
         return;
@@ -410,6 +546,7 @@ static void conn_free(struct conn *c)
         tcp_err(c->pcb, NULL);
         tcp_poll(c->pcb, NULL, 0);
     }
+    free(c->dyn);
     memset(c, 0, sizeof *c);
 }
 

@@ -12,6 +12,7 @@
 #include <spinel/layout.h>
 #include <spinel/exo.h>
 #include <spinel/net.h>
+#include <spinel/stat.h>
 
 /* The kernel-call ABI: number in rax, arguments in rdi, rsi, rdx, r10, r8,
  * r9; result in rax (and a second word in rdx for sys_pct_call). Like a
