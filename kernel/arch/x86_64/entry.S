@@ -84,7 +84,13 @@ vector_table_start:
     pushq $0
     .endif
     pushq $i
+    .if (i == 14)
+    jmp pf_entry
+    .elseif (i < 32 && i != 7)
+    jmp exc_entry
+    .else
     jmp trap_common
+    .endif
     .set i, i + 1
 .endr
 
@@ -93,21 +99,20 @@ vector_table_start:
  * (cpu->utf_top): the whole frame lands in the env, so saving a context
  * never copies it. The C handler then runs on the CPU's kernel stack.
  *
- * From user mode, the first six general registers (rax .. rdi, the top of
- * the frame in PUSH_GPRS order) are pushed, and the other nine stay in
- * their registers while the exception fast path looks; the C path (label
- * 9) pushes them after. */
-trap_common:
-    CLEAR_AC
+ * The stubs of the exceptions (vectors 0-31 but #NM) enter at exc_entry,
+ * the page fault's at pf_entry, the others (interrupts, #NM: the lazy
+ * x87/SSE switch) at trap_common. From user mode each pushes the first six
+ * general registers (rax .. rdi, the top of the frame in PUSH_GPRS order),
+ * while the other nine stay in their registers; the exception entries then
+ * try the fast path, and the C path (trap_c_path) pushes the nine after. */
+.macro TRAP_ENTER
     cmpq $SEL_KCODE, TF_CS - TF_VECTOR(%rsp)
-    je 1f
+    je trap_kernel
     swapgs
     cld
-    /* With several CPUs: the kernel lock (klock.c), except for cross-CPU
-     * calls and pings (vectors 0xf0 and up), which touch only this CPU; and
-     * no exception fast path (trap's C path, under the lock). */
+    /* With several CPUs: the kernel lock (klock.c) and no fast path. */
     cmpb $0, klock_on(%rip)
-    jne 20f
+    jne trap_klock
     push %rax
     push %rbx
     push %rcx
@@ -116,50 +121,47 @@ trap_common:
     push %rdi
     mov %rsp, %rsi                    /* &frame->rdi: rsi points into the frame from here on */
     mov %gs:CPU_OFF_KSTACK, %rsp      /* (a fault below lands on the kernel stack) */
-    /* The exception fast path (Aegis style): an exception or page fault of
-     * an env with a handler for it, no extension handler, and an exception
-     * stack it is not already on. The interrupted context goes straight to
-     * the exception stack: the nine registers still live from the
-     * registers, the rest of the frame (rdi .. ss: 13 words) in one copy;
-     * the handler is entered with sysret. The same checks as upcall_push
-     * (upcall.c); any failed check, or a fault while writing the frame,
-     * takes the C path, which makes them again. Registers: rax the vector,
-     * then the address; rbx the handler; rcx the env; rdx the kind; rdi the
-     * stack's top, then the frame. */
-    mov TF_VECTOR - TF_RDI(%rsi), %rax
-    cmp $31, %rax
-    ja 9f
-    cmp $7, %eax                      /* #NM: the lazy x87/SSE switch */
-    je 9f
+.endm
+
+/* The exception fast path (Aegis style) for an upcall of this kind
+ * (UPCALL_EXCEPTION or UPCALL_PAGEFAULT): an env with a handler for it, no
+ * extension handler, and an exception stack it is not already on. The
+ * interrupted context goes straight to the exception stack: the nine
+ * registers still live from the registers, the rest of the frame (rdi ..
+ * ss: 13 words) in one copy; the handler is entered with sysret. The same
+ * checks as upcall_push (upcall.c); any failed check, or a fault while
+ * writing the frame, takes the C path, which makes them again. Registers:
+ * rax the stack's bottom; rbx the handler; rcx the env; rdx the faulting
+ * address (a page fault); rdi the stack's top, then the frame. */
+.macro EXC_FAST kind, smap
     mov %gs:CPU_ENV, %rcx
     cmpl $0, ENV_EXT_HOOKS(%rcx)
-    jne 9f
-    xor %edx, %edx
-    cmp $14, %eax
-    sete %dl                          /* kind: UPCALL_PAGEFAULT (1) or UPCALL_EXCEPTION (0) */
-    mov ENV_ENTRY(%rcx, %rdx, 8), %rbx /* the handler */
+    jne trap_c_path
+    mov ENV_ENTRY + 8 * \kind(%rcx), %rbx /* the handler */
     test %rbx, %rbx
-    jz 9f
+    jz trap_c_path
     mov ENV_XSTACK_TOP(%rcx), %rdi
     test %rdi, %rdi
-    jz 9f
+    jz trap_c_path
     mov %rdi, %rax
     sub ENV_XSTACK_SIZE(%rcx), %rax   /* bottom of the exception stack */
     cmp %rax, TF_RSP - TF_RDI(%rsi)
     jbe 2f
     cmp %rdi, TF_RSP - TF_RDI(%rsi)
-    jbe 9f                            /* already on it: nested, the C path handles that */
-2:  lea -UPCALL_FRAME_SIZE(%rdi), %rdi /* the frame (top and size are 16-byte multiples) */
-    lea -8(%rdi), %rcx
-    cmp %rax, %rcx
-    jb 9f
-    xor %eax, %eax
-    test %edx, %edx
-    jz 3f
-    mov %cr2, %rax                    /* addr: the faulting address */
-3:  cmpb $0, cpu_has_smap(%rip)
-    je 4f
+    jbe trap_c_path                   /* already on it: nested, the C path handles that */
+    /* Room for the frame and its null return address above the bottom
+     * (upcall_push's frame_at - 8 >= bottom, not nested: the stack's size
+     * at least UPCALL_FRAME_SIZE + 8; sys_env_set_entries asks for 512 or
+     * more, checked here all the same). */
+2:  cmpq $UPCALL_FRAME_SIZE + 8, ENV_XSTACK_SIZE(%rcx)
+    jb trap_c_path
+    lea -UPCALL_FRAME_SIZE(%rdi), %rdi /* the frame (top and size are 16-byte multiples) */
+    .if \kind
+    mov %cr2, %rdx                    /* addr: the faulting address */
+    .endif
+    .if \smap
     stac
+    .endif
 4:  mov %r15, TF_R15(%rdi)
 5:  mov %r14, TF_R14(%rdi)
 6:  mov %r13, TF_R13(%rdi)
@@ -172,32 +174,82 @@ trap_common:
     add $TF_RDI, %rdi                 /* rdi .. ss, from the trap frame */
     mov $(TF_SIZE - TF_RDI) / 8, %ecx
 18: rep movsq
-19: mov %rdx, UF_KIND - TF_SIZE(%rdi)         /* kind (the frame is a trap frame, then these) */
-21: mov %rax, UF_ADDR - TF_SIZE(%rdi)         /* addr */
+19: movq $\kind, UF_KIND - TF_SIZE(%rdi)      /* kind (the frame is a trap frame, then these) */
+    .if \kind
+21: mov %rdx, UF_ADDR - TF_SIZE(%rdi)         /* addr */
+    .else
+21: movq $0, UF_ADDR - TF_SIZE(%rdi)
+    .endif
 22: movq $0, -TF_SIZE - 8(%rdi)               /* a null return address */
-    cmpb $0, cpu_has_smap(%rip)
-    je 23f
+    .if \smap
     clac
-23: sub $TF_SIZE, %rdi                /* its argument: the frame */
+    .endif
+    sub $TF_SIZE, %rdi                /* its argument: the frame */
     mov %gs:CPU_ENV, %rsi
     mov ENV_INFO(%rsi), %rsi
     incq INFO_UPCALLS(%rsi)
     mov %rbx, %rcx                    /* rip: the handler */
     mov $0x202, %r11d                 /* rflags: IF */
     lea -8(%rdi), %rsp
-    xor %esi, %esi                    /* no kernel values leave (rax: addr, rdx: kind) */
+    xor %esi, %esi                    /* no kernel values leave */
     swapgs
     sysretq
 
+    .pushsection __ex_table, "a"
+    .quad 4b, trap_fast_fault
+    .quad 5b, trap_fast_fault
+    .quad 6b, trap_fast_fault
+    .quad 7b, trap_fast_fault
+    .quad 10b, trap_fast_fault
+    .quad 11b, trap_fast_fault
+    .quad 15b, trap_fast_fault
+    .quad 16b, trap_fast_fault
+    .quad 17b, trap_fast_fault
+    .quad 18b, trap_fast_fault
+    .quad 19b, trap_fast_fault
+    .quad 21b, trap_fast_fault
+    .quad 22b, trap_fast_fault
+    .popsection
+.endm
+
+/* Each in two versions, with SMAP (stac and clac around the user writes)
+ * and without: one test of cpu_has_smap at the entry (CLEAR_AC's). */
+exc_entry:
+    cmpb $0, cpu_has_smap(%rip)
+    jne exc_entry_smap
+    TRAP_ENTER
+    EXC_FAST 0, 0
+exc_entry_smap:
+    clac
+    TRAP_ENTER
+    EXC_FAST 0, 1
+
+pf_entry:
+    cmpb $0, cpu_has_smap(%rip)
+    jne pf_entry_smap
+    TRAP_ENTER
+    EXC_FAST 1, 0
+pf_entry_smap:
+    clac
+    TRAP_ENTER
+    EXC_FAST 1, 1
+
+trap_common:
+    CLEAR_AC
+    TRAP_ENTER
+    jmp trap_c_path
+
     /* A fault while writing the frame lands here (exception table): the
      * nine registers are still the env's. */
-12: cmpb $0, cpu_has_smap(%rip)
+trap_fast_fault:
+    cmpb $0, cpu_has_smap(%rip)
     je 13f
     clac
 13: mov %gs:CPU_OFF_UTF_TOP, %rsi
     sub $TF_SIZE - TF_RDI, %rsi
     /* The C path: the other nine registers into the frame. */
-9:  mov %rsi, %rsp
+trap_c_path:
+    mov %rsi, %rsp
     push %rbp
     push %r8
     push %r9
@@ -213,8 +265,11 @@ trap_common:
 8:  call trap
     jmp return_to_user
 
-    /* With several CPUs. */
-20: PUSH_GPRS
+    /* With several CPUs: the kernel lock (klock.c), except for cross-CPU
+     * calls and pings (vectors 0xf0 and up), which touch only this CPU; and
+     * no exception fast path (trap's C path, under the lock). */
+trap_klock:
+    PUSH_GPRS
     mov %rsp, %rdi
     mov %gs:CPU_OFF_KSTACK, %rsp
     xor %ebp, %ebp
@@ -228,24 +283,9 @@ trap_common:
     pop %rdi
     jmp 8b
 
-    .section __ex_table, "a"
-    .quad 4b, 12b
-    .quad 5b, 12b
-    .quad 6b, 12b
-    .quad 7b, 12b
-    .quad 10b, 12b
-    .quad 11b, 12b
-    .quad 15b, 12b
-    .quad 16b, 12b
-    .quad 17b, 12b
-    .quad 18b, 12b
-    .quad 19b, 12b
-    .quad 21b, 12b
-    .quad 22b, 12b
-    .text
-
     /* From kernel mode: the frame is on the current kernel stack. */
-1:  PUSH_GPRS
+trap_kernel:
+    PUSH_GPRS
     cld
     mov %rsp, %rdi
     call trap
