@@ -57,11 +57,17 @@ static inline __attribute__((always_inline)) void set_env(struct env *e)
      * an env may have an FS base (a Linux program's thread pointer):
      * switched only when they differ, so native envs pay two compares. */
     if (unlikely((e->foreign_entry != 0) != c->lstar_foreign || e->fs_base != c->fs_base))
-        /* foreign_switch, through entry.S's foreign_switch_keep, which keeps
-         * every register: a call the compiler does not see, so the fast
-         * paths that inline this stay leaf functions (no frame, no saved
-         * registers) on their common path. */
-        __asm__ volatile("call foreign_switch_keep" : : "D"(c), "S"(e) : "memory", "cc");
+    /* foreign_switch, through entry.S's foreign_switch_keep, which keeps
+     * every register: a call the compiler does not see, so the fast
+     * paths that inline this stay leaf functions (no frame, no saved
+     * registers) on their common path. */
+    {
+        /* (in r10 and r11, which no argument of the fast paths uses: the
+         * compiler need not move their arguments out of the way) */
+        register struct cpu *c_ __asm__("r10") = c;
+        register struct env *e_ __asm__("r11") = e;
+        __asm__ volatile("call foreign_switch_keep" : : "r"(c_), "r"(e_) : "memory", "cc");
+    }
     /* The x87/SSE registers follow the env. An env known to use them is
      * switched at once; for the others CR0.TS is set while the registers
      * hold another env's state, and the first x87/SSE instruction traps (#NM)

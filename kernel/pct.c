@@ -185,7 +185,7 @@ s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
  * the caller, -E_INVAL if t serves no call. The call ends either way; if
  * its caller has died (an orphaned call), the reply goes nowhere and the CPU
  * goes back to the slot vector: the time t ran on was the dead caller's. */
-static s64 pct_reply(struct env *t, u64 r0, u64 r1)
+static inline __attribute__((always_inline)) s64 pct_reply(struct env *t, u64 r0, u64 r1)
 {
     if (unlikely(!t->in_pct))
         return -E_INVAL;

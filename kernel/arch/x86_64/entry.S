@@ -666,7 +666,7 @@ kcall_gate_entry:
     call syscall_dispatch
     jmp return_to_user
 
-/* foreign_switch(cpu, env) (upcall.c; rdi, rsi) keeping every register and
+/* foreign_switch(cpu, env) (upcall.c; r10, r11) keeping every register and
  * the flags' callers do not rely on: set_env's rare path (env_switch.h),
  * called from inline asm in functions that may have no frame (the kernel
  * has no red zone) and an unaligned stack. */
@@ -684,6 +684,8 @@ foreign_switch_keep:
     push %r10
     push %r11
     and $-16, %rsp
+    mov %r10, %rdi
+    mov %r11, %rsi
     call foreign_switch
     lea -72(%rbp), %rsp
     pop %r11
