@@ -73,11 +73,19 @@ static void each_frame(uint64_t lo, uint64_t hi,
     }
 }
 
+/* Unmaps a frame of the program's and deletes its capability, unless a
+ * child we forked still shares the page (its copy-on-write copy is derived
+ * from this capability: deleting ours would delete it and unmap the page
+ * under the child, which then dies of a fault; what became of busybox
+ * sh's here-document writer when its parent exec'd cat). Such a frame
+ * stays, unmapped, a ghost that lib/unix frees once nobody shares it. */
 static void del_frame(uint32_t slot, const struct cap_info *ci, void *arg)
 {
-    (void)ci;
     (void)arg;
-    sys_cap_delete(slot);
+    if (ci->children)
+        exo_unmap(CAP_SELF, slot);
+    else
+        sys_cap_delete(slot);
 }
 
 /* Hints for small ranges: the slot lx_map_anon mapped at a page, by page
