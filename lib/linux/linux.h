@@ -24,6 +24,7 @@
 #define LX_MMAP_BASE   0x0000010000000000UL /* anonymous and file mappings, upwards */
 #define LX_STACK_TOP   0x0000070000000000UL
 #define LX_FILE_VA     0x00000a0000000000UL /* lx_read_file's buffers (above LX_TOP, lib/c's heap) */
+#define LX_SCRATCH_VA  0x00000b0000000000UL /* load.c's split_block copies through here */
 #define LX_STACK_SIZE  (256UL << 10)
 #define LX_BRK_MAX     (1UL << 30)
 _Static_assert(LX_PIE_BASE < LX_TOP && LX_INTERP_BASE < LX_TOP, "inside the program's part");
@@ -86,12 +87,18 @@ long lx_load(const char *path, const uint8_t *img, uint64_t size, char *const ar
              char *const envp[], struct lx_image *out);
 /* Program memory (the frames mapped below LX_TOP). */
 long lx_map_anon(uint64_t va, uint64_t len, uint32_t perms); /* MMU_W | MMU_X */
+/* The same for a mapping that will stay read-only (blocks: load.c). */
+long lx_map_blocks(uint64_t va, uint64_t len, uint32_t perms);
 long lx_unmap(uint64_t va, uint64_t len);
 long lx_protect(uint64_t va, uint64_t len, uint32_t perms);
 void lx_unmap_all(void);
 /* Whether [va, va+len) lies in the program's part (no overflow). */
 int lx_range(uint64_t va, uint64_t len);
-/* Whether [p, p+n) is program memory readable (write 0) or writable (1). */
+/* Maps the page at va if it is an untouched page of the demand-zero
+ * ranges (the stack, the brk area): 1 if it did. */
+int lx_demand(uint64_t va);
+/* Whether [p, p+n) is program memory readable (write 0) or writable (1)
+ * (demand-zero pages in it are mapped first). */
 int lx_ok(uint64_t p, uint64_t n, int write);
 /* A NUL-terminated string of the program (at most max bytes with the NUL):
  * its length, or -errno. */

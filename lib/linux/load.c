@@ -23,6 +23,33 @@ int lx_range(uint64_t va, uint64_t len)
     return va + len <= RUNNER_LO || va >= RUNNER_HI;
 }
 
+/* Demand-zero memory: the stack and the brk area are not mapped when they
+ * are made; a page of them gets a fresh zeroed frame at its first touch
+ * (lx_demand, from the fault hook or from lx_ok), so that pages a program
+ * never uses cost nothing, neither here nor in every fork. The ranges are
+ * computed from lx's fields, which a forked child inherits with the rest
+ * of its memory (its untouched pages are zero, as the parent's were). */
+static int demand_range(uint64_t va)
+{
+    if (va >= LX_STACK_TOP - LX_STACK_SIZE && va < LX_STACK_TOP)
+        return 1;
+    return va >= lx.brk_start && va < ((lx.brk_cur + PAGE - 1) & ~(PAGE - 1));
+}
+
+static void hint_note(uint64_t va, uint32_t slot);
+
+int lx_demand(uint64_t va)
+{
+    va &= ~(PAGE - 1);
+    if (!lx_range(va, PAGE) || !demand_range(va) || (exo_pte(va) & PTE_P))
+        return 0;
+    long f = sys_frame_map(CAP_SELF, va, MMU_W);
+    if (f < 0)
+        return 0;
+    hint_note(va, (uint32_t)f);
+    return 1;
+}
+
 int lx_ok(uint64_t p, uint64_t n, int write)
 {
     if (n == 0)
@@ -34,6 +61,8 @@ int lx_ok(uint64_t p, uint64_t n, int write)
         return 0;
     for (uint64_t va = p & ~(PAGE - 1); va < p + n; va += PAGE) {
         uint64_t pte = exo_pte(va);
+        if (!(pte & PTE_P) && lx_demand(va)) /* (a demand-zero page: mapped now) */
+            pte = exo_pte(va);
         if (!(pte & PTE_P) || !(pte & PTE_U))
             return 0;
         if (write && !(pte & PTE_W) && !unix_page_cow(va))
@@ -138,11 +167,157 @@ static void range_frames(uint64_t lo, uint64_t hi,
     each_frame(lo, hi, fn, arg);
 }
 
+/* The read-only pages of a loaded image (text, rodata) are held in blocks
+ * of 2^k frames (map_image): one capability for up to 512 pages, so that a
+ * fork gives the child a few copies instead of hundreds. A block is never
+ * writable (no copy-on-write of a block: sys_frame_copy copies single
+ * frames). Where a block would have to change in part (munmap or mprotect
+ * of some of its pages) or become writable, it is first split into single
+ * frames holding the same contents (split_block). Recorded by address
+ * (the slots differ in a forked child, which inherits this table with its
+ * memory). */
+#define IMG_BLOCKS 64
+static struct {
+    uint64_t va;
+    uint32_t order;
+} imgblk[IMG_BLOCKS];
+static int nimgblk;
+
+/* Whether any page of [va, va+len) is mapped. */
+static int any_present(uint64_t va, uint64_t len)
+{
+    for (uint64_t p = va; p < va + len; p += PAGE)
+        if (exo_pte(p) & PTE_P)
+            return 1;
+    return 0;
+}
+
+/* The slot of the block of ours mapped at va, or -1. */
+static long block_slot(uint64_t va)
+{
+    static struct cap_info ci[256];
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
+        exo_touch(ci, sizeof ci);
+        long n = sys_cap_list(base, ci, 256);
+        if (n <= 0)
+            break;
+        for (long i = 0; i < n; i++)
+            if (ci[i].type == CAP_FRAME && ci[i].order && ci[i].mapped_env == exo_info->id &&
+                ci[i].mapped_va == va)
+                return base + (uint32_t)i;
+    }
+    return -1;
+}
+
+/* Replaces block i by single frames with the same contents and
+ * protections (copied through LX_SCRATCH_VA), but for its pages in
+ * [drop_lo, drop_hi), which are unmapped (the caller unmaps them anyway);
+ * 0, or -LX_ENOMEM with the block left as it was. */
+static long split_block(int i, uint64_t drop_lo, uint64_t drop_hi)
+{
+    uint64_t va = imgblk[i].va, n = 1UL << imgblk[i].order;
+    long slot = block_slot(va);
+    uint32_t perms = exo_pte(va) & PTE_NX ? 0 : MMU_X;
+    static uint32_t fr[1UL << FRAME_MAX_ORDER];
+    uint64_t k = 0;
+    for (; slot >= 0 && k < n; k++) {
+        if (va + k * PAGE >= drop_lo && va + k * PAGE < drop_hi) {
+            fr[k] = 0; /* (no frame: a slot number is never 0, CAP_SELF) */
+            continue;
+        }
+        long f = sys_frame_alloc(-1);
+        if (f >= 0 && exo_map(CAP_SELF, (uint32_t)f, LX_SCRATCH_VA + k * PAGE, MMU_W) != 1) {
+            sys_cap_delete((uint32_t)f);
+            f = -1;
+        }
+        if (f < 0)
+            break;
+        fr[k] = (uint32_t)f;
+        memcpy((void *)(LX_SCRATCH_VA + k * PAGE), (const void *)(va + k * PAGE), PAGE);
+    }
+    if (slot < 0 || k < n) {
+        while (k--)
+            if (fr[k])
+                sys_cap_delete(fr[k]);
+        return -LX_ENOMEM;
+    }
+    sys_cap_delete((uint32_t)slot); /* (unmaps the block) */
+    for (k = 0; k < n; k++) {
+        if (!fr[k])
+            continue;
+        exo_unmap(CAP_SELF, fr[k]);
+        exo_map(CAP_SELF, fr[k], va + k * PAGE, perms);
+        hint_note(va + k * PAGE, fr[k]);
+    }
+    imgblk[i] = imgblk[--nimgblk];
+    return 0;
+}
+
+/* Before [lo, hi) changes: splits the blocks that lie partly in it, and,
+ * if all, every block in it; if forget (an unmap), the pages in it are not
+ * kept by a split, and the blocks wholly inside are forgotten (the caller
+ * deletes them). */
+static long blocks_prepare(uint64_t lo, uint64_t hi, int all, int forget)
+{
+    for (int i = 0; i < nimgblk;) {
+        uint64_t b = imgblk[i].va, e = b + (PAGE << imgblk[i].order);
+        if (e <= lo || b >= hi) {
+            i++;
+        } else if (all || b < lo || e > hi) {
+            long r = forget ? split_block(i, lo, hi)
+                            : split_block(i, 0, 0); /* (moves the last entry to i) */
+            if (r < 0)
+                return r;
+        } else if (forget) {
+            imgblk[i] = imgblk[--nimgblk];
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* Maps [lo, hi) (page-aligned, nothing mapped there) with blocks of 8 or
+ * more frames as far as it can, writable and with perms' MMU_X until the
+ * loader protects them; the rest is left to lx_map_anon. */
+static void map_blocks(uint64_t lo, uint64_t hi, uint32_t perms)
+{
+    while (hi - lo >= 8 * PAGE && nimgblk < IMG_BLOCKS) {
+        uint32_t k = 3;
+        while (k < FRAME_MAX_ORDER && (PAGE << (k + 1)) <= hi - lo)
+            k++;
+        long f = sys_frame_alloc_in(CAP_SELF, -1, k);
+        if (f < 0)
+            return; /* (no contiguous memory: single frames) */
+        if (exo_map(CAP_SELF, (uint32_t)f, lo, MMU_W | (perms & MMU_X)) != 1) {
+            sys_cap_delete((uint32_t)f);
+            return;
+        }
+        imgblk[nimgblk].va = lo;
+        imgblk[nimgblk++].order = k;
+        lo += PAGE << k;
+    }
+}
+
+/* lx_map_anon, with blocks for as much of [va, va+len) as they fit (a
+ * mapping that stays read-only: see above). */
+long lx_map_blocks(uint64_t va, uint64_t len, uint32_t perms)
+{
+    if (va % PAGE || !lx_range(va, len))
+        return -LX_EINVAL;
+    if (!any_present(va, len))
+        map_blocks(va, (va + len) & ~(PAGE - 1), perms);
+    return lx_map_anon(va, len, perms);
+}
+
 long lx_unmap(uint64_t va, uint64_t len)
 {
     if (va % PAGE || !lx_range(va, len))
         return -LX_EINVAL;
     uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
+    long r = blocks_prepare(va, end, 0, 1);
+    if (r < 0)
+        return r;
     range_frames(va, end, del_frame, NULL);
     return 0;
 }
@@ -150,6 +325,7 @@ long lx_unmap(uint64_t va, uint64_t len)
 void lx_unmap_all(void)
 {
     each_frame(USER_MIN, LX_TOP, del_frame, NULL);
+    nimgblk = 0;
 }
 
 static void prot_frame(uint32_t slot, const struct cap_info *ci, void *arg)
@@ -167,6 +343,9 @@ long lx_protect(uint64_t va, uint64_t len, uint32_t perms)
     if (va % PAGE || !lx_range(va, len))
         return -LX_EINVAL;
     uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
+    long r = blocks_prepare(va, end, (perms & MMU_W) != 0, 0);
+    if (r < 0)
+        return r;
     range_frames(va, end, prot_frame, &perms);
     return 0;
 }
@@ -386,6 +565,26 @@ long lx_check_interp(const uint8_t *img)
     return r;
 }
 
+/* The protections protect_image gives segment i: its own, and those of
+ * the neighbours that share an end page with it. */
+static uint32_t seg_perms(const uint8_t *img, uint64_t bias, int i)
+{
+    const struct ehdr *eh = (const struct ehdr *)img;
+    const struct phdr *ph = (const struct phdr *)(img + eh->phoff);
+    uint64_t va = ph[i].vaddr + bias;
+    uint64_t lo = va & ~(PAGE - 1), hi = (va + ph[i].memsz + PAGE - 1) & ~(PAGE - 1);
+    uint32_t perms = (ph[i].flags & PF_W ? MMU_W : 0) | (ph[i].flags & PF_X ? MMU_X : 0);
+    for (int j = 0; j < eh->phnum; j++) { /* neighbours sharing an end page */
+        if (j == i || ph[j].type != PT_LOAD)
+            continue;
+        uint64_t jlo = (ph[j].vaddr + bias) & ~(PAGE - 1);
+        uint64_t jhi = (ph[j].vaddr + bias + ph[j].memsz + PAGE - 1) & ~(PAGE - 1);
+        if (jlo < hi && jhi > lo && (jlo == hi - PAGE || jhi == lo + PAGE))
+            perms |= (ph[j].flags & PF_W ? MMU_W : 0) | (ph[j].flags & PF_X ? MMU_X : 0);
+    }
+    return perms;
+}
+
 /* Maps one image at bias (0 for ET_EXEC); fills entry, phdr and the
  * highest address it uses. */
 static long map_image(const uint8_t *img, uint64_t bias, uint64_t *entry, uint64_t *phdr,
@@ -402,6 +601,10 @@ static long map_image(const uint8_t *img, uint64_t bias, uint64_t *entry, uint64
         if (!lx_range(va, ph[i].memsz))
             return -LX_ENOEXEC;
         uint64_t lo = va & ~(PAGE - 1), hi = (va + ph[i].memsz + PAGE - 1) & ~(PAGE - 1);
+        /* Pages that stay read-only: blocks, but for the end pages (which
+         * a neighbour may share, and protect on its own). */
+        if (!(seg_perms(img, bias, i) & MMU_W) && hi - lo > 2 * PAGE)
+            map_blocks(lo + PAGE, hi - PAGE, MMU_X);
         long r = lx_map_anon(lo, hi - lo, MMU_X);
         if (r < 0)
             return r;
@@ -430,16 +633,7 @@ static void protect_image(const uint8_t *img, uint64_t bias)
             continue;
         uint64_t va = ph[i].vaddr + bias;
         uint64_t lo = va & ~(PAGE - 1), hi = (va + ph[i].memsz + PAGE - 1) & ~(PAGE - 1);
-        uint32_t perms = (ph[i].flags & PF_W ? MMU_W : 0) | (ph[i].flags & PF_X ? MMU_X : 0);
-        for (int j = 0; j < eh->phnum; j++) { /* neighbours sharing an end page */
-            if (j == i || ph[j].type != PT_LOAD)
-                continue;
-            uint64_t jlo = (ph[j].vaddr + bias) & ~(PAGE - 1);
-            uint64_t jhi = (ph[j].vaddr + bias + ph[j].memsz + PAGE - 1) & ~(PAGE - 1);
-            if (jlo < hi && jhi > lo && (jlo == hi - PAGE || jhi == lo + PAGE))
-                perms |= (ph[j].flags & PF_W ? MMU_W : 0) | (ph[j].flags & PF_X ? MMU_X : 0);
-        }
-        lx_protect(lo, hi - lo, perms);
+        lx_protect(lo, hi - lo, seg_perms(img, bias, i));
     }
 }
 
@@ -510,9 +704,9 @@ long lx_load(const char *path, const uint8_t *img, uint64_t size, char *const ar
     }
 
     /* The stack: strings at the top, then AT_RANDOM's bytes, then (16-byte
-     * aligned) argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL. */
-    if ((r = lx_map_anon(LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, 0)) < 0)
-        return r;
+     * aligned) argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL. Only
+     * the pages these take are mapped now (and one more below them): the
+     * rest of the stack is demand-zero (lx_demand). */
     int argc = 0, envc = 0;
     while (argv && argv[argc])
         argc++;
@@ -526,6 +720,11 @@ long lx_load(const char *path, const uint8_t *img, uint64_t size, char *const ar
         strbytes += strlen(envp[i]) + 1;
     if (strbytes > LX_STACK_SIZE / 2)
         return -LX_E2BIG;
+    uint64_t need =
+        strbytes + strlen(path) + 1 + 64 + (4 + (uint64_t)argc + (uint64_t)envc + 36) * 8;
+    need = (need + 2 * PAGE - 1) & ~(PAGE - 1);
+    if ((r = lx_map_anon(LX_STACK_TOP - need, need, 0)) < 0)
+        return r;
     uint64_t *ptrs = malloc(sizeof(uint64_t) * (size_t)(argc + envc + 1));
     if (!ptrs)
         return -LX_ENOMEM;

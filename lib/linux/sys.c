@@ -1440,12 +1440,8 @@ static long l_brk(ARGS)
     if (a < lx.brk_start || a > lx.brk_start + LX_BRK_MAX ||
         !lx_range(lx.brk_start, a - lx.brk_start))
         return (long)lx.brk_cur;
-    uint64_t want = (a + 4095) & ~4095UL;
-    if (want > lx.brk_mapped) {
-        if (lx_map_anon(lx.brk_mapped, want - lx.brk_mapped, 0) < 0)
-            return (long)lx.brk_cur;
-        lx.brk_mapped = want;
-    }
+    /* Nothing is mapped here: [brk_start, brk_cur) is demand-zero
+     * (lx_demand). Pages a shrink leaves behind stay mapped, as before. */
     lx.brk_cur = a;
     return (long)a;
 }
@@ -1532,7 +1528,10 @@ static long l_mmap(ARGS)
             return -LX_ENOMEM;
         lx.mmap_next += len + 4096; /* a guard page between mappings */
     }
-    long r = lx_map_anon(va, len, MMU_W);
+    /* (A file's pages that stay read-only, as a program's text: in blocks,
+     * load.c. Writable until they are read in.) */
+    long r = c & PROT_WRITE || (d & MAP_ANONYMOUS) ? lx_map_anon(va, len, MMU_W)
+                                                   : lx_map_blocks(va, len, MMU_W);
     if (r < 0) {
         lx_unmap(va, len);
         return r;
@@ -1577,7 +1576,7 @@ static long l_mprotect(ARGS)
     if (!lx_range(a, len))
         return -LX_ENOMEM;
     for (uint64_t p = a; p < a + len; p += 4096)
-        if (!(exo_pte(p) & PTE_P))
+        if (!(exo_pte(p) & PTE_P) && !lx_demand(p))
             return -LX_ENOMEM;
     return lx_protect(a, len, perms_of(c));
 }
@@ -1596,7 +1595,7 @@ static long l_mremap(ARGS)
     if (!olen || !lx_range(a, olen))
         return -LX_EFAULT;
     for (uint64_t p = a; p < a + olen; p += 4096)
-        if (!(exo_pte(p) & PTE_P))
+        if (!(exo_pte(p) & PTE_P) && !lx_demand(p))
             return -LX_EFAULT;
     if (nlen <= olen) {
         if (nlen < olen)
@@ -2199,6 +2198,10 @@ static void deliver(struct upcall_frame *f)
 static int lx_fault(struct upcall_frame *f)
 {
     extern char __executable_start[], _end[];
+    /* A first touch of a demand-zero page (the program's, or ours on its
+     * behalf): mapped now, the access is restarted. */
+    if (f->vector == 14 && !(f->error & 1) && lx_demand(f->addr))
+        return 1;
     uint8_t fpu[512] __attribute__((aligned(16)));
     __asm__ volatile("fxsave64 %0" : "=m"(fpu));
     if (f->rip >= LX_TOP || (f->rip >= (uint64_t)__executable_start && f->rip < (uint64_t)_end))
