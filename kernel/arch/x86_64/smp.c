@@ -110,11 +110,22 @@ void smp_ipi(struct cpu *c, u64 vector)
         c->ipi_rsp = rsp;
         c->ipi_count++;
     } else if (vector == T_IPI_CALL) {
+        /* EOI first: fn may wait for the kernel lock (a unit test), whose
+         * waiters halt until a T_IPI_WAKE, which needs the processor
+         * priority below class 15. A call cannot come again meanwhile (its
+         * caller waits for done), but an interrupt in the lock's wait
+         * could bring this CPU back here: in_call keeps fn from nesting. */
+        lapic_eoi();
+        if (c->in_call)
+            return;
+        c->in_call = true;
         u64 seq = __atomic_load_n(&mailbox[c->id].seq, __ATOMIC_ACQUIRE);
         if (mailbox[c->id].done != seq) {
             mailbox[c->id].fn(mailbox[c->id].arg);
             __atomic_store_n(&mailbox[c->id].done, seq, __ATOMIC_RELEASE);
         }
+        c->in_call = false;
+        return;
     }
     lapic_eoi();
 }
