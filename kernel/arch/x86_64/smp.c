@@ -78,10 +78,17 @@ static struct {
 
 void smp_call_each(void (*fn)(void *), void *arg, bool self)
 {
+    u64 all = ncpu == 64 ? ~0UL : (1UL << ncpu) - 1, me = 1UL << cpu()->id;
+    smp_call_mask(self ? all : all & ~me, fn, arg);
+}
+
+void smp_call_mask(u64 mask, void (*fn)(void *), void *arg)
+{
     spin_lock(&call_lock);
     int me = cpu()->id;
+    bool self = mask & (1UL << me);
     for (int i = 0; i < ncpu; i++) {
-        if (i == me || !cpus[i].online)
+        if (i == me || !cpus[i].online || !(mask & (1UL << i)))
             continue;
         mailbox[i].fn = fn;
         mailbox[i].arg = arg;
@@ -94,7 +101,7 @@ void smp_call_each(void (*fn)(void *), void *arg, bool self)
     if (self)
         fn(arg);
     for (int i = 0; i < ncpu; i++) {
-        if (i == me || !cpus[i].online)
+        if (i == me || !cpus[i].online || !(mask & (1UL << i)))
             continue;
         while (__atomic_load_n(&mailbox[i].done, __ATOMIC_ACQUIRE) != mailbox[i].seq)
             pause();
