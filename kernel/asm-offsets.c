@@ -69,6 +69,7 @@ void asm_offsets(void)
 
     DEFINE(T_SYSCALL, T_SYSCALL);
     DEFINE(T_IPI_PING, T_IPI_PING);
+    DEFINE(T_TIMER, T_TIMER);
     DEFINE(T_NMI, T_NMI);
     DEFINE(T_DF, T_DF);
     DEFINE(T_MC, T_MC);

@@ -45,6 +45,7 @@ struct cpu {
     struct env *env;          /* environment running (or last run) on this CPU */
     struct kcontext sched;    /* where env_run() returns when an env stops running */
     u64 ticks;                /* timer interrupts taken on this CPU */
+    u64 ticks_nolock;         /* of them, from user mode without the kernel lock (trap.c) */
     struct trapframe *cur_tf; /* frame of the kernel call being served */
     /* The time-slot vector (sched.c); touched only by this CPU. */
     u32 slot_owner[64]; /* env id per position (NSLOTS), 0 = free */
@@ -70,6 +71,7 @@ struct cpu {
      * interrupts (read by the boot CPU). ipi_count, ipi_rsp: written by this
      * CPU's IPI_PING handler only, read by the SMP unit test. */
     volatile bool online;
+    bool in_call; /* it runs a cross-CPU call's function (smp.c) */
     volatile u64 ipi_count;
     volatile u64 ipi_rsp;
     /* The kernel lock (klock.c). klock_node: this CPU's place in its queue;
@@ -81,6 +83,7 @@ struct cpu {
      * nothing to run (klock_wake_idle kicks it). */
     struct mcs_node klock_node;
     bool klock_held;
+    u64 klock_halts; /* waits for the lock that halted (klock.c, wait_turn) */
     volatile bool in_user;
     volatile bool env_lost;
     volatile bool idle;

@@ -125,6 +125,7 @@ int env_alloc(const char *name, u32 parent, u64 quota, struct env **out)
             memset(e, 0, sizeof *e);
             e->id = (gen ? gen : 1) << 8 | (u32)i;
             e->on_cpu = -1;
+            e->private_cpu = -1;
             break;
         }
     }

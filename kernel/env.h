@@ -45,6 +45,15 @@ struct env {
      * env_run) and by klock_evict. An env runs on one CPU at a time: a slot
      * of it on another CPU is skipped while it runs (run_target). */
     int on_cpu;
+    /* A share (Corey) of its address space: the CPU it is private to, -1
+     * if shared (the default). While private to k, no other CPU loads its
+     * page tables (run_target, pct_callee_ready and sched_slot_alloc refuse
+     * it elsewhere), so a change to its mappings made on k needs no
+     * shootdown, and one made elsewhere goes to k alone (vm.c). Written
+     * under the kernel lock (sys_env_private). shootdowns_spared counts
+     * the cross-CPU calls that saved. */
+    int private_cpu;
+    u64 shootdowns_spared;
     u16 pcid;       /* 0 when the CPU has no PCIDs */
     bool tlb_stale; /* page tables changed while not loaded: flush on next switch */
 

@@ -16,8 +16,11 @@
  * return_to_user and the fast kernel calls' exit), and in its slot loop
  * except while it halts. Entries that need none: NMIs and machine checks
  * (the machine's), cross-CPU calls (T_IPI_CALL: a TLB shootdown touches
- * only the CPU's own TLB), pings, and timer ticks taken in kernel mode
- * (they count the CPU's ticks). Per-CPU state (struct cpu: the current env,
+ * only the CPU's own TLB), pings, timer ticks taken in kernel mode (they
+ * count the CPU's ticks), and timer ticks from user mode that end nothing
+ * (trap_tick_nolock: the CPU's own count and grace accounting). The frame
+ * allocator has locks of its own (pmem.c) and no longer relies on this
+ * one. Per-CPU state (struct cpu: the current env,
  * slot position and deadlines, FPU owner, GDT/TSS, stacks, the lock's own
  * queue node) is touched by its CPU alone, lock or not, except where said.
  *
@@ -53,6 +56,41 @@ static struct mcs_lock klock = MCS_LOCK_INIT("kernel");
 
 u64 klock_spins; /* acquisitions that had to wait (a figure for the tests) */
 
+/* Turns of the wait loop before a waiter halts (below). */
+#define KLOCK_SPIN_TURNS 256
+
+/* A waiter spins KLOCK_SPIN_TURNS turns, then halts until the lock comes
+ * (release sends T_IPI_WAKE) or any other interrupt it lets in: a virtual
+ * CPU waiting for a long-held lock gives its host time to the CPUs that
+ * run (on an overcommitted host, the holder's). The lost wake-up is
+ * excluded Dekker-fashion: the waiter sets sleeping, then reads locked;
+ * release clears locked, then reads sleeping (both sequentially
+ * consistent: a store-load fence each), so at least one of them sees the
+ * other's write: the waiter does not halt, or release sends the IPI,
+ * which ends the halt even if it comes between sti and hlt. A waiter whose
+ * CPU already serves a class-15 interrupt (PPR >= 0xf0: a cross-CPU call)
+ * could not take the IPI and only spins. */
+static void wait_turn(struct cpu *c, struct mcs_node *me)
+{
+    for (int i = 0; i < KLOCK_SPIN_TURNS; i++) {
+        if (!__atomic_load_n(&me->locked, __ATOMIC_ACQUIRE))
+            return;
+        /* The window is a nop after sti: sti holds interrupts off for one
+         * more instruction, and QEMU's pause ends its translation block
+         * before that shadow is over (a "sti; pause; cli" window never
+         * lets an interrupt in there). */
+        __asm__ volatile("pause; sti; nop; cli" ::: "memory");
+    }
+    if (lapic_ppr() >= 0xf0)
+        return;
+    __atomic_store_n(&me->sleeping, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&me->locked, __ATOMIC_SEQ_CST)) {
+        c->klock_halts++;
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    }
+    __atomic_store_n(&me->sleeping, 0, __ATOMIC_RELAXED);
+}
+
 static void acquire(struct cpu *c)
 {
     struct mcs_node *me = &c->klock_node;
@@ -60,28 +98,47 @@ static void acquire(struct cpu *c)
         panic("kernel lock: cpu %d takes it again", c->id);
     me->next = NULL;
     me->locked = 1;
+    me->sleeping = 0;
     struct mcs_node *prev = __atomic_exchange_n(&klock.tail, me, __ATOMIC_ACQ_REL);
     if (prev) {
         __atomic_store_n(&prev->next, me, __ATOMIC_RELEASE);
         klock_spins++;
         lapic_set_tpr(0xc0); /* devices held back while we wait: ticks, kicks, calls come in */
-        /* The window is a nop after sti: sti holds interrupts off for one
-         * more instruction, and QEMU's pause ends its translation block
-         * before that shadow is over (a "sti; pause; cli" window never
-         * lets an interrupt in there). */
         while (__atomic_load_n(&me->locked, __ATOMIC_ACQUIRE))
-            __asm__ volatile("pause; sti; nop; cli" ::: "memory");
+            wait_turn(c, me);
         lapic_set_tpr(0);
     }
     c->klock_held = true;
 }
 
+/* mcs_unlock's, and the wake-up of a successor that halts (wait_turn). */
 static void release(struct cpu *c)
 {
     if (!c->klock_held)
         panic("kernel lock: cpu %d releases it without holding it", c->id);
     c->klock_held = false;
-    mcs_unlock(&klock, &c->klock_node);
+    struct mcs_node *me = &c->klock_node;
+    struct mcs_node *succ = __atomic_load_n(&me->next, __ATOMIC_ACQUIRE);
+    if (!succ) {
+        struct mcs_node *expect = me;
+        if (__atomic_compare_exchange_n(&klock.tail, &expect, NULL, false, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED))
+            return; /* nobody queued behind */
+        while (!(succ = __atomic_load_n(&me->next, __ATOMIC_ACQUIRE)))
+            pause(); /* it swapped itself in as tail, its link comes */
+    }
+    __atomic_store_n(&succ->locked, 0, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&succ->sleeping, __ATOMIC_SEQ_CST)) {
+        /* (Nodes live in struct cpu: a late read sees the next round's
+         * flag at worst, and a spare IPI only ends a halt.) */
+        struct cpu *s = (struct cpu *)((char *)succ - __builtin_offsetof(struct cpu, klock_node));
+        lapic_send_ipi(s->apic_id, T_IPI_WAKE);
+    }
+}
+
+struct mcs_lock *klock_lock(void)
+{
+    return &klock;
 }
 
 bool klock_holding(void)

@@ -22,6 +22,8 @@ void klock_exit(void);
 void klock_acquire(void);
 void klock_release(void);
 bool klock_holding(void);
+struct mcs_lock;
+struct mcs_lock *klock_lock(void); /* the lock itself, for its unit test (ktest_smp.c) */
 
 struct env;
 /* Under the lock: e (not this CPU's) stops running on the CPU that runs it,

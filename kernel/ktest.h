@@ -14,6 +14,9 @@ int run_env(const char *name, const u8 *elf, size_t size, u64 quota, u64 timeout
 bool ktest_acpi(char *why, size_t whylen);
 bool ktest_smp(char *why, size_t whylen);
 bool ktest_smp_call(char *why, size_t whylen);
+bool ktest_klock(char *why, size_t whylen);
+bool ktest_frame_reps(char *why, size_t whylen);
+bool ktest_tick_nolock(char *why, size_t whylen);
 bool ktest_tlb_shootdown(char *why, size_t whylen);
 bool ktest_smp_percpu(char *why, size_t whylen);
 #endif

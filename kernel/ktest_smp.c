@@ -10,6 +10,8 @@
 #include "pmem.h"
 #include "vm.h"
 #include "spinlock.h"
+#include "env.h"
+#include "klock.h"
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/smp.h"
@@ -417,6 +419,212 @@ bool ktest_smp_call(char *why, size_t whylen)
               "unlocked); %d frames each, none shared",
               ncpu, ncpu > 1 ? "s" : "", hammer_count, mcs_count,
               (u64)HAMMER_ROUNDS * (u64)ncpu - racy_count, FRAME_ROUNDS * FRAME_BATCH);
+    return true;
+}
+
+/* ---- the kernel lock itself (klock.c) ---- */
+
+#define KLOCK_ROUNDS 200
+#define KLOCK_HOLD   2000 /* pauses inside: longer than a waiter spins before it halts */
+
+static volatile u64 klock_count; /* protected by the kernel lock (in this test) */
+static volatile u64 klock_bad[MAX_CPUS];
+
+static void klock_fn(void *arg)
+{
+    (void)arg;
+    struct cpu *c = cpu();
+    for (int i = 0; i < KLOCK_ROUNDS; i++) {
+        klock_acquire();
+        if (!klock_holding())
+            klock_bad[c->id]++;
+        u64 v = klock_count;
+        for (int k = 0; k < KLOCK_HOLD; k++)
+            pause();
+        klock_count = v + 1;
+        klock_release();
+    }
+}
+
+/* Every CPU at once takes and drops the kernel lock, holding it long
+ * enough that waiters halt (wait_turn) and must be woken by the release's
+ * T_IPI_WAKE: no increment is lost, no CPU waits for ever, the queue ends
+ * empty. (The boot CPU holds the lock while the kernel tests run: it lets
+ * it go for the test.) */
+bool ktest_klock(char *why, size_t whylen)
+{
+    if (!klock_on) {
+        ksnprintf(why, whylen, "1 CPU: the kernel lock is not used");
+        return true;
+    }
+    u64 halts0 = 0, halts = 0;
+    for (int i = 0; i < ncpu; i++)
+        halts0 += cpus[i].klock_halts;
+    klock_count = 0;
+    memset((void *)klock_bad, 0, sizeof klock_bad);
+    klock_release();
+    smp_call_each(klock_fn, NULL, true);
+    klock_acquire();
+    for (int i = 0; i < ncpu; i++) {
+        CHECK(klock_bad[i] == 0);
+        halts += cpus[i].klock_halts;
+    }
+    halts -= halts0;
+    CHECK(klock_count == (u64)KLOCK_ROUNDS * (u64)ncpu);
+    CHECK(klock_lock()->tail == &cpu()->klock_node); /* only this CPU's node: it holds it */
+    CHECK(cpu()->klock_node.next == NULL);
+    CHECK(halts > 0);
+    ksnprintf(why, whylen, "%d CPUs: %lu locked increments, none lost; %lu waits halted", ncpu,
+              klock_count, halts);
+    return true;
+}
+
+/* ---- the frame allocator's per-CPU representatives (pmem.c) ---- */
+
+#define REP_FRAMES 150 /* per CPU: more than a rep holds, so refills and drains happen */
+
+struct reps_test {
+    paddr_t f[MAX_CPUS][REP_FRAMES];
+    volatile u64 bad[MAX_CPUS];
+    volatile int phase; /* 0: each CPU allocates its row; 1: frees its neighbour's */
+};
+
+static void reps_fn(void *arg)
+{
+    struct reps_test *t = arg;
+    int me = cpu()->id;
+    if (t->phase == 0) {
+        for (int i = 0; i < REP_FRAMES; i++) {
+            paddr_t pa = t->f[me][i] = frame_alloc();
+            if (!pa || *(volatile u64 *)P2V(pa) != 0)
+                t->bad[me]++;
+            else
+                *(volatile u64 *)P2V(pa) = 0x7e00 + (u64)me;
+        }
+        return;
+    }
+    int from = (me + 1) % ncpu; /* frames allocated on another CPU come back here */
+    for (int i = 0; i < REP_FRAMES; i++) {
+        paddr_t pa = t->f[from][i];
+        if (pa && *(volatile u64 *)P2V(pa) != 0x7e00 + (u64)from)
+            t->bad[me]++;
+        if (pa)
+            frame_free(pa);
+    }
+}
+
+/* The clustered frame allocator: every CPU at once allocates more frames
+ * than its rep holds (misses refill from the root) and frees a
+ * neighbour's (frames change CPU; full reps drain back); no frame is
+ * handed out twice and the free count comes back. Then a frame cached on
+ * another CPU is still found by frame_alloc_at, and allocating every free
+ * frame of the machine from this CPU empties the other CPUs' reps (the
+ * miss protocol drains them) before frame_alloc answers 0. */
+bool ktest_frame_reps(char *why, size_t whylen)
+{
+    static struct reps_test t;
+    memset(&t, 0, sizeof t);
+    u64 free0 = pmem_free_frames();
+    smp_call_each(reps_fn, &t, true);
+    for (int i = 0; i < ncpu; i++)
+        CHECK(t.bad[i] == 0);
+    CHECK(pmem_free_frames() == free0 - (u64)ncpu * REP_FRAMES);
+    t.phase = 1;
+    smp_call_each(reps_fn, &t, true);
+    for (int i = 0; i < ncpu; i++) {
+        CHECK(t.bad[i] == 0);
+        CHECK(pmem_cached_frames(i) <= 64);
+    }
+    CHECK(pmem_free_frames() == free0);
+    /* A frame in some CPU's rep (the last CPU's: it freed its neighbour's
+     * row last) is free for frame_alloc_at too. */
+    paddr_t cached = t.f[0][REP_FRAMES - 1]; /* CPU ncpu - 1 freed it last: on top of its rep */
+    CHECK(pmem_cached_frames(ncpu - 1) > 0);
+    CHECK(frame_alloc_at(cached / PAGE_SIZE) == 0);
+    CHECK(pmem_free_frames() == free0 - 1);
+    CHECK(frame_alloc_at(cached / PAGE_SIZE) == -E_BUSY);
+    frame_free(cached);
+    CHECK(pmem_free_frames() == free0);
+    /* Exhaustion from this CPU: every free frame, the other reps' too. */
+    u64 others = 0;
+    for (int i = 0; i < ncpu; i++)
+        if (i != cpu()->id)
+            others += pmem_cached_frames(i);
+    paddr_t head = 0;
+    u64 n = 0;
+    for (paddr_t pa; (pa = frame_alloc_raw()) != 0; n++) {
+        *(paddr_t *)P2V(pa) = head; /* a list through the frames themselves */
+        head = pa;
+    }
+    CHECK(n == free0);
+    for (int i = 0; i < ncpu; i++)
+        CHECK(pmem_cached_frames(i) == 0);
+    CHECK(pmem_free_frames() == 0);
+    while (head) {
+        paddr_t next = *(paddr_t *)P2V(head);
+        frame_free(head);
+        head = next;
+    }
+    CHECK(pmem_free_frames() == free0);
+    ksnprintf(why, whylen,
+              "%d CPU%s: %d frames each allocated and freed on a neighbour, none shared; %lu "
+              "frames the other reps cached drained at exhaustion (%lu)",
+              ncpu, ncpu > 1 ? "s" : "", REP_FRAMES, others, n);
+    return true;
+}
+
+/* ---- timer ticks from user mode without the kernel lock (trap.c) ---- */
+
+u64 trap_tick_nolock(struct trapframe *tf);
+
+/* trap_tick_nolock on this CPU's state, set up as each case needs (a
+ * free env of envs[] as the CPU's env; interrupts stay off): a tick that
+ * ends nothing is counted without the lock; one that ends the slot, comes
+ * in a grace period, reaches the env's deadline, comes without an env or
+ * during the SMAP probe changes nothing and goes to the locked path. */
+bool ktest_tick_nolock(char *why, size_t whylen)
+{
+    struct cpu *c = cpu();
+    struct env *saved_env = c->env, *e = NULL;
+    u64 saved_end = c->slot_end, saved_grace = c->grace_end;
+    for (int i = NENV - 1; i >= 0 && !e; i--)
+        if (envs[i].state == ENV_FREE)
+            e = &envs[i];
+    CHECK(e != NULL);
+    struct trapframe tf = {.vector = T_TIMER};
+    bool ok = true;
+    u64 t0 = c->ticks, n0 = c->ticks_nolock;
+#define EXPECT(cond) ok = ok && (cond)
+    c->env = e;
+    e->deadline_tick = 0;
+    c->grace_end = 0;
+    c->slot_end = c->ticks + 3;
+    EXPECT(trap_tick_nolock(&tf) == 1 && c->ticks == t0 + 1 && c->ticks_nolock == n0 + 1);
+    EXPECT(trap_tick_nolock(&tf) == 1 && c->ticks == t0 + 2);
+    EXPECT(trap_tick_nolock(&tf) == 0 && c->ticks == t0 + 2); /* the slot's last tick */
+    c->slot_end = c->ticks + 100;
+    c->grace_end = c->ticks + 5;
+    EXPECT(trap_tick_nolock(&tf) == 0 && c->ticks == t0 + 2); /* a grace period */
+    c->grace_end = 0;
+    e->deadline_tick = c->ticks + 1;
+    EXPECT(trap_tick_nolock(&tf) == 0 && c->ticks == t0 + 2); /* the deadline */
+    e->deadline_tick = c->ticks + 2;
+    EXPECT(trap_tick_nolock(&tf) == 1 && c->ticks == t0 + 3);
+    e->deadline_tick = 0;
+    smap_probe = true;
+    EXPECT(trap_tick_nolock(&tf) == 0);
+    smap_probe = false;
+    c->env = NULL;
+    EXPECT(trap_tick_nolock(&tf) == 0 && c->ticks == t0 + 3 && c->ticks_nolock == n0 + 3);
+#undef EXPECT
+    c->env = saved_env;
+    c->slot_end = saved_end;
+    c->grace_end = saved_grace;
+    CHECK(ok);
+    u64 all = 0;
+    for (int i = 0; i < ncpu; i++)
+        all += cpus[i].ticks_nolock;
+    ksnprintf(why, whylen, "%lu ticks from user mode without the kernel lock so far", all);
     return true;
 }
 

@@ -64,6 +64,8 @@ static int pct_callee_ready(struct env *e, struct env *t)
         return -E_AGAIN; /* serving a call (or an orphaned one), or waiting on one */
     if (t->on_cpu >= 0)
         return -E_AGAIN; /* it runs on another CPU (not this one: t != e, e runs here) */
+    if (unlikely(t->private_cpu >= 0) && t->private_cpu != cpu()->id)
+        return -E_AGAIN; /* its address space is private to another CPU */
     return 0;
 }
 

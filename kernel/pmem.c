@@ -1,12 +1,62 @@
-/* Physical frame allocator: one bit per frame (1 = in use), with a hint
- * where the last search ended. Frames below 1 MiB, the kernel image, the boot
- * modules and the bitmap itself are never handed out. */
+/* Physical frame allocator: a clustered object (Tornado) with a
+ * representative per CPU over one shared root.
+ *
+ * The root: one bit per frame (1 = not free: in use, or in some CPU's
+ * cache), with a hint where the last search ended, under pmem_lock.
+ * Frames below 1 MiB, the kernel image, the boot modules and the bitmaps
+ * themselves are never handed out.
+ *
+ * The representatives (struct frame_rep, one per CPU, each on its own
+ * cache line): a stack of up to FRAME_CACHE_MAX free frames, under the
+ * rep's own lock, which only its CPU takes in the common case, so
+ * frame_alloc and frame_free on different CPUs share no lock and no
+ * written cache line (but the incache bitmap's word, below).
+ *   - hit: frame_alloc pops from this CPU's rep; frame_free pushes on it.
+ *   - miss (the rep is empty): refill: FRAME_BATCH frames move from the
+ *     root to the rep, under pmem_lock. If the root has none left, every
+ *     rep is drained into the root (other CPUs' caches too: their locks
+ *     are taken one at a time) and the refill is tried once more, so an
+ *     allocation fails only when no frame is free anywhere.
+ *   - overflow (the rep is full on a free): drain: FRAME_BATCH frames go
+ *     back to the root, under pmem_lock.
+ *   - whole-machine requests that need particular frames
+ *     (frame_alloc_contig, frame_alloc_at) look at the root; a cached
+ *     frame is found through the incache bitmap and taken out of its rep
+ *     under that rep's lock (frame_alloc_at), or every rep is drained
+ *     before a contiguous search is retried.
+ * Consistency: a frame is in exactly one of: free in the root (bit 0),
+ * cached (bitmap 1, incache 1, in exactly one rep's stack), allocated
+ * (bitmap 1, incache 0, deferred 0), or freed while pinned (bitmap 1,
+ * deferred 1). pmem_free_frames() is the root's count plus every rep's
+ * (each read once: exact when no other CPU allocates meanwhile).
+ * Lock order: a rep's lock, then pmem_lock; never the other way round.
+ * Frames freed while DMA pins exist take the root's path (pinned frames
+ * are deferred there). Kernel code runs with interrupts off and a
+ * cross-CPU call never arrives inside this file (a CPU only takes one
+ * while it waits for the kernel lock or halts), so a CPU never nests into
+ * its own rep. */
 #include "kernel.h"
 #include "pmem.h"
 #include "spinlock.h"
+#include "cpu.h"
 
-/* Protects bitmap, free_count and hint. */
+#define FRAME_CACHE_MAX 64 /* frames a rep holds at most */
+#define FRAME_BATCH     32 /* frames moved between a rep and the root at once */
+
+/* One CPU's representative. lock protects n and f; the frames in f[0..n)
+ * have their bitmap and incache bits set. */
+struct frame_rep {
+    struct spinlock lock;
+    u64 n;
+    paddr_t f[FRAME_CACHE_MAX];
+} __aligned(64);
+static struct frame_rep reps[MAX_CPUS];
+
+/* The root. pmem_lock protects bitmap, free_count, hint, pins and
+ * deferred. incache is written with atomic operations by the holder of
+ * the rep lock whose stack gains or loses the frame, and read by anyone. */
 static struct spinlock pmem_lock = SPINLOCK_INIT("pmem");
+static u64 *incache; /* one bit per frame: it sits in some rep's stack */
 static u64 *bitmap;
 static u64 nframes;     /* frames covered by the bitmap: [0, nframes) */
 static u64 total_count; /* frames that were ever free (managed) */
@@ -44,13 +94,13 @@ void pmem_init(const struct mem_range *usable, int nusable, const struct mem_ran
     nframes = max / PAGE_SIZE;
     u64 bytes = ROUNDUP((nframes + 63) / 64 * 8, PAGE_SIZE);
 
-    /* Place the bitmap, and the bitmap of deferred frees after it, in the
-     * first usable, unreserved stretch above 1 MiB. */
+    /* Place the bitmap, and the bitmaps of deferred frees and of cached
+     * frames after it, in the first usable, unreserved stretch above 1 MiB. */
     paddr_t where = 0;
     for (int i = 0; i < nusable && !where; i++) {
         for (paddr_t p = ROUNDUP(MAX(usable[i].start, 0x100000), PAGE_SIZE);
-             p + 2 * bytes <= usable[i].end; p += PAGE_SIZE) {
-            if (!overlaps(p, p + 2 * bytes, reserved, nreserved)) {
+             p + 3 * bytes <= usable[i].end; p += PAGE_SIZE) {
+            if (!overlaps(p, p + 3 * bytes, reserved, nreserved)) {
                 where = p;
                 break;
             }
@@ -62,12 +112,16 @@ void pmem_init(const struct mem_range *usable, int nusable, const struct mem_ran
     memset(bitmap, 0xff, bytes);
     deferred = P2V(where + bytes);
     memset(deferred, 0, bytes);
+    incache = P2V(where + 2 * bytes);
+    memset(incache, 0, bytes);
+    for (int i = 0; i < MAX_CPUS; i++)
+        reps[i].lock = (struct spinlock)SPINLOCK_INIT("frame rep");
 
     for (int i = 0; i < nusable; i++) {
         for (paddr_t p = ROUNDUP(MAX(usable[i].start, 0x100000), PAGE_SIZE);
              p + PAGE_SIZE <= usable[i].end; p += PAGE_SIZE) {
             if (overlaps(p, p + PAGE_SIZE, reserved, nreserved) ||
-                (p >= where && p < where + 2 * bytes))
+                (p >= where && p < where + 3 * bytes))
                 continue;
             u64 f = p / PAGE_SIZE;
             if (bitmap[f / 64] & (1UL << (f % 64))) {
@@ -79,27 +133,90 @@ void pmem_init(const struct mem_range *usable, int nusable, const struct mem_ran
     total_count = free_count;
 }
 
-/* Takes a free frame (not zeroed), or 0. */
-static inline __attribute__((always_inline)) paddr_t take_frame(void)
+static inline bool bit(const u64 *map, u64 f)
 {
+    return __atomic_load_n(&map[f / 64], __ATOMIC_RELAXED) & (1UL << (f % 64));
+}
+
+/* Moves up to FRAME_BATCH free frames of the root into r (whose lock the
+ * caller holds); how many. */
+static u64 refill(struct frame_rep *r)
+{
+    u64 got = 0, words = (nframes + 63) / 64;
     spin_lock(&pmem_lock);
-    u64 words = (nframes + 63) / 64;
-    for (u64 n = 0; n < words; n++) {
+    for (u64 n = 0; n < words && got < FRAME_BATCH; n++) {
         u64 w = (hint + n) % words;
-        if (bitmap[w] != ~0UL) {
-            int bit = __builtin_ctzl(~bitmap[w]);
-            u64 f = w * 64 + bit;
+        while (bitmap[w] != ~0UL && got < FRAME_BATCH) {
+            int b = __builtin_ctzl(~bitmap[w]);
+            u64 f = w * 64 + (u64)b;
             if (f >= nframes)
-                continue;
-            bitmap[w] |= 1UL << bit;
+                break;
+            bitmap[w] |= 1UL << b;
+            __atomic_fetch_or(&incache[w], 1UL << b, __ATOMIC_RELAXED);
+            r->f[r->n++] = f * PAGE_SIZE;
             free_count--;
+            got++;
             hint = w;
-            spin_unlock(&pmem_lock);
-            return f * PAGE_SIZE;
         }
     }
     spin_unlock(&pmem_lock);
-    return 0;
+    return got;
+}
+
+/* Gives k frames of r (whose lock the caller holds) back to the root. */
+static void drain(struct frame_rep *r, u64 k)
+{
+    spin_lock(&pmem_lock);
+    for (; k && r->n; k--) {
+        u64 f = r->f[--r->n] / PAGE_SIZE;
+        __atomic_fetch_and(&incache[f / 64], ~(1UL << (f % 64)), __ATOMIC_RELAXED);
+        bitmap[f / 64] &= ~(1UL << (f % 64));
+        free_count++;
+    }
+    spin_unlock(&pmem_lock);
+}
+
+/* Every CPU's cache back to the root (a miss with the root empty, a
+ * contiguous search that failed). */
+static void drain_all(void)
+{
+    for (int i = 0; i < MAX_CPUS; i++) {
+        if (!__atomic_load_n(&reps[i].n, __ATOMIC_RELAXED))
+            continue;
+        spin_lock(&reps[i].lock);
+        drain(&reps[i], FRAME_CACHE_MAX);
+        spin_unlock(&reps[i].lock);
+    }
+}
+
+/* Pops a frame of r (locked): clears its incache bit. 0 if r is empty. */
+static inline paddr_t pop(struct frame_rep *r)
+{
+    if (!r->n)
+        return 0;
+    paddr_t pa = r->f[--r->n];
+    u64 f = pa / PAGE_SIZE;
+    __atomic_fetch_and(&incache[f / 64], ~(1UL << (f % 64)), __ATOMIC_RELAXED);
+    return pa;
+}
+
+/* Takes a free frame (not zeroed), or 0: from this CPU's rep, refilled
+ * from the root on a miss. */
+static paddr_t take_frame(void)
+{
+    struct frame_rep *r = &reps[cpu()->id];
+    spin_lock(&r->lock);
+    if (!r->n && !refill(r)) {
+        /* The root is empty: the other CPUs' caches back first. */
+        spin_unlock(&r->lock);
+        drain_all();
+        spin_lock(&r->lock);
+        if (!r->n)
+            refill(r);
+    }
+    paddr_t pa = pop(r);
+    spin_unlock(&r->lock);
+    return pa;
 }
 
 /* A free frame, not zeroed: for a caller that overwrites all of it before
@@ -126,15 +243,30 @@ int frame_alloc_at(u64 pfn)
     if (pfn >= nframes || !is_ram)
         return -E_INVAL;
     spin_lock(&pmem_lock);
-    if (bitmap[pfn / 64] & (1UL << (pfn % 64))) {
+    if (!(bitmap[pfn / 64] & (1UL << (pfn % 64)))) {
+        bitmap[pfn / 64] |= 1UL << (pfn % 64);
+        free_count--;
         spin_unlock(&pmem_lock);
-        return -E_BUSY;
+        memset(P2V(pfn * PAGE_SIZE), 0, PAGE_SIZE);
+        return 0;
     }
-    bitmap[pfn / 64] |= 1UL << (pfn % 64);
-    free_count--;
     spin_unlock(&pmem_lock);
-    memset(P2V(pfn * PAGE_SIZE), 0, PAGE_SIZE);
-    return 0;
+    /* Not in the root: free all the same if some CPU caches it. */
+    for (int i = 0; i < MAX_CPUS && bit(incache, pfn); i++) {
+        struct frame_rep *r = &reps[i];
+        spin_lock(&r->lock);
+        for (u64 k = 0; k < r->n; k++) {
+            if (r->f[k] != pfn * PAGE_SIZE)
+                continue;
+            r->f[k] = r->f[--r->n];
+            __atomic_fetch_and(&incache[pfn / 64], ~(1UL << (pfn % 64)), __ATOMIC_RELAXED);
+            spin_unlock(&r->lock);
+            memset(P2V(pfn * PAGE_SIZE), 0, PAGE_SIZE);
+            return 0;
+        }
+        spin_unlock(&r->lock);
+    }
+    return -E_BUSY;
 }
 
 paddr_t frame_alloc_contig(u64 n)
@@ -142,7 +274,21 @@ paddr_t frame_alloc_contig(u64 n)
     return frame_alloc_contig_aligned(n, 1);
 }
 
+static paddr_t contig(u64 n, u64 align);
+
+/* From the root; if no run is free there, once more with every CPU's
+ * cache drained into it. */
 paddr_t frame_alloc_contig_aligned(u64 n, u64 align)
+{
+    paddr_t pa = contig(n, align);
+    if (!pa) {
+        drain_all();
+        pa = contig(n, align);
+    }
+    return pa;
+}
+
+static paddr_t contig(u64 n, u64 align)
 {
     spin_lock(&pmem_lock);
     u64 run = 0;
@@ -180,6 +326,22 @@ void frame_free(paddr_t pa)
     u64 f = pa / PAGE_SIZE;
     if (pa % PAGE_SIZE || f >= nframes)
         panic("frame_free: bad frame %lx", pa);
+    if (!bit(bitmap, f) || bit(deferred, f) || bit(incache, f))
+        panic("frame_free: frame %lx is already free", pa);
+    if (likely(!__atomic_load_n(&npins, __ATOMIC_RELAXED))) {
+        /* No DMA pin anywhere: onto this CPU's rep (a pin of a frame
+         * being freed would be its pinner's bug). */
+        struct frame_rep *r = &reps[cpu()->id];
+        spin_lock(&r->lock);
+        if (__atomic_fetch_or(&incache[f / 64], 1UL << (f % 64), __ATOMIC_RELAXED) &
+            (1UL << (f % 64)))
+            panic("frame_free: frame %lx is already free", pa);
+        if (r->n == FRAME_CACHE_MAX)
+            drain(r, FRAME_BATCH);
+        r->f[r->n++] = pa;
+        spin_unlock(&r->lock);
+        return;
+    }
     spin_lock(&pmem_lock);
     if (!(bitmap[f / 64] & (1UL << (f % 64))) || (deferred[f / 64] & (1UL << (f % 64))))
         panic("frame_free: frame %lx is already free", pa);
@@ -229,7 +391,15 @@ void frame_unpin(paddr_t pa, u64 n)
 
 u64 pmem_free_frames(void)
 {
-    return __atomic_load_n(&free_count, __ATOMIC_RELAXED);
+    u64 n = __atomic_load_n(&free_count, __ATOMIC_RELAXED);
+    for (int i = 0; i < MAX_CPUS; i++)
+        n += __atomic_load_n(&reps[i].n, __ATOMIC_RELAXED);
+    return n;
+}
+
+u64 pmem_cached_frames(int cpu_id)
+{
+    return __atomic_load_n(&reps[cpu_id].n, __ATOMIC_RELAXED);
 }
 u64 pmem_total_frames(void)
 {

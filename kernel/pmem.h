@@ -28,7 +28,9 @@ bool frame_pin(paddr_t pa, u64 n);
 /* Removes one pin of exactly that range (panics if there is none) and
  * frees the frames whose free was deferred and that no pin covers now. */
 void frame_unpin(paddr_t pa, u64 n);
-u64 pmem_free_frames(void);
+u64 pmem_free_frames(void); /* the root's free frames and every CPU's cached ones */
+/* Free frames cached in cpu_id's representative (pmem.c; for the tests). */
+u64 pmem_cached_frames(int cpu_id);
 u64 pmem_total_frames(void);
 paddr_t pmem_max_addr(void);
 

@@ -28,6 +28,8 @@ int sched_slot_alloc(struct env *e, int cpu_id, int pos)
     struct cpu *c = &cpus[cpu_id]; /* under the kernel lock: any CPU's vector */
     if (pos < -1 || pos >= NSLOTS)
         return -E_INVAL;
+    if (e->private_cpu >= 0 && e->private_cpu != cpu_id)
+        return -E_PERM; /* its address space is private to another CPU */
     if (pos >= 0) {
         if (c->slot_owner[pos])
             return -E_BUSY;
@@ -79,6 +81,18 @@ void sched_forget_env(struct env *e)
         }
 }
 
+/* Whether CPU me may load e's page tables, and so run e: neither e nor any
+ * env whose call e serves (whose frames e's reply loads) is private to
+ * another CPU (a share, sys_env_private). */
+static bool private_allows(struct env *e, int me)
+{
+    int hops = 0;
+    for (; e && hops++ <= NENV; e = e->pct_caller)
+        if (e->private_cpu >= 0 && e->private_cpu != me)
+            return false;
+    return true;
+}
+
 /* The env that actually runs when e's turn comes: e itself, or the end of the
  * chain of protected calls it is waiting on. NULL if nothing can run. */
 static inline __attribute__((always_inline)) struct env *run_target(struct env *e)
@@ -90,8 +104,11 @@ static inline __attribute__((always_inline)) struct env *run_target(struct env *
         e = e->pct_callee;
     if (e->state == ENV_ZOMBIE || e->state == ENV_FREE)
         return NULL;
-    if (e->on_cpu >= 0 && e->on_cpu != cpu()->id)
+    int me = cpu()->id;
+    if (e->on_cpu >= 0 && e->on_cpu != me)
         return NULL; /* it runs on another CPU (one context runs on one CPU at a time) */
+    if (unlikely(e->private_cpu >= 0 || e->pct_caller) && !private_allows(e, me))
+        return NULL; /* it, or a caller it serves, is private to another CPU */
     if (env_in_pct(e))
         return e;
     if (e->state == ENV_BLOCKED &&
@@ -482,6 +499,34 @@ s64 sys_slot_alloc_on(u64 env, u64 cpu_id, u64 position)
     if (t->revoke_pending && t->info->revoke_kind == REVOKE_SLOTS)
         return -E_NOMEM;
     return slot_alloc_on(t, (int)cpu_id, (s64)position);
+}
+
+/* sys_env_private(env, cpu): see kernel/kcalls.tbl. A share (Corey): env's
+ * address space private to CPU cpu, or shared again (cpu = -1). */
+s64 sys_env_private(u64 env, u64 cpu_id)
+{
+    struct env *e = cpu_env(), *t;
+    int r = cap_env(e, env, R_CONTROL, &t);
+    if (r < 0)
+        return r;
+    if ((s64)cpu_id == -1) {
+        t->private_cpu = -1;
+        return (s64)t->shootdowns_spared;
+    }
+    if (cpu_id >= (u64)ncpu)
+        return -E_INVAL;
+    int k = (int)cpu_id;
+    if (t->private_cpu == k)
+        return (s64)t->shootdowns_spared;
+    if ((t->on_cpu >= 0 && t->on_cpu != k) || t->in_pct || t->pct_caller || t->pct_callee)
+        return -E_AGAIN; /* it runs on another CPU now, or is in a protected call */
+    for (int i = 0; i < ncpu; i++)
+        for (u64 m = cpus[i].slot_mask; i != k && m; m &= m - 1)
+            if (cpus[i].slot_owner[__builtin_ctzl(m)] == t->id)
+                return -E_BUSY; /* it owns a slot on another CPU */
+    t->private_cpu = k;
+    vm_make_private(t, k);
+    return (s64)t->shootdowns_spared;
 }
 
 /* sys_yield(env): give up (or donate) the rest of the slot. */

@@ -31,6 +31,7 @@ bool spin_holding(struct spinlock *l);
 struct mcs_node {
     struct mcs_node *volatile next;
     volatile u32 locked;
+    volatile u32 sleeping; /* the kernel lock's waiter halts (klock.c); 0 elsewhere */
 };
 struct mcs_lock {
     struct mcs_node *volatile tail;

@@ -158,6 +158,59 @@ void machine_check(struct trapframe *tf)
 bool smap_probe;
 u64 smap_probe_faulted, smap_probe_read;
 
+/* A timer tick: this CPU's count and grace-period accounting (per CPU:
+ * no lock), and the NMI log. */
+static void count_tick(struct cpu *c)
+{
+    c->ticks++;
+    /* A tick taken late (over 1.5 periods after the last one) means the
+     * CPU itself did not run meanwhile: a virtual CPU its host did not
+     * schedule (QEMU on a loaded machine), or the kernel with interrupts
+     * off. The env in its epilogue grace period had none of that time, so
+     * the tick does not count against it (sched_tick). At most
+     * GRACE_LATE_MAX of them: an env must not stretch its grace period for
+     * ever through kernel calls that keep interrupts off. */
+    u64 now = rdtsc();
+    if (c->grace_end && now - c->tick_tsc > tsc_per_ms * 1000 / TIMER_HZ * 3 / 2 &&
+        c->grace_late < GRACE_LATE_MAX) {
+        c->grace_end++;
+        c->grace_late++;
+    }
+    c->tick_tsc = now;
+    if (unlikely(nmi_count != nmi_logged) && !nmi_quiet && c->id == 0) { /* one logger */
+        kprintf("nmi: %lu NMI(s) received (%lu in user mode), ignored\n", nmi_count - nmi_logged,
+                nmi_user);
+        nmi_logged = nmi_count;
+    }
+}
+
+/* A timer tick from user mode with several CPUs (entry.S, before the
+ * kernel lock): the common tick, one that ends nothing (not the slot, not
+ * a grace period, not the env's deadline), touches only this CPU's own
+ * state (struct cpu) and the local APIC, so it is handled here without the
+ * kernel lock and the env resumes; 1. Any other tick answers 0, having
+ * changed nothing, and takes the locked path (trap). The env's deadline is
+ * read without the lock: envs[] is never freed, and a stale value only
+ * sends the tick down the locked path, or lets the env run one more tick
+ * (a teardown on another CPU meanwhile kicks this CPU in: klock_evict). */
+u64 trap_tick_nolock(struct trapframe *tf);
+u64 trap_tick_nolock(struct trapframe *tf)
+{
+    struct cpu *c = cpu();
+    struct env *e = c->env;
+    (void)tf;
+    check_ac();
+    if (!e || c->grace_end || c->ticks + 1 >= c->slot_end || unlikely(smap_probe))
+        return 0;
+    u64 deadline = __atomic_load_n(&e->deadline_tick, __ATOMIC_RELAXED);
+    if (deadline && c->ticks + 1 >= deadline)
+        return 0;
+    count_tick(c);
+    lapic_eoi();
+    c->ticks_nolock++;
+    return 1;
+}
+
 void trap(struct trapframe *tf)
 {
     struct cpu *c = cpu();
@@ -170,26 +223,7 @@ void trap(struct trapframe *tf)
     }
     switch (tf->vector) {
     case T_TIMER: {
-        c->ticks++;
-        /* A tick taken late (over 1.5 periods after the last one) means the
-         * CPU itself did not run meanwhile: a virtual CPU its host did not
-         * schedule (QEMU on a loaded machine), or the kernel with interrupts
-         * off. The env in its epilogue grace period had none of that time,
-         * so the tick does not count against it (sched_tick). At most
-         * GRACE_LATE_MAX of them: an env must not stretch its grace period
-         * for ever through kernel calls that keep interrupts off. */
-        u64 now = rdtsc();
-        if (c->grace_end && now - c->tick_tsc > tsc_per_ms * 1000 / TIMER_HZ * 3 / 2 &&
-            c->grace_late < GRACE_LATE_MAX) {
-            c->grace_end++;
-            c->grace_late++;
-        }
-        c->tick_tsc = now;
-        if (unlikely(nmi_count != nmi_logged) && !nmi_quiet && c->id == 0) { /* one logger */
-            kprintf("nmi: %lu NMI(s) received (%lu in user mode), ignored\n",
-                    nmi_count - nmi_logged, nmi_user);
-            nmi_logged = nmi_count;
-        }
+        count_tick(c);
         lapic_eoi();
         if (trap_from_user(tf) && c->env) {
             if (c->env->deadline_tick && c->ticks >= c->env->deadline_tick)
@@ -206,6 +240,9 @@ void trap(struct trapframe *tf)
         return;
     case T_IPI_KICK:
         lapic_eoi(); /* its work was klock_enter's, or ending the idle halt */
+        return;
+    case T_IPI_WAKE:
+        lapic_eoi(); /* its work was ending a halt in the kernel lock's acquire */
         return;
     case T_IRQ_COM1: {
         bool take = !klock_holding(); /* taken in the slot loop's halt */

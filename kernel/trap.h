@@ -50,6 +50,8 @@ STATIC_ASSERT(sizeof(struct trapframe) == 22 * 8);
 #define T_IPI_KICK 0xe0
 #define T_IPI_PING 0xf0 /* interprocessor: the receiver counts it (smp.c) */
 #define T_IPI_CALL 0xf1 /* interprocessor: run the posted call (smp_call_each) */
+#define T_IPI_WAKE                                                                                 \
+    0xf2 /* interprocessor: the kernel lock passed to a CPU halted for it (klock.c) */
 #define T_SPURIOUS 255
 #define T_SYSCALL  0x100 /* not a vector: marks frames built by syscall_entry */
 

@@ -194,7 +194,12 @@ static void flush_local_user(paddr_t pml4, vaddr_t va, u64 n)
  * caller goes on to free any frame that was mapped there. The caller holds
  * the kernel lock, so no CPU loads the PML4 meanwhile (loads happen under
  * it); PCIDs are off with several CPUs (smp.c), so a CPU that does not have
- * it loaded keeps no translation of it. */
+ * it loaded keeps no translation of it.
+ *
+ * An env whose address space is private to CPU k (a Corey share,
+ * sys_env_private) is never loaded on another CPU: a change made on k
+ * needs no cross-CPU call at all (the local flush did it), and one made
+ * elsewhere (its parent unmapping a page of it) calls k alone. */
 u64 tlb_user_shootdowns; /* ranges shot down on other CPUs (tests) */
 
 struct user_range {
@@ -209,11 +214,18 @@ static void flush_user_call(void *arg)
     flush_local_user(r->pml4, r->va, r->n);
 }
 
-static void shootdown_user(paddr_t pml4, vaddr_t va, u64 n)
+static void shootdown_user(struct env *e, vaddr_t va, u64 n)
 {
     if (!klock_on)
         return;
-    struct user_range r = {pml4, va, n};
+    struct user_range r = {e->pml4, va, n};
+    int k = e->private_cpu, me = cpu()->id;
+    if (k >= 0) {
+        e->shootdowns_spared++; /* one CPU at most instead of every other */
+        if (k != me)
+            smp_call_mask(1UL << k, flush_user_call, &r);
+        return;
+    }
     smp_call_each(flush_user_call, &r, false);
     tlb_user_shootdowns++;
 }
@@ -226,13 +238,23 @@ static void drop_pml4_call(void *arg)
         write_cr3(kernel_pml4);
 }
 
+/* e becomes private to CPU k (sys_env_private): every other CPU that
+ * still has its page tables in CR3 (it ran e last) drops them. */
+void vm_make_private(struct env *e, int k)
+{
+    if (!klock_on)
+        return;
+    u64 all = (1UL << ncpu) - 1;
+    smp_call_mask(all & ~(1UL << k), drop_pml4_call, &e->pml4);
+}
+
 void vm_flush_page(struct env *e, vaddr_t va)
 {
     if ((read_cr3() & PTE_ADDR_MASK) == e->pml4)
         invlpg(va);
     else
         e->tlb_stale = true;
-    shootdown_user(e->pml4, va, 1);
+    shootdown_user(e, va, 1);
 }
 
 void vm_flush_range(struct env *e, vaddr_t va, u64 n)
@@ -241,7 +263,7 @@ void vm_flush_range(struct env *e, vaddr_t va, u64 n)
         e->tlb_stale = true;
     else
         flush_local_user(e->pml4, va, n);
-    shootdown_user(e->pml4, va, n);
+    shootdown_user(e, va, n);
 }
 
 u64 *vm_pte_slot(paddr_t pml4, vaddr_t va, bool create, struct env *charge)

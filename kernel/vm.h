@@ -46,6 +46,8 @@ u64 vm_free_space(paddr_t pml4);
 void vm_flush_page(struct env *e, vaddr_t va);
 /* Flushes [va, va + n pages) of e's translations (one CR3 reload for big ranges). */
 void vm_flush_range(struct env *e, vaddr_t va, u64 n);
+/* e's address space becomes private to CPU k: no other CPU keeps it loaded. */
+void vm_make_private(struct env *e, int k);
 void vm_switch(paddr_t pml4);
 /* Maps device registers [pa, pa + len) uncached at P2V(pa) (below 512 GiB,
  * above RAM) and returns P2V(pa), or NULL. For PCI BARs (kernel/dev/pci.c). */

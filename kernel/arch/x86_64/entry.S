@@ -110,7 +110,7 @@ vector_table_start:
     je trap_kernel
     swapgs
     cld
-    /* With several CPUs: the kernel lock (klock.c) and no fast path. */
+    /* With several CPUs: trap_klock, and no fast path. */
     cmpb $0, klock_on(%rip)
     jne trap_klock
     push %rax
@@ -266,8 +266,9 @@ trap_c_path:
     jmp return_to_user
 
     /* With several CPUs: the kernel lock (klock.c), except for cross-CPU
-     * calls and pings (vectors 0xf0 and up), which touch only this CPU; and
-     * no exception fast path (trap's C path, under the lock). */
+     * calls, pings and wakes (vectors 0xf0 and up), which touch only this CPU, and
+     * timer ticks that end nothing (trap_tick_nolock: this CPU's count);
+     * and no exception fast path (trap's C path, under the lock). */
 trap_klock:
     PUSH_GPRS
     mov %rsp, %rdi
@@ -275,7 +276,16 @@ trap_klock:
     xor %ebp, %ebp
     cmpq $T_IPI_PING, TF_VECTOR(%rdi)
     jae 8b
+    cmpq $T_TIMER, TF_VECTOR(%rdi)
+    jne 15f
     push %rdi
+    push %rdi
+    call trap_tick_nolock
+    pop %rdi
+    pop %rdi
+    test %rax, %rax
+    jnz return_to_user
+15: push %rdi
     push %rdi
     mov TF_VECTOR(%rdi), %rdi
     call klock_enter

@@ -7,6 +7,7 @@
 
 #define LAPIC_ID         0x020
 #define LAPIC_TPR        0x080
+#define LAPIC_PPR        0x0a0
 #define LAPIC_EOI        0x0B0
 #define LAPIC_SVR        0x0F0
 #define LAPIC_ESR        0x280
@@ -49,6 +50,11 @@ void lapic_eoi(void)
 void lapic_set_tpr(u32 tpr)
 {
     wr(LAPIC_TPR, tpr);
+}
+
+u32 lapic_ppr(void)
+{
+    return rd(LAPIC_PPR);
 }
 
 #define PIT_HZ 1193182UL

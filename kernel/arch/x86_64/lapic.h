@@ -10,6 +10,9 @@ void lapic_eoi(void);
 /* Task priority: interrupts of priority class (vector >> 4) at or below tpr >> 4
  * are held back (klock.c raises it while spinning with interrupts on). */
 void lapic_set_tpr(u32 tpr);
+/* Processor priority: the class below which (vector >> 4 <= ppr >> 4)
+ * nothing is delivered now (the TPR, or the highest interrupt in service). */
+u32 lapic_ppr(void);
 u32 lapic_id(void);
 /* Interprocessor interrupts to the local APIC apic_id: a fixed vector; an
  * INIT (the CPU waits for a startup IPI); a startup IPI, which starts it in

@@ -78,10 +78,17 @@ static struct {
 
 void smp_call_each(void (*fn)(void *), void *arg, bool self)
 {
+    u64 all = ncpu == 64 ? ~0UL : (1UL << ncpu) - 1, me = 1UL << cpu()->id;
+    smp_call_mask(self ? all : all & ~me, fn, arg);
+}
+
+void smp_call_mask(u64 mask, void (*fn)(void *), void *arg)
+{
     spin_lock(&call_lock);
     int me = cpu()->id;
+    bool self = mask & (1UL << me);
     for (int i = 0; i < ncpu; i++) {
-        if (i == me || !cpus[i].online)
+        if (i == me || !cpus[i].online || !(mask & (1UL << i)))
             continue;
         mailbox[i].fn = fn;
         mailbox[i].arg = arg;
@@ -94,7 +101,7 @@ void smp_call_each(void (*fn)(void *), void *arg, bool self)
     if (self)
         fn(arg);
     for (int i = 0; i < ncpu; i++) {
-        if (i == me || !cpus[i].online)
+        if (i == me || !cpus[i].online || !(mask & (1UL << i)))
             continue;
         while (__atomic_load_n(&mailbox[i].done, __ATOMIC_ACQUIRE) != mailbox[i].seq)
             pause();
@@ -110,11 +117,22 @@ void smp_ipi(struct cpu *c, u64 vector)
         c->ipi_rsp = rsp;
         c->ipi_count++;
     } else if (vector == T_IPI_CALL) {
+        /* EOI first: fn may wait for the kernel lock (a unit test), whose
+         * waiters halt until a T_IPI_WAKE, which needs the processor
+         * priority below class 15. A call cannot come again meanwhile (its
+         * caller waits for done), but an interrupt in the lock's wait
+         * could bring this CPU back here: in_call keeps fn from nesting. */
+        lapic_eoi();
+        if (c->in_call)
+            return;
+        c->in_call = true;
         u64 seq = __atomic_load_n(&mailbox[c->id].seq, __ATOMIC_ACQUIRE);
         if (mailbox[c->id].done != seq) {
             mailbox[c->id].fn(mailbox[c->id].arg);
             __atomic_store_n(&mailbox[c->id].done, seq, __ATOMIC_RELEASE);
         }
+        c->in_call = false;
+        return;
     }
     lapic_eoi();
 }

@@ -20,6 +20,8 @@ void smp_ipi(struct cpu *c, u64 vector);
  * same time, if self), each with interrupts off in its IPI handler; returns
  * once all have finished. Callers are serialized; fn must not call it. */
 void smp_call_each(void (*fn)(void *), void *arg, bool self);
+/* The same on the CPUs whose bit is set in mask (this one's included). */
+void smp_call_mask(u64 mask, void (*fn)(void *), void *arg);
 /* After a change to existing kernel-half mappings [va, va + n pages): every
  * CPU drops its translations of them (a full flush past 32 pages) before
  * this returns. */
