@@ -260,6 +260,11 @@ $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 BARRIER_PROGS := $(B)/user/t_barrier $(B)/user/t_barrier_child
 $(BARRIER_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/barrier/barrier.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/barrier/barrier.o
+# M:N threads (lib/mn) and their test.
+MN_OBJS := $(B)/lib/mn/mn.o $(B)/lib/mn/switch.o $(B)/lib/barrier/barrier.o
+MN_PROGS := $(B)/user/t_mn
+$(MN_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(MN_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(MN_OBJS)
 # The disk's tests link libblk (lib/blk).
 BLK_PROGS := $(filter-out $(B)/user/t_blk_diskfs,$(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_blk*.c)))
 $(BLK_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o
