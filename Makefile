@@ -211,10 +211,11 @@ LWIP_STAMP  := $(B)/lwip-src/.unpacked
 LWIP_SRCS   := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
                core/netif.c core/pbuf.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c \
                core/tcp_out.c core/timeouts.c core/udp.c core/ipv4/etharp.c core/ipv4/icmp.c \
-               core/ipv4/ip4.c core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c netif/ethernet.c
+               core/ipv4/ip4.c core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c core/ipv4/dhcp.c \
+               netif/ethernet.c
 LWIP_OBJS   := $(LWIP_SRCS:%.c=$(B)/lwip/%.o)
 LNET_CFLAGS := $(UCFLAGS) -Ilib/net -Ilib/net/include -I$(LWIP_DIR)/include
-LIBNET_OBJS := $(B)/lib/net/lnet.o $(B)/lib/net/sock.o $(B)/lib/net/filter_obj.o $(LWIP_OBJS)
+LIBNET_OBJS := $(B)/lib/net/lnet.o $(B)/lib/net/sock.o $(B)/lib/net/csum.o $(B)/lib/net/filter_obj.o $(LWIP_OBJS)
 $(LWIP_STAMP):
 	@tools/lwip.sh $(B)/lwip-src
 $(B)/lwip/%.o: $(LWIP_STAMP) lib/net/lwipopts.h lib/net/arch/cc.h
@@ -244,7 +245,7 @@ $(B)/unet/httpd.o: user/httpd.c $(LWIP_STAMP) | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(LNET_CFLAGS) -c $< -o $@
 NET_PROGS := $(B)/user/t_lnet_srv $(B)/user/t_lnet_cli $(B)/user/t_http_cli $(B)/user/t_sock_srv \
-             $(B)/user/t_sock_cli
+             $(B)/user/t_sock_cli $(B)/user/t_dhcp_cli
 $(NET_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(LIBNET_OBJS)
 	$(CC) $(ULDFLAGS) -Wl,--gc-sections -o $@ $(LIBC_OBJS) $< $(LIBNET_OBJS)
 $(NET_PROGS:$(B)/user/%=$(B)/user/tests/%.o): $(B)/user/tests/%.o: user/tests/%.c $(LWIP_STAMP) | $(GEN)
@@ -253,7 +254,7 @@ $(NET_PROGS:$(B)/user/%=$(B)/user/tests/%.o): $(B)/user/tests/%.o: user/tests/%.
 
 EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child $(B)/user/t_fuzz \
              $(B)/user/t_fuzz_child $(B)/user/t_net $(B)/user/t_net_child $(B)/user/t_net0 \
-             $(B)/user/t_stat
+             $(B)/user/t_stat $(B)/user/t_netsrc $(B)/user/t_dhcp
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 # The barriers' test links lib/barrier.

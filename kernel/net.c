@@ -254,15 +254,25 @@ static void enqueue(struct endpoint *ep, const u8 *f, u32 len)
 }
 
 /* Frames ep may send: from the device's MAC, and from addresses it receives
- * on (the frame, source and destination swapped, matches one of its keys). */
+ * on (the frame, source and destination swapped, matches one of its keys).
+ * One more: an IPv4 frame from the unspecified address 0.0.0.0 (a host
+ * that has no address yet: a DHCP client) with a protocol and source port
+ * for which the endpoint holds a key on the limited broadcast address
+ * 255.255.255.255 naming that protocol and port (no wildcards), which is
+ * where the answers come (DHCP: UDP port 68). No env owns 0.0.0.0. */
 static bool may_send(struct netif *ni, struct endpoint *ep, const u8 *f, u32 len)
 {
     struct fkey k;
     if (memcmp(f + 6, ni->nd->mac, 6) != 0 || parse(f, len, &k) < 0)
         return false;
-    for (u32 i = 0; i < ep->nfilt; i++)
-        if (key_match(&ep->filt[i].key, k.ethertype, k.proto, k.sport, k.src_ip))
+    for (u32 i = 0; i < ep->nfilt; i++) {
+        const struct net_key *key = &ep->filt[i].key;
+        if (key_match(key, k.ethertype, k.proto, k.sport, k.src_ip))
             return true;
+        if (k.ethertype == 0x0800 && k.src_ip == 0 && key->dst_ip == 0xffffffffu && key->proto &&
+            key->dport && key_match(key, k.ethertype, k.proto, k.sport, 0xffffffffu))
+            return true;
+    }
     return false;
 }
 

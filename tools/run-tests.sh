@@ -76,6 +76,8 @@ host_part diskfs lib/diskfs 3
 
 # 2b. libblk's host backend (plain and ASan+UBSan).
 host_part blk lib/blk 2
+# 2c. lib/net's checksums (csum.c), plain and ASan+UBSan.
+host_part net lib/net 2
 # 2c. The barriers and the litmus tests on the host's CPUs (plain and ASan+UBSan).
 host_part barrier lib/barrier 4
 
@@ -309,6 +311,7 @@ check_http_curl() {
         grep -aq 'host forwarding' "$plog" || break
     done
     if grep -aq 'httpd: listening' "$plog" &&
+        grep -aq 'httpd: address 10.0.2.15 from DHCP (server 10.0.2.2)' "$plog" &&
         curl -s -m 20 -o $body http://localhost:$port/ && grep -q 'Hello from Spinel' $body &&
         [ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' http://localhost:$port/nope)" = 404 ] &&
         [ "$(curl -s -m 20 -r 6-9 http://localhost:$port/hello.txt)" = from ] &&
@@ -344,7 +347,7 @@ check_http_curl() {
     kill $qpid 2> /dev/null
     wait $qpid 2> /dev/null
     if [ $ok = 1 ]; then
-        echo "PASS host/http-curl: curl on the host got the guest's page, a 404, a range, 1 MiB, the live view's JSON (envs, slot vectors, modules) and a file of the Unix file system (bytes, Content-Length, a range, 404, 304 and 200 for If-Modified-Since) through port $port, and headless Chromium drew /spinel/ (envs, slot vectors, modules, filters; see $plog, build/test-http.dom)"
+        echo "PASS host/http-curl: httpd's address came from QEMU's DHCP server; curl on the host got the guest's page, a 404, a range, 1 MiB, the live view's JSON (envs, slot vectors, modules) and a file of the Unix file system (bytes, Content-Length, a range, 404, 304 and 200 for If-Modified-Since) through port $port, and headless Chromium drew /spinel/ (envs, slot vectors, modules, filters; see $plog, build/test-http.dom)"
         return 0
     fi
     echo "FAIL host/http-curl: see $plog"

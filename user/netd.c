@@ -115,7 +115,7 @@ static long do_bind(uint64_t a1, uint64_t a2, uint32_t caller)
     frame = sys_frame_alloc(-1);
     if (frame < 0 || exo_map(CAP_SELF, (uint32_t)frame, ARG_VA, MMU_W) != 1)
         return -ENOMEM;
-    struct lnet_conf c = {dev, (uint32_t)a1, (uint32_t)a2, (uint32_t)(a1 >> 32), RING_VA, 1};
+    struct lnet_conf c = {dev, (uint32_t)a1, (uint32_t)a2, (uint32_t)(a1 >> 32), RING_VA, 1, 0, 0};
     long r = lnet_init(&c);
     if (r < 0) {
         printf("netd: lib/net: %ld\n", r);

@@ -7,6 +7,8 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/etharp.h"
+#include "lwip/dhcp.h"
+#include "lwip/prot/dhcp.h"
 #include "lwip/pbuf.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
@@ -22,7 +24,9 @@ static struct {
     struct netif nif;
     struct net_ring *r;
     uint32_t ep, block, notify, module;
-    uint32_t pending; /* frames posted since the last sys_net_tx */
+    uint32_t dhcp_module; /* the programs whose filter takes DHCP's answers (0: none) */
+    uint32_t dhcp_server; /* the server that gave the lease (0: a static address) */
+    uint32_t pending;     /* frames posted since the last sys_net_tx */
 } L;
 
 void lnet_assert(const char *msg, const char *file, int line)
@@ -139,6 +143,56 @@ static long load_programs(uint32_t ip)
     return m;
 }
 
+/* The interface's keys on its address (ARP, IPv4) and the ASH, from a
+ * module loaded with that address. */
+static long attach_address(const struct lnet_conf *c, uint32_t ip)
+{
+    long r;
+    if ((r = load_programs(ip)) < 0)
+        return r;
+    L.module = (uint32_t)r;
+    long filt = exo_ext_find(L.module, "filter/packet/lnet");
+    long ash = exo_ext_find(L.module, "ash/packet/lnet");
+    if (filt < 0 || ash < 0)
+        return -E_NOENT;
+    struct net_key arp = {0x0806, 0, 0, 0, 0, ip}, ip4 = {0x0800, 0, 0, 0, 0, ip};
+    if ((r = sys_net_attach(L.ep, L.module, (uint32_t)filt, &arp)) < 0 ||
+        (r = sys_net_attach(L.ep, L.module, (uint32_t)filt, &ip4)) < 0)
+        return r;
+    if (c->ash && (r = sys_net_attach(L.ep, L.module, (uint32_t)ash, NULL)) < 0)
+        return r;
+    return 0;
+}
+
+/* DHCP: the key for its answers (UDP to 255.255.255.255, port 68), then
+ * lwIP's client until it is bound or ms pass. True if a lease came. */
+static bool dhcp_lease(uint32_t ms)
+{
+    long m = load_programs(0);
+    if (m < 0)
+        return false;
+    L.dhcp_module = (uint32_t)m;
+    long filt = exo_ext_find(L.dhcp_module, "filter/packet/lnet");
+    struct net_key k68 = {0x0800, 17, 0, 68, 0, 0xffffffffu};
+    if (filt < 0 || sys_net_attach(L.ep, L.dhcp_module, (uint32_t)filt, &k68) < 0) {
+        printf("lnet: DHCP's port is taken\n");
+        return false;
+    }
+    if (dhcp_start(&L.nif) != ERR_OK)
+        return false;
+    uint32_t end = sys_now() + (ms ? ms : 3000);
+    while (!dhcp_supplied_address(&L.nif) && (int32_t)(end - sys_now()) > 0) {
+        lnet_poll();
+        lnet_wait(20000);
+    }
+    if (dhcp_supplied_address(&L.nif)) {
+        L.dhcp_server = lwip_ntohl(ip4_addr_get_u32(&netif_dhcp_data(&L.nif)->server_ip_addr));
+        return true;
+    }
+    dhcp_stop(&L.nif);
+    return false;
+}
+
 long lnet_init(const struct lnet_conf *c)
 {
     long r = sys_frame_alloc_in(CAP_SELF, -1, RING_ORDER);
@@ -156,30 +210,34 @@ long lnet_init(const struct lnet_conf *c)
     if ((r = sys_net_endpoint(c->dev, L.block, L.notify, 0)) < 0)
         return r;
     L.ep = (uint32_t)r;
-    if ((r = load_programs(c->ip)) < 0)
-        return r;
-    L.module = (uint32_t)r;
-    long filt = exo_ext_find(L.module, "filter/packet/lnet");
-    long ash = exo_ext_find(L.module, "ash/packet/lnet");
-    if (filt < 0 || ash < 0)
-        return -E_NOENT;
-    struct net_key arp = {0x0806, 0, 0, 0, 0, c->ip}, ip4 = {0x0800, 0, 0, 0, 0, c->ip};
-    if ((r = sys_net_attach(L.ep, L.module, (uint32_t)filt, &arp)) < 0 ||
-        (r = sys_net_attach(L.ep, L.module, (uint32_t)filt, &ip4)) < 0)
-        return r;
-    if (c->ash && (r = sys_net_attach(L.ep, L.module, (uint32_t)ash, NULL)) < 0)
-        return r;
     lwip_init();
     ip4_addr_t ip, mask, gw;
     ip4_addr_set_u32(&ip, lwip_htonl(c->ip));
     ip4_addr_set_u32(&mask, lwip_htonl(c->mask));
     ip4_addr_set_u32(&gw, lwip_htonl(c->gw));
-    if (!netif_add(&L.nif, &ip, &mask, &gw, NULL, netif_setup, ethernet_input))
+    if (!netif_add(&L.nif, c->dhcp ? IP4_ADDR_ANY4 : &ip, c->dhcp ? IP4_ADDR_ANY4 : &mask,
+                   c->dhcp ? IP4_ADDR_ANY4 : &gw, NULL, netif_setup, ethernet_input))
         return -E_INVAL;
     netif_set_default(&L.nif);
     netif_set_up(&L.nif);
     netif_set_link_up(&L.nif);
-    return 0;
+    if (c->dhcp && !dhcp_lease(c->dhcp_ms))
+        netif_set_addr(&L.nif, &ip, &mask, &gw); /* no lease: the static address */
+    return attach_address(c, lnet_addr(NULL, NULL));
+}
+
+uint32_t lnet_addr(uint32_t *mask, uint32_t *gw)
+{
+    if (mask)
+        *mask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(&L.nif)));
+    if (gw)
+        *gw = lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(&L.nif)));
+    return lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(&L.nif)));
+}
+
+uint32_t lnet_dhcp_server(void)
+{
+    return L.dhcp_server;
 }
 
 int lnet_poll(void)

@@ -15,11 +15,21 @@ struct lnet_conf {
     uint32_t ip, mask, gw; /* host byte order */
     uint64_t ring_va;      /* where the endpoint's ring (1 MiB) is mapped */
     int ash;               /* nonzero: an ASH answers ARP requests and pings in the kernel */
+    int dhcp;              /* nonzero: ask DHCP first; ip, mask, gw if no lease comes ... */
+    uint32_t dhcp_ms;      /* ... within this many milliseconds (0: 3000) */
 };
 
-/* Brings the interface up: endpoint, filters (ARP and IPv4 to ip), lwIP.
+/* Brings the interface up: endpoint, filters (ARP and IPv4 to the
+ * address), lwIP. With dhcp, lwIP's DHCP client asks for an address first
+ * (its frames go out from 0.0.0.0 and the answers come to 255.255.255.255,
+ * UDP port 68: a filter key on that; kernel/net.c lets such a key's holder
+ * send from 0.0.0.0), and the static address is the fallback.
  * 0, or a negative error of the kernel call that failed. */
 long lnet_init(const struct lnet_conf *c);
+/* The address the interface has (host byte order), and whether it came
+ * from a DHCP lease (then also the server's address, else 0). */
+uint32_t lnet_addr(uint32_t *mask, uint32_t *gw);
+uint32_t lnet_dhcp_server(void);
 /* Receives what the ring holds, runs lwIP's timers, sends what is queued.
  * Returns the number of frames received. */
 int lnet_poll(void);

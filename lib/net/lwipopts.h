@@ -1,6 +1,6 @@
 /* lwIP's configuration for Spinel's library OS (lib/net): NO_SYS mode,
  * driven by the env's own event loop (lnet_poll); IPv4 with ARP, ICMP,
- * UDP and TCP (window scaling on), static addresses; no threads, no
+ * UDP and TCP (window scaling on), DHCP or static addresses; no threads, no
  * lwIP socket layer (lib/net/sock.c is ours). */
 #ifndef LIB_NET_LWIPOPTS_H
 #define LIB_NET_LWIPOPTS_H
@@ -17,7 +17,10 @@
 #define LWIP_UDP                      1
 #define LWIP_TCP                      1
 #define LWIP_RAW                      0
-#define LWIP_DHCP                     0
+/* DHCP (lnet_conf.dhcp): no ARP check of the offered address, since an
+ * endpoint may send ARP only from an address it holds (kernel/net.c). */
+#define LWIP_DHCP                     1
+#define DHCP_DOES_ARP_CHECK           0
 #define LWIP_AUTOIP                   0
 #define LWIP_IGMP                     0
 #define LWIP_DNS                      0
@@ -54,5 +57,13 @@
 #define TCP_LISTEN_BACKLOG 1
 
 #define LWIP_CHECKSUM_ON_COPY 1
+/* Every checksum goes through lib/net's (csum.c): data a server registered
+ * (httpd's file cache) is summed from precomputed prefix sums, so TCP's
+ * checksum of a segment cut from a cached file costs a few dozen bytes of
+ * summing, not the segment's length (and lwIP sums data given by
+ * reference once, in tcp_write, keeping the sum with the segment for
+ * retransmissions). */
+unsigned short lnet_chksum(const void *dataptr, int len);
+#define LWIP_CHKSUM lnet_chksum
 
 #endif

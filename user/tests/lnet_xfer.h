@@ -37,7 +37,7 @@ static inline long xfer_up(uint32_t ip, int ash)
     }
     if (!dev)
         return -E_NOENT;
-    struct lnet_conf c = {dev, ip, LNET_IP(255, 255, 255, 0), 0, 0x0000500000000000UL, ash};
+    struct lnet_conf c = {dev, ip, LNET_IP(255, 255, 255, 0), 0, 0x0000500000000000UL, ash, 0, 0};
     long r = lnet_init(&c);
     if (r < 0)
         printf("lnet_init: %ld\n", r);
