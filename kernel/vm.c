@@ -303,7 +303,13 @@ u64 *vm_probe(paddr_t pml4, vaddr_t va, bool *large)
         *large = true;
         return NULL;
     }
-    return walk_charged(pml4, va, 0, false, 0, NULL); /* (one more level: and it is remembered) */
+    u64 *pt = table(PTE_ADDR(*e));
+    if (va < USER_TOP) { /* (remembered, as walk_tables does) */
+        last_pt.pml4 = pml4;
+        last_pt.region = va >> 21;
+        last_pt.pt = pt;
+    }
+    return &pt[IDX(va, 0)];
 }
 
 u64 *vm_large(paddr_t pml4, vaddr_t va)
