@@ -206,6 +206,12 @@ void cap_unmap(struct capnode *c)
     const vaddr_t va = c->mapped_va;
     const u64 n = cap_pages(c);
     const paddr_t pa = c->object * PAGE_SIZE;
+    u64 *pde = n == 512 ? vm_large(t->pml4, va) : NULL;
+    if (pde && PTE_ADDR(*pde) == pa) { /* mapped as one 2 MiB page (mmu.c) */
+        *pde = 0;
+        vm_flush_range(t, va, n);
+        goto done;
+    }
     for (u64 i = 0; i < n;) {
         u64 *pte = vm_pte_slot(t->pml4, va + i * PAGE_SIZE, false, NULL);
         u64 span = MIN(n - i, 512 - ((va / PAGE_SIZE + i) & 511));

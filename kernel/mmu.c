@@ -113,6 +113,47 @@ static struct range blocks[MMU_BATCH_MAX];
  * instead of looking it up again: the batch changes no table before it). */
 static struct capnode *op_cap[MMU_BATCH_MAX];
 
+/* The 2 MiB regions the current batch maps into, and whether a block
+ * (more than one page) or a single page of it lies there: a page or a
+ * block is compared with the others one by one only where they share a
+ * region (blocks of a batch are few, but a fork gives a child some dozens
+ * along with hundreds of pages). A block spans at most 2 regions
+ * (FRAME_MAX_ORDER 9): at most 2 * MMU_BATCH_MAX regions, half the set. */
+STATIC_ASSERT(FRAME_MAX_ORDER <= 9);
+#define RG_SET (4 * MMU_BATCH_MAX)
+static struct {
+    u64 region;
+    u32 batch;
+    bool block, page;
+} rg_set[RG_SET];
+
+static __typeof__(rg_set[0]) *rg_get(u64 region)
+{
+    u64 h = region * 0x9e3779b97f4a7c15UL >> 53; /* 11 bits: RG_SET */
+    for (;; h = (h + 1) % RG_SET) {
+        if (rg_set[h].batch != batch_no) {
+            rg_set[h].batch = batch_no;
+            rg_set[h].region = region;
+            rg_set[h].block = rg_set[h].page = false;
+            return &rg_set[h];
+        }
+        if (rg_set[h].region == region)
+            return &rg_set[h];
+    }
+}
+
+/* Whether an earlier op of the current batch claimed va. */
+static bool va_seen(u64 va)
+{
+    u64 h = (va >> 12) * 0x9e3779b97f4a7c15UL >> 54;
+    for (;; h = (h + 1) % (2 * MMU_BATCH_MAX)) {
+        if (va_set[h].batch != batch_no)
+            return false;
+        if (va_set[h].va == va)
+            return true;
+    }
+}
+
 /* Claims va for the current batch; false if an earlier op claimed it. */
 static bool va_claim(u64 va)
 {
@@ -140,11 +181,17 @@ static bool map_va_ok(u64 va, u64 size)
  * table, not per page. */
 static inline __attribute__((always_inline)) bool map_va_free(struct env *t, u64 va, u64 size)
 {
-    if (size == PAGE_SIZE)
-        return vm_walk(t->pml4, va) == NULL;
+    if (size == PAGE_SIZE) {
+        bool large;
+        u64 *pte = vm_probe(t->pml4, va, &large);
+        /* (no page table there: a 2 MiB page, or nothing) */
+        return pte ? !(*pte & PTE_P) : !large;
+    }
     for (u64 k = 0; k < size;) {
         vaddr_t a = va + k;
         u64 *pte = vm_pte_slot(t->pml4, a, false, NULL);
+        if (!pte && vm_large(t->pml4, a))
+            return false;
         u64 span = MIN(size - k, 0x200000 - (a & 0x1fffff)); /* to the table's end */
         for (u64 p = 0; pte && p < span; p += PAGE_SIZE, pte++)
             if (*pte & PTE_P)
@@ -219,6 +266,23 @@ static inline __attribute__((always_inline)) int op_apply(struct env *t, const s
         const vaddr_t va = o->va;
         const u64 n = cap_pages(c), flags = pte_flags(o->op) | PTE_P;
         const paddr_t pa = c->object * PAGE_SIZE;
+        if (n == 512 && va % 0x200000 == 0 && pa % 0x200000 == 0) {
+            /* A 2 MiB block at a 2 MiB boundary: one 2 MiB page, no page
+             * table, where the directory entry is empty (map_va_free saw
+             * nothing mapped; a page table left there from earlier 4 KiB
+             * mappings is used as below). */
+            u64 *pde = vm_pde_slot(t->pml4, va, true, t);
+            if (!pde) {
+                if ((o->op & 0xff) == MMU_COPY)
+                    cap_delete_node(cap_index(c));
+                return -E_NOMEM;
+            }
+            if (!(*pde & PTE_P)) {
+                *pde = pa | flags | PTE_PS;
+                cap_set_mapping(c, t, va);
+                return 0;
+            }
+        }
         if (n == 1 && (r = vm_map(t->pml4, va, pa, flags, t)) < 0) {
             if ((o->op & 0xff) == MMU_COPY)
                 cap_delete_node(cap_index(c));
@@ -248,6 +312,13 @@ static inline __attribute__((always_inline)) int op_apply(struct env *t, const s
         cap_unmap(c);
         return 0;
     case MMU_PROTECT:
+        if (cap_pages(c) == 512 && (pte = vm_large(t->pml4, c->mapped_va)) != NULL &&
+            PTE_ADDR(*pte) == c->object * PAGE_SIZE) { /* a 2 MiB page */
+            *pte = (*pte & ~(PTE_W | PTE_NX | (o->op & MMU_CLRAD ? PTE_A | PTE_D : 0))) |
+                   (pte_flags(o->op) & (PTE_W | PTE_NX));
+            vm_flush_range(t, c->mapped_va, 512);
+            return 0;
+        }
         pte = NULL;
         for (u64 k = 0; k < cap_pages(c); k++) {
             vaddr_t a = c->mapped_va + k * PAGE_SIZE;
@@ -283,8 +354,8 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
         if ((r = op_check(e, t, &ops[i], &op_cap[i])) < 0)
             return r;
         /* No capability twice, no address twice: in linear time (a batch
-         * stamp on the node, a hash set of page addresses; blocks, rare,
-         * are compared as ranges). */
+         * stamp on the node, a hash set of page addresses; blocks are
+         * compared as ranges with what shares a 2 MiB region with them). */
         if (count == 1)
             break; /* (nothing to compare with) */
         struct capnode *c = op_cap[i];
@@ -293,17 +364,36 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
             return -E_INVAL;
         c->batch = batch_no;
         if (opc == MMU_MAP || opc == MMU_COPY) {
-            u64 size = cap_pages(c) * PAGE_SIZE;
-            for (int b = 0; b < nblocks; b++)
-                if (ops[i].va < blocks[b].end && blocks[b].va < ops[i].va + size)
-                    return -E_INVAL;
-            if (size > PAGE_SIZE) {
-                for (u64 j = 0; j < i; j++)
-                    if (((ops[j].op & 0xff) == MMU_MAP || (ops[j].op & 0xff) == MMU_COPY) &&
-                        ops[j].va >= ops[i].va && ops[j].va < ops[i].va + size)
+            const u64 va = ops[i].va, size = cap_pages(c) * PAGE_SIZE;
+            bool near_block = false, near_page = false;
+            for (u64 g = va >> 21; g <= (va + size - 1) >> 21; g++) {
+                __typeof__(rg_set[0]) *rg = rg_get(g);
+                near_block |= rg->block;
+                near_page |= rg->page;
+                if (size > PAGE_SIZE)
+                    rg->block = true;
+                else
+                    rg->page = true;
+            }
+            if (near_block)
+                for (int b = 0; b < nblocks; b++)
+                    if (va < blocks[b].end && blocks[b].va < va + size)
                         return -E_INVAL;
-                blocks[nblocks++] = (struct range){ops[i].va, ops[i].va + size};
-            } else if (!va_claim(ops[i].va)) {
+            if (size > PAGE_SIZE) {
+                /* The pages claimed before it: each of its pages looked up,
+                 * or each op before it compared, whichever is fewer. */
+                if (near_page && size / PAGE_SIZE < i) {
+                    for (u64 a = va; a < va + size; a += PAGE_SIZE)
+                        if (va_seen(a))
+                            return -E_INVAL;
+                } else if (near_page) {
+                    for (u64 j = 0; j < i; j++)
+                        if (((ops[j].op & 0xff) == MMU_MAP || (ops[j].op & 0xff) == MMU_COPY) &&
+                            ops[j].va >= va && ops[j].va < va + size)
+                            return -E_INVAL;
+                }
+                blocks[nblocks++] = (struct range){va, va + size};
+            } else if (!va_claim(va)) {
                 return -E_INVAL;
             }
         }

@@ -43,8 +43,11 @@ static paddr_t pt_alloc(struct env *e)
  * 2 MiB region it maps: the next walk in that region starts there (a fault
  * handler's mmu_update after the fault, a batch over neighbouring pages).
  * Valid as long as the tables above it stay: entries of an address space's
- * upper levels are only ever filled in, never changed or cleared, until
- * vm_free_space frees the whole space, which forgets it. One CPU runs kernel
+ * upper levels that point to tables are only ever filled in, never changed
+ * or cleared, until vm_free_space frees the whole space, which forgets it.
+ * (A page-directory entry may also be a 2 MiB page, set and cleared again
+ * by mmu.c; it is only ever set where the entry was empty, so never over a
+ * page table this cache may hold.) One CPU runs kernel
  * calls today (as for mmu.c's batch); with several, this goes per CPU and
  * vm_free_space clears every CPU's. */
 static struct {
@@ -283,6 +286,38 @@ int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags, struct env *charge)
     return 0;
 }
 
+u64 *vm_pde_slot(paddr_t pml4, vaddr_t va, bool create, struct env *charge)
+{
+    return walk_charged(pml4, va, 1, create, PTE_P | PTE_W | PTE_U, charge);
+}
+
+u64 *vm_probe(paddr_t pml4, vaddr_t va, bool *large)
+{
+    *large = false;
+    if (last_pt.pml4 == pml4 && last_pt.region == va >> 21)
+        return &last_pt.pt[IDX(va, 0)];
+    u64 *e = walk(pml4, va, 1, false, 0);
+    if (!e || !(*e & PTE_P))
+        return NULL;
+    if (*e & PTE_PS) {
+        *large = true;
+        return NULL;
+    }
+    u64 *pt = table(PTE_ADDR(*e));
+    if (va < USER_TOP) { /* (remembered, as walk_tables does) */
+        last_pt.pml4 = pml4;
+        last_pt.region = va >> 21;
+        last_pt.pt = pt;
+    }
+    return &pt[IDX(va, 0)];
+}
+
+u64 *vm_large(paddr_t pml4, vaddr_t va)
+{
+    u64 *e = walk(pml4, va, 1, false, 0);
+    return e && (*e & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS) ? e : NULL;
+}
+
 u64 *vm_walk(paddr_t pml4, vaddr_t va)
 {
     u64 *e = walk(pml4, va, 0, false, 0);
@@ -342,7 +377,8 @@ static u64 free_level(paddr_t t, int lvl)
     u64 n = 1, *e = table(t);
     if (lvl > 0)
         for (int i = next_present(e, 0); i < 512; i = next_present(e, i + 1))
-            n += free_level(PTE_ADDR(e[i]), lvl - 1);
+            if (!(e[i] & PTE_PS)) /* (a 2 MiB page maps a capability's block: not a table) */
+                n += free_level(PTE_ADDR(e[i]), lvl - 1);
     frame_free(t);
     return n;
 }

@@ -27,7 +27,7 @@ void vm_init(void);
 /* Maps one 4 KiB page; creates intermediate tables, charged to `charge`'s
  * quota if not NULL. Returns 0, -E_NOMEM, or -E_BUSY if va is already mapped. */
 int vm_map(paddr_t pml4, vaddr_t va, paddr_t pa, u64 flags, struct env *charge);
-/* The leaf entry for va (4 KiB mappings only), or NULL. */
+/* The leaf entry for va (4 KiB mappings only: NULL inside a 2 MiB page), or NULL. */
 u64 *vm_walk(paddr_t pml4, vaddr_t va);
 /* The page-table entry slot for user address va, present or not; with
  * `create`, the tables above it are made (charged to `charge`). NULL if a
@@ -35,6 +35,16 @@ u64 *vm_walk(paddr_t pml4, vaddr_t va);
  * contiguous: callers walking a range step the pointer until va crosses a
  * 2 MiB boundary, and walk again there. */
 u64 *vm_pte_slot(paddr_t pml4, vaddr_t va, bool create, struct env *charge);
+/* The page-directory entry (level 1) for user address va, present or not:
+ * a page table, or a 2 MiB page (PTE_PS) mapping a block of 512 frames;
+ * with `create`, the tables above it are made (charged to `charge`). NULL
+ * if a table is missing (or cannot be made). */
+u64 *vm_pde_slot(paddr_t pml4, vaddr_t va, bool create, struct env *charge);
+/* vm_pte_slot without create, in one walk: NULL if there is no page
+ * table for va, and then *large says whether a 2 MiB page maps it. */
+u64 *vm_probe(paddr_t pml4, vaddr_t va, bool *large);
+/* The 2 MiB page mapping user address va, or NULL. */
+u64 *vm_large(paddr_t pml4, vaddr_t va);
 /* Creates the page tables down to the page table covering va; false if no memory. */
 bool vm_prepare(paddr_t pml4, vaddr_t va);
 /* A new address space: kernel half shared, user half empty. 0 if no memory. */

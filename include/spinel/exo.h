@@ -87,6 +87,7 @@ struct mmu_op {
 #define PTE_U  (1UL << 2)
 #define PTE_A  (1UL << 5)
 #define PTE_D  (1UL << 6)
+#define PTE_PS (1UL << 7) /* in a directory entry: a 2 MiB page (exo_pte hides it) */
 #define PTE_NX (1UL << 63)
 
 /* ---- upcalls ---- */

@@ -101,9 +101,16 @@ long exo_page_alloc_map(uint64_t va, bool writable)
 
 uint64_t exo_pte(uint64_t va)
 {
-    if (!(*PT_WINDOW_PML4E(va) & PTE_P) || !(*PT_WINDOW_PDPTE(va) & PTE_P) ||
-        !(*PT_WINDOW_PDE(va) & PTE_P))
+    if (!(*PT_WINDOW_PML4E(va) & PTE_P) || !(*PT_WINDOW_PDPTE(va) & PTE_P))
         return 0;
+    uint64_t pde = *PT_WINDOW_PDE(va);
+    if (!(pde & PTE_P))
+        return 0;
+    /* A 2 MiB page (a block mapped whole): the entry a 4 KiB page of it
+     * would have (its flags, the frame's address). */
+    if (pde & PTE_PS)
+        return (pde & ~(PTE_PS | 0x000fffffffe00000UL | 0x1000UL)) + (pde & 0x000fffffffe00000UL) +
+               (va & 0x1ff000UL);
     return *PT_WINDOW_PTE(va);
 }
 

@@ -92,6 +92,8 @@ long lx_map_blocks(uint64_t va, uint64_t len, uint32_t perms);
 long lx_unmap(uint64_t va, uint64_t len);
 long lx_protect(uint64_t va, uint64_t len, uint32_t perms);
 void lx_unmap_all(void);
+/* In a forked child: the parent's list of shared blocks is not ours. */
+void lx_blocks_forget(void);
 /* Whether [va, va+len) lies in the program's part (no overflow). */
 int lx_range(uint64_t va, uint64_t len);
 /* Maps the page at va if it is an untouched page of the demand-zero

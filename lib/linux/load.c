@@ -108,10 +108,13 @@ static void each_frame(uint64_t lo, uint64_t hi,
  * under the child, which then dies of a fault; what became of busybox
  * sh's here-document writer when its parent exec'd cat). Such a frame
  * stays, unmapped, a ghost that lib/unix frees once nobody shares it. */
+static void blk_gone(uint32_t slot, const struct cap_info *ci);
 static void del_frame(uint32_t slot, const struct cap_info *ci, void *arg)
 {
     (void)arg;
-    if (ci->children)
+    if (ci->order)
+        blk_gone(slot, ci); /* (lib/unix frees single frames only) */
+    else if (ci->children)
         exo_unmap(CAP_SELF, slot);
     else
         sys_cap_delete(slot);
@@ -192,8 +195,49 @@ static int any_present(uint64_t va, uint64_t len)
     return 0;
 }
 
-/* The slot of the block of ours mapped at va, or -1. */
-static long block_slot(uint64_t va)
+/* Blocks a forked child still shares when we unmap them (exec, munmap):
+ * unmapped and kept, as del_frame keeps frames, and deleted here once
+ * nobody shares them (lx_blocks_reap, from the next unmap). Their slots
+ * are ours: a forked child forgets the list (lx_blocks_forget). */
+#define GHOST_BLOCKS 32
+static uint32_t ghost_blk[GHOST_BLOCKS];
+static int nghost_blk;
+
+static void blk_gone(uint32_t slot, const struct cap_info *ci)
+{
+    if (!ci->children) {
+        sys_cap_delete(slot);
+        return;
+    }
+    exo_unmap(CAP_SELF, slot);
+    if (nghost_blk < GHOST_BLOCKS)
+        ghost_blk[nghost_blk++] = slot; /* (else it stays until we end) */
+}
+
+static void lx_blocks_reap(void)
+{
+    for (int i = 0; i < nghost_blk;) {
+        struct cap_info ci;
+        if (sys_cap_inspect(ghost_blk[i], &ci) < 0 || ci.type != CAP_FRAME || !ci.order ||
+            ci.mapped_env) {
+            ghost_blk[i] = ghost_blk[--nghost_blk]; /* (not ours to judge any more) */
+        } else if (!ci.children) {
+            sys_cap_delete(ghost_blk[i]);
+            ghost_blk[i] = ghost_blk[--nghost_blk];
+        } else {
+            i++;
+        }
+    }
+}
+
+void lx_blocks_forget(void)
+{
+    nghost_blk = 0;
+}
+
+/* The slot of the block of ours mapped at va (its description in *out),
+ * or -1. */
+static long block_slot(uint64_t va, struct cap_info *out)
 {
     static struct cap_info ci[256];
     for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
@@ -203,8 +247,10 @@ static long block_slot(uint64_t va)
             break;
         for (long i = 0; i < n; i++)
             if (ci[i].type == CAP_FRAME && ci[i].order && ci[i].mapped_env == exo_info->id &&
-                ci[i].mapped_va == va)
+                ci[i].mapped_va == va) {
+                *out = ci[i];
                 return base + (uint32_t)i;
+            }
     }
     return -1;
 }
@@ -216,7 +262,8 @@ static long block_slot(uint64_t va)
 static long split_block(int i, uint64_t drop_lo, uint64_t drop_hi)
 {
     uint64_t va = imgblk[i].va, n = 1UL << imgblk[i].order;
-    long slot = block_slot(va);
+    struct cap_info bci;
+    long slot = block_slot(va, &bci);
     uint32_t perms = exo_pte(va) & PTE_NX ? 0 : MMU_X;
     static uint32_t fr[1UL << FRAME_MAX_ORDER];
     uint64_t k = 0;
@@ -241,7 +288,7 @@ static long split_block(int i, uint64_t drop_lo, uint64_t drop_hi)
                 sys_cap_delete(fr[k]);
         return -LX_ENOMEM;
     }
-    sys_cap_delete((uint32_t)slot); /* (unmaps the block) */
+    blk_gone((uint32_t)slot, &bci); /* (unmaps the block) */
     for (k = 0; k < n; k++) {
         if (!fr[k])
             continue;
@@ -315,6 +362,7 @@ long lx_unmap(uint64_t va, uint64_t len)
     if (va % PAGE || !lx_range(va, len))
         return -LX_EINVAL;
     uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
+    lx_blocks_reap();
     long r = blocks_prepare(va, end, 0, 1);
     if (r < 0)
         return r;
@@ -324,6 +372,7 @@ long lx_unmap(uint64_t va, uint64_t len)
 
 void lx_unmap_all(void)
 {
+    lx_blocks_reap();
     each_frame(USER_MIN, LX_TOP, del_frame, NULL);
     nimgblk = 0;
 }

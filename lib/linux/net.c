@@ -180,7 +180,15 @@ struct lx_msghdr {
 /* sendmsg and recvmsg without ancillary data: the vector goes through one
  * buffer (a datagram stays one datagram), at most MSG_MAX bytes a call. */
 #define MSG_MAX 65536
-static char msgbuf[MSG_MAX];
+static char *msgbuf; /* (from the heap at the first use: 16 pages in bss would be
+                      * mapped in every process, and copied by every fork) */
+
+static long msgbuf_get(void)
+{
+    if (!msgbuf)
+        msgbuf = malloc(MSG_MAX);
+    return msgbuf ? 0 : -LX_ENOMEM;
+}
 
 static long msg_check(uint64_t m, int write)
 {
@@ -202,7 +210,7 @@ long lx_sendmsg(ARGS)
 {
     UNUSED;
     long r = msg_check(b, 0);
-    if (r < 0)
+    if (r < 0 || (r = msgbuf_get()) < 0)
         return r;
     const struct lx_msghdr *h = (const struct lx_msghdr *)b;
     if (h->name && (r = addr_in(h->name, h->namelen)) < 0)
@@ -225,7 +233,7 @@ long lx_recvmsg(ARGS)
 {
     UNUSED;
     long r = msg_check(b, 1);
-    if (r < 0)
+    if (r < 0 || (r = msgbuf_get()) < 0)
         return r;
     struct lx_msghdr *h = (struct lx_msghdr *)b;
     if (h->name && !lx_ok(h->name, h->namelen, 1))

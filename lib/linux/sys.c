@@ -1742,6 +1742,7 @@ static long l_clone(ARGS)
         return err();
     if (pid == 0) {
         child_env();
+        lx_blocks_forget();
         pending = 0;                  /* (a child starts with no signals pending ...) */
         alarm_tsc = alarm_period = 0; /* (... and no timer) */
         unix_wake_tsc = 0;

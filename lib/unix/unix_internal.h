@@ -330,6 +330,10 @@ int unix_ended_child(pid_t *pid, int *status);
 /* shm.c: a forked child maps the segments it inherited. */
 void shm_child_attach(void);
 
+/* fork's working buffers (proc.c), on pages of their own that a child is
+ * not given (mapped by a process's first fork). */
+#define UNIX_FORK_VA 0x00006f0000000000UL
+
 /* What exec hands to the new program, on a page at EXEC_INFO_VA. */
 #define EXEC_INFO_VA 0x00006d0000000000UL
 #define EXEC_MAXARG  32

@@ -3,7 +3,8 @@
  * a whole, rights, double mappings, the read-only page-table window, the
  * accessed/dirty bits, physical frame numbers, frame accounting,
  * sys_frame_copy, sys_mmu_op (a batch of one in registers: the same answers
- * as sys_mmu_update's) and sys_frame_map (a zeroed frame, mapped). */
+ * as sys_mmu_update's), sys_frame_map (a zeroed frame, mapped) and 2 MiB
+ * blocks mapped whole at a 2 MiB boundary (one 2 MiB page). */
 #include "../../lib/exo/exo.h"
 #include "check.h"
 
@@ -12,6 +13,7 @@
 #define R3 0x0000320000000000UL /* the 200-page batch */
 #define R4 0x0000330000000000UL /* a fresh region: page-table accounting */
 #define R5 0x0000340000000000UL /* exo_pte at PDPT index 5 */
+#define R6 0x0000350000000000UL /* 2 MiB blocks mapped as 2 MiB pages */
 #define PG 4096UL
 
 static struct cap_info ci;
@@ -798,6 +800,105 @@ static void frame_maps(void)
     CHECK_EQ(sys_cap_delete(f), 0);
 }
 
+/* A 2 MiB block at a 2 MiB boundary is one 2 MiB page: no page table,
+ * exo_pte still gives every 4 KiB page's entry, nothing else can be mapped
+ * inside it, protect, copy into another env, unmap, and the same block
+ * through a page table (an unaligned address, or a table already there). */
+static void large_pages(uint32_t a)
+{
+    const uint64_t MB2 = 2UL << 20;
+    long blk = sys_frame_alloc_in(CAP_SELF, -1, 9);
+    CHECK_EQ(blk > 0, 1);
+    if (blk <= 0)
+        return;
+    uint32_t b = (uint32_t)blk;
+    uint64_t pa = pfn_of(b) * PG;
+    CHECK_EQ(pa % MB2, 0);
+    uint64_t used = exo_info->mem_used;
+    CHECK_EQ(exo_map(CAP_SELF, b, R6, MMU_W), 1);
+    CHECK_EQ(exo_info->mem_used - used, 2); /* a PDPT and a PD; no page table */
+    CHECK_EQ(*PT_WINDOW_PDE(R6) & PTE_PS, PTE_PS);
+    int bad = 0;
+    for (uint64_t k = 0; k < 512; k++) {
+        uint64_t pte = exo_pte(R6 + k * PG);
+        bad += (pte & 0x000ffffffffff000UL) != pa + k * PG || !(pte & PTE_P) || !(pte & PTE_W) ||
+               !(pte & PTE_U) || !(pte & PTE_NX) || (pte & PTE_PS);
+        bad += *(volatile uint64_t *)(R6 + k * PG) != 0; /* zeroed */
+        *(volatile uint64_t *)(R6 + k * PG) = k;
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(exo_pte(R6 + MB2), 0);
+    /* Nothing else inside it: a page, a page by a batch, a frame_map, a block. */
+    CHECK_EQ(exo_map(CAP_SELF, a, R6 + 5 * PG, 0), -E_INVAL);
+    set_op(0, R6 + 9 * PG, a, MMU_MAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 1), -E_INVAL);
+    uint32_t f1 = frame();
+    set_op(0, R1, a, MMU_MAP);
+    set_op(1, R6 + 511 * PG, f1, MMU_MAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 2), -E_INVAL);
+    CHECK_EQ(exo_pte(R1), 0); /* (the whole batch refused) */
+    CHECK_EQ(sys_cap_delete(f1), 0);
+    CHECK_EQ(sys_frame_map(CAP_SELF, R6 + 7 * PG, 0), -E_INVAL);
+    long small = sys_frame_alloc_in(CAP_SELF, -1, 3);
+    CHECK_EQ(small > 0, 1);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)small, R6 + 64 * PG, 0), -E_INVAL);
+    CHECK_EQ(exo_map(CAP_SELF, (uint32_t)small, R6 - 4 * PG, 0), -E_INVAL); /* overlaps its start */
+    /* Read-only: a store faults; writable again. */
+    CHECK_EQ(exo_protect(CAP_SELF, b, 0), 1);
+    CHECK_EQ(exo_pte(R6 + 100 * PG) & PTE_W, 0);
+    int before = nfaults;
+    CHECK_EQ(probe_store(R6 + 100 * PG, 1), 1);
+    CHECK_EQ(nfaults, before + 1);
+    CHECK_EQ(exo_protect(CAP_SELF, b, MMU_W), 1);
+    CHECK_EQ(probe_store(R6 + 100 * PG, 100), 0);
+    /* A copy in another env; deleting the env frees its tables, not our block. */
+    long f0 = free_frames();
+    long child = sys_env_create(16);
+    CHECK_EQ(child > 0, 1);
+    set_op(0, R6, b, MMU_COPY);
+    CHECK_EQ(sys_mmu_update((uint32_t)child, ops, 1), 1);
+    CHECK_EQ(insp(b), 0);
+    CHECK_EQ(ci.children, 1);
+    CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
+    CHECK_EQ(free_frames(), f0);
+    CHECK_EQ(insp(b), 0);
+    CHECK_EQ(ci.children, 0);
+    bad = 0;
+    for (uint64_t k = 0; k < 512; k++)
+        bad += *(volatile uint64_t *)(R6 + k * PG) != k;
+    CHECK_EQ(bad, 0);
+    /* Unmapped: the range is free again, for a page (which makes a page
+     * table there) and then for the block through that table. */
+    CHECK_EQ(exo_unmap(CAP_SELF, b), 1);
+    CHECK_EQ(exo_pte(R6), 0);
+    CHECK_EQ(exo_pte(R6 + 511 * PG), 0);
+    CHECK_EQ(exo_map(CAP_SELF, a, R6 + 5 * PG, 0), 1);
+    CHECK_EQ(exo_map(CAP_SELF, b, R6, 0), -E_INVAL);
+    CHECK_EQ(exo_unmap(CAP_SELF, a), 1);
+    CHECK_EQ(exo_map(CAP_SELF, b, R6, 0), 1);
+    CHECK_EQ(*PT_WINDOW_PDE(R6) & PTE_PS, 0);
+    CHECK_EQ(exo_pte(R6 + 3 * PG) & 0x000ffffffffff000UL, pa + 3 * PG);
+    CHECK_EQ(*(volatile uint64_t *)(R6 + 3 * PG), 3);
+    CHECK_EQ(exo_unmap(CAP_SELF, b), 1);
+    CHECK_EQ(exo_pte(R6 + 3 * PG), 0);
+    /* At an address that is not a 2 MiB boundary: page entries. */
+    CHECK_EQ(exo_map(CAP_SELF, b, R6 + MB2 + PG, 0), 1);
+    CHECK_EQ(*PT_WINDOW_PDE(R6 + MB2) & PTE_PS, 0);
+    CHECK_EQ(exo_pte(R6 + MB2 + 512 * PG) & 0x000ffffffffff000UL, pa + 511 * PG);
+    CHECK_EQ(*(volatile uint64_t *)(R6 + MB2 + 512 * PG), 511);
+    CHECK_EQ(exo_unmap(CAP_SELF, b), 1);
+    /* Mapped whole again in a fresh 2 MiB, then deleted while mapped. */
+    CHECK_EQ(exo_map(CAP_SELF, b, R6 + 4 * MB2, MMU_W), 1);
+    CHECK_EQ(*PT_WINDOW_PDE(R6 + 4 * MB2) & PTE_PS, PTE_PS);
+    CHECK_EQ(sys_cap_delete(b), 0);
+    CHECK_EQ(exo_pte(R6 + 4 * MB2), 0);
+    CHECK_EQ(exo_map(CAP_SELF, a, R6 + 4 * MB2 + 8 * PG, 0), 1); /* (free: a page table is made) */
+    CHECK_EQ(exo_unmap(CAP_SELF, a), 1);
+    if (small > 0) {
+        CHECK_EQ(sys_cap_delete((uint32_t)small), 0);
+    }
+}
+
 int main(void)
 {
     CHECK_EQ(exo_set_handler(UPCALL_PAGEFAULT, on_pf), 0);
@@ -816,6 +917,7 @@ int main(void)
     frame_copies();
     single_ops();
     frame_maps();
+    large_pages(a);
     CHECK_EQ(sys_cap_delete(a), 0);
     CHECK_EQ(sys_cap_delete(b), 0);
     CHECK_EQ(sys_cap_delete(c), 0);

@@ -243,13 +243,30 @@ static void on_fault(struct upcall_frame *f)
     p->slot = (uint32_t)g;
 }
 
+/* fork's buffers: the table walk's, the child's operations, our pages to
+ * protect, and the page-map entries of the copies. They live at
+ * UNIX_FORK_VA, which fork skips: a child is not given them (it has no use
+ * for them), so they are never copy-on-write, and writing them at the next
+ * fork takes no fault. A process maps them at its first fork. */
+struct fork_scratch {
+    struct cap_info ci[256];
+    struct mmu_op cops[256], pops[256];
+    uint32_t prot[NCAPSLOTS];
+    struct pmap_entry *cpm[256];
+};
+#define FS_SCRATCH ((struct fork_scratch *)UNIX_FORK_VA)
+#define FS_PAGES   ((sizeof(struct fork_scratch) + 4095) / 4096)
+
 /* Frees the frame capabilities we no longer map and nobody holds a copy
  * of (ghosts left by copy-on-write faults). */
+static int fork_scratch_map(void);
 static void free_ghosts(void)
 {
-    static struct cap_info ci[256];
+    /* (fork's buffer, once mapped: never copy-on-write) */
+    static struct cap_info ghost_ci[256];
+    struct cap_info *ci = fork_scratch_map() == 0 ? FS_SCRATCH->ci : ghost_ci;
     for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
-        exo_touch(ci, sizeof ci);
+        exo_touch(ci, 256 * sizeof *ci);
         long n = sys_cap_list(base, ci, 256);
         if (n < 0)
             break;
@@ -742,6 +759,48 @@ static void child_start(void)
      * table, and our own fork's marking walk brings every slot up to date.) */
 }
 
+static int fork_scratch_map(void)
+{
+    for (uint64_t k = 0; k < FS_PAGES; k++)
+        if (!(exo_pte(UNIX_FORK_VA + k * 4096) & PTE_P) &&
+            sys_frame_map(CAP_SELF, UNIX_FORK_VA + k * 4096, MMU_W) < 0)
+            return -1;
+    return 0;
+}
+
+/* Write access back, in one batch, for the copy-on-write pages of
+ * [lo, hi) that nobody shares any more (what on_fault does for one page
+ * at its first write): for what fork writes before its walk (the page map,
+ * the stack below us), which the last fork protected. The page map's marks
+ * are cleared only once the batch is done (it may hold their own pages);
+ * a page whose slot hint does not hold is left to its fault. */
+static void regain(uint64_t lo, uint64_t hi)
+{
+    struct mmu_op ops[16];
+    struct pmap_entry *pms[16];
+    int n = 0;
+    for (uint64_t va = lo & ~4095UL; va < hi; va += 4096) {
+        struct pmap_entry *p = pmap_find(va >> 12, 0);
+        struct cap_info ci;
+        uint64_t pte = exo_pte(va);
+        if (!p || !(p->flags & PM_COW) || !(pte & PTE_P) || (pte & PTE_W) ||
+            sys_cap_inspect(p->slot, &ci) < 0 || ci.type != CAP_FRAME || ci.mapped_va != va ||
+            ci.mapped_env != exo_info->id || ci.order || ci.children || !(ci.rights & R_WRITE))
+            continue;
+        pms[n] = p;
+        ops[n++] = (struct mmu_op){0, p->slot, MMU_PROTECT | MMU_W | (pte & PTE_NX ? 0 : MMU_X)};
+        if (n == 16 || va + 4096 >= hi) {
+            if (sys_mmu_update(CAP_SELF, ops, (uint64_t)n) == n)
+                for (int k = 0; k < n; k++)
+                    pms[k]->flags &= ~PM_COW;
+            n = 0;
+        }
+    }
+    if (n && sys_mmu_update(CAP_SELF, ops, (uint64_t)n) == n)
+        for (int k = 0; k < n; k++)
+            pms[k]->flags &= ~PM_COW;
+}
+
 /* fork walks the capability table while it gives the child its pages; a
  * copy-on-write fault in the middle of that walk would change the table
  * under it (a fresh frame in a slot already passed, a deleted copy ahead).
@@ -751,6 +810,8 @@ static void child_start(void)
 static __attribute__((noinline)) void fork_pretouch(void)
 {
     volatile char pad[16384];
+    regain((uint64_t)pad, (uint64_t)pad + sizeof pad + 1024); /* (and our caller's frame) */
+    regain((uint64_t)pmap, (uint64_t)(pmap + pmap_cap));
     for (size_t i = 0; i < sizeof pad; i += 1024)
         pad[i] = 0;
     pad[sizeof pad - 1] = 0;
@@ -759,6 +820,10 @@ static __attribute__((noinline)) void fork_pretouch(void)
 
 pid_t fork(void)
 {
+    if (fork_scratch_map() < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
     fork_pretouch(); /* (the map's slots are brought up to date by the marking walk below) */
     int slot_in_children = -1;
     for (int i = 0; i < NPROC && slot_in_children < 0; i++)
@@ -817,12 +882,11 @@ pid_t fork(void)
     /* Give the child our address space, copy-on-write. First mark every
      * page that becomes copy-on-write in the page map, before any page is
      * protected: the child's copy of the map must already say so. */
-    static struct cap_info ci[256];
+    struct cap_info *ci = FS_SCRATCH->ci;
     uint64_t grown;
     do { /* again if the map grew meanwhile (its new heap pages need marking too) */
         grown = pmap_cap;
         for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
-            exo_touch(ci, sizeof ci);
             long n = sys_cap_list(base, ci, 256);
             if (n < 0)
                 break;
@@ -830,6 +894,8 @@ pid_t fork(void)
                 if (ci[i].type != CAP_FRAME || ci[i].mapped_env != exo_info->id || ci[i].order)
                     continue;
                 uint64_t va = ci[i].mapped_va;
+                if (va >= UNIX_FORK_VA && va < UNIX_FORK_VA + FS_PAGES * 4096)
+                    continue; /* (not the child's) */
                 struct pmap_entry *pm = pmap_find(va >> 12, 1);
                 if (pm &&
                     pm->slot !=
@@ -843,12 +909,9 @@ pid_t fork(void)
             }
         }
     } while (grown != pmap_cap);
-    static struct mmu_op cops[256], pops[256];
-    static uint32_t prot[NCAPSLOTS]; /* our pages to make read-only, at the very end */
+    struct mmu_op *cops = FS_SCRATCH->cops, *pops = FS_SCRATCH->pops;
+    uint32_t *prot = FS_SCRATCH->prot; /* our pages to make read-only, at the very end */
     int nprot = 0;
-    exo_touch(prot, sizeof prot);
-    exo_touch(cops, sizeof cops);
-    exo_touch(pops, sizeof pops);
     uint64_t priv_lo, priv_hi;
     exo_private_range(&priv_lo, &priv_hi);
     int fail = 0;
@@ -857,8 +920,7 @@ pid_t fork(void)
     /* The child's table fills in order (slots are taken one after another
      * in a new env), so we can tell where each copy lands: noted in the
      * page map (cslot) as a hint for the child's first faults. */
-    static struct pmap_entry *cpm[256];
-    exo_touch(cpm, sizeof cpm);
+    struct pmap_entry **cpm = FS_SCRATCH->cpm;
     long cnext = sys_cap_derive(unix_srv, R_CALL | R_GRANT, (uint32_t)env) + 1;
     if (cnext <= 0)
         fail = 1;
@@ -875,7 +937,6 @@ pid_t fork(void)
     else if (unix_console)
         cnext = d + 1, fork_child_caps[2] = (uint32_t)d;
     for (uint32_t base = 0; base < NCAPSLOTS && !fail; base += 256) {
-        exo_touch(ci, sizeof ci);
         long n = sys_cap_list(base, ci, 256);
         if (n < 0)
             break;
@@ -886,6 +947,7 @@ pid_t fork(void)
             uint64_t va = ci[i].mapped_va;
             uint32_t slot = base + (uint32_t)i, perms;
             if (va == UNIX_ARG_VA || /* ours alone: the child binds its own, */
+                (va >= UNIX_FORK_VA && va < UNIX_FORK_VA + FS_PAGES * 4096) || /* maps its own, */
                 (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) ||
                 (va >= UNIX_PIPE_VA && va < UNIX_PIPE_VA + NPIPE * PIPE_STRIDE))
                 continue; /* and asks for the segments and pipe rings it uses */
@@ -1249,14 +1311,15 @@ static uint64_t exec_arrive(void)
 struct page_plan {
     uint64_t va;
     uint32_t slot; /* a frame of ours, moved to the new env at the end */
-    uint32_t perms;
+    uint16_t perms;
+    uint16_t order; /* a block of 2^order frames (read-only pages: see execv) */
 };
 
 /* Makes (or finds) the page at va in the plan and maps it at the scratch address. */
 static struct page_plan *plan_page(struct page_plan *plan, int *n, int max, uint64_t va)
 {
     for (int i = 0; i < *n; i++)
-        if (plan[i].va == va) {
+        if (plan[i].va == va && !plan[i].order) {
             exo_map(CAP_SELF, plan[i].slot, EXEC_SCRATCH_VA, MMU_W);
             return &plan[i];
         }
@@ -1265,8 +1328,50 @@ static struct page_plan *plan_page(struct page_plan *plan, int *n, int max, uint
     long f = sys_frame_alloc(-1);
     if (f < 0 || exo_map(CAP_SELF, (uint32_t)f, EXEC_SCRATCH_VA, MMU_W) != 1)
         return NULL;
-    plan[*n] = (struct page_plan){va, (uint32_t)f, 0};
+    plan[*n] = (struct page_plan){va, (uint32_t)f, 0, 0};
     return &plan[(*n)++];
+}
+
+/* The pages of segment i of an image that only it has (not its end pages,
+ * which a neighbour may share): [*lo, *hi), empty if another segment
+ * reaches into them. */
+static void own_pages(const struct elf_phdr *ph, int phnum, int i, uint64_t *lo, uint64_t *hi)
+{
+    *lo = (ph[i].vaddr & ~4095UL) + 4096;
+    *hi = ((ph[i].vaddr + ph[i].memsz + 4095) & ~4095UL) - 4096;
+    for (int j = 0; j < phnum && *lo < *hi; j++)
+        if (j != i && ph[j].type == 1 && ph[j].memsz && ph[j].vaddr < *hi &&
+            ph[j].vaddr + ph[j].memsz > *lo)
+            *hi = *lo;
+}
+
+/* A read-only segment's own pages in blocks of 8 to 512 frames (one
+ * capability each: a fork of the new program copies a few of them instead
+ * of one per page), filled through the scratch address; returns where the
+ * blocks end (the pages from there on are planned one by one). */
+static uint64_t plan_blocks(struct page_plan *plan, int *n, int max, uint64_t lo, uint64_t hi,
+                            uint32_t perms, const uint8_t *img, const struct elf_phdr *ph)
+{
+    while (hi - lo >= 8 * 4096UL && *n < max) {
+        uint32_t k = 3;
+        while (k < FRAME_MAX_ORDER && (4096UL << (k + 1)) <= hi - lo)
+            k++;
+        long f = sys_frame_alloc_in(CAP_SELF, -1, k);
+        if (f < 0)
+            break;
+        if (exo_map(CAP_SELF, (uint32_t)f, EXEC_SCRATCH_VA, MMU_W) != 1) {
+            sys_cap_delete((uint32_t)f);
+            break;
+        }
+        uint64_t end = lo + (4096UL << k), flo = ph->vaddr, fhi = ph->vaddr + ph->filesz;
+        uint64_t a = lo > flo ? lo : flo, b = end < fhi ? end : fhi;
+        if (a < b)
+            memcpy((char *)EXEC_SCRATCH_VA + (a - lo), img + ph->offset + (a - flo), b - a);
+        exo_unmap(CAP_SELF, (uint32_t)f);
+        plan[(*n)++] = (struct page_plan){lo, (uint32_t)f, (uint16_t)perms, (uint16_t)k};
+        lo = end;
+    }
+    return lo;
 }
 
 /* Whether img (an ELF file of size bytes) carries crt0's "Spinel" note: a
@@ -1366,6 +1471,15 @@ int execv(const char *path, char *const argv[])
         }
     }
 
+    /* (The plan of the image's pages: from the heap at the first exec, not
+     * in bss, where it would be mapped in every process and given to every
+     * child of a fork.) */
+    static struct page_plan *plan;
+    if (!plan && !(plan = malloc(1024 * sizeof *plan))) {
+        free(img);
+        errno = ENOMEM;
+        return -1;
+    }
     /* The new env gets all our spare memory but what building its image
      * takes meanwhile (its pages are ours until handed over) and a margin. */
     uint64_t need = 17 + 64;
@@ -1384,7 +1498,6 @@ int execv(const char *path, char *const argv[])
      * left goes to it when we end). */
     sys_env_quota((uint32_t)n, OBJ_ALL, 0, ~0UL, 0);
     /* Build the new image in frames of our own. */
-    static struct page_plan plan[1024];
     int np = 0, bad = 0;
     for (int i = 0; i < eh->phnum && !bad; i++) {
         if (ph[i].type != 1 || ph[i].memsz == 0)
@@ -1396,7 +1509,15 @@ int execv(const char *path, char *const argv[])
             break;
         }
         uint32_t perms = (ph[i].flags & 2 ? MMU_W : 0) | (ph[i].flags & 1 ? MMU_X : 0);
+        uint64_t blo = 0, bhi = 0;
+        if (!(perms & MMU_W)) {
+            own_pages(ph, eh->phnum, i, &blo, &bhi);
+            if (blo < bhi)
+                bhi = plan_blocks(plan, &np, 1024, blo, bhi, perms, img, &ph[i]);
+        }
         for (uint64_t va = ph[i].vaddr & ~4095UL; va < ph[i].vaddr + ph[i].memsz; va += 4096) {
+            if (va >= blo && va < bhi)
+                continue; /* (in a block) */
             struct page_plan *pp = plan_page(plan, &np, 1024, va);
             if (!pp) {
                 bad = ENOMEM;
