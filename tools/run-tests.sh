@@ -371,18 +371,21 @@ check_net_busybox() {
     (cd $dir && exec python3 -m http.server $hp --bind 127.0.0.1) > build/test-netbb-py.log 2>&1 &
     spid=$!
     local cmd=${qemu_cmd/-append test/-append http-test}
-    timeout --foreground -k 5 120 ${cmd/-netdev user,id=n0/-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$gp-10.0.2.16:8080} \
+    timeout --foreground -k 5 300 ${cmd/-netdev user,id=n0/-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$gp-10.0.2.16:8080} \
         < $fifo > "$plog" 2>&1 &
     qpid=$!
     exec 7> $fifo
     for _ in $(seq 1 600); do
-        grep -aq 'netd up' "$plog" && grep -aq '^\$ ' "$plog" && break
+        # The prompt: busybox sh's "/ # " (or Spinel's sh's "$ ").
+        grep -aq 'netd up' "$plog" && grep -aEq '^(/[^ ]* )?[$#] ' "$plog" && break
         kill -0 $qpid 2> /dev/null || break
         sleep 0.1
     done
     local token="guest file $RANDOM$RANDOM"
-    echo "busybox wget -O /tmp/got http://10.0.2.2:$hp/host.txt && busybox cat /tmp/got" >&7
-    echo "busybox mkdir /tmp/www; echo $token > /tmp/www/index.html; busybox seq 1 2000 > /tmp/www/n.txt; busybox httpd -f -p 8080 -h /tmp/www &" >&7
+    # Written from a subshell: if QEMU is gone, SIGPIPE ends that alone and
+    # the check fails instead of the whole runner.
+    (echo "busybox wget -O /tmp/got http://10.0.2.2:$hp/host.txt && busybox cat /tmp/got" >&7) 2> /dev/null
+    (echo "busybox mkdir /tmp/www; echo $token > /tmp/www/index.html; busybox seq 1 2000 > /tmp/www/n.txt; busybox httpd -f -p 8080 -h /tmp/www &" >&7) 2> /dev/null
     local body=""
     for _ in $(seq 1 100); do
         body=$(curl -s -m 5 http://127.0.0.1:$gp/index.html) && [ -n "$body" ] && break
@@ -407,7 +410,7 @@ check_net_busybox() {
         [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" $url)" = 304 ]; then
         ok=1
     fi
-    echo exit >&7
+    (echo exit >&7) 2> /dev/null
     exec 7>&-
     kill $qpid $spid 2> /dev/null
     wait $qpid $spid 2> /dev/null
