@@ -266,6 +266,10 @@ MN_OBJS := $(B)/lib/mn/mn.o $(B)/lib/mn/switch.o $(B)/lib/barrier/barrier.o
 MN_PROGS := $(B)/user/t_mn
 $(MN_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(MN_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(MN_OBJS)
+# LRPC (lib/lrpc, whose idle contexts use lib/mn) and its test.
+LRPC_PROGS := $(B)/user/t_lrpc $(B)/user/t_lrpc_srv
+$(LRPC_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/lrpc/lrpc.o $(MN_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/lrpc/lrpc.o $(MN_OBJS)
 # The disk's tests link libblk (lib/blk).
 BLK_PROGS := $(filter-out $(B)/user/t_blk_diskfs,$(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_blk*.c)))
 $(BLK_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/blk/blk.o

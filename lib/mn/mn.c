@@ -488,7 +488,8 @@ int mn_start(uint32_t nvp)
         regs.rip = (uint64_t)vp_entry;
         regs.rsp = (((uint64_t)vp_stacks[i] + sizeof vp_stacks[i]) & ~15UL) - 8;
         regs.rdi = i;
-        if (sys_env_quota((uint32_t)c, OBJ_ALL, 0, ~0UL, 0) < 0 || mn_share_memory((uint32_t)c) < 0 ||
+        if (sys_env_quota((uint32_t)c, OBJ_ALL, 0, ~0UL, 0) < 0 ||
+            mn_share_memory((uint32_t)c) < 0 ||
             sys_env_set_entries((uint32_t)c, exo_entries()) < 0 ||
             sys_env_set_regs((uint32_t)c, &regs) < 0 ||
             sys_slot_alloc_on((uint32_t)c, i % (uint32_t)si.ncpu, -1) < 0)
