@@ -8,8 +8,9 @@
 #   make test-crash   the disk file system's long crash run (CRASHPOINTS, SEED)
 #   make iso      GRUB-bootable ISO (build/spinel.iso); make test-iso boots it
 #   make qemu-gdb QEMU halted with a gdb stub (then run gdb here)
-#   make bench    microbenchmarks on Spinel and on Linux, side by side (then bench-disk)
+#   make bench    microbenchmarks on Spinel and on Linux, side by side (then bench-disk, bench-smp)
 #   make bench-disk   the storage workload on Spinel's diskd and Linux's ext4
+#   make bench-smp    the scalability table: Spinel on 1, 2 and 4 CPUs
 #   make format   clang-format every C file
 
 B        := build
@@ -77,7 +78,7 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all docs run run-bench run-bench-linux run-boot bench-net bench-disk test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
+.PHONY: all docs run run-bench run-bench-linux run-boot bench-net bench-disk bench-smp test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
         test-linux linux-record linux-record-check FORCE
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
@@ -157,6 +158,9 @@ $(B)/ubench/%.o: user/bench/%.c | $(GEN)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(B)/user/bench_%: $(B)/ubench/bench_%.o $(LIBC_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $<
+# The scalability rows (tools/bench/smp.sh) link lib/barrier.
+$(B)/user/bench_smp: $(B)/ubench/bench_smp.o $(LIBC_OBJS) $(B)/lib/barrier/barrier.o
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/barrier/barrier.o
 # domain_create's child: three instructions, no C library (bench_exit.c).
 $(B)/user/bench_exit: $(B)/ubench/bench_exit.o
 	$(CC) $(ULDFLAGS) -o $@ $<
@@ -501,6 +505,12 @@ bench: deps all
 	SPINEL_BENCH_CMD="make -s run-bench" SPINEL_BOOT_CMD="make -s run-boot" SPINEL_LINUX_CMD="make -s run-bench-linux" \
 	    tools/bench/run.sh $(BENCH_ARGS)
 	tools/bench/disk.sh
+	tools/bench/smp.sh || echo "make bench: the scalability table (tools/bench/smp.sh) did not finish; see build/bench/smp-*.log"
+
+# The scalability table alone: Spinel with -smp 1, 2 and 4, under -icount
+# and under multi-threaded TCG (tools/bench/smp.sh, user/bench/bench_smp.c).
+bench-smp: deps all
+	tools/bench/smp.sh
 
 # The storage benchmark alone: the same file workload on Spinel's diskd and
 # on Linux's ext4, each on a fresh virtio disk (tools/bench/disk.sh).
