@@ -11,6 +11,7 @@
 #   make bench    microbenchmarks on Spinel and on Linux, side by side (then bench-disk, bench-smp)
 #   make bench-disk   the storage workload on Spinel's diskd and Linux's ext4
 #   make bench-smp    the scalability table: Spinel on 1, 2 and 4 CPUs
+#   make litmus-smp   the SB/MP/LB litmus tests, a million runs each, on two of Spinel's CPUs
 #   make format   clang-format every C file
 
 B        := build
@@ -78,7 +79,7 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all docs run run-bench run-bench-linux run-boot bench-net bench-disk bench-smp test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
+.PHONY: all docs run run-bench run-bench-linux run-boot bench-net bench-disk bench-smp litmus-smp test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
         test-linux linux-record linux-record-check FORCE
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
@@ -158,8 +159,9 @@ $(B)/ubench/%.o: user/bench/%.c | $(GEN)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(B)/user/bench_%: $(B)/ubench/bench_%.o $(LIBC_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $<
-# The scalability rows (tools/bench/smp.sh) link lib/barrier.
-$(B)/user/bench_smp: $(B)/ubench/bench_smp.o $(LIBC_OBJS) $(B)/lib/barrier/barrier.o
+# The scalability rows (tools/bench/smp.sh) and the litmus tests on
+# Spinel's CPUs (make litmus-smp) link lib/barrier.
+$(B)/user/bench_smp $(B)/user/litmus_smp: $(B)/user/%: $(B)/ubench/%.o $(LIBC_OBJS) $(B)/lib/barrier/barrier.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/barrier/barrier.o
 # domain_create's child: three instructions, no C library (bench_exit.c).
 $(B)/user/bench_exit: $(B)/ubench/bench_exit.o
@@ -511,6 +513,16 @@ bench: deps all
 # and under multi-threaded TCG (tools/bench/smp.sh, user/bench/bench_smp.c).
 bench-smp: deps all
 	tools/bench/smp.sh
+
+# The litmus tests (SB, MP, LB) a million runs each on two of Spinel's CPUs
+# (user/bench/litmus_smp.c), under multi-threaded TCG: LITMUS_SMP CPUs
+# (default 2; the last two run the tests).
+LITMUS_SMP ?= 2
+litmus-smp: deps all
+	@timeout 3600 $(QEMU) -accel tcg,thread=multi -cpu max -m $(MEM) -smp $(LITMUS_SMP) -no-reboot \
+	    -kernel $(B)/spinel.bin -initrd $(B)/initrd.cpio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	    -display none -serial stdio -append init=litmus_smp < /dev/null | tee $(B)/litmus-smp.log
+	@grep -aq '^litmus: 4 passed, 0 failed' $(B)/litmus-smp.log
 
 # The storage benchmark alone: the same file workload on Spinel's diskd and
 # on Linux's ext4, each on a fresh virtio disk (tools/bench/disk.sh).
