@@ -11,8 +11,8 @@
 #include "../../lib/barrier/barrier.h"
 #include "../../lib/c/libc.h"
 
-#define LS_VA       0x30000000UL
-#define LS_PAGES    4
+#define LS_VA    0x30000000UL
+#define LS_PAGES 4
 #ifndef LITMUS_RUNS
 #define LITMUS_RUNS 1000000UL
 #endif
