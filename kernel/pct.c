@@ -56,7 +56,7 @@ static inline __attribute__((always_inline)) int pct_target(struct env *e, u64 s
 }
 
 /* Whether e may enter t's protected entry now: 0, or the error (I3). */
-static int pct_callee_ready(struct env *e, struct env *t)
+static inline __attribute__((always_inline)) int pct_callee_ready(struct env *e, struct env *t)
 {
     if (!t->entries.entry[UPCALL_PCT] || !t->entries.pct_stack_top)
         return -E_INVAL;
