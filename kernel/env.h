@@ -88,8 +88,16 @@ struct env {
      *     donated to the head (sys_yield).
      * I5: a zombie or free env has in_pct false and no links
      *     (pct_abandon, at the start of teardown, cuts them: its caller
-     *     gets E_NOENT, its callee's call is orphaned). */
+     *     gets E_NOENT, its callee's call is orphaned).
+     * I6: pct_block  =>  in_pct. The protected entry waits in sys_block
+     *     for an event (or pct_wake_tsc): the chain it ends does not run
+     *     (run_target) until one is pending, which ends the wait and is
+     *     the sys_block's result (in pct_tf). Set by sys_block, cleared by
+     *     that wake-up or by its own teardown (pct_abandon); its caller's
+     *     death leaves it waiting (the orphaned call goes on once woken). */
     bool in_pct;
+    bool pct_block;
+    u64 pct_wake_tsc; /* ... and the wait ends by itself at this TSC value (0: never) */
     struct env *pct_caller;
     struct env *pct_callee;
 

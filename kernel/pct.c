@@ -242,6 +242,8 @@ void pct_abandon(struct env *e)
         t->pct_caller = NULL;
     e->pct_caller = e->pct_callee = NULL;
     e->in_pct = false;
+    e->pct_block = false; /* (I6) */
+    e->pct_wake_tsc = 0;
 }
 
 /* Checks the invariants of env.h over every env, and panics if one does
@@ -251,12 +253,13 @@ void pct_check_invariants(void)
     for (int i = 0; i < NENV; i++) {
         struct env *e = &envs[i];
         if (e->state == ENV_FREE || e->state == ENV_ZOMBIE) {
-            assert(!e->in_pct && !e->pct_caller && !e->pct_callee); /* I5 */
+            assert(!e->in_pct && !e->pct_block && !e->pct_caller && !e->pct_callee); /* I5 */
             continue;
         }
         assert(!e->pct_callee || e->pct_callee->pct_caller == e); /* I1 */
         assert(!e->pct_caller || e->pct_caller->pct_callee == e); /* I1 */
         assert(!e->pct_caller || e->in_pct);                      /* I2 */
+        assert(!e->pct_block || e->in_pct);                       /* I6 */
         int hops = 0;                                             /* I3: no loop */
         for (struct env *t = e; t->pct_callee; t = t->pct_callee)
             assert(++hops < NENV);

@@ -93,8 +93,24 @@ static bool private_allows(struct env *e, int me)
     return true;
 }
 
+/* e's protected entry waits in sys_block (pct_block): ends the wait if an
+ * event is pending or its time is up (the events are sys_block's result,
+ * consumed), and says whether it may run. */
+static bool pct_block_over(struct env *e)
+{
+    if (!e->info->pending_events && !(e->pct_wake_tsc && rdtsc() >= e->pct_wake_tsc))
+        return false;
+    e->pct_block = false;
+    e->pct_wake_tsc = 0;
+    e->pct_tf.rax = e->info->pending_events;
+    e->info->pending_events = 0;
+    return true;
+}
+
 /* The env that actually runs when e's turn comes: e itself, or the end of the
- * chain of protected calls it is waiting on. NULL if nothing can run. */
+ * chain of protected calls it is waiting on. NULL if nothing can run. A
+ * protected entry waiting in sys_block is woken here: the callers (next_slot,
+ * sys_yield) run what this returns at once. */
 static inline __attribute__((always_inline)) struct env *run_target(struct env *e)
 {
     if (!e)
@@ -110,7 +126,7 @@ static inline __attribute__((always_inline)) struct env *run_target(struct env *
     if (unlikely(e->private_cpu >= 0 || e->pct_caller) && !private_allows(e, me))
         return NULL; /* it, or a caller it serves, is private to another CPU */
     if (env_in_pct(e))
-        return e;
+        return !e->pct_block || pct_block_over(e) ? e : NULL;
     if (e->state == ENV_BLOCKED &&
         (e->info->pending_events || e->revoke_pending || (e->wake_tsc && rdtsc() >= e->wake_tsc)))
         e->state = ENV_RUNNABLE; /* woken by an event, a revocation request or its timeout */
@@ -566,19 +582,27 @@ s64 sys_block(u64 timeout_us)
     struct env *e = c->env;
     if (timeout_us > BLOCK_TIMEOUT_MAX)
         return -E_INVAL;
-    if (e->info->pending_events || e->revoke_pending) {
+    /* A revocation request ends the wait of e's own context (its handler
+     * runs there); a protected entry cannot answer it before its reply, so
+     * it waits for events only. */
+    if (e->info->pending_events || (e->revoke_pending && !env_in_pct(e))) {
         u64 bits = e->info->pending_events; /* the events are the answer: no upcall */
         e->info->pending_events = 0;
         return (s64)bits;
     }
     c->cur_tf->rax = 0;
     sched_save_current(c->cur_tf);
-    if (!env_in_pct(e)) {
+    u64 wake = timeout_us ? rdtsc() + timeout_us * tsc_per_ms / 1000 + 1 : 0;
+    if (env_in_pct(e)) {
+        /* Serving a call: the chain waits with it (I6); run_target ends
+         * the wait and puts the events in pct_tf.rax. */
+        e->pct_block = true;
+        e->pct_wake_tsc = wake;
+    } else {
         e->state = ENV_BLOCKED;
         e->in_block = true; /* slot_begin hands it the events that woke it */
-        e->wake_tsc = timeout_us ? rdtsc() + timeout_us * tsc_per_ms / 1000 + 1 : 0;
-        switch_next(c, e, true);
-        return 0; /* into the next slot's env: its frame is not e's (syscall_dispatch) */
+        e->wake_tsc = wake;
     }
-    sched_return_to_loop();
+    switch_next(c, e, !env_in_pct(e)); /* (no direct switch from inside a call) */
+    return 0; /* into the next slot's env: its frame is not e's (syscall_dispatch) */
 }

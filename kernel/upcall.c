@@ -84,6 +84,8 @@ void env_post_event(struct env *t, u64 bits)
     if (t->state == ENV_BLOCKED) {
         t->state = ENV_RUNNABLE;
         klock_wake_idle(); /* its slots may be on a CPU that halts */
+    } else if (t->pct_block) {
+        klock_wake_idle(); /* run_target ends the wait of its protected entry */
     }
 }
 

@@ -88,6 +88,7 @@ static struct {
     u64 written;    /* blocks sent to the disk to be written, since boot */
     u64 crash_left; /* 0: no crash point; else the block write that halts is crash_left-th */
     bool crash_ok;  /* crash points may be set by the kernel call (boot option blkcrash=N) */
+    u32 ndone;      /* slots in SLOT_DONE (slot_state keeps it): a reap with none is quick */
 } disk;
 
 /* A staging copy of the batch being submitted (under blk_lock). */
@@ -96,6 +97,13 @@ static struct blk_req batch[BLK_BATCH_MAX];
 static bool owner_alive(const struct blk_slot *s)
 {
     return env_lookup(s->owner) != NULL;
+}
+
+/* Moves s to state st, keeping disk.ndone (under blk_lock). */
+static void slot_state(struct blk_slot *s, u8 st)
+{
+    disk.ndone += (st == SLOT_DONE) - (s->state == SLOT_DONE);
+    s->state = st;
 }
 
 /* Posts slot i's chain: header, data (unless a flush), status. */
@@ -116,7 +124,7 @@ static void post(u32 i, u32 type, u64 sector, paddr_t pa, u64 bytes)
     int head = virtq_add(&disk.q, b, n);
     assert(head >= 0);
     disk.head_slot[head] = (u16)i;
-    disk.slot[i].state = SLOT_QUEUED;
+    slot_state(&disk.slot[i], SLOT_QUEUED);
 }
 
 /* Slot i's transfer ended with the device's status byte st. */
@@ -137,9 +145,9 @@ static void complete(u32 i, u8 st)
         s->npages = 0;
     }
     s->status = status;
-    s->state = SLOT_DONE;
+    slot_state(s, SLOT_DONE);
     if (!owner_alive(s)) {
-        s->state = SLOT_FREE; /* nobody will reap it */
+        slot_state(s, SLOT_FREE); /* nobody will reap it */
         return;
     }
     if (s->notify && notify_ring(s->notify, s->chan) < 0)
@@ -365,7 +373,7 @@ s64 sys_blk_submit(u64 ureqs, u64 n, u64 notify, u64 chan)
     for (u32 i = 0; i < BLK_REQ_SLOTS; i++) {
         struct blk_slot *s = &disk.slot[i];
         if (s->state == SLOT_DONE && !owner_alive(s))
-            s->state = SLOT_FREE;
+            slot_state(s, SLOT_FREE);
         if (s->state == SLOT_FREE)
             avail++;
         else if (s->owner == e->id)
@@ -406,7 +414,7 @@ s64 sys_blk_submit(u64 ureqs, u64 n, u64 notify, u64 chan)
             /* The pin table is full (other devices' transfers): this one
              * fails without reaching the device. */
             s->status = -E_AGAIN;
-            s->state = SLOT_DONE;
+            slot_state(s, SLOT_DONE);
             if (s->notify)
                 notify_ring(s->notify, s->chan);
             continue;
@@ -438,11 +446,15 @@ s64 sys_blk_reap(u64 uout, u64 max)
     if (uout & 7)
         return -E_ALIGN;
     struct blk_done done[16];
-    u32 idx[16], n = 0;
+    u32 idx[16], n = 0, seen = 0;
     spin_lock(&blk_lock);
-    for (u32 i = 0; i < BLK_REQ_SLOTS && n < MIN(max, 16); i++) {
+    /* (seen: finished slots passed, anyone's; none left after ndone) */
+    for (u32 i = 0; i < BLK_REQ_SLOTS && n < MIN(max, 16) && seen < disk.ndone; i++) {
         struct blk_slot *s = &disk.slot[i];
-        if (s->state == SLOT_DONE && s->owner == e->id) {
+        if (s->state != SLOT_DONE)
+            continue;
+        seen++;
+        if (s->owner == e->id) {
             done[n] = (struct blk_done){.tag = s->tag, .status = s->status};
             idx[n++] = i;
         }
@@ -452,7 +464,7 @@ s64 sys_blk_reap(u64 uout, u64 max)
         ret = -E_FAULT;
     else
         for (u32 k = 0; k < n; k++) /* gone only once the caller has them */
-            disk.slot[idx[k]].state = SLOT_FREE;
+            slot_state(&disk.slot[idx[k]], SLOT_FREE);
     spin_unlock(&blk_lock);
     return ret;
 }

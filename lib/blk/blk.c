@@ -14,7 +14,6 @@ static void wait_block(struct blkdev *d)
     (void)d;
     sys_block(10000);
 }
-
 int blk_open(struct blkdev *d, uint32_t cap, uintptr_t buf_va)
 {
     memset(d, 0, sizeof *d);
@@ -90,6 +89,10 @@ static int run(struct blkdev *d, struct blk_req *reqs, uint32_t n)
         return (int)r;
     int err = 0;
     for (uint32_t left = n; left;) {
+        /* Wait first: the device has not finished what was just started
+         * (a completion that came already left its event pending, and the
+         * wait returns at once). */
+        d->wait(d);
         struct blk_done done[16];
         long got = sys_blk_reap(done, 16);
         if (got < 0)
@@ -101,8 +104,6 @@ static int run(struct blkdev *d, struct blk_req *reqs, uint32_t n)
                     err = done[k].status;
             }
         }
-        if (got == 0)
-            d->wait(d);
     }
     return err;
 }

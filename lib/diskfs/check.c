@@ -129,19 +129,21 @@ static int check_log(struct ck *ck)
         ck->out->log_state = 2;
         return 0;
     }
-    /* (dfs_log_sum over the blocks; CRC32C in journals written before it) */
-    bool ok = false;
-    for (int crc = 0; crc < 2 && !ok; crc++) {
-        uint32_t c = dfs_crc32c(0, &h->seq, 8);
-        c = dfs_crc32c(c, &h->n, 4);
-        c = dfs_crc32c(c, h->home, 4 * (size_t)h->n);
-        for (uint32_t i = 0; i < h->n; i++) {
-            if ((r = raw_read(ck, ck->sb.log_start + 1 + i, ck->page)) < 0)
-                return r;
-            c = crc ? dfs_crc32c(c, ck->page, DFS_BSIZE) : dfs_log_sum(c, ck->page);
-        }
-        ok = c == h->csum;
+    /* (dfs_log_sum over the blocks; journals written before it: dfs_log_sum1,
+     * or CRC32C) */
+    uint32_t c[3];
+    c[0] = dfs_crc32c(0, &h->seq, 8);
+    c[0] = dfs_crc32c(c[0], &h->n, 4);
+    c[0] = dfs_crc32c(c[0], h->home, 4 * (size_t)h->n);
+    c[1] = c[2] = c[0];
+    for (uint32_t i = 0; i < h->n; i++) {
+        if ((r = raw_read(ck, ck->sb.log_start + 1 + i, ck->page)) < 0)
+            return r;
+        c[0] = dfs_log_sum(c[0], ck->page);
+        c[1] = dfs_log_sum1(c[1], ck->page);
+        c[2] = dfs_crc32c(c[2], ck->page, DFS_BSIZE);
     }
+    bool ok = c[0] == h->csum || c[1] == h->csum || c[2] == h->csum;
     if (!ok) {
         ck->out->log_state = 2; /* torn: mount ignores it */
         return 0;

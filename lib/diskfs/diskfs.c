@@ -17,6 +17,9 @@
 
 #define B_VALID 0x1 /* data holds the block's contents */
 #define B_DIRTY 0x2 /* in the running transaction (pinned: one ref held by it) */
+#define B_SUM                                                                                      \
+    0x4 /* sum is dfs_block_sum(data): set by a whole-block write, cleared by                      \
+           log_write, bget and commit (anything that may change it first) */
 
 #define IF_ORPHAN 0x1 /* dinode.pad: on the orphan list */
 
@@ -59,14 +62,11 @@ uint32_t dfs_crc32c(uint32_t crc, const void *p, size_t n)
     return ~crc;
 }
 
-/* The journal's checksum of one logged block, chained from c: a 64-bit
- * multiply-xorshift over its words (about 6 instructions per 8 bytes, a
- * quarter of slice-by-8 CRC32C; a commit checksums every block it logs).
- * It detects a torn transaction, a block of old contents, not an
- * adversary: for fixed other words each step is a bijection of the state,
- * so any one changed word changes the 64-bit state, and the fold to 32
- * bits collides with probability 2^-32.  block: DFS_BSIZE bytes. */
-uint32_t dfs_log_sum(uint32_t c, const void *block)
+/* The journal's checksum of one logged block, as it was until the
+ * block sums below: a 64-bit multiply-xorshift over its words, chained
+ * from c (about 6 instructions per 8 bytes). Journals written with it
+ * still replay. */
+uint32_t dfs_log_sum1(uint32_t c, const void *block)
 {
     const uint8_t *b = block;
     uint64_t h = 0x9e3779b97f4a7c15ull ^ c;
@@ -77,6 +77,86 @@ uint32_t dfs_log_sum(uint32_t c, const void *block)
         h ^= h >> 32;
     }
     return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The block sum: Fletcher-style sums of the 64-bit words in four lanes
+ * (lane k takes the words k, k+4, ...): a_k = sum of its words, b_k = sum
+ * of the running a_k (mod 2^64), about 2.5 instructions per 8 bytes. A
+ * changed word changes its lane's a unless another change in the same
+ * lane cancels it, and then b changes unless the weighted sum cancels too.
+ * The eight sums are folded by multiply-xorshift. It detects a torn
+ * transaction (a journal block holding older contents), not an adversary.
+ * dfs_copy_sum computes it while copying the block (one pass over the
+ * data: a whole-block write sums its block as it fills it). */
+#define SUM_STEP(k)                                                                                \
+    do {                                                                                           \
+        uint64_t w_;                                                                               \
+        __builtin_memcpy(&w_, s + i + 8 * (k), 8);                                                 \
+        a##k += w_;                                                                                \
+        b##k += a##k;                                                                              \
+    } while (0)
+#define COPY_STEP(k)                                                                               \
+    do {                                                                                           \
+        uint64_t w_;                                                                               \
+        __builtin_memcpy(&w_, s + i + 8 * (k), 8);                                                 \
+        __builtin_memcpy(d + i + 8 * (k), &w_, 8);                                                 \
+        a##k += w_;                                                                                \
+        b##k += a##k;                                                                              \
+    } while (0)
+
+static uint64_t sum_fold(const uint64_t v[8])
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (int k = 0; k < 8; k++) {
+        h = (h ^ v[k]) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+uint64_t dfs_block_sum(const void *block)
+{
+    const uint8_t *s = block;
+    uint64_t a0 = 1, a1 = 2, a2 = 3, a3 = 4, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    for (size_t i = 0; i < DFS_BSIZE; i += 32) {
+        SUM_STEP(0);
+        SUM_STEP(1);
+        SUM_STEP(2);
+        SUM_STEP(3);
+    }
+    const uint64_t v[8] = {a0, a1, a2, a3, b0, b1, b2, b3};
+    return sum_fold(v);
+}
+
+uint64_t dfs_copy_sum(void *dst, const void *src)
+{
+    const uint8_t *s = src;
+    uint8_t *d = dst;
+    uint64_t a0 = 1, a1 = 2, a2 = 3, a3 = 4, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    for (size_t i = 0; i < DFS_BSIZE; i += 32) {
+        COPY_STEP(0);
+        COPY_STEP(1);
+        COPY_STEP(2);
+        COPY_STEP(3);
+    }
+    const uint64_t v[8] = {a0, a1, a2, a3, b0, b1, b2, b3};
+    return sum_fold(v);
+}
+
+/* The commit record's checksum chained over a block's sum. */
+uint32_t dfs_log_chain(uint32_t c, uint64_t block_sum)
+{
+    uint64_t h = (0x9e3779b97f4a7c15ull ^ c) * 0xff51afd7ed558ccdull;
+    h = (h ^ (h >> 32) ^ block_sum) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The journal's checksum of one logged block, chained from c (today's
+ * commits). */
+uint32_t dfs_log_sum(uint32_t c, const void *block)
+{
+    return dfs_log_chain(c, dfs_block_sum(block));
 }
 
 /* FNV-1a: the hash stored with each directory entry. */
@@ -241,6 +321,7 @@ static int bget_mode(struct dfs *fs, uint32_t bno, int mode, struct dfs_buf **ou
     if (b) {
         fs->stats.hits++;
         gen_bump(fs, b);
+        b->flags &= ~B_SUM; /* the holder may change it: summed again at commit */
         if (fresh)
             memset(b->data, 0, DFS_BSIZE);
     } else {
@@ -364,8 +445,10 @@ static int commit(struct dfs *fs)
     c = dfs_crc32c(c, h->home, 4 * (size_t)h->n);
     uint8_t **d = (uint8_t **)fs->sorted;
     for (uint32_t i = 0; i < fs->ntxn; i++) {
-        c = dfs_log_sum(c, fs->txn[i]->data);
-        d[i] = fs->txn[i]->data;
+        struct dfs_buf *b = fs->txn[i];
+        /* (B_SUM: a whole-block write summed it as it copied it in) */
+        c = dfs_log_chain(c, (b->flags & B_SUM) ? b->sum : dfs_block_sum(b->data));
+        d[i] = b->data;
     }
     h->csum = c;
     /* The journal blocks are contiguous: a few large requests. */
@@ -401,7 +484,7 @@ static int commit(struct dfs *fs)
     if (r < 0)
         return r;
     for (uint32_t i = 0; i < fs->ntxn; i++) {
-        fs->txn[i]->flags &= ~B_DIRTY;
+        fs->txn[i]->flags &= ~(B_DIRTY | B_SUM);
         fs->txn[i]->refs--;
     }
     fs->stats.commits++;
@@ -435,6 +518,7 @@ static void op_end(struct dfs *fs)
 static int log_write(struct dfs *fs, struct dfs_buf *b)
 {
     gen_bump(fs, b);
+    b->flags &= ~B_SUM; /* changed since it was summed */
     if (b->flags & B_DIRTY)
         return 0;
     if (fs->ntxn >= fs->txn_cap) {
@@ -467,19 +551,20 @@ static int replay(struct dfs *fs, uint8_t *page1, uint8_t *page2)
     fs->seq = h->seq + 1;
     if (h->n == 0 || h->n > fs->sb.log_blocks || h->n > DFS_LOG_MAX)
         return 0;
-    /* (a journal written before dfs_log_sum has CRC32C over its blocks) */
-    bool ok = false;
-    for (int crc = 0; crc < 2 && !ok; crc++) {
-        uint32_t c = dfs_crc32c(0, &h->seq, 8);
-        c = dfs_crc32c(c, &h->n, 4);
-        c = dfs_crc32c(c, h->home, 4 * (size_t)h->n);
-        for (uint32_t i = 0; i < h->n; i++) {
-            if ((r = dev_read(fs, fs->sb.log_start + 1 + i, page2)) < 0)
-                return r;
-            c = crc ? dfs_crc32c(c, page2, DFS_BSIZE) : dfs_log_sum(c, page2);
-        }
-        ok = c == h->csum;
+    /* (dfs_log_sum; journals written before it: dfs_log_sum1, or CRC32C) */
+    uint32_t c[3];
+    c[0] = dfs_crc32c(0, &h->seq, 8);
+    c[0] = dfs_crc32c(c[0], &h->n, 4);
+    c[0] = dfs_crc32c(c[0], h->home, 4 * (size_t)h->n);
+    c[1] = c[2] = c[0];
+    for (uint32_t i = 0; i < h->n; i++) {
+        if ((r = dev_read(fs, fs->sb.log_start + 1 + i, page2)) < 0)
+            return r;
+        c[0] = dfs_log_sum(c[0], page2);
+        c[1] = dfs_log_sum1(c[1], page2);
+        c[2] = dfs_crc32c(c[2], page2, DFS_BSIZE);
     }
+    bool ok = c[0] == h->csum || c[1] == h->csum || c[2] == h->csum;
     if (!ok)
         return 0; /* torn: never committed, or overwritten after install */
     for (uint32_t i = 0; i < h->n; i++) {
@@ -717,8 +802,14 @@ static int ialloc(struct dfs *fs, uint32_t mode, uint32_t parent, uint32_t *out,
 }
 
 /* Frees an inode whose blocks are all gone. */
+static int dix_dir(struct dfs *fs, uint32_t ino);
+static void dix_drop(struct dfs *fs, int d);
+
 static int ifree(struct dfs *fs, uint32_t ino, struct dfs_dinode *ip)
 {
+    dix_drop(fs, dix_dir(fs, ino)); /* (a directory's inode: a new one may get its number) */
+    if (fs->dix_nofit_ino == ino)
+        fs->dix_nofit_ino = 0;
     uint32_t gen = ip->gen;
     memset(ip, 0, sizeof *ip);
     ip->gen = gen;
@@ -1044,15 +1135,214 @@ static int dir_block(struct dfs *fs, struct dfs_dinode *dp, uint64_t fb, struct 
     return bread(fs, bno, out);
 }
 
-/* Looks name up in directory dp.  Returns 0 with *ino and *pos, or
- * -DFS_ENOENT (then *freep, if given, is the first free slot, if any). */
-static int dir_find(struct dfs *fs, struct dfs_dinode *dp, const char *name, size_t len,
-                    uint32_t *ino, uint64_t *pos, struct dslot *freep)
+/* ------------------------------------------------------------------ */
+/* Directory index.
+ *
+ * Looking a name up scans the directory's blocks; a directory of 1,000
+ * files is 67 blocks, and creating a file must scan them all (the name
+ * must be absent).  The index keeps, for up to DFS_DIX_DIRS directories
+ * (most recently indexed), every entry's name hash and slot in a hash
+ * table in the cache memory, plus how many free slots lie below the
+ * directory's end and one of them.  It mirrors the directory blocks as the
+ * cache has them (dir_add and dir_remove keep it; renaming over an entry
+ * changes only its inode number, which the index does not hold), never
+ * the disk, and is built by one scan at the first lookup after mount.
+ * It is only a hint for what it finds: a found slot is read and its name
+ * compared, and a slot that no longer holds what the index says drops the
+ * directory from the index (then the scan answers).  Its "absent" is
+ * trusted.  A directory is dropped (its generation retired, so its
+ * entries read as removed) when the table has no room, when it shrinks,
+ * and when its inode is freed.                                          */
+
+static uint32_t dix_home(struct dfs *fs, uint32_t ino, uint32_t hash)
+{
+    return (uint32_t)(((uint64_t)ino * 0x9e3779b97f4a7c15ull >> 32) ^ hash) & (fs->ndix - 1);
+}
+
+/* The index slot of directory ino, or -1. */
+static int dix_dir(struct dfs *fs, uint32_t ino)
+{
+    for (int d = 0; d < DFS_DIX_DIRS; d++)
+        if (fs->dixdir[d].gen && fs->dixdir[d].ino == ino)
+            return d;
+    return -1;
+}
+
+static void dix_drop(struct dfs *fs, int d)
+{
+    if (d >= 0 && fs->dixdir[d].gen) {
+        fs->dixdir[d].gen = 0; /* its entries are dead from now on */
+        fs->stats.dix_drops++;
+    }
+}
+
+static bool dix_live(struct dfs *fs, const struct dfs_dix *e)
+{
+    return e->gen != 0 && e->gen != DFS_DIX_DEAD && e->d < DFS_DIX_DIRS &&
+           fs->dixdir[e->d].gen == e->gen;
+}
+
+/* Adds slot pos of dirs[d] under hash: false if there is no room near its
+ * home (then the caller drops the directory). */
+static bool dix_insert(struct dfs *fs, int d, uint32_t hash, uint32_t pos)
+{
+    uint32_t i = dix_home(fs, fs->dixdir[d].ino, hash);
+    for (uint32_t n = 0; n < 64; n++, i = (i + 1) & (fs->ndix - 1)) {
+        struct dfs_dix *e = &fs->dix[i];
+        if (!dix_live(fs, e)) {
+            *e = (struct dfs_dix){
+                .gen = fs->dixdir[d].gen, .hash = hash, .pos = pos, .d = (uint8_t)d};
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Marks the entry for slot pos of dirs[d] removed. */
+static void dix_remove(struct dfs *fs, int d, uint32_t hash, uint32_t pos)
+{
+    uint32_t i = dix_home(fs, fs->dixdir[d].ino, hash);
+    for (uint32_t n = 0; n < 64 && fs->dix[i].gen; n++, i = (i + 1) & (fs->ndix - 1)) {
+        struct dfs_dix *e = &fs->dix[i];
+        if (dix_live(fs, e) && e->d == d && e->pos == pos) {
+            e->gen = DFS_DIX_DEAD; /* (not 0: later entries of the probe stay reachable) */
+            return;
+        }
+    }
+    dix_drop(fs, d); /* not there: the index was wrong */
+}
+
+static int dir_block(struct dfs *fs, struct dfs_dinode *dp, uint64_t fb, struct dfs_buf **out);
+
+/* Indexes directory ino (inode dp) by scanning it: its slot, or -1 (no
+ * room: the scan answers), or an error. */
+static int dix_build(struct dfs *fs, uint32_t ino, struct dfs_dinode *dp)
+{
+    if (!fs->ndix || (ino == fs->dix_nofit_ino && dp->size / DFS_BSIZE <= fs->dix_nofit_nb))
+        return -1; /* (it did not fit before: no second scan at every lookup) */
+    int d = (int)(fs->dix_clock++ % DFS_DIX_DIRS);
+    dix_drop(fs, d);
+    if (++fs->dix_gen == 0 || fs->dix_gen == DFS_DIX_DEAD)
+        fs->dix_gen = 1;
+    fs->dixdir[d] = (struct dfs_dixdir){.ino = ino, .gen = fs->dix_gen, .free_pos = UINT32_MAX};
+    uint64_t nb = dp->size / DFS_BSIZE;
+    for (uint64_t fb = 0; fb < nb; fb++) {
+        struct dfs_buf *b;
+        int r = dir_block(fs, dp, fb, &b);
+        if (r < 0) {
+            dix_drop(fs, d);
+            return r;
+        }
+        for (int s = 0; s < DFS_DPB; s++) {
+            const struct dfs_ddirent *e = (const void *)(b->data + s * DFS_DIRENT);
+            uint32_t pos = (uint32_t)(fb * DFS_DPB + (uint64_t)s);
+            if (e->ino == 0) {
+                fs->dixdir[d].holes++;
+                if (fs->dixdir[d].free_pos == UINT32_MAX)
+                    fs->dixdir[d].free_pos = pos;
+            } else if (!dix_insert(fs, d, e->hash, pos)) {
+                brelse(b);
+                dix_drop(fs, d);
+                fs->dix_nofit_ino = ino;
+                fs->dix_nofit_nb = nb;
+                return -1;
+            }
+        }
+        brelse(b);
+    }
+    fs->stats.dix_builds++;
+    return d;
+}
+
+/* dir_find through the index of dirs[d]: 0 (found), -DFS_ENOENT (absent,
+ * *freep set), 1 (the index was wrong and is dropped: scan), or an error. */
+static int dix_find(struct dfs *fs, int d, struct dfs_dinode *dp, const char *name, size_t len,
+                    uint32_t h, uint32_t *ino, uint64_t *pos, struct dslot *freep)
+{
+    uint32_t i = dix_home(fs, fs->dixdir[d].ino, h);
+    for (uint32_t n = 0; n < 64 && fs->dix[i].gen; n++, i = (i + 1) & (fs->ndix - 1)) {
+        const struct dfs_dix *x = &fs->dix[i];
+        if (!dix_live(fs, x) || x->d != d || x->hash != h)
+            continue;
+        struct dfs_buf *b;
+        int r = dir_block(fs, dp, x->pos / DFS_DPB, &b);
+        if (r < 0)
+            return r;
+        const struct dfs_ddirent *e = (const void *)(b->data + (x->pos % DFS_DPB) * DFS_DIRENT);
+        bool stale = e->ino == 0 || e->hash != h;
+        bool match = !stale && e->namelen == len && memcmp(e->name, name, len) == 0;
+        uint32_t found = e->ino;
+        brelse(b);
+        if (stale) {
+            dix_drop(fs, d);
+            return 1;
+        }
+        if (match) {
+            *ino = found;
+            if (pos)
+                *pos = x->pos;
+            fs->stats.dix_hits++;
+            return 0;
+        }
+    }
+    if (freep && fs->dixdir[d].holes) {
+        /* A free slot: the one known, checked, else the first found. */
+        uint32_t f = fs->dixdir[d].free_pos;
+        uint64_t nb = dp->size / DFS_BSIZE;
+        for (uint64_t fb = f != UINT32_MAX ? f / DFS_DPB : 0; fb < nb && !freep->valid; fb++) {
+            struct dfs_buf *b;
+            int r = dir_block(fs, dp, fb, &b);
+            if (r < 0)
+                return r;
+            for (int s = 0; s < DFS_DPB; s++) {
+                const struct dfs_ddirent *e = (const void *)(b->data + s * DFS_DIRENT);
+                uint64_t p = fb * DFS_DPB + (uint64_t)s;
+                if (e->ino == 0 && (f == UINT32_MAX || p >= f)) {
+                    freep->valid = true;
+                    freep->pos = p;
+                    break;
+                }
+            }
+            brelse(b);
+            if (!freep->valid && f != UINT32_MAX) { /* the hint was wrong: from the start */
+                f = UINT32_MAX;
+                fb = (uint64_t)-1;
+            }
+        }
+        if (!freep->valid) { /* holes counted wrong */
+            dix_drop(fs, d);
+            return 1;
+        }
+        fs->dixdir[d].free_pos = (uint32_t)freep->pos;
+    }
+    fs->stats.dix_hits++;
+    return -DFS_ENOENT;
+}
+
+/* Looks name up in directory dir (inode dp).  Returns 0 with *ino and
+ * *pos, or -DFS_ENOENT (then *freep, if given, is a free slot, if any;
+ * without the index, the first). */
+static int dir_find(struct dfs *fs, uint32_t dir, struct dfs_dinode *dp, const char *name,
+                    size_t len, uint32_t *ino, uint64_t *pos, struct dslot *freep)
 {
     uint32_t h = dfs_name_hash(name, len);
     uint64_t nb = dp->size / DFS_BSIZE;
     if (freep)
         freep->valid = false;
+    if (nb >= 2) { /* (a directory of one block is scanned as fast) */
+        int d = dix_dir(fs, dir);
+        if (d < 0)
+            d = dix_build(fs, dir, dp);
+        if (d < -1)
+            return d; /* an error */
+        if (d >= 0) {
+            int r = dix_find(fs, d, dp, name, len, h, ino, pos, freep);
+            if (r <= 0)
+                return r;
+            if (freep)
+                freep->valid = false;
+        }
+    }
     for (uint64_t fb = 0; fb < nb; fb++) {
         struct dfs_buf *b;
         int r = dir_block(fs, dp, fb, &b);
@@ -1082,12 +1372,15 @@ static int dir_find(struct dfs *fs, struct dfs_dinode *dp, const char *name, siz
 
 /* Adds an entry (the name must be absent): at *free_slot if valid,
  * else in a new block.  Updates dp (size) but does not write it. */
-static int dir_add(struct dfs *fs, struct dfs_dinode *dp, const struct dslot *free_slot,
-                   const char *name, size_t len, uint32_t ino, int type)
+static int dir_add(struct dfs *fs, uint32_t dir, struct dfs_dinode *dp,
+                   const struct dslot *free_slot, const char *name, size_t len, uint32_t ino,
+                   int type)
 {
     struct dfs_buf *b;
     int r;
     uint32_t slot;
+    uint64_t fb0 = dp->size / DFS_BSIZE; /* (where a new block goes) */
+    bool hole = free_slot && free_slot->valid;
     if (free_slot && free_slot->valid) {
         if ((r = dir_block(fs, dp, free_slot->pos / DFS_DPB, &b)) < 0)
             return r;
@@ -1115,6 +1408,24 @@ static int dir_add(struct dfs *fs, struct dfs_dinode *dp, const struct dslot *fr
     memcpy(e->name, name, len);
     r = log_write(fs, b);
     brelse(b);
+    int d = dix_dir(fs, dir);
+    if (r == 0 && d >= 0) {
+        struct dfs_dixdir *x = &fs->dixdir[d];
+        uint32_t pos = hole ? (uint32_t)free_slot->pos : (uint32_t)(fb0 * DFS_DPB);
+        if (hole) {
+            x->holes--;
+            if (x->free_pos == pos)
+                x->free_pos = UINT32_MAX;
+        } else { /* a new block: the rest of it is free */
+            x->holes += DFS_DPB - 1;
+            if (x->free_pos == UINT32_MAX)
+                x->free_pos = pos + 1;
+        }
+        if (!dix_insert(fs, d, e->hash, pos))
+            dix_drop(fs, d);
+    } else if (d >= 0) {
+        dix_drop(fs, d);
+    }
     return r;
 }
 
@@ -1128,17 +1439,32 @@ static bool block_empty(const uint8_t *data)
 
 /* Clears the entry at pos, then gives back the trailing empty blocks (as
  * many as the operation's journal budget allows). */
-static int dir_remove(struct dfs *fs, struct dfs_dinode *dp, uint64_t pos)
+static int dir_remove(struct dfs *fs, uint32_t dir, struct dfs_dinode *dp, uint64_t pos)
 {
     struct dfs_buf *b;
+    int d = dix_dir(fs, dir);
     int r = dir_block(fs, dp, pos / DFS_DPB, &b);
-    if (r < 0)
+    if (r < 0) {
+        dix_drop(fs, d);
         return r;
-    memset(b->data + (pos % DFS_DPB) * DFS_DIRENT, 0, DFS_DIRENT);
+    }
+    uint8_t *slot = b->data + (pos % DFS_DPB) * DFS_DIRENT;
+    uint32_t hash = ((const struct dfs_ddirent *)slot)->hash;
+    memset(slot, 0, DFS_DIRENT);
     r = log_write(fs, b);
     brelse(b);
-    if (r < 0)
+    if (r < 0) {
+        dix_drop(fs, d);
         return r;
+    }
+    if (d >= 0) {
+        dix_remove(fs, d, hash, (uint32_t)pos);
+        if (fs->dixdir[d].gen) {
+            fs->dixdir[d].holes++;
+            if (fs->dixdir[d].free_pos == UINT32_MAX || pos < fs->dixdir[d].free_pos)
+                fs->dixdir[d].free_pos = (uint32_t)pos;
+        }
+    }
     uint64_t nb = dp->size / DFS_BSIZE, keep = nb;
     while (keep > 0) {
         if ((r = dir_block(fs, dp, keep - 1, &b)) < 0)
@@ -1151,6 +1477,7 @@ static int dir_remove(struct dfs *fs, struct dfs_dinode *dp, uint64_t pos)
     }
     if (keep == nb)
         return 0;
+    dix_drop(fs, dix_dir(fs, dir)); /* it shrinks: its holes are not counted any more */
     r = free_from(fs, dp, keep);
     if (r < 0)
         return r;
@@ -1261,7 +1588,7 @@ static int walk(struct dfs *fs, const char *path, bool parent, struct walk *w)
             } else if (dotdot) {
                 w->ino = ip.parent;
             } else {
-                r = dir_find(fs, &ip, path + s, len, &w->ino, &w->pos, &w->free_slot);
+                r = dir_find(fs, cur, &ip, path + s, len, &w->ino, &w->pos, &w->free_slot);
                 if (r == -DFS_ENOENT)
                     w->ino = 0;
                 else if (r < 0)
@@ -1276,7 +1603,7 @@ static int walk(struct dfs *fs, const char *path, bool parent, struct walk *w)
             continue;
         }
         uint32_t next;
-        r = dir_find(fs, &ip, path + s, len, &next, NULL, NULL);
+        r = dir_find(fs, cur, &ip, path + s, len, &next, NULL, NULL);
         if (r < 0)
             return r;
         cur = next;
@@ -1328,7 +1655,8 @@ static int create_in(struct dfs *fs, struct walk *w, uint32_t mode, uint32_t *ou
     uint32_t ino;
     if ((r = ialloc(fs, mode, w->dir, &ino, &ip)) < 0)
         return r;
-    r = dir_add(fs, &dp, &w->free_slot, w->name, w->namelen, ino, DFS_S_ISDIR(mode) ? 2 : 1);
+    r = dir_add(fs, w->dir, &dp, &w->free_slot, w->name, w->namelen, ino,
+                DFS_S_ISDIR(mode) ? 2 : 1);
     if (r < 0) {
         int r2 = ifree(fs, ino, &ip);
         return r2 < 0 ? r2 : r;
@@ -1516,7 +1844,7 @@ static int do_remove(struct dfs *fs, const char *path, bool dir)
     if ((r = op_begin(fs, RES_RENAME)) < 0)
         return r;
     int64_t t = now(fs);
-    r = dir_remove(fs, &dp, w.pos);
+    r = dir_remove(fs, w.dir, &dp, w.pos);
     if (r == 0) {
         if (dir) {
             dp.nlink--;
@@ -1576,7 +1904,7 @@ int dfs_link(struct dfs *fs, const char *oldpath, const char *newpath)
     if ((r = op_begin(fs, RES_CREATE)) < 0)
         return r;
     int64_t t = now(fs);
-    r = dir_add(fs, &dp, &wn.free_slot, wn.name, wn.namelen, wo.ino, 1);
+    r = dir_add(fs, wn.dir, &dp, &wn.free_slot, wn.name, wn.namelen, wo.ino, 1);
     if (r == 0) {
         dp.mtime = dp.ctime = t;
         r = iwrite(fs, wn.dir, &dp);
@@ -1663,11 +1991,11 @@ int dfs_rename(struct dfs *fs, const char *oldpath, const char *newpath)
             brelse(b);
         }
     } else {
-        r = dir_add(fs, ndp, &wn.free_slot, wn.name, wn.namelen, wo.ino, type);
+        r = dir_add(fs, wn.dir, ndp, &wn.free_slot, wn.name, wn.namelen, wo.ino, type);
     }
     if (r < 0)
         goto out;
-    if ((r = dir_remove(fs, &od, wo.pos)) < 0)
+    if ((r = dir_remove(fs, wo.dir, &od, wo.pos)) < 0)
         goto out;
     if (isdir && !same) {
         ip.parent = wn.dir;
@@ -2034,8 +2362,16 @@ int64_t dfs_write(struct dfs *fs, uint32_t ino, uint64_t off, const void *buf, u
             int mode = n == DFS_BSIZE ? GET_RAW : fresh ? GET_ZERO : GET_READ;
             if ((r = bget_mode(fs, bno, mode, &b)) < 0)
                 break;
-            memcpy(b->data + bo, (const uint8_t *)buf + done, n);
+            uint64_t sum = 0;
+            if (n == DFS_BSIZE)
+                sum = dfs_copy_sum(b->data, (const uint8_t *)buf + done);
+            else
+                memcpy(b->data + bo, (const uint8_t *)buf + done, n);
             r = log_write(fs, b);
+            if (r == 0 && n == DFS_BSIZE) {
+                b->sum = sum; /* (no one else holds b: this is its contents) */
+                b->flags |= B_SUM;
+            }
             brelse(b);
             if (r < 0)
                 break;
@@ -2277,10 +2613,11 @@ size_t dfs_cache_bytes(uint32_t nbuf)
 {
     /* nbuf pages, the journal header page, a scratch page and the staging
      * pages, then the slots, the hash heads, the transaction list and its
-     * sorted copy. */
+     * sorted copy, and the directory index (two entries per buffer). */
     return (size_t)(nbuf + 2 + DFS_STAGE) * DFS_BSIZE + align8(nbuf * sizeof(struct dfs_buf)) +
            align8(pow2_at_least(nbuf) * sizeof(struct dfs_buf *)) +
-           2 * align8(nbuf * sizeof(struct dfs_buf *));
+           2 * align8(nbuf * sizeof(struct dfs_buf *)) +
+           align8(2 * pow2_at_least(nbuf) * sizeof(struct dfs_dix));
 }
 
 int dfs_mount(struct dfs *fs, const struct dfs_dev *dev, const struct dfs_hooks *hooks, void *mem,
@@ -2312,6 +2649,10 @@ int dfs_mount(struct dfs *fs, const struct dfs_dev *dev, const struct dfs_hooks 
     fs->txn = (struct dfs_buf **)p;
     p += align8(nbuf * sizeof(struct dfs_buf *));
     fs->sorted = (struct dfs_buf **)p;
+    p += align8(nbuf * sizeof(struct dfs_buf *));
+    fs->dix = (struct dfs_dix *)p;
+    fs->ndix = 2 * pow2_at_least(nbuf);
+    memset(fs->dix, 0, fs->ndix * sizeof(struct dfs_dix));
     fs->nbuf = nbuf;
     fs->npages = nbuf;
     fs->ngen = (uint32_t)(len / DFS_BSIZE < (1u << 24) ? len / DFS_BSIZE : (1u << 24));

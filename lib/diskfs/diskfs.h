@@ -30,6 +30,8 @@
 #define DFS_OPEN_MAX  128   /* inodes open at once (ENFILE past that) */
 #define DFS_CACHE_MIN 64    /* fewest cache buffers a mounted file system keeps */
 #define DFS_STAGE     32    /* most blocks in one device request (read-ahead, commit runs) */
+#define DFS_DIX_DIRS  16    /* directories the directory index covers at once */
+#define DFS_DIX_DEAD  0xffffffffu
 #define DFS_NDIRECT   12
 /* Largest file: 12 direct blocks, then single, double and triple indirect
  * blocks of 1024 block numbers each: about 4 TiB. */
@@ -181,6 +183,7 @@ struct dfs_buf {
     uint16_t flags;              /* DFS_B_* (diskfs.c) */
     uint16_t refs;               /* holders; a buffer with refs or in the journal stays */
     uint8_t *data;               /* one page; NULL: the slot gave its page back */
+    uint64_t sum;                /* dfs_block_sum(data) while flags has B_SUM (diskfs.c) */
     struct dfs_buf *hnext;       /* hash chain */
     struct dfs_buf *prev, *next; /* LRU list, most recent first */
 };
@@ -188,6 +191,7 @@ struct dfs_buf {
 struct dfs_stats {
     uint64_t reads, writes, flushes; /* block device calls (blocks for r/w) */
     uint64_t hits, misses, evictions, commits, logged, replayed, readahead;
+    uint64_t dix_hits, dix_builds, dix_drops; /* the directory index */
 };
 
 struct dfs_cred {
@@ -231,6 +235,23 @@ struct dfs {
     } open[DFS_OPEN_MAX];
     uint32_t nopen;
     struct dfs_stats stats;
+    /* The directory index (diskfs.c, "Directory index"): a hash table of
+     * the entries of up to DFS_DIX_DIRS directories, in memory only. */
+    struct dfs_dix {
+        uint32_t gen;  /* dirs[d].gen when made; 0: empty, DFS_DIX_DEAD: removed */
+        uint32_t hash; /* the name's hash */
+        uint32_t pos;  /* its slot in the directory */
+        uint8_t d;     /* its directory: dirs[d] */
+    } * dix;
+    uint32_t ndix; /* entries (a power of two; 0: no index) */
+    struct dfs_dixdir {
+        uint32_t ino, gen; /* gen 0: the slot indexes nothing */
+        uint32_t holes;    /* free slots below the directory's end */
+        uint32_t free_pos; /* one of them (UINT32_MAX: not known) */
+    } dixdir[DFS_DIX_DIRS];
+    uint32_t dix_gen, dix_clock;
+    uint32_t dix_nofit_ino; /* the last directory that did not fit ... */
+    uint64_t dix_nofit_nb;  /* ... and its size in blocks then: not tried again below */
 };
 
 struct dfs_stat {
@@ -373,7 +394,11 @@ int dfs_check(const struct dfs_dev *dev, void *scratch, size_t len, struct dfs_c
 
 /* Helpers shared by diskfs.c and check.c. */
 uint32_t dfs_crc32c(uint32_t crc, const void *p, size_t n);
-uint32_t dfs_log_sum(uint32_t c, const void *block); /* a journal block's checksum */
+uint32_t dfs_log_sum(uint32_t c, const void *block);    /* a journal block's checksum */
+uint32_t dfs_log_sum1(uint32_t c, const void *block);   /* ... in journals before dfs_log_sum */
+uint64_t dfs_block_sum(const void *block);              /* dfs_log_sum's per-block part */
+uint64_t dfs_copy_sum(void *dst, const void *src);      /* copies a block, returns its sum */
+uint32_t dfs_log_chain(uint32_t c, uint64_t block_sum); /* dfs_log_sum from a block sum */
 uint32_t dfs_name_hash(const char *name, size_t len);
 
 #endif /* SPINEL_DISKFS_H */

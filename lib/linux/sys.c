@@ -968,7 +968,7 @@ static long l_fchownat(ARGS)
 static long l_fchmod(ARGS)
 {
     UNUSED;
-    return fd_type((int)a) < 0 ? -LX_EBADF : 0;
+    return fchmod((int)a, (int)(b & 07777)) < 0 ? err() : 0;
 }
 static long l_fchmodat(ARGS)
 {
@@ -984,12 +984,11 @@ static long l_utimensat(ARGS)
         return fd_type((int)a) < 0 ? -LX_EBADF : 0;
     return exists(b, a);
 }
-/* fchown: lib/unix has no chown by descriptor yet; the descriptor must be
- * valid, the owner is not changed. */
+/* fchown: lib/unix's (the owner is kept on the disk; root only). */
 static long l_fchown(ARGS)
 {
     UNUSED;
-    return fd_type((int)a) < 0 ? -LX_EBADF : 0;
+    return fchown((int)a, (uid_t)b, (gid_t)c) < 0 ? err() : 0;
 }
 /* symlink(target, linkpath), symlinkat(target, dirfd, linkpath): lib/unix's
  * symbolic links (the target is kept as given). */

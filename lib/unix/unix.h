@@ -150,6 +150,10 @@ int chmod(const char *path, int mode);
 typedef uint32_t uid_t;
 typedef uint32_t gid_t;
 int chown(const char *path, uid_t uid, gid_t gid); /* root only; (uid_t)-1: unchanged */
+/* The same by descriptor (a file or directory; on a pipe, socket or the
+ * console they change nothing); EBADF for a descriptor not open. */
+int fchmod(int fd, int mode);
+int fchown(int fd, uid_t uid, gid_t gid);
 uid_t getuid(void);
 gid_t getgid(void);
 int setuid(uid_t uid); /* root: any uid; others only their own (EPERM) */

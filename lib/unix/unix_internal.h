@@ -255,6 +255,8 @@ enum unix_op {
     U_NET,    /* a1: fd of a socket, a2: NETD_* op; x[0]: its a2, x[1..4]: the page's x[0..3], addr
                  in data[0..16), data at data + 64 -> its answer (accept: the new fd); x, data back */
     U_SETFL,  /* a1: fd, a2: O_NONBLOCK or 0 -> 0 */
+    U_FCHMOD, /* a1: fd, a2: mode (07777) -> 0 (as U_CHMOD, by descriptor) */
+    U_FCHOWN, /* a1: fd, a2: uid, x[0]: gid (-1: unchanged) -> 0 (as U_CHOWN, by descriptor) */
     U_NOPS
 };
 /* A call to the server (proc.c); retried while the server serves another. */

@@ -8,7 +8,9 @@
 # rows do and what the figures mean.
 #
 # Environment: BENCH_DISK_RUNS (boots per side, default 1), BENCH_TIMEOUT
-# (seconds per boot, 900), BENCH_MODEL=0 (no plugin: no cycles column).
+# (seconds per boot, 900), BENCH_MODEL=0 (no plugin: no cycles column),
+# BENCH_DISK_SIDES (default "spinel linux"; "spinel" alone while tuning:
+# the Linux columns are then n/a).
 # Needs: mkfs.ext4 (e2fsprogs; installed by tools/need.sh like make deps),
 # the kernel and busybox .debs of make bench (build/bench-cache/).
 # Files: build/bench-disk/ (images, initramfs, logs, model records).
@@ -17,6 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=$ROOT/build/bench-cache
 OUT=$ROOT/build/bench-disk
 RUNS=${BENCH_DISK_RUNS:-1}
+SIDES=${BENCH_DISK_SIDES:-spinel linux}
 TIMEOUT=${BENCH_TIMEOUT:-900}
 MODEL=${BENCH_MODEL:-1}
 log() { echo "bench-disk: $*" >&2; }
@@ -139,8 +142,7 @@ make -C "$ROOT" -s all >/dev/null
 ROWS=(disk_create_4k_fsync disk_read_4k_cold disk_seq_write_64m disk_seq_read_64m disk_tar_x_2000 disk_delete_all)
 ok=1
 for ((i = 1; i <= RUNS; i++)); do
-    run_side spinel "$i" || ok=0
-    run_side linux "$i" || ok=0
+    for side in $SIDES; do run_side "$side" "$i" || ok=0; done
 done
 
 fmt() { [[ ${1:-} =~ ^[0-9]+$ ]] && printf "%'d" "$1" || echo n/a; }

@@ -4,17 +4,19 @@
 
 enum {
     PEER_ECHO = 1, /* -> a1 + 1 */
-    PEER_QUERY,  /* a1 = 0: last nested result, 1: last delete result, 2: errands, 3: calls finished
-                  */
-    PEER_CALL,   /* call slot a1 with the command packed in a2 (PEER_CMD); -> its result */
-    PEER_DELETE, /* delete slot a1, then (a2) THEN_*; -> 77 */
-    PEER_SPIN,   /* spin until released, or a1 timer ticks (preempted); -> 78 */
-    PEER_YIELDS, /* yield a1 times; -> 79 */
-    PEER_EXIT,   /* sys_exit(a1) */
-    PEER_FAULT,  /* a null write, no handler: dies */
-    PEER_ERRAND, /* the main context calls slot a1 with command a2 (as PEER_CALL); -> 0 */
+    PEER_QUERY, /* a1 = 0: last nested result, 1: last delete result, 2: errands, 3: calls finished,
+                   4: last PEER_BLOCK result */
+    PEER_CALL,  /* call slot a1 with the command packed in a2 (PEER_CMD); -> its result */
+    PEER_DELETE,   /* delete slot a1, then (a2) THEN_*; -> 77 */
+    PEER_SPIN,     /* spin until released, or a1 timer ticks (preempted); -> 78 */
+    PEER_YIELDS,   /* yield a1 times; -> 79 */
+    PEER_EXIT,     /* sys_exit(a1) */
+    PEER_FAULT,    /* a null write, no handler: dies */
+    PEER_ERRAND,   /* the main context calls slot a1 with command a2 (as PEER_CALL); -> 0 */
     PEER_SET_NEXT, /* the next hop of PEER_RELAY: slot a1 (0: none, this is the tail) */
     PEER_RELAY,    /* call the next hop with the same command; the tail does RELAY_* a1 */
+    PEER_BLOCK,    /* ring itself with a2 (if not 0), sys_block(a1) inside the call; -> its
+                      result (also PEER_QUERY 4) */
 };
 
 /* What the tail of a PEER_RELAY chain does. */

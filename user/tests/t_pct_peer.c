@@ -7,7 +7,7 @@
 #include "pct_peer.h"
 
 static volatile uint64_t errand, errand_arg, errand_arg2;
-static volatile long last_nested = 1, last_delete = 1, errands_done, finished;
+static volatile long last_nested = 1, last_delete = 1, errands_done, finished, last_block = 1;
 static volatile uint64_t next_hop;
 
 /* Spins (preemptible: no full kernel entry) for n timer ticks of the
@@ -44,7 +44,8 @@ static uint64_t serve(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller)
         return a1 == 0   ? (uint64_t)last_nested
                : a1 == 1 ? (uint64_t)last_delete
                : a1 == 2 ? (uint64_t)errands_done
-                         : (uint64_t)finished;
+               : a1 == 3 ? (uint64_t)finished
+                         : (uint64_t)last_block;
     case PEER_CALL: /* a nested call: slot a1, command a2 */
         r = PEER_CMD_CALL(a1, a2);
         last_nested = r;
@@ -71,6 +72,13 @@ static uint64_t serve(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller)
             sys_yield(-1);
         finished++;
         return 79;
+    case PEER_BLOCK: /* wait for an event inside the call (the chain waits too) */
+        if (a2)
+            sys_pct_send(CAP_SELF, a2); /* an event pending before the wait */
+        r = sys_block(a1);
+        last_block = r;
+        finished++;
+        return (uint64_t)r;
     case PEER_EXIT:
         sys_exit((int)a1);
         break;

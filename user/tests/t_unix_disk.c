@@ -71,6 +71,38 @@ static void perms(void)
     CHECK_EQ(errno, ENOENT);
     CHECK_EQ(setuid((uid_t)-1), -1); /* (no such uid) */
     CHECK_EQ(errno, EINVAL);
+    /* By descriptor: fchmod and fchown (a file and a directory on the
+     * disk, a file in memory; bad descriptors and ids). */
+    fd = open("/disk/p/byfd", O_CREAT | O_WRONLY);
+    CHECK_EQ(fchmod(fd, 0640), 0);
+    CHECK_EQ(fchown(fd, 1000, (gid_t)-1), 0);
+    CHECK_EQ(stat("/disk/p/byfd", &st), 0);
+    CHECK_EQ(st.st_mode, (uint32_t)(S_IFREG | 0640));
+    CHECK_EQ(st.st_uid * 1000 + st.st_gid, 1000u * 1000 + 0);
+    CHECK_EQ(fchown(fd, (uid_t)-1, 100), 0);
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_uid * 1000 + st.st_gid, 1000u * 1000 + 100);
+    close(fd);
+    CHECK_EQ(fchmod(fd, 0600), -1); /* (closed) */
+    CHECK_EQ(errno, EBADF);
+    CHECK_EQ(fchown(-1, 0, 0), -1);
+    CHECK_EQ(errno, EBADF);
+    CHECK_EQ(fchmod(1000000, 0600), -1);
+    CHECK_EQ(errno, EBADF);
+    int dfd = open("/disk/p", O_RDONLY);
+    CHECK_EQ(dfd >= 0, 1);
+    CHECK_EQ(fchmod(dfd, 0751), 0);
+    CHECK_EQ(stat("/disk/p", &st), 0);
+    CHECK_EQ(st.st_mode, (uint32_t)(S_IFDIR | 0751));
+    CHECK_EQ(fchmod(dfd, 0755), 0);
+    close(dfd);
+    fd = open("/tmp/byfd", O_CREAT | O_WRONLY);
+    CHECK_EQ(fchmod(fd, 0600), 0);
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_mode & 07777, 0600u);
+    CHECK_EQ(fchown(fd, 5, 5), 0); /* (root: nothing kept in memory) */
+    close(fd);
+    CHECK_EQ(unlink("/tmp/byfd"), 0);
     pid_t pid = fork();
     if (pid == 0) {
         unsigned bad = 0, k = 0;
@@ -98,6 +130,13 @@ static void perms(void)
         close(f);
         NOT(stat("/disk/p/home/mine", &st) != 0 || st.st_uid != 1000 || st.st_gid != 100);
         NOT(chmod("/disk/p/home/mine", 0640) != 0);
+        f = open("/disk/p/pub", O_RDONLY); /* (root's: not by descriptor either) */
+        NOT(fchmod(f, 0666) != -1 || errno != EPERM);
+        NOT(fchown(f, 1000, 100) != -1 || errno != EPERM);
+        close(f);
+        f = open("/disk/p/byfd", O_RDONLY); /* (its own: it may) */
+        NOT(fchmod(f, 0604) != 0 || fstat(f, &st) != 0 || st.st_mode != (S_IFREG | 0604));
+        close(f);
         NOT(stat("/disk/p/secret", &st) != 0 ||
             st.st_mode != (S_IFREG | 0600)); /* (stat: x on p) */
         if (bad)
@@ -130,6 +169,7 @@ static void perms(void)
     CHECK_EQ(rmdir("/disk/p/home"), 0);
     CHECK_EQ(unlink("/disk/p/secret"), 0);
     CHECK_EQ(unlink("/disk/p/pub"), 0);
+    CHECK_EQ(unlink("/disk/p/byfd"), 0);
     CHECK_EQ(rmdir("/disk/p"), 0);
 }
 

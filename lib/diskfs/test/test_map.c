@@ -61,12 +61,151 @@ static void test_crc(void)
 }
 
 /* A transaction put in the journal by hand, replayed at mount: checksummed
- * with dfs_log_sum (today's commits), with CRC32C (journals written before
- * it), or torn (a wrong checksum: ignored); fsck agrees each time. */
+ * with dfs_log_sum (today's commits), with CRC32C or dfs_log_sum1 (journals
+ * written before it), or torn (a wrong checksum: ignored); fsck agrees each
+ * time. Also: dfs_copy_sum copies and sums as dfs_block_sum does, and
+ * dfs_log_sum is dfs_log_chain of it. */
+/* The block sum: dfs_copy_sum copies and sums like dfs_block_sum, and any
+ * one changed word, a swap of two different words, or a block of zeroes
+ * for a block of data changes the sum. */
+static void test_block_sum(void)
+{
+    static uint64_t a[DFS_BSIZE / 8], b[DFS_BSIZE / 8];
+    uint64_t x = 0x1234567;
+    for (size_t i = 0; i < DFS_BSIZE / 8; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        a[i] = x;
+    }
+    uint64_t s = dfs_block_sum(a);
+    CHECK_EQ(dfs_copy_sum(b, a), s);
+    CHECK_EQ(memcmp(a, b, sizeof a), 0);
+    CHECK_EQ(dfs_log_sum(77, a), dfs_log_chain(77, s));
+    CHECK(dfs_log_chain(77, s) != dfs_log_chain(78, s));
+    int same = 0;
+    for (size_t i = 0; i < DFS_BSIZE / 8; i++) {
+        b[i] ^= 1ull << (i % 64);
+        same += dfs_block_sum(b) == s;
+        b[i] = a[i];
+        size_t j = (i * 7 + 3) % (DFS_BSIZE / 8);
+        if (j != i) {
+            b[i] = a[j];
+            b[j] = a[i];
+            same += dfs_block_sum(b) == s;
+            b[i] = a[i];
+            b[j] = a[j];
+        }
+    }
+    CHECK_EQ(same, 0);
+    memset(b, 0, sizeof b);
+    CHECK(dfs_block_sum(b) != s);
+}
+
+/* The directory index: a directory of 400 files (27 blocks) with files
+ * created, removed, renamed within it and into another, and created again
+ * in the holes, checked name by name against what should be there, before
+ * and after a remount (the index is built again from the disk); a removed
+ * directory whose inode number a new one gets; fsck clean each time. */
+static void dix_expect(struct dfs *fs, const bool *live, const char *dir, int n)
+{
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        char path[64], back[16];
+        snprintf(path, sizeof path, "%s/f%04d", dir, i);
+        long r = t_get(fs, path, back, sizeof back);
+        if (live[i] ? r != 5 || memcmp(back, path + strlen(path) - 5, 5) != 0 : r >= 0)
+            bad++;
+    }
+    CHECK_EQ(bad, 0);
+}
+
+static void test_dir_index(uint32_t nbuf)
+{
+    struct ramdisk rd;
+    struct dfs_dev dev;
+    struct dfs fs;
+    t_fresh(&rd, &dev, &fs, 4096, nbuf);
+    enum { N = 400 };
+    static bool live[N], moved[N];
+    CHECK(dfs_mkdir(&fs, "/d", 0755) > 0);
+    CHECK(dfs_mkdir(&fs, "/m", 0755) > 0);
+    char p[64], q[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(p, sizeof p, "/d/f%04d", i);
+        CHECK(t_put(&fs, p, p + strlen(p) - 5, 5) > 0);
+        live[i] = true;
+    }
+    CHECK(fs.stats.dix_builds >= (nbuf >= 512));
+    dix_expect(&fs, live, "/d", N);
+    /* (with 128 buffers the index has 256 entries: /d does not fit, the
+     * scan answers, and it is not tried again at every lookup) */
+    if (nbuf >= 512) {
+        CHECK(fs.stats.dix_hits > N);
+        CHECK_EQ(fs.stats.dix_drops, 0);
+    } else {
+        CHECK(fs.stats.dix_drops <= 40); /* (again once per block it grows by) */
+    }
+    for (int i = 0; i < N; i += 3) { /* holes */
+        snprintf(p, sizeof p, "/d/f%04d", i);
+        CHECK_EQ(dfs_unlink(&fs, p), 0);
+        live[i] = false;
+    }
+    for (int i = 1; i < N; i += 7) { /* out to /m, keeping the name's tail */
+        if (!live[i])
+            continue;
+        snprintf(p, sizeof p, "/d/f%04d", i);
+        snprintf(q, sizeof q, "/m/f%04d", i);
+        CHECK_EQ(dfs_rename(&fs, p, q), 0);
+        live[i] = false;
+        moved[i] = true;
+    }
+    dix_expect(&fs, live, "/d", N);
+    dix_expect(&fs, moved, "/m", N);
+    for (int i = 0; i < N; i += 6) { /* again, in the holes */
+        snprintf(p, sizeof p, "/d/f%04d", i);
+        CHECK(t_put(&fs, p, p + strlen(p) - 5, 5) > 0);
+        live[i] = true;
+    }
+    /* rename onto an existing name in the same directory */
+    CHECK_EQ(dfs_rename(&fs, "/d/f0002", "/d/f0004"), 0);
+    live[2] = false;
+    CHECK_EQ(t_get(&fs, "/d/f0004", p, sizeof p), 5);
+    CHECK_EQ(memcmp(p, "f0002", 5), 0);
+    CHECK_EQ(dfs_rename(&fs, "/d/f0004", "/d/f0002"), 0); /* and back */
+    live[2] = true;
+    live[4] = false;
+    dix_expect(&fs, live, "/d", N);
+    CHECK_EQ(dfs_sync(&fs), 0);
+    CHECK_EQ(t_fsck(&dev), 0);
+    t_remount(&fs, &dev, nbuf);
+    dix_expect(&fs, live, "/d", N);
+    dix_expect(&fs, moved, "/m", N);
+    /* A removed directory, and a new one (it may get the same inode). */
+    for (int i = 0; i < N; i++) {
+        snprintf(p, sizeof p, "/m/f%04d", i);
+        if (moved[i])
+            CHECK_EQ(dfs_unlink(&fs, p), 0);
+    }
+    CHECK_EQ(dfs_rmdir(&fs, "/m"), 0);
+    CHECK(dfs_mkdir(&fs, "/n", 0755) > 0);
+    for (int i = 0; i < 40; i++) {
+        snprintf(p, sizeof p, "/n/g%04d", i);
+        CHECK(t_put(&fs, p, "abcde", 5) > 0);
+    }
+    int stray = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(p, sizeof p, "/n/f%04d", i);
+        stray += dfs_lookup(&fs, p) >= 0;
+    }
+    CHECK_EQ(stray, 0);
+    CHECK_EQ(hostdev_umount(&fs, false), 0);
+    CHECK_EQ(t_fsck(&dev), 0);
+    ramdisk_free(&rd);
+}
+
 static void test_log_compat(void)
 {
-    static const char *const what[3] = {"log_sum", "crc32c", "torn"};
-    for (int kind = 0; kind < 3; kind++) {
+    static const char *const what[4] = {"log_sum", "crc32c", "log_sum1", "torn"};
+    for (int kind = 0; kind < 4; kind++) {
         struct ramdisk rd;
         struct dfs_dev dev;
         struct dfs fs;
@@ -96,15 +235,16 @@ static void test_log_compat(void)
         c = dfs_crc32c(c, h->home, 4);
         h->csum = kind == 0   ? dfs_log_sum(c, blk)
                   : kind == 1 ? dfs_crc32c(c, blk, DFS_BSIZE)
+                  : kind == 2 ? dfs_log_sum1(c, blk)
                               : dfs_log_sum(c, blk) ^ 1;
         CHECK_EQ(t_fsck(&dev), 0);
         CHECK_EQ(hostdev_mount(&fs, &dev, 64, &t_hooks), 0);
         static uint8_t back[DFS_BSIZE];
         CHECK_EQ(t_get(&fs, "/f", back, sizeof back), DFS_BSIZE);
         int replayed = back[0] == 'b';
-        if (replayed != (kind < 2))
+        if (replayed != (kind < 3))
             printf("  journal with %s: replayed %d\n", what[kind], replayed);
-        CHECK_EQ(replayed, kind < 2);
+        CHECK_EQ(replayed, kind < 3);
         CHECK_EQ(hostdev_umount(&fs, false), 0);
         CHECK_EQ(t_fsck(&dev), 0);
         ramdisk_free(&rd);
@@ -115,6 +255,9 @@ void test_map(void)
 {
     printf("test_map\n");
     test_crc();
+    test_block_sum();
+    test_dir_index(512);
+    test_dir_index(128);
     test_log_compat();
     struct ramdisk rd;
     struct dfs_dev dev;

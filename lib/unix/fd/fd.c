@@ -884,6 +884,17 @@ int chmod(const char *path, int mode)
     return path_call(U_CHMOD, path, (uint64_t)mode & 07777) < 0 ? -1 : 0;
 }
 
+int fchmod(int fd, int mode)
+{
+    return unix_call(U_FCHMOD, (uint64_t)fd, (uint64_t)mode & 07777) < 0 ? -1 : 0;
+}
+
+int fchown(int fd, uid_t uid, gid_t gid)
+{
+    UNIX_ARG->x[0] = gid == (gid_t)-1 ? -1 : (int64_t)gid;
+    return unix_call(U_FCHOWN, (uint64_t)fd, uid == (uid_t)-1 ? (uint64_t)-1 : uid) < 0 ? -1 : 0;
+}
+
 int chown(const char *path, uid_t uid, gid_t gid)
 {
     char p[PATH_MAX];

@@ -1398,6 +1398,33 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         return dsrv ? (dcall(DISKD_SYNC, 0, 0) < 0 ? UNIX_ERR(EIO) : 0) : 0;
     case U_SETID:
         return do_setid(me, a1, a2);
+    case U_FCHMOD:
+    case U_FCHOWN: {
+        /* chmod and chown by descriptor: the file or directory it opened
+         * (diskd checks the owner, or root, by the caller's credentials) */
+        struct ofile *o = of(me, a1);
+        int64_t gid = ARG(me)->x[0];
+        if (!o)
+            return UNIX_ERR(EBADF);
+        if (op == U_FCHOWN && (a2 < -1 || a2 >= 0xffffffffL || gid < -1 || gid >= 0xffffffffL))
+            return UNIX_ERR(EINVAL);
+        if (o->type != OF_FILE && o->type != OF_DIR)
+            return 0; /* (pipes, sockets, the console: no mode or owner kept) */
+        if (o->disk) {
+            struct dfs_stat st;
+            int64_t t = op == U_FCHMOD ? dcall(DISKD_CHMOD, o->ino, (uint64_t)a2 & 07777)
+                                       : disk_stat(o->ino, &st);
+            if (op == U_FCHOWN && t >= 0)
+                t = dcall(DISKD_CHOWN, o->ino,
+                          (a2 < 0 ? st.uid : (uint64_t)a2) | (gid < 0 ? st.gid : (uint64_t)gid)
+                                                                 << 32);
+            return t < 0 ? t : 0;
+        }
+        if (op == U_FCHOWN) /* (the memory file system keeps no owners) */
+            return p->uid == 0 ? 0 : UNIX_ERR(EPERM);
+        e = fs_chmod(&fs, o->ino, (uint32_t)a2 & 07777);
+        return e < 0 ? fs_errno(e) : 0;
+    }
     }
     return UNIX_ERR(ENOSYS);
 }
