@@ -183,6 +183,13 @@ void cap_set_mapping(struct capnode *c, struct env *t, vaddr_t va)
     }
 }
 
+void cap_forget_mapping(struct capnode *c)
+{
+    fmap_unlink(c);
+    c->mapped_env = 0;
+    c->mapped_va = 0;
+}
+
 void cap_unmap(struct capnode *c)
 {
     if (c->type != CAP_FRAME || !c->mapped_env)
@@ -464,30 +471,14 @@ s64 sys_cap_list(u64 start, u64 uout, u64 n)
     return (s64)last;
 }
 
-/* sys_cap_move(slot, dest_env): see kernel/kcalls.tbl. */
-s64 sys_cap_move(u64 slot, u64 dest_env)
+/* Moves node c of e's table (not mapped) to a free slot of dest's table,
+ * keeping its place in the derivation tree: its parent, siblings and copies
+ * link to the new node. An original frame's pages are charged to dest from
+ * then on (and uncharged from e). Returns the new slot, or -E_NOMEM (dest's
+ * quota or table is full; nothing changed). */
+int cap_move_node(struct env *e, struct capnode *c, struct env *dest)
 {
-    struct env *e = cpu_env(), *dest;
-    int err;
-    struct capnode *c = cap_get(e, slot, &err);
-    if (!c)
-        return err;
-    if (dest_env >= CAP_MAX_SLOT)
-        return -E_INVAL;
-    if ((err = cap_env(e, dest_env, R_CONTROL, &dest)) < 0)
-        return err;
-    if (!(c->rights & R_GRANT))
-        return -E_PERM;
-    if (c->mapped_env)
-        return -E_BUSY;
-    if (dest == e)
-        return (s64)slot;
-    /* An env's original may not go into that env or below it: see env_below. */
-    if (c->type == CAP_ENV && !c->parent) {
-        struct env *t = env_lookup_any((u32)c->object);
-        if (t && env_below(dest, t))
-            return -E_PERM;
-    }
+    u64 slot = c->slot;
     u64 pages = c->type == CAP_FRAME && !c->parent ? cap_pages(c) : 0;
     if (pages && env_charge(dest, pages) < 0)
         return -E_NOMEM;
@@ -530,6 +521,33 @@ s64 sys_cap_move(u64 slot, u64 dest_env)
     if (c->slot < e->cap_hint)
         e->cap_hint = c->slot;
     return nslot;
+}
+
+/* sys_cap_move(slot, dest_env): see kernel/kcalls.tbl. */
+s64 sys_cap_move(u64 slot, u64 dest_env)
+{
+    struct env *e = cpu_env(), *dest;
+    int err;
+    struct capnode *c = cap_get(e, slot, &err);
+    if (!c)
+        return err;
+    if (dest_env >= CAP_MAX_SLOT)
+        return -E_INVAL;
+    if ((err = cap_env(e, dest_env, R_CONTROL, &dest)) < 0)
+        return err;
+    if (!(c->rights & R_GRANT))
+        return -E_PERM;
+    if (c->mapped_env)
+        return -E_BUSY;
+    if (dest == e)
+        return (s64)slot;
+    /* An env's original may not go into that env or below it: see env_below. */
+    if (c->type == CAP_ENV && !c->parent) {
+        struct env *t = env_lookup_any((u32)c->object);
+        if (t && env_below(dest, t))
+            return -E_PERM;
+    }
+    return cap_move_node(e, c, dest);
 }
 
 /* sys_cap_revoke(slot): delete every copy derived from slot. */

@@ -56,6 +56,10 @@ int cap_env(struct env *e, u64 slot, u8 need, struct env **out);
 /* Creates a capability in a free slot of e; parent 0 = an original. Returns the slot or -E_NOMEM.
  */
 int cap_insert(struct env *e, u8 type, u8 rights, u64 object, u32 parent);
+/* Moves node c of e's table (unmapped) to dest's, keeping its place in the
+ * derivation tree; an original frame's pages are charged to dest. Returns
+ * the slot in dest or -E_NOMEM (nothing changed). No rights checked. */
+int cap_move_node(struct env *e, struct capnode *c, struct env *dest);
 /* Deletes node n and everything derived from it, releasing what originals own. */
 void cap_delete_node(u32 n);
 /* Deletes every node derived from n; returns how many. */
@@ -68,6 +72,9 @@ static inline u64 cap_pages(const struct capnode *c)
 {
     return 1UL << c->order;
 }
+/* Records that frame capability c is no longer mapped, without touching the
+ * page tables (its page-table entry was given to another capability). */
+void cap_forget_mapping(struct capnode *c);
 /* Breaks the mapping of a frame capability, if any. */
 void cap_unmap(struct capnode *c);
 void cap_describe(const struct capnode *c, struct cap_info *ci);

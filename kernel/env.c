@@ -560,6 +560,49 @@ s64 sys_env_set_regs(u64 env, u64 uregs)
     return 0;
 }
 
+/* Whether an env below e (one whose original e holds, directly or through
+ * others) holds a copy derived from frame capability c: a child forked
+ * copy-on-write that still shares the page. */
+static bool shared_below(const struct capnode *c, struct env *e)
+{
+    for (u32 k = c->first_child; k; k = cap_node(k)->next_sibling) {
+        struct env *holder = &envs[(k >> 16) & 0xff];
+        if (holder != e && env_below(holder, e))
+            return true;
+    }
+    return false;
+}
+
+/* exec while children share pages: the frames of e that envs below it still
+ * share (their copy-on-write copies are derived from e's capabilities) would
+ * be deleted with e, and the pages unmapped under those children. They go to
+ * n instead, unmapped, each with the memory quota it is charged against (so
+ * quotas stay conserved): ghosts, which n's library OS deletes once nobody
+ * shares them. A frame n cannot take (its table cannot grow) goes with e, as
+ * before; so does one mapped in another env. Called while e still holds n's
+ * original (env_below sees n, and the children e moved to n, below e). */
+static void keep_shared_frames(struct env *e, struct env *n)
+{
+    for (u64 s = 1; s < e->cap_top; s++) {
+        struct capnode *c = cap_slot(e, s);
+        if (!c || c->type != CAP_FRAME || !c->first_child ||
+            (c->mapped_env && c->mapped_env != e->id) || !shared_below(c, e))
+            continue;
+        u64 pages = c->parent ? 0 : cap_pages(c); /* (only an original is charged) */
+        if (e->mem_quota < pages)
+            continue;
+        cap_unmap(c);
+        e->mem_quota -= pages;
+        n->mem_quota += pages;
+        if (cap_move_node(e, c, n) < 0) {
+            n->mem_quota -= pages;
+            e->mem_quota += pages;
+        }
+    }
+    if (n->info)
+        n->info->mem_quota = n->mem_quota;
+}
+
 /* sys_env_replace(env): see kernel/kcalls.tbl. */
 s64 sys_env_replace(u64 env)
 {
@@ -585,6 +628,7 @@ s64 sys_env_replace(u64 env)
             return -E_PERM;
         creator = creator->parent ? env_lookup_any(creator->parent) : NULL;
     }
+    keep_shared_frames(e, n);
     if (n->state == ENV_EMPTY)
         n->state = ENV_RUNNABLE; /* it takes over now */
     /* Every capability naming e now names n. */

@@ -110,8 +110,9 @@ struct range {
 };
 static struct range blocks[MMU_BATCH_MAX];
 /* The capability of each op, as the check found it (the apply loop uses it
- * instead of looking it up again: the batch changes no table before it). */
-static struct capnode *op_cap[MMU_BATCH_MAX];
+ * instead of looking it up again: the batch changes no table before it),
+ * and for MMU_REMAP the capability it replaces. */
+static struct capnode *op_cap[MMU_BATCH_MAX], *op_old[MMU_BATCH_MAX];
 
 /* The 2 MiB regions the current batch maps into, and whether a block
  * (more than one page) or a single page of it lies there: a page or a
@@ -203,9 +204,12 @@ static inline __attribute__((always_inline)) bool map_va_free(struct env *t, u64
 
 /* The checks of one operation o of e on t's page tables as they are, for
  * every path (sys_mmu_update's batches, sys_mmu_op): 0 with the capability
- * it names in *out, or the error. */
-static inline __attribute__((always_inline)) int
-op_check(struct env *e, struct env *t, const struct mmu_op *o, struct capnode **out)
+ * it names in *out (and, for MMU_REMAP, the one it replaces in *old), or
+ * the error. */
+static inline __attribute__((always_inline)) int op_check(struct env *e, struct env *t,
+                                                          const struct mmu_op *o,
+                                                          struct capnode **out,
+                                                          struct capnode **old)
 {
     u32 opc = o->op & 0xff;
     int r;
@@ -236,6 +240,21 @@ op_check(struct env *e, struct env *t, const struct mmu_op *o, struct capnode **
     case MMU_UNMAP:
     case MMU_PROTECT:
         return c->mapped_env != t->id ? -E_INVAL : 0;
+    case MMU_REMAP: {
+        /* The new frame is not mapped; the old one (slot va, same table)
+         * is a page mapped in t. Single pages only. */
+        if (o->va > 0xffffffffUL)
+            return -E_INVAL;
+        struct capnode *p = cap_get(o->op & MMU_TCAP ? t : e, o->va, &r);
+        if (!p)
+            return r;
+        *old = p;
+        if (p->type != CAP_FRAME || !(p->rights & R_READ))
+            return -E_PERM;
+        if (c->order || p->order || p == c || p->mapped_env != t->id)
+            return -E_INVAL;
+        return c->mapped_env ? -E_BUSY : 0;
+    }
     default:
         return -E_INVAL;
     }
@@ -244,7 +263,7 @@ op_check(struct env *e, struct env *t, const struct mmu_op *o, struct capnode **
 /* Applies one checked operation o to t (c: the capability op_check found):
  * 0, or the error with nothing of o applied. */
 static inline __attribute__((always_inline)) int op_apply(struct env *t, const struct mmu_op *o,
-                                                          struct capnode *c)
+                                                          struct capnode *c, struct capnode *old)
 {
     u64 *pte;
     int r;
@@ -308,6 +327,20 @@ static inline __attribute__((always_inline)) int op_apply(struct env *t, const s
         cap_set_mapping(c, t, va);
         return 0;
     }
+    case MMU_REMAP: {
+        /* One store: the entry goes from the old frame to the new one, so
+         * the page is present throughout (an upcall that touches it meanwhile
+         * sees one or the other). The old capability is left unmapped. */
+        struct capnode *p = old;
+        const vaddr_t va = p->mapped_va;
+        pte = vm_walk(t->pml4, va);
+        assert(pte && PTE_ADDR(*pte) == p->object * PAGE_SIZE);
+        *pte = c->object * PAGE_SIZE | pte_flags(o->op) | PTE_P;
+        vm_flush_page(t, va);
+        cap_forget_mapping(p);
+        cap_set_mapping(c, t, va);
+        return 0;
+    }
     case MMU_UNMAP:
         cap_unmap(c);
         return 0;
@@ -351,7 +384,8 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
     if (count > 1 && ++batch_no == 0) /* (a stamp of 0 would match fresh nodes) */
         batch_no = 1;
     for (u64 i = 0; i < count; i++) {
-        if ((r = op_check(e, t, &ops[i], &op_cap[i])) < 0)
+        op_old[i] = NULL;
+        if ((r = op_check(e, t, &ops[i], &op_cap[i], &op_old[i])) < 0)
             return r;
         /* No capability twice, no address twice: in linear time (a batch
          * stamp on the node, a hash set of page addresses; blocks are
@@ -363,6 +397,20 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
         if (c->batch == batch_no)
             return -E_INVAL;
         c->batch = batch_no;
+        if (opc == MMU_REMAP) {
+            /* The replaced capability and its address (a page) are this
+             * op's too. */
+            struct capnode *p = op_old[i];
+            const u64 pva = p->mapped_va;
+            if (p->batch == batch_no || !va_claim(pva))
+                return -E_INVAL;
+            p->batch = batch_no;
+            __typeof__(rg_set[0]) *rg = rg_get(pva >> 21);
+            rg->page = true;
+            for (int b = 0; rg->block && b < nblocks; b++)
+                if (pva < blocks[b].end && blocks[b].va <= pva)
+                    return -E_INVAL;
+        }
         if (opc == MMU_MAP || opc == MMU_COPY) {
             const u64 va = ops[i].va, size = cap_pages(c) * PAGE_SIZE;
             bool near_block = false, near_page = false;
@@ -387,10 +435,13 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
                         if (va_seen(a))
                             return -E_INVAL;
                 } else if (near_page) {
-                    for (u64 j = 0; j < i; j++)
-                        if (((ops[j].op & 0xff) == MMU_MAP || (ops[j].op & 0xff) == MMU_COPY) &&
-                            ops[j].va >= va && ops[j].va < va + size)
+                    for (u64 j = 0; j < i; j++) {
+                        u32 oj = ops[j].op & 0xff;
+                        u64 vj = oj == MMU_REMAP ? op_old[j]->mapped_va : ops[j].va;
+                        if ((oj == MMU_MAP || oj == MMU_COPY || oj == MMU_REMAP) && vj >= va &&
+                            vj < va + size)
                             return -E_INVAL;
+                    }
                 }
                 blocks[nblocks++] = (struct range){va, va + size};
             } else if (!va_claim(va)) {
@@ -400,7 +451,7 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
     }
 
     for (u64 i = 0; i < count; i++)
-        if ((r = op_apply(t, &ops[i], op_cap[i])) < 0)
+        if ((r = op_apply(t, &ops[i], op_cap[i], op_old[i])) < 0)
             return i ? (s64)i : r;
     return (s64)count;
 }
@@ -418,8 +469,8 @@ s64 sys_mmu_op(u64 env, u64 va, u64 cap, u64 op)
     if (r < 0)
         return r;
     struct mmu_op o = {.va = va, .cap = (u32)cap, .op = (u32)op};
-    struct capnode *c = NULL;
-    if ((r = op_check(e, t, &o, &c)) < 0 || (r = op_apply(t, &o, c)) < 0)
+    struct capnode *c = NULL, *old = NULL;
+    if ((r = op_check(e, t, &o, &c, &old)) < 0 || (r = op_apply(t, &o, c, old)) < 0)
         return r;
     return 1;
 }
@@ -443,7 +494,7 @@ s64 sys_frame_map(u64 env, u64 va, u64 perms)
         return slot;
     struct capnode *c = cap_slot(t, (u64)slot);
     struct mmu_op o = {.va = va, .cap = (u32)slot, .op = MMU_MAP | MMU_TCAP | (u32)perms};
-    if ((r = op_apply(t, &o, c)) < 0) {
+    if ((r = op_apply(t, &o, c, NULL)) < 0) {
         cap_delete_node(cap_index(c)); /* (an original: the frame goes back) */
         return r;
     }

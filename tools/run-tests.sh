@@ -585,6 +585,30 @@ check_disk_eio() {
     return 1
 }
 
+# make run's console (issue 12's list): the make run image and kernel
+# command line, a fresh disk, busybox sh as the login shell, the issue's
+# commands typed by tools/linux/console-check.py, ^C as the byte 0x03.
+check_console() {
+    local plog=build/test-console.log img=build/test-console-disk.img
+    tools/need.sh python3:python3 || return 1
+    rm -f $img && truncate -s 256M $img || return 1
+    local -a argv
+    read -ra argv <<< "${qemu_cmd//$TEST_DISK/$img}"
+    for i in "${!argv[@]}"; do # (make run's empty kernel command line)
+        [ "${argv[$i]}" = -append ] && argv[i + 1]=""
+    done
+    if timeout --foreground -k 5 300 python3 tools/linux/console-check.py "$plog" "${argv[@]}" \
+        > build/test-console.out 2>&1; then
+        echo "PASS host/console: make run's login shell (busybox sh) answered the issue's list: ls -l /bin | head, arithmetic, for | tac, a here-document to /tmp/f, seq | sort -rn | head, sed, awk, grep -c, md5sum, gzip | gunzip, tar, find /tmp, sleep 5 & + jobs + kill %1, trap 'echo bye' EXIT at exit, ^C interrupting sleep 100 (see $plog)"
+        rm -f $img
+        return 0
+    fi
+    sed 's/^/  /' build/test-console.out
+    echo "FAIL host/console: see $plog"
+    rm -f $img
+    return 1
+}
+
 host_check disk_persist
 host_check unix_disk_persist
 host_check root_disk
@@ -597,6 +621,7 @@ host_check stack_overflow
 host_check machine_check
 host_check http_curl
 host_check net_busybox
+host_check console
 
 if [ -z "$failed_parts" ] && [ $total_fail = 0 ]; then
     echo "make test: OK (every part ran in full and passed)"

@@ -53,14 +53,18 @@ struct cap_info {
 /* MMU_COPY: derive a copy of the caller's frame capability into the target
  * env's table and map it there (how a library OS gives a forked child its
  * pages in one call per batch). */
-enum mmu_opcode { MMU_MAP = 1, MMU_UNMAP = 2, MMU_PROTECT = 3, MMU_COPY = 4 };
+/* MMU_REMAP: map `cap` where the frame capability in slot `va` (of the same
+ * table) is mapped, in place of it, in one step: the page is never absent
+ * (how a library OS breaks copy-on-write under its own upcalls). */
+enum mmu_opcode { MMU_MAP = 1, MMU_UNMAP = 2, MMU_PROTECT = 3, MMU_COPY = 4, MMU_REMAP = 5 };
 #define MMU_W     0x100  /* map writable (needs R_WRITE) */
 #define MMU_X     0x200  /* map executable (needs R_EXEC) */
 #define MMU_TCAP  0x400  /* `cap` names a slot in the target env's table, not the caller's */
 #define MMU_CLRAD 0x1000 /* with MMU_PROTECT: also clear the accessed and dirty bits */
 
 struct mmu_op {
-    uint64_t va;  /* MMU_MAP: page-aligned user address; ignored otherwise */
+    uint64_t va;  /* MMU_MAP, MMU_COPY: page-aligned user address; MMU_REMAP: the
+                   * slot of the capability mapped now; ignored otherwise */
     uint32_t cap; /* slot of a frame capability in the caller's table */
     uint32_t op;  /* enum mmu_opcode | MMU_W | MMU_X | MMU_TCAP */
 };

@@ -86,6 +86,11 @@ long exo_protect(uint32_t env, uint32_t cap, uint32_t perms)
     return sys_mmu_op(env, 0, cap, MMU_PROTECT | perms);
 }
 
+long exo_remap(uint32_t env, uint32_t old, uint32_t cap, uint32_t perms)
+{
+    return sys_mmu_op(env, old, cap, MMU_REMAP | perms);
+}
+
 long exo_page_alloc_map(uint64_t va, bool writable)
 {
     long cap = sys_frame_alloc(-1);

@@ -115,6 +115,8 @@ long exo_page_alloc_map(uint64_t va, bool writable);
 long exo_map(uint32_t env, uint32_t cap, uint64_t va, uint32_t perms);
 long exo_unmap(uint32_t env, uint32_t cap);
 long exo_protect(uint32_t env, uint32_t cap, uint32_t perms);
+/* Maps cap where old is mapped in env, in its place, in one step (MMU_REMAP). */
+long exo_remap(uint32_t env, uint32_t old, uint32_t cap, uint32_t perms);
 /* The page-table entry for va through the read-only window (0 if none). */
 uint64_t exo_pte(uint64_t va);
 

@@ -204,7 +204,7 @@ enum unix_op {
     U_FORK, /* -> child pid; x[0]: the child's token */
     U_FORK_UNDO, /* a1: pid of a child that never bound */
     U_EXIT,      /* a1: wait status */
-    U_REAP,      /* a1: pid of an ended child */
+    U_REAP,      /* a1: pid of an ended child (a zombie may call it too) */
     U_KILLED,    /* a1: pid of a child we destroyed, a2: signal */
     U_SIGNAL,    /* a1: pid, a2: signal (1..64) */
     U_ASLEEP,    /* a1: a slot in procs -> 1 if that process says it sleeps (ARG_ASLEEP) */
@@ -348,8 +348,11 @@ struct exec_info {
     char cwd[PATH_MAX];
     int child_pid[NPROC];
     uint32_t child_cap[NPROC];
+    int linger_pid[NPROC]; /* children reaped whose envs linger (proc.c) */
+    uint32_t linger_cap[NPROC];
     char strings[1024];
 };
 #define EXEC_MAGIC 0x4558454346524f4dUL
+_Static_assert(sizeof(struct exec_info) <= 4096, "exec's page holds struct exec_info");
 
 #endif

@@ -329,6 +329,12 @@ static inline void fz_filter_self(struct fz_ctx *c, struct fz_rng *r, uint64_t a
             o.cap = NCAPSLOTS - 1;
             memcpy((void *)(at + k * sizeof o), &o, sizeof o);
         }
+        /* (MMU_REMAP names the capability it replaces in va) */
+        if ((o.op & 0xff) == MMU_REMAP && o.va < NCAPSLOTS && fz_is_prot(c, (uint32_t)o.va) &&
+            (c->root || !fz_pct(r, 2))) {
+            o.va = NCAPSLOTS - 1;
+            memcpy((void *)(at + k * sizeof o), &o, sizeof o);
+        }
     }
 }
 
@@ -341,7 +347,7 @@ static inline uint64_t fz_mmu_batch(struct fz_ctx *c, struct fz_rng *r, uint64_t
     size_t room = FZ_SCRATCH / sizeof(struct mmu_op);
     struct mmu_op *ops = (struct mmu_op *)c->scratch;
     for (uint64_t k = 0; k < cnt && k < room; k++) {
-        uint32_t op = (uint32_t)(1 + fz_below(r, 4));
+        uint32_t op = (uint32_t)(1 + fz_below(r, 5));
         if (fz_pct(r, 30))
             op |= MMU_W;
         if (fz_pct(r, 10))
@@ -353,7 +359,7 @@ static inline uint64_t fz_mmu_batch(struct fz_ctx *c, struct fz_rng *r, uint64_t
         if (fz_pct(r, 3))
             op = (uint32_t)fz_next(r);
         ops[k].op = op;
-        ops[k].va = fz_va(r);
+        ops[k].va = (op & 0xff) == MMU_REMAP ? fz_slot(c, r) : fz_va(r);
         ops[k].cap = (uint32_t)fz_slot(c, r); /* (the field is 32 bits wide) */
     }
     if (target == CAP_SELF)
@@ -728,13 +734,20 @@ static inline long fz_step(struct fz_ctx *c, struct fz_rng *r)
         a[0] = fz_pct(r, 50) ? CAP_SELF : fz_env(c, r);
         a[1] = fz_pct(r, 80) ? fz_va(r) : fz_any(r);
         a[2] = fz_pct(r, 90) ? fz_slot(c, r) : fz_any(r);
-        a[3] = fz_pct(r, 90) ? (1 + fz_below(r, 4)) | (fz_pct(r, 30) ? MMU_W : 0) |
+        a[3] = fz_pct(r, 90) ? (1 + fz_below(r, 5)) | (fz_pct(r, 30) ? MMU_W : 0) |
                                    (fz_pct(r, 20) ? MMU_X : 0) | (fz_pct(r, 10) ? MMU_TCAP : 0) |
                                    (fz_pct(r, 5) ? MMU_CLRAD : 0)
                              : fz_any(r);
         if (a[0] == CAP_SELF && (a[3] & 0xff) != MMU_MAP && (a[3] & 0xff) != MMU_COPY &&
             fz_is_prot(c, a[2] & 0xffffffffu) && (c->root || !fz_pct(r, 2)))
             a[2] = NCAPSLOTS - 1;
+        if ((a[3] & 0xff) == MMU_REMAP) { /* (the replaced capability's slot is in va) */
+            if (fz_pct(r, 80))
+                a[1] = fz_slot(c, r);
+            if (a[0] == CAP_SELF && a[1] < NCAPSLOTS && fz_is_prot(c, a[1]) &&
+                (c->root || !fz_pct(r, 2)))
+                a[1] = NCAPSLOTS - 1;
+        }
         break;
     }
     case SYS_frame_map: /* (121: a zeroed frame, mapped) */

@@ -3,8 +3,9 @@
  * a whole, rights, double mappings, the read-only page-table window, the
  * accessed/dirty bits, physical frame numbers, frame accounting,
  * sys_frame_copy, sys_mmu_op (a batch of one in registers: the same answers
- * as sys_mmu_update's), sys_frame_map (a zeroed frame, mapped) and 2 MiB
- * blocks mapped whole at a 2 MiB boundary (one 2 MiB page). */
+ * as sys_mmu_update's), sys_frame_map (a zeroed frame, mapped), 2 MiB
+ * blocks mapped whole at a 2 MiB boundary (one 2 MiB page) and MMU_REMAP
+ * (a mapping replaced in one step). */
 #include "../../lib/exo/exo.h"
 #include "check.h"
 
@@ -899,6 +900,113 @@ static void large_pages(uint32_t a)
     }
 }
 
+/* MMU_REMAP: a mapped frame replaced by another in one step (the old slot
+ * in `va`); its bad inputs, answered alike by a batch of one and sys_mmu_op,
+ * and the batch rules (the replaced capability and its address are the
+ * op's too). */
+static void remaps(void)
+{
+    uint64_t va = R1 + 16 * PG, vb = R1 + 17 * PG, vc = R1 + 18 * PG;
+    uint32_t f = frame(), g = frame(), h = frame();
+    long nt = sys_notify_create();
+    long ro = sys_cap_derive(g, R_READ, CAP_SELF);
+    long gone = sys_cap_derive(f, R_READ, CAP_SELF);
+    long blk = sys_frame_alloc_in(CAP_SELF, -1, 1);
+    CHECK_EQ(nt > 0 && ro > 0 && gone > 0 && blk > 0, 1);
+    CHECK_EQ(sys_cap_delete((uint32_t)gone), 0);
+    CHECK_EQ(exo_map(CAP_SELF, f, va, MMU_W), 1);
+    *(volatile uint64_t *)va = 42;
+    CHECK_EQ(exo_map(CAP_SELF, g, vb, MMU_W), 1);
+    *(volatile uint64_t *)vb = 7;
+    CHECK_EQ(exo_unmap(CAP_SELF, g), 1);
+    CHECK_EQ(exo_map(CAP_SELF, h, vc, 0), 1);
+    uint64_t used = exo_info->mem_used, pte = exo_pte(va);
+    const struct {
+        uint64_t old;
+        uint32_t cap, op;
+        long want;
+    } bad[] = {
+        {(uint64_t)gone, g, MMU_REMAP, -E_NOENT},      /* old slot empty */
+        {CAP_SELF, g, MMU_REMAP, -E_INVAL},            /* old slot not a slot */
+        {NCAPSLOTS, g, MMU_REMAP, -E_INVAL},           /* out of range */
+        {(1UL << 32) | f, g, MMU_REMAP, -E_INVAL},     /* wider than a slot */
+        {(uint64_t)nt, g, MMU_REMAP, -E_PERM},         /* old is no frame */
+        {g, h, MMU_REMAP, -E_INVAL},                   /* old not mapped */
+        {f, f, MMU_REMAP, -E_INVAL},                   /* itself */
+        {f, h, MMU_REMAP, -E_BUSY},                    /* new one mapped */
+        {f, (uint32_t)ro, MMU_REMAP | MMU_W, -E_PERM}, /* new lacks R_WRITE */
+        {f, (uint32_t)blk, MMU_REMAP, -E_INVAL},       /* a block */
+        {f, g, MMU_REMAP | MMU_CLRAD, -E_INVAL},       /* flag of protect */
+        {f, g, MMU_REMAP | 0x800, -E_INVAL},           /* unknown flag */
+        {f, (uint32_t)nt, MMU_REMAP, -E_PERM},         /* new is no frame */
+        {f, (uint32_t)gone, MMU_REMAP, -E_NOENT},      /* new slot empty */
+    };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        long r1 = batch1(CAP_SELF, bad[i].old, bad[i].cap, bad[i].op);
+        long r2 = sys_mmu_op(CAP_SELF, bad[i].old, bad[i].cap, bad[i].op);
+        CHECK_EQ(r1, bad[i].want);
+        CHECK_EQ(r2, r1);
+    }
+    /* Batches that must be refused whole: the replaced capability unmapped,
+     * protected or replaced twice, its address mapped, the new one twice. */
+    set_op(0, f, g, MMU_REMAP | MMU_W);
+    set_op(1, 0, f, MMU_UNMAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 2), -E_INVAL);
+    set_op(1, 0, f, MMU_PROTECT);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 2), -E_INVAL);
+    set_op(1, f, (uint32_t)ro, MMU_REMAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 2), -E_INVAL);
+    set_op(1, va, (uint32_t)ro, MMU_MAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 2), -E_INVAL);
+    set_op(1, vb, g, MMU_MAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 2), -E_INVAL);
+    set_op(0, va & ~(2 * PG - 1), (uint32_t)blk, MMU_MAP); /* a block over the address */
+    set_op(1, f, g, MMU_REMAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 2), -E_INVAL);
+    CHECK_EQ(exo_pte(va), pte); /* nothing of it applied */
+    CHECK_EQ(*(volatile uint64_t *)va, 42);
+    CHECK_EQ(exo_pte(vb), 0);
+    /* The work: g in f's place, at once, writable; f unmapped; no charge. */
+    CHECK_EQ(sys_mmu_op(CAP_SELF, f, g, MMU_REMAP | MMU_W), 1);
+    CHECK_EQ(exo_pte(va) & (PTE_P | PTE_W), PTE_P | PTE_W);
+    CHECK_EQ((exo_pte(va) & 0x000ffffffffff000UL) >> 12, pfn_of(g));
+    CHECK_EQ(*(volatile uint64_t *)va, 7);
+    *(volatile uint64_t *)va = 8;
+    CHECK_EQ(insp(f), 0);
+    CHECK_EQ(ci.mapped_va, 0);
+    CHECK_EQ(ci.mapped_env, 0);
+    CHECK_EQ(insp(g), 0);
+    CHECK_EQ(ci.mapped_va, va);
+    CHECK_EQ(ci.mapped_env, exo_info->id);
+    CHECK_EQ(exo_info->mem_used, used);
+    CHECK_EQ(sys_mmu_op(CAP_SELF, 0, f, MMU_UNMAP), -E_INVAL); /* f is not mapped any more */
+    /* Back again, read-only, through a batch with another op; then the
+     * replaced one is unmapped by the deletion of nothing but itself. */
+    set_op(0, g, f, MMU_REMAP);
+    set_op(1, vb, (uint32_t)ro, MMU_MAP);
+    CHECK_EQ(sys_mmu_update(CAP_SELF, ops, 2), 2);
+    CHECK_EQ(*(volatile uint64_t *)va, 42);
+    CHECK_EQ(probe_store(va, 1), 1);
+    CHECK_EQ(*(volatile uint64_t *)vb, 8);
+    CHECK_EQ(sys_cap_delete(g), 0); /* (ro, its copy, goes with it) */
+    CHECK_EQ(exo_pte(vb), 0);
+    CHECK_EQ(exo_pte(va) & PTE_P, PTE_P);
+    /* In another env, with capabilities of its own table (MMU_TCAP). */
+    long child = sys_env_create(16);
+    CHECK_EQ(child > 0, 1);
+    long cs = sys_frame_map((uint32_t)child, va, MMU_W);
+    long cg = sys_frame_alloc_in((uint32_t)child, -1, 0);
+    CHECK_EQ(cs > 0 && cg > 0, 1);
+    CHECK_EQ(sys_mmu_op((uint32_t)child, f, h, MMU_REMAP), -E_INVAL); /* ours, not mapped there */
+    CHECK_EQ(sys_mmu_op((uint32_t)child, (uint64_t)cs, (uint32_t)cg, MMU_REMAP | MMU_TCAP), 1);
+    CHECK_EQ(sys_cap_delete((uint32_t)child), 0);
+    CHECK_EQ(sys_cap_delete(f), 0);
+    CHECK_EQ(exo_pte(va), 0);
+    CHECK_EQ(sys_cap_delete(h), 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)blk), 0);
+    CHECK_EQ(sys_cap_delete((uint32_t)nt), 0);
+}
+
 int main(void)
 {
     CHECK_EQ(exo_set_handler(UPCALL_PAGEFAULT, on_pf), 0);
@@ -918,6 +1026,7 @@ int main(void)
     single_ops();
     frame_maps();
     large_pages(a);
+    remaps();
     CHECK_EQ(sys_cap_delete(a), 0);
     CHECK_EQ(sys_cap_delete(b), 0);
     CHECK_EQ(sys_cap_delete(c), 0);

@@ -1,16 +1,71 @@
 /* exec in the Unix library OS: a process replaced by a program from the
  * file system keeps its pid, parent and descriptors and gets its arguments;
  * the parent's wait sees the new program's status; exec of a file that is
- * not an ELF executable fails cleanly. */
+ * not an ELF executable fails cleanly; a child that still shares the
+ * process's pages (copy-on-write) keeps them across its exec. */
 #include "../../lib/unix/unix.h"
 #include "../../lib/exo/exo.h"
 #include "check.h"
+
+/* Two pages of a pattern, written before a fork: shared copy-on-write. */
+static volatile uint32_t pattern[2048];
+
+static int pattern_ok(void)
+{
+    for (int i = 0; i < 2048; i++)
+        if (pattern[i] != (uint32_t)i * 7u + 1u)
+            return 0;
+    return 1;
+}
+
+/* A process forks, then execs while its child still shares its pages: the
+ * child must keep them (the kernel hands the frames it shares to the new
+ * image, sys_env_replace). The child waits on a pipe until the new image
+ * has started, then reads the pattern and runs code from its pages. */
+static void exec_with_child(void)
+{
+    pid_t x = fork();
+    if (x == 0) {
+        for (int i = 0; i < 2048; i++)
+            pattern[i] = (uint32_t)i * 7u + 1u;
+        int pp[2];
+        if (pipe(pp) < 0)
+            exit(90);
+        pid_t g = fork();
+        if (g == 0) {
+            close(pp[1]);
+            char c = 0;
+            if (read(pp[0], &c, 1) != 1 || c != 'x')
+                exit(91);
+            exit(pattern_ok() ? 5 : 6);
+        }
+        close(pp[0]);
+        char fdstr[16];
+        snprintf(fdstr, sizeof fdstr, "%d", pp[1]);
+        char *args[] = {"t_unix_exec", "waiter", fdstr, NULL};
+        execv("/bin/t_unix_exec", args);
+        exit(92);
+    }
+    int st = -1;
+    CHECK_EQ(waitpid(x, &st, 0), x);
+    CHECK_EQ(WIFEXITED(st), 1);
+    CHECK_EQ(WEXITSTATUS(st), 43);
+}
 
 int main(void)
 {
     unix_init("t_unix_exec");
     char **argv;
     int argc = unix_args(&argv);
+    if (argc == 3 && strcmp(argv[1], "waiter") == 0) { /* exec'd while a child shares pages */
+        int fd = 0, st = -1;
+        for (const char *c = argv[2]; *c >= '0' && *c <= '9'; c++)
+            fd = fd * 10 + (*c - '0');
+        if (write(fd, "x", 1) != 1)
+            exit(80);
+        pid_t g = waitpid(-1, &st, 0);
+        exit(g > 0 && WIFEXITED(st) ? (WEXITSTATUS(st) == 5 ? 43 : 60 + WEXITSTATUS(st)) : 81);
+    }
     if (argc >= 2 && strcmp(argv[1], "leaf") == 0) { /* exec'd by an exec'd image's child */
         int f = open("/tmp/leaf", O_CREAT | O_RDWR);
         exit(f >= 0 && write(f, "l", 1) == 1 ? 7 : 1);
@@ -73,6 +128,7 @@ int main(void)
     CHECK_EQ(read(fd, buf, sizeof buf), 10);
     CHECK_EQ(strcmp(buf, "from exec\n"), 0);
     close(fd);
+    exec_with_child();
     /* The children drew on our object quotas (through exec and fork): it is
      * all back, nothing made or lost across replace and teardown. */
     for (int k = 0; k < OBJ_KINDS; k++) {

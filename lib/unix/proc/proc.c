@@ -41,6 +41,11 @@ static struct {
     int pid;
     uint32_t cap; /* our original capability of the child's env */
 } children[NPROC];
+/* Children reaped while their envs linger (see linger_keep). */
+static struct {
+    uint32_t cap; /* capability of a reaped child whose env still runs (0: none) */
+    int pid;
+} lingering[NPROC];
 
 /* ---- the shared state: read directly, updated by the server ---- */
 
@@ -218,11 +223,24 @@ static void on_fault(struct upcall_frame *f)
     /* A fresh frame of ours holding a copy of the page: the kernel copies it
      * (sys_frame_copy), so nothing is mapped for the copy and the frame is
      * not zeroed first. (The shared frame is read-only for everyone who has
-     * it: its contents cannot change meanwhile.) */
+     * it: its contents cannot change meanwhile.) It takes the shared one's
+     * place in one step (MMU_REMAP): the page is never absent, so an upcall
+     * that comes meanwhile (an epilogue's check_signals, a signal's
+     * unix_die and linger) may read it; a write of its faults again and
+     * waits for this handler (it breaks the nested fault itself, or finds
+     * the page ours already). */
     long g = sys_frame_copy((uint32_t)slot), m = 0;
     uint32_t exec = exo_pte(va) & PTE_NX ? 0 : MMU_X;
-    if (g < 0 || (m = exo_unmap(CAP_SELF, (uint32_t)slot)) != 1 ||
-        (m = exo_map(CAP_SELF, (uint32_t)g, va, MMU_W | exec)) != 1) {
+    if (g >= 0 &&
+        (m = exo_remap(CAP_SELF, (uint32_t)slot, (uint32_t)g, MMU_W | exec)) == -E_INVAL &&
+        (exo_pte(va) & (PTE_P | PTE_W)) == (PTE_P | PTE_W)) {
+        /* An upcall nested in this handler wrote the page, and its own
+         * fault broke the sharing first (the map is up to date): ours is
+         * not needed. */
+        sys_cap_delete((uint32_t)g);
+        return;
+    }
+    if (g < 0 || m != 1) {
         printf("[pid %d] out of memory breaking copy-on-write (quota %lu, used %lu; frame %ld, map "
                "%ld)\n",
                mypid, (unsigned long)exo_info->mem_quota, (unsigned long)exo_info->mem_used, g, m);
@@ -752,8 +770,12 @@ static void child_start(void)
         sys_exit(127);
     fd_attach();
     shm_child_attach(); /* the segments we inherited */
+    /* Our parent's children are not ours; nor are those it reaped that
+     * linger (their slots name other capabilities in our table: linger_reap
+     * would delete whatever is there). */
     for (int i = 0; i < NPROC; i++)
         children[i].pid = 0;
+    memset(lingering, 0, sizeof lingering);
     /* (No scan of our table for the page map: its cslot hints, from our
      * parent, name our copies; a fault that finds a hint wrong walks the
      * table, and our own fork's marking walk brings every slot up to date.) */
@@ -1029,32 +1051,39 @@ pid_t fork(void)
  * (busybox's timeout: a watcher whose parent exits at once). Children
  * reaped while their env lingers in turn (waitpid) count too. Only if
  * unix_linger is set (the Linux personality): a native process's children
- * end with it, as before. */
-static uint32_t lingering[NPROC]; /* capabilities of reaped children whose env still runs */
+ * end with it, as before.
+ *
+ * A child reaped while its env lingers keeps its entry in the server's
+ * table (a zombie: its pid is not reused, its own children keep their
+ * parent) until its env has ended: then linger_reap frees it (U_REAP),
+ * and with it the entries of its children, which ended before it. */
 
-static void linger_keep(uint32_t cap)
+static void linger_keep(uint32_t cap, int pid)
 {
     for (int i = 0; i < NPROC; i++)
-        if (!lingering[i]) {
-            lingering[i] = cap;
+        if (!lingering[i].cap) {
+            lingering[i].cap = cap;
+            lingering[i].pid = pid;
             return;
         }
     sys_cap_delete(cap); /* (no room: it ends now, as before) */
+    unix_call(U_REAP, (uint64_t)pid, 0);
 }
 
-/* Deletes the capabilities of lingering envs that have ended; how many
- * still run. */
+/* Deletes the capabilities of lingering envs that have ended and frees
+ * their entries; how many still run. */
 static int linger_reap(void)
 {
     int live = 0;
     for (int i = 0; i < NPROC; i++) {
-        if (!lingering[i])
+        if (!lingering[i].cap)
             continue;
-        if (sys_env_status(lingering[i]) == -E_AGAIN) {
+        if (sys_env_status(lingering[i].cap) == -E_AGAIN) {
             live++;
         } else {
-            sys_cap_delete(lingering[i]);
-            lingering[i] = 0;
+            sys_cap_delete(lingering[i].cap);
+            lingering[i].cap = 0;
+            unix_call(U_REAP, (uint64_t)lingering[i].pid, 0);
         }
     }
     return live;
@@ -1099,6 +1128,7 @@ static int status_of(long st)
 
 pid_t waitpid(pid_t pid, int *status, int options)
 {
+    linger_reap(); /* (entries of children reaped before, whose envs have ended since) */
     for (;;) {
         int have = 0;
         for (int i = 0; i < NPROC; i++) {
@@ -1113,15 +1143,18 @@ pid_t waitpid(pid_t pid, int *status, int options)
                 killed = p ? p->status : SIGKILL;
                 zombie = p && p->state == PROC_ZOMBIE;
             } while (sh_read_retry(seq));
+            int lingers = 0;
             if (children[i].cap) {
                 long st = sys_env_status(children[i].cap);
                 if (st == -E_AGAIN && !zombie)
                     continue;
                 if (st == -E_AGAIN) {
                     /* It exited, its env lingers for its own children (_exit):
-                     * its capability goes when the env has ended. */
+                     * its capability and its entry go when the env has
+                     * ended (linger_reap). */
                     s = killed;
-                    linger_keep(children[i].cap);
+                    lingers = 1;
+                    linger_keep(children[i].cap, children[i].pid);
                 } else {
                     s = st < 0 ? SIGKILL : status_of(st);
                     if (zombie && WIFSIGNALED(killed) && killed)
@@ -1131,7 +1164,8 @@ pid_t waitpid(pid_t pid, int *status, int options)
             } else {
                 s = killed; /* we killed it */
             }
-            unix_call(U_REAP, (uint64_t)children[i].pid, 0); /* its entry is free again */
+            if (!lingers)
+                unix_call(U_REAP, (uint64_t)children[i].pid, 0); /* its entry is free again */
             pid_t done = children[i].pid;
             children[i].pid = 0;
             free_ghosts();
@@ -1303,6 +1337,8 @@ static uint64_t exec_arrive(void)
     for (int i = 0; i < NPROC; i++) {
         children[i].pid = x->child_pid[i];
         children[i].cap = x->child_cap[i];
+        lingering[i].pid = x->linger_pid[i];
+        lingering[i].cap = x->linger_cap[i];
     }
     fd_import(x->cwd);
     return x->token;
@@ -1559,12 +1595,16 @@ int execv(const char *path, char *const argv[])
             off += (int)strlen(argv[i]) + 1;
         }
         fd_export(x->cwd); /* (descriptors stay with the pid, in the server's table) */
-        /* Our children become its children. */
+        /* Our children become its children, and so do those we reaped
+         * that linger. */
         for (int i = 0; i < NPROC; i++) {
             long s =
                 children[i].pid && children[i].cap ? sys_cap_move(children[i].cap, (uint32_t)n) : 0;
             x->child_pid[i] = s > 0 ? children[i].pid : 0;
             x->child_cap[i] = s > 0 ? (uint32_t)s : 0;
+            s = lingering[i].cap ? sys_cap_move(lingering[i].cap, (uint32_t)n) : 0;
+            x->linger_pid[i] = s > 0 ? lingering[i].pid : 0;
+            x->linger_cap[i] = s > 0 ? (uint32_t)s : 0;
         }
         xp->perms = MMU_W;
         exo_unmap(CAP_SELF, xp->slot);

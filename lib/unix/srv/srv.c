@@ -1159,6 +1159,12 @@ static int64_t dispatch(int me, uint64_t op, int64_t a1, int64_t a2)
         shm_drop(me);
         p->state = PROC_ZOMBIE;
         p->status = (int)a1;
+        /* Its parent may be waiting for it: the kernel wakes it when our
+         * env ends, but a process whose children still run lingers after
+         * this (unix_linger), so it is woken here too. */
+        for (int i = 0; i < NPROC; i++)
+            if (SH->procs[i].state == PROC_RUNNING && SH->procs[i].pid == p->ppid)
+                ring(1UL << i);
         return 0;
     case U_REAP: {
         int c = child_of(me, a1);
@@ -1512,11 +1518,16 @@ static uint64_t serve(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
     }
     /* The caller's entry: the one we saw it in last (by its env's index,
      * the low byte of its id), checked, else a search. */
-    int me = slot_hint[caller & 0xff];
-    if (SH->procs[me].state != PROC_RUNNING || SH->procs[me].env_id != caller) {
+    /* A process that has exited (a zombie) may still reap: it lingers for
+     * children whose envs it holds (unix_linger), and frees the entries of
+     * those it reaped while they lingered in turn, once their envs end. */
+    int me = slot_hint[caller & 0xff], zok = op == U_REAP ? PROC_ZOMBIE : PROC_RUNNING;
+    if ((SH->procs[me].state != PROC_RUNNING && SH->procs[me].state != zok) ||
+        SH->procs[me].env_id != caller) {
         me = -1;
         for (int i = 0; i < NPROC && me < 0; i++)
-            if (SH->procs[i].state == PROC_RUNNING && SH->procs[i].env_id == caller)
+            if ((SH->procs[i].state == PROC_RUNNING || SH->procs[i].state == zok) &&
+                SH->procs[i].env_id == caller)
                 me = i;
         if (me >= 0)
             slot_hint[caller & 0xff] = (uint8_t)me;
