@@ -97,8 +97,19 @@ void lx_blocks_forget(void);
 /* Whether [va, va+len) lies in the program's part (no overflow). */
 int lx_range(uint64_t va, uint64_t len);
 /* Maps the page at va if it is an untouched page of the demand-zero
- * ranges (the stack, the brk area): 1 if it did. */
+ * ranges (the stack, the brk area, anonymous regions not PROT_NONE): 1 if
+ * it did. */
 int lx_demand(uint64_t va);
+/* Anonymous private memory: [va, va+len) made a demand-zero region with
+ * prot (PROT_* bits; 0: PROT_NONE, not accessible); nothing is mapped. */
+long lx_vma_anon(uint64_t va, uint64_t len, uint32_t prot);
+/* mprotect of [va, va+len): -LX_ENOMEM if a page is not mapped. PROT_NONE
+ * unmaps the pages, keeping their contents for a later mprotect. */
+long lx_mprotect(uint64_t va, uint64_t len, uint32_t prot);
+/* Whether va lies in a PROT_NONE region; whether [va, va+len) meets any
+ * region. */
+int lx_vma_none(uint64_t va);
+int lx_vma_any(uint64_t va, uint64_t len);
 /* Whether [p, p+n) is program memory readable (write 0) or writable (1)
  * (demand-zero pages in it are mapped first). */
 int lx_ok(uint64_t p, uint64_t n, int write);

@@ -38,14 +38,140 @@ static int demand_range(uint64_t va)
 
 static void hint_note(uint64_t va, uint32_t slot);
 
+/* Regions with protections of their own (mmap's anonymous private
+ * mappings, every range mprotect changed): sorted, disjoint, adjacent ones
+ * of equal protection merged. A page of a region that is not present is
+ * demand-zero with the region's protection, or, PROT_NONE, not accessible
+ * at all: x86 has no present page without access, so a page made
+ * PROT_NONE is unmapped and its contents, unless all zero, kept in a
+ * saved copy (heap memory: a forked child inherits it with the table)
+ * that its first touch after a protection allowing access puts back.
+ * Regions come before the stack and brk ranges of demand_range. */
+#define NVMA 512
+struct vma {
+    uint64_t lo, hi;
+    uint32_t prot; /* PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4; 0: PROT_NONE */
+};
+static struct vma vma[NVMA], vma_tmp[NVMA + 3];
+static int nvma;
+struct saved_page {
+    uint64_t va;
+    struct saved_page *next;
+    uint8_t data[PAGE];
+};
+static struct saved_page *saved; /* pages of PROT_NONE regions, by address */
+
+static struct vma *vma_find(uint64_t va)
+{
+    for (int i = 0; i < nvma && vma[i].lo <= va; i++)
+        if (va < vma[i].hi)
+            return &vma[i];
+    return NULL;
+}
+
+/* Gives [lo, hi) the protection prot, or (prot < 0) no region there. */
+static long vma_set(uint64_t lo, uint64_t hi, int prot)
+{
+    int n = 0, placed = prot < 0;
+    struct vma nv = {lo, hi, (uint32_t)prot};
+    for (int i = 0; i < nvma; i++) {
+        struct vma e = vma[i];
+        if (e.hi <= lo || e.lo >= hi) {
+            if (!placed && e.lo >= hi) {
+                vma_tmp[n++] = nv;
+                placed = 1;
+            }
+            vma_tmp[n++] = e;
+            continue;
+        }
+        if (e.lo < lo)
+            vma_tmp[n++] = (struct vma){e.lo, lo, e.prot};
+        if (!placed) {
+            vma_tmp[n++] = nv;
+            placed = 1;
+        }
+        if (e.hi > hi)
+            vma_tmp[n++] = (struct vma){hi, e.hi, e.prot};
+    }
+    if (!placed)
+        vma_tmp[n++] = nv;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (m && vma_tmp[m - 1].hi == vma_tmp[i].lo && vma_tmp[m - 1].prot == vma_tmp[i].prot)
+            vma_tmp[m - 1].hi = vma_tmp[i].hi;
+        else
+            vma_tmp[m++] = vma_tmp[i];
+    }
+    if (m > NVMA)
+        return -LX_ENOMEM; /* (as Linux past vm.max_map_count) */
+    memcpy(vma, vma_tmp, (size_t)m * sizeof vma[0]);
+    nvma = m;
+    return 0;
+}
+
+/* Drops the saved copies of pages in [lo, hi). */
+static void saved_drop(uint64_t lo, uint64_t hi)
+{
+    for (struct saved_page **pp = &saved; *pp;) {
+        struct saved_page *s = *pp;
+        if (s->va >= lo && s->va < hi) {
+            *pp = s->next;
+            free(s);
+        } else {
+            pp = &s->next;
+        }
+    }
+}
+
+int lx_vma_none(uint64_t va)
+{
+    struct vma *v = vma_find(va & ~(PAGE - 1));
+    return v && !(v->prot & 7);
+}
+
+int lx_vma_any(uint64_t va, uint64_t len)
+{
+    for (int i = 0; i < nvma; i++)
+        if (vma[i].lo < va + len && vma[i].hi > va)
+            return 1;
+    return 0;
+}
+
+long lx_vma_anon(uint64_t va, uint64_t len, uint32_t prot)
+{
+    if (va % PAGE || !lx_range(va, len))
+        return -LX_EINVAL;
+    saved_drop(va, va + len);
+    return vma_set(va, va + len, (int)(prot & 7));
+}
+
 int lx_demand(uint64_t va)
 {
     va &= ~(PAGE - 1);
-    if (!lx_range(va, PAGE) || !demand_range(va) || (exo_pte(va) & PTE_P))
+    if (!lx_range(va, PAGE) || (exo_pte(va) & PTE_P))
         return 0;
-    long f = sys_frame_map(CAP_SELF, va, MMU_W);
+    struct vma *v = vma_find(va);
+    uint32_t perms = MMU_W;
+    if (v) {
+        if (!(v->prot & 7))
+            return 0; /* PROT_NONE: the access is the program's SIGSEGV */
+        perms = (v->prot & 2 ? MMU_W : 0) | (v->prot & 4 ? MMU_X : 0);
+    } else if (!demand_range(va)) {
+        return 0;
+    }
+    long f = sys_frame_map(CAP_SELF, va, MMU_W | (perms & MMU_X));
     if (f < 0)
         return 0;
+    for (struct saved_page **pp = &saved; *pp; pp = &(*pp)->next)
+        if ((*pp)->va == va) {
+            struct saved_page *s = *pp;
+            *pp = s->next;
+            memcpy((void *)va, s->data, PAGE);
+            free(s);
+            break;
+        }
+    if (!(perms & MMU_W))
+        exo_protect(CAP_SELF, (uint32_t)f, perms);
     hint_note(va, (uint32_t)f);
     return 1;
 }
@@ -357,11 +483,9 @@ long lx_map_blocks(uint64_t va, uint64_t len, uint32_t perms)
     return lx_map_anon(va, len, perms);
 }
 
-long lx_unmap(uint64_t va, uint64_t len)
+/* Unmaps the frames of [va, end), regions and saved copies stay. */
+static long unmap_frames(uint64_t va, uint64_t end)
 {
-    if (va % PAGE || !lx_range(va, len))
-        return -LX_EINVAL;
-    uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
     lx_blocks_reap();
     long r = blocks_prepare(va, end, 0, 1);
     if (r < 0)
@@ -370,8 +494,76 @@ long lx_unmap(uint64_t va, uint64_t len)
     return 0;
 }
 
+long lx_unmap(uint64_t va, uint64_t len)
+{
+    if (va % PAGE || !lx_range(va, len))
+        return -LX_EINVAL;
+    uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
+    long r = vma_set(va, end, -1);
+    if (r < 0)
+        return r;
+    saved_drop(va, end);
+    return unmap_frames(va, end);
+}
+
+static int page_zero(uint64_t va)
+{
+    const uint64_t *w = (const uint64_t *)va;
+    for (size_t i = 0; i < PAGE / 8; i++)
+        if (w[i])
+            return 0;
+    return 1;
+}
+
+long lx_mprotect(uint64_t va, uint64_t len, uint32_t prot)
+{
+    if (va % PAGE || !lx_range(va, len))
+        return -LX_ENOMEM;
+    uint64_t end = (va + len + PAGE - 1) & ~(PAGE - 1);
+    for (uint64_t p = va; p < end; p += PAGE)
+        if (!(exo_pte(p) & PTE_P) && !vma_find(p) && !demand_range(p))
+            return -LX_ENOMEM; /* (nothing mapped there, as Linux) */
+    struct saved_page *got = NULL;
+    if (!(prot & 7)) /* PROT_NONE: the contents of present pages kept aside */
+        for (uint64_t p = va; p < end; p += PAGE) {
+            if (!(exo_pte(p) & PTE_P) || page_zero(p))
+                continue;
+            struct saved_page *s = malloc(sizeof *s);
+            if (!s) {
+                for (; got; got = s) {
+                    s = got->next;
+                    free(got);
+                }
+                return -LX_ENOMEM;
+            }
+            s->va = p;
+            memcpy(s->data, (const void *)p, PAGE);
+            s->next = got;
+            got = s;
+        }
+    long r = vma_set(va, end, (int)(prot & 7));
+    if (r < 0) {
+        for (struct saved_page *s; got; got = s) {
+            s = got->next;
+            free(got);
+        }
+        return r;
+    }
+    if (prot & 7)
+        return lx_protect(va, end - va, (prot & 2 ? MMU_W : 0) | (prot & 4 ? MMU_X : 0));
+    while (got) {
+        struct saved_page *s = got->next;
+        got->next = saved;
+        saved = got;
+        got = s;
+    }
+    return unmap_frames(va, end);
+}
+
 void lx_unmap_all(void)
 {
+    nvma = 0;
+    saved_drop(0, ~0UL);
     lx_blocks_reap();
     each_frame(USER_MIN, LX_TOP, del_frame, NULL);
     nimgblk = 0;

@@ -1473,16 +1473,19 @@ static long mmap_shared_anon(uint64_t len)
 #define MAP_PRIVATE 2
 #define MAP_TYPE    0xf
 
-/* Whether any page of [va, va+len) is mapped. */
+/* Whether any page of [va, va+len) is mapped (or part of a region). */
 static int any_mapped(uint64_t va, uint64_t len)
 {
+    if (lx_vma_any(va, len))
+        return 1;
     for (uint64_t p = va; p < va + len; p += 4096)
         if (exo_pte(p) & PTE_P)
             return 1;
     return 0;
 }
 
-/* mmap: anonymous memory, or a private copy of a file's pages (read at
+/* mmap: anonymous memory (private: a demand-zero region, nothing mapped
+ * until touched), or a private copy of a file's pages (read at
  * once: the file is in memory anyway); what the dynamic loader does with
  * libraries (a reservation of the whole span, then MAP_FIXED segments over
  * it, PROT_EXEC text, bss after the file's end). Everything is checked
@@ -1527,6 +1530,10 @@ static long l_mmap(ARGS)
             return -LX_ENOMEM;
         lx.mmap_next += len + 4096; /* a guard page between mappings */
     }
+    if ((d & MAP_ANONYMOUS) && !(d & MAP_SHARED)) {
+        long r = lx_vma_anon(va, len, (uint32_t)c);
+        return r < 0 ? r : (long)va;
+    }
     /* (A file's pages that stay read-only, as a program's text: in blocks,
      * load.c. Writable until they are read in.) */
     long r = c & PROT_WRITE || (d & MAP_ANONYMOUS) ? lx_map_anon(va, len, MMU_W)
@@ -1542,7 +1549,14 @@ static long l_mmap(ARGS)
             return got;
         }
     }
-    lx_protect(va, len, perms_of(c));
+    if (!(c & 7))
+        r = lx_mprotect(va, len, 0); /* (PROT_NONE: unmapped, contents kept) */
+    else
+        r = lx_protect(va, len, perms_of(c));
+    if (r < 0) {
+        lx_unmap(va, len);
+        return r;
+    }
     return (long)va;
 }
 
@@ -1557,9 +1571,10 @@ static long l_munmap(ARGS)
 }
 
 /* mprotect: write and execute are honoured per page (a shared
- * copy-on-write frame stays read-only until its copy); PROT_NONE leaves a
- * page readable (a present page cannot be made inaccessible here). A range
- * with a page that is not mapped is ENOMEM, as Linux. */
+ * copy-on-write frame stays read-only until its copy); PROT_NONE pages are
+ * unmapped, their contents kept until a protection allowing access maps
+ * them again (lx_mprotect, load.c). A range with a page that is not mapped
+ * is ENOMEM, as Linux. */
 static long l_mprotect(ARGS)
 {
     UNUSED;
@@ -1574,10 +1589,15 @@ static long l_mprotect(ARGS)
         return 0;
     if (!lx_range(a, len))
         return -LX_ENOMEM;
-    for (uint64_t p = a; p < a + len; p += 4096)
-        if (!(exo_pte(p) & PTE_P) && !lx_demand(p))
-            return -LX_ENOMEM;
-    return lx_protect(a, len, perms_of(c));
+    if (a + len > SHM_ARENA_VA && a < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) {
+        /* MAP_SHARED anonymous memory: lib/unix's segment, whose frames
+         * stay mapped (PROT_NONE leaves them readable) */
+        for (uint64_t p = a; p < a + len; p += 4096)
+            if (!(exo_pte(p) & PTE_P))
+                return -LX_ENOMEM;
+        return lx_protect(a, len, perms_of(c));
+    }
+    return lx_mprotect(a, len, (uint32_t)c);
 }
 
 /* mremap(old, old_len, new_len, flags): shrinks in place; grows in place
@@ -2219,7 +2239,8 @@ static int lx_fault(struct upcall_frame *f)
         return 0;
     sinfo[sig].code = sig == 4          ? 2 /* ILL_ILLOPN */
                       : sig != SIGSEGV  ? SI_KERNEL
-                      : f->vector == 14 ? (f->error & 1 ? 2 : 1) /* SEGV_ACCERR, SEGV_MAPERR */
+                      : f->vector == 14 ? (f->error & 1 || lx_vma_none(f->addr) ? 2 : 1)
+                                        /* SEGV_ACCERR (PROT_NONE too), SEGV_MAPERR */
                                         : SI_KERNEL;
     sinfo[sig].addr = f->vector == 14 ? f->addr : sig == 4 ? f->rip : 0;
     restart_nr = -1;
