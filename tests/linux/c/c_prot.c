@@ -5,12 +5,14 @@
  * refuses a write, a 64 MiB anonymous mapping touched sparsely works and
  * part of it can be unmapped (then that part faults, the rest stays), and a
  * guard page under a read-write region (as glibc's thread stacks) faults
- * while the region is usable. */
+ * while the region is usable, and a forked child inherits a PROT_NONE page
+ * with its contents. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include "common.h"
 
 static sigjmp_buf jb;
@@ -120,6 +122,23 @@ int main(void)
     f = write_faults(g + 4095);
     say("guard: fault %d right addr %d, region ok %d\n", f, fault_addr == g + 4095,
         g[4096] == 'x' && g[16 * 4096 - 1] == 'x');
+
+    /* a PROT_NONE page with contents across fork */
+    char *k = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    strcpy(k, "kept across fork");
+    mprotect(k, 4096, PROT_NONE);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fl = read_faults(k);
+        mprotect(k, 4096, PROT_READ | PROT_WRITE);
+        say("child: faults %d, then %s\n", fl, k);
+        strcpy(k, "child's");
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    mprotect(k, 4096, PROT_READ);
+    say("parent after child (status %d): %s\n", st, k);
 
     /* 64 MiB touched sparsely */
     size_t big = 64UL << 20;
