@@ -409,18 +409,32 @@ s64 sys_cap_inspect(u64 slot, u64 out)
     return copy_to_user(out, &ci, sizeof ci);
 }
 
+/* The capability in e's slot and the env named by e's slot dest_env (which e
+ * must hold with R_CONTROL): the checks derive and move share, in their order.
+ * NULL with *err set if either fails. */
+static struct capnode *cap_get_to(struct env *e, u64 slot, u64 dest_env, struct env **dest,
+                                  int *err)
+{
+    struct capnode *c = cap_get(e, slot, err);
+    if (!c)
+        return NULL;
+    if (dest_env >= CAP_MAX_SLOT) {
+        *err = -E_INVAL;
+        return NULL;
+    }
+    if ((*err = cap_env(e, dest_env, R_CONTROL, dest)) < 0)
+        return NULL;
+    return c;
+}
+
 /* sys_cap_derive(slot, rights, dest_env): a copy with fewer (or equal) rights,
  * in the caller's table or, with R_GRANT, another env's. */
 s64 sys_cap_derive(u64 slot, u64 rights, u64 dest_env)
 {
     struct env *e = cpu_env(), *dest;
     int err;
-    struct capnode *c = cap_get(e, slot, &err);
+    struct capnode *c = cap_get_to(e, slot, dest_env, &dest, &err);
     if (!c)
-        return err;
-    if (dest_env >= CAP_MAX_SLOT)
-        return -E_INVAL;
-    if ((err = cap_env(e, dest_env, R_CONTROL, &dest)) < 0)
         return err;
     if (rights & ~(u64)c->rights)
         return -E_PERM;
@@ -528,12 +542,8 @@ s64 sys_cap_move(u64 slot, u64 dest_env)
 {
     struct env *e = cpu_env(), *dest;
     int err;
-    struct capnode *c = cap_get(e, slot, &err);
+    struct capnode *c = cap_get_to(e, slot, dest_env, &dest, &err);
     if (!c)
-        return err;
-    if (dest_env >= CAP_MAX_SLOT)
-        return -E_INVAL;
-    if ((err = cap_env(e, dest_env, R_CONTROL, &dest)) < 0)
         return err;
     if (!(c->rights & R_GRANT))
         return -E_PERM;
