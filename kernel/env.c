@@ -287,7 +287,7 @@ static void teardown_one(struct env *e)
     }
     if (e->pml4) {
         cap_forget_mappings_in(e);
-        env_uncharge(e, vm_free_space(e->pml4));
+        env_uncharge(e, vm_free_space(e));
         e->pml4 = 0;
     }
     assert(e->mem_used == 0);

@@ -10,6 +10,7 @@
 #include <spinel/exo.h>
 
 #define NENV          64
+#define PT_LIST_MAX   32 /* page tables an env's teardown frees without a scan */
 #define ENV_MIN_QUOTA 16
 
 enum env_state {
@@ -40,6 +41,15 @@ struct env {
     bool free_when_torn;   /* its original is gone: free it once torn down */
     struct env *doom_next; /* next in the list */
     paddr_t pml4;
+    /* The page-table pages below the PML4 that vm.c made for this address
+     * space, in the order made: teardown frees them from this list instead
+     * of scanning every table for present entries. Upper-level entries are
+     * never cleared before teardown (vm.c), so the list holds every table
+     * while pts_over is false; once more than PT_LIST_MAX were made,
+     * pts_over is set and teardown scans as before. */
+    paddr_t pts[PT_LIST_MAX];
+    u8 npts;
+    bool pts_over;
     /* The CPU whose current env it is (cpu->env == this env), -1 if none:
      * written under the kernel lock by that CPU's switches (set_env,
      * env_run) and by klock_evict. An env runs on one CPU at a time: a slot

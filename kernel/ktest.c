@@ -718,6 +718,36 @@ static bool t_forget_linear(char *why, size_t whylen)
     return true;
 }
 
+/* Teardown frees an address space's page tables from the env's list of
+ * them (no scan) while it holds them all, and scans once it overflowed:
+ * either way every table comes back. Mappings in 3, then in 20, separate
+ * GiB regions (a page directory and a page table each). */
+static bool t_pt_list(char *why, size_t whylen)
+{
+    u64 before = pmem_free_frames();
+    paddr_t pa = frame_alloc();
+    CHECK(pa);
+    for (int round = 0; round < 2; round++) {
+        struct env *a;
+        int regions = round == 0 ? 3 : 20;
+        CHECK(env_alloc("pt-list", 0, 128, &a) == 0);
+        for (int i = 0; i < regions; i++) {
+            vaddr_t va = 0x40000000UL * (u64)(i + 1) + 0x5000;
+            CHECK(vm_map(a->pml4, va, pa, PTE_U | PTE_NX, a) == 0);
+            CHECK(vm_walk(a->pml4, va) != NULL);
+            *vm_walk(a->pml4, va) = 0; /* (the frame is not a's: unmapped before teardown) */
+        }
+        CHECK(a->pts_over == (round == 1));
+        CHECK(round == 1 || (a->npts >= 2 * regions && a->npts <= PT_LIST_MAX));
+        env_teardown(a, STOP_KILLED);
+        env_free(a);
+    }
+    frame_free(pa);
+    CHECK(pmem_free_frames() == before);
+    ksnprintf(why, whylen, "listed and scanned teardowns give every table back");
+    return true;
+}
+
 static bool t_initrd(char *why, size_t whylen)
 {
     struct initrd_file f;
@@ -828,6 +858,7 @@ static const struct {
     {"kernel/env-create-fail", t_env_create_fail},
     {"kernel/revoke-linear", t_revoke_linear},
     {"kernel/forget-linear", t_forget_linear},
+    {"kernel/pt-list", t_pt_list},
     {"kernel/grace-stall", t_grace_stall},
     {"kernel/net-rx-checks", net_selftest},
     {"kernel/acpi-tables", ktest_acpi},

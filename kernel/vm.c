@@ -66,9 +66,18 @@ static __attribute__((noinline)) u64 *walk_tables(paddr_t pml4, vaddr_t va, int 
         if (!(*e & PTE_P)) {
             if (!create)
                 return NULL;
+            /* A user space's tables are charged to its env, which lists
+             * them for its teardown (every caller that creates passes it). */
+            assert(pml4 == kernel_pml4 || (charge && charge->pml4 == pml4));
             paddr_t n = pt_alloc(charge);
             if (!n)
                 return NULL;
+            if (charge) {
+                if (charge->npts < PT_LIST_MAX)
+                    charge->pts[charge->npts++] = n;
+                else
+                    charge->pts_over = true;
+            }
             *e = n | tflags;
         } else if (*e & PTE_PS) {
             return NULL;
@@ -383,8 +392,9 @@ static u64 free_level(paddr_t t, int lvl)
     return n;
 }
 
-u64 vm_free_space(paddr_t pml4)
+u64 vm_free_space(struct env *owner)
 {
+    paddr_t pml4 = owner->pml4;
     if (klock_on)
         smp_call_each(drop_pml4_call, &pml4, true); /* no CPU keeps it in CR3 */
     else if ((read_cr3() & PTE_ADDR_MASK) == pml4)
@@ -392,9 +402,17 @@ u64 vm_free_space(paddr_t pml4)
     if (last_pt.pml4 == pml4)
         last_pt.pml4 = 0;
     u64 n = 1, *e = table(pml4);
-    for (int i = next_present(e, 0); i < 256; i = next_present(e, i + 1))
-        if (i != PT_WINDOW_SLOT)
-            n += free_level(PTE_ADDR(e[i]), 2);
+    if (!owner->pts_over) { /* every table is in the list: no scan */
+        for (int i = 0; i < owner->npts; i++)
+            frame_free(owner->pts[i]);
+        n += owner->npts;
+    } else {
+        for (int i = next_present(e, 0); i < 256; i = next_present(e, i + 1))
+            if (i != PT_WINDOW_SLOT)
+                n += free_level(PTE_ADDR(e[i]), 2);
+    }
+    owner->npts = 0;
+    owner->pts_over = false;
     frame_free(pml4);
     return n;
 }

@@ -49,9 +49,9 @@ u64 *vm_large(paddr_t pml4, vaddr_t va);
 bool vm_prepare(paddr_t pml4, vaddr_t va);
 /* A new address space: kernel half shared, user half empty. 0 if no memory. */
 paddr_t vm_new_space(struct env *charge);
-/* Frees the user half's page-table pages and the PML4 (not the mapped
- * frames); returns how many pages were freed. */
-u64 vm_free_space(paddr_t pml4);
+/* Frees the user half's page-table pages and the PML4 of owner's address
+ * space (not the mapped frames); returns how many pages were freed. */
+u64 vm_free_space(struct env *owner);
 /* Invalidates a user page's TLB entry after its PTE changed. */
 void vm_flush_page(struct env *e, vaddr_t va);
 /* Flushes [va, va + n pages) of e's translations (one CR3 reload for big ranges). */
