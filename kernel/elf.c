@@ -27,14 +27,18 @@ struct elf64_phdr {
 /* Maps and fills one segment. A page may already be mapped only if the
  * previous segment of this same load ended in it (*shared_page); any other
  * existing mapping is refused, so a loader never writes into, or widens the
- * rights of, a frame someone else mapped there. */
+ * rights of, a frame someone else mapped there. A read-only segment's pages
+ * come in blocks of up to 512 frames (one capability each), but for its
+ * last page, which the next segment may share and make writable: a frame
+ * of its own. */
 static int load_segment(struct env *e, const struct elf64_phdr *ph, const u8 *elf, u64 *shared_page)
 {
     u64 start = ROUNDDOWN(ph->vaddr, PAGE_SIZE);
     u64 end = ROUNDUP(ph->vaddr + ph->memsz, PAGE_SIZE);
     u64 flags = (ph->flags & PHF_W ? PTE_W : 0) | (ph->flags & PHF_X ? 0 : PTE_NX);
-    for (u64 va = start; va < end; va += PAGE_SIZE) {
+    for (u64 va = start, n; va < end; va += n * PAGE_SIZE) {
         u64 *pte = vm_walk(e->pml4, va);
+        n = 1;
         if (pte && va != *shared_page)
             return -E_BUSY;
         if (pte) {
@@ -43,13 +47,19 @@ static int load_segment(struct env *e, const struct elf64_phdr *ph, const u8 *el
             if (!(flags & PTE_NX))
                 *pte &= ~PTE_NX;
         } else {
-            int r = env_map_new_frame(e, va, flags);
+            u64 order = 0, before_last = (end - PAGE_SIZE - va) / PAGE_SIZE;
+            while (!(ph->flags & PHF_W) && order < 9 && (2UL << order) <= before_last)
+                order++;
+            n = 1UL << order;
+            int r =
+                order ? env_map_new_block(e, va, order, flags) : env_map_new_frame(e, va, flags);
             if (r < 0)
                 return r;
             pte = vm_walk(e->pml4, va);
         }
-        /* Copy the file bytes that fall in this page. */
-        u64 fs = MAX(va, ph->vaddr), fe = MIN(va + PAGE_SIZE, ph->vaddr + ph->filesz);
+        /* Copy the file bytes that fall in these pages (a block's frames
+         * are contiguous). */
+        u64 fs = MAX(va, ph->vaddr), fe = MIN(va + n * PAGE_SIZE, ph->vaddr + ph->filesz);
         if (fs < fe)
             memcpy((u8 *)P2V(PTE_ADDR(*pte)) + (fs - va), elf + ph->offset + (fs - ph->vaddr),
                    fe - fs);

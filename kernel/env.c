@@ -244,6 +244,44 @@ int env_map_new_frame(struct env *e, vaddr_t va, u64 flags)
     return map_new_frame(e, va, flags, NULL);
 }
 
+/* A block of 2^order fresh (zeroed) frames as one original capability in
+ * e's table, mapped at va (every page of it unmapped before): as
+ * map_new_frame, for a loaded program's read-only pages, so that copying
+ * its address space (lib/unix's fork) copies one capability for them. */
+int env_map_new_block(struct env *e, vaddr_t va, u64 order, u64 flags)
+{
+    u64 n = 1UL << order;
+    if (env_charge(e, n) < 0)
+        return -E_NOMEM;
+    paddr_t pa = frame_alloc_contig_aligned(n, n);
+    if (!pa) {
+        env_uncharge(e, n);
+        return -E_NOMEM;
+    }
+    int slot = cap_insert(e, CAP_FRAME, R_ALL & ~R_CALL & ~R_CONTROL, pa / PAGE_SIZE, 0);
+    if (slot < 0) {
+        for (u64 k = 0; k < n; k++)
+            frame_free(pa + k * PAGE_SIZE);
+        env_uncharge(e, n);
+        return slot;
+    }
+    struct capnode *c = cap_slot(e, (u64)slot);
+    c->order = (u8)order; /* (deleting it frees the n frames and uncharges them) */
+    for (u64 k = 0; k < n; k++) {
+        u64 *pte = vm_pte_slot(e->pml4, va + k * PAGE_SIZE, true, e);
+        if (!pte || (*pte & PTE_P)) {
+            while (k--) /* (never present before: no flush) */
+                *vm_walk(e->pml4, va + k * PAGE_SIZE) = 0;
+            cap_delete_node(cap_index(c));
+            return pte ? -E_BUSY : -E_NOMEM;
+        }
+        *pte = (pa + k * PAGE_SIZE) | PTE_U | flags | PTE_P;
+    }
+    c->mapped_env = e->id;
+    c->mapped_va = va;
+    return 0;
+}
+
 /* Tearing down. An env to tear down is made a zombie at once (env_lookup()
  * no longer finds it) and put in a list; the first call in drains the list,
  * one env at a time. Tearing an env down deletes the capabilities it holds,

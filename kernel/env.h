@@ -206,6 +206,7 @@ static inline struct env *env_lookup(u32 id)
     return e && e->state != ENV_ZOMBIE ? e : NULL;
 }
 int env_map_new_frame(struct env *e, vaddr_t va, u64 flags);
+int env_map_new_block(struct env *e, vaddr_t va, u64 order, u64 flags);
 void env_teardown(struct env *e, enum env_stop why); /* release everything, become a zombie */
 void env_free(struct env *e);                        /* zombie -> free */
 void env_destroy(struct env *t); /* its original was deleted: tear it down and free it */

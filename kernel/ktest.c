@@ -246,6 +246,66 @@ static int try_load(const u8 *elf, size_t size)
     return r;
 }
 
+/* The loader gives a read-only segment's pages in blocks (one capability
+ * each), the last page of each segment a frame of its own; every loaded
+ * byte is the file's, the rest zero; and under every quota too small for
+ * the program the load fails cleanly (nothing leaks, blocks included). */
+static bool t_elf_blocks(char *why, size_t whylen)
+{
+    struct initrd_file f;
+    CHECK(initrd_find("init", &f));
+    const u8 *elf = f.data;
+    u64 phoff = *(const u64 *)(elf + 32);
+    u16 phnum = *(const u16 *)(elf + 56);
+    u64 before = pmem_free_frames();
+    struct env *e;
+    CHECK(env_alloc("blocks", 0, 2048, &e) == 0);
+    CHECK(env_load_program(e, f.data, f.size) == 0);
+    u64 blocks = 0, checked = 0;
+    for (u16 i = 0; i < phnum; i++) {
+        const u8 *ph = elf + phoff + (u64)i * 56;
+        u32 type = *(const u32 *)ph, flags = *(const u32 *)(ph + 4);
+        u64 off = *(const u64 *)(ph + 8), va = *(const u64 *)(ph + 16);
+        u64 filesz = *(const u64 *)(ph + 32), memsz = *(const u64 *)(ph + 40);
+        if (type != 1 || !memsz)
+            continue;
+        for (u64 a = va; a < va + memsz; a++, checked++) {
+            u64 *pte = vm_walk(e->pml4, a);
+            CHECK(pte && (*pte & PTE_U));
+            CHECK(!(flags & 2) || (*pte & PTE_W));
+            u8 want = a - va < filesz ? elf[off + (a - va)] : 0;
+            CHECK(((const u8 *)P2V(PTE_ADDR(*pte)))[a % PAGE_SIZE] == want);
+        }
+    }
+    for (u64 s = 1; s < CAP_MAX_SLOT; s++) {
+        struct capnode *c = cap_slot(e, s);
+        if (!c || c->type != CAP_FRAME || !c->order)
+            continue;
+        blocks++;
+        CHECK(c->mapped_env == e->id);
+        for (u64 k = 0; k < cap_pages(c); k++) { /* mapped whole, read-only */
+            u64 *pte = vm_walk(e->pml4, c->mapped_va + k * PAGE_SIZE);
+            CHECK(pte && PTE_ADDR(*pte) == (c->object + k) * PAGE_SIZE && !(*pte & PTE_W));
+        }
+    }
+    CHECK(blocks > 0);
+    u64 used = e->mem_used;
+    env_teardown(e, STOP_KILLED);
+    env_free(e);
+    CHECK(pmem_free_frames() == before);
+    for (u64 q = 1; q < used; q++) {              /* every quota short of what it takes */
+        if (env_alloc("blocks", 0, q, &e) == 0) { /* (not even the empty space fits: fine) */
+            CHECK(env_load_program(e, f.data, f.size) == -E_NOMEM);
+            env_teardown(e, STOP_KILLED);
+            env_free(e);
+        }
+        CHECK(pmem_free_frames() == before);
+    }
+    ksnprintf(why, whylen, "%lu blocks, %lu bytes checked, quotas 1..%lu refused cleanly", blocks,
+              checked, used - 1);
+    return true;
+}
+
 static bool t_elf_reject(char *why, size_t whylen)
 {
     static const u8 junk[64] = "this is not an ELF file";
@@ -846,6 +906,7 @@ static const struct {
     {"kernel/uaccess", t_uaccess},
     {"kernel/timer", t_timer},
     {"kernel/elf-reject", t_elf_reject},
+    {"kernel/elf-blocks", t_elf_blocks},
     {"kernel/initrd", t_initrd},
     {"kernel/caps", t_caps},
     {"kernel/nmi-from-user", t_nmi_user},
