@@ -336,6 +336,12 @@ void shm_child_attach(void);
  * not given (mapped by a process's first fork). */
 #define UNIX_FORK_VA 0x00006f0000000000UL
 
+/* proc.c's page map (which pages are copy-on-write), on pages of its own:
+ * the table at UNIX_PMAP_VA or UNIX_PMAP_VA + UNIX_PMAP_AREA (the next
+ * bigger one is made in the other area while it grows). */
+#define UNIX_PMAP_VA   0x0000670000000000UL
+#define UNIX_PMAP_AREA (16UL << 20)
+
 /* What exec hands to the new program, on a page at EXEC_INFO_VA. */
 #define EXEC_INFO_VA 0x00006d0000000000UL
 #define EXEC_MAXARG  32

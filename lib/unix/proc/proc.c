@@ -113,23 +113,55 @@ struct pmap_entry {
 };
 static struct pmap_entry *pmap;
 static uint64_t pmap_cap, pmap_used;
+static struct pmap_entry *pmap_find(uint64_t vpn, int insert);
+
+/* The page map is never copy-on-write: a fork gives the child a copy of
+ * its pages (fork_give), so that a copy-on-write fault, which writes an
+ * entry, takes no second fault on the map itself, in parent or child. It
+ * lives at UNIX_PMAP_VA (unix_internal.h), in one of two areas: a bigger
+ * table is made in the other one, and the old table's frames are freed. */
+static void pmap_release(uint64_t lo, uint64_t hi)
+{
+    struct cap_info batch[32];
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 32) {
+        long n = sys_cap_list(base, batch, 32);
+        if (n < 0)
+            break;
+        for (long i = 0; i < n; i++)
+            if (batch[i].type == CAP_FRAME && batch[i].mapped_env == exo_info->id &&
+                batch[i].mapped_va >= lo && batch[i].mapped_va < hi)
+                sys_cap_delete(base + (uint32_t)i);
+    }
+}
+
+static int pmap_grow(void)
+{
+    uint64_t ncap = pmap_cap ? pmap_cap * 2 : 512, bytes = ncap * sizeof(struct pmap_entry);
+    uint64_t va = UNIX_PMAP_VA + ((uint64_t)pmap == UNIX_PMAP_VA ? UNIX_PMAP_AREA : 0);
+    if (bytes > UNIX_PMAP_AREA)
+        return -1;
+    for (uint64_t o = 0; o < bytes; o += 4096)
+        if (sys_frame_map(CAP_SELF, va + o, MMU_W) < 0) { /* (zeroed: an empty table) */
+            pmap_release(va, va + o);
+            return -1;
+        }
+    struct pmap_entry *old = pmap;
+    uint64_t ocap = pmap_cap;
+    pmap = (struct pmap_entry *)va;
+    pmap_cap = ncap;
+    pmap_used = 0;
+    for (uint64_t i = 0; i < ocap; i++)
+        if (old[i].vpn)
+            *pmap_find(old[i].vpn, 1) = old[i], pmap_used++;
+    if (old)
+        pmap_release((uint64_t)old, (uint64_t)(old + ocap));
+    return 0;
+}
 
 static struct pmap_entry *pmap_find(uint64_t vpn, int insert)
 {
-    if (insert && (pmap_used + 1) * 2 > pmap_cap) {
-        uint64_t ncap = pmap_cap ? pmap_cap * 2 : 1024;
-        struct pmap_entry *old = pmap, *n = calloc(ncap, sizeof *n);
-        if (!n)
-            return NULL;
-        uint64_t ocap = pmap_cap;
-        pmap = n;
-        pmap_cap = ncap;
-        pmap_used = 0;
-        for (uint64_t i = 0; i < ocap; i++)
-            if (old[i].vpn)
-                *pmap_find(old[i].vpn, 1) = old[i], pmap_used++;
-        free(old);
-    }
+    if (insert && (pmap_used + 1) * 2 > pmap_cap && pmap_grow() < 0)
+        return NULL;
     if (!pmap_cap)
         return NULL;
     for (uint64_t i = (vpn * 0x9e3779b97f4a7c15UL) >> 11;; i++) {
@@ -271,6 +303,10 @@ struct fork_scratch {
     struct mmu_op cops[256], pops[256];
     uint32_t prot[NCAPSLOTS];
     struct pmap_entry *cpm[256];
+    struct { /* the page map's pages (their copies go to the child last) */
+        uint64_t va;
+        uint32_t slot;
+    } pmp[UNIX_PMAP_AREA / 4096 / 32];
 };
 #define FS_SCRATCH ((struct fork_scratch *)UNIX_FORK_VA)
 #define FS_PAGES   ((sizeof(struct fork_scratch) + 4095) / 4096)
@@ -826,18 +862,146 @@ static void regain(uint64_t lo, uint64_t hi)
 /* fork walks the capability table while it gives the child its pages; a
  * copy-on-write fault in the middle of that walk would change the table
  * under it (a fresh frame in a slot already passed, a deleted copy ahead).
- * So everything the walk writes is written once beforehand: the page map,
- * its buffers (exo_touch), and a stretch of stack below us. (libexo's own
- * upcall state is on private pages.) */
+ * So everything the walk writes is written once beforehand: a stretch of
+ * stack below us. (The page map and fork's buffers are never
+ * copy-on-write, nor is libexo's own upcall state, on private pages.) */
 static __attribute__((noinline)) void fork_pretouch(void)
 {
     volatile char pad[16384];
     regain((uint64_t)pad, (uint64_t)pad + sizeof pad + 1024); /* (and our caller's frame) */
-    regain((uint64_t)pmap, (uint64_t)(pmap + pmap_cap));
     for (size_t i = 0; i < sizeof pad; i += 1024)
         pad[i] = 0;
     pad[sizeof pad - 1] = 0;
-    exo_touch(pmap, pmap_cap * sizeof *pmap);
+}
+
+/* Gives the child env our address space, copy-on-write, in one walk of
+ * our capability table: every frame we map gets a copy in the child's
+ * table, mapped at the same address there (read-only unless shared), and
+ * its entry in the page map is brought up to date (its slot) and marked
+ * copy-on-write if writable here. The page map is written during the walk
+ * but protected only at the very end, and fork_pretouch has made its
+ * pages ours: the child, whose copies share its frames, sees every mark.
+ * Our writable pages are listed in prot[] (*nprot) for fork to protect
+ * once the walk is done. 1 on failure. */
+static int fork_give(uint32_t env, int *nprot)
+{
+    struct cap_info *ci = FS_SCRATCH->ci;
+    struct mmu_op *cops = FS_SCRATCH->cops;
+    uint32_t *prot = FS_SCRATCH->prot;
+    struct pmap_entry **cpm = FS_SCRATCH->cpm;
+    int npmp = 0;
+    uint64_t map_cap = pmap_cap, priv_lo, priv_hi;
+    exo_private_range(&priv_lo, &priv_hi);
+    int fail = 0;
+    /* The child's copies of the doorbell, the console and the server's call
+     * capability (it finds them in its table, doorbell_attach). */
+    /* The child's table fills in order (slots are taken one after another
+     * in a new env), so we can tell where each copy lands: noted in the
+     * page map (cslot) as a hint for the child's first faults. */
+    long cnext = sys_cap_derive(unix_srv, R_CALL | R_GRANT, env) + 1;
+    if (cnext <= 0)
+        fail = 1;
+    fork_child_caps[0] = cnext > 0 ? (uint32_t)(cnext - 1) : 0;
+    fork_child_caps[1] = fork_child_caps[2] = 0;
+    long d;
+    if (unix_doorbell && (d = sys_cap_derive(unix_doorbell, R_READ | R_WRITE | R_GRANT, env)) < 0)
+        fail = 1;
+    else if (unix_doorbell)
+        cnext = d + 1, fork_child_caps[1] = (uint32_t)d;
+    if (unix_console && (d = sys_cap_derive(unix_console, R_READ | R_GRANT, env)) < 0)
+        fail = 1;
+    else if (unix_console)
+        cnext = d + 1, fork_child_caps[2] = (uint32_t)d;
+    for (uint32_t base = 0; base < NCAPSLOTS && !fail; base += 256) {
+        long n = sys_cap_list(base, ci, 256);
+        if (n < 0)
+            break;
+        int nc = 0;
+        for (long i = 0; i < n && !fail; i++) {
+            if (ci[i].type != CAP_FRAME || ci[i].mapped_env != exo_info->id)
+                continue;
+            uint64_t va = ci[i].mapped_va;
+            uint32_t slot = base + (uint32_t)i, perms;
+            if (va >= UNIX_FORK_VA && va < UNIX_FORK_VA + FS_PAGES * 4096)
+                continue; /* the child maps its own */
+            if (va >= UNIX_PMAP_VA && va < UNIX_PMAP_VA + 2 * UNIX_PMAP_AREA) {
+                if (va >= (uint64_t)pmap && va < (uint64_t)(pmap + pmap_cap) &&
+                    (size_t)npmp < sizeof FS_SCRATCH->pmp / sizeof FS_SCRATCH->pmp[0])
+                    FS_SCRATCH->pmp[npmp].va = va, FS_SCRATCH->pmp[npmp++].slot = slot;
+                continue; /* copied last, below */
+            }
+            uint64_t pte = exo_pte(va);
+            struct pmap_entry *pm = NULL;
+            if (!ci[i].order) { /* (blocks are read-only: never copy-on-write) */
+                pm = pmap_find(va >> 12, 1);
+                if (pm && pm->slot != slot) { /* (slots change from one process to the next) */
+                    if (!pm->slot)
+                        pmap_used++;
+                    pm->slot = slot;
+                }
+                if (pm && (pte & PTE_W))
+                    pm->flags |= PM_COW;
+            }
+            if (va == UNIX_ARG_VA || /* ours alone: the child binds its own, */
+                (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) ||
+                (va >= UNIX_PIPE_VA && va < UNIX_PIPE_VA + NPIPE * PIPE_STRIDE))
+                continue; /* and asks for the segments and pipe rings it uses */
+            if (va >= priv_lo && va < priv_hi) { /* the child's own, fresh */
+                long f = sys_frame_alloc_in(env, -1, 0);
+                if (f < 0) {
+                    fail = 1;
+                    break;
+                }
+                cnext = f + 1;
+                cpm[nc] = NULL;
+                cops[nc++] = (struct mmu_op){va, (uint32_t)f, MMU_MAP | MMU_TCAP | MMU_W};
+                continue;
+            }
+            if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
+                perms = 0; /* shared, read-only (the server writes it) */
+            } else {
+                perms = pte & PTE_NX ? 0 : MMU_X;
+                if (pte & PTE_W)
+                    prot[(*nprot)++] = slot | (perms & MMU_X ? 0x80000000u : 0);
+            }
+            /* A copy of our capability, in the child's table, mapped there
+             * (read-only unless shared: copy on write on both sides). */
+            cpm[nc] = pm;
+            cops[nc++] = (struct mmu_op){va, slot, MMU_COPY | perms};
+        }
+        if (pmap_cap != map_cap)
+            return fail; /* (cpm[] points into the old map: fork starts again) */
+        for (int k = 0; k < nc; k++) /* (the copies take slots in this order) */
+            if ((cops[k].op & 0xff) == MMU_COPY) {
+                if (cpm[k])
+                    cpm[k]->cslot = (uint32_t)cnext;
+                cnext++;
+            }
+        if (nc && sys_mmu_update(env, cops, (uint64_t)nc) != nc)
+            fail = 1;
+    }
+    /* The page map, now that every mark and hint is in: a private copy of
+     * each of its pages for the child, made here, moved to its table and
+     * mapped writable there. (The map grew meanwhile: fork starts again.) */
+    if (pmap_cap != map_cap)
+        return fail;
+    if ((uint64_t)npmp != (pmap_cap * sizeof *pmap + 4095) / 4096)
+        fail = 1; /* (a page of it not found: never, as long as it fits in pmp) */
+    for (int k = 0; k < npmp && !fail; k++) {
+        long g = sys_frame_copy(FS_SCRATCH->pmp[k].slot), c = -1;
+        if (g < 0 || (c = sys_cap_move((uint32_t)g, env)) < 0) {
+            if (g >= 0)
+                sys_cap_delete((uint32_t)g);
+            fail = 1;
+            break;
+        }
+        cops[k % 256] =
+            (struct mmu_op){FS_SCRATCH->pmp[k].va, (uint32_t)c, MMU_MAP | MMU_TCAP | MMU_W};
+        if ((k % 256 == 255 || k == npmp - 1) &&
+            sys_mmu_update(env, cops, (uint64_t)(k % 256 + 1)) != k % 256 + 1)
+            fail = 1;
+    }
+    return fail;
 }
 
 pid_t fork(void)
@@ -846,7 +1010,11 @@ pid_t fork(void)
         errno = ENOMEM;
         return -1;
     }
-    fork_pretouch(); /* (the map's slots are brought up to date by the marking walk below) */
+    fork_pretouch(); /* (the map's slots are brought up to date by the walk, fork_give) */
+    if (!pmap_cap && pmap_grow() < 0) { /* (made now, not in the middle of the walk) */
+        errno = ENOMEM;
+        return -1;
+    }
     int slot_in_children = -1;
     for (int i = 0; i < NPROC && slot_in_children < 0; i++)
         if (!children[i].pid)
@@ -884,134 +1052,39 @@ pid_t fork(void)
         }
         sys_cap_delete((uint32_t)tmp); /* its quota comes back to us */
     }
-    long env = sys_env_create(q);
-    if (env >= 0) {
-        sys_env_credit((uint32_t)env, CHILD_CREDIT, PARENT_KEEP);
-        /* Objects (its time slot, its own children...) likewise. */
-        sys_env_quota((uint32_t)env, OBJ_ALL, 0, ~0UL, PARENT_KEEP_OBJS);
-    }
-    if (env < 0) {
-        unix_call(U_FORK_UNDO, (uint64_t)pid, 0);
-        errno = env == -E_NOMEM ? ENOMEM : EAGAIN;
-        return -1;
-    }
-    fork_child_pid = (int)pid;
-    if (exo_setjmp(fork_jb)) {
-        child_start();
-        return 0;
-    }
-
-    /* Give the child our address space, copy-on-write. First mark every
-     * page that becomes copy-on-write in the page map, before any page is
-     * protected: the child's copy of the map must already say so. */
-    struct cap_info *ci = FS_SCRATCH->ci;
-    uint64_t grown;
-    do { /* again if the map grew meanwhile (its new heap pages need marking too) */
-        grown = pmap_cap;
-        for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
-            long n = sys_cap_list(base, ci, 256);
-            if (n < 0)
-                break;
-            for (long i = 0; i < n; i++) {
-                if (ci[i].type != CAP_FRAME || ci[i].mapped_env != exo_info->id || ci[i].order)
-                    continue;
-                uint64_t va = ci[i].mapped_va;
-                if (va >= UNIX_FORK_VA && va < UNIX_FORK_VA + FS_PAGES * 4096)
-                    continue; /* (not the child's) */
-                struct pmap_entry *pm = pmap_find(va >> 12, 1);
-                if (pm &&
-                    pm->slot !=
-                        base + (uint32_t)i) { /* (slots change from one process to the next) */
-                    if (!pm->slot)
-                        pmap_used++;
-                    pm->slot = base + (uint32_t)i;
-                }
-                if (pm && (exo_pte(va) & PTE_W))
-                    pm->flags |= PM_COW;
+    long env;
+    int fail, nprot;
+    for (int attempt = 0;; attempt++) {
+        env = sys_env_create(q);
+        if (env >= 0) {
+            sys_env_credit((uint32_t)env, CHILD_CREDIT, PARENT_KEEP);
+            /* Objects (its time slot, its own children...) likewise. */
+            sys_env_quota((uint32_t)env, OBJ_ALL, 0, ~0UL, PARENT_KEEP_OBJS);
+        }
+        if (env < 0) {
+            unix_call(U_FORK_UNDO, (uint64_t)pid, 0);
+            errno = env == -E_NOMEM ? ENOMEM : EAGAIN;
+            return -1;
+        }
+        if (attempt == 0) {
+            fork_child_pid = (int)pid;
+            if (exo_setjmp(fork_jb)) {
+                child_start();
+                return 0;
             }
         }
-    } while (grown != pmap_cap);
-    struct mmu_op *cops = FS_SCRATCH->cops, *pops = FS_SCRATCH->pops;
-    uint32_t *prot = FS_SCRATCH->prot; /* our pages to make read-only, at the very end */
-    int nprot = 0;
-    uint64_t priv_lo, priv_hi;
-    exo_private_range(&priv_lo, &priv_hi);
-    int fail = 0;
-    /* The child's copies of the doorbell, the console and the server's call
-     * capability (it finds them in its table, doorbell_attach). */
-    /* The child's table fills in order (slots are taken one after another
-     * in a new env), so we can tell where each copy lands: noted in the
-     * page map (cslot) as a hint for the child's first faults. */
-    struct pmap_entry **cpm = FS_SCRATCH->cpm;
-    long cnext = sys_cap_derive(unix_srv, R_CALL | R_GRANT, (uint32_t)env) + 1;
-    if (cnext <= 0)
-        fail = 1;
-    fork_child_caps[0] = cnext > 0 ? (uint32_t)(cnext - 1) : 0;
-    fork_child_caps[1] = fork_child_caps[2] = 0;
-    long d;
-    if (unix_doorbell &&
-        (d = sys_cap_derive(unix_doorbell, R_READ | R_WRITE | R_GRANT, (uint32_t)env)) < 0)
-        fail = 1;
-    else if (unix_doorbell)
-        cnext = d + 1, fork_child_caps[1] = (uint32_t)d;
-    if (unix_console && (d = sys_cap_derive(unix_console, R_READ | R_GRANT, (uint32_t)env)) < 0)
-        fail = 1;
-    else if (unix_console)
-        cnext = d + 1, fork_child_caps[2] = (uint32_t)d;
-    for (uint32_t base = 0; base < NCAPSLOTS && !fail; base += 256) {
-        long n = sys_cap_list(base, ci, 256);
-        if (n < 0)
+        uint64_t map_cap = pmap_cap;
+        nprot = 0;
+        fail = fork_give((uint32_t)env, &nprot);
+        if (fail || map_cap == pmap_cap)
             break;
-        int nc = 0;
-        for (long i = 0; i < n && !fail; i++) {
-            if (ci[i].type != CAP_FRAME || ci[i].mapped_env != exo_info->id)
-                continue;
-            uint64_t va = ci[i].mapped_va;
-            uint32_t slot = base + (uint32_t)i, perms;
-            if (va == UNIX_ARG_VA || /* ours alone: the child binds its own, */
-                (va >= UNIX_FORK_VA && va < UNIX_FORK_VA + FS_PAGES * 4096) || /* maps its own, */
-                (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) ||
-                (va >= UNIX_PIPE_VA && va < UNIX_PIPE_VA + NPIPE * PIPE_STRIDE))
-                continue; /* and asks for the segments and pipe rings it uses */
-            if (va >= priv_lo && va < priv_hi) { /* the child's own, fresh */
-                long f = sys_frame_alloc_in((uint32_t)env, -1, 0);
-                if (f < 0) {
-                    fail = 1;
-                    break;
-                }
-                cnext = f + 1;
-                cpm[nc] = NULL;
-                cops[nc++] = (struct mmu_op){va, (uint32_t)f, MMU_MAP | MMU_TCAP | MMU_W};
-                continue;
-            }
-            if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
-                perms = 0; /* shared, read-only (the server writes it) */
-            } else {
-                uint64_t pte = exo_pte(va);
-                perms = pte & PTE_NX ? 0 : MMU_X;
-                if (pte & PTE_W) {
-                    /* Marked above, but a fault since (on a page still
-                     * read-only from an earlier fork) may have cleared it. */
-                    struct pmap_entry *pm = pmap_find(va >> 12, 0);
-                    if (pm)
-                        pm->flags |= PM_COW;
-                    prot[nprot++] = slot | (perms & MMU_X ? 0x80000000u : 0);
-                }
-            }
-            /* A copy of our capability, in the child's table, mapped there
-             * (read-only unless shared: copy on write on both sides). */
-            cpm[nc] = pmap_find(va >> 12, 0);
-            cops[nc++] = (struct mmu_op){va, slot, MMU_COPY | perms};
-        }
-        for (int k = 0; k < nc; k++) /* (the copies take slots in this order) */
-            if ((cops[k].op & 0xff) == MMU_COPY) {
-                if (cpm[k])
-                    cpm[k]->cslot = (uint32_t)cnext;
-                cnext++;
-            }
-        if (nc && sys_mmu_update((uint32_t)env, cops, (uint64_t)nc) != nc)
-            fail = 1;
+        /* The page map grew during the walk (its new heap pages may lie
+         * behind it, missed): again, with a new child, now that it is big
+         * enough. */
+        sys_cap_delete((uint32_t)env);
     }
+    uint32_t *prot = FS_SCRATCH->prot;
+    struct mmu_op *pops = FS_SCRATCH->pops;
     /* Only now our side becomes read-only: nothing above faulted on a page
      * it had just protected. */
     for (int i = 0; i < nprot && !fail; i += 256) {
