@@ -381,6 +381,13 @@ check_net_busybox() {
         kill -0 $qpid 2> /dev/null || break
         sleep 0.1
     done
+    # The host's server must be listening before the guest asks it (on a
+    # loaded host python3 may start after the guest's prompt: the wget was
+    # refused).
+    for _ in $(seq 1 100); do
+        curl -s -m 5 -o /dev/null http://127.0.0.1:$hp/host.txt && break
+        sleep 0.1
+    done
     local token="guest file $RANDOM$RANDOM"
     # Written from a subshell: if QEMU is gone, SIGPIPE ends that alone and
     # the check fails instead of the whole runner.
