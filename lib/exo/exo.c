@@ -38,6 +38,11 @@ void exo_private_range(uint64_t *lo, uint64_t *hi)
     *lo = (uint64_t)&stacks;
     *hi = (uint64_t)&stacks + sizeof stacks;
 }
+void exo_pct_stack_range(uint64_t *lo, uint64_t *hi)
+{
+    *lo = (uint64_t)pctstack;
+    *hi = (uint64_t)pctstack + PCTSTACK_SIZE;
+}
 static struct env_entries entries;
 
 static int install(void)
@@ -64,6 +69,12 @@ int exo_set_handler(int kind, exo_handler_t handler)
 
 int exo_set_pct_entry(exo_pct_fn fn)
 {
+    /* (A forked child of an env without a protected entry got no pages
+     * for its stack: fresh ones now.) */
+    for (uint64_t va = (uint64_t)pctstack; fn && va < (uint64_t)pctstack + PCTSTACK_SIZE;
+         va += 4096)
+        if (!(exo_pte(va) & PTE_P) && sys_frame_map(CAP_SELF, va, MMU_W) < 0)
+            return -E_NOMEM;
     exo_pct_handler = fn;
     entries.entry[UPCALL_PCT] = fn ? (uint64_t)exo_pct_entry : 0;
     return install();

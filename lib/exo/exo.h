@@ -87,6 +87,10 @@ int exo_set_pct_entry(exo_pct_fn fn);
 /* Addresses of libexo's own stacks: a copy of an env must get fresh pages
  * there, never shared or copy-on-write ones. */
 void exo_private_range(uint64_t *lo, uint64_t *hi);
+/* The part of that range that is the protected-entry stack: a copy of an
+ * env without a protected entry (exo_set_pct_entry) needs no pages there;
+ * exo_set_pct_entry maps any that are missing. */
+void exo_pct_stack_range(uint64_t *lo, uint64_t *hi);
 /* The entry points libexo registered (to give a forked child the same). */
 const struct env_entries *exo_entries(void);
 /* setjmp/longjmp over callee-saved registers (upcall.S). */

@@ -338,8 +338,10 @@ void shm_child_attach(void);
 
 /* proc.c's page map (which pages are copy-on-write), on pages of its own:
  * the table at UNIX_PMAP_VA or UNIX_PMAP_VA + UNIX_PMAP_AREA (the next
- * bigger one is made in the other area while it grows). */
-#define UNIX_PMAP_VA   0x0000670000000000UL
+ * bigger one is made in the other area while it grows). In the gigabyte
+ * of UNIX_ARG_VA, so that it takes a page table of its own but no
+ * directories. */
+#define UNIX_PMAP_VA   (UNIX_ARG_VA + (2UL << 20))
 #define UNIX_PMAP_AREA (16UL << 20)
 
 /* What exec hands to the new program, on a page at EXEC_INFO_VA. */

@@ -38,6 +38,30 @@ static long bomb_settle(void)
     return -1;
 }
 
+static uint64_t pct_echo(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller)
+{
+    (void)a1, (void)a2, (void)caller;
+    return a0;
+}
+
+/* Lets the kernel write into a buffer 40 KiB down the stack, fills those
+ * 40 KiB with v and sums them up. */
+static __attribute__((noinline)) long deep_stack(int v)
+{
+    volatile unsigned char buf[40960];
+    long sum = 0;
+    struct sys_info *si = (struct sys_info *)((uintptr_t)(buf + 64) & ~7UL);
+    for (size_t i = 0; i < sizeof *si; i++) /* (touched first, as lib/unix does) */
+        ((volatile char *)si)[i] = 0;
+    if (sys_sysinfo(si) < 0 || si->free_frames == 0)
+        return -2;
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (unsigned char)v;
+    for (size_t i = 0; i < sizeof buf; i++)
+        sum += buf[i];
+    return sum;
+}
+
 static int data[4096]; /* several pages of .bss */
 static char heap_check[64];
 
@@ -66,8 +90,48 @@ int main(void)
     sys_cap_delete((uint32_t)f0);
     long base = free_frames();
 
-    /* The child's writes are invisible to the parent and vice versa. */
+    /* We have no protected entry, so a child gets no pages for that stack;
+     * one that sets an entry gets fresh zeroed ones then (and it forks on
+     * with them: its child has the entry, so the stack too). */
     pid_t pid = fork();
+    if (pid == 0) {
+        uint64_t lo, hi;
+        exo_pct_stack_range(&lo, &hi);
+        int bad = hi - lo < 4096 || (exo_pte(lo) & PTE_P) || (exo_pte(hi - 4096) & PTE_P);
+        bad |= exo_set_pct_entry(pct_echo) != 0;
+        for (uint64_t va = lo; va < hi; va += 4096)
+            bad |= !(exo_pte(va) & PTE_P) || !(exo_pte(va) & PTE_W) || *(uint64_t *)va != 0;
+        pid_t g = bad ? -1 : fork();
+        if (g == 0)
+            exit((exo_pte(lo) & PTE_P) && (exo_pte(hi - 4096) & PTE_P) ? 0 : 1);
+        int gst;
+        bad |= g < 0 || waitpid(g, &gst, 0) != g || !WIFEXITED(gst) || WEXITSTATUS(gst) != 0;
+        exit(bad ? 1 : 0);
+    }
+    int pst;
+    CHECK_EQ(waitpid(pid, &pst, 0), pid);
+    CHECK_EQ(WIFEXITED(pst) && WEXITSTATUS(pst) == 0, 1);
+    CHECK_EQ(free_frames(), base);
+
+    /* The stack below where fork was called is dead: a child is not given
+     * those pages (ours stay as they are), it gets zeroed ones on demand,
+     * also for a kernel call's buffer it touched first. */
+    CHECK_EQ(deep_stack(0x5a), 0x5a * 40960);
+    pid = fork();
+    if (pid == 0) {
+        uint64_t sp = (uint64_t)__builtin_frame_address(0);
+        int bad = (exo_pte((sp & ~4095UL) - 4 * 4096) & PTE_P) != 0;
+        bad |= deep_stack(0x11) != 0x11 * 40960;
+        bad |= !(exo_pte((sp & ~4095UL) - 4 * 4096) & PTE_P);
+        exit(bad ? 1 : 0);
+    }
+    CHECK_EQ(waitpid(pid, &pst, 0), pid);
+    CHECK_EQ(WIFEXITED(pst) && WEXITSTATUS(pst) == 0, 1);
+    CHECK_EQ(deep_stack(0x22), 0x22 * 40960); /* (ours were never taken away) */
+    CHECK_EQ(free_frames(), base);
+
+    /* The child's writes are invisible to the parent and vice versa. */
+    pid = fork();
     if (pid == 0) {
         int bad = 0;
         bad += getpid() == 1;

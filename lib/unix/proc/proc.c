@@ -32,6 +32,7 @@
 #define PARENT_KEEP      128         /* while we keep this much for ourselves (512 KiB) */
 #define PARENT_KEEP_OBJS 1           /* and one of each kind of kernel object (sys_env_quota) */
 #define FORK_MARGIN      64 /* pages a parent keeps to spare after a fork, for its own copies */
+#define FORK_HOT_ABOVE   2  /* stack pages from fork's own up that a child gets copies of at once */
 
 int errno;
 
@@ -231,8 +232,21 @@ int unix_page_cow(uint64_t va)
     return p && (p->flags & PM_COW);
 }
 
+/* The program's stack (the one the kernel made, include/spinel/layout.h):
+ * a forked child is given only its pages from just below where fork was
+ * called up (fork_give); the pages below, dead when fork was called, come
+ * on demand, zeroed, at the child's first touch. */
+#define STACK_LO (USER_STACK_TOP - USER_STACK_PAGES * 4096UL)
+#define STACK_HI USER_STACK_TOP
+
 static void on_fault(struct upcall_frame *f)
 {
+    if (!(f->error & 1) && f->addr >= STACK_LO && f->addr < STACK_HI &&
+        !(exo_pte(f->addr) & PTE_P)) {
+        if (sys_frame_map(CAP_SELF, f->addr & ~4095UL, MMU_W) < 0)
+            segv(f);
+        return;
+    }
     struct pmap_entry *p = pmap_find(f->addr >> 12, 0);
     if (!p || !(p->flags & PM_COW) || !(f->error & 2)) { /* not a write to a COW page */
         segv(f);
@@ -892,6 +906,16 @@ static int fork_give(uint32_t env, int *nprot)
     int npmp = 0;
     uint64_t map_cap = pmap_cap, priv_lo, priv_hi;
     exo_private_range(&priv_lo, &priv_hi);
+    uint64_t pct_lo, pct_hi;
+    exo_pct_stack_range(&pct_lo, &pct_hi);
+    /* The stack from here up to fork's caller's frame (above fork_jb's
+     * stack pointer): see below. */
+    uint64_t hot_lo = (uint64_t)__builtin_frame_address(0) & ~4095UL,
+             hot_hi = (fork_jb[6] & ~4095UL) + FORK_HOT_ABOVE * 4096;
+    /* The child starts at fork_jb's stack pointer: on the program's stack,
+     * what lies more than a page below it is dead for the child. */
+    uint64_t stack_floor =
+        fork_jb[6] >= STACK_LO && fork_jb[6] < STACK_HI ? (fork_jb[6] & ~4095UL) - 4096 : STACK_LO;
     int fail = 0;
     /* The child's copies of the doorbell, the console and the server's call
      * capability (it finds them in its table, doorbell_attach). */
@@ -941,11 +965,17 @@ static int fork_give(uint32_t env, int *nprot)
                 }
                 if (pm && (pte & PTE_W))
                     pm->flags |= PM_COW;
+                if (!pm && (pte & PTE_W)) { /* (no room in the map: it could not be marked) */
+                    fail = 1;
+                    break;
+                }
             }
             if (va == UNIX_ARG_VA || /* ours alone: the child binds its own, */
                 (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) ||
                 (va >= UNIX_PIPE_VA && va < UNIX_PIPE_VA + NPIPE * PIPE_STRIDE))
                 continue; /* and asks for the segments and pipe rings it uses */
+            if (va >= pct_lo && va < pct_hi && !exo_entries()->entry[UPCALL_PCT])
+                continue; /* (no protected entry: no stack for it, exo_set_pct_entry) */
             if (va >= priv_lo && va < priv_hi) { /* the child's own, fresh */
                 long f = sys_frame_alloc_in(env, -1, 0);
                 if (f < 0) {
@@ -955,6 +985,27 @@ static int fork_give(uint32_t env, int *nprot)
                 cnext = f + 1;
                 cpm[nc] = NULL;
                 cops[nc++] = (struct mmu_op){va, (uint32_t)f, MMU_MAP | MMU_TCAP | MMU_W};
+                continue;
+            }
+            if (va >= STACK_LO && va < stack_floor)
+                continue; /* (below where the child starts: dead, on demand there) */
+            if (va >= hot_lo && va < hot_hi && (pte & PTE_W) && !ci[i].order) {
+                /* A page of the stack that both sides write as soon as
+                 * fork returns: the child gets its own copy now, and ours
+                 * stays writable (two copy-on-write faults saved). */
+                long g = sys_frame_copy(slot), c = -1;
+                if (g < 0 || (c = sys_cap_move((uint32_t)g, env)) < 0) {
+                    if (g >= 0)
+                        sys_cap_delete((uint32_t)g);
+                    fail = 1;
+                    break;
+                }
+                if (pm)
+                    pm->flags &= ~PM_COW;
+                cnext = c + 1;
+                cpm[nc] = NULL;
+                cops[nc++] = (struct mmu_op){
+                    va, (uint32_t)c, MMU_MAP | MMU_TCAP | MMU_W | (pte & PTE_NX ? 0 : MMU_X)};
                 continue;
             }
             if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
@@ -970,7 +1021,7 @@ static int fork_give(uint32_t env, int *nprot)
             cops[nc++] = (struct mmu_op){va, slot, MMU_COPY | perms};
         }
         if (pmap_cap != map_cap)
-            return fail; /* (cpm[] points into the old map: fork starts again) */
+            return fail;             /* (cpm[] points into the old map: fork starts again) */
         for (int k = 0; k < nc; k++) /* (the copies take slots in this order) */
             if ((cops[k].op & 0xff) == MMU_COPY) {
                 if (cpm[k])
