@@ -206,10 +206,10 @@ static inline __attribute__((always_inline)) bool map_va_free(struct env *t, u64
  * every path (sys_mmu_update's batches, sys_mmu_op): 0 with the capability
  * it names in *out (and, for MMU_REMAP, the one it replaces in *old), or
  * the error. */
-static inline __attribute__((always_inline)) int op_check(struct env *e, struct env *t,
-                                                          const struct mmu_op *o,
-                                                          struct capnode **out,
-                                                          struct capnode **old)
+/* The first part of op_check, the same for every opcode: the op word, and
+ * the frame capability it names with the rights the mapping asks for. */
+static inline __attribute__((always_inline)) int
+op_check_cap(struct env *e, struct env *t, const struct mmu_op *o, struct capnode **out)
 {
     u32 opc = o->op & 0xff;
     int r;
@@ -225,6 +225,25 @@ static inline __attribute__((always_inline)) int op_check(struct env *e, struct 
     if (c->type != CAP_FRAME || !(c->rights & R_READ) ||
         ((o->op & MMU_W) && !(c->rights & R_WRITE)) || ((o->op & MMU_X) && !(c->rights & R_EXEC)))
         return -E_PERM;
+    return 0;
+}
+
+/* MMU_UNMAP's and MMU_PROTECT's own check: c is mapped in t. */
+static inline bool op_check_mapped(const struct capnode *c, const struct env *t)
+{
+    return c->mapped_env == t->id;
+}
+
+static inline __attribute__((always_inline)) int op_check(struct env *e, struct env *t,
+                                                          const struct mmu_op *o,
+                                                          struct capnode **out,
+                                                          struct capnode **old)
+{
+    u32 opc = o->op & 0xff;
+    int r;
+    if ((r = op_check_cap(e, t, o, out)) < 0)
+        return r;
+    struct capnode *c = *out;
     if (opc == MMU_COPY && t != e && !(c->rights & R_GRANT))
         return -E_PERM;
     if (opc == MMU_COPY && c->depth >= CAP_MAX_DEPTH)
@@ -239,7 +258,7 @@ static inline __attribute__((always_inline)) int op_check(struct env *e, struct 
         return map_va_free(t, o->va, cap_pages(c) * PAGE_SIZE) ? 0 : -E_INVAL;
     case MMU_UNMAP:
     case MMU_PROTECT:
-        return c->mapped_env != t->id ? -E_INVAL : 0;
+        return op_check_mapped(c, t) ? 0 : -E_INVAL;
     case MMU_REMAP: {
         /* The new frame is not mapped; the old one (slot va, same table)
          * is a page mapped in t. Single pages only. */
@@ -258,6 +277,36 @@ static inline __attribute__((always_inline)) int op_check(struct env *e, struct 
     default:
         return -E_INVAL;
     }
+}
+
+/* MMU_PROTECT of the checked capability c (mapped in t) with op's rights. */
+static inline __attribute__((always_inline)) void op_protect(struct env *t, struct capnode *c,
+                                                             u32 op)
+{
+    u64 *pte;
+    const u64 clear = PTE_W | PTE_NX | (op & MMU_CLRAD ? PTE_A | PTE_D : 0);
+    const u64 set = pte_flags(op) & (PTE_W | PTE_NX);
+    if (c->order == 0) { /* one page */
+        pte = vm_walk(t->pml4, c->mapped_va);
+        assert(pte && PTE_ADDR(*pte) == c->object * PAGE_SIZE);
+        *pte = (*pte & ~clear) | set;
+        vm_flush_page(t, c->mapped_va);
+        return;
+    }
+    if (cap_pages(c) == 512 && (pte = vm_large(t->pml4, c->mapped_va)) != NULL &&
+        PTE_ADDR(*pte) == c->object * PAGE_SIZE) { /* a 2 MiB page */
+        *pte = (*pte & ~clear) | set;
+        vm_flush_range(t, c->mapped_va, 512);
+        return;
+    }
+    pte = NULL;
+    for (u64 k = 0; k < cap_pages(c); k++) {
+        vaddr_t a = c->mapped_va + k * PAGE_SIZE;
+        pte = !pte || (a & 0x1fffff) == 0 ? vm_walk(t->pml4, a) : pte + 1;
+        assert(pte && PTE_ADDR(*pte) == (c->object + k) * PAGE_SIZE);
+        *pte = (*pte & ~clear) | set;
+    }
+    vm_flush_range(t, c->mapped_va, cap_pages(c));
 }
 
 /* Applies one checked operation o to t (c: the capability op_check found):
@@ -345,22 +394,7 @@ static inline __attribute__((always_inline)) int op_apply(struct env *t, const s
         cap_unmap(c);
         return 0;
     case MMU_PROTECT:
-        if (cap_pages(c) == 512 && (pte = vm_large(t->pml4, c->mapped_va)) != NULL &&
-            PTE_ADDR(*pte) == c->object * PAGE_SIZE) { /* a 2 MiB page */
-            *pte = (*pte & ~(PTE_W | PTE_NX | (o->op & MMU_CLRAD ? PTE_A | PTE_D : 0))) |
-                   (pte_flags(o->op) & (PTE_W | PTE_NX));
-            vm_flush_range(t, c->mapped_va, 512);
-            return 0;
-        }
-        pte = NULL;
-        for (u64 k = 0; k < cap_pages(c); k++) {
-            vaddr_t a = c->mapped_va + k * PAGE_SIZE;
-            pte = !pte || (a & 0x1fffff) == 0 ? vm_walk(t->pml4, a) : pte + 1;
-            assert(pte && PTE_ADDR(*pte) == (c->object + k) * PAGE_SIZE);
-            *pte = (*pte & ~(PTE_W | PTE_NX | (o->op & MMU_CLRAD ? PTE_A | PTE_D : 0))) |
-                   (pte_flags(o->op) & (PTE_W | PTE_NX));
-        }
-        vm_flush_range(t, c->mapped_va, cap_pages(c));
+        op_protect(t, c, o->op);
         return 0;
     }
     return -E_INVAL; /* (op_check let no other opcode through) */
@@ -465,11 +499,23 @@ s64 sys_mmu_op(u64 env, u64 va, u64 cap, u64 op)
     struct env *e = cpu_env(), *t;
     if (cap > 0xffffffffUL || op > 0xffffffffUL)
         return -E_INVAL; /* (the batch's fields are 32 bits wide) */
-    int r = cap_env(e, env, R_CONTROL, &t);
-    if (r < 0)
+    int r = 0;
+    if (env == CAP_SELF) /* (cap_env's first case, without the call) */
+        t = e;
+    else if ((r = cap_env(e, env, R_CONTROL, &t)) < 0)
         return r;
     struct mmu_op o = {.va = va, .cap = (u32)cap, .op = (u32)op};
     struct capnode *c = NULL, *old = NULL;
+    if ((op & 0xff) == MMU_PROTECT) {
+        /* A fault handler's usual call, on its own: op_check's and
+         * op_apply's parts for MMU_PROTECT, without their opcode switches. */
+        if ((r = op_check_cap(e, t, &o, &c)) < 0)
+            return r;
+        if (!op_check_mapped(c, t))
+            return -E_INVAL;
+        op_protect(t, c, (u32)op);
+        return 1;
+    }
     if ((r = op_check(e, t, &o, &c, &old)) < 0 || (r = op_apply(t, &o, c, old)) < 0)
         return r;
     return 1;

@@ -186,16 +186,22 @@ bool cpu_has_pcid;
 
 /* Drops this CPU's translations of [va, va + n pages) if pml4 is the address
  * space it has loaded. */
-static void flush_local_user(paddr_t pml4, vaddr_t va, u64 n)
+/* The range's entries out of this CPU's TLB, which has its address space
+ * loaded. */
+static void flush_loaded(vaddr_t va, u64 n)
 {
-    if ((read_cr3() & PTE_ADDR_MASK) != pml4)
-        return;
     if (n > 32) { /* cheaper than 32 invlpgs: drop this address space's entries */
         write_cr3(read_cr3() & ~(1UL << 63));
         return;
     }
     for (u64 i = 0; i < n; i++)
         invlpg(va + i * PAGE_SIZE);
+}
+
+static void flush_local_user(paddr_t pml4, vaddr_t va, u64 n)
+{
+    if ((read_cr3() & PTE_ADDR_MASK) == pml4)
+        flush_loaded(va, n);
 }
 
 /* User TLB shootdown. With several CPUs, an env's page tables may be loaded
@@ -274,7 +280,7 @@ void vm_flush_range(struct env *e, vaddr_t va, u64 n)
     if ((read_cr3() & PTE_ADDR_MASK) != e->pml4)
         e->tlb_stale = true;
     else
-        flush_local_user(e->pml4, va, n);
+        flush_loaded(va, n);
     shootdown_user(e, va, n);
 }
 

@@ -678,6 +678,7 @@ static void single_ops(void)
         {CAP_SELF, va, f, MMU_COPY | MMU_TCAP},
         {CAP_SELF, va, f, MMU_UNMAP},   /* not mapped */
         {CAP_SELF, va, f, MMU_PROTECT}, /* not mapped */
+        {CAP_SELF, va, f, MMU_PROTECT | MMU_W | MMU_CLRAD},
         {CAP_SELF, va, CAP_SELF, MMU_MAP},
         {CAP_SELF, va, NCAPSLOTS, MMU_MAP},
         {CAP_SELF, va, 0xffffffffu, MMU_MAP},
@@ -710,6 +711,32 @@ static void single_ops(void)
     CHECK_EQ(batch1(CAP_SELF, vb, f, MMU_MAP), -E_BUSY);
     CHECK_EQ(sys_mmu_op(CAP_SELF, va, g, MMU_MAP), -E_INVAL);
     CHECK_EQ(batch1(CAP_SELF, va, g, MMU_MAP), -E_INVAL);
+    /* sys_mmu_op's own MMU_PROTECT path: every refusal as the batch's
+     * (generic) checks give it, on a mapped page, which stays as it was. */
+    const struct {
+        uint32_t env;
+        uint32_t cap, op;
+    } badp[] = {
+        {CAP_SELF, (uint32_t)ro, MMU_PROTECT | MMU_W}, /* no R_WRITE */
+        {CAP_SELF, (uint32_t)ro, MMU_PROTECT | MMU_X}, /* no R_EXEC */
+        {CAP_SELF, (uint32_t)ro, MMU_PROTECT},         /* not the mapped capability */
+        {CAP_SELF, (uint32_t)nt, MMU_PROTECT},         /* not a frame */
+        {CAP_SELF, (uint32_t)gone, MMU_PROTECT},       /* empty slot */
+        {CAP_SELF, CAP_SELF, MMU_PROTECT},
+        {CAP_SELF, NCAPSLOTS, MMU_PROTECT},
+        {CAP_SELF, f, MMU_PROTECT | 0x800}, /* unknown flag */
+        {CAP_SELF, f, MMU_PROTECT | 0x40000},
+        {NCAPSLOTS, f, MMU_PROTECT}, /* bad env slots */
+        {(uint32_t)nt, f, MMU_PROTECT},
+        {(uint32_t)gone, f, MMU_PROTECT},
+    };
+    for (unsigned i = 0; i < sizeof badp / sizeof badp[0]; i++) {
+        long r1 = batch1(badp[i].env, 0, badp[i].cap, badp[i].op);
+        long r2 = sys_mmu_op(badp[i].env, 0, badp[i].cap, badp[i].op);
+        CHECK_EQ(r1 < 0, 1);
+        CHECK_EQ(r2, r1);
+        CHECK_EQ(exo_pte(va) & (PTE_P | PTE_W), PTE_P | PTE_W);
+    }
     CHECK_EQ(sys_mmu_op(CAP_SELF, 0, f, MMU_PROTECT), 1);
     CHECK_EQ(exo_pte(va) & PTE_W, 0);
     CHECK_EQ(probe_store(va, 1), 1);
@@ -720,6 +747,7 @@ static void single_ops(void)
     /* A copy into another env, as sys_mmu_update makes it. */
     long child = sys_env_create(16);
     CHECK_EQ(child > 0, 1);
+    CHECK_EQ(sys_mmu_op((uint32_t)child, 0, f, MMU_PROTECT), -E_INVAL); /* not mapped there */
     CHECK_EQ(sys_mmu_op((uint32_t)child, va, f, MMU_COPY), 1);
     CHECK_EQ(insp(f), 0);
     CHECK_EQ(ci.children, 2); /* ro, and the copy in the child */
