@@ -10,7 +10,7 @@
 #   make qemu-gdb QEMU halted with a gdb stub (then run gdb here)
 #   make bench    microbenchmarks on Spinel and on Linux, side by side (then bench-disk, bench-smp)
 #   make bench-disk   the storage workload on Spinel's diskd and Linux's ext4
-#   make bench-smp    the scalability table: Spinel on 1, 2 and 4 CPUs
+#   make bench-smp    the scalability table: Spinel and Linux on 1, 2 and 4 CPUs
 #   make litmus-smp   the SB/MP/LB litmus tests, a million runs each, on two of Spinel's CPUs
 #   make format   clang-format every C file
 
@@ -159,9 +159,11 @@ $(B)/ubench/%.o: user/bench/%.c | $(GEN)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(B)/user/bench_%: $(B)/ubench/bench_%.o $(LIBC_OBJS)
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $<
-# The scalability rows (tools/bench/smp.sh) and the litmus tests on
-# Spinel's CPUs (make litmus-smp) link lib/barrier.
-$(B)/user/bench_smp $(B)/user/litmus_smp: $(B)/user/%: $(B)/ubench/%.o $(LIBC_OBJS) $(B)/lib/barrier/barrier.o
+# The scalability rows (tools/bench/smp.sh: lib/unix for the fork and pipe
+# rows) and the litmus tests on Spinel's CPUs (make litmus-smp) link lib/barrier.
+$(B)/user/bench_smp: $(B)/ubench/bench_smp.o $(LIBC_OBJS) $(B)/lib/barrier/barrier.o $(LIBUNIX_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/barrier/barrier.o $(LIBUNIX_OBJS)
+$(B)/user/litmus_smp: $(B)/ubench/litmus_smp.o $(LIBC_OBJS) $(B)/lib/barrier/barrier.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/barrier/barrier.o
 # domain_create's child: three instructions, no C library (bench_exit.c).
 $(B)/user/bench_exit: $(B)/ubench/bench_exit.o
@@ -509,8 +511,9 @@ bench: deps all
 	tools/bench/disk.sh
 	tools/bench/smp.sh || echo "make bench: the scalability table (tools/bench/smp.sh) did not finish; see build/bench/smp-*.log"
 
-# The scalability table alone: Spinel with -smp 1, 2 and 4, under -icount
-# and under multi-threaded TCG (tools/bench/smp.sh, user/bench/bench_smp.c).
+# The scalability table alone: Spinel and Linux with -smp 1, 2 and 4, under
+# -icount and under multi-threaded TCG (tools/bench/smp.sh,
+# user/bench/bench_smp.c, bench/smp_linux.c).
 bench-smp: deps all
 	tools/bench/smp.sh
 

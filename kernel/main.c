@@ -139,8 +139,12 @@ static void run_init(const char *name)
         panic("no %s in the boot image", name);
     struct env *e;
     /* init owns the machine's memory (less an eighth the kernel keeps for
-     * its own structures); the benchmark runs with a test's quota. */
-    u64 quota = strcmp(name, "init") == 0 ? pmem_free_frames() / 8 * 7 : ROOT_QUOTA;
+     * its own structures), and so does the scalability benchmark (its Unix
+     * rows start a Unix library OS per CPU); the benchmark runs with a
+     * test's quota. */
+    u64 quota = strcmp(name, "init") == 0 || strcmp(name, "bench_smp") == 0
+                    ? pmem_free_frames() / 8 * 7
+                    : ROOT_QUOTA;
     int r = run_env(name, f.data, f.size, quota, 0, &e);
     if (r < 0)
         panic("cannot start %s: error %d", name, r);
@@ -221,8 +225,6 @@ void kmain(u32 magic, u32 mbi_pa)
     cpus[0].apic_id = lapic_id();
     kprintf("timer: %u Hz, lapic %u counts/tick, tsc %lu kHz\n", TIMER_HZ, lapic_ticks_per_period,
             tsc_per_ms);
-    struct acpi_madt_info madt;
-    smp_init(acpi_init(&madt) ? &madt : NULL); /* the other CPUs, idle */
     dev_init();
     pci_init();
     blk_init(cmdline_has("blkintx")); /* (legacy INTx through the I/O APIC, for its test) */
@@ -232,6 +234,14 @@ void kmain(u32 magic, u32 mbi_pa)
     ext_init();
     net_init();
     virtio_net_init();
+    /* The other CPUs (idle) only now, after the PCI scan and the devices'
+     * set-up: every change to a PCI command register or BAR changes QEMU's
+     * memory map, and QEMU 7.2's multi-threaded TCG (tcg_commit) gives the
+     * other vCPUs the new map before their TLBs are flushed, so a vCPU
+     * that then touched its local APIC found a stale section index and
+     * QEMU died of SIGSEGV (docs/design.md, "Multiprocessor"). */
+    struct acpi_madt_info madt;
+    smp_init(acpi_init(&madt) ? &madt : NULL);
     initrd_init(initrd, initrd_size);
     if (!initrd)
         panic("no boot image (initrd module)");

@@ -12,6 +12,7 @@
 #include "../../lib/exo/exo.h"
 #include "../../lib/barrier/barrier.h"
 #include "../../lib/c/libc.h"
+#include "../../lib/unix/unix.h"
 
 #define BS_VA    0x30000000UL
 #define BS_PAGES 8
@@ -26,19 +27,22 @@ enum {
     ROW_PCT,
     ROW_PCT_PRIV,
     ROW_ENV,
+    ROW_FORK,
+    ROW_PIPE,
     ROW_BAR0,
     NROWS = ROW_BAR0 + BAR_KINDS
 };
-static const char *const row_name[NROWS] = {"map_unmap",
-                                            "map_unmap_private",
-                                            "pct_rt",
-                                            "pct_rt_private",
-                                            "env_create_exit_wait",
-                                            "barrier_sense",
-                                            "barrier_dissemination",
-                                            "barrier_tournament",
-                                            "barrier_mcs"};
-static const uint32_t row_k[NROWS] = {2000, 2000, 2000, 2000, 40, 500, 500, 500, 500};
+static const char *const row_name[NROWS] = {
+    "map_unmap",          "map_unmap_private",    "pct_rt",
+    "pct_rt_private",     "env_create_exit_wait", "unix_fork_exit_wait",
+    "unix_pipe_rt",       "barrier_sense",        "barrier_dissemination",
+    "barrier_tournament", "barrier_mcs"};
+static const uint32_t row_k[NROWS] = {2000, 2000, 2000, 2000, 40, 40, 1000, 500, 500, 500, 500};
+/* A worker's memory quota in pages: the Unix rows' workers each start a
+ * Unix library OS of their own (its server, its file system's blocks, the
+ * children), all on the worker's CPU: private objects. */
+#define WORKER_PAGES      512
+#define WORKER_UNIX_PAGES 16384
 
 struct bs_shared {
     struct barrier bar[BAR_KINDS];
@@ -82,6 +86,31 @@ static int worker(volatile struct bs_shared *sh)
         while (srv > 0 && sys_pct_call((uint32_t)srv, 1, 0, 0) != 1) /* until it has its entry */
             sys_yield(-1);
     }
+    /* The Unix rows: a Unix library OS of our own (its server unixd gets
+     * its slot on our CPU, as does every child we fork); for the pipe row
+     * an echo child, as in make bench's unix_pipe_rt. */
+    int to_child[2] = {-1, -1}, from_child[2] = {-1, -1};
+    pid_t echo = -1;
+    if (row == ROW_FORK || row == ROW_PIPE)
+        unix_init("bench_smp");
+    if (row == ROW_PIPE) {
+        if (pipe(to_child) < 0 || pipe(from_child) < 0 || (echo = fork()) < 0) {
+            fail++;
+        } else if (echo == 0) {
+            close(to_child[1]);
+            close(from_child[0]);
+            char c;
+            while (read(to_child[0], &c, 1) == 1)
+                write(from_child[1], &c, 1);
+            _exit(0);
+        } else {
+            close(to_child[0]);
+            close(from_child[1]);
+            char c = 'w'; /* one round trip before the clock starts */
+            if (write(to_child[1], &c, 1) != 1 || read(from_child[0], &c, 1) != 1)
+                fail++;
+        }
+    }
     __atomic_fetch_add(&sh->ready, 1, __ATOMIC_SEQ_CST);
     while (!__atomic_load_n(&sh->go, __ATOMIC_ACQUIRE))
         __asm__ volatile("pause");
@@ -112,6 +141,21 @@ static int worker(volatile struct bs_shared *sh)
                 sys_cap_delete((uint32_t)c);
             break;
         }
+        case ROW_FORK: {
+            pid_t pid = fork();
+            if (pid == 0)
+                _exit(0);
+            int st;
+            if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+                fail++;
+            break;
+        }
+        case ROW_PIPE: {
+            char c = (char)i;
+            if (write(to_child[1], &c, 1) != 1 || read(from_child[0], &c, 1) != 1 || c != (char)i)
+                fail++;
+            break;
+        }
         default:
             if (barrier_wait((struct barrier *)&sh->bar[row - ROW_BAR0], id) < 0)
                 fail++;
@@ -121,8 +165,15 @@ static int worker(volatile struct bs_shared *sh)
     sh->fail[id] = fail;
     if (srv > 0)
         sys_cap_delete((uint32_t)srv);
+    if (echo > 0) {
+        close(to_child[1]); /* the child reads end of file and exits */
+        waitpid(echo, 0, 0);
+        close(from_child[0]);
+    }
     __atomic_fetch_add(&sh->done, 1, __ATOMIC_SEQ_CST);
-    return 0;
+    if (row == ROW_FORK || row == ROW_PIPE)
+        exit(0); /* (lib/unix's: the server hears of it) */
+    sys_exit(0); /* (lib/unix's exit would call a server we never started) */
 }
 
 /* ---- driver ---- */
@@ -153,7 +204,8 @@ int main(void)
         long kids[MAXW];
         int bad = 0;
         for (uint32_t i = 0; i < nw; i++) {
-            long c = kids[i] = sys_env_create(512);
+            long c = kids[i] = sys_env_create(row == ROW_FORK || row == ROW_PIPE ? WORKER_UNIX_PAGES
+                                                                                 : WORKER_PAGES);
             if (c < 0 || sys_env_load((uint32_t)c, "bench_smp", 9) < 0 ||
                 sys_env_quota((uint32_t)c, OBJ_ALL, 0, ~0UL, 0) < 0) {
                 bad = 1;
@@ -186,5 +238,5 @@ int main(void)
                (unsigned long)(sum / nw * 1000000 / tsc_per_ms), (unsigned long)fail);
     }
     printf("SMP-END\n");
-    return 0;
+    sys_exit(0);
 }
