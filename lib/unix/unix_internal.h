@@ -284,6 +284,11 @@ struct unix_hot {
     uint32_t srv_original;           /* (proc.c's) */
     struct pmap_entry *pmap;         /* proc.c's page map, its size and use */
     uint64_t pmap_cap, pmap_used;
+    /* Some frame we no longer map may still be shared with a child (a
+     * ghost, proc.c's free_ghosts): set where one is left, cleared by a
+     * scan of the table that finds none left; 1 in a new image (exec may
+     * bring some). */
+    int ghosts;
     struct {
         int pid;
         uint32_t cap; /* our original capability of the child's env */
@@ -302,6 +307,12 @@ struct unix_hot {
     volatile uint32_t fork_child_caps[3];
 } __attribute__((aligned(4096)));
 extern struct unix_hot unix_hot;
+/* A frame we hold was unmapped while a child still shares it: free it
+ * once nobody does (lib/linux's munmap and exec keep such frames). */
+static inline void unix_note_ghost(void)
+{
+    unix_hot.ghosts = 1;
+}
 #define unix_mypid    (unix_hot.mypid)
 #define unix_chan     (unix_hot.chan)
 #define UNIX_CHAN_BIT (1UL << unix_chan)

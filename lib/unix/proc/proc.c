@@ -36,7 +36,7 @@
 
 int errno;
 
-struct unix_hot unix_hot = {.chan = -1};
+struct unix_hot unix_hot = {.chan = -1, .ghosts = 1};
 _Static_assert(sizeof(struct unix_hot) == 4096, "one page");
 #define mypid            unix_mypid
 #define lingering        unix_hot.lingering
@@ -133,7 +133,7 @@ static void pmap_release(uint64_t lo, uint64_t hi)
 
 static int pmap_grow(void)
 {
-    uint64_t ncap = pmap_cap ? pmap_cap * 2 : 512, bytes = ncap * sizeof(struct pmap_entry);
+    uint64_t ncap = pmap_cap ? pmap_cap * 2 : 128, bytes = ncap * sizeof(struct pmap_entry);
     uint64_t va = UNIX_PMAP_VA + ((uint64_t)pmap == UNIX_PMAP_VA ? UNIX_PMAP_AREA : 0);
     if (bytes > UNIX_PMAP_AREA)
         return -1;
@@ -299,6 +299,8 @@ static void on_fault(struct upcall_frame *f)
      * ourselves) as much as for an original. */
     if (ci.children == 0)
         sys_cap_delete((uint32_t)slot);
+    else
+        unix_hot.ghosts = 1;
     p->flags &= ~PM_COW; /* (the map itself may fault here: the nested fault breaks it first) */
     p->slot = (uint32_t)g;
 }
@@ -326,18 +328,31 @@ struct fork_scratch {
 static int fork_scratch_map(void);
 static void free_ghosts(void)
 {
+    if (!unix_hot.ghosts)
+        return; /* (none left at the last scan, and none made since) */
     /* (fork's buffer, once mapped: never copy-on-write) */
     static struct cap_info ghost_ci[256];
     struct cap_info *ci = fork_scratch_map() == 0 ? FS_SCRATCH->ci : ghost_ci;
+    int left = 0;
+    unix_hot.ghosts = 0; /* (before the scan: one made meanwhile sets it again) */
     for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
         exo_touch(ci, 256 * sizeof *ci);
         long n = sys_cap_list(base, ci, 256);
-        if (n < 0)
+        if (n < 0) {
+            left |= n != -E_INVAL && n != -E_NOENT; /* (past the end of the table: done) */
             break;
-        for (long i = 0; i < n; i++)
-            if (ci[i].type == CAP_FRAME && !ci[i].mapped_env && !ci[i].children && !ci[i].order)
+        }
+        for (long i = 0; i < n; i++) {
+            if (ci[i].type != CAP_FRAME || ci[i].mapped_env || ci[i].order)
+                continue;
+            if (ci[i].children)
+                left = 1; /* still shared: again at the next wait */
+            else
                 sys_cap_delete(base + (uint32_t)i);
+        }
     }
+    if (left)
+        unix_hot.ghosts = 1;
 }
 
 /* ---- the process table ---- */
