@@ -959,22 +959,6 @@ static int fork_give(uint32_t env, int *nprot)
                     FS_SCRATCH->pmp[npmp].va = va, FS_SCRATCH->pmp[npmp++].slot = slot;
                 continue; /* copied last, below */
             }
-            uint64_t pte = exo_pte(va);
-            struct pmap_entry *pm = NULL;
-            if (!ci[i].order) { /* (blocks are read-only: never copy-on-write) */
-                pm = pmap_find(va >> 12, 1);
-                if (pm && pm->slot != slot) { /* (slots change from one process to the next) */
-                    if (!pm->slot)
-                        pmap_used++;
-                    pm->slot = slot;
-                }
-                if (pm && (pte & PTE_W))
-                    pm->flags |= PM_COW;
-                if (!pm && (pte & PTE_W)) { /* (no room in the map: it could not be marked) */
-                    fail = 1;
-                    break;
-                }
-            }
             if (va == UNIX_ARG_VA || /* ours alone: the child binds its own, */
                 (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) ||
                 (va >= UNIX_PIPE_VA && va < UNIX_PIPE_VA + NPIPE * PIPE_STRIDE))
@@ -994,6 +978,28 @@ static int fork_give(uint32_t env, int *nprot)
             }
             if (va >= STACK_LO && va < stack_floor)
                 continue; /* (below where the child starts: dead, on demand there) */
+            if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
+                /* shared, read-only (the server writes it) */
+                cpm[nc] = NULL;
+                cops[nc++] = (struct mmu_op){va, slot, MMU_COPY};
+                continue;
+            }
+            uint64_t pte = exo_pte(va);
+            struct pmap_entry *pm = NULL;
+            if (!ci[i].order) { /* (blocks are read-only: never copy-on-write) */
+                pm = pmap_find(va >> 12, 1);
+                if (pm && pm->slot != slot) { /* (slots change from one process to the next) */
+                    if (!pm->slot)
+                        pmap_used++;
+                    pm->slot = slot;
+                }
+                if (pm && (pte & PTE_W))
+                    pm->flags |= PM_COW;
+                if (!pm && (pte & PTE_W)) { /* (no room in the map: it could not be marked) */
+                    fail = 1;
+                    break;
+                }
+            }
             if (va == (uint64_t)&unix_hot) {
                 hot_slot = slot; /* copied last, with the page map */
                 if (pm)
@@ -1019,13 +1025,9 @@ static int fork_give(uint32_t env, int *nprot)
                     va, (uint32_t)c, MMU_MAP | MMU_TCAP | MMU_W | (pte & PTE_NX ? 0 : MMU_X)};
                 continue;
             }
-            if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
-                perms = 0; /* shared, read-only (the server writes it) */
-            } else {
-                perms = pte & PTE_NX ? 0 : MMU_X;
-                if (pte & PTE_W)
-                    prot[(*nprot)++] = slot | (perms & MMU_X ? 0x80000000u : 0);
-            }
+            perms = pte & PTE_NX ? 0 : MMU_X;
+            if (pte & PTE_W)
+                prot[(*nprot)++] = slot | (perms & MMU_X ? 0x80000000u : 0);
             /* A copy of our capability, in the child's table, mapped there
              * (read-only unless shared: copy on write on both sides). */
             cpm[nc] = pm;
