@@ -241,7 +241,7 @@ static void del_frame(uint32_t slot, const struct cap_info *ci, void *arg)
     if (ci->order)
         blk_gone(slot, ci); /* (lib/unix frees single frames only) */
     else if (ci->children)
-        exo_unmap(CAP_SELF, slot);
+        exo_unmap(CAP_SELF, slot), unix_note_ghost();
     else
         sys_cap_delete(slot);
 }

@@ -173,7 +173,6 @@ static inline const char *unix_disk_path(int mode, const char *p)
 /* Consistent reads of the shared state (proc.c): copy, then check. */
 uint64_t sh_read_begin(void);
 int sh_read_retry(uint64_t seq);
-extern int unix_mypid;
 
 /* ---- the server (lib/unix/srv) and its bindings ----
  * Every update of the shared state is a protected call into the server,
@@ -261,7 +260,7 @@ enum unix_op {
 };
 /* A call to the server (proc.c); retried while the server serves another. */
 int64_t unix_call(uint64_t op, uint64_t a1, uint64_t a2);
-extern uint32_t unix_srv; /* slot of our call capability to the server */
+#define unix_srv (unix_hot.srv) /* slot of our call capability to the server */
 
 /* Wake-ups (proc.c). The first process creates one notification object;
  * every process holds a copy and has its own channel on it, its index in
@@ -270,9 +269,52 @@ extern uint32_t unix_srv; /* slot of our call capability to the server */
  * other side will look (the server notes it), then sleeps in unix_block; the
  * other side rings the noted channels (unix_ring). A ring that comes
  * before the sleep ends it at once, so none is lost. */
-extern uint32_t unix_doorbell; /* slot of our copy of the notification object */
-extern uint32_t unix_console;  /* slot of our copy of the console's device capability (0: none) */
-extern int unix_chan;          /* our channel */
+#define unix_doorbell (unix_hot.doorbell) /* slot of our copy of the notification object */
+#define unix_console                                                                               \
+    (unix_hot.console) /* slot of our copy of the console's device capability (0: none) */
+/* What a process and the child it forks both write as soon as fork
+ * returns (our pid and channel, the lists of children, fork's hand-over to
+ * the child; proc.c), on a page of its own: fork gives the child a copy of
+ * it at once instead of sharing it copy-on-write (fork_give), which would
+ * cost each side a fault right after the fork. */
+struct unix_hot {
+    int mypid;
+    int chan;                        /* our channel */
+    uint32_t srv, doorbell, console; /* unix_srv, unix_doorbell, unix_console (below) */
+    uint32_t srv_original;           /* (proc.c's) */
+    struct pmap_entry *pmap;         /* proc.c's page map, its size and use */
+    uint64_t pmap_cap, pmap_used;
+    /* Some frame we no longer map may still be shared with a child (a
+     * ghost, proc.c's free_ghosts): set where one is left, cleared by a
+     * scan of the table that finds none left; 1 in a new image (exec may
+     * bring some). */
+    int ghosts;
+    struct {
+        int pid;
+        uint32_t cap; /* our original capability of the child's env */
+    } children[NPROC];
+    /* Children reaped while their envs linger (see linger_keep). */
+    struct {
+        uint32_t cap; /* capability of a reaped child whose env still runs (0: none) */
+        int pid;
+    } lingering[NPROC];
+    uint64_t fork_jb[8]; /* (an exo_jmp_buf) */
+    volatile int fork_child_pid;
+    volatile uint64_t fork_child_token;
+    /* The slots of the child's copies of the server's call capability, the
+     * doorbell and the console (the parent made them), so that it need not
+     * look for them (0: look). */
+    volatile uint32_t fork_child_caps[3];
+} __attribute__((aligned(4096)));
+extern struct unix_hot unix_hot;
+/* A frame we hold was unmapped while a child still shares it: free it
+ * once nobody does (lib/linux's munmap and exec keep such frames). */
+static inline void unix_note_ghost(void)
+{
+    unix_hot.ghosts = 1;
+}
+#define unix_mypid    (unix_hot.mypid)
+#define unix_chan     (unix_hot.chan)
 #define UNIX_CHAN_BIT (1UL << unix_chan)
 void unix_ring(uint64_t chans);                   /* rings every channel in the mask */
 __attribute__((noreturn)) void unix_die(int sig); /* ends this process "by signal sig" */

@@ -36,17 +36,14 @@
 
 int errno;
 
-int unix_mypid;
-#define mypid unix_mypid
-static struct {
-    int pid;
-    uint32_t cap; /* our original capability of the child's env */
-} children[NPROC];
-/* Children reaped while their envs linger (see linger_keep). */
-static struct {
-    uint32_t cap; /* capability of a reaped child whose env still runs (0: none) */
-    int pid;
-} lingering[NPROC];
+struct unix_hot unix_hot = {.chan = -1, .ghosts = 1};
+_Static_assert(sizeof(struct unix_hot) == 4096, "one page");
+#define mypid            unix_mypid
+#define lingering        unix_hot.lingering
+#define fork_jb          unix_hot.fork_jb
+#define fork_child_pid   unix_hot.fork_child_pid
+#define fork_child_token unix_hot.fork_child_token
+#define fork_child_caps  unix_hot.fork_child_caps
 
 /* ---- the shared state: read directly, updated by the server ---- */
 
@@ -68,8 +65,6 @@ int sh_read_retry(uint64_t s)
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     return __atomic_load_n(&SH->seq, __ATOMIC_RELAXED) != s;
 }
-
-uint32_t unix_srv;
 
 /* A protected call to the server (unix_internal.h): again while it serves
  * someone else. Errors come back in errno. */
@@ -112,8 +107,9 @@ struct pmap_entry {
      * that child's first faults, before it has scanned its own table. */
     uint32_t cslot;
 };
-static struct pmap_entry *pmap;
-static uint64_t pmap_cap, pmap_used;
+#define pmap      unix_hot.pmap /* (in unix_hot: fork's walk writes them) */
+#define pmap_cap  unix_hot.pmap_cap
+#define pmap_used unix_hot.pmap_used
 static struct pmap_entry *pmap_find(uint64_t vpn, int insert);
 
 /* The page map is never copy-on-write: a fork gives the child a copy of
@@ -137,7 +133,7 @@ static void pmap_release(uint64_t lo, uint64_t hi)
 
 static int pmap_grow(void)
 {
-    uint64_t ncap = pmap_cap ? pmap_cap * 2 : 512, bytes = ncap * sizeof(struct pmap_entry);
+    uint64_t ncap = pmap_cap ? pmap_cap * 2 : 128, bytes = ncap * sizeof(struct pmap_entry);
     uint64_t va = UNIX_PMAP_VA + ((uint64_t)pmap == UNIX_PMAP_VA ? UNIX_PMAP_AREA : 0);
     if (bytes > UNIX_PMAP_AREA)
         return -1;
@@ -303,6 +299,8 @@ static void on_fault(struct upcall_frame *f)
      * ourselves) as much as for an original. */
     if (ci.children == 0)
         sys_cap_delete((uint32_t)slot);
+    else
+        unix_hot.ghosts = 1;
     p->flags &= ~PM_COW; /* (the map itself may fault here: the nested fault breaks it first) */
     p->slot = (uint32_t)g;
 }
@@ -320,7 +318,7 @@ struct fork_scratch {
     struct { /* the page map's pages (their copies go to the child last) */
         uint64_t va;
         uint32_t slot;
-    } pmp[UNIX_PMAP_AREA / 4096 / 32];
+    } pmp[UNIX_PMAP_AREA / 4096 / 32 + 1];
 };
 #define FS_SCRATCH ((struct fork_scratch *)UNIX_FORK_VA)
 #define FS_PAGES   ((sizeof(struct fork_scratch) + 4095) / 4096)
@@ -330,18 +328,31 @@ struct fork_scratch {
 static int fork_scratch_map(void);
 static void free_ghosts(void)
 {
+    if (!unix_hot.ghosts)
+        return; /* (none left at the last scan, and none made since) */
     /* (fork's buffer, once mapped: never copy-on-write) */
     static struct cap_info ghost_ci[256];
     struct cap_info *ci = fork_scratch_map() == 0 ? FS_SCRATCH->ci : ghost_ci;
+    int left = 0;
+    unix_hot.ghosts = 0; /* (before the scan: one made meanwhile sets it again) */
     for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
         exo_touch(ci, 256 * sizeof *ci);
         long n = sys_cap_list(base, ci, 256);
-        if (n < 0)
+        if (n < 0) {
+            left |= n != -E_INVAL && n != -E_NOENT; /* (past the end of the table: done) */
             break;
-        for (long i = 0; i < n; i++)
-            if (ci[i].type == CAP_FRAME && !ci[i].mapped_env && !ci[i].children && !ci[i].order)
+        }
+        for (long i = 0; i < n; i++) {
+            if (ci[i].type != CAP_FRAME || ci[i].mapped_env || ci[i].order)
+                continue;
+            if (ci[i].children)
+                left = 1; /* still shared: again at the next wait */
+            else
                 sys_cap_delete(base + (uint32_t)i);
+        }
     }
+    if (left)
+        unix_hot.ghosts = 1;
 }
 
 /* ---- the process table ---- */
@@ -449,8 +460,6 @@ static void on_epilogue(struct upcall_frame *f)
 
 /* ---- wake-ups: the doorbell (see unix_internal.h) ---- */
 
-uint32_t unix_doorbell, unix_console;
-int unix_chan = -1;
 /* Events only wake us (sys_block returns); what to do is decided by the
  * code that waited, which looks again at what it waited for. The handler
  * writes nothing: in a forked child that could be a copy-on-write fault. */
@@ -485,7 +494,8 @@ void unix_block(void)
 /* Finds our copies of the doorbell, the console and the server's call
  * capability (their slots differ from one process to the next) and binds
  * our channel to us. */
-static uint32_t srv_original; /* the first process's: the server's original capability */
+#define srv_original                                                                               \
+    unix_hot.srv_original /* the first process's: the server's original capability */
 
 /* Our channel: our index in the table, bound to us. */
 static void chan_bind(void)
@@ -794,14 +804,6 @@ pid_t getppid(void)
 
 /* ---- fork ---- */
 
-static exo_jmp_buf fork_jb;
-static volatile int fork_child_pid;
-static volatile uint64_t fork_child_token;
-/* The slots of the child's copies of the server's call capability, the
- * doorbell and the console (the parent made them), so that it need not
- * look for them (0: look). */
-static volatile uint32_t fork_child_caps[3];
-
 /* In the child, right after exo_longjmp: its binding to the server, its
  * own slots in the page map. */
 static void child_start(void)
@@ -824,7 +826,7 @@ static void child_start(void)
      * linger (their slots name other capabilities in our table: linger_reap
      * would delete whatever is there). */
     for (int i = 0; i < NPROC; i++)
-        children[i].pid = 0;
+        unix_hot.children[i].pid = 0;
     memset(lingering, 0, sizeof lingering);
     /* (No scan of our table for the page map: its cslot hints, from our
      * parent, name our copies; a fault that finds a hint wrong walks the
@@ -877,8 +879,9 @@ static void regain(uint64_t lo, uint64_t hi)
  * copy-on-write fault in the middle of that walk would change the table
  * under it (a fresh frame in a slot already passed, a deleted copy ahead).
  * So everything the walk writes is written once beforehand: a stretch of
- * stack below us. (The page map and fork's buffers are never
- * copy-on-write, nor is libexo's own upcall state, on private pages.) */
+ * stack below us and unix_hot (which holds the page map's counts). (The
+ * page map and fork's buffers are never copy-on-write, nor is libexo's own
+ * upcall state, on private pages.) */
 static __attribute__((noinline)) void fork_pretouch(void)
 {
     volatile char pad[16384];
@@ -886,6 +889,7 @@ static __attribute__((noinline)) void fork_pretouch(void)
     for (size_t i = 0; i < sizeof pad; i += 1024)
         pad[i] = 0;
     pad[sizeof pad - 1] = 0;
+    exo_touch(&unix_hot, sizeof unix_hot);
 }
 
 /* Gives the child env our address space, copy-on-write, in one walk of
@@ -904,6 +908,7 @@ static int fork_give(uint32_t env, int *nprot)
     uint32_t *prot = FS_SCRATCH->prot;
     struct pmap_entry **cpm = FS_SCRATCH->cpm;
     int npmp = 0;
+    uint32_t hot_slot = 0;
     uint64_t map_cap = pmap_cap, priv_lo, priv_hi;
     exo_private_range(&priv_lo, &priv_hi);
     uint64_t pct_lo, pct_hi;
@@ -954,22 +959,6 @@ static int fork_give(uint32_t env, int *nprot)
                     FS_SCRATCH->pmp[npmp].va = va, FS_SCRATCH->pmp[npmp++].slot = slot;
                 continue; /* copied last, below */
             }
-            uint64_t pte = exo_pte(va);
-            struct pmap_entry *pm = NULL;
-            if (!ci[i].order) { /* (blocks are read-only: never copy-on-write) */
-                pm = pmap_find(va >> 12, 1);
-                if (pm && pm->slot != slot) { /* (slots change from one process to the next) */
-                    if (!pm->slot)
-                        pmap_used++;
-                    pm->slot = slot;
-                }
-                if (pm && (pte & PTE_W))
-                    pm->flags |= PM_COW;
-                if (!pm && (pte & PTE_W)) { /* (no room in the map: it could not be marked) */
-                    fail = 1;
-                    break;
-                }
-            }
             if (va == UNIX_ARG_VA || /* ours alone: the child binds its own, */
                 (va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) ||
                 (va >= UNIX_PIPE_VA && va < UNIX_PIPE_VA + NPIPE * PIPE_STRIDE))
@@ -989,6 +978,34 @@ static int fork_give(uint32_t env, int *nprot)
             }
             if (va >= STACK_LO && va < stack_floor)
                 continue; /* (below where the child starts: dead, on demand there) */
+            if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
+                /* shared, read-only (the server writes it) */
+                cpm[nc] = NULL;
+                cops[nc++] = (struct mmu_op){va, slot, MMU_COPY};
+                continue;
+            }
+            uint64_t pte = exo_pte(va);
+            struct pmap_entry *pm = NULL;
+            if (!ci[i].order) { /* (blocks are read-only: never copy-on-write) */
+                pm = pmap_find(va >> 12, 1);
+                if (pm && pm->slot != slot) { /* (slots change from one process to the next) */
+                    if (!pm->slot)
+                        pmap_used++;
+                    pm->slot = slot;
+                }
+                if (pm && (pte & PTE_W))
+                    pm->flags |= PM_COW;
+                if (!pm && (pte & PTE_W)) { /* (no room in the map: it could not be marked) */
+                    fail = 1;
+                    break;
+                }
+            }
+            if (va == (uint64_t)&unix_hot) {
+                hot_slot = slot; /* copied last, with the page map */
+                if (pm)
+                    pm->flags &= ~PM_COW;
+                continue;
+            }
             if (va >= hot_lo && va < hot_hi && (pte & PTE_W) && !ci[i].order) {
                 /* A page of the stack that both sides write as soon as
                  * fork returns: the child gets its own copy now, and ours
@@ -1008,13 +1025,9 @@ static int fork_give(uint32_t env, int *nprot)
                     va, (uint32_t)c, MMU_MAP | MMU_TCAP | MMU_W | (pte & PTE_NX ? 0 : MMU_X)};
                 continue;
             }
-            if (va >= UNIX_SHARED_VA && va < UNIX_SHARED_VA + UNIX_SHARED_SIZE) {
-                perms = 0; /* shared, read-only (the server writes it) */
-            } else {
-                perms = pte & PTE_NX ? 0 : MMU_X;
-                if (pte & PTE_W)
-                    prot[(*nprot)++] = slot | (perms & MMU_X ? 0x80000000u : 0);
-            }
+            perms = pte & PTE_NX ? 0 : MMU_X;
+            if (pte & PTE_W)
+                prot[(*nprot)++] = slot | (perms & MMU_X ? 0x80000000u : 0);
             /* A copy of our capability, in the child's table, mapped there
              * (read-only unless shared: copy on write on both sides). */
             cpm[nc] = pm;
@@ -1036,8 +1049,10 @@ static int fork_give(uint32_t env, int *nprot)
      * mapped writable there. (The map grew meanwhile: fork starts again.) */
     if (pmap_cap != map_cap)
         return fail;
-    if ((uint64_t)npmp != (pmap_cap * sizeof *pmap + 4095) / 4096)
+    if ((uint64_t)npmp != (pmap_cap * sizeof *pmap + 4095) / 4096 || !hot_slot)
         fail = 1; /* (a page of it not found: never, as long as it fits in pmp) */
+    if (!fail)    /* (unix_hot, the last one: what the walk wrote in it, too) */
+        FS_SCRATCH->pmp[npmp].va = (uint64_t)&unix_hot, FS_SCRATCH->pmp[npmp++].slot = hot_slot;
     for (int k = 0; k < npmp && !fail; k++) {
         long g = sys_frame_copy(FS_SCRATCH->pmp[k].slot), c = -1;
         if (g < 0 || (c = sys_cap_move((uint32_t)g, env)) < 0) {
@@ -1068,7 +1083,7 @@ pid_t fork(void)
     }
     int slot_in_children = -1;
     for (int i = 0; i < NPROC && slot_in_children < 0; i++)
-        if (!children[i].pid)
+        if (!unix_hot.children[i].pid)
             slot_in_children = i;
     if (slot_in_children < 0) {
         errno = EAGAIN;
@@ -1161,8 +1176,8 @@ pid_t fork(void)
         errno = ENOMEM;
         return -1;
     }
-    children[slot_in_children].pid = (int)pid;
-    children[slot_in_children].cap = (uint32_t)env;
+    unix_hot.children[slot_in_children].pid = (int)pid;
+    unix_hot.children[slot_in_children].cap = (uint32_t)env;
     return (int)pid;
 }
 
@@ -1218,8 +1233,8 @@ static void linger(void)
     for (;;) {
         int live = linger_reap();
         for (int i = 0; i < NPROC; i++)
-            live +=
-                children[i].pid && children[i].cap && sys_env_status(children[i].cap) == -E_AGAIN;
+            live += unix_hot.children[i].pid && unix_hot.children[i].cap &&
+                    sys_env_status(unix_hot.children[i].cap) == -E_AGAIN;
         if (!live)
             return;
         sys_block(0); /* EVENT_CHILD: one of them ended */
@@ -1256,20 +1271,20 @@ pid_t waitpid(pid_t pid, int *status, int options)
     for (;;) {
         int have = 0;
         for (int i = 0; i < NPROC; i++) {
-            if (!children[i].pid || (pid > 0 && children[i].pid != pid))
+            if (!unix_hot.children[i].pid || (pid > 0 && unix_hot.children[i].pid != pid))
                 continue;
             have = 1;
             int s, killed, zombie;
             uint64_t seq;
             do {
                 seq = sh_read_begin();
-                struct proc *p = proc_of(children[i].pid);
+                struct proc *p = proc_of(unix_hot.children[i].pid);
                 killed = p ? p->status : SIGKILL;
                 zombie = p && p->state == PROC_ZOMBIE;
             } while (sh_read_retry(seq));
             int lingers = 0;
-            if (children[i].cap) {
-                long st = sys_env_status(children[i].cap);
+            if (unix_hot.children[i].cap) {
+                long st = sys_env_status(unix_hot.children[i].cap);
                 if (st == -E_AGAIN && !zombie)
                     continue;
                 if (st == -E_AGAIN) {
@@ -1278,20 +1293,21 @@ pid_t waitpid(pid_t pid, int *status, int options)
                      * ended (linger_reap). */
                     s = killed;
                     lingers = 1;
-                    linger_keep(children[i].cap, children[i].pid);
+                    linger_keep(unix_hot.children[i].cap, unix_hot.children[i].pid);
                 } else {
                     s = st < 0 ? SIGKILL : status_of(st);
                     if (zombie && WIFSIGNALED(killed) && killed)
                         s = killed; /* it ended by a signal (its fault handler said so) */
-                    sys_cap_delete(children[i].cap);
+                    sys_cap_delete(unix_hot.children[i].cap);
                 }
             } else {
                 s = killed; /* we killed it */
             }
             if (!lingers)
-                unix_call(U_REAP, (uint64_t)children[i].pid, 0); /* its entry is free again */
-            pid_t done = children[i].pid;
-            children[i].pid = 0;
+                unix_call(U_REAP, (uint64_t)unix_hot.children[i].pid,
+                          0); /* its entry is free again */
+            pid_t done = unix_hot.children[i].pid;
+            unix_hot.children[i].pid = 0;
             free_ghosts();
             if (status)
                 *status = s;
@@ -1317,9 +1333,9 @@ int unix_children_ended(void)
 {
     int n = 0;
     for (int i = 0; i < NPROC; i++) {
-        if (!children[i].pid)
+        if (!unix_hot.children[i].pid)
             continue;
-        if (!children[i].cap || sys_env_status(children[i].cap) != -E_AGAIN) {
+        if (!unix_hot.children[i].cap || sys_env_status(unix_hot.children[i].cap) != -E_AGAIN) {
             n++;
             continue;
         }
@@ -1327,7 +1343,7 @@ int unix_children_ended(void)
         uint64_t seq;
         do {
             seq = sh_read_begin();
-            struct proc *p = proc_of(children[i].pid);
+            struct proc *p = proc_of(unix_hot.children[i].pid);
             zombie = p && p->state == PROC_ZOMBIE;
         } while (sh_read_retry(seq));
         n += zombie;
@@ -1338,19 +1354,19 @@ int unix_children_ended(void)
 int unix_ended_child(pid_t *pid, int *status)
 {
     for (int i = 0; i < NPROC; i++) {
-        if (!children[i].pid)
+        if (!unix_hot.children[i].pid)
             continue;
         int killed, zombie;
         uint64_t seq;
         do {
             seq = sh_read_begin();
-            struct proc *p = proc_of(children[i].pid);
+            struct proc *p = proc_of(unix_hot.children[i].pid);
             killed = p ? p->status : SIGKILL;
             zombie = p && p->state == PROC_ZOMBIE;
         } while (sh_read_retry(seq));
         int s = killed;
-        if (children[i].cap) {
-            long st = sys_env_status(children[i].cap);
+        if (unix_hot.children[i].cap) {
+            long st = sys_env_status(unix_hot.children[i].cap);
             if (st == -E_AGAIN && !zombie)
                 continue;
             if (st != -E_AGAIN) {
@@ -1359,7 +1375,7 @@ int unix_ended_child(pid_t *pid, int *status)
                     s = killed;
             }
         }
-        *pid = children[i].pid;
+        *pid = unix_hot.children[i].pid;
         *status = s;
         return 1;
     }
@@ -1378,11 +1394,11 @@ int kill(pid_t pid, int sig)
         return -1;
     }
     for (int i = 0; i < NPROC; i++) {
-        if (!pid || children[i].pid != pid || !children[i].cap)
+        if (!pid || unix_hot.children[i].pid != pid || !unix_hot.children[i].cap)
             continue;
         /* Our child: deleting our original of its env ends it at once. */
-        sys_cap_delete(children[i].cap);
-        children[i].cap = 0;
+        sys_cap_delete(unix_hot.children[i].cap);
+        unix_hot.children[i].cap = 0;
         unix_call(U_KILLED, (uint64_t)pid, (uint64_t)sig); /* it ran no exit of its own */
         return 0;
     }
@@ -1459,8 +1475,8 @@ static uint64_t exec_arrive(void)
         exec_argv[i] = (char *)x->strings + x->argv_off[i];
     exec_argv[exec_argc] = NULL;
     for (int i = 0; i < NPROC; i++) {
-        children[i].pid = x->child_pid[i];
-        children[i].cap = x->child_cap[i];
+        unix_hot.children[i].pid = x->child_pid[i];
+        unix_hot.children[i].cap = x->child_cap[i];
         lingering[i].pid = x->linger_pid[i];
         lingering[i].cap = x->linger_cap[i];
     }
@@ -1722,9 +1738,10 @@ int execv(const char *path, char *const argv[])
         /* Our children become its children, and so do those we reaped
          * that linger. */
         for (int i = 0; i < NPROC; i++) {
-            long s =
-                children[i].pid && children[i].cap ? sys_cap_move(children[i].cap, (uint32_t)n) : 0;
-            x->child_pid[i] = s > 0 ? children[i].pid : 0;
+            long s = unix_hot.children[i].pid && unix_hot.children[i].cap
+                         ? sys_cap_move(unix_hot.children[i].cap, (uint32_t)n)
+                         : 0;
+            x->child_pid[i] = s > 0 ? unix_hot.children[i].pid : 0;
             x->child_cap[i] = s > 0 ? (uint32_t)s : 0;
             s = lingering[i].cap ? sys_cap_move(lingering[i].cap, (uint32_t)n) : 0;
             x->linger_pid[i] = s > 0 ? lingering[i].pid : 0;

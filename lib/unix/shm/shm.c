@@ -116,16 +116,19 @@ int shmdt(const void *addr)
 
 void shm_child_attach(void)
 {
-    for (int k = 0; k < NSHM && unix_chan >= 0; k++) {
-        int id;
-        uint64_t seq;
-        do {
-            seq = sh_read_begin();
-            id = SH->shm_att[unix_chan][k] ? SH->shm[k].id : -1;
-        } while (sh_read_retry(seq));
-        if (id < 0)
-            continue;
-        int64_t first = unix_call(U_SHMMAP, (uint64_t)id, 0);
+    if (unix_chan < 0)
+        return;
+    int ids[NSHM], n; /* (one consistent read of our attachments, then the calls) */
+    uint64_t seq;
+    do {
+        seq = sh_read_begin();
+        n = 0;
+        for (int k = 0; k < NSHM; k++)
+            if (SH->shm_att[unix_chan][k])
+                ids[n++] = SH->shm[k].id;
+    } while (sh_read_retry(seq));
+    for (int i = 0; i < n; i++) {
+        int64_t first = unix_call(U_SHMMAP, (uint64_t)ids[i], 0);
         map_given(first, UNIX_ARG->x[0]);
     }
 }
