@@ -19,6 +19,12 @@
  * first instruction land after the prologue, and code that falls through
  * into a function entry jumps over it.
  *
+ * Leaf programs.  A program with one function, no calls at all and no
+ * mention of r6..r10 (so no BPF stack: every stack access goes through r10)
+ * touches no callee-saved register and needs no aligned stack: it gets no
+ * prologue, and `exit` is a bare ret (a guard such as `ctx->msg[0] < 100`
+ * costs its few instructions, not fourteen more).
+ *
  * Code size does not depend on jump distances (all branches use rel32), so
  * two passes suffice: the first records instruction addresses, the second
  * emits the final code.
@@ -40,6 +46,7 @@ struct jit {
     size_t cap, pos;
     bool emit; /* second pass */
     bool overflow;
+    bool leaf;       /* a leaf program: no prologue, exit is ret (above) */
     uint32_t *addr;  /* code offset of each instruction (after any prologue) */
     uint32_t *faddr; /* code offset of the prologue of each function entry */
 };
@@ -195,6 +202,8 @@ static const uint8_t saved_regs[] = {RBP, RBX, R13, R14, R15};
 
 static void emit_prologue(struct jit *j)
 {
+    if (j->leaf)
+        return;
     for (size_t i = 0; i < sizeof(saved_regs); i++)
         push_reg(j, saved_regs[i]);
     /* sub rsp, 512: 5 pushes + return address keep rsp 16-byte aligned */
@@ -210,6 +219,10 @@ static void emit_prologue(struct jit *j)
 
 static void emit_epilogue(struct jit *j)
 {
+    if (j->leaf) {
+        b(j, 0xc3); /* ret */
+        return;
+    }
     mov_rr(j, true, RSP, RBP); /* mov rsp, rbp: drop the BPF stack */
     for (size_t i = sizeof(saved_regs); i-- > 0;)
         pop_reg(j, saved_regs[i]);
@@ -699,10 +712,18 @@ int bpf_jit_compile(const struct bpf_prog *prog, const bpf_helper_fn *helpers, v
     uint8_t *is_func = (uint8_t *)(j.faddr + prog->len);
     memset(scratch, 0, BPF_JIT_SCRATCH_SIZE(prog->len));
 
-    /* Function entries: insn 0 and every bpf-to-bpf call target. */
+    /* Function entries: insn 0 and every bpf-to-bpf call target. A leaf
+     * program (see the top): no call of either kind, and no register field
+     * (dst, or src, read as a register or not: conservative) naming r6..r10. */
     is_func[0] = 1;
+    j.leaf = true;
     for (uint32_t pc = 0; pc < prog->len; pc++) {
         const struct bpf_insn *in = &prog->insns[pc];
+        if ((BPF_CLASS(in->code) == BPF_JMP || BPF_CLASS(in->code) == BPF_JMP32) &&
+            BPF_OP(in->code) == BPF_CALL)
+            j.leaf = false;
+        if (in->dst >= 6 || in->src >= 6)
+            j.leaf = false;
         if (in->code == (BPF_JMP | BPF_CALL) && in->src == BPF_PSEUDO_CALL) {
             int64_t t = (int64_t)pc + 1 + in->imm;
             if (t < 0 || t >= prog->len)

@@ -29,20 +29,6 @@
 STATIC_ASSERT(CAP_PAGES <= sizeof(((struct env *)0)->cap_pages) / sizeof(void *));
 STATIC_ASSERT(CAP_MAX_SLOT == NCAPSLOTS && CAPS_PER_PAGE == CAPS_PER_TABLE_PAGE && NENV <= 256);
 
-struct capnode *cap_get(struct env *e, u64 slot, int *err)
-{
-    if (slot == CAP_SELF || slot >= CAP_MAX_SLOT) {
-        *err = -E_INVAL;
-        return NULL;
-    }
-    struct capnode *c = cap_slot(e, slot);
-    if (!c || c->type == CAP_NONE) {
-        *err = -E_NOENT;
-        return NULL;
-    }
-    return c;
-}
-
 int cap_env(struct env *e, u64 slot, u8 need, struct env **out)
 {
     if (slot == CAP_SELF) {

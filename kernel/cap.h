@@ -49,8 +49,21 @@ static inline struct capnode *cap_node(u32 id)
 /* Frees every capability of e and its table pages (teardown). */
 void cap_free_table(struct env *e);
 
-/* Returns the node in slot of e, or NULL (and *err) if the slot is invalid or empty. */
-struct capnode *cap_get(struct env *e, u64 slot, int *err);
+/* Returns the node in slot of e, or NULL (and *err) if the slot is invalid or empty.
+ * (Inline: every kernel call that names a capability starts here.) */
+static inline struct capnode *cap_get(struct env *e, u64 slot, int *err)
+{
+    if (slot == CAP_SELF || slot >= CAP_MAX_SLOT) {
+        *err = -E_INVAL;
+        return NULL;
+    }
+    struct capnode *c = cap_slot(e, slot);
+    if (!c || c->type == CAP_NONE) {
+        *err = -E_NOENT;
+        return NULL;
+    }
+    return c;
+}
 /* Looks up an env capability (CAP_SELF = e itself, all rights) with `need` rights. */
 int cap_env(struct env *e, u64 slot, u8 need, struct env **out);
 /* Creates a capability in a free slot of e; parent 0 = an original. Returns the slot or -E_NOMEM.

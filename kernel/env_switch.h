@@ -35,12 +35,11 @@ static inline void env_load_cr3(struct env *e)
         write_cr3(cr3);
 }
 
-/* Makes e the env this CPU runs: its address space, and its active frame
- * (the protected-entry frame while it serves a call) as the place where the
- * next entry from user mode saves its context. */
-static inline __attribute__((always_inline)) void set_env(struct env *e)
+/* Makes e the env CPU c (this one) runs: its address space, and its active
+ * frame (the protected-entry frame while it serves a call) as the place
+ * where the next entry from user mode saves its context. */
+static inline __attribute__((always_inline)) void set_env_on(struct cpu *c, struct env *e)
 {
-    struct cpu *c = cpu();
     if (c->env != e) { /* which CPU runs which env (env.h, on_cpu) */
         if (c->env)
             c->env->on_cpu = -1;
@@ -73,7 +72,12 @@ static inline __attribute__((always_inline)) void set_env(struct env *e)
      * hold another env's state, and the first x87/SSE instruction traps (#NM)
      * to fpu_switch(): an env that never uses them (a PCT server, say) costs
      * nothing. The kernel itself never uses them. */
-    if (c->fpu_owner != e && e->fpu_used) { /* a known user: switch now, no trap */
+    if (c->fpu_owner == e) { /* the registers are e's: TS clear */
+        if (c->fpu_ts) {
+            __asm__ volatile("clts");
+            c->fpu_ts = false;
+        }
+    } else if (e->fpu_used) { /* a known user: switch now, no trap */
         if (c->fpu_ts) {
             __asm__ volatile("clts");
             c->fpu_ts = false;
@@ -82,16 +86,16 @@ static inline __attribute__((always_inline)) void set_env(struct env *e)
             __asm__ volatile("fxsave64 %0" : "=m"(c->fpu_owner->fpu));
         __asm__ volatile("fxrstor64 %0" ::"m"(e->fpu));
         c->fpu_owner = e;
-        return;
+    } else if (!c->fpu_ts) { /* another env's registers: TS set */
+        write_cr0(read_cr0() | CR0_TS);
+        c->fpu_ts = true;
     }
-    bool ts = c->fpu_owner != e;
-    if (ts != c->fpu_ts) {
-        if (ts)
-            write_cr0(read_cr0() | CR0_TS);
-        else
-            __asm__ volatile("clts");
-        c->fpu_ts = ts;
-    }
+}
+
+/* set_env for this CPU, when the caller has no struct cpu at hand. */
+static inline __attribute__((always_inline)) void set_env(struct env *e)
+{
+    set_env_on(cpu(), e);
 }
 
 #endif

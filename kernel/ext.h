@@ -10,7 +10,7 @@ struct env;
 /* Event points: each returns true if an attached handler dealt with the event. */
 bool ext_page_fault(struct env *e, struct trapframe *tf, u64 addr);
 bool ext_exception(struct env *e, struct trapframe *tf);
-bool ext_pct(struct env *callee, struct env *caller, u64 a0, u64 a1, u64 a2, u64 *r0, u64 *r1);
+bool ext_pct(struct env *callee, struct env *caller, u64 a0, u64 a1, u64 a2, u64 reply[2]);
 /* Slot start: returns the slot's length in ticks (handlers may change it). */
 u64 ext_slot_start(struct env *e, int pos, u64 quantum_ticks);
 

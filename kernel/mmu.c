@@ -490,35 +490,65 @@ s64 sys_mmu_update(u64 env, u64 uops, u64 count)
     return (s64)count;
 }
 
-/* sys_mmu_op(env, va, cap, op): see kernel/kcalls.tbl. sys_mmu_update of
- * the one operation {va, cap, op}, taken from registers: the same checks
- * (op_check) and the same work (op_apply), without the batch's copy-in and
- * its comparisons. */
-s64 sys_mmu_op(u64 env, u64 va, u64 cap, u64 op)
+/* sys_mmu_op's arguments: the caller e, and the target t its env slot
+ * names (R_CONTROL); 0 or the error. */
+static inline __attribute__((always_inline)) int mmu_op_args(u64 env, u64 cap, u64 op,
+                                                             struct env **e, struct env **t)
 {
-    struct env *e = cpu_env(), *t;
+    *e = cpu_env();
     if (cap > 0xffffffffUL || op > 0xffffffffUL)
-        return -E_INVAL; /* (the batch's fields are 32 bits wide) */
-    int r = 0;
-    if (env == CAP_SELF) /* (cap_env's first case, without the call) */
-        t = e;
-    else if ((r = cap_env(e, env, R_CONTROL, &t)) < 0)
+        return -E_INVAL;   /* (the batch's fields are 32 bits wide) */
+    if (env == CAP_SELF) { /* (cap_env's first case, without the call) */
+        *t = *e;
+        return 0;
+    }
+    return cap_env(*e, env, R_CONTROL, t);
+}
+
+/* sys_mmu_op of an MMU_PROTECT, a fault handler's usual call, on its own,
+ * with the registers it needs only: op_check's and op_apply's parts for
+ * MMU_PROTECT, without their opcode switches. */
+static __attribute__((noinline)) s64 mmu_op_protect(u64 env, u64 va, u64 cap, u64 op)
+{
+    op = (op & ~0xffUL) | MMU_PROTECT; /* (the same value: for the compiler, which drops the
+                                        * other opcodes' tests of op_check_cap) */
+    struct env *e, *t;
+    int r = mmu_op_args(env, cap, op, &e, &t);
+    if (r < 0)
+        return r;
+    struct mmu_op o = {.va = va, .cap = (u32)cap, .op = (u32)op};
+    struct capnode *c = NULL;
+    if ((r = op_check_cap(e, t, &o, &c)) < 0)
+        return r;
+    if (!op_check_mapped(c, t))
+        return -E_INVAL;
+    op_protect(t, c, (u32)op);
+    return 1;
+}
+
+/* sys_mmu_op of any other operation. */
+static __attribute__((noinline)) s64 mmu_op_any(u64 env, u64 va, u64 cap, u64 op)
+{
+    struct env *e, *t;
+    int r = mmu_op_args(env, cap, op, &e, &t);
+    if (r < 0)
         return r;
     struct mmu_op o = {.va = va, .cap = (u32)cap, .op = (u32)op};
     struct capnode *c = NULL, *old = NULL;
-    if ((op & 0xff) == MMU_PROTECT) {
-        /* A fault handler's usual call, on its own: op_check's and
-         * op_apply's parts for MMU_PROTECT, without their opcode switches. */
-        if ((r = op_check_cap(e, t, &o, &c)) < 0)
-            return r;
-        if (!op_check_mapped(c, t))
-            return -E_INVAL;
-        op_protect(t, c, (u32)op);
-        return 1;
-    }
     if ((r = op_check(e, t, &o, &c, &old)) < 0 || (r = op_apply(t, &o, c, old)) < 0)
         return r;
     return 1;
+}
+
+/* sys_mmu_op(env, va, cap, op): see kernel/kcalls.tbl. sys_mmu_update of
+ * the one operation {va, cap, op}, taken from registers: the same checks
+ * (op_check) and the same work (op_apply), without the batch's copy-in and
+ * its comparisons. Two tail calls: MMU_PROTECT's own path, or the rest. */
+s64 sys_mmu_op(u64 env, u64 va, u64 cap, u64 op)
+{
+    if ((op & 0xff) == MMU_PROTECT)
+        return mmu_op_protect(env, va, cap, op);
+    return mmu_op_any(env, va, cap, op);
 }
 
 /* sys_frame_map(env, va, perms): see kernel/kcalls.tbl. sys_frame_alloc_in

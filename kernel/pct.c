@@ -23,9 +23,15 @@
  * one its call was made from. The other caller-saved registers are not kept
  * across a call: they are cleared, so that nothing of the callee or of the
  * kernel reaches a, whichever path saved its frame. */
+/* a's active frame: the one its kernel calls save their context in. */
+static inline struct trapframe *pct_frame(struct env *a)
+{
+    return env_in_pct(a) ? &a->pct_tf : &a->tf;
+}
+
 static void pct_answer(struct env *a, u64 r0, u64 r1)
 {
-    struct trapframe *ctx = env_in_pct(a) ? &a->pct_tf : &a->tf;
+    struct trapframe *ctx = pct_frame(a);
     ctx->rax = r0;
     ctx->rdx = r1;
     ctx->rdi = ctx->rsi = ctx->r8 = ctx->r9 = ctx->r10 = 0;
@@ -75,10 +81,10 @@ static inline __attribute__((always_inline)) int pct_callee_ready(struct env *e,
 static inline __attribute__((always_inline)) bool pct_ext_answer(struct env *e, struct env *t,
                                                                  u64 a0, u64 a1, u64 a2)
 {
-    u64 r0, r1;
-    if (t == e || !ext_pct(t, e, a0, a1, a2, &r0, &r1))
+    u64 r[2];
+    if (t == e || !ext_pct(t, e, a0, a1, a2, r))
         return false;
-    pct_answer(e, r0, r1);
+    pct_answer(e, r[0], r[1]);
     return true;
 }
 
@@ -118,7 +124,7 @@ static void pct_enter(struct env *e, struct env *t, u64 a0, u64 a1, u64 a2)
 #define PCT_FAST_DONE 1
 
 /* Falling back: the full path (kcall_to_full) reads the arguments back from
- * the frame kcall_pct_call saved the caller's registers in. */
+ * the caller's frame (it builds the rest of it from the registers). */
 static u64 pct_fast_fallback(u64 env, u64 a0, u64 a1, u64 a2)
 {
     struct trapframe *f = (struct trapframe *)(cpu()->utf_top - sizeof(struct trapframe));
@@ -187,7 +193,8 @@ s64 sys_pct_call(u64 env, u64 a0, u64 a1, u64 a2)
  * the caller, -E_INVAL if t serves no call. The call ends either way; if
  * its caller has died (an orphaned call), the reply goes nowhere and the CPU
  * goes back to the slot vector: the time t ran on was the dead caller's. */
-static inline __attribute__((always_inline)) s64 pct_reply(struct env *t, u64 r0, u64 r1)
+static inline __attribute__((always_inline)) s64 pct_reply(struct cpu *c, struct env *t, u64 r0,
+                                                           u64 r1)
 {
     if (unlikely(!t->in_pct))
         return -E_INVAL;
@@ -198,7 +205,7 @@ static inline __attribute__((always_inline)) s64 pct_reply(struct env *t, u64 r0
         sched_return_to_loop();
     a->pct_callee = NULL;
     pct_answer(a, r0, r1);
-    set_env(a); /* (cpu_set_env, inline) */
+    set_env_on(c, a); /* (cpu_set_env, inline) */
     return 0;
 }
 
@@ -206,13 +213,15 @@ static inline __attribute__((always_inline)) s64 pct_reply(struct env *t, u64 r0
  * caller, else the error, which returns the usual way. */
 s64 pct_fast_reply(u64 r0, u64 r1)
 {
-    return pct_reply(cpu_env(), r0, r1);
+    struct cpu *c = cpu();
+    return pct_reply(c, c->env, r0, r1);
 }
 
 /* sys_pct_reply(r0, r1): see kernel/kcalls.tbl. */
 s64 sys_pct_reply(u64 r0, u64 r1)
 {
-    return pct_reply(cpu_env(), r0, r1);
+    struct cpu *c = cpu();
+    return pct_reply(c, c->env, r0, r1);
 }
 
 /* sys_pct_send(env, bits): see kernel/kcalls.tbl. */

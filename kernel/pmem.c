@@ -39,6 +39,7 @@
 #include "pmem.h"
 #include "spinlock.h"
 #include "cpu.h"
+#include "arch/x86_64/x86.h"
 
 #define FRAME_CACHE_MAX 64 /* frames a rep holds at most */
 #define FRAME_BATCH     32 /* frames moved between a rep and the root at once */
@@ -250,7 +251,7 @@ paddr_t frame_alloc(void)
 {
     paddr_t pa = take_frame();
     if (pa)
-        memset(P2V(pa), 0, PAGE_SIZE);
+        zero_page(P2V(pa));
     return pa;
 }
 
@@ -357,9 +358,13 @@ void frame_free(paddr_t pa)
         if (__atomic_fetch_or(&incache[f / 64], 1UL << (f % 64), __ATOMIC_RELAXED) &
             (1UL << (f % 64)))
             panic("frame_free: frame %lx is already free", pa);
-        if (r->n == FRAME_CACHE_MAX)
+        u64 n = r->n;
+        if (unlikely(n == FRAME_CACHE_MAX)) {
             drain(r, FRAME_BATCH);
-        r->f[r->n++] = pa;
+            n = r->n;
+        }
+        r->f[n] = pa;
+        r->n = n + 1;
         rep_unlock(r);
         return;
     }

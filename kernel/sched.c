@@ -111,16 +111,17 @@ static bool pct_block_over(struct env *e)
  * chain of protected calls it is waiting on. NULL if nothing can run. A
  * protected entry waiting in sys_block is woken here: the callers (next_slot,
  * sys_yield) run what this returns at once. */
-static inline __attribute__((always_inline)) struct env *run_target(struct env *e)
+static inline __attribute__((always_inline)) struct env *run_target_on(struct env *e, int me)
 {
     if (!e)
         return NULL;
-    int hops = 0;
-    while (e->pct_callee && hops++ < NENV)
-        e = e->pct_callee;
+    if (unlikely(e->pct_callee)) { /* (the common case tests one pointer) */
+        int hops = 0;
+        while (e->pct_callee && hops++ < NENV)
+            e = e->pct_callee;
+    }
     if (e->state == ENV_ZOMBIE || e->state == ENV_FREE)
         return NULL;
-    int me = cpu()->id;
     if (e->on_cpu >= 0 && e->on_cpu != me)
         return NULL; /* it runs on another CPU (one context runs on one CPU at a time) */
     if (unlikely(e->private_cpu >= 0 || e->pct_caller) && !private_allows(e, me))
@@ -131,6 +132,12 @@ static inline __attribute__((always_inline)) struct env *run_target(struct env *
         (e->info->pending_events || e->revoke_pending || (e->wake_tsc && rdtsc() >= e->wake_tsc)))
         e->state = ENV_RUNNABLE; /* woken by an event, a revocation request or its timeout */
     return e->state == ENV_RUNNABLE && e->has_context ? e : NULL;
+}
+
+/* run_target on this CPU (me: its id, when the caller has it at hand). */
+static inline __attribute__((always_inline)) struct env *run_target(struct env *e)
+{
+    return run_target_on(e, cpu()->id);
 }
 
 bool sched_can_run(struct env *e)
@@ -236,7 +243,7 @@ static inline __attribute__((always_inline)) struct env *next_slot(struct cpu *c
     int pos = c->slot_pos;
     for (; r; r &= r - 1) {
         pos = (int)((__builtin_ctzl(r) + s) % NSLOTS);
-        struct env *t = run_target(env_lookup(c->slot_owner[pos]));
+        struct env *t = run_target_on(env_lookup(c->slot_owner[pos]), c->id);
         if (t) {
             *pos_out = pos;
             return t;
@@ -437,7 +444,7 @@ static inline __attribute__((always_inline)) struct env *switch_fast(struct cpu 
     }
     if (t->in_block)
         block_wake(t);
-    set_env(t); /* (cpu_set_env, inline) */
+    set_env_on(c, t); /* (cpu_set_env, inline) */
     return t;
 }
 

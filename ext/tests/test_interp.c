@@ -374,6 +374,12 @@ static void call_tests(void)
     IT("recursive factorial", 0, 0, 120, BPF_MOV64_IMM(1, 5), BPF_CALL_REL(1), EXIT,
        BPF_MOV64_IMM(0, 1), BPF_JMP_IMM(BPF_JLE, 1, 1, 4), BPF_MOV64_REG(6, 1),
        BPF_ALU64_IMM(BPF_ADD, 1, -1), BPF_CALL_REL(-5), BPF_ALU64_REG(BPF_MUL, 0, 6), EXIT);
+    /* Leaf programs (no call, no r6..r10: no frame, jit_x86_64.c): the
+     * context in r1, scratch in r2..r5. */
+    IT("leaf program", 41, 0, 42, BPF_LDX_MEM(BPF_DW, 2, 1, 8), BPF_MOV64_REG(0, 2),
+       BPF_ALU64_IMM(BPF_ADD, 0, 1), EXIT);
+    IT("leaf program, branches", 150, 0, 0, BPF_LDX_MEM(BPF_DW, 2, 1, 8), BPF_MOV64_IMM(0, 1),
+       BPF_JMP_IMM(BPF_JLT, 2, 100, 1), BPF_MOV64_IMM(0, 0), EXIT);
     IT("callee-saved preserved", 3, 4, 3 * 100 + 4 * 10 + 7, ARGS, BPF_MOV64_IMM(8, 7),
        BPF_MOV64_IMM(9, 0), BPF_CALL_REL(7), BPF_ALU64_IMM(BPF_MUL, 6, 100),
        BPF_ALU64_IMM(BPF_MUL, 7, 10), BPF_MOV64_REG(0, 6), BPF_ALU64_REG(BPF_ADD, 0, 7),
@@ -609,9 +615,24 @@ static void jit_defensive_tests(void)
              "compiled");
     p.insns = ok;
     t_result("jit reports small buffer",
-             bpf_jit_compile(&p, host_helpers, code, 8, scratch, sizeof(scratch), &sz) ==
+             bpf_jit_compile(&p, host_helpers, code, 4, scratch, sizeof(scratch), &sz) ==
                  BPF_JIT_ENOSPC,
              "compiled");
+    /* A leaf program (no call, nothing of r6..r10) has no prologue: its
+     * code is its instructions and a ret; the same with r6 has the frame. */
+    const struct bpf_insn leaf_r6[] = {BPF_MOV64_IMM(6, 1), BPF_MOV64_REG(0, 6), EXIT};
+    const struct bpf_insn leaf_r1[] = {BPF_MOV64_IMM(1, 1), BPF_MOV64_REG(0, 1), EXIT};
+    size_t s6 = 0, s1 = 0;
+    p.insns = leaf_r6;
+    p.len = N(leaf_r6);
+    bool ok6 = bpf_jit_compile(&p, host_helpers, code, sizeof(code), scratch, sizeof(scratch),
+                               &s6) == BPF_JIT_OK;
+    p.insns = leaf_r1;
+    p.len = N(leaf_r1);
+    bool ok1 = bpf_jit_compile(&p, host_helpers, code, sizeof(code), scratch, sizeof(scratch),
+                               &s1) == BPF_JIT_OK;
+    t_result("jit leaf program without a frame", ok6 && ok1 && s1 + 20 <= s6 && s1 <= 12,
+             "sizes %zu (r1) and %zu (r6)", s1, s6);
     t_result("jit reports small scratch",
              bpf_jit_compile(&p, host_helpers, code, sizeof(code), scratch, 1, &sz) ==
                  BPF_JIT_ESCRATCH,

@@ -5,6 +5,7 @@
  * the kernel with its message; handlers cannot reach other envs' memory. */
 #include "../../lib/exo/exo.h"
 #include "check.h"
+#include "pct_regs.h"
 
 #define OBJ(n)                                                                                     \
     extern const char ext_obj_##n[], ext_obj_##n##_end[];                                          \
@@ -88,6 +89,30 @@ int main(void)
              -E_PERM);
     uint32_t pool1[1] = {1};
     CHECK_EQ(sys_ext_attach((uint32_t)mod, (uint32_t)twice, -1, (uint32_t)srv, pool1, 1), -E_INVAL);
+    /* The registers of a call answered in the kernel (which returns without
+     * the frame), of one the guard sends to the server's entry, and of
+     * calls the fast path refuses (pct_regs.h). */
+    struct pct_regs pr;
+    pct_regs((uint32_t)srv, 7, 0, &pr);
+    CHECK_EQ(pr.rax, 14);
+    CHECK_EQ(pr.rdx, 21); /* the state page's count: 20 calls above, this one */
+    CHECK_EQ(pct_regs_kept(&pr), 1);
+    CHECK_EQ(pct_regs_cleared(&pr), 1);
+    pct_regs((uint32_t)srv, 500, 1, &pr);
+    CHECK_EQ(pr.rax, 500 * 3 + 5 + 1);
+    CHECK_EQ(pct_regs_kept(&pr), 1);
+    CHECK_EQ(pct_regs_cleared(&pr), 1);
+    pct_regs((uint32_t)weakmod, 7, 0, &pr); /* not an env */
+    CHECK_EQ((long)pr.rax, -E_PERM);
+    CHECK_EQ(pct_regs_kept(&pr), 1);
+    long nocall = sys_cap_derive((uint32_t)srv, R_CONTROL, CAP_SELF);
+    pct_regs((uint32_t)nocall, 7, 0, &pr); /* no R_CALL: the handler is not run */
+    CHECK_EQ((long)pr.rax, -E_PERM);
+    CHECK_EQ(pct_regs_kept(&pr), 1);
+    CHECK_EQ(sys_cap_delete((uint32_t)nocall), 0);
+    pct_regs((uint32_t)srv, 8, 0, &pr);
+    CHECK_EQ(pr.rax, 16);
+    CHECK_EQ(pr.rdx, 22); /* (the refused calls ran no handler) */
     /* Detach: calls go to the server again. */
     CHECK_EQ(sys_cap_delete((uint32_t)hnd), 0);
     CHECK_EQ(sys_pct_call((uint32_t)srv, 1, 2, 3), 35);

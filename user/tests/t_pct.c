@@ -4,6 +4,7 @@
  * not serving, a callee that dies in the middle of a call. */
 #include "../../lib/exo/exo.h"
 #include "check.h"
+#include "pct_regs.h"
 
 int main(void)
 {
@@ -21,6 +22,13 @@ int main(void)
     uint64_t r1 = 99;
     CHECK_EQ(exo_pct_call2((uint32_t)srv, 1, 1, 1, &r1), 16);
     CHECK_EQ(r1, 0);
+    /* The registers across the fast path's call and reply (pct_regs.h). */
+    struct pct_regs pr;
+    pct_regs((uint32_t)srv, 1, 2, &pr);
+    CHECK_EQ(pr.rax, 3 + 10 + 1);
+    CHECK_EQ(pr.rdx, 0);
+    CHECK_EQ(pct_regs_kept(&pr), 1);
+    CHECK_EQ(pct_regs_cleared(&pr), 1);
 
     /* Hostile: a copy without R_CALL, an empty slot, a forged slot, a frame. */
     long weak = sys_cap_derive((uint32_t)srv, R_CONTROL, CAP_SELF);
@@ -32,7 +40,15 @@ int main(void)
     long frame = sys_frame_alloc(-1);
     CHECK_EQ(sys_pct_call((uint32_t)frame, 1, 2, 3), -E_PERM);
     CHECK_EQ(sys_pct_call(CAP_SELF, 1, 2, 3), -E_INVAL); /* no protected entry here */
-    CHECK_EQ(sys_pct_reply(1, 2), -E_INVAL);             /* not serving a call */
+    /* Each falls back from the fast path: the registers kept all the same. */
+    const uint64_t refused[] = {(uint64_t)weak, 200, 100000, (uint64_t)frame, CAP_SELF};
+    const long refusal[] = {-E_PERM, -E_NOENT, -E_INVAL, -E_PERM, -E_INVAL};
+    for (unsigned i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        pct_regs(refused[i], 1, 2, &pr);
+        CHECK_EQ((long)pr.rax, refusal[i]);
+        CHECK_EQ(pct_regs_kept(&pr), 1);
+    }
+    CHECK_EQ(sys_pct_reply(1, 2), -E_INVAL); /* not serving a call */
     CHECK_EQ(sys_pct_send((uint32_t)srv, 0), -E_INVAL);
     CHECK_EQ(sys_pct_send((uint32_t)srv, EVENT_CHILD), -E_INVAL); /* the kernel's event */
 
@@ -61,6 +77,9 @@ int main(void)
     CHECK_EQ(sys_pct_call((uint32_t)srv, 0xdead, 0, 0), -E_NOENT);
     CHECK_EQ(sys_env_status((uint32_t)srv), ENV_STATUS(ENV_STATUS_FAULT, 0));
     CHECK_EQ(sys_pct_call((uint32_t)srv, 1, 2, 3), -E_NOENT);
+    pct_regs((uint32_t)srv, 1, 2, &pr); /* a dead partner: the fast path falls back */
+    CHECK_EQ((long)pr.rax, -E_NOENT);
+    CHECK_EQ(pct_regs_kept(&pr), 1);
     CHECK_EQ(sys_cap_delete((uint32_t)srv), 0);
     CHECK_EQ(sys_pct_call((uint32_t)weak, 1, 2, 3), -E_NOENT); /* copies went with it */
     CHECK_EQ(sys_cap_delete((uint32_t)frame), 0);

@@ -479,6 +479,11 @@ syscall_entry_klock:
     mov %gs:CPU_OFF_UTF_TOP, %rax
     sub $TF_SIZE, %rax
     mov %rbx, TF_RBX(%rax)
+    SAVE_CALL_FRAME_BUT_RBX
+.endm
+
+/* The same into the frame whose address is in rax, but for rbx. */
+.macro SAVE_CALL_FRAME_BUT_RBX
     mov %rbp, TF_RBP(%rax)
     mov %r12, TF_R12(%rax)
     mov %r13, TF_R13(%rax)
@@ -498,18 +503,53 @@ syscall_entry_klock:
 
 /* The PCT fast path (L4/seL4 style). A protected call needs only what the
  * ABI keeps across a call: the callee-saved registers, rip, rflags and rsp
- * go into the caller's frame (pct_fast_call adds the arguments if its
- * checks fail and the full path takes over). pct_fast_call answers 0 (fall
- * back), 1 (answered in place: a verified handler) or the callee, which it
- * made the CPU's env; return_to_user enters its protected entry. */
+ * go into the caller's frame, once pct_fast_call has entered the callee:
+ * rbx first, which then holds the frame's address across the C code; the
+ * C code keeps the others meanwhile, as the ABI asks, and changes nothing of
+ * the caller's frame but what it answers. pct_fast_call answers 0 (fall
+ * back; it adds the arguments to the frame, and the full path pushes every
+ * register itself), 1 (answered in place: a verified handler) or the
+ * callee, which it made the CPU's env; return_to_user enters its protected
+ * entry. */
     .global kcall_pct_call
 kcall_pct_call:
-    SAVE_CALL_FRAME
+    mov %gs:CPU_OFF_UTF_TOP, %rax
+    mov %rbx, TF_RBX - TF_SIZE(%rax)
+    lea -TF_SIZE(%rax), %rbx     /* the caller's frame */
     call pct_fast_call
-    test %rax, %rax
-    jz 5f                        /* 0: the full path */
-    add $32, %rsp                /* answered in place, or into the callee (now the CPU's env) */
+    cmp $1, %rax
+    jbe 4f
+    mov %rbx, %rax
+    SAVE_CALL_FRAME_BUT_RBX      /* the caller's context, for its reply */
+3:  add $32, %rsp                /* into the callee (now the CPU's env) */
     jmp return_to_user
+4:  mov TF_RBX(%rbx), %rbx       /* the user's rbx back */
+    jb 5f                        /* 0: the full path; 1: answered in place */
+    /* Answered in place (a verified handler, or an error once one ran): the
+     * caller goes on, with the answer pct_answer put in its frame (rax,
+     * rdx; the other caller-saved registers cleared). The callee-saved ones
+     * still hold its values (the C code and the handlers keep them, as the
+     * ABI asks), so it returns as syscall_entry's fast path does, without
+     * the frame's round trip. With several CPUs, through return_to_user
+     * (which releases the kernel lock and restores the whole frame). */
+    cmpb $0, klock_on(%rip)
+    je 7f
+    SAVE_CALL_FRAME
+    jmp 3b
+7:  mov %gs:CPU_OFF_UTF_TOP, %rax
+    mov TF_RDX - TF_SIZE(%rax), %rdx
+    mov TF_RAX - TF_SIZE(%rax), %rax
+    add $8, %rsp                 /* syscall_entry's return address */
+    pop %r11                     /* its user rflags, rip and rsp */
+    pop %rcx
+    pop %rsp
+    xor %esi, %esi
+    xor %edi, %edi
+    xor %r8d, %r8d
+    xor %r9d, %r9d
+    xor %r10d, %r10d
+    swapgs
+    sysretq
     /* Fall back: restore the registers the full path reads, clear the other
      * caller-saved ones (the full path saves them in the frame, which the
      * caller gets back: not pct_fast_call's values), and take it. */
