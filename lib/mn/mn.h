@@ -44,15 +44,7 @@
 #include <stdint.h>
 #include "../barrier/barrier.h"
 
-#ifndef EPERM
-#define EPERM   1
-#define ESRCH   3
-#define EAGAIN  11
-#define ENOMEM  12
-#define EBUSY   16
-#define EINVAL  22
-#define EDEADLK 35
-#endif
+#include <spinel/pthread_errno.h>
 
 #define MN_MAX_VPS     8
 #define MN_MAX_STRANDS 64
