@@ -11,7 +11,8 @@
 #   make bench    microbenchmarks on Spinel and on Linux, side by side (then bench-disk, bench-smp)
 #   make bench-disk   the storage workload on Spinel's diskd and Linux's ext4
 #   make bench-smp    the scalability table: Spinel and Linux on 1, 2 and 4 CPUs
-#   make litmus-smp   the SB/MP/LB litmus tests, a million runs each, on two of Spinel's CPUs
+#   make litmus-smp   the SB/MP/LB litmus tests, two million runs each, on two of Spinel's CPUs
+#   make barrier-smp  every barrier algorithm and pthread_barrier 100,000 episodes on 4 CPUs
 #   make format   clang-format every C file
 
 B        := build
@@ -49,7 +50,7 @@ LIBC_OBJS := $(B)/lib/c/crt0.o $(B)/lib/c/libc.o $(B)/lib/c/malloc.o $(B)/lib/ex
 SH_PROGS  := $(patsubst user/sh/%.c,$(B)/user/%,$(wildcard user/sh/*.c))
 UPROGS    := $(B)/user/init $(B)/user/unixd $(B)/user/diskd $(B)/user/httpd $(B)/user/netd $(patsubst user/tests/%.c,$(B)/user/%,$(wildcard user/tests/t_*.c)) \
              $(B)/user/bench $(B)/user/bench_disk $(patsubst user/bench/%.c,$(B)/user/%,$(wildcard user/bench/*.c)) \
-             $(SH_PROGS) $(B)/user/linuxtests
+             $(SH_PROGS) $(B)/user/linuxtests $(B)/user/barrier_smp $(B)/user/mn_barrier_smp
 SCRIPTS   := $(wildcard user/sh/*.sh)
 
 QEMU_ACCEL := $(if $(filter kvm,$(ACCEL)),-accel kvm -cpu host,-accel tcg -cpu max)
@@ -79,7 +80,7 @@ HOST_TOOLS := gcc:gcc ld:binutils make:make cpio:cpio $(QEMU):qemu-system-x86
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all docs run run-bench run-bench-linux run-boot bench-net bench-disk bench-smp litmus-smp test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
+.PHONY: all docs run run-bench run-bench-linux run-boot bench-net bench-disk bench-smp litmus-smp barrier-smp test test-crash fuzz-kernel iso test-iso qemu-gdb bench format clean deps check-host \
         test-linux linux-record linux-record-check FORCE
 all: $(B)/spinel.elf $(B)/spinel.bin $(B)/initrd.cpio
 
@@ -266,7 +267,7 @@ EXT_PROGS := $(B)/user/t_ext $(B)/user/t_extmod $(B)/user/t_objquota_child $(B)/
 $(EXT_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/uext/objs.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/uext/objs.o
 # The barriers' test links lib/barrier.
-BARRIER_PROGS := $(B)/user/t_barrier $(B)/user/t_barrier_child
+BARRIER_PROGS := $(B)/user/t_barrier $(B)/user/t_barrier_child $(B)/user/t_litmus
 $(BARRIER_PROGS): $(B)/user/%: $(B)/user/tests/%.o $(LIBC_OBJS) $(B)/lib/barrier/barrier.o
 	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/barrier/barrier.o
 # M:N threads (lib/mn) and their test.
@@ -517,15 +518,53 @@ bench: deps all
 bench-smp: deps all
 	tools/bench/smp.sh
 
-# The litmus tests (SB, MP, LB) a million runs each on two of Spinel's CPUs
-# (user/bench/litmus_smp.c), under multi-threaded TCG: LITMUS_SMP CPUs
-# (default 2; the last two run the tests).
+# The litmus tests (SB, MP, LB) LITMUS_RUNS times each (default two
+# million) on two of Spinel's CPUs (user/bench/litmus_smp.c), under
+# multi-threaded TCG: LITMUS_SMP CPUs (default 2; the last two run the
+# tests). Prints the count of every outcome. LITMUS_ACCEL='-accel
+# tcg,thread=single' runs them under single-threaded TCG, which interleaves
+# the vCPUs and can never show store buffering. (make test runs t_litmus,
+# the same program with 20,000 runs.)
 LITMUS_SMP ?= 2
+LITMUS_RUNS ?= 2000000
+LITMUS_ACCEL ?= -accel tcg,thread=multi -cpu max
+$(B)/litmus-runs: FORCE
+	@mkdir -p $(@D); echo $(LITMUS_RUNS) | cmp -s - $@ || echo $(LITMUS_RUNS) > $@
+$(B)/ubench/litmus_smp.o: user/bench/litmus_smp.c $(B)/litmus-runs | $(GEN)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -DLITMUS_RUNS=$(LITMUS_RUNS)UL -c $< -o $@
 litmus-smp: deps all
-	@timeout 3600 $(QEMU) -accel tcg,thread=multi -cpu max -m $(MEM) -smp $(LITMUS_SMP) -no-reboot \
+	@timeout 14400 $(QEMU) $(LITMUS_ACCEL) -m $(MEM) -smp $(LITMUS_SMP) -no-reboot \
 	    -kernel $(B)/spinel.bin -initrd $(B)/initrd.cpio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	    -display none -serial stdio -append init=litmus_smp < /dev/null | tee $(B)/litmus-smp.log
 	@grep -aq '^litmus: 4 passed, 0 failed' $(B)/litmus-smp.log
+
+# Every barrier algorithm of lib/barrier (t_barrier: four envs, one per CPU)
+# and lib/mn's pthread_barrier_* over each of them (t_mn: eight strands on
+# four VPs) BARRIER_EPISODES times (default 100,000) on BARRIER_SMP CPUs
+# (default 4), each episode checked for a thread that passed early; under
+# -icount by default (BARRIER_ACCEL). make test runs the same programs with
+# 200 episodes.
+BARRIER_SMP ?= 4
+BARRIER_EPISODES ?= 100000
+BARRIER_ACCEL ?= -accel tcg -icount shift=0,sleep=off -cpu max
+$(B)/barrier-episodes: FORCE
+	@mkdir -p $(@D); echo $(BARRIER_EPISODES) | cmp -s - $@ || echo $(BARRIER_EPISODES) > $@
+$(B)/user/tests/barrier_smp.o: user/tests/t_barrier.c $(B)/barrier-episodes | $(GEN)
+	$(CC) $(UCFLAGS) -DBT_EPISODES=$(BARRIER_EPISODES) -c $< -o $@
+$(B)/user/tests/mn_barrier_smp.o: user/tests/t_mn.c $(B)/barrier-episodes | $(GEN)
+	$(CC) $(UCFLAGS) -DMN_BAR_EPISODES=$(BARRIER_EPISODES) -c $< -o $@
+$(B)/user/barrier_smp: $(B)/user/tests/barrier_smp.o $(LIBC_OBJS) $(B)/lib/barrier/barrier.o
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(B)/lib/barrier/barrier.o
+$(B)/user/mn_barrier_smp: $(B)/user/tests/mn_barrier_smp.o $(LIBC_OBJS) $(MN_OBJS)
+	$(CC) $(ULDFLAGS) -o $@ $(LIBC_OBJS) $< $(MN_OBJS)
+barrier-smp: deps all
+	@for p in barrier_smp mn_barrier_smp; do \
+	    timeout 14400 $(QEMU) $(BARRIER_ACCEL) -m $(MEM) -smp $(BARRIER_SMP) -no-reboot \
+	        -kernel $(B)/spinel.bin -initrd $(B)/initrd.cpio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	        -display none -serial stdio -append init=$$p < /dev/null | tee $(B)/$$p.log; \
+	    grep -aq "^$$p stopped: exit 0" $(B)/$$p.log || { echo "barrier-smp: $$p failed"; exit 1; }; \
+	done
 
 # The storage benchmark alone: the same file workload on Spinel's diskd and
 # on Linux's ext4, each on a fresh virtio disk (tools/bench/disk.sh).

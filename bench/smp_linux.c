@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "smp_work.h"
 
 #define MAXW 8
 
@@ -72,8 +73,8 @@ static void work(int row, int id)
     uint32_t k = row_k[row];
     uint64_t fail = 0;
     pin(id);
-    int fd = -1, to_child[2] = {-1, -1}, from_child[2] = {-1, -1};
-    pid_t echo = -1;
+    int fd = -1;
+    struct smp_echo echo = {.pid = -1};
     if (row == ROW_MAP) {
         fd = memfd_create("smp", 0);
         char *p;
@@ -83,25 +84,8 @@ static void work(int row, int id)
         else
             p[0] = 1, munmap(p, 4096); /* (the page now exists) */
     }
-    if (row == ROW_PIPE) {
-        if (pipe(to_child) < 0 || pipe(from_child) < 0 || (echo = fork()) < 0) {
-            fail++;
-        } else if (echo == 0) {
-            close(to_child[1]);
-            close(from_child[0]);
-            char c;
-            while (read(to_child[0], &c, 1) == 1)
-                if (write(from_child[1], &c, 1) != 1)
-                    break;
-            _exit(0);
-        } else {
-            close(to_child[0]);
-            close(from_child[1]);
-            char c = 'w'; /* one round trip before the clock starts */
-            if (write(to_child[1], &c, 1) != 1 || read(from_child[0], &c, 1) != 1)
-                fail++;
-        }
-    }
+    if (row == ROW_PIPE && smp_echo_start(&echo) < 0)
+        fail++;
     __atomic_fetch_add(&sh->ready, 1, __ATOMIC_SEQ_CST);
     while (!__atomic_load_n(&sh->go, __ATOMIC_ACQUIRE))
         __asm__ volatile("pause");
@@ -114,21 +98,14 @@ static void work(int row, int id)
                 fail++;
             break;
         }
-        case ROW_FORK: {
-            pid_t pid = fork();
-            if (pid == 0)
-                _exit(0);
-            int st;
-            if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+        case ROW_FORK:
+            if (smp_fork_exit_wait() < 0)
                 fail++;
             break;
-        }
-        case ROW_PIPE: {
-            char c = (char)i;
-            if (write(to_child[1], &c, 1) != 1 || read(from_child[0], &c, 1) != 1 || c != (char)i)
+        case ROW_PIPE:
+            if (smp_echo_rt(&echo, (char)i) < 0)
                 fail++;
             break;
-        }
         default: {
             int r = pthread_barrier_wait(&pbar);
             if (r != 0 && r != PTHREAD_BARRIER_SERIAL_THREAD)
@@ -138,10 +115,8 @@ static void work(int row, int id)
     }
     sh->ns[id] = now_ns() - t0;
     sh->fail[id] = fail;
-    if (echo > 0) {
-        close(to_child[1]); /* the child reads end of file and exits */
-        waitpid(echo, 0, 0);
-    }
+    if (echo.pid > 0)
+        smp_echo_stop(&echo);
     __atomic_fetch_add(&sh->done, 1, __ATOMIC_SEQ_CST);
 }
 

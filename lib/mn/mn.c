@@ -52,21 +52,32 @@ static void spin_while_set(const uint32_t *p)
     }
 }
 
-void mn_mcs_lock(mn_mcs_t *l, struct mn_mcs_node *me)
+int mn_mcs_trylock(mn_mcs_t *l)
 {
-    me->next = 0;
-    me->locked = 1;
-    /* acq_rel: our node's fields are published before anyone finds it, and
-     * the previous holder's critical section is seen after we get it. */
-    struct mn_mcs_node *prev = __atomic_exchange_n(&l->tail, me, __ATOMIC_ACQ_REL);
-    if (!prev)
-        return;
-    __atomic_store_n(&prev->next, me, __ATOMIC_RELEASE);
-    spin_while_set(&me->locked);
+    return !__atomic_load_n(&l->held, __ATOMIC_RELAXED) &&
+           !__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE);
 }
 
-void mn_mcs_unlock(mn_mcs_t *l, struct mn_mcs_node *me)
+void mn_mcs_lock(mn_mcs_t *l, struct mn_mcs_node *me)
 {
+    if (mn_mcs_trylock(l))
+        return; /* free: taken at once (a running strand takes it before a preempted waiter) */
+    me->next = 0;
+    me->locked = 1;
+    /* acq_rel: our node's fields are published before anyone finds it. */
+    struct mn_mcs_node *prev = __atomic_exchange_n(&l->tail, me, __ATOMIC_ACQ_REL);
+    if (prev) {
+        __atomic_store_n(&prev->next, me, __ATOMIC_RELEASE);
+        spin_while_set(&me->locked); /* until we are the queue's head */
+    }
+    /* The head: the only waiter that spins on the lock word. */
+    uint32_t n = 0;
+    while (!mn_mcs_trylock(l)) {
+        cpu_pause();
+        if (++n % 256 == 0)
+            mn_relax();
+    }
+    /* Ours. Leave the queue: the next waiter becomes its head. */
     struct mn_mcs_node *next = __atomic_load_n(&me->next, __ATOMIC_ACQUIRE);
     if (!next) {
         struct mn_mcs_node *expect = me;
@@ -74,7 +85,7 @@ void mn_mcs_unlock(mn_mcs_t *l, struct mn_mcs_node *me)
                                         __ATOMIC_RELAXED))
             return; /* nobody waits */
         /* Someone swapped itself in as the tail but has not linked yet. */
-        uint32_t n = 0;
+        n = 0;
         while (!(next = __atomic_load_n(&me->next, __ATOMIC_ACQUIRE)))
             if (++n % 256 == 0)
                 mn_relax();
@@ -82,6 +93,12 @@ void mn_mcs_unlock(mn_mcs_t *l, struct mn_mcs_node *me)
                 cpu_pause();
     }
     __atomic_store_n(&next->locked, 0, __ATOMIC_RELEASE);
+}
+
+void mn_mcs_unlock(mn_mcs_t *l, struct mn_mcs_node *me)
+{
+    (void)me; /* (the node left the queue when the lock was taken) */
+    __atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
 }
 
 /* ---- strands and VPs ---- */
@@ -130,7 +147,14 @@ static struct {
     struct mn_strand *main;
     uint64_t next_uid; /* (atomic) */
 } mn;
-static uint8_t strand_stacks[MN_MAX_STRANDS][MN_STACK_SIZE] __attribute__((aligned(4096)));
+/* The strands' stacks: one 1 MiB block of frames mapped at MN_STACKS_VA by
+ * the first mn_start (before the VPs share our memory) and kept, not the
+ * bss: a program that links lib/mn and never starts it does not pay for
+ * them. */
+#define MN_STACKS_VA    0x0000580000000000UL
+#define MN_STACKS_ORDER 8 /* 2^8 frames */
+_Static_assert(MN_MAX_STRANDS *MN_STACK_SIZE == (4096UL << MN_STACKS_ORDER), "one block");
+static uint8_t (*const strand_stacks)[MN_STACK_SIZE] = (uint8_t(*)[MN_STACK_SIZE])MN_STACKS_VA;
 static uint8_t vp_stacks[MN_MAX_VPS][8192] __attribute__((aligned(4096)));
 
 uint32_t mn_nvp(void)
@@ -456,6 +480,15 @@ int mn_start(uint32_t nvp)
     struct sys_info si;
     if (sys_sysinfo(&si) < 0 || si.ncpu == 0)
         return EINVAL;
+    if (!(exo_pte(MN_STACKS_VA) & PTE_P)) {
+        long b = sys_frame_alloc_in(CAP_SELF, -1, MN_STACKS_ORDER);
+        if (b < 0)
+            return ENOMEM;
+        if (exo_map(CAP_SELF, (uint32_t)b, MN_STACKS_VA, MMU_W) != 1) {
+            sys_cap_delete((uint32_t)b);
+            return ENOMEM;
+        }
+    }
     for (uint32_t i = 0; i < MN_MAX_STRANDS; i++) {
         mn.strand[i].index = i;
         mn.strand[i].state = ST_FREE;

@@ -11,7 +11,8 @@
 # default 900), SMP_CPUS (default "1 2 4"), SMP_MODES (default
 # "icount mttcg"), SMP_SIDES (default "spinel linux"), B (the build
 # directory, default build), SMP_TABLE_ONLY=1 (no boots: the table from the
-# logs of the last run).
+# logs of the last run), SMP_LINUX_ICOUNT_SMP=1 (try Linux with -smp 2 and
+# 4 under -icount too: it hangs in its SMP boot, so they are skipped).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -99,6 +100,15 @@ for mode in $MODES; do
     for side in $SIDES; do
         for n in $CPUS; do
             [ "${SMP_TABLE_ONLY:-0}" = 1 ] && continue
+            # Linux 6.1 does not get past "x86: Booting SMP configuration"
+            # under -icount with -smp 2 or 4 (docs/benchmarks.md,
+            # "Scalability"): those boots are skipped (n/a) unless asked for.
+            if [ "$side" = linux ] && [ "$mode" = icount ] && [ "$n" != 1 ] &&
+                [ "${SMP_LINUX_ICOUNT_SMP:-0}" != 1 ]; then
+                echo "bench-smp: linux, icount, $n CPUs: skipped (its SMP boot hangs under -icount)" >&2
+                rm -f "$OUT/smp-linux-icount-$n.log"
+                continue
+            fi
             echo "bench-smp: $side, $mode, $n CPU(s)" >&2
             boot "$side" "$mode" "$n" ||
                 { echo "bench-smp: $side $mode -smp $n did not finish (see $OUT/)" >&2; status=1; }

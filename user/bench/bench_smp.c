@@ -13,6 +13,7 @@
 #include "../../lib/barrier/barrier.h"
 #include "../../lib/c/libc.h"
 #include "../../lib/unix/unix.h"
+#include "../../bench/smp_work.h"
 
 #define BS_VA    0x30000000UL
 #define BS_PAGES 8
@@ -89,28 +90,11 @@ static int worker(volatile struct bs_shared *sh)
     /* The Unix rows: a Unix library OS of our own (its server unixd gets
      * its slot on our CPU, as does every child we fork); for the pipe row
      * an echo child, as in make bench's unix_pipe_rt. */
-    int to_child[2] = {-1, -1}, from_child[2] = {-1, -1};
-    pid_t echo = -1;
+    struct smp_echo echo = {.pid = -1};
     if (row == ROW_FORK || row == ROW_PIPE)
         unix_init("bench_smp");
-    if (row == ROW_PIPE) {
-        if (pipe(to_child) < 0 || pipe(from_child) < 0 || (echo = fork()) < 0) {
-            fail++;
-        } else if (echo == 0) {
-            close(to_child[1]);
-            close(from_child[0]);
-            char c;
-            while (read(to_child[0], &c, 1) == 1)
-                write(from_child[1], &c, 1);
-            _exit(0);
-        } else {
-            close(to_child[0]);
-            close(from_child[1]);
-            char c = 'w'; /* one round trip before the clock starts */
-            if (write(to_child[1], &c, 1) != 1 || read(from_child[0], &c, 1) != 1)
-                fail++;
-        }
-    }
+    if (row == ROW_PIPE && smp_echo_start(&echo) < 0)
+        fail++;
     __atomic_fetch_add(&sh->ready, 1, __ATOMIC_SEQ_CST);
     while (!__atomic_load_n(&sh->go, __ATOMIC_ACQUIRE))
         __asm__ volatile("pause");
@@ -141,21 +125,14 @@ static int worker(volatile struct bs_shared *sh)
                 sys_cap_delete((uint32_t)c);
             break;
         }
-        case ROW_FORK: {
-            pid_t pid = fork();
-            if (pid == 0)
-                _exit(0);
-            int st;
-            if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+        case ROW_FORK:
+            if (smp_fork_exit_wait() < 0)
                 fail++;
             break;
-        }
-        case ROW_PIPE: {
-            char c = (char)i;
-            if (write(to_child[1], &c, 1) != 1 || read(from_child[0], &c, 1) != 1 || c != (char)i)
+        case ROW_PIPE:
+            if (smp_echo_rt(&echo, (char)i) < 0)
                 fail++;
             break;
-        }
         default:
             if (barrier_wait((struct barrier *)&sh->bar[row - ROW_BAR0], id) < 0)
                 fail++;
@@ -165,11 +142,8 @@ static int worker(volatile struct bs_shared *sh)
     sh->fail[id] = fail;
     if (srv > 0)
         sys_cap_delete((uint32_t)srv);
-    if (echo > 0) {
-        close(to_child[1]); /* the child reads end of file and exits */
-        waitpid(echo, 0, 0);
-        close(from_child[0]);
-    }
+    if (echo.pid > 0)
+        smp_echo_stop(&echo);
     __atomic_fetch_add(&sh->done, 1, __ATOMIC_SEQ_CST);
     if (row == ROW_FORK || row == ROW_PIPE)
         exit(0); /* (lib/unix's: the server hears of it) */
@@ -218,6 +192,10 @@ int main(void)
             }
             if (sys_slot_alloc_on((uint32_t)c, i, -1) < 0 || sys_env_start((uint32_t)c) < 0)
                 bad = 1;
+            /* One at a time: worker i takes id i, the CPU of its slot (under
+             * multi-threaded TCG a later worker could otherwise come first). */
+            while (!bad && __atomic_load_n(&sh->next_id, __ATOMIC_ACQUIRE) == i)
+                sys_block(1);
         }
         while (!bad && __atomic_load_n(&sh->ready, __ATOMIC_ACQUIRE) < nw)
             sys_block(1000);

@@ -21,10 +21,9 @@ static void err(void)
 }
 
 static long iters = 1000;
-/* The MCS lock hands over in FIFO order, also to a waiter whose VP the
- * kernel has preempted (VPs share CPUs below SMP=4): each such hand-off
- * waits for that VP's next slot, so its run is shorter. */
-static const long excl_iters[4] = {1000, 1000, 150, 1000};
+/* The same number of increments under each lock (the MCS lock's run was
+ * shorter while it handed the lock to waiters on preempted VPs). */
+static const long excl_iters[4] = {1000, 1000, 1000, 1000};
 
 /* ---- mutual exclusion ---- */
 static mn_mutex_t mtx = MN_MUTEX_INIT;
@@ -293,10 +292,13 @@ int main(void)
     static const char *const names[] = {"mutex", "spinlock (backoff)", "MCS lock"};
     for (long k = 0; k < 3; k++) {
         errors = 0;
+        struct sys_info s0, s1;
+        sys_sysinfo(&s0);
         CHECK_EQ(run_all(excl, (void *)k, NSTRANDS), (uint64_t)NSTRANDS * excl_iters[k]);
+        sys_sysinfo(&s1);
         CHECK_EQ(errors, 0);
-        printf("t_mn: %s: %d strands x %ld increments, none lost\n", names[k], NSTRANDS,
-               excl_iters[k]);
+        printf("t_mn: %s: %d strands x %ld increments, none lost (%lu ticks)\n", names[k], NSTRANDS,
+               excl_iters[k], (unsigned long)(s1.ticks - s0.ticks));
     }
     uint64_t lost = (uint64_t)NSTRANDS * iters - run_all(excl, (void *)3, NSTRANDS);
     printf("t_mn: without a lock, %lu of %lu increments lost (strands ran at once)\n",
@@ -356,7 +358,11 @@ int main(void)
     printf("t_mn: semaphores: %ld ping-pongs, a pool of 2 never over-held\n", iters);
 
     /* pthread_barrier_* with each algorithm: no strand passes early. */
+#ifdef MN_BAR_EPISODES
+    bar_eps = MN_BAR_EPISODES; /* make barrier-smp (built as mn_barrier_smp) */
+#else
     bar_eps = 200;
+#endif
     for (int k = 0; k < BAR_KINDS; k++) {
         errors = serial = 0;
         CHECK_EQ(pthread_barrierattr_setkind_np(&ba, k), 0);

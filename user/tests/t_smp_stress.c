@@ -1,7 +1,10 @@
 /* Stress across CPUs (run with every SMP= setting; its point is SMP=2 and 4).
  * SMP_STRESS_N children, child i with its only slot on CPU (i + 1) % ncpu,
- * each doing SMP_STRESS_ROUNDS rounds of: a frame allocated, mapped,
- * written, unmapped, a copy derived and revoked, the frame deleted; then a
+ * each doing SMP_STRESS_ROUNDS rounds of: a protected call to its own
+ * server (an env with its slot on the child's CPU); a child env created,
+ * run to its exit, waited for and deleted (the exo-level fork/exit); a
+ * frame allocated, mapped, written, unmapped, a copy derived and revoked,
+ * the frame deleted; then a
  * request to us through a notification channel and a sleep until we answer
  * on its own channel (sys_block without a timeout: a lost wake-up hangs the
  * test, which the runner's deadline fails). We answer every request and,
@@ -47,7 +50,7 @@ int main(void)
         unsigned long free0 = si.free_frames;
         long kids[SMP_STRESS_N];
         for (int i = 0; i < SMP_STRESS_N; i++) {
-            long c = kids[i] = sys_env_create(96);
+            long c = kids[i] = sys_env_create(512);
             CHECK_EQ(c > 0, 1);
             CHECK_EQ(sys_env_load((uint32_t)c, "t_smp_stress_child", 18), 0);
             CHECK_EQ(sys_env_quota((uint32_t)c, OBJ_ALL, 0, ~0UL, 0), 0);

@@ -42,15 +42,7 @@
 #include <spinel/exo.h>
 
 /* POSIX error numbers (Linux values) returned by the pthread_* calls. */
-#ifndef EPERM
-#define EPERM   1
-#define ESRCH   3
-#define EAGAIN  11
-#define ENOMEM  12
-#define EBUSY   16
-#define EINVAL  22
-#define EDEADLK 35
-#endif
+#include <spinel/pthread_errno.h>
 
 /* ---- strands ---- */
 
