@@ -148,6 +148,24 @@ static int nb_of(uint64_t fd)
     return fd < 64 && (nonblock_fds >> fd & 1);
 }
 
+/* A read of a regular file: whole up to the end of the file, as Linux
+ * reads one (lib/unix reads a disk file through the argument page, at
+ * most UNIX_ARG_DATA bytes a call; the dynamic loader takes a short pread
+ * for a truncated library). */
+static long file_read(int fd, uint64_t buf, uint64_t n)
+{
+    uint64_t done = 0;
+    while (done < n) {
+        ssize_t r = read(fd, (void *)(buf + done), n - done);
+        if (r < 0)
+            return done ? (long)done : err();
+        if (r == 0)
+            break;
+        done += (uint64_t)r;
+    }
+    return (long)done;
+}
+
 static long l_read(ARGS)
 {
     UNUSED;
@@ -160,8 +178,11 @@ static long l_read(ARGS)
         memset((void *)b, 0, c);
         return (long)c;
     }
-    if (fd_type((int)a) == OF_DIR)
+    int t = fd_type((int)a);
+    if (t == OF_DIR)
         return -LX_EISDIR;
+    if (t == OF_FILE)
+        return file_read((int)a, b, c);
     unix_nonblock = nb_of(a);
     ssize_t r = read((int)a, (void *)b, c);
     unix_nonblock = 0;
@@ -240,8 +261,7 @@ static long l_pread(ARGS)
     off_t old = lseek((int)a, 0, SEEK_CUR);
     if (old < 0 || lseek((int)a, (off_t)d, SEEK_SET) < 0)
         return err();
-    ssize_t r = read((int)a, (void *)b, c);
-    long e2 = r < 0 ? err() : r;
+    long e2 = file_read((int)a, b, c);
     lseek((int)a, old, SEEK_SET);
     return e2;
 }
