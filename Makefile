@@ -423,6 +423,7 @@ linux-record-check:
 
 # ---- running ----
 run: deps all $(DISK_IMG)
+	@tools/linux/run-disk.sh $(DISK_IMG) # (Debian's lua5.4 and sqlite3 on the disk, once)
 	@echo "Booting Spinel under QEMU ($(ACCEL)). Ctrl-A X quits."
 	@echo "The web server answers at http://localhost:$(HTTP_PORT)/ (curl http://localhost:$(HTTP_PORT)/)."
 	$(QEMU_BASE) $(call qemu_disk,$(DISK_IMG)) $(QEMU_NET_RUN) -nographic -append ""; true

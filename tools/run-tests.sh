@@ -599,6 +599,7 @@ check_console() {
     local plog=build/test-console.log img=build/test-console-disk.img
     tools/need.sh python3:python3 || return 1
     rm -f $img && truncate -s 256M $img || return 1
+    tools/linux/run-disk.sh $img > /dev/null || return 1 # (lua5.4 and sqlite3, as make run's disk)
     local -a argv
     read -ra argv <<< "${qemu_cmd//$TEST_DISK/$img}"
     for i in "${!argv[@]}"; do # (make run's empty kernel command line)
@@ -606,7 +607,7 @@ check_console() {
     done
     if timeout --foreground -k 5 300 python3 tools/linux/console-check.py "$plog" "${argv[@]}" \
         > build/test-console.out 2>&1; then
-        echo "PASS host/console: make run's login shell (busybox sh) answered the issue's list: ls -l /bin | head, arithmetic, for | tac, a here-document to /tmp/f, seq | sort -rn | head, sed, awk, grep -c, md5sum, gzip | gunzip, tar, find /tmp, sleep 5 & + jobs + kill %1, trap 'echo bye' EXIT at exit, ^C interrupting sleep 100 (see $plog)"
+        echo "PASS host/console: make run's login shell (busybox sh) answered the issue's list: ls -l /bin | head, arithmetic, for | tac, a here-document to /tmp/f, seq | sort -rn | head, sed, awk, grep -c, md5sum, gzip | gunzip, tar, find /tmp, lua5.4 and sqlite3 (on the disk), sleep 5 & + jobs + kill %1, trap 'echo bye' EXIT at exit, ^C interrupting sleep 100 (see $plog)"
         rm -f $img
         return 0
     fi

@@ -110,6 +110,28 @@ long lx_mprotect(uint64_t va, uint64_t len, uint32_t prot);
  * region. */
 int lx_vma_none(uint64_t va);
 int lx_vma_any(uint64_t va, uint64_t len);
+/* MAP_SHARED anonymous memory (lib/unix's shm arena): whether the page at
+ * va is attached (PROT_NONE too); mprotect of [va, va+len) (ENOMEM if a
+ * page is not attached); in a forked child, the parent's protections
+ * again; after a detach; a new segment. */
+int lx_shm_mapped(uint64_t va);
+long lx_shm_protect(uint64_t va, uint64_t len, uint32_t prot);
+void lx_shm_child(void);
+void lx_shm_detached(void);
+void lx_shm_fresh(uint64_t va, uint64_t len);
+/* Whether [va, va+len) lies in one region or in none. */
+int lx_vma_one(uint64_t va, uint64_t len);
+/* Whether the page at va is mapped (touched or not, PROT_NONE too); the
+ * PROT_* bits of the mapping there. */
+int lx_mapped(uint64_t va);
+uint32_t lx_prot_at(uint64_t va);
+/* madvise(MADV_DONTNEED) of [va, end): its anonymous pages are dropped
+ * (demand-zero again); the rest keep their contents. */
+long lx_dontneed(uint64_t va, uint64_t end);
+/* mremap's move of [from, from+olen) to a new region [to, to+nlen) with
+ * prot: the pages that hold something are copied, the rest stay
+ * demand-zero; the old range is unmapped. */
+long lx_move(uint64_t from, uint64_t olen, uint64_t to, uint64_t nlen, uint32_t prot);
 /* Whether [p, p+n) is program memory readable (write 0) or writable (1)
  * (demand-zero pages in it are mapped first). */
 int lx_ok(uint64_t p, uint64_t n, int write);
@@ -125,8 +147,9 @@ struct lx_proc {
     uint64_t fs_base;
     uint64_t clear_tid; /* set_tid_address, CLONE_CHILD_CLEARTID */
     uint32_t umask;
-    int strace;       /* SPINEL_STRACE=1 */
-    uint64_t cloexec; /* descriptors to close at execve (bit per fd) */
+    int strace;            /* SPINEL_STRACE=1, or =/PATH: ... */
+    char strace_file[128]; /* ... the lines appended to PATH ("": the console) */
+    uint64_t cloexec;      /* descriptors to close at execve (bit per fd) */
     struct lx_sigaction {
         uint64_t handler, flags, restorer, mask;
     } sig[65];

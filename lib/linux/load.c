@@ -50,8 +50,13 @@ static void hint_note(uint64_t va, uint32_t slot);
 #define NVMA 512
 struct vma {
     uint64_t lo, hi;
-    uint32_t prot; /* PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4; 0: PROT_NONE */
+    uint32_t prot; /* PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4; 0: PROT_NONE; VMA_ANON */
 };
+/* Anonymous memory (mmap's, or the stack and brk areas mprotect made a
+ * region of), whose pages madvise(MADV_DONTNEED) may drop: their next
+ * touch is demand-zero. The rest (a file mapping's pages, the program's
+ * own) keep their contents. */
+#define VMA_ANON 8
 static struct vma vma[NVMA], vma_tmp[NVMA + 3];
 static int nvma;
 struct saved_page {
@@ -123,10 +128,11 @@ static void saved_drop(uint64_t lo, uint64_t hi)
     }
 }
 
+static int shm_none(uint64_t va);
 int lx_vma_none(uint64_t va)
 {
     struct vma *v = vma_find(va & ~(PAGE - 1));
-    return v && !(v->prot & 7);
+    return (v && !(v->prot & 7)) || shm_none(va);
 }
 
 int lx_vma_any(uint64_t va, uint64_t len)
@@ -142,7 +148,45 @@ long lx_vma_anon(uint64_t va, uint64_t len, uint32_t prot)
     if (va % PAGE || !lx_range(va, len))
         return -LX_EINVAL;
     saved_drop(va, va + len);
-    return vma_set(va, va + len, (int)(prot & 7));
+    return vma_set(va, va + len, (int)((prot & 7) | VMA_ANON));
+}
+
+/* The next border after va where demand_range or the regions may change
+ * (at most hi). */
+static uint64_t next_border(uint64_t va, uint64_t hi)
+{
+    uint64_t b[] = {LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_TOP, lx.brk_start,
+                    (lx.brk_cur + PAGE - 1) & ~(PAGE - 1)};
+    for (int i = 0; i < 4; i++)
+        if (b[i] > va && b[i] < hi)
+            hi = b[i];
+    for (int i = 0; i < nvma; i++) {
+        if (vma[i].lo > va && vma[i].lo < hi)
+            hi = vma[i].lo;
+        if (vma[i].hi > va && vma[i].hi < hi)
+            hi = vma[i].hi;
+    }
+    return hi;
+}
+
+/* Whether the page at va is anonymous memory (VMA_ANON above). */
+static int page_anon(uint64_t va)
+{
+    struct vma *v = vma_find(va);
+    return v ? (v->prot & VMA_ANON) != 0 : demand_range(va);
+}
+
+/* Gives [lo, hi) the protection prot, each part keeping whether it is
+ * anonymous memory. */
+static long vma_protect(uint64_t lo, uint64_t hi, uint32_t prot)
+{
+    for (uint64_t p = lo, q; p < hi; p = q) {
+        q = next_border(p, hi);
+        long r = vma_set(p, q, (int)((prot & 7) | (page_anon(p) ? VMA_ANON : 0)));
+        if (r < 0)
+            return r;
+    }
+    return 0;
 }
 
 int lx_demand(uint64_t va)
@@ -162,6 +206,7 @@ int lx_demand(uint64_t va)
     long f = sys_frame_map(CAP_SELF, va, MMU_W | (perms & MMU_X));
     if (f < 0)
         return 0;
+    unix_page_cow_set(va, 0, 0); /* (a fresh frame of ours) */
     for (struct saved_page **pp = &saved; *pp; pp = &(*pp)->next)
         if ((*pp)->va == va) {
             struct saved_page *s = *pp;
@@ -238,6 +283,8 @@ static void blk_gone(uint32_t slot, const struct cap_info *ci);
 static void del_frame(uint32_t slot, const struct cap_info *ci, void *arg)
 {
     (void)arg;
+    /* (whatever frame comes here next is not copy-on-write) */
+    unix_page_cow_set(ci->mapped_va, 0, 0);
     if (ci->order)
         blk_gone(slot, ci); /* (lib/unix frees single frames only) */
     else if (ci->children)
@@ -541,7 +588,7 @@ long lx_mprotect(uint64_t va, uint64_t len, uint32_t prot)
             s->next = got;
             got = s;
         }
-    long r = vma_set(va, end, (int)(prot & 7));
+    long r = vma_protect(va, end, prot);
     if (r < 0) {
         for (struct saved_page *s; got; got = s) {
             s = got->next;
@@ -560,6 +607,84 @@ long lx_mprotect(uint64_t va, uint64_t len, uint32_t prot)
     return unmap_frames(va, end);
 }
 
+/* Whether the page at va is part of a mapping (mapped, or a region's or
+ * the stack's or brk's page not touched yet, or PROT_NONE). */
+int lx_mapped(uint64_t va)
+{
+    return (exo_pte(va) & PTE_P) || vma_find(va) || demand_range(va);
+}
+
+/* The PROT_* bits of the mapping at va (its region's, else its page's). */
+uint32_t lx_prot_at(uint64_t va)
+{
+    struct vma *v = vma_find(va);
+    if (v)
+        return v->prot & 7;
+    uint64_t pte = exo_pte(va);
+    if (!(pte & PTE_P))
+        return demand_range(va) ? 3 : 0;
+    return 1 | ((pte & PTE_W) || unix_page_cow(va) ? 2 : 0) | (pte & PTE_NX ? 0 : 4);
+}
+
+/* Whether [va, va+len) lies in one region, or in none. */
+int lx_vma_one(uint64_t va, uint64_t len)
+{
+    struct vma *v = vma_find(va);
+    return v ? v->hi >= va + len : !lx_vma_any(va, len);
+}
+
+/* madvise(MADV_DONTNEED) of [va, end): the frames of its anonymous pages
+ * go (their next touch is demand-zero), and so do the saved contents of
+ * its anonymous PROT_NONE pages; other pages (a file mapping's, the
+ * program's image) keep theirs. */
+long lx_dontneed(uint64_t va, uint64_t end)
+{
+    for (uint64_t p = va, q; p < end; p = q) {
+        q = next_border(p, end);
+        if (!page_anon(p))
+            continue;
+        saved_drop(p, q);
+        long r = unmap_frames(p, q);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* mremap's move: a region of [to, to+nlen) with prot (anonymous memory:
+ * demand-zero), into which the pages of [from, from+olen) that hold
+ * something are copied (a PROT_NONE page's saved copy moves with it),
+ * then [from, from+olen) unmapped. Pages never touched stay untouched. */
+long lx_move(uint64_t from, uint64_t olen, uint64_t to, uint64_t nlen, uint32_t prot)
+{
+    long r = lx_vma_anon(to, nlen, prot);
+    if (r < 0)
+        return r;
+    uint32_t perms = (prot & 2 ? MMU_W : 0) | (prot & 4 ? MMU_X : 0);
+    for (uint64_t off = 0; off < olen; off += PAGE) {
+        uint64_t s = from + off, d = to + off;
+        if (!(exo_pte(s) & PTE_P)) {
+            for (struct saved_page *sp = saved; sp; sp = sp->next)
+                if (sp->va == s)
+                    sp->va = d; /* (PROT_NONE: moves with the page) */
+            continue;
+        }
+        if (page_zero(s))
+            continue; /* (demand-zero there too) */
+        long f = sys_frame_map(CAP_SELF, d, MMU_W | (perms & MMU_X));
+        if (f < 0) {
+            lx_unmap(to, nlen);
+            return -LX_ENOMEM;
+        }
+        unix_page_cow_set(d, 0, 0);
+        memcpy((void *)d, (const void *)s, PAGE);
+        if (!(perms & MMU_W))
+            exo_protect(CAP_SELF, (uint32_t)f, perms);
+        hint_note(d, (uint32_t)f);
+    }
+    return lx_unmap(from, olen);
+}
+
 void lx_unmap_all(void)
 {
     nvma = 0;
@@ -574,8 +699,14 @@ static void prot_frame(uint32_t slot, const struct cap_info *ci, void *arg)
     uint32_t perms = *(uint32_t *)arg;
     /* Write access is given back only to a frame nobody shares: a shared
      * one stays read-only, copy-on-write resolves the first write. */
-    if ((perms & MMU_W) && ((ci->rights & R_WRITE) == 0 || ci->children || ci->depth))
+    if ((perms & MMU_W) && ((ci->rights & R_WRITE) == 0 || ci->children || ci->depth)) {
         perms &= ~MMU_W;
+        if (!ci->order)
+            unix_page_cow_set(ci->mapped_va, slot, 1);
+    } else if (!(perms & MMU_W)) {
+        /* (a write to it is the program's fault, not a copy to make) */
+        unix_page_cow_set(ci->mapped_va, 0, 0);
+    }
     exo_protect(CAP_SELF, slot, perms);
 }
 
@@ -610,6 +741,131 @@ long lx_map_anon(uint64_t va, uint64_t len, uint32_t perms)
         hint_note(p, (uint32_t)f);
     }
     return 0;
+}
+
+/* ---- MAP_SHARED anonymous memory: protections ----
+ *
+ * Its pages are frames of lib/unix's shm segments, mapped in the arena
+ * (SHM_ARENA_VA) at the same address in every process that attaches them.
+ * mprotect changes this process's mapping only (as Linux: protections are
+ * per process, the contents shared): write or execute away or back with
+ * exo_protect, and PROT_NONE by deleting our capability of the page
+ * (which unmaps it); the frame, and with it the contents every sharer
+ * sees, stays the segment's, and a later mprotect maps it again from a
+ * capability the server gives (shm_remap). A forked child maps its
+ * segments afresh, read-write (shm_child_attach); lx_shm_child then gives
+ * its pages the protections the parent had given them (the child
+ * inherits this table with its memory). */
+#define SHP_SET 0x80 /* prot: mprotect set it (the low bits); 0: as attached */
+static uint8_t shp[SHM_ARENA_PAGES];
+
+static int shm_page(uint64_t va)
+{
+    return va >= SHM_ARENA_VA && va < SHM_ARENA_VA + SHM_ARENA_PAGES * PAGE
+               ? (int)((va - SHM_ARENA_VA) / PAGE)
+               : -1;
+}
+
+static int shm_none(uint64_t va)
+{
+    int i = shm_page(va & ~(PAGE - 1));
+    return i >= 0 && shp[i] == SHP_SET;
+}
+
+int lx_shm_mapped(uint64_t va)
+{
+    return shm_page(va) >= 0 && ((exo_pte(va) & PTE_P) || (shm_none(va) && shm_attached(va)));
+}
+
+/* The slots of our frames mapped in the arena, by page (0: none). */
+static uint32_t shm_slot[SHM_ARENA_PAGES];
+static void shm_slots(void)
+{
+    memset(shm_slot, 0, sizeof shm_slot);
+    static struct cap_info ci[256];
+    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
+        exo_touch(ci, sizeof ci);
+        long n = sys_cap_list(base, ci, 256);
+        if (n <= 0)
+            break;
+        for (long i = 0; i < n; i++)
+            if (ci[i].type == CAP_FRAME && ci[i].mapped_env == exo_info->id &&
+                shm_page(ci[i].mapped_va) >= 0)
+                shm_slot[shm_page(ci[i].mapped_va)] = base + (uint32_t)i;
+    }
+}
+
+static uint32_t perms_of_prot(uint32_t prot)
+{
+    return (prot & 2 ? MMU_W : 0) | (prot & 4 ? MMU_X : 0);
+}
+
+long lx_shm_protect(uint64_t va, uint64_t len, uint32_t prot)
+{
+    uint64_t end = va + len;
+    if (end < va || end > SHM_ARENA_VA + SHM_ARENA_PAGES * PAGE)
+        return -LX_ENOMEM;
+    for (uint64_t p = va; p < end; p += PAGE)
+        if (!lx_shm_mapped(p))
+            return -LX_ENOMEM;
+    shm_slots();
+    for (uint64_t p = va, q; p < end; p = q) {
+        int i = shm_page(p);
+        q = p + PAGE;
+        long r = 0;
+        if (!(prot & 7)) {
+            if (shm_slot[i])
+                r = sys_cap_delete(shm_slot[i]); /* (unmaps it; the frame is the segment's) */
+        } else if (shm_slot[i]) {
+            r = exo_protect(CAP_SELF, shm_slot[i], perms_of_prot(prot));
+        } else {
+            while (q < end && shm_page(q) > 0 && !shm_slot[shm_page(q)])
+                q += PAGE; /* (a stretch mapped again at once) */
+            r = shm_remap(p, q, perms_of_prot(prot));
+        }
+        if (r < 0)
+            return -LX_ENOMEM;
+        for (uint64_t x = p; x < q; x += PAGE)
+            shp[shm_page(x)] = (uint8_t)(SHP_SET | (prot & 7));
+    }
+    return 0;
+}
+
+void lx_shm_child(void)
+{
+    int any = 0;
+    for (int i = 0; i < SHM_ARENA_PAGES; i++)
+        any |= shp[i];
+    if (!any)
+        return;
+    shm_slots();
+    for (int i = 0; i < SHM_ARENA_PAGES; i++) {
+        if (!shp[i])
+            continue;
+        if (!shm_slot[i])
+            shp[i] = 0; /* (not attached here: nothing to keep) */
+        else if (shp[i] == SHP_SET)
+            sys_cap_delete(shm_slot[i]);
+        else
+            exo_protect(CAP_SELF, shm_slot[i], perms_of_prot(shp[i] & 7));
+    }
+}
+
+/* After a detach (munmap): the pages of segments no longer attached are
+ * forgotten. */
+void lx_shm_detached(void)
+{
+    for (int i = 0; i < SHM_ARENA_PAGES; i++)
+        if (shp[i] && !shm_attached(SHM_ARENA_VA + (uint64_t)i * PAGE))
+            shp[i] = 0;
+}
+
+/* A new segment's pages: as attached. */
+void lx_shm_fresh(uint64_t va, uint64_t len)
+{
+    for (uint64_t p = va; p < va + len; p += PAGE)
+        if (shm_page(p) >= 0)
+            shp[shm_page(p)] = 0;
 }
 
 /* ---- ELF ---- */

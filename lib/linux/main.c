@@ -61,11 +61,21 @@ __attribute__((noreturn)) void lx_start(const struct lx_image *im)
     lx_jump(im->entry, im->rsp);
 }
 
+/* SPINEL_STRACE=1 traces to the console, SPINEL_STRACE=/PATH appends the
+ * lines to that file (as strace -f -o PATH; the file is opened for each
+ * line, so the program's descriptors are left alone). */
 static int has_strace(char **envp)
 {
-    for (int i = 0; envp && envp[i]; i++)
+    lx.strace_file[0] = 0;
+    for (int i = 0; envp && envp[i]; i++) {
         if (strcmp(envp[i], "SPINEL_STRACE=1") == 0)
             return 1;
+        if (strncmp(envp[i], "SPINEL_STRACE=/", 15) == 0 &&
+            strlen(envp[i] + 14) < sizeof lx.strace_file) {
+            strcpy(lx.strace_file, envp[i] + 14);
+            return 1;
+        }
+    }
     return 0;
 }
 

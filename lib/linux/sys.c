@@ -148,6 +148,24 @@ static int nb_of(uint64_t fd)
     return fd < 64 && (nonblock_fds >> fd & 1);
 }
 
+/* A read of a regular file: whole up to the end of the file, as Linux
+ * reads one (lib/unix reads a disk file through the argument page, at
+ * most UNIX_ARG_DATA bytes a call; the dynamic loader takes a short pread
+ * for a truncated library). */
+static long file_read(int fd, uint64_t buf, uint64_t n)
+{
+    uint64_t done = 0;
+    while (done < n) {
+        ssize_t r = read(fd, (void *)(buf + done), n - done);
+        if (r < 0)
+            return done ? (long)done : err();
+        if (r == 0)
+            break;
+        done += (uint64_t)r;
+    }
+    return (long)done;
+}
+
 static long l_read(ARGS)
 {
     UNUSED;
@@ -160,8 +178,11 @@ static long l_read(ARGS)
         memset((void *)b, 0, c);
         return (long)c;
     }
-    if (fd_type((int)a) == OF_DIR)
+    int t = fd_type((int)a);
+    if (t == OF_DIR)
         return -LX_EISDIR;
+    if (t == OF_FILE)
+        return file_read((int)a, b, c);
     unix_nonblock = nb_of(a);
     ssize_t r = read((int)a, (void *)b, c);
     unix_nonblock = 0;
@@ -240,8 +261,7 @@ static long l_pread(ARGS)
     off_t old = lseek((int)a, 0, SEEK_CUR);
     if (old < 0 || lseek((int)a, (off_t)d, SEEK_SET) < 0)
         return err();
-    ssize_t r = read((int)a, (void *)b, c);
-    long e2 = r < 0 ? err() : r;
+    long e2 = file_read((int)a, b, c);
     lseek((int)a, old, SEEK_SET);
     return e2;
 }
@@ -1467,7 +1487,10 @@ static long mmap_shared_anon(uint64_t len)
         return -LX_ENOMEM;
     void *p = shmat(id, NULL, 0);
     shmctl(id, IPC_RMID, NULL);
-    return p == (void *)-1 ? -LX_ENOMEM : (long)p;
+    if (p == (void *)-1)
+        return -LX_ENOMEM;
+    lx_shm_fresh((uint64_t)p, len);
+    return (long)p;
 }
 
 #define MAP_PRIVATE 2
@@ -1565,8 +1588,11 @@ static long l_munmap(ARGS)
     UNUSED;
     if ((a & 4095) || b == 0)
         return -LX_EINVAL;
-    if (a >= SHM_ARENA_VA && a < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL)
-        return shmdt((const void *)a) < 0 ? -LX_EINVAL : 0; /* (the whole segment) */
+    if (a >= SHM_ARENA_VA && a < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) {
+        int r = shmdt((const void *)a); /* (the whole segment) */
+        lx_shm_detached();
+        return r < 0 ? -LX_EINVAL : 0;
+    }
     return lx_unmap(a, b);
 }
 
@@ -1587,22 +1613,20 @@ static long l_mprotect(ARGS)
         return -LX_ENOMEM;
     if (!len)
         return 0;
+    if (a >= SHM_ARENA_VA && a < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL)
+        return lx_shm_protect(a, len, (uint32_t)c); /* (MAP_SHARED anonymous memory) */
     if (!lx_range(a, len))
         return -LX_ENOMEM;
-    if (a + len > SHM_ARENA_VA && a < SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL) {
-        /* MAP_SHARED anonymous memory: lib/unix's segment, whose frames
-         * stay mapped (PROT_NONE leaves them readable) */
-        for (uint64_t p = a; p < a + len; p += 4096)
-            if (!(exo_pte(p) & PTE_P))
-                return -LX_ENOMEM;
-        return lx_protect(a, len, perms_of(c));
-    }
     return lx_mprotect(a, len, (uint32_t)c);
 }
 
 /* mremap(old, old_len, new_len, flags): shrinks in place; grows in place
- * when the pages after are free, else (MREMAP_MAYMOVE) moves by copying
- * into a fresh mapping. glibc's realloc of big blocks uses it. */
+ * when the pages after are free, else (MREMAP_MAYMOVE) moves into a new
+ * region. Grown parts are demand-zero (a region with the mapping's
+ * protection: nothing is mapped until touched), and a move copies only
+ * the pages that hold something. glibc's realloc of big blocks uses it.
+ * As Linux, the old range must be mapped (EFAULT) and within one mapping
+ * (one region, or none). */
 #define MREMAP_MAYMOVE 1
 static long l_mremap(ARGS)
 {
@@ -1611,24 +1635,23 @@ static long l_mremap(ARGS)
     if ((a & 4095) || (d & ~(uint64_t)MREMAP_MAYMOVE) || !c || nlen < c || olen < b ||
         nlen > (1UL << 36))
         return -LX_EINVAL;
-    if (!olen || !lx_range(a, olen))
+    if (!olen)
+        return -LX_EINVAL; /* (Linux: a second mapping of a shared one; not private) */
+    if (!lx_range(a, olen) || !lx_vma_one(a, olen))
         return -LX_EFAULT;
     for (uint64_t p = a; p < a + olen; p += 4096)
-        if (!(exo_pte(p) & PTE_P) && !lx_demand(p))
+        if (!lx_mapped(p))
             return -LX_EFAULT;
     if (nlen <= olen) {
         if (nlen < olen)
             lx_unmap(a + nlen, olen - nlen);
         return (long)a;
     }
-    uint32_t perms = (exo_pte(a) & PTE_W) || unix_page_cow(a) ? MMU_W : 0;
+    uint32_t prot = lx_prot_at(a);
     if (lx_range(a, nlen) && !any_mapped(a + olen, nlen - olen)) {
-        long r = lx_map_anon(a + olen, nlen - olen, MMU_W);
-        if (r < 0) {
-            lx_unmap(a + olen, nlen - olen);
+        long r = lx_vma_anon(a + olen, nlen - olen, prot);
+        if (r < 0)
             return r;
-        }
-        lx_protect(a + olen, nlen - olen, perms);
         if (a + nlen > lx.mmap_next && a < lx.mmap_next)
             lx.mmap_next = a + nlen + 4096;
         return (long)a;
@@ -1638,22 +1661,76 @@ static long l_mremap(ARGS)
     uint64_t va = lx.mmap_next;
     if (va + nlen > LX_STACK_TOP - LX_STACK_SIZE - (1UL << 30))
         return -LX_ENOMEM;
-    long r = lx_map_anon(va, nlen, MMU_W);
-    if (r < 0) {
-        lx_unmap(va, nlen);
+    long r = lx_move(a, olen, va, nlen, prot);
+    if (r < 0)
         return r;
-    }
     lx.mmap_next += nlen + 4096;
-    memcpy((void *)va, (const void *)a, olen);
-    lx_unmap(a, olen);
-    lx_protect(va, nlen, perms);
     return (long)va;
 }
 
+/* madvise(addr, len, advice), as Linux 6.1: the advice is checked first
+ * (EINVAL), then the address (EINVAL unaligned), then each page of the
+ * range must be mapped (ENOMEM, the advice still taken for the rest).
+ * MADV_DONTNEED (and DONTNEED_LOCKED, and MADV_FREE, which Linux may carry
+ * out the same way at once) drops the frames of anonymous private memory:
+ * the next read gives zeros; a file mapping's pages keep their contents
+ * (Linux reads the file again: the same unless the program wrote them);
+ * MAP_SHARED anonymous memory keeps its contents, as on Linux.
+ * MADV_POPULATE_READ/WRITE map the pages now (EINVAL where that access is
+ * not allowed, as Linux). The hints (NORMAL, RANDOM, SEQUENTIAL, WILLNEED, COLD,
+ * PAGEOUT, MERGEABLE, UNMERGEABLE, HUGEPAGE, NOHUGEPAGE, DONTDUMP, DODUMP,
+ * DONTFORK, DOFORK) are accepted and change nothing here: DONTFORK is the
+ * one whose effect a program could see (a forked child still has the
+ * range). MADV_REMOVE (private memory: Linux's EINVAL), WIPEONFORK,
+ * KEEPONFORK, COLLAPSE and HWPOISON are EINVAL. */
+#define MADV_DONTNEED        4
+#define MADV_FREE            8
+#define MADV_POPULATE_READ   22
+#define MADV_POPULATE_WRITE  23
+#define MADV_DONTNEED_LOCKED 24
 static long l_madvise(ARGS)
 {
     UNUSED;
-    return 0;
+    static const uint32_t ok = 1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << MADV_DONTNEED |
+                               1u << MADV_FREE | 1u << 10 | 1u << 11 | 1u << 12 | 1u << 13 |
+                               1u << 14 | 1u << 15 | 1u << 16 | 1u << 17 | 1u << 20 | 1u << 21 |
+                               1u << MADV_POPULATE_READ | 1u << MADV_POPULATE_WRITE |
+                               1u << MADV_DONTNEED_LOCKED;
+    if (c >= 32 || !(ok >> c & 1))
+        return -LX_EINVAL;
+    if (a & 4095)
+        return -LX_EINVAL;
+    uint64_t len = (b + 4095) & ~4095UL;
+    if (b && !len)
+        return -LX_EINVAL;
+    if (a + len < a)
+        return -LX_EINVAL;
+    if (!len)
+        return 0;
+    int shared = a >= SHM_ARENA_VA && a + len <= SHM_ARENA_VA + SHM_ARENA_PAGES * 4096UL;
+    if (!shared && !lx_range(a, len))
+        return -LX_ENOMEM;
+    long r = 0;
+    for (uint64_t p = a, q; p < a + len; p = q) {
+        /* (each mapped stretch in turn; a hole is ENOMEM at the end) */
+        for (q = p; q < a + len && (shared ? lx_shm_mapped(q) : lx_mapped(q)); q += 4096)
+            ;
+        if (q == p) {
+            r = -LX_ENOMEM;
+            q += 4096;
+            continue;
+        }
+        long e = 0;
+        if (shared)
+            ; /* (MAP_SHARED: the contents are the segment's, kept) */
+        else if (c == MADV_DONTNEED || c == MADV_DONTNEED_LOCKED || c == MADV_FREE)
+            e = lx_dontneed(p, q);
+        else if (c == MADV_POPULATE_READ || c == MADV_POPULATE_WRITE)
+            e = lx_ok(p, q - p, c == MADV_POPULATE_WRITE) ? 0 : -LX_EINVAL;
+        if (e < 0)
+            return e;
+    }
+    return r;
 }
 
 /* ---- processes ---- */
@@ -1762,6 +1839,7 @@ static long l_clone(ARGS)
     if (pid == 0) {
         child_env();
         lx_blocks_forget();
+        lx_shm_child();
         pending = 0;                  /* (a child starts with no signals pending ...) */
         alarm_tsc = alarm_period = 0; /* (... and no timer) */
         unix_wake_tsc = 0;
@@ -2944,29 +3022,57 @@ void lx_fast_full(struct upcall_frame *f, int how)
         after_call(f, f->addr, (long)f->rax);
 }
 
+/* strace's line for call nr with arguments a[] and result r (exit: "?"),
+ * written whole by one sys_cputs (which the console takes at once: lines
+ * up to 256 bytes), so that the lines of processes tracing at the same
+ * time never mix. A call's line is written when it returns (the pid is
+ * the caller's then: a fork's child writes its own line, = 0), exit's
+ * before. */
+static void strace_line(uint64_t nr, const uint64_t a[6], const char *res)
+{
+    char line[256];
+    const char *name = nr < NTABLE ? table[nr].name : NULL;
+    int n = name ? snprintf(line, sizeof line - 1,
+                            "[pid %d] %s(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx) = %s\n",
+                            getpid(), name, a[0], a[1], a[2], a[3], a[4], a[5], res)
+                 : snprintf(line, sizeof line - 1,
+                            "[pid %d] syscall_%lu(0x%lx, 0x%lx, 0x%lx, ...) = %s\n", getpid(), nr,
+                            a[0], a[1], a[2], res);
+    if (n > (int)sizeof line - 2) { /* (cut: still one whole line) */
+        n = (int)sizeof line - 2;
+        line[n - 1] = '\n';
+    }
+    if (!lx.strace_file[0]) {
+        sys_cputs(line, (uint64_t)n);
+        return;
+    }
+    /* (O_APPEND: the server writes the whole line at the end, at once) */
+    int fd = open(lx.strace_file, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+        write(fd, line, (size_t)n);
+        close(fd);
+    }
+}
+
 void lx_syscall(struct upcall_frame *f)
 {
     uint64_t nr = f->rax;
     long r;
     const char *name = nr < NTABLE ? table[nr].name : NULL;
-    if (lx.strace) {
-        if (name)
-            printf("[pid %d] %s(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)", getpid(), name, f->rdi,
-                   f->rsi, f->rdx, f->r10, f->r8, f->r9);
-        else
-            printf("[pid %d] syscall_%lu(0x%lx, 0x%lx, 0x%lx, ...)", getpid(), nr, f->rdi, f->rsi,
-                   f->rdx);
-        if (nr == 60 || nr == 231)
-            printf(" = ?\n");
-    }
+    uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+    if (lx.strace && (nr == 60 || nr == 231))
+        strace_line(nr, args, "?");
     if (name && table[nr].fn) {
         r = table[nr].fn(f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9, f);
     } else {
         lx.nosys++;
         r = -LX_ENOSYS;
     }
-    if (lx.strace)
-        printf(" = %ld\n", r);
+    if (lx.strace) {
+        char res[24];
+        snprintf(res, sizeof res, "%ld", r);
+        strace_line(nr, args, res);
+    }
     f->rax = (uint64_t)r;
     after_call(f, nr, r);
 }

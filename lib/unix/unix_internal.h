@@ -338,6 +338,7 @@ int fd_type(int fd);
  * when it may have changed. */
 int fd_poll(int fd, int events, int arm);
 int unix_page_cow(uint64_t va);
+void unix_page_cow_set(uint64_t va, uint32_t slot, int cow);
 /* If set, a signal sent to this process goes to the hook instead of ending
  * it (taken off the table first); the hook returns 0 to have it end the
  * process after all (its default action). */
@@ -373,6 +374,11 @@ int unix_ended_child(pid_t *pid, int *status);
 
 /* shm.c: a forked child maps the segments it inherited. */
 void shm_child_attach(void);
+/* Whether va lies in a segment we have attached; the pages of [lo, hi)
+ * (one such segment) that are not mapped mapped again with perms (the
+ * Linux personality's PROT_NONE, undone). */
+int shm_attached(uint64_t va);
+int shm_remap(uint64_t lo, uint64_t hi, uint32_t perms);
 
 /* fork's working buffers (proc.c), on pages of their own that a child is
  * not given (mapped by a process's first fork). */

@@ -90,6 +90,11 @@ run("tar", ["rm -rf /tmp/t; mkdir -p /tmp/t && echo x > /tmp/t/a && tar -cf /tmp
 run("find /tmp", ["find /tmp -name a"], r"^/tmp/t/a$")
 run("sleep & jobs", ["sleep 5 &", "jobs"], r"\[1\]\+ +Running +sleep 5")
 run("kill %1", ["kill %1", "wait; jobs"], r"Terminated +sleep 5")
+# Debian's dynamically linked lua5.4 and sqlite3 (stage 2), on make run's
+# disk (tools/linux/run-disk.sh put them there).
+run("lua5.4", ["lua5.4 -e 'print(6*7, (\"ab\"):rep(3))'"], r"^42\tababab$")
+run("sqlite3", ["echo 'create table t(a); insert into t values(6),(7); "
+                "select a*7 from t order by a;' | sqlite3"], r"^42\n49$")
 run("trap EXIT", ["trap 'echo bye' EXIT"], r"")
 # ^C interrupts the foreground sleep: the prompt is back at once.
 seq[0] += 1

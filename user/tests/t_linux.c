@@ -150,6 +150,51 @@ int main(void)
         expect(scripts[i].script, sc, scripts[i].out, scripts[i].status << 8);
     }
 
+    /* SPINEL_STRACE=/PATH: every call of every process of a pipeline (a
+     * shell in wait4 while its children run, readers and writers of a
+     * pipe) is one whole line in the file, "[pid N] name(args) = result",
+     * never mixed with another process's. */
+    char *stc[] = {"/bin/busybox",
+                   "env",
+                   "SPINEL_STRACE=/tmp/lx.trace",
+                   "/bin/busybox",
+                   "sh",
+                   "-c",
+                   "echo a | /bin/busybox cat; /bin/busybox true & wait",
+                   NULL};
+    expect("strace to a file", stc, "a\n", 0);
+    static char trc[65536];
+    int tfd = open("/tmp/lx.trace", O_RDONLY);
+    long tn = tfd < 0 ? -1 : read(tfd, trc, sizeof trc - 1);
+    close(tfd);
+    int lines = 0, badl = 0, pids = 0, lastpid = -1, waits = 0;
+    for (char *l = trc; tn > 0 && l < trc + tn;) {
+        char *e = l;
+        while (e < trc + tn && *e != '\n')
+            e++;
+        if (e == trc + tn)
+            badl++; /* (a line cut short) */
+        *e = 0;
+        int pid = -1;
+        char *q = strstr(l + 1, "[pid ");
+        if (strncmp(l, "[pid ", 5) != 0 || q || !strstr(l, ") = "))
+            badl++;
+        else
+            for (pid = 0, q = l + 5; *q >= '0' && *q <= '9'; q++)
+                pid = pid * 10 + (*q - '0');
+        if (pid != lastpid && pid > 0)
+            pids++, lastpid = pid;
+        waits += strstr(l, "] wait4(") != NULL;
+        lines++;
+        l = e + 1;
+    }
+    if (tn <= 0 || lines < 20 || badl || pids < 3 || !waits) {
+        printf("  strace file: %ld bytes, %d lines, %d bad, %d pid changes, %d wait4\n", tn, lines,
+               badl, pids, waits);
+        check_failures++;
+    }
+    unlink("/tmp/lx.trace");
+
     /* Every call number from 0 to 450 with hostile arguments (bad, kernel
      * and personality addresses, huge lengths): the process survives them
      * all (user/lxbin/lx_badptr.c). */

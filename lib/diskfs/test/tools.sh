@@ -26,6 +26,11 @@ ok "mkdir" "$B/dfsctl" "$img" mkdir /dir
 ok "put" "$B/dfsctl" "$img" put "$B/tools-test.data" /dir/data
 ok "cat" bash -c "'$B/dfsctl' '$img' cat /dir/data | cmp - '$B/tools-test.data'"
 ok "ls" bash -c "'$B/dfsctl' '$img' ls /dir | grep -q ' 300000 data\$'"
+chmod 644 "$B/tools-test.data"
+ok "put keeps the permission bits (644)" bash -c "'$B/dfsctl' '$img' ls /dir | grep -q '^100644 .* data\$'"
+cp "$B/tools-test.data" "$B/tools-test.exe" && chmod 755 "$B/tools-test.exe"
+ok "put keeps the permission bits (755)" bash -c "'$B/dfsctl' '$img' put '$B/tools-test.exe' /dir/exe && '$B/dfsctl' '$img' ls /dir | grep -q '^100755 .* exe\$'"
+ok "rm" "$B/dfsctl" "$img" rm /dir/exe
 ok "mv" "$B/dfsctl" "$img" mv /dir/data /moved
 ok "cat after mv" bash -c "'$B/dfsctl' '$img' cat /moved | cmp - '$B/tools-test.data'"
 ok "fsck after changes" "$B/fsck" -q "$img"

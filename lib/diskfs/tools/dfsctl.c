@@ -4,11 +4,13 @@
  *
  *   dfsctl IMAGE ls PATH | cat PATH | stat PATH | mkdir PATH |
  *                put HOSTFILE PATH | rm PATH | rmdir PATH | mv OLD NEW
+ * (put: a new file gets the host file's permission bits.)
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "hostdev.h"
@@ -99,7 +101,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "dfsctl: %s: %s\n", path, strerror(errno));
             return 1;
         }
-        int ino = dfs_open(&fs, argv[4], DFS_O_WRITE | DFS_O_CREAT | DFS_O_TRUNC, 0644);
+        struct stat hst; /* (a new file gets the host file's permission bits) */
+        uint32_t mode = fstat(fileno(f), &hst) == 0 ? (uint32_t)(hst.st_mode & 0777) : 0644;
+        int ino = dfs_open(&fs, argv[4], DFS_O_WRITE | DFS_O_CREAT | DFS_O_TRUNC, mode);
         if (ino < 0)
             return fail(argv[4], ino);
         static uint8_t buf[1 << 16];

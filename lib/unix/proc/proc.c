@@ -228,6 +228,26 @@ int unix_page_cow(uint64_t va)
     return p && (p->flags & PM_COW);
 }
 
+/* The Linux personality's protections change what a write may do: the
+ * page at va (frame capability slot, mapped there) becomes copy-on-write
+ * (cow: mprotect gave write back to a frame still shared) or stops being
+ * so (write taken away, or the page unmapped: a later frame at va, a
+ * read-only one say, must not be made writable by a stale mark). */
+void unix_page_cow_set(uint64_t va, uint32_t slot, int cow)
+{
+    struct pmap_entry *p = pmap_find(va >> 12, cow);
+    if (!p)
+        return;
+    if (cow) {
+        if (!p->slot)
+            pmap_used++; /* (a new entry: counted as fork counts them) */
+        p->slot = p->cslot = slot;
+        p->flags |= PM_COW;
+    } else {
+        p->flags &= ~PM_COW;
+    }
+}
+
 /* The program's stack (the one the kernel made, include/spinel/layout.h):
  * a forked child is given only its pages from just below where fork was
  * called up (fork_give); the pages below, dead when fork was called, come
@@ -790,14 +810,17 @@ int setgid(gid_t gid)
     return unix_call(U_SETID, (uint64_t)-1, gid) < 0 ? -1 : 0;
 }
 
+/* An orphan (its parent has exited: a zombie that lingers for it, or
+ * gone) has init, pid 1, for parent, as on Linux. (The table keeps the
+ * real parent: that process still reaps it.) */
 pid_t getppid(void)
 {
     int pp;
     uint64_t s;
     do {
         s = sh_read_begin();
-        struct proc *p = proc_of(mypid);
-        pp = p ? p->ppid : 0;
+        struct proc *p = proc_of(mypid), *pa = p && p->ppid ? proc_of(p->ppid) : NULL;
+        pp = !p || !p->ppid ? 0 : pa && pa->state == PROC_RUNNING ? p->ppid : 1;
     } while (sh_read_retry(s));
     return pp;
 }

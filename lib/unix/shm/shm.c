@@ -133,6 +133,59 @@ void shm_child_attach(void)
     }
 }
 
+/* The id of the segment we have attached whose pages hold va, or -1. */
+static int seg_at(uint64_t va)
+{
+    int id;
+    uint64_t seq;
+    do {
+        seq = sh_read_begin();
+        id = -1;
+        for (int k = 0; k < NSHM && unix_chan >= 0 && id < 0; k++) {
+            const struct shm_seg *s = &SH->shm[k];
+            uint64_t lo = SHM_ARENA_VA + (uint64_t)s->first * PAGE;
+            if (s->state != SHM_FREE && SH->shm_att[unix_chan][k] && va >= lo &&
+                va < lo + (uint64_t)s->npages * PAGE)
+                id = s->id;
+        }
+    } while (sh_read_retry(seq));
+    return id;
+}
+
+int shm_attached(uint64_t va)
+{
+    return seg_at(va) >= 0;
+}
+
+/* For the Linux personality's mprotect of MAP_SHARED memory, whose
+ * PROT_NONE pages it unmaps (deleting our capabilities): maps the pages of
+ * [lo, hi) that are not mapped again with perms, from fresh capabilities
+ * the server gives (U_SHMMAP: every page of the segment; those not needed
+ * are deleted). Every page must lie in one segment we have attached. */
+int shm_remap(uint64_t lo, uint64_t hi, uint32_t perms)
+{
+    static uint32_t slots[SHM_ARENA_PAGES];
+    int id = seg_at(lo);
+    if (id < 0 || hi <= lo || seg_at(hi - 1) != id)
+        return fail(EINVAL);
+    int64_t first = unix_call(U_SHMMAP, (uint64_t)id, 0);
+    int64_t given = UNIX_ARG->x[0];
+    if (given < 0 || given > SHM_ARENA_PAGES)
+        return fail(EIO);
+    memcpy(slots, UNIX_ARG->data, (size_t)given * sizeof slots[0]);
+    int bad = first < 0;
+    for (int64_t k = 0; k < given; k++) {
+        uint64_t va = SHM_ARENA_VA + ((uint64_t)first + (uint64_t)k) * PAGE;
+        if (bad || va < lo || va >= hi || (exo_pte(va) & PTE_P) ||
+            exo_map(CAP_SELF, slots[k], va, perms) != 1) {
+            if (!bad && va >= lo && va < hi && !(exo_pte(va) & PTE_P))
+                bad = 1;
+            sys_cap_delete(slots[k]);
+        }
+    }
+    return bad ? fail(ENOMEM) : 0;
+}
+
 int shmctl(int id, int cmd, struct shmid_ds *buf)
 {
     if (cmd == IPC_RMID)
