@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "env.h"
 #include "trap.h"
+#include "klock.h"
 #include "arch/x86_64/x86.h"
 
 /* SYM takes the name as a string so that names that are also C macros
@@ -24,6 +25,8 @@ void asm_offsets(void)
     OFF(CPU_OFF_KSTACK, struct cpu, kstack_top);
     OFF(CPU_OFF_SCRATCH, struct cpu, scratch_rsp);
     OFF(CPU_OFF_UTF_TOP, struct cpu, utf_top);
+    OFF(CPU_OFF_ENV_LOST, struct cpu, env_lost);
+    DEFINE(KCALL_LOCKED_VAL, KCALL_LOCKED);
     OFF(CPU_ENV, struct cpu, env);
     OFF(ENV_EXT_HOOKS, struct env, ext_hooks);
     OFF(ENV_ENTRY, struct env, entries.entry);

@@ -5,16 +5,22 @@
  * CPU's switch (state, chains of protected calls, teardown list, quotas),
  * capability tables and derivation trees, object quotas, notification
  * objects, revocation, extensions, devices' request tables, the network's
- * endpoints, the page tables of every env (sys_mmu_update, cap_unmap) and
- * vm.c's last-page-table cache, and every CPU's time-slot vector (a slot is
- * allocated on one CPU by code running on another).
+ * endpoints, the page tables of every env (sys_mmu_update, cap_unmap),
+ * and every CPU's time-slot vector (a slot is allocated on one CPU by code
+ * running on another). With each CPU's local lock (below, "Local calls"),
+ * which its holder also takes, it is a big-reader lock over the same
+ * state: a CPU's local call excludes every holder of the kernel lock.
  *
  * Invariant: a CPU executes kernel code that reads or writes that state
  * only while it holds the lock. It holds it from its entry from user mode
  * (klock_enter, called by every entry in entry.S before any C code that
  * touches an env) until its return to user mode (klock_exit in
  * return_to_user and the fast kernel calls' exit), and in its slot loop
- * except while it halts. Entries that need none: NMIs and machine checks
+ * except while it halts. Kernel calls marked "lock none" in kcalls.tbl
+ * (kcall_nolock) run without it: they touch nothing of the state above
+ * but their caller's immutable fields (its id) and state with locks of
+ * its own (the console's, the frame allocator's); see "Calls without the
+ * lock" below. Entries that need none: NMIs and machine checks
  * (the machine's), cross-CPU calls (T_IPI_CALL: a TLB shootdown touches
  * only the CPU's own TLB), pings, timer ticks taken in kernel mode (they
  * count the CPU's ticks), and timer ticks from user mode that end nothing
@@ -39,7 +45,51 @@
  * that CPU runs none of the env's code; when it gets the lock it sees
  * env_lost and goes back to its slot loop without touching the env. Its CR3
  * may still hold the env's page tables: vm_free_space makes every CPU drop
- * a PML4 before it frees it (a cross-CPU call). */
+ * a PML4 before it frees it (a cross-CPU call).
+ *
+ * Calls without the lock (syscall_entry_klock's kcall_nolock_entry): the
+ * CPU leaves in_user set while it runs such a call, so for klock_evict it
+ * is still in its env's user code, and a teardown of that env on another
+ * CPU waits until the call is over: the env (its struct, its page tables,
+ * the frames its buffers lie in) stays whole while the call runs. The call
+ * runs with interrupts off and waits for nothing a lock holder holds, so
+ * the evictor's wait ends. At the exit the call tests env_lost: if set, it
+ * does not return to the torn-down env but leaves through klock_enter
+ * (klock_lost) like any entry; if it is set just after the test, its kick
+ * comes in user mode, at the env's first instruction, and takes that
+ * entry. Either way the CPU clears in_user only in klock_enter.
+ *
+ * Local calls: a big-reader lock under the kernel lock. Each CPU has a
+ * local lock (struct cpu: local_active, set while it runs a local call's
+ * section). It protects what the kernel lock protects, against that CPU's
+ * local calls: the holder of the kernel lock also holds every CPU's local
+ * lock (acquire, once it has the MCS lock, sets klock_busy, which keeps new
+ * local calls out, and waits until no CPU is in one: locals_stop; release
+ * clears it before it passes the MCS lock on), and a kernel call marked
+ * "lock local SYMBOL" in kcalls.tbl (kcall_local) first runs SYMBOL
+ * holding its own CPU's local lock only. So a local call excludes every
+ * holder of the kernel lock but runs at the same time as the local calls
+ * of the other CPUs: what it may touch is what no other CPU's local call
+ * touches, i.e. only its caller's own objects (its capability nodes, its
+ * page tables; the caller runs on one CPU at a time), plus state with
+ * locks of its own (the frame allocator, the cross-CPU call mailbox) and
+ * per-CPU state (vm.c's last-page-table cache). Anything else (another
+ * env's objects, the derivation tree, a quota, an error to report) makes
+ * SYMBOL answer KCALL_LOCKED, having changed nothing; the entry then drops
+ * the local lock and runs the call again from the start on the locked
+ * path.
+ *
+ * Lock order: the kernel lock, then the local locks (all at once); a local
+ * call holds its own local lock and takes none of these. Both sides wait
+ * with interrupts let in (ticks, kicks, cross-CPU calls), as for the
+ * kernel lock: a local call may wait for a TLB shootdown to be
+ * acknowledged by the CPU that waits for it. The holder's klock_busy
+ * keeps a CPU's stream of local calls from starving it. Eviction: a local
+ * call clears in_user at its entry (klock_local_enter: the evictor may
+ * hold its local lock, and waits for in_user) and tests env_lost once it
+ * has the local lock; at its exit it sets in_user before it drops the
+ * local lock (klock_local_exit), so an evictor that takes the lock next
+ * waits for the env's next entry. */
 #include "kernel.h"
 #include "klock.h"
 #include "cpu.h"
@@ -91,6 +141,75 @@ static void wait_turn(struct cpu *c, struct mcs_node *me)
     __atomic_store_n(&me->sleeping, 0, __ATOMIC_RELAXED);
 }
 
+/* ---- Local locks (see "Local calls" above) ---- */
+
+/* Spins until done(k) with interrupts let in as wait_turn does (ticks,
+ * kicks, cross-CPU calls: a TLB shootdown of the CPU we wait for). */
+#define SPIN_WINDOW_UNTIL(cond)                                                                    \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            lapic_set_tpr(0xc0);                                                                   \
+            while (!(cond))                                                                        \
+                __asm__ volatile("pause; sti; nop; cli" ::: "memory");                             \
+            lapic_set_tpr(0);                                                                      \
+        }                                                                                          \
+    } while (0)
+
+/* Set while some CPU holds the kernel lock (from just after it got the
+ * MCS lock until just before it passes it on): local calls wait. */
+static volatile u32 klock_busy;
+
+/* The holder, once it has the MCS lock: no local call starts from now on,
+ * and it waits for those under way. Dekker-fashion with klock_local_lock
+ * (each side stores its flag, then reads the other's, sequentially
+ * consistent): a local call and the holder never both go on. */
+static void locals_stop(void)
+{
+    __atomic_store_n(&klock_busy, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < ncpu; i++)
+        SPIN_WINDOW_UNTIL(!__atomic_load_n(&cpus[i].local_active, __ATOMIC_ACQUIRE));
+}
+
+static void locals_go(void)
+{
+    __atomic_store_n(&klock_busy, 0, __ATOMIC_RELEASE);
+}
+
+void klock_local_lock(void)
+{
+    struct cpu *c = cpu();
+    for (;;) {
+        __atomic_store_n(&c->local_active, 1, __ATOMIC_SEQ_CST);
+        if (!__atomic_load_n(&klock_busy, __ATOMIC_SEQ_CST))
+            return;
+        __atomic_store_n(&c->local_active, 0, __ATOMIC_RELEASE);
+        SPIN_WINDOW_UNTIL(!__atomic_load_n(&klock_busy, __ATOMIC_ACQUIRE));
+    }
+}
+
+void klock_local_unlock(void)
+{
+    __atomic_store_n(&cpu()->local_active, 0, __ATOMIC_RELEASE);
+}
+
+void klock_local_enter(void)
+{
+    struct cpu *c = cpu();
+    __atomic_store_n(&c->in_user, false, __ATOMIC_SEQ_CST);
+    klock_local_lock();
+    if (c->env_lost) { /* torn down while we waited for the lock */
+        klock_local_unlock();
+        klock_lost();
+    }
+}
+
+void klock_local_exit(void)
+{
+    struct cpu *c = cpu();
+    __atomic_store_n(&c->in_user, true, __ATOMIC_SEQ_CST); /* before the lock goes: see above */
+    klock_local_unlock();
+}
+
 static void acquire(struct cpu *c)
 {
     struct mcs_node *me = &c->klock_node;
@@ -108,6 +227,7 @@ static void acquire(struct cpu *c)
             wait_turn(c, me);
         lapic_set_tpr(0);
     }
+    locals_stop(); /* and every CPU's local lock (see above) */
     c->klock_held = true;
 }
 
@@ -117,6 +237,7 @@ static void release(struct cpu *c)
     if (!c->klock_held)
         panic("kernel lock: cpu %d releases it without holding it", c->id);
     c->klock_held = false;
+    locals_go();
     struct mcs_node *me = &c->klock_node;
     struct mcs_node *succ = __atomic_load_n(&me->next, __ATOMIC_ACQUIRE);
     if (!succ) {
@@ -191,6 +312,12 @@ void klock_enter(u64 vector)
         }
         sched_return_to_loop();
     }
+}
+
+void klock_lost(void)
+{
+    klock_enter(0); /* env_lost is set: back to the slot loop */
+    panic("kernel lock: cpu %d lost its env, then found it", cpu()->id);
 }
 
 void klock_exit(void)

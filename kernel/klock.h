@@ -15,6 +15,24 @@ extern bool klock_on; /* set once, by the boot CPU, when the APs start running e
  * false), then waits for the lock; if the env it ran was torn down
  * meanwhile by another CPU (env_lost), it goes back to its slot loop. */
 void klock_enter(u64 vector); /* the entry's vector: an interrupt's, else 0 */
+/* A call that ran without the lock ("lock none") found env_lost set at its
+ * exit (entry.S): it leaves through klock_enter, to the slot loop. */
+__noreturn void klock_lost(void);
+/* Local calls ("lock local" in kcalls.tbl, klock.c): entry.S brackets
+ * their local function with these. enter: in_user false, this CPU's local
+ * lock taken (and, if its env was torn down meanwhile, klock_lost). exit:
+ * in_user true, the local lock dropped. fallback: the local function
+ * answered KCALL_LOCKED; the local lock is dropped and the call goes on to
+ * the locked path. */
+void klock_local_enter(void);
+void klock_local_exit(void);
+void klock_local_unlock(void);
+#define klock_local_fallback klock_local_unlock
+/* This CPU's local lock alone (its unit test). */
+void klock_local_lock(void);
+/* What a local function answers to have its call run under the kernel
+ * lock instead (no call answers it: below every -E_ code). */
+#define KCALL_LOCKED (-0x7ffffff0L)
 /* Returns to user mode (entry.S): releases the lock if this CPU holds it. */
 void klock_exit(void);
 /* Kernel contexts (the slot loop, device interrupts taken in its idle
@@ -27,7 +45,8 @@ struct mcs_lock *klock_lock(void); /* the lock itself, for its unit test (ktest_
 
 struct env;
 /* Under the lock: e (not this CPU's) stops running on the CPU that runs it,
- * if any; on return no CPU executes e's user code or will resume it. */
+ * if any; on return no CPU executes e's user code, or a call of e that runs
+ * without the lock ("lock none"), or will resume it. */
 void klock_evict(struct env *e);
 /* Under the lock: wakes the idle CPUs (an env became runnable). */
 void klock_wake_idle(void);

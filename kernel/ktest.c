@@ -927,6 +927,7 @@ static const struct {
     {"kernel/smp-per-cpu", ktest_smp_percpu},
     {"kernel/smp-locks", ktest_smp_call},
     {"kernel/klock", ktest_klock},
+    {"kernel/klock-local", ktest_klock_local},
     {"kernel/frame-reps", ktest_frame_reps},
     {"kernel/tick-nolock", ktest_tick_nolock},
     {"kernel/tlb-shootdown", ktest_tlb_shootdown},

@@ -15,6 +15,7 @@ bool ktest_acpi(char *why, size_t whylen);
 bool ktest_smp(char *why, size_t whylen);
 bool ktest_smp_call(char *why, size_t whylen);
 bool ktest_klock(char *why, size_t whylen);
+bool ktest_klock_local(char *why, size_t whylen);
 bool ktest_frame_reps(char *why, size_t whylen);
 bool ktest_tick_nolock(char *why, size_t whylen);
 bool ktest_tlb_shootdown(char *why, size_t whylen);

@@ -6,6 +6,7 @@
 #include "cap.h"
 #include "cpu.h"
 #include "vm.h"
+#include "klock.h"
 #include "pmem.h"
 #include "uaccess.h"
 
@@ -549,6 +550,37 @@ s64 sys_mmu_op(u64 env, u64 va, u64 cap, u64 op)
     if ((op & 0xff) == MMU_PROTECT)
         return mmu_op_protect(env, va, cap, op);
     return mmu_op_any(env, va, cap, op);
+}
+
+/* sys_mmu_op's local function with several CPUs ("lock local" in
+ * kcalls.tbl; klock.c, "Local calls"): runs holding this CPU's local lock
+ * only, so it may touch only the caller's own objects. It does the common
+ * case of a library OS's map, unmap and protect: the caller's own frame
+ * capability (no MMU_TCAP), in its own address space (CAP_SELF), MMU_MAP of
+ * one page whose page table exists (nothing to allocate, no quota to
+ * charge), MMU_UNMAP or MMU_PROTECT of any of its mappings there. That
+ * touches the capability's node (mapped_env, mapped_va: an own capability
+ * mapped in its owner's space is on no list of foreign mappings), the
+ * caller's page tables, this CPU's last-page-table cache and the TLBs (the
+ * shootdown: the cross-CPU call mailbox has its own lock). Anything else,
+ * every error included, answers KCALL_LOCKED having changed nothing, and
+ * sys_mmu_op runs under the kernel lock. */
+s64 sys_mmu_op_local(u64 env, u64 va, u64 cap, u64 op)
+{
+    struct env *e = cpu_env();
+    u32 opc = op & 0xff;
+    if (env != CAP_SELF || cap > 0xffffffffUL || op > 0xffffffffUL || (op & MMU_TCAP) ||
+        (opc != MMU_MAP && opc != MMU_UNMAP && opc != MMU_PROTECT))
+        return KCALL_LOCKED;
+    struct mmu_op o = {.va = va, .cap = (u32)cap, .op = (u32)op};
+    struct capnode *c = NULL, *old = NULL;
+    if (op_check(e, e, &o, &c, &old) < 0)
+        return KCALL_LOCKED;
+    if (opc == MMU_MAP && (c->order || !vm_pte_slot(e->pml4, va, false, NULL)))
+        return KCALL_LOCKED;
+    if (op_apply(e, &o, c, NULL) < 0)
+        panic("sys_mmu_op_local: a checked operation failed");
+    return 1;
 }
 
 /* sys_frame_map(env, va, perms): see kernel/kcalls.tbl. sys_frame_alloc_in

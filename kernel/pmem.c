@@ -33,8 +33,8 @@
  * Frames freed while DMA pins exist take the root's path (pinned frames
  * are deferred there). Kernel code runs with interrupts off and a
  * cross-CPU call never arrives inside this file (a CPU only takes one
- * while it waits for the kernel lock or halts), so a CPU never nests into
- * its own rep. */
+ * while it waits for the kernel lock, a local lock or the cross-CPU call
+ * lock, or halts), so a CPU never nests into its own rep. */
 #include "kernel.h"
 #include "pmem.h"
 #include "spinlock.h"

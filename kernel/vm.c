@@ -47,14 +47,13 @@ static paddr_t pt_alloc(struct env *e)
  * or cleared, until vm_free_space frees the whole space, which forgets it.
  * (A page-directory entry may also be a 2 MiB page, set and cleared again
  * by mmu.c; it is only ever set where the entry was empty, so never over a
- * page table this cache may hold.) One CPU runs kernel
- * calls today (as for mmu.c's batch); with several, this goes per CPU and
- * vm_free_space clears every CPU's. */
-static struct {
-    paddr_t pml4;   /* 0: none */
-    vaddr_t region; /* va >> 21 */
-    u64 *pt;
-} last_pt;
+ * page table this cache may hold.) Per CPU (struct cpu's last_pt, reached
+ * through GS in one instruction, as a global would be): kernel calls that
+ * walk page tables run on several CPUs at once (klock.c's local calls);
+ * each CPU's is read and written by that CPU only, except that
+ * vm_free_space, under the kernel lock (so with every CPU's local lock),
+ * clears every CPU's that names the space it frees. */
+#define LAST_PT (((__seg_gs struct cpu *)0)->last_pt)
 
 /* The walk itself (walk_charged below). */
 static __attribute__((noinline)) u64 *walk_tables(paddr_t pml4, vaddr_t va, int lvl, bool create,
@@ -85,9 +84,9 @@ static __attribute__((noinline)) u64 *walk_tables(paddr_t pml4, vaddr_t va, int 
         t = table(PTE_ADDR(*e));
     }
     if (lvl == 0 && va < USER_TOP) {
-        last_pt.pml4 = pml4;
-        last_pt.region = va >> 21;
-        last_pt.pt = t;
+        LAST_PT.pml4 = pml4;
+        LAST_PT.region = va >> 21;
+        LAST_PT.pt = t;
     }
     return &t[IDX(va, lvl)];
 }
@@ -98,8 +97,8 @@ static __attribute__((noinline)) u64 *walk_tables(paddr_t pml4, vaddr_t va, int 
 static inline __attribute__((always_inline)) u64 *
 walk_charged(paddr_t pml4, vaddr_t va, int lvl, bool create, u64 tflags, struct env *charge)
 {
-    if (lvl == 0 && last_pt.pml4 == pml4 && last_pt.region == va >> 21)
-        return &last_pt.pt[IDX(va, 0)];
+    if (lvl == 0 && LAST_PT.pml4 == pml4 && LAST_PT.region == va >> 21)
+        return &LAST_PT.pt[IDX(va, 0)];
     return walk_tables(pml4, va, lvl, create, tflags, charge);
 }
 
@@ -210,8 +209,9 @@ static void flush_local_user(paddr_t pml4, vaddr_t va, u64 n)
  * the range, through one cross-CPU call for the whole range (the caller
  * batches: a capability's pages, a page table's entries), before the
  * caller goes on to free any frame that was mapped there. The caller holds
- * the kernel lock, so no CPU loads the PML4 meanwhile (loads happen under
- * it); PCIDs are off with several CPUs (smp.c), so a CPU that does not have
+ * the kernel lock, or its CPU's local lock in a local call on its own env
+ * (klock.c), so no CPU loads the PML4 meanwhile (loads happen under the
+ * kernel lock, which excludes both); PCIDs are off with several CPUs (smp.c), so a CPU that does not have
  * it loaded keeps no translation of it.
  *
  * An env whose address space is private to CPU k (a Corey share,
@@ -245,7 +245,7 @@ static void shootdown_user(struct env *e, vaddr_t va, u64 n)
         return;
     }
     smp_call_each(flush_user_call, &r, false);
-    tlb_user_shootdowns++;
+    __atomic_fetch_add(&tlb_user_shootdowns, 1, __ATOMIC_RELAXED); /* (local calls: several CPUs) */
 }
 
 /* Drops the CPUs' translations (this one's, and by a cross-CPU call the
@@ -309,8 +309,8 @@ u64 *vm_pde_slot(paddr_t pml4, vaddr_t va, bool create, struct env *charge)
 u64 *vm_probe(paddr_t pml4, vaddr_t va, bool *large)
 {
     *large = false;
-    if (last_pt.pml4 == pml4 && last_pt.region == va >> 21)
-        return &last_pt.pt[IDX(va, 0)];
+    if (LAST_PT.pml4 == pml4 && LAST_PT.region == va >> 21)
+        return &LAST_PT.pt[IDX(va, 0)];
     u64 *e = walk(pml4, va, 1, false, 0);
     if (!e || !(*e & PTE_P))
         return NULL;
@@ -320,9 +320,9 @@ u64 *vm_probe(paddr_t pml4, vaddr_t va, bool *large)
     }
     u64 *pt = table(PTE_ADDR(*e));
     if (va < USER_TOP) { /* (remembered, as walk_tables does) */
-        last_pt.pml4 = pml4;
-        last_pt.region = va >> 21;
-        last_pt.pt = pt;
+        LAST_PT.pml4 = pml4;
+        LAST_PT.region = va >> 21;
+        LAST_PT.pt = pt;
     }
     return &pt[IDX(va, 0)];
 }
@@ -405,8 +405,9 @@ u64 vm_free_space(struct env *owner)
         smp_call_each(drop_pml4_call, &pml4, true); /* no CPU keeps it in CR3 */
     else if ((read_cr3() & PTE_ADDR_MASK) == pml4)
         write_cr3(kernel_pml4);
-    if (last_pt.pml4 == pml4)
-        last_pt.pml4 = 0;
+    for (int i = 0; i < ncpu; i++)
+        if (cpus[i].last_pt.pml4 == pml4)
+            cpus[i].last_pt.pml4 = 0;
     u64 n = 1, *e = table(pml4);
     if (!owner->pts_over) { /* every table is in the list: no scan */
         for (int i = 0; i < owner->npts; i++)

@@ -11,6 +11,12 @@
 #   error E_NAME TEXT (repeatable)
 #   frame full       (the call may switch envs: it gets a full trap frame)
 #   fastpath SYMBOL  (an entry.S routine handles the common case first)
+#   lock none        (with several CPUs the call runs without the kernel lock:
+#                     it touches only its caller, which no CPU can tear down
+#                     meanwhile, and state under locks of its own; klock.c)
+#   lock local SYMBOL (with several CPUs SYMBOL runs first, under its CPU's
+#                     local lock only; it answers KCALL_LOCKED to have the
+#                     call run on the locked path; klock.c)
 function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
 function argname(a,   n) { n = split(a, w, /[ *]+/); return w[n] }
 function argtype(a,   t) { t = a; sub(/[A-Za-z_0-9]+$/, "", t); return trim(t) }
@@ -22,12 +28,14 @@ $1 == "call" {
     noret[n] = 0
     if (rest ~ /-> *noreturn/) { noret[n] = 1; sub(/-> *noreturn/, "", rest) }
     args[n] = trim(rest)
-    ndoc[n] = 0; nerr[n] = 0; rights[n] = "none"; full[n] = 0
+    ndoc[n] = 0; nerr[n] = 0; rights[n] = "none"; full[n] = 0; nolock[n] = 0
     next
 }
 $1 == "doc" { s = $0; sub(/^doc[ \t]*/, "", s); doc[n, ++ndoc[n]] = s; next }
 $1 == "frame" && $2 == "full" { full[n] = 1; next }
 $1 == "fastpath" { fast[n] = $2; next }
+$1 == "lock" && $2 == "none" { nolock[n] = 1; next }
+$1 == "lock" && $2 == "local" && $3 != "" { local[n] = $3; next }
 $1 == "rights" { s = $0; sub(/^rights[ \t]*/, "", s); rights[n] = s; next }
 $1 == "error" { s = $0; sub(/^error[ \t]+[A-Z_]+[ \t]*/, "", s); errname[n, ++nerr[n]] = $2; errtext[n, nerr[n]] = s; next }
 { printf "kcalls.tbl: cannot parse: %s\n", $0 > "/dev/stderr"; exit 1 }
@@ -71,6 +79,25 @@ END {
             if (num[i] + 0 > max) max = num[i] + 0
         }
         for (k = 0; k <= max; k++) if (!(k in used)) printf "    [%d] = (kcall_fn)(void (*)(void))kcall_nosys,\n", k
+        print "};"
+        print "/* With several CPUs, the calls that syscall_entry_klock runs without the"
+        print " * kernel lock (\"lock none\": klock.c). Never a \"frame full\" call. */"
+        print "const u8 kcall_nolock[SYS_NCALLS] = {"
+        for (i = 1; i <= n; i++) {
+            if (!nolock[i]) continue
+            if (full[i] || fast[i] != "") { printf "kcalls.tbl: %s: lock none with frame full or fastpath\n", name[i] > "/dev/stderr"; exit 1 }
+            printf "    [%d] = 1,\n", num[i]
+        }
+        print "};"
+        print "/* With several CPUs, what syscall_entry_klock runs first under its CPU's"
+        print " * local lock only (\"lock local\": klock.c); NULL for the other calls. */"
+        for (i = 1; i <= n; i++) if (local[i] != "") printf "void %s(void);\n", local[i]
+        print "const kcall_fn kcall_local[SYS_NCALLS] = {"
+        for (i = 1; i <= n; i++) {
+            if (local[i] == "") continue
+            if (full[i] || nolock[i]) { printf "kcalls.tbl: %s: lock local with frame full or lock none\n", name[i] > "/dev/stderr"; exit 1 }
+            printf "    [%d] = (kcall_fn)(void (*)(void))%s,\n", num[i], local[i]
+        }
         print "};\n#endif\n#endif"
     } else if (out == "user") {
         print "/* Generated from kernel/kcalls.tbl by tools/kcalls.awk. Do not edit. */"
@@ -109,6 +136,8 @@ END {
             printf "`%s sys_%s(%s)` — call %d\n\n", noret[i] ? "noreturn" : "long", name[i], args[i] == "" ? "void" : args[i], num[i]
             for (j = 1; j <= ndoc[i]; j++) print doc[i, j]
             printf "\nRights: %s\n\n", rights[i]
+            if (nolock[i]) print "Kernel lock: none (with several CPUs it runs on each at once).\n"
+            if (local[i] != "") print "Kernel lock: with several CPUs, its common case runs under its CPU's local lock only (kernel/klock.c).\n"
             if (nerr[i] == 0) print "Errors: none."
             else { print "Errors:\n"; for (j = 1; j <= nerr[i]; j++) printf "- `%s`: %s\n", errname[i, j], errtext[i, j] }
         }

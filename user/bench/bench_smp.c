@@ -23,6 +23,7 @@
  * address spaces private to their CPU (sys_env_private, a Corey share),
  * which spares the TLB shootdowns of their unmaps. */
 enum {
+    ROW_NULL,
     ROW_MAP,
     ROW_MAP_PRIV,
     ROW_PCT,
@@ -33,12 +34,14 @@ enum {
     ROW_BAR0,
     NROWS = ROW_BAR0 + BAR_KINDS
 };
-static const char *const row_name[NROWS] = {
-    "map_unmap",          "map_unmap_private",    "pct_rt",
-    "pct_rt_private",     "env_create_exit_wait", "unix_fork_exit_wait",
-    "unix_pipe_rt",       "barrier_sense",        "barrier_dissemination",
-    "barrier_tournament", "barrier_mcs"};
-static const uint32_t row_k[NROWS] = {2000, 2000, 2000, 2000, 40, 40, 1000, 500, 500, 500, 500};
+static const char *const row_name[NROWS] = {"null_call",           "map_unmap",
+                                            "map_unmap_private",   "pct_rt",
+                                            "pct_rt_private",      "env_create_exit_wait",
+                                            "unix_fork_exit_wait", "unix_pipe_rt",
+                                            "barrier_sense",       "barrier_dissemination",
+                                            "barrier_tournament",  "barrier_mcs"};
+static const uint32_t row_k[NROWS] = {400000, 2000, 2000, 2000, 2000, 40,
+                                      40,     1000, 500,  500,  500,  500};
 /* A worker's memory quota in pages: the Unix rows' workers each start a
  * Unix library OS of their own (its server, its file system's blocks, the
  * children), all on the worker's CPU: private objects. */
@@ -101,6 +104,10 @@ static int worker(volatile struct bs_shared *sh)
     uint64_t t0 = rdtsc();
     for (uint32_t i = 0; i < k && !fail; i++) {
         switch (row) {
+        case ROW_NULL:
+            if (sys_null() != 0)
+                fail++;
+            break;
         case ROW_MAP:
         case ROW_MAP_PRIV:
             if (exo_map(CAP_SELF, (uint32_t)frame, 0x40000000UL, MMU_W) < 0 ||

@@ -436,6 +436,13 @@ syscall_entry_klock:
     swapgs
     mov %rsp, %gs:CPU_OFF_SCRATCH
     mov %gs:CPU_OFF_KSTACK, %rsp
+    cmp $SYS_NCALLS, %rax
+    jae kcall_klock_path
+    cmpb $0, kcall_nolock(%rax)
+    jne kcall_nolock_entry
+    cmpq $0, kcall_local(, %rax, 8)
+    jne kcall_local_entry
+kcall_klock_path:
     push %rax
     push %rdi
     push %rsi
@@ -469,6 +476,73 @@ syscall_entry_klock:
     call klock_exit
     pop %rax
     jmp kcall_unlocked
+
+/* A call that runs without the kernel lock ("lock none" in kcalls.tbl:
+ * kcall_nolock). in_user stays set, so to klock_evict this CPU is still in
+ * its env's user code: a teardown of the env on another CPU waits until it
+ * is out (its kick is taken after sysret, or the env_lost test below sees
+ * it and klock_lost leaves through klock_enter). */
+kcall_nolock_entry:
+    pushq %gs:CPU_OFF_SCRATCH
+    push %rcx
+    push %r11
+    mov %r10, %rcx
+    call *kcall_entry(, %rax, 8)
+    cmpb $0, %gs:CPU_OFF_ENV_LOST
+    je kcall_unlocked
+    call klock_lost              /* does not return */
+
+/* A call whose common case runs under this CPU's local lock only ("lock
+ * local" in kcalls.tbl: kcall_local; klock.c, "Local calls"). The arguments
+ * and rcx, r11 are kept on the stack as on the locked path: if the local
+ * function answers KCALL_LOCKED (it changed nothing), the local lock goes
+ * and the call starts again on the locked path with them. */
+kcall_local_entry:
+    push %rax
+    push %rdi
+    push %rsi
+    push %rdx
+    push %r10
+    push %r8
+    push %r9
+    push %rcx
+    push %r11
+    push %r11
+    call klock_local_enter
+    mov 72(%rsp), %rax
+    mov 64(%rsp), %rdi
+    mov 56(%rsp), %rsi
+    mov 48(%rsp), %rdx
+    mov 40(%rsp), %rcx           /* (r10: the fourth argument) */
+    mov 32(%rsp), %r8
+    mov 24(%rsp), %r9
+    call *kcall_local(, %rax, 8)
+    cmp $KCALL_LOCKED_VAL, %rax
+    je 1f
+    mov %rax, 72(%rsp)
+    call klock_local_exit
+    mov (%rsp), %r11
+    mov 16(%rsp), %rcx
+    mov 72(%rsp), %rax
+    add $80, %rsp
+    pushq %gs:CPU_OFF_SCRATCH
+    push %rcx
+    push %r11
+    cmpb $0, %gs:CPU_OFF_ENV_LOST
+    je kcall_unlocked
+    call klock_lost              /* does not return */
+1:  call klock_local_unlock     /* (klock_local_fallback) */
+    pop %r11
+    pop %r11
+    pop %rcx
+    pop %r9
+    pop %r8
+    pop %r10
+    pop %rdx
+    pop %rsi
+    pop %rdi
+    pop %rax
+    jmp kcall_klock_path
 
 /* Saves what the ABI keeps across a call (the callee-saved registers, rip,
  * rflags, rsp) into the CPU's env's frame, as the full path's frame would

@@ -82,9 +82,27 @@ void smp_call_each(void (*fn)(void *), void *arg, bool self)
     smp_call_mask(self ? all : all & ~me, fn, arg);
 }
 
+/* Takes call_lock. Its waiter lets cross-CPU calls in (the window of
+ * klock.c's waits, task priority at class 14: only class 15 comes in):
+ * the holder may wait for this CPU's answer to its own call, since local
+ * calls (klock.c) on two CPUs may shoot down at the same time. */
+static void call_lock_take(void)
+{
+    if (spin_holding(&call_lock))
+        panic("smp_call_mask: nested");
+    u32 t = __atomic_fetch_add(&call_lock.next, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&call_lock.owner, __ATOMIC_ACQUIRE) != t) {
+        lapic_set_tpr(0xe0);
+        while (__atomic_load_n(&call_lock.owner, __ATOMIC_ACQUIRE) != t)
+            __asm__ volatile("pause; sti; nop; cli" ::: "memory");
+        lapic_set_tpr(0);
+    }
+    call_lock.holder = cpu()->id;
+}
+
 void smp_call_mask(u64 mask, void (*fn)(void *), void *arg)
 {
-    spin_lock(&call_lock);
+    call_lock_take();
     int me = cpu()->id;
     bool self = mask & (1UL << me);
     for (int i = 0; i < ncpu; i++) {
