@@ -165,6 +165,8 @@ int lx_signal(int sig);
 long lx_lock(int fd, int cmd, uint64_t arg);
 void lx_lock_close(int fd);
 void lx_lock_exit(void);
+/* The address of the lock table's segment (NULL: not attached). */
+const void *lx_lock_table(void);
 /* Installs lib/unix's hooks: signals, EINTR for waits, faults (SIGSEGV). */
 void lx_signals_init(void);
 /* Starts the image: becomes foreign-ABI and jumps to it; does not return. */

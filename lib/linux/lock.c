@@ -56,6 +56,12 @@ struct lx_flock {
     int32_t pid, pad2;
 };
 
+/* Where the lock table is attached (NULL: not yet): execve keeps it. */
+const void *lx_lock_table(void)
+{
+    return tab;
+}
+
 static struct lk_table *table(void)
 {
     if (tab)

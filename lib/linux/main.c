@@ -178,6 +178,8 @@ long lx_exec(const char *path, char **argv, char **envp, int depth)
         if (lx.sig[s].handler != 1) /* SIG_IGN stays; handlers go back to SIG_DFL */
             memset(&lx.sig[s], 0, sizeof lx.sig[s]);
     lx_unmap_all();
+    shm_detach_all(lx_lock_table()); /* (MAP_SHARED anonymous memory goes too, as on Linux) */
+    lx_shm_detached();
     lx.brk_start = lx.brk_cur = lx.brk_mapped = 0; /* (no demand-zero brk while loading) */
     lx.fs_base = 0;
     sys_env_set_fs(CAP_SELF, 0);

@@ -378,6 +378,9 @@ void shm_child_attach(void);
  * (one such segment) that are not mapped mapped again with perms (the
  * Linux personality's PROT_NONE, undone). */
 int shm_attached(uint64_t va);
+/* Every segment we have attached detached, but the one at keep (the Linux
+ * personality's execve). */
+void shm_detach_all(const void *keep);
 int shm_remap(uint64_t lo, uint64_t hi, uint32_t perms);
 
 /* fork's working buffers (proc.c), on pages of their own that a child is

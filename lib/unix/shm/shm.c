@@ -133,6 +133,27 @@ void shm_child_attach(void)
     }
 }
 
+/* Detaches every segment we have attached, as often as it is attached,
+ * but the one at keep (the Linux personality's execve in place: the new
+ * image starts with no mappings, as Linux's; the personality's own lock
+ * table stays). */
+void shm_detach_all(const void *keep)
+{
+    for (int k = 0; k < NSHM && unix_chan >= 0; k++) {
+        for (;;) {
+            uint64_t seq, va;
+            int att;
+            do {
+                seq = sh_read_begin();
+                att = SH->shm_att[unix_chan][k];
+                va = SHM_ARENA_VA + (uint64_t)SH->shm[k].first * PAGE;
+            } while (sh_read_retry(seq));
+            if (!att || va == (uint64_t)keep || shmdt((const void *)va) < 0)
+                break;
+        }
+    }
+}
+
 /* The id of the segment we have attached whose pages hold va, or -1. */
 static int seg_at(uint64_t va)
 {

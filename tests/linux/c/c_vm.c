@@ -8,12 +8,13 @@
  * where a copy-on-write one was unmapped, a copy-on-write page made
  * read-only: writes fault), and PROT_NONE on MAP_SHARED anonymous memory
  * (faults SEGV_ACCERR, EFAULT as a buffer, inherited by a forked child,
- * contents shared). */
+ * contents shared), which execve drops. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -316,16 +317,41 @@ static void shared_part(void)
     close(z);
 }
 
-int main(void)
+/* MAP_SHARED anonymous memory does not outlive execve: the new image
+ * (this program again, told the address) finds nothing there. */
+static void exec_part(const char *self)
+{
+    char *s = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    strcpy(s, "before execve");
+    pid_t pid = fork();
+    if (pid == 0) {
+        char addr[32];
+        snprintf(addr, sizeof addr, "%lu", (unsigned long)s);
+        execl(self, self, "after-exec", addr, (char *)NULL);
+        _exit(99);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    say("exec child: status %d; parent's page: %s\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1, s);
+}
+
+int main(int argc, char **argv)
 {
     struct sigaction sa = {0};
     sa.sa_sigaction = on_segv;
     sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, NULL);
+    if (argc == 3 && strcmp(argv[1], "after-exec") == 0) {
+        char *p = (char *)strtoul(argv[2], NULL, 10);
+        int f = read_faults(p);
+        say("after execve: the shared page faults %d code %s\n", f, code_name(fault_code));
+        return 0;
+    }
     madvise_part();
     mremap_part();
     cow_part();
     shared_part();
+    exec_part(argv[0]);
     return 0;
 }
