@@ -381,7 +381,10 @@ void cap_describe(const struct capnode *c, struct cap_info *ci)
 
 /* ---- kernel calls ---- */
 
-/* sys_cap_inspect(slot, out): see kernel/kcalls.tbl. */
+/* sys_cap_inspect(slot, out): see kernel/kcalls.tbl. With several CPUs a
+ * local call (klock.c): it reads only the caller's own table (and the tree
+ * links from it, which only holders of the kernel lock change) and writes
+ * the caller's memory. */
 s64 sys_cap_inspect(u64 slot, u64 out)
 {
     int err;
@@ -431,7 +434,8 @@ s64 sys_cap_derive(u64 slot, u64 rights, u64 dest_env)
     return cap_insert(dest, c->type, (u8)rights, c->object, cap_index(c));
 }
 
-/* sys_cap_list(start, out, n): see kernel/kcalls.tbl. */
+/* sys_cap_list(start, out, n): see kernel/kcalls.tbl. A local call with
+ * several CPUs, as sys_cap_inspect. */
 s64 sys_cap_list(u64 start, u64 uout, u64 n)
 {
     struct env *e = cpu_env();

@@ -47,12 +47,6 @@ struct cpu {
     u64 ticks;                /* timer interrupts taken on this CPU */
     u64 ticks_nolock;         /* of them, from user mode without the kernel lock (trap.c) */
     struct trapframe *cur_tf; /* frame of the kernel call being served */
-    /* vm.c's last-page-table cache: this CPU's own (see there). */
-    struct {
-        paddr_t pml4;   /* 0: none */
-        vaddr_t region; /* va >> 21 */
-        u64 *pt;
-    } last_pt;
     /* The time-slot vector (sched.c); touched only by this CPU. */
     u32 slot_owner[64]; /* env id per position (NSLOTS), 0 = free */
     u64 slot_mask;      /* bit p set when position p is owned */
@@ -92,12 +86,20 @@ struct cpu {
     u64 klock_halts; /* waits for the lock that halted (klock.c, wait_turn) */
     volatile bool in_user;
     volatile bool env_lost;
-    /* Its local lock (klock.c, "Local calls"): set while this CPU runs a
-     * local call's section; read by the kernel lock's holder. */
-    volatile u32 local_active;
     volatile bool idle;
     u64 gdt[8] __aligned(16);
     struct tss tss __aligned(16);
+    /* (Last, so that the fields above keep the offsets the one-CPU paths
+     * were tuned with.) */
+    /* vm.c's last-page-table cache: this CPU's own (see there). */
+    struct {
+        paddr_t pml4;   /* 0: none */
+        vaddr_t region; /* va >> 21 */
+        u64 *pt;
+    } last_pt;
+    /* Its local lock (klock.c, "Local calls"): set while this CPU runs a
+     * local call's section; read by the kernel lock's holder. */
+    volatile u32 local_active;
 };
 
 extern struct cpu cpus[MAX_CPUS];

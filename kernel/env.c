@@ -556,7 +556,10 @@ s64 sys_env_start(u64 env)
     return 0;
 }
 
-/* sys_env_status(env): see kernel/kcalls.tbl. Works on zombies too. */
+/* sys_env_status(env): see kernel/kcalls.tbl. Works on zombies too. With
+ * several CPUs a local call (klock.c): it reads the caller's own table and
+ * the state of the env named there, which only holders of the kernel lock
+ * change. */
 s64 sys_env_status(u64 env)
 {
     struct env *e = cpu_env();

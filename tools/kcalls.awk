@@ -16,7 +16,8 @@
 #                     meanwhile, and state under locks of its own; klock.c)
 #   lock local SYMBOL (with several CPUs SYMBOL runs first, under its CPU's
 #                     local lock only; it answers KCALL_LOCKED to have the
-#                     call run on the locked path; klock.c)
+#                     call run on the locked path; klock.c). SYMBOL may be
+#                     the call's own sys_NAME if it is local in all cases.
 function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
 function argname(a,   n) { n = split(a, w, /[ *]+/); return w[n] }
 function argtype(a,   t) { t = a; sub(/[A-Za-z_0-9]+$/, "", t); return trim(t) }
@@ -91,7 +92,7 @@ END {
         print "};"
         print "/* With several CPUs, what syscall_entry_klock runs first under its CPU's"
         print " * local lock only (\"lock local\": klock.c); NULL for the other calls. */"
-        for (i = 1; i <= n; i++) if (local[i] != "") printf "void %s(void);\n", local[i]
+        for (i = 1; i <= n; i++) if (local[i] != "" && local[i] != "sys_" name[i]) printf "void %s(void);\n", local[i]
         print "const kcall_fn kcall_local[SYS_NCALLS] = {"
         for (i = 1; i <= n; i++) {
             if (local[i] == "") continue

@@ -1,10 +1,12 @@
 /* The kernel calls that run without the kernel lock with several CPUs
  * ("lock none" in kernel/kcalls.tbl: null, cputs, sysinfo; "lock local":
- * mmu_op's map, unmap and protect of the caller's own page) against the
+ * mmu_op's map, unmap and protect of the caller's own page, cap_inspect,
+ * cap_list) against the
  * teardown of their caller on another CPU (kernel/klock.c, "Calls without
  * the lock", "Local calls"). NOLOCK_ROUNDS times: a child with its only slot on another
  * CPU (CPU 0 with one CPU) makes those calls in a loop, counting in a page
- * shared with us; once it counts, we delete it while it runs them. Then
+ * shared with us; once it counts, we derive copies of a frame into its
+ * table and revoke them, then delete it, while it runs them. Then
  * its count must stay still (it never ran again: not resumed by a call
  * that was under way during its teardown), every call must have answered
  * right, and the free frames and our capabilities are what they were. */
@@ -42,6 +44,8 @@ int main(void)
     long shared_cap = exo_page_alloc_map(MY_SHARED_VA, true);
     CHECK_EQ(shared_cap > 0, 1);
     struct nolock_shared *sh = (struct nolock_shared *)MY_SHARED_VA;
+    long mine = sys_frame_alloc(-1); /* derived into the children and revoked */
+    CHECK_EQ(mine > 0, 1);
     CHECK_EQ(sys_sysinfo(&si), 0);
     long caps0 = ncaps();
     unsigned long free0 = si.free_frames;
@@ -65,6 +69,11 @@ int main(void)
         while (sh->count < want && ticks() - t0 < 10000)
             sys_yield(-1);
         CHECK_EQ(sh->count >= want, 1);
+        /* Copies derived into its table and revoked while it runs. */
+        for (int i = 0; i < 4; i++) {
+            CHECK_EQ(sys_cap_derive((uint32_t)mine, R_READ, (uint32_t)c) > 0, 1);
+            CHECK_EQ(sys_cap_revoke((uint32_t)mine), 1);
+        }
         CHECK_EQ(sys_cap_delete((uint32_t)c), 0); /* while it runs on its CPU */
         uint64_t n = sh->count;
         for (int i = 0; i < 20; i++)
@@ -80,6 +89,7 @@ int main(void)
     CHECK_EQ(sys_sysinfo(&si), 0);
     CHECK_EQ(si.free_frames, free0); /* nothing leaked ... */
     CHECK_EQ(ncaps(), caps0);        /* ... nor any capability of ours */
+    CHECK_EQ(sys_cap_delete((uint32_t)mine), 0);
     printf("t_smp_nolock: %d children on %ld CPUs deleted while calling, %lu rounds of calls; %d "
            "failed "
            "checks\n",

@@ -27,6 +27,14 @@ int main(void)
             exo_map(CAP_SELF, (uint32_t)f, NOLOCK_WORK_VA, MMU_W) != 1 || *w != n ||
             exo_map(CAP_SELF, (uint32_t)f, NOLOCK_WORK_VA, MMU_W) != -E_BUSY)
             sh->fails++;
+        /* Local calls that read its table, which its creator changes
+         * meanwhile from another CPU (a copy derived in and revoked). */
+        struct cap_info ci, cl[8];
+        if (sys_cap_inspect((uint32_t)f, &ci) != 0 || ci.type != CAP_FRAME ||
+            ci.mapped_va != NOLOCK_WORK_VA || sys_cap_inspect(4000, &ci) != -E_NOENT ||
+            sys_cap_list(0, cl, 8) < 0 || sys_env_status(CAP_SELF) != -E_AGAIN ||
+            sys_env_status((uint32_t)f) != -E_PERM)
+            sh->fails++;
         sh->count++;
     }
 }
