@@ -274,6 +274,51 @@ static bool loop_needed(struct cpu *c)
            revoke_any_pending();
 }
 
+/* The tickless idle. Under QEMU's -icount sleep=off a halted CPU's clock
+ * jumps at once to the next armed timer: with the periodic tick, every
+ * halt while a disk request is on the host cost up to a whole tick of
+ * virtual time, again and again until the host answered (docs/benchmarks.md,
+ * "Storage": waiting like Linux). So, as Linux's NO_HZ idle does, a CPU
+ * with nothing to run arms its timer for the first thing that must happen
+ * by time alone, or not at all: a blocked env's wake-up (sys_block's
+ * timeout, a protected entry's), a revocation's deadline. Everything else
+ * that ends an idle halt is an interrupt (a device, the console) or a
+ * kick. One CPU only (klock_on false): with several, the tick stays
+ * (another CPU's envs are not looked at here). idle_deadline returns the
+ * TSC of that deadline, 0 if none. */
+static u64 wake_min = ~0UL; /* at most every wake_tsc and pct_wake_tsc set (note_wake) */
+
+/* A timed wait begins: the idle scan has something to look for. */
+static inline void note_wake(u64 tsc)
+{
+    if (tsc && tsc < wake_min)
+        wake_min = tsc;
+}
+
+static u64 idle_deadline(void)
+{
+    /* Only deadlines still to come: one that has passed and left its env
+     * unable to run (an env with no slots, a zombie's revocation) is not
+     * served by waking up again (it would be a storm of timer interrupts);
+     * whatever lets such an env run comes by an interrupt or a kick. */
+    u64 first = ~0UL, now = rdtsc();
+    /* (no timed wait begun since the last scan found none, no revocation:
+     * nothing to scan for) */
+    for (int i = 0; i < NENV && (wake_min != ~0UL || revocations_pending); i++) {
+        struct env *e = &envs[i];
+        if (e->state == ENV_FREE)
+            continue;
+        if (e->state == ENV_BLOCKED && e->wake_tsc > now)
+            first = MIN(first, e->wake_tsc);
+        if (e->pct_block && e->pct_wake_tsc > now)
+            first = MIN(first, e->pct_wake_tsc);
+        if (e->revoke_pending && e->state != ENV_ZOMBIE && e->info->revoke_deadline > now)
+            first = MIN(first, e->info->revoke_deadline);
+    }
+    wake_min = first; /* (exact now; revocation deadlines only make it earlier) */
+    return first == ~0UL ? 0 : first;
+}
+
 void sched_loop_until(struct env *root)
 {
     struct cpu *c = cpu();
@@ -294,6 +339,16 @@ void sched_loop_until(struct env *root)
             /* Nothing to run: halt without the kernel lock (another CPU
              * that wakes an env kicks this one out of the halt). */
             __atomic_store_n(&c->idle, true, __ATOMIC_SEQ_CST);
+            u64 per = tsc_per_ms * 1000 / TIMER_HZ, ticks0 = c->ticks, tsc0 = c->tick_tsc;
+            /* (tsc0: a tick came already. A root with a deadline, the test
+             * runner's, keeps the tick: its deadline counts the ticks taken,
+             * which a loaded host coalesces while it does not run us, and a
+             * tickless idle would count the idle time in full.) */
+            bool tickless = !klock_on && per && tsc0 && !(root && root->deadline_tick);
+            if (tickless) {
+                u64 first = idle_deadline(), now = rdtsc();
+                lapic_timer_oneshot(first > now ? first - now : first ? 1 : 0);
+            }
             klock_release();
             /* An empty vector (and nothing else for the loop) halts without
              * taking the lock at each tick, so an idle CPU does not slow
@@ -305,6 +360,16 @@ void sched_loop_until(struct env *root)
             while (klock_on && !root && !__atomic_load_n(&c->slot_mask, __ATOMIC_SEQ_CST) &&
                    !__atomic_load_n(&revocations_pending, __ATOMIC_SEQ_CST));
             klock_acquire();
+            if (tickless) {
+                /* The tick again, and the ticks the idle time was worth
+                 * (sys_info's clock stays right). */
+                lapic_timer_periodic();
+                u64 worth = (rdtsc() - tsc0) / per;
+                if (ticks0 + worth > c->ticks) {
+                    c->ticks = ticks0 + worth;
+                    c->tick_tsc = tsc0 + worth * per;
+                }
+            }
             __atomic_store_n(&c->idle, false, __ATOMIC_SEQ_CST);
             continue;
         }
@@ -471,6 +536,7 @@ struct env *sched_block_fast(u64 timeout_us)
         e->state = ENV_BLOCKED;
         e->in_block = true;
         e->wake_tsc = wake;
+        note_wake(wake);
     }
     return t;
 }
@@ -605,10 +671,12 @@ s64 sys_block(u64 timeout_us)
          * the wait and puts the events in pct_tf.rax. */
         e->pct_block = true;
         e->pct_wake_tsc = wake;
+        note_wake(wake);
     } else {
         e->state = ENV_BLOCKED;
         e->in_block = true; /* slot_begin hands it the events that woke it */
         e->wake_tsc = wake;
+        note_wake(wake);
     }
     switch_next(c, e, !env_in_pct(e)); /* (no direct switch from inside a call) */
     return 0; /* into the next slot's env: its frame is not e's (syscall_dispatch) */

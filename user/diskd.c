@@ -286,10 +286,25 @@ static int64_t serve_fs(struct client *c, uint64_t op, uint64_t a1, uint64_t a2)
     int64_t r;
     uint64_t n;
     switch (op) {
-    case DISKD_OPEN:
+    case DISKD_OPEN: {
         if (take_path(0, p1) < 0)
             return -DFS_ENAMETOOLONG;
-        return note_open(c, dfs_open(&fs, p1, (unsigned)a1, (uint32_t)a2), (a1 & DFS_O_WRITE) != 0);
+        bool map = (a1 & DISKD_OPEN_MAP) && c == clients && shared &&
+                   !(a1 & (DFS_O_WRITE | DFS_O_CREAT | DFS_O_TRUNC | DFS_O_DIRECTORY));
+        r = note_open(c, dfs_open(&fs, p1, (unsigned)a1 & ~DISKD_OPEN_MAP, (uint32_t)a2),
+                      (a1 & DFS_O_WRITE) != 0);
+        if (map) { /* (diskd.h: the first bytes' map with the answer) */
+            struct dfs_extent x[DISKD_MAP_MAX];
+            int64_t m =
+                r > 0 ? dfs_read_map(&fs, (uint32_t)r, 0, DISKD_OPEN_MAP_BYTES, x, DISKD_MAP_MAX)
+                      : 0;
+            uint64_t got = m > 0 ? (uint64_t)m : 0;
+            memcpy(page, &got, 8);
+            if (got)
+                memcpy(page + 8, x, sizeof x);
+        }
+        return r;
+    }
     case DISKD_MKDIR:
     case DISKD_UNLINK:
     case DISKD_RMDIR:
@@ -452,16 +467,25 @@ static int64_t serve_mounter(uint64_t op, uint64_t a1, uint64_t a2)
 
 static uint64_t serve_call(uint64_t op, uint64_t a1, uint64_t a2, uint32_t caller)
 {
+    uint32_t closing = (uint32_t)(op >> 32);
+    op = DISKD_OP(op);
     if (op == DISKD_BIND)
         return (uint64_t)bind(caller);
-    if (op == 0 || op >= DISKD_NOPS)
-        return (uint64_t)-DFS_EINVAL;
     struct client *c = NULL;
     for (int i = 0; i < DISKD_CLIENTS && !c; i++)
         if (clients[i].env && clients[i].env == caller)
             c = &clients[i];
     if (!c)
         return (uint64_t)-DFS_EPERM;
+    int h;
+    if (closing && (h = held(c, closing)) >= 0) { /* (a deferred close: diskd.h) */
+        dfs_set_cred(&fs, c->uid, c->gid);
+        note_close(c, h);
+    }
+    if (op == DISKD_CACHE)
+        return cache_pages;
+    if (op == 0 || op >= DISKD_NOPS)
+        return (uint64_t)-DFS_EINVAL;
     page = (uint8_t *)(ARG_VA + (uint64_t)(c - clients) * DISKD_AREA);
     if (op == DISKD_MOUNT || op == DISKD_UNMOUNT || op == DISKD_CHECK || op == DISKD_CRED ||
         op == DISKD_CACHEMAP)

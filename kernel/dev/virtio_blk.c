@@ -60,6 +60,7 @@ struct blk_slot {
     u8 state;      /* enum slot_state */
     bool fua;      /* a BLK_FUA write: a flush follows it */
     bool flushing; /* ... which is under way */
+    u8 oidx;       /* ... and its index in envs[] (for disk.busy) */
     u32 owner;     /* env id that submitted it */
     u64 tag;
     u64 notify; /* notification object to ring when done (0: none) */
@@ -89,6 +90,16 @@ static struct {
     u64 crash_left; /* 0: no crash point; else the block write that halts is crash_left-th */
     bool crash_ok;  /* crash points may be set by the kernel call (boot option blkcrash=N) */
     u32 ndone;      /* slots in SLOT_DONE (slot_state keeps it): a reap with none is quick */
+    /* The free slots' indices, a stack (slot_state pushes, sys_blk_submit
+     * pops): a submission takes its slots without scanning the table.
+     * Invariant: free_idx[0..nfree) are exactly the slots in SLOT_FREE. */
+    u8 free_idx[BLK_REQ_SLOTS];
+    u32 nfree;
+    /* Slots not free, by their owner's index in envs[]: at least the
+     * count of any one env's own (an ended env's unreaped slots also count
+     * for the next env in its place until sys_blk_submit's slow path frees
+     * them), so a submission within it is within BLK_ENV_MAX. */
+    u8 busy[NENV];
 } disk;
 
 /* A staging copy of the batch being submitted (under blk_lock). */
@@ -103,7 +114,20 @@ static bool owner_alive(const struct blk_slot *s)
 static void slot_state(struct blk_slot *s, u8 st)
 {
     disk.ndone += (st == SLOT_DONE) - (s->state == SLOT_DONE);
+    if (st == SLOT_FREE && s->state != SLOT_FREE) {
+        disk.free_idx[disk.nfree++] = (u8)(s - disk.slot);
+        disk.busy[s->oidx]--;
+    }
     s->state = st;
+}
+
+/* Takes a free slot for env index oidx (there is one: nfree > 0); it
+ * stays SLOT_FREE until post or a failure moves it on. */
+static u32 slot_take(u8 oidx)
+{
+    u32 i = disk.free_idx[--disk.nfree];
+    disk.busy[oidx]++;
+    return i;
 }
 
 /* Posts slot i's chain: header, data (unless a flush), status. */
@@ -198,6 +222,8 @@ void blk_init(bool intx)
         return;
     }
     disk.dma = P2V(disk.dma_pa);
+    for (u32 i = 0; i < BLK_REQ_SLOTS; i++) /* every slot free: lowest on top */
+        disk.free_idx[disk.nfree++] = (u8)(BLK_REQ_SLOTS - 1 - i);
     virtio_ready(&disk.vd);
     disk.nblocks = MIN(virtio_cfg_read64(&disk.vd, BLKCFG_CAPACITY) / SECTORS_PER_BLOCK,
                        0xffffffffUL); /* a block capability counts in 32 bits */
@@ -367,30 +393,31 @@ s64 sys_blk_submit(u64 ureqs, u64 n, u64 notify, u64 chan)
         }
         npages[k] = (u16)np;
     }
-    /* Room: slots free (or finished for an env that has ended), and the
-     * caller's share. */
-    u32 mine = 0, avail = 0;
-    for (u32 i = 0; i < BLK_REQ_SLOTS; i++) {
-        struct blk_slot *s = &disk.slot[i];
-        if (s->state == SLOT_DONE && !owner_alive(s))
-            slot_state(s, SLOT_FREE);
-        if (s->state == SLOT_FREE)
-            avail++;
-        else if (s->owner == e->id)
-            mine++;
+    /* Room: slots free, and the caller's share. The counts answer at
+     * once; only when they say no, the table is scanned: slots finished
+     * for an env that has ended are freed, and the caller's own counted. */
+    u8 oidx = (u8)(e - envs);
+    if (disk.nfree < n || disk.busy[oidx] + n > BLK_ENV_MAX) {
+        u32 mine = 0;
+        for (u32 i = 0; i < BLK_REQ_SLOTS; i++) {
+            struct blk_slot *s = &disk.slot[i];
+            if (s->state == SLOT_DONE && !owner_alive(s))
+                slot_state(s, SLOT_FREE);
+            else if (s->state != SLOT_FREE && s->owner == e->id)
+                mine++;
+        }
+        if (disk.nfree < n || mine + n > BLK_ENV_MAX) {
+            ret = -E_AGAIN;
+            goto out;
+        }
     }
-    if (avail < n || mine + n > BLK_ENV_MAX) {
-        ret = -E_AGAIN;
-        goto out;
-    }
-    u32 i = 0;
     for (u64 k = 0; k < n; k++) {
         const struct blk_req *r = &batch[k];
         u32 op = r->op & ~BLK_FUA;
-        while (disk.slot[i].state != SLOT_FREE)
-            i++;
+        u32 i = slot_take(oidx);
         struct blk_slot *s = &disk.slot[i];
-        *s = (struct blk_slot){.owner = e->id, .tag = r->tag, .notify = obj, .chan = (u32)chan};
+        *s = (struct blk_slot){
+            .oidx = oidx, .owner = e->id, .tag = r->tag, .notify = obj, .chan = (u32)chan};
         u64 count = r->count;
         if (op == BLK_WRITE && disk.crash_left) {
             if (count >= disk.crash_left) {

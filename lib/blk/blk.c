@@ -6,13 +6,16 @@
 #include "../c/libc.h"
 #include "blk.h"
 
-/* Sleeps until an event (ours: a completion) or 10 ms: an env with an
- * event upcall handler may see our bit go to the handler instead, so a
- * wake-up can be lost; the time limit bounds what that costs. */
+/* Sleeps until an event (ours: a completion). An env with an event upcall
+ * handler may see our bit go to the handler instead, so a wake-up can be
+ * lost: it waits 10 ms at most. Without one (diskd) the bit stays pending
+ * until sys_block takes it, and the wait has no time limit: a timer armed
+ * for it would be where a halted CPU's clock jumps under QEMU's -icount
+ * sleep=off, one such jump per request (docs/benchmarks.md, "Storage"). */
 static void wait_block(struct blkdev *d)
 {
     (void)d;
-    sys_block(10000);
+    sys_block(exo_handlers[UPCALL_EVENT] ? 10000 : 0);
 }
 int blk_open(struct blkdev *d, uint32_t cap, uintptr_t buf_va)
 {
@@ -88,13 +91,16 @@ static int run(struct blkdev *d, struct blk_req *reqs, uint32_t n)
     if (r < 0)
         return (int)r;
     int err = 0;
+    long got = 0;
     for (uint32_t left = n; left;) {
         /* Wait first: the device has not finished what was just started
          * (a completion that came already left its event pending, and the
-         * wait returns at once). */
-        d->wait(d);
+         * wait returns at once). But after a full reap, reap again without
+         * waiting: more may have finished under the event already taken. */
+        if (got < 16)
+            d->wait(d);
         struct blk_done done[16];
-        long got = sys_blk_reap(done, 16);
+        got = sys_blk_reap(done, 16);
         if (got < 0)
             return (int)got;
         for (long k = 0; k < got; k++) {

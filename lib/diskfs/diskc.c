@@ -9,8 +9,11 @@
 int64_t diskc_call(struct diskc *c, uint64_t op, uint64_t a1, uint64_t a2)
 {
     long r;
+    op |= DISKD_CLOSING(c->closing); /* a deferred close goes with it (diskd.h) */
+    c->pre_ino = 0;                  /* (an open's map serves the very next read only) */
     while ((r = sys_pct_call(c->srv, op, a1, a2)) == -E_AGAIN)
         sys_yield(-1);
+    c->closing = 0;
     return r;
 }
 
@@ -95,11 +98,36 @@ void diskc_stop(struct diskc *c)
 
 int diskc_open(struct diskc *c, const char *path, unsigned flags, uint32_t mode)
 {
-    return (int)diskc_path(c, DISKD_OPEN, path, flags, mode);
+    bool map = c->cache && !(flags & (DFS_O_WRITE | DFS_O_CREAT | DFS_O_TRUNC | DFS_O_DIRECTORY));
+    int64_t r = diskc_path(c, DISKD_OPEN, path, flags | (map ? DISKD_OPEN_MAP : 0), mode);
+    uint64_t n = 0;
+    if (map && r > 0)
+        memcpy(&n, c->area, 8);
+    if (n && n <= DISKD_OPEN_MAP_BYTES) {
+        c->pre_ino = (uint32_t)r;
+        c->pre_len = n;
+        memcpy(c->pre_x, c->area + 8, sizeof c->pre_x);
+    }
+    return (int)r;
 }
 
 int diskc_close(struct diskc *c, uint32_t ino)
 {
+    if (ino == 0)
+        return -DFS_EBADF;
+    if (!c->closing) { /* it goes with the next call (diskd.h: deferred close) */
+        c->closing = ino;
+        return 0;
+    }
+    return (int)diskc_call(c, DISKD_CLOSE, ino, 0); /* (the one before goes with it) */
+}
+
+int diskc_flush_close(struct diskc *c)
+{
+    if (!c->closing)
+        return 0;
+    uint32_t ino = c->closing;
+    c->closing = 0;
     return (int)diskc_call(c, DISKD_CLOSE, ino, 0);
 }
 
@@ -123,19 +151,13 @@ int64_t diskc_read_copy(struct diskc *c, uint32_t ino, uint64_t off, void *buf, 
     return (int64_t)done;
 }
 
-/* One DISKD_READMAP call and the copy out of the cache: the bytes copied,
- * 0 at the end, -DFS_EAGAIN if a page changed under the copy, or an error. */
-static int64_t read_map_once(struct diskc *c, uint32_t ino, uint64_t off, uint8_t *buf, uint64_t n)
+/* The copy out of the cache by the map x of r bytes (r <= n): r, or
+ * -DFS_EAGAIN if a page changed under the copy, or an error. */
+static int64_t copy_map(struct diskc *c, const struct dfs_extent *x, int64_t r, uint8_t *buf,
+                        uint64_t n)
 {
-    memcpy(c->area, &n, 8);
-    int64_t r = diskc_call(c, DISKD_READMAP, ino, off);
-    c->zc_calls++;
-    if (r <= 0)
-        return r;
     if ((uint64_t)r > n)
         return -DFS_EIO;
-    struct dfs_extent x[DISKD_MAP_MAX];
-    memcpy(x, c->area + 8, sizeof x);
     uint64_t done = 0;
     uint32_t k = 0;
     for (; k < DISKD_MAP_MAX && done < (uint64_t)r; k++) {
@@ -162,10 +184,34 @@ static int64_t read_map_once(struct diskc *c, uint32_t ino, uint64_t off, uint8_
     return r;
 }
 
+/* One DISKD_READMAP call and the copy out of the cache: the bytes copied,
+ * 0 at the end, -DFS_EAGAIN if a page changed under the copy, or an error. */
+static int64_t read_map_once(struct diskc *c, uint32_t ino, uint64_t off, uint8_t *buf, uint64_t n)
+{
+    memcpy(c->area, &n, 8);
+    int64_t r = diskc_call(c, DISKD_READMAP, ino, off);
+    c->zc_calls++;
+    if (r <= 0)
+        return r;
+    struct dfs_extent x[DISKD_MAP_MAX];
+    memcpy(x, c->area + 8, sizeof x);
+    return copy_map(c, x, r, buf, n);
+}
+
 int64_t diskc_read(struct diskc *c, uint32_t ino, uint64_t off, void *buf, uint64_t len)
 {
     if (!c->cache)
         return diskc_read_copy(c, ino, off, buf, len);
+    if (c->pre_ino && c->pre_ino == ino && off == 0 && len && len <= c->pre_len) {
+        /* the open's map covers it: no call (if the pages changed under
+         * the copy, or anything is wrong: ask as usual) */
+        c->pre_ino = 0;
+        if (copy_map(c, c->pre_x, (int64_t)len, (uint8_t *)buf, len) == (int64_t)len) {
+            c->pre_used++;
+            return (int64_t)len;
+        }
+    }
+    c->pre_ino = 0;
     uint64_t done = 0;
     while (done < len) {
         uint64_t n = len - done < DISKD_MAP_BYTES ? len - done : DISKD_MAP_BYTES;

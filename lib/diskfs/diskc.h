@@ -28,6 +28,13 @@ struct diskc {
     uint32_t cache_pages;         /* pages mapped at cache */
     uint32_t piece_caps[16], npieces, gen_cap;
     uint64_t zc_calls, zc_retries, copy_calls; /* statistics */
+    uint32_t closing; /* an inode closed, its close not sent yet (0: none) */
+    /* The map DISKD_OPEN gave with the last open (DISKD_OPEN_MAP): for a
+     * read of inode pre_ino from offset 0 before any other call (0: none). */
+    uint32_t pre_ino;
+    uint64_t pre_len;
+    struct dfs_extent pre_x[DISKD_MAP_MAX];
+    uint64_t pre_used; /* reads served from it (statistics) */
 };
 
 /* Starts diskd in an env of ours with `quota` pages, gives it blocks
@@ -48,7 +55,11 @@ void diskc_stop(struct diskc *c);
 int64_t diskc_call(struct diskc *c, uint64_t op, uint64_t a1, uint64_t a2);
 int64_t diskc_path(struct diskc *c, uint64_t op, const char *path, uint64_t a1, uint64_t a2);
 int diskc_open(struct diskc *c, const char *path, unsigned flags, uint32_t mode); /* -> inode */
+/* Closes ino: the close goes with the client's next call (diskd.h,
+ * deferred close), so it answers 0 for any inode but 0 (EBADF). */
 int diskc_close(struct diskc *c, uint32_t ino);
+/* Sends a deferred close now, if there is one: its answer, or 0. */
+int diskc_flush_close(struct diskc *c);
 /* Reads through the mapped cache if diskc_map_cache was called, else by copy. */
 int64_t diskc_read(struct diskc *c, uint32_t ino, uint64_t off, void *buf, uint64_t len);
 int64_t diskc_read_copy(struct diskc *c, uint32_t ino, uint64_t off, void *buf, uint64_t len);

@@ -50,6 +50,24 @@
 #define DISKD_MOUNT_SHARED      2           /* DISKD_MOUNT's a2: the shared cache */
 #define DISKD_MAP_MAX           17          /* extents in one DISKD_READMAP answer */
 
+/* A deferred close: any call's op may carry, in its high 32 bits, an inode
+ * the caller closes before the call proper (as DISKD_CLOSE would; an inode
+ * the caller does not hold is ignored, and a close's result is not
+ * reported). diskc uses it to send a close with its next call, as Linux
+ * defers the last fput of a file to the return to user space: a
+ * protected call, two address-space switches, fewer per file. */
+#define DISKD_OP(op) ((uint32_t)(op))
+/* DISKD_OPEN's a1 may add DISKD_OPEN_MAP to a read-only open (no
+ * DFS_O_WRITE, CREAT, TRUNC, DIRECTORY) by the mounter of a shared cache:
+ * the answer then also holds, as DISKD_READMAP's would, the map of the
+ * file's first DISKD_OPEN_MAP_BYTES (page[0..8): bytes, 0 for none;
+ * page[8..): struct dfs_extent[]). One call, two address-space switches,
+ * fewer for an open that reads; the client's copy is checked against the
+ * counters as after DISKD_READMAP (the access time moves at the open). */
+#define DISKD_OPEN_MAP       0x80000000u
+#define DISKD_OPEN_MAP_BYTES 4096
+#define DISKD_CLOSING(i)     ((uint64_t)(i) << 32)
+
 enum diskd_op {
     DISKD_BIND = 1, /* -> the slot of the argument page's capability in the caller's table
                        (DFS_ENFILE: DISKD_CLIENTS bound already) */

@@ -80,6 +80,7 @@ typedef void (*exo_handler_t)(struct upcall_frame *f);
 
 /* Installs handler for an upcall kind, on an exception stack libexo owns. */
 int exo_set_handler(int kind, exo_handler_t handler);
+extern exo_handler_t exo_handlers[UPCALL_NKINDS]; /* the installed ones (NULL: none) */
 /* Installs the protected entry: fn(a0, a1, a2, caller) runs on its own stack
  * and its return value is the reply (sys_pct_reply(ret, 0)). */
 typedef uint64_t (*exo_pct_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint32_t caller);

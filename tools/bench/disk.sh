@@ -100,7 +100,7 @@ if [ "$MODEL" = 1 ]; then
 fi
 
 # ---- one boot: side, run ----
-declare -A TICKS CYC INS OPS
+declare -A TICKS CYC INS OPS HALTS
 run_side() {
     local side=$1 i=$2 img=$OUT/$1-disk.img logf=$OUT/$1-run$2.log mf=$OUT/$1-run$2.model
     local plug=()
@@ -132,6 +132,8 @@ run_side() {
                 for (k = 4; k <= NF; k++) if ($k ~ /^cycles=/) { sub(/^cycles=/, "", $k); print $k } }' "$mf")
             INS[$side,$i,$row]=$(awk -v r=$n '$1 == "MODEL" && $2 == r && $3 == 1 {
                 for (k = 4; k <= NF; k++) if ($k ~ /^insns=/) { sub(/^insns=/, "", $k); print $k } }' "$mf")
+            HALTS[$side,$i,$row]=$(awk -v r=$n '$1 == "MODEL" && $2 == r && $3 == 1 {
+                for (k = 4; k <= NF; k++) if ($k ~ /^halts=/) { sub(/^halts=/, "", $k); print $k } }' "$mf")
         fi
         n=$((n + 1))
     done < <(tr -d '\r' <"$logf" | grep -aE '^BENCH disk_[a-z0-9_]+ [0-9]+$')
@@ -161,8 +163,23 @@ for ((i = 1; i <= RUNS; i++)); do
     done
 done
 echo
+echo "Waits (whole row): the guest's halts (hlt run in the region, cost model), and the virtual time QEMU"
+echo "skipped meanwhile (ticks minus instructions: the jumps to the next armed timer under sleep=off)."
+echo
+echo "| row | ops | Spinel halts | Spinel ticks skipped | Linux halts | Linux ticks skipped |"
+echo "|---|---:|---:|---:|---:|---:|"
+skipped() { [[ ${1:-} =~ ^[0-9]+$ && ${2:-} =~ ^[0-9]+$ ]] && echo $(($1 > $2 ? $1 - $2 : 0)) || echo n/a; }
+for ((i = 1; i <= RUNS; i++)); do
+    for r in "${ROWS[@]}"; do
+        name=$r
+        [ "$RUNS" -gt 1 ] && name="$r (run $i)"
+        echo "| $name | ${OPS[$r]:-1} | $(fmt "${HALTS[spinel,$i,$r]:-}") | $(fmt "$(skipped "${TICKS[spinel,$i,$r]:-}" "${INS[spinel,$i,$r]:-}")") | $(fmt "${HALTS[linux,$i,$r]:-}") | $(fmt "$(skipped "${TICKS[linux,$i,$r]:-}" "${INS[linux,$i,$r]:-}")") |"
+    done
+done
+echo
 echo "Per operation: per file (create, read, tar x), per 64 KiB write or read (seq rows), per name removed (delete)."
 echo "Ticks: rdtsc under -icount shift=0,sleep=off (guest instructions, plus the virtual time skipped while a"
-echo "halted guest waits for the disk); cycles and insns: the cost model (instructions executed: a guest that"
-echo "halts to wait adds nothing, one that polls adds its polling). See docs/benchmarks.md, \"Storage\". $(date -u +%F)."
+echo "halted guest waits: a jump to its next armed timer, none if it armed none); cycles and insns: the cost"
+echo "model (instructions executed: a guest that halts to wait adds nothing, one that polls adds its polling)."
+echo "See docs/benchmarks.md, \"Storage\". $(date -u +%F)."
 [ $ok = 1 ] || exit 1

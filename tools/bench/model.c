@@ -38,11 +38,18 @@
  *   next use of that page: one STLB miss and one page walk, counted at the
  *   invlpg.  A page walk is 4 memory references (3 for a 2 MiB page); no
  *   paging-structure caches are modelled.
+ * With prof=FILE profmiss=1 the profile counts L2 misses per instruction
+ * instead of instructions (the same format, for tools/bench/profile.py).
+ * Halts: each record also counts the hlt instructions run in the region and
+ * the host time from each to the next instruction (the wake-up): how often
+ * and how long the guest waited for an interrupt, e.g. a disk completion.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <qemu-plugin.h>
 
@@ -117,6 +124,7 @@ static struct assoc l1i, l1d, l2, itlb, dtlb, stlb;
 struct counts {
     uint64_t insns, l1i_miss, l1d_miss, l2_miss, tlb_miss, stlb_miss, walk_refs;
     uint64_t cr3_writes, cr4_writes, invlpgs, io;
+    uint64_t halts, halt_ns; /* hlt instructions run; host time until the next instruction */
 };
 
 static struct counts cur;
@@ -173,11 +181,25 @@ static uint64_t cycles(const struct counts *c)
            c->tlb_miss * P_STLB_HIT + c->walk_refs * P_WALK_REF;
 }
 
+enum kind { K_PLAIN, K_START, K_STOP, K_ROW, K_BOOT, K_CR3, K_CR4, K_INVLPG, K_HLT };
+
+struct insn {
+    uint64_t vaddr;
+    uint64_t hline; /* host address of the code >> 6 */
+    enum kind kind;
+};
+
 /* A line that missed in L1: look it up in L2. */
+static const struct insn *cur_insn; /* the instruction running (its memory accesses follow) */
+static int prof_misses;             /* profmiss=1: the profile counts L2 misses, not instructions */
+
 static void l2_access(uint64_t line)
 {
-    if (!assoc_access(&l2, line, 0))
+    if (!assoc_access(&l2, line, 0)) {
         cur.l2_miss++;
+        if (prof_misses && prof != NULL && batch > 0 && cur_insn != NULL)
+            prof_add(cur_insn->vaddr, cur_insn->hline);
+    }
 }
 
 /* One TLB lookup: l1 is the ITLB or the DTLB. */
@@ -199,13 +221,6 @@ static void tlb_access(struct assoc *l1, uint64_t va)
 
 /* ---- callbacks ----------------------------------------------------------- */
 
-enum kind { K_PLAIN, K_START, K_STOP, K_ROW, K_BOOT, K_CR3, K_CR4, K_INVLPG };
-
-struct insn {
-    uint64_t vaddr;
-    uint64_t hline; /* host address of the code >> 6 */
-    enum kind kind;
-};
 
 static void write_record(void)
 {
@@ -213,13 +228,14 @@ static void write_record(void)
         return;
     fprintf(out,
             "MODEL %d %d insns=%llu l1i=%llu l1d=%llu l2=%llu tlb=%llu stlb=%llu walk=%llu "
-            "cr3=%llu cr4=%llu invlpg=%llu io=%llu cycles=%llu\n",
+            "cr3=%llu cr4=%llu invlpg=%llu io=%llu cycles=%llu halts=%llu halt_us=%llu\n",
             row, batch, (unsigned long long)cur.insns, (unsigned long long)cur.l1i_miss,
             (unsigned long long)cur.l1d_miss, (unsigned long long)cur.l2_miss,
             (unsigned long long)cur.tlb_miss, (unsigned long long)cur.stlb_miss,
             (unsigned long long)cur.walk_refs, (unsigned long long)cur.cr3_writes,
             (unsigned long long)cur.cr4_writes, (unsigned long long)cur.invlpgs,
-            (unsigned long long)cur.io, (unsigned long long)cycles(&cur));
+            (unsigned long long)cur.io, (unsigned long long)cycles(&cur),
+            (unsigned long long)cur.halts, (unsigned long long)(cur.halt_ns / 1000));
     fflush(out);
 }
 
@@ -231,11 +247,27 @@ static void flush_tlbs(int all)
     last_ipage = ~0ull;
 }
 
+/* Host time now, for the halts: how long the host kept a halted guest
+ * waiting (under -icount sleep=off, the guest's clock meanwhile jumps to
+ * its next timer deadline; docs/benchmarks.md, "Storage"). */
+static uint64_t host_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t halt_start; /* host time of the last counted hlt; 0 = none */
+
 static void insn_exec(unsigned int vcpu, void *ud)
 {
     (void)vcpu;
     const struct insn *in = ud;
     boot_insns += (uint64_t)booting;
+    if (halt_start) {
+        cur.halt_ns += host_ns() - halt_start;
+        halt_start = 0;
+    }
     switch (in->kind) {
     case K_START:
         memset(&cur, 0, sizeof(cur));
@@ -279,8 +311,13 @@ static void insn_exec(unsigned int vcpu, void *ud)
     if (!counting)
         return;
     cur.insns++;
-    if (prof != NULL && batch > 0)
+    cur_insn = in;
+    if (prof != NULL && batch > 0 && !prof_misses)
         prof_add(in->vaddr, in->hline);
+    if (in->kind == K_HLT) {
+        cur.halts++;
+        halt_start = host_ns();
+    }
     if (in->kind == K_INVLPG) {
         cur.invlpgs++;
         cur.tlb_miss++;
@@ -335,6 +372,8 @@ static enum kind classify(const uint8_t *b, size_t n)
         if (d == MARK_BOOT)
             return K_BOOT;
     }
+    if (n == 1 && b[0] == 0xf4)
+        return K_HLT;
     size_t i = 0;
     /* legacy prefixes and REX */
     while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
@@ -399,6 +438,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             path = argv[i] + 4;
         if (strcmp(argv[i], "bootexit=1") == 0)
             boot_exit = 1;
+        if (strcmp(argv[i], "profmiss=1") == 0)
+            prof_misses = 1;
         if (strncmp(argv[i], "prof=", 5) == 0) {
             prof_out = fopen(argv[i] + 5, "w");
             prof = calloc(PROF_SLOTS, sizeof(*prof));

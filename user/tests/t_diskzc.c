@@ -159,6 +159,83 @@ int main(void)
     for (int i = 0; i < 3; i++)
         inside &= x[i].page < c.cache_pages && x[i].off + x[i].len <= 4096;
     CHECK_EQ(inside, 1);
+
+    /* An open's map (DISKD_OPEN_MAP): a read-only open brings the map of
+     * the first block; the next read from 0 within it needs no call, any
+     * call in between drops it, a page changed since is caught by its
+     * counter, and only read-only opens of regular files get one. */
+    int o = diskc_open(&c, "/f", DFS_O_READ, 0);
+    CHECK_EQ(o, f);
+    CHECK_EQ(c.pre_ino, (uint32_t)f);
+    CHECK_EQ(c.pre_len, 4096);
+    uint64_t used = c.pre_used, calls = c.zc_calls;
+    memset(back, 0, 4096);
+    CHECK_EQ(diskc_read(&c, (uint32_t)f, 0, back, 4096), 4096);
+    CHECK_EQ(memcmp(back, data, 4096), 0);
+    CHECK_EQ(c.pre_used, used + 1);
+    CHECK_EQ(c.zc_calls, calls); /* no call */
+    CHECK_EQ(c.pre_ino, 0);      /* once */
+    CHECK_EQ(diskc_read(&c, (uint32_t)f, 0, back, 4096), 4096);
+    CHECK_EQ(c.zc_calls, calls + 1);
+    CHECK_EQ(diskc_open(&c, "/f", DFS_O_READ | DFS_O_WRITE, 0), f); /* (for the write below) */
+    CHECK_EQ(c.pre_ino, 0); /* not read-only: no map */
+    CHECK_EQ(diskc_open(&c, "/f", DFS_O_READ, 0), f);
+    struct dfs_extent stale[DISKD_MAP_MAX];
+    memcpy(stale, c.pre_x, sizeof stale);
+    CHECK_EQ(diskc_write(&c, (uint32_t)f, 5, "fresh", 5), 5); /* (a call: the map is dropped) */
+    CHECK_EQ(c.pre_ino, 0);
+    memcpy(data + 5, "fresh", 5);
+    c.pre_ino = (uint32_t)f; /* as if another client had written meanwhile */
+    memcpy(c.pre_x, stale, sizeof stale);
+    used = c.pre_used;
+    CHECK_EQ(diskc_read(&c, (uint32_t)f, 0, back, 4096), 4096);
+    CHECK_EQ(memcmp(back, data, 4096), 0); /* the new bytes, by a call */
+    CHECK_EQ(c.pre_used, used);
+    CHECK_EQ(diskc_open(&c, "/", DFS_O_READ, 0) > 0, 1); /* a directory: no map */
+    CHECK_EQ(c.pre_ino, 0);
+    int e = diskc_open(&c, "/empty", DFS_O_CREAT | DFS_O_WRITE, 0644);
+    CHECK_EQ(e > 0, 1);
+    CHECK_EQ(diskc_open(&c, "/empty", DFS_O_READ, 0), e);
+    CHECK_EQ(c.pre_ino, 0); /* nothing to map */
+    CHECK_EQ(diskc_read(&c, (uint32_t)e, 0, back, 10), 0);
+    for (int i = 0; i < 4; i++) /* (f held 3 more times, the root, /empty twice) */
+        CHECK_EQ(diskc_close(&c, i < 3 ? (uint32_t)f : 1u), 0);
+    CHECK_EQ(diskc_close(&c, (uint32_t)e), 0);
+    CHECK_EQ(diskc_close(&c, (uint32_t)e), 0);
+    CHECK_EQ(diskc_flush_close(&c), 0);
+
+    /* Deferred closes (diskd.h): a close goes with the next call, which
+     * finds the inode closed; a second close goes at once, carrying the
+     * first. Hostile ones: an inode not held is ignored, another call's
+     * failure does not keep the close from happening. */
+    int g = diskc_open(&c, "/g", DFS_O_CREAT | DFS_O_WRITE, 0644);
+    int h = diskc_open(&c, "/h", DFS_O_CREAT | DFS_O_WRITE, 0644);
+    CHECK_EQ(g > 0 && h > 0, 1);
+    CHECK_EQ(diskc_close(&c, (uint32_t)g), 0);
+    CHECK_EQ(c.closing, (uint32_t)g); /* not sent yet */
+    CHECK_EQ(diskc_call(&c, DISKD_STAT, (uint64_t)g, 0), -DFS_EBADF);
+    CHECK_EQ(c.closing, 0);
+    CHECK_EQ(diskc_close(&c, (uint32_t)g), 0); /* not held: ignored when it goes */
+    CHECK_EQ(diskc_close(&c, (uint32_t)h), 0); /* at once, g's with it */
+    CHECK_EQ(c.closing, 0);
+    CHECK_EQ(diskc_call(&c, DISKD_STAT, (uint64_t)h, 0), -DFS_EBADF);
+    CHECK_EQ(diskc_close(&c, 0), -DFS_EBADF);
+    CHECK_EQ(diskc_flush_close(&c), 0);
+    g = diskc_open(&c, "/g", DFS_O_READ, 0);
+    CHECK_EQ(g > 0, 1);
+    CHECK_EQ(sys_pct_call(c.srv, DISKD_NOPS | DISKD_CLOSING(g), 0, 0), -DFS_EINVAL);
+    CHECK_EQ(diskc_call(&c, DISKD_STAT, (uint64_t)g, 0), -DFS_EBADF); /* closed all the same */
+    CHECK_EQ(sys_pct_call(c.srv, DISKD_STAT | DISKD_CLOSING(0xffffffffu), (uint64_t)f, 0), 0);
+    CHECK_EQ(sys_pct_call(c.srv, DISKD_STAT | DISKD_CLOSING(1), (uint64_t)f, 0), 0); /* the root */
+    CHECK_EQ(sys_pct_call(c.srv, DISKD_CACHE | DISKD_CLOSING(f), 0, 0) > 0, 1);
+    CHECK_EQ(diskc_call(&c, DISKD_STAT, (uint64_t)f, 0), -DFS_EBADF); /* f went with it */
+    f = diskc_open(&c, "/f", DFS_O_READ, 0);
+    CHECK_EQ(f > 0, 1);
+    CHECK_EQ(diskc_close(&c, (uint32_t)f), 0);
+    CHECK_EQ(diskc_flush_close(&c), 0);
+    CHECK_EQ(diskc_call(&c, DISKD_STAT, (uint64_t)f, 0), -DFS_EBADF);
+    f = diskc_open(&c, "/f", DFS_O_READ, 0);
+    CHECK_EQ(f > 0, 1);
     CHECK_EQ(diskc_close(&c, (uint32_t)f), 0);
     CHECK_EQ(diskc_unmount(&c), 0);
     CHECK_EQ(diskc_call(&c, DISKD_CHECK, 0, 0), 0);              /* fsck of the disk: clean */

@@ -52,6 +52,34 @@ void lapic_set_tpr(u32 tpr)
     wr(LAPIC_TPR, tpr);
 }
 
+/* The tickless idle (sched.c, sched_idle_halt): the timer counts down once
+ * and fires tsc TSC ticks from now, or not at all (tsc == 0). Converted
+ * with the calibration (counts per period, TSC per period); at most ~60 s,
+ * longer waits take one more wake-up. */
+void lapic_timer_oneshot(u64 tsc)
+{
+    wr(LAPIC_LVT_TIMER, T_TIMER); /* one-shot mode, unmasked */
+    if (!tsc) {
+        wr(LAPIC_TIMER_INIT, 0); /* a zero count stops the timer */
+        return;
+    }
+    u64 per = tsc_per_ms * 1000 / TIMER_HZ; /* TSC ticks per period */
+    if (per == 0)
+        per = 1;
+    if (tsc > per * 60000)
+        tsc = per * 60000;
+    u64 counts = tsc / per * lapic_ticks_per_period + tsc % per * lapic_ticks_per_period / per;
+    wr(LAPIC_TIMER_INIT, (u32)MAX(1, MIN(counts, 0xffffffffUL)));
+}
+
+/* Back to the periodic tick of lapic_init; the next tick comes a whole
+ * period from now. */
+void lapic_timer_periodic(void)
+{
+    wr(LAPIC_LVT_TIMER, LVT_PERIODIC | T_TIMER);
+    wr(LAPIC_TIMER_INIT, lapic_ticks_per_period);
+}
+
 u32 lapic_ppr(void)
 {
     return rd(LAPIC_PPR);
@@ -159,6 +187,14 @@ void lapic_init(void)
     wr(LAPIC_ESR, 0);
 
     if (!lapic_ticks_per_period) {
+        /* PIT channel 0, left by the firmware counting at 18.2 Hz (its IRQ
+         * is masked above): one-shot mode 0, so it stops after one count,
+         * as Linux leaves it. A timer that never stops would be where a
+         * tickless idle's clock jumps under QEMU's -icount sleep=off
+         * (sched.c, idle_deadline). */
+        outb(0x43, 0x30);
+        outb(0x40, 0);
+        outb(0x40, 0);
         u32 per10ms = calibrate();
         if (per10ms == 0)
             panic("lapic: timer calibration failed");

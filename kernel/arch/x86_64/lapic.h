@@ -14,6 +14,10 @@ void lapic_set_tpr(u32 tpr);
  * nothing is delivered now (the TPR, or the highest interrupt in service). */
 u32 lapic_ppr(void);
 u32 lapic_id(void);
+/* The timer for a tickless idle: one interrupt tsc TSC ticks from now, or
+ * none (0); lapic_timer_periodic brings back the periodic tick. */
+void lapic_timer_oneshot(u64 tsc);
+void lapic_timer_periodic(void);
 /* Interprocessor interrupts to the local APIC apic_id: a fixed vector; an
  * INIT (the CPU waits for a startup IPI); a startup IPI, which starts it in
  * real mode at entry (page-aligned, below 1 MiB). Interrupts off. */
