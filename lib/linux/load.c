@@ -779,20 +779,15 @@ int lx_shm_mapped(uint64_t va)
 
 /* The slots of our frames mapped in the arena, by page (0: none). */
 static uint32_t shm_slot[SHM_ARENA_PAGES];
+static void note_shm_slot(uint32_t slot, const struct cap_info *ci, void *arg)
+{
+    (void)arg;
+    shm_slot[shm_page(ci->mapped_va)] = slot;
+}
 static void shm_slots(void)
 {
     memset(shm_slot, 0, sizeof shm_slot);
-    static struct cap_info ci[256];
-    for (uint32_t base = 0; base < NCAPSLOTS; base += 256) {
-        exo_touch(ci, sizeof ci);
-        long n = sys_cap_list(base, ci, 256);
-        if (n <= 0)
-            break;
-        for (long i = 0; i < n; i++)
-            if (ci[i].type == CAP_FRAME && ci[i].mapped_env == exo_info->id &&
-                shm_page(ci[i].mapped_va) >= 0)
-                shm_slot[shm_page(ci[i].mapped_va)] = base + (uint32_t)i;
-    }
+    each_frame(SHM_ARENA_VA, SHM_ARENA_VA + SHM_ARENA_PAGES * PAGE, note_shm_slot, NULL);
 }
 
 static uint32_t perms_of_prot(uint32_t prot)
